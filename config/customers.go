@@ -1,0 +1,197 @@
+// Package config reads xsoc's two kinds of configuration: process settings from the
+// environment (XSOC_*, TEMPORAL_*) and the customers file, which is data that the
+// workflows consult ("what does this customer's policy say").
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"xsoc/integrations"
+)
+
+// Customers is the customers file.
+type Customers struct {
+	Customers []Customer `yaml:"customers" json:"customers"`
+}
+
+// Customer is one tenant: who they are, what they subscribed to, how to reach their
+// platforms, and their promises (SLA) and people (escalation, status updates).
+type Customer struct {
+	ID               string                  `yaml:"id" json:"id"`
+	Name             string                  `yaml:"name" json:"name"`
+	Language         string                  `yaml:"language" json:"language"`
+	Services         []string                `yaml:"services" json:"services"`
+	WebhookSecretEnv string                  `yaml:"webhook_secret_env" json:"webhook_secret_env"`
+	Billing          Billing                 `yaml:"billing" json:"billing"`
+	Platforms        []Platform              `yaml:"platforms" json:"platforms"`
+	Response         Response                `yaml:"response" json:"response"`
+	Sites            []Site                  `yaml:"sites" json:"sites"`
+	SLA              map[string]SLA          `yaml:"sla" json:"sla"`
+	Escalation       map[string][]Step       `yaml:"escalation" json:"escalation"`
+	EscalationRepeat *Repeat                 `yaml:"escalation_repeat" json:"escalation_repeat,omitempty"`
+	StatusUpdates    []Contact               `yaml:"status_updates" json:"status_updates"`
+	Denylist         []integrations.Indicator `yaml:"denylist" json:"denylist,omitempty"`
+}
+
+// Billing is the customer's plan and prepaid option tickets.
+type Billing struct {
+	Plan    string `yaml:"plan" json:"plan"`
+	IDs     int    `yaml:"ids" json:"ids"`
+	Tickets []Lot  `yaml:"tickets" json:"tickets"`
+}
+
+// Lot is one purchase of option tickets.
+type Lot struct {
+	Count     int  `yaml:"count" json:"count"`
+	Purchased Date `yaml:"purchased" json:"purchased"`
+}
+
+// Platform is one vendor product instance of the customer. Credentials are never in
+// the file: the *_env fields name environment variables that hold them.
+type Platform struct {
+	Vendor      string            `yaml:"vendor" json:"vendor"`
+	URL         string            `yaml:"url" json:"url"`
+	UsernameEnv string            `yaml:"username_env" json:"username_env,omitempty"`
+	PasswordEnv string            `yaml:"password_env" json:"password_env,omitempty"`
+	ClientIDEnv string            `yaml:"client_id_env" json:"client_id_env,omitempty"`
+	SecretEnv   string            `yaml:"secret_env" json:"secret_env,omitempty"`
+	APIKeyEnv   string            `yaml:"api_key_env" json:"api_key_env,omitempty"`
+	Poll        Duration          `yaml:"poll" json:"poll,omitempty"`
+	SeverityMap map[string]string `yaml:"severity_map" json:"severity_map,omitempty"`
+}
+
+// Response is the customer's response policy.
+type Response struct {
+	Policy        string   `yaml:"policy" json:"policy"`
+	CriticalHosts []string `yaml:"critical_hosts" json:"critical_hosts,omitempty"`
+}
+
+// Site is a location whose hosts (by name pattern) have their own contacts.
+type Site struct {
+	ID       string    `yaml:"id" json:"id"`
+	Hosts    []string  `yaml:"hosts" json:"hosts"`
+	Contacts []Contact `yaml:"contacts" json:"contacts"`
+}
+
+// SLA is the time promised, per Severity, to acknowledge, reach a verdict and contain.
+// A zero duration means no promise for that clock.
+type SLA struct {
+	Ack     Duration `yaml:"ack" json:"ack,omitempty"`
+	Verdict Duration `yaml:"verdict" json:"verdict,omitempty"`
+	Contain Duration `yaml:"contain" json:"contain,omitempty"`
+}
+
+// Contact is one way to reach a person or a group: exactly one channel is set.
+type Contact struct {
+	Email string `yaml:"email" json:"email,omitempty"`
+	Slack string `yaml:"slack" json:"slack,omitempty"`
+	Call  string `yaml:"call" json:"call,omitempty"`
+	SMS   string `yaml:"sms" json:"sms,omitempty"`
+	Name  string `yaml:"name" json:"name,omitempty"`
+}
+
+// Step is one escalation step: a contact paged After the start of the chain.
+type Step struct {
+	After   Duration `yaml:"after" json:"after"`
+	Contact `yaml:",inline" json:",inline"`
+}
+
+// Repeat says how often the whole chain starts over until someone acknowledges.
+type Repeat struct {
+	Every Duration `yaml:"every" json:"every"`
+	Times int      `yaml:"times" json:"times"`
+}
+
+// DefaultRepeat is the SPEC's default: every 10 minutes, 3 times.
+var DefaultRepeat = Repeat{Every: Duration(10 * time.Minute), Times: 3}
+
+// Channel names the contact's one channel and its address; empty when none is set.
+func (c Contact) Channel() (channel, address string) {
+	switch {
+	case c.Email != "":
+		return "email", c.Email
+	case c.Slack != "":
+		return "slack", c.Slack
+	case c.Call != "":
+		return "call", c.Call
+	case c.SMS != "":
+		return "sms", c.SMS
+	}
+	return "", ""
+}
+
+func (c Contact) channelCount() int {
+	n := 0
+	for _, v := range []string{c.Email, c.Slack, c.Call, c.SMS} {
+		if v != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// Duration is a time.Duration written as "30s", "15m", "4h" or "2d" in YAML.
+type Duration time.Duration
+
+// D is the duration as time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+func (d *Duration) UnmarshalYAML(node *yaml.Node) error {
+	parsed, err := ParseDuration(node.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", node.Line, err)
+	}
+	*d = Duration(parsed)
+	return nil
+}
+
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+func (d *Duration) UnmarshalText(text []byte) error {
+	parsed, err := ParseDuration(string(text))
+	*d = Duration(parsed)
+	return err
+}
+
+// ParseDuration is time.ParseDuration that also takes whole days ("2d").
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int
+		if _, err := fmt.Sscanf(days, "%d", &n); err == nil && fmt.Sprint(n) == days {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("bad duration %q (want e.g. 30s, 15m, 4h, 2d)", s)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("bad duration %q: negative", s)
+	}
+	return d, nil
+}
+
+// Date is a calendar day written as 2026-04-01.
+type Date struct{ time.Time }
+
+func (d *Date) UnmarshalYAML(node *yaml.Node) error {
+	t, err := time.Parse(time.DateOnly, node.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: bad date %q (want YYYY-MM-DD)", node.Line, node.Value)
+	}
+	d.Time = t
+	return nil
+}
+
+func (d Date) MarshalText() ([]byte, error) { return []byte(d.Format(time.DateOnly)), nil }
+
+func (d *Date) UnmarshalText(text []byte) error {
+	t, err := time.Parse(time.DateOnly, string(text))
+	d.Time = t
+	return err
+}

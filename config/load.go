@@ -1,0 +1,334 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"xsoc/integrations"
+)
+
+// Vendors that a customer's platform may name.
+var Vendors = []string{"cybereason", "withsecure", "zscaler"}
+
+// Policies, services, languages and plans the customers file may name.
+var (
+	Policies  = []string{"isolate_first", "investigate_first", "hybrid"}
+	Services  = []string{"detect", "respond"}
+	Languages = []string{"en", "ja"}
+	Plans     = []string{"per_id", "per_response"}
+)
+
+// ProblemList is every problem found in a customers file, each naming the file,
+// the customer, the field and why.
+type ProblemList struct {
+	File     string
+	Problems []string
+}
+
+func (p *ProblemList) Error() string {
+	return fmt.Sprintf("%s: %d problem(s):\n  - %s", p.File, len(p.Problems), strings.Join(p.Problems, "\n  - "))
+}
+
+// LoadCustomers reads and validates the customers file; on any problem it returns a
+// *ProblemList and no customers, so that nothing starts on a half-valid config.
+func LoadCustomers(file string) (*Customers, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("reading customers file: %w", err)
+	}
+	return ParseCustomers(file, data, os.LookupEnv)
+}
+
+// ParseCustomers is LoadCustomers on bytes, with the environment given (for tests).
+func ParseCustomers(file string, data []byte, lookupEnv func(string) (string, bool)) (*Customers, error) {
+	var parsed Customers
+	decoder := yaml.NewDecoder(bytes.NewReader(data))
+	decoder.KnownFields(true)
+	if err := decoder.Decode(&parsed); err != nil {
+		return nil, &ProblemList{File: file, Problems: []string{yamlProblem(err)}}
+	}
+	problems := validate(&parsed, lookupEnv)
+	if len(problems) > 0 {
+		return nil, &ProblemList{File: file, Problems: problems}
+	}
+	for i := range parsed.Customers {
+		parsed.Customers[i].applyDefaults()
+	}
+	return &parsed, nil
+}
+
+func yamlProblem(err error) string {
+	var typeErr *yaml.TypeError
+	if errors.As(err, &typeErr) {
+		return strings.Join(typeErr.Errors, "; ")
+	}
+	return err.Error()
+}
+
+func validate(c *Customers, lookupEnv func(string) (string, bool)) []string {
+	var problems []string
+	if len(c.Customers) == 0 {
+		return []string{"no customers: the file needs a customers: list with at least one customer"}
+	}
+	seen := map[string]int{}
+	for i, cust := range c.Customers {
+		label := fmt.Sprintf("customers[%d]", i)
+		if cust.ID != "" {
+			label = fmt.Sprintf("customer %q", cust.ID)
+		}
+		add := func(field, format string, args ...any) {
+			problems = append(problems, fmt.Sprintf("%s: %s: %s", label, field, fmt.Sprintf(format, args...)))
+		}
+		cust.validate(add, lookupEnv)
+		if cust.ID != "" {
+			if first, dup := seen[cust.ID]; dup {
+				add("id", "duplicate customer id (also customers[%d])", first)
+			} else {
+				seen[cust.ID] = i
+			}
+		}
+	}
+	return problems
+}
+
+type addProblem func(field, format string, args ...any)
+
+func (c Customer) validate(add addProblem, lookupEnv func(string) (string, bool)) {
+	if c.ID == "" {
+		add("id", "required")
+	} else if !validID(c.ID) {
+		add("id", "%q may hold only lower-case letters, digits, '-' and '_'", c.ID)
+	}
+	if c.Language != "" && !slices.Contains(Languages, c.Language) {
+		add("language", "%q is not one of %s", c.Language, strings.Join(Languages, ", "))
+	}
+	if len(c.Services) == 0 {
+		add("services", "required: detect, respond or both")
+	}
+	for _, s := range c.Services {
+		if !slices.Contains(Services, s) {
+			add("services", "%q is not one of %s", s, strings.Join(Services, ", "))
+		}
+	}
+	requireEnv(add, "webhook_secret_env", c.WebhookSecretEnv, lookupEnv)
+	c.Billing.validate(add)
+	for i, p := range c.Platforms {
+		p.validate(func(field, format string, args ...any) {
+			add(fmt.Sprintf("platforms[%d].%s", i, field), format, args...)
+		}, lookupEnv)
+	}
+	if !slices.Contains(Policies, c.Response.Policy) {
+		add("response.policy", "%q is not one of %s", c.Response.Policy, strings.Join(Policies, ", "))
+	}
+	for i, pattern := range c.Response.CriticalHosts {
+		if _, err := path.Match(pattern, ""); err != nil {
+			add(fmt.Sprintf("response.critical_hosts[%d]", i), "bad pattern %q", pattern)
+		}
+	}
+	for i, site := range c.Sites {
+		field := fmt.Sprintf("sites[%d]", i)
+		if site.ID == "" {
+			add(field+".id", "required")
+		}
+		if len(site.Hosts) == 0 {
+			add(field+".hosts", "at least one host pattern is required")
+		}
+		for j, pattern := range site.Hosts {
+			if _, err := path.Match(pattern, ""); err != nil {
+				add(fmt.Sprintf("%s.hosts[%d]", field, j), "bad pattern %q", pattern)
+			}
+		}
+		for j, contact := range site.Contacts {
+			validateContact(add, fmt.Sprintf("%s.contacts[%d]", field, j), contact)
+		}
+	}
+	for _, sev := range sortedKeys(c.SLA) {
+		if _, err := integrations.ParseSeverity(sev); err != nil || sev != strings.ToLower(sev) {
+			add("sla."+sev, "unknown severity %q", sev)
+		}
+	}
+	for _, sev := range sortedKeys(c.Escalation) {
+		if _, err := integrations.ParseSeverity(sev); err != nil || sev != strings.ToLower(sev) {
+			add("escalation."+sev, "unknown severity %q", sev)
+		}
+		for j, step := range c.Escalation[sev] {
+			validateContact(add, fmt.Sprintf("escalation.%s[%d]", sev, j), step.Contact)
+		}
+	}
+	if r := c.EscalationRepeat; r != nil {
+		if r.Times < 0 {
+			add("escalation_repeat.times", "must not be negative")
+		}
+		if r.Times > 0 && r.Every <= 0 {
+			add("escalation_repeat.every", "must be longer than 0s when times is above 0")
+		}
+	}
+	for j, contact := range c.StatusUpdates {
+		validateContact(add, fmt.Sprintf("status_updates[%d]", j), contact)
+	}
+	for j, ind := range c.Denylist {
+		if !slices.Contains(integrations.IndicatorTypes, ind.Type) || ind.Value == "" {
+			add(fmt.Sprintf("denylist[%d]", j), "needs a type (one of %s) and a value", strings.Join(integrations.IndicatorTypes, ", "))
+		}
+	}
+}
+
+func (b Billing) validate(add addProblem) {
+	if b.Plan == "" {
+		return
+	}
+	if !slices.Contains(Plans, b.Plan) {
+		add("billing.plan", "%q is not one of %s", b.Plan, strings.Join(Plans, ", "))
+	}
+	if b.IDs < 0 {
+		add("billing.ids", "must not be negative")
+	}
+	for i, lot := range b.Tickets {
+		if lot.Count <= 0 {
+			add(fmt.Sprintf("billing.tickets[%d].count", i), "must be above 0")
+		}
+		if lot.Purchased.IsZero() {
+			add(fmt.Sprintf("billing.tickets[%d].purchased", i), "required (YYYY-MM-DD)")
+		}
+	}
+}
+
+func (p Platform) validate(add addProblem, lookupEnv func(string) (string, bool)) {
+	if !slices.Contains(Vendors, p.Vendor) {
+		add("vendor", "unknown vendor %q (want one of %s)", p.Vendor, strings.Join(Vendors, ", "))
+		return
+	}
+	if u, err := url.Parse(p.URL); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		add("url", "%q is not an http(s) URL", p.URL)
+	}
+	for _, env := range p.credentialFields() {
+		requireEnv(add, env.field, env.name, lookupEnv)
+	}
+	if p.Poll < 0 {
+		add("poll", "must not be negative")
+	}
+	if p.Vendor == "zscaler" && p.Poll > 0 {
+		add("poll", "zscaler pushes through a Cloud NSS feed and is not polled")
+	}
+	for vendorSeverity, ours := range p.SeverityMap {
+		if _, err := integrations.ParseSeverity(ours); err != nil {
+			add("severity_map."+vendorSeverity, "%v", err)
+		}
+	}
+}
+
+type envField struct{ field, name string }
+
+func (p Platform) credentialFields() []envField {
+	switch p.Vendor {
+	case "cybereason":
+		return []envField{{"username_env", p.UsernameEnv}, {"password_env", p.PasswordEnv}}
+	case "withsecure":
+		return []envField{{"client_id_env", p.ClientIDEnv}, {"secret_env", p.SecretEnv}}
+	case "zscaler":
+		return []envField{{"api_key_env", p.APIKeyEnv}, {"username_env", p.UsernameEnv}, {"password_env", p.PasswordEnv}}
+	}
+	return nil
+}
+
+func requireEnv(add addProblem, field, name string, lookupEnv func(string) (string, bool)) {
+	if name == "" {
+		add(field, "required: the name of the environment variable holding the secret")
+		return
+	}
+	if value, ok := lookupEnv(name); !ok || value == "" {
+		add(field, "environment variable %s is not set", name)
+	}
+}
+
+func validateContact(add addProblem, field string, c Contact) {
+	switch c.channelCount() {
+	case 0:
+		add(field, "no channel: set one of email, slack, call, sms")
+	case 1:
+	default:
+		add(field, "set exactly one of email, slack, call, sms")
+	}
+	if c.Email != "" && !strings.Contains(c.Email, "@") {
+		add(field+".email", "%q is not an email address", c.Email)
+	}
+	for _, number := range []struct{ name, value string }{{"call", c.Call}, {"sms", c.SMS}} {
+		if number.value != "" && !validPhone(number.value) {
+			add(field+"."+number.name, "%q is not an E.164 phone number (+ and digits)", number.value)
+		}
+	}
+}
+
+func validPhone(s string) bool {
+	if len(s) < 4 || s[0] != '+' {
+		return false
+	}
+	for _, r := range s[1:] {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func validID(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func (c *Customer) applyDefaults() {
+	if c.Language == "" {
+		c.Language = "en"
+	}
+	if c.Name == "" {
+		c.Name = c.ID
+	}
+	if c.EscalationRepeat == nil {
+		repeat := DefaultRepeat
+		c.EscalationRepeat = &repeat
+	}
+}
+
+// Customer finds a customer by id.
+func (c *Customers) Customer(id string) (*Customer, bool) {
+	for i := range c.Customers {
+		if c.Customers[i].ID == id {
+			return &c.Customers[i], true
+		}
+	}
+	return nil, false
+}
+
+// HasService tells whether the customer subscribed to detect or respond.
+func (c Customer) HasService(service string) bool { return slices.Contains(c.Services, service) }
+
+// Platform finds the customer's instance of a vendor.
+func (c Customer) Platform(vendor string) (Platform, bool) {
+	for _, p := range c.Platforms {
+		if p.Vendor == vendor {
+			return p, true
+		}
+	}
+	return Platform{}, false
+}

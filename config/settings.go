@@ -1,0 +1,98 @@
+package config
+
+import (
+	"crypto/tls"
+	"fmt"
+	"os"
+
+	"github.com/kelseyhightower/envconfig"
+	"go.temporal.io/sdk/client"
+)
+
+// Settings are the process settings, read from XSOC_* variables.
+type Settings struct {
+	Listen             string `envconfig:"LISTEN" default:"127.0.0.1:8080"`
+	CustomersFile      string `envconfig:"CUSTOMERS_FILE" default:"customers.yaml"`
+	PublicURL          string `envconfig:"PUBLIC_URL" default:"http://127.0.0.1:8080"`
+	SMTPHost           string `envconfig:"SMTP_HOST" default:"127.0.0.1"`
+	SMTPPort           int    `envconfig:"SMTP_PORT" default:"1025"`
+	SMTPUsername       string `envconfig:"SMTP_USERNAME"`
+	SMTPPassword       string `envconfig:"SMTP_PASSWORD"`
+	SMTPFrom           string `envconfig:"SMTP_FROM" default:"xsoc@localhost"`
+	SMTPTLS            string `envconfig:"SMTP_TLS" default:"none"`
+	SlackToken         string `envconfig:"SLACK_TOKEN"`
+	SlackSigningSecret string `envconfig:"SLACK_SIGNING_SECRET"`
+	SlackAPIURL        string `envconfig:"SLACK_API_URL"`
+	TwilioAccountSID   string `envconfig:"TWILIO_ACCOUNT_SID"`
+	TwilioAuthToken    string `envconfig:"TWILIO_AUTH_TOKEN"`
+	TwilioFrom         string `envconfig:"TWILIO_FROM"`
+	TwilioAPIURL       string `envconfig:"TWILIO_API_URL"`
+	UIURL              string `envconfig:"UI_URL" default:"http://localhost:8233"`
+}
+
+// LoadSettings reads the XSOC_* environment.
+func LoadSettings() (Settings, error) {
+	var s Settings
+	if err := envconfig.Process("xsoc", &s); err != nil {
+		return s, fmt.Errorf("reading XSOC_* settings: %w", err)
+	}
+	switch s.SMTPTLS {
+	case "none", "starttls", "tls":
+	default:
+		return s, fmt.Errorf("XSOC_SMTP_TLS=%q: want none, starttls or tls", s.SMTPTLS)
+	}
+	return s, nil
+}
+
+// Temporal is the standard Temporal connection, from TEMPORAL_* variables, so that the
+// same binaries run against the dev server, a cluster (mTLS) or Temporal Cloud (API key).
+type Temporal struct {
+	Address   string `envconfig:"ADDRESS" default:"127.0.0.1:7233"`
+	Namespace string `envconfig:"NAMESPACE" default:"default"`
+	APIKey    string `envconfig:"API_KEY"`
+	TLSCert   string `envconfig:"TLS_CERT"`
+	TLSKey    string `envconfig:"TLS_KEY"`
+	TLS       bool   `envconfig:"TLS"`
+}
+
+// LoadTemporal reads the TEMPORAL_* environment.
+func LoadTemporal() (Temporal, error) {
+	var t Temporal
+	if err := envconfig.Process("temporal", &t); err != nil {
+		return t, fmt.Errorf("reading TEMPORAL_* settings: %w", err)
+	}
+	return t, nil
+}
+
+// ClientOptions builds the SDK's client options. TLS_CERT and TLS_KEY are file paths
+// (as for the temporal CLI); an API key implies TLS.
+func (t Temporal) ClientOptions() (client.Options, error) {
+	options := client.Options{HostPort: t.Address, Namespace: t.Namespace}
+	var tlsConfig *tls.Config
+	if t.TLSCert != "" || t.TLSKey != "" {
+		certPEM, err := os.ReadFile(t.TLSCert)
+		if err != nil {
+			return options, fmt.Errorf("TEMPORAL_TLS_CERT: %w", err)
+		}
+		keyPEM, err := os.ReadFile(t.TLSKey)
+		if err != nil {
+			return options, fmt.Errorf("TEMPORAL_TLS_KEY: %w", err)
+		}
+		cert, err := tls.X509KeyPair(certPEM, keyPEM)
+		if err != nil {
+			return options, fmt.Errorf("TEMPORAL_TLS_CERT/KEY: %w", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	}
+	if t.APIKey != "" {
+		options.Credentials = client.NewAPIKeyStaticCredentials(t.APIKey)
+		if tlsConfig == nil {
+			tlsConfig = &tls.Config{}
+		}
+	}
+	if tlsConfig == nil && t.TLS {
+		tlsConfig = &tls.Config{}
+	}
+	options.ConnectionOptions.TLS = tlsConfig
+	return options, nil
+}

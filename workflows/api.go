@@ -1,0 +1,154 @@
+// The names the outside world uses to reach xsoc's workflows: task queue, workflow ids,
+// signal/update/query names, search attribute keys and decision payloads.
+package workflows
+
+import (
+	"fmt"
+	"strings"
+
+	"go.temporal.io/sdk/temporal"
+)
+
+// TaskQueue is the one task queue xsoc's workers poll.
+const TaskQueue = "xsoc"
+
+// Workflow types.
+const (
+	IncidentWorkflowType = "Incident"
+	AccountWorkflowType  = "Account"
+	PollerWorkflowType   = "Poller"
+)
+
+// IncidentWorkflowID is the incident's id: incident/{customer}/{vendor}/{vendor alert id}.
+// Pushed and polled copies of one alert compute the same id.
+func IncidentWorkflowID(customer, vendor, alertID string) string {
+	return fmt.Sprintf("incident/%s/%s/%s", customer, vendor, alertID)
+}
+
+// ParseIncidentWorkflowID splits an incident id into customer, vendor and alert id.
+func ParseIncidentWorkflowID(id string) (customer, vendor, alertID string, err error) {
+	parts := strings.SplitN(id, "/", 4)
+	if len(parts) != 4 || parts[0] != "incident" || parts[1] == "" || parts[2] == "" || parts[3] == "" {
+		return "", "", "", fmt.Errorf("%q is not an incident workflow id (incident/{customer}/{vendor}/{alert id})", id)
+	}
+	return parts[1], parts[2], parts[3], nil
+}
+
+// AccountWorkflowID is the customer's ledger: account/{customer}.
+func AccountWorkflowID(customer string) string { return "account/" + customer }
+
+// PollerWorkflowID is the durable poller of one customer's platform.
+func PollerWorkflowID(customer, vendor string) string {
+	return fmt.Sprintf("poller/%s/%s", customer, vendor)
+}
+
+// Analyst decisions: each is both a Signal and an Update of the same name.
+const (
+	DecisionAcknowledge = "acknowledge"
+	DecisionVerdict     = "verdict"
+	DecisionContain     = "contain"
+	DecisionRelease     = "release"
+	DecisionEscalate    = "escalate"
+	DecisionUseTickets  = "use_tickets"
+	DecisionComment     = "comment"
+	DecisionClose       = "close"
+)
+
+// Decisions lists every decision name, in the order the UI should offer them.
+var Decisions = []string{
+	DecisionAcknowledge, DecisionVerdict, DecisionContain, DecisionRelease,
+	DecisionEscalate, DecisionUseTickets, DecisionComment, DecisionClose,
+}
+
+// UpdateDeliverAlert is how intake hands an alert (first delivery or re-delivery) to
+// its incident, through Update-With-Start.
+const UpdateDeliverAlert = "deliver_alert"
+
+// Queries.
+const (
+	QuerySLA     = "sla"
+	QueryStatus  = "status"
+	QueryBalance = "balance"
+)
+
+// Account updates.
+const (
+	UpdateConsume        = "consume"
+	UpdateRecordIncident = "record_incident"
+)
+
+// Search attribute keys.
+var (
+	SACustomer     = temporal.NewSearchAttributeKeyKeyword("XsocCustomer")
+	SAVendor       = temporal.NewSearchAttributeKeyKeyword("XsocVendor")
+	SAHost         = temporal.NewSearchAttributeKeyKeyword("XsocHost")
+	SASite         = temporal.NewSearchAttributeKeyKeyword("XsocSite")
+	SASeverity     = temporal.NewSearchAttributeKeyKeyword("XsocSeverity")
+	SAState        = temporal.NewSearchAttributeKeyKeyword("XsocState")
+	SAVerdict      = temporal.NewSearchAttributeKeyKeyword("XsocVerdict")
+	SASLAState     = temporal.NewSearchAttributeKeyKeyword("XsocSLAState")
+	SASeverityRank = temporal.NewSearchAttributeKeyInt64("XsocSeverityRank")
+	SASLADueAt     = temporal.NewSearchAttributeKeyTime("XsocSLADueAt")
+	SAContained    = temporal.NewSearchAttributeKeyBool("XsocContained")
+)
+
+// SearchAttributeTypes is what a Temporal server must have registered, as the dev
+// server's --search-attribute flag takes them (Name=Type).
+var SearchAttributeTypes = []string{
+	"XsocCustomer=Keyword", "XsocVendor=Keyword", "XsocHost=Keyword", "XsocSite=Keyword",
+	"XsocSeverity=Keyword", "XsocState=Keyword", "XsocVerdict=Keyword", "XsocSLAState=Keyword",
+	"XsocSeverityRank=Int", "XsocSLADueAt=Datetime", "XsocContained=Bool",
+}
+
+// Incident states (XsocState).
+const (
+	StateNew              = "new"
+	StateInvestigating    = "investigating"
+	StateContaining       = "containing"
+	StateContained        = "contained"
+	StateAwaitingCustomer = "awaiting_customer"
+	StateResolved         = "resolved"
+	StateSuppressed       = "suppressed"
+)
+
+// Verdicts.
+const (
+	VerdictTruePositive       = "true_positive"
+	VerdictFalsePositive      = "false_positive"
+	VerdictBenignTruePositive = "benign_true_positive"
+)
+
+// SLA states (XsocSLAState).
+const (
+	SLAOnTrack  = "on_track"
+	SLAAtRisk   = "at_risk"
+	SLABreached = "breached"
+	SLAMet      = "met"
+)
+
+// Decision is the one JSON argument of every analyst decision. By is required: the
+// Temporal UI sends no identity. Fields beyond By and Note belong to one decision each.
+type Decision struct {
+	By       string `json:"by"`
+	Note     string `json:"note,omitempty"`
+	Verdict  string `json:"verdict,omitempty"`
+	Severity string `json:"severity,omitempty"`
+	Service  string `json:"service,omitempty"`
+	Tickets  int    `json:"tickets,omitempty"`
+	// Host narrows contain/release to one host of the incident; empty means all.
+	Host string `json:"host,omitempty"`
+	// Via says where the decision came from (ui, slack, phone), for the timeline.
+	Via string `json:"via,omitempty"`
+}
+
+// DecisionResult is what an accepted decision Update answers.
+type DecisionResult struct {
+	State   string `json:"state"`
+	Message string `json:"message"`
+}
+
+// DeliveryResult answers UpdateDeliverAlert.
+type DeliveryResult struct {
+	Duplicate bool   `json:"duplicate"`
+	State     string `json:"state"`
+}
