@@ -21,19 +21,19 @@ type Customers struct {
 // Customer is one tenant: who they are, what they subscribed to, how to reach their
 // platforms, and their promises (SLA) and people (escalation, status updates).
 type Customer struct {
-	ID               string                  `yaml:"id" json:"id"`
-	Name             string                  `yaml:"name" json:"name"`
-	Language         string                  `yaml:"language" json:"language"`
-	Services         []string                `yaml:"services" json:"services"`
-	WebhookSecretEnv string                  `yaml:"webhook_secret_env" json:"webhook_secret_env"`
-	Billing          Billing                 `yaml:"billing" json:"billing"`
-	Platforms        []Platform              `yaml:"platforms" json:"platforms"`
-	Response         Response                `yaml:"response" json:"response"`
-	Sites            []Site                  `yaml:"sites" json:"sites"`
-	SLA              map[string]SLA          `yaml:"sla" json:"sla"`
-	Escalation       map[string][]Step       `yaml:"escalation" json:"escalation"`
-	EscalationRepeat *Repeat                 `yaml:"escalation_repeat" json:"escalation_repeat,omitempty"`
-	StatusUpdates    []Contact               `yaml:"status_updates" json:"status_updates"`
+	ID               string                   `yaml:"id" json:"id"`
+	Name             string                   `yaml:"name" json:"name"`
+	Language         string                   `yaml:"language" json:"language"`
+	Services         []string                 `yaml:"services" json:"services"`
+	WebhookSecretEnv string                   `yaml:"webhook_secret_env" json:"webhook_secret_env"`
+	Billing          Billing                  `yaml:"billing" json:"billing"`
+	Platforms        []Platform               `yaml:"platforms" json:"platforms"`
+	Response         Response                 `yaml:"response" json:"response"`
+	Sites            []Site                   `yaml:"sites" json:"sites"`
+	SLA              map[string]SLA           `yaml:"sla" json:"sla"`
+	Escalation       map[string][]Step        `yaml:"escalation" json:"escalation"`
+	EscalationRepeat *Repeat                  `yaml:"escalation_repeat" json:"escalation_repeat,omitempty"`
+	StatusUpdates    []Contact                `yaml:"status_updates" json:"status_updates"`
 	Denylist         []integrations.Indicator `yaml:"denylist" json:"denylist,omitempty"`
 }
 
@@ -85,7 +85,7 @@ type SLA struct {
 	Contain Duration `yaml:"contain" json:"contain,omitempty"`
 }
 
-// Contact is one way to reach a person or a group: exactly one channel is set.
+// Contact is a person or a group and the channels that reach them.
 type Contact struct {
 	Email string `yaml:"email" json:"email,omitempty"`
 	Slack string `yaml:"slack" json:"slack,omitempty"`
@@ -109,29 +109,38 @@ type Repeat struct {
 // DefaultRepeat is the SPEC's default: every 10 minutes, 3 times.
 var DefaultRepeat = Repeat{Every: Duration(10 * time.Minute), Times: 3}
 
-// Channel names the contact's one channel and its address; empty when none is set.
-func (c Contact) Channel() (channel, address string) {
-	switch {
-	case c.Email != "":
-		return "email", c.Email
-	case c.Slack != "":
-		return "slack", c.Slack
-	case c.Call != "":
-		return "call", c.Call
-	case c.SMS != "":
-		return "sms", c.SMS
-	}
-	return "", ""
+// Channel is one way to reach a contact.
+type Channel struct {
+	Name    string // email, slack, call or sms
+	Address string
 }
 
-func (c Contact) channelCount() int {
-	n := 0
-	for _, v := range []string{c.Email, c.Slack, c.Call, c.SMS} {
-		if v != "" {
-			n++
+// Channels lists the contact's channels, in a fixed order. A contact may have several
+// (a site's IT lead by email and by phone): each is used.
+func (c Contact) Channels() []Channel {
+	var channels []Channel
+	for _, ch := range []Channel{{"email", c.Email}, {"slack", c.Slack}, {"call", c.Call}, {"sms", c.SMS}} {
+		if ch.Address != "" {
+			channels = append(channels, ch)
 		}
 	}
-	return n
+	return channels
+}
+
+// Only is the contact reached by one of its channels.
+func (c Contact) Only(channel Channel) Contact {
+	only := Contact{Name: c.Name}
+	switch channel.Name {
+	case "email":
+		only.Email = channel.Address
+	case "slack":
+		only.Slack = channel.Address
+	case "call":
+		only.Call = channel.Address
+	case "sms":
+		only.SMS = channel.Address
+	}
+	return only
 }
 
 // Duration is a time.Duration written as "30s", "15m", "4h" or "2d" in YAML.

@@ -250,12 +250,8 @@ func requireEnv(add addProblem, field, name string, lookupEnv func(string) (stri
 }
 
 func validateContact(add addProblem, field string, c Contact) {
-	switch c.channelCount() {
-	case 0:
-		add(field, "no channel: set one of email, slack, call, sms")
-	case 1:
-	default:
-		add(field, "set exactly one of email, slack, call, sms")
+	if len(c.Channels()) == 0 {
+		add(field, "no channel: set at least one of email, slack, call, sms")
 	}
 	if c.Email != "" && !strings.Contains(c.Email, "@") {
 		add(field+".email", "%q is not an email address", c.Email)

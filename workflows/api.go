@@ -71,10 +71,12 @@ const (
 	QueryBalance = "balance"
 )
 
-// Account updates.
+// Account updates, signal and query.
 const (
 	UpdateConsume        = "consume"
 	UpdateRecordIncident = "record_incident"
+	SignalPurchases      = "purchases"
+	QueryReport          = "report"
 )
 
 // Search attribute keys.
@@ -151,4 +153,15 @@ type DecisionResult struct {
 type DeliveryResult struct {
 	Duplicate bool   `json:"duplicate"`
 	State     string `json:"state"`
+}
+
+// SignalCallOutcome tells an incident how a call of its chain ended when no person
+// pressed a key (no answer, busy, voicemail), so the chain moves on at once.
+const SignalCallOutcome = "call_outcome"
+
+// CallOutcome is the payload of SignalCallOutcome.
+type CallOutcome struct {
+	Key    string `json:"key"`
+	To     string `json:"to"`
+	Status string `json:"status"`
 }

@@ -1,0 +1,96 @@
+package activities
+
+import (
+	"time"
+
+	"xsoc/config"
+	"xsoc/integrations"
+	"xsoc/integrations/messages"
+)
+
+// HostAction asks to isolate or release one host of an incident.
+type HostAction struct {
+	Customer   string            `json:"customer"`
+	Vendor     string            `json:"vendor"`
+	IncidentID string            `json:"incident_id"`
+	Host       integrations.Host `json:"host"`
+}
+
+// IndicatorAction asks to block or unblock an incident's indicators.
+type IndicatorAction struct {
+	Customer   string                   `json:"customer"`
+	Vendor     string                   `json:"vendor"`
+	IncidentID string                   `json:"incident_id"`
+	Indicators []integrations.Indicator `json:"indicators"`
+}
+
+// InvestigateRequest asks the vendor what it knows about an alert.
+type InvestigateRequest struct {
+	Customer string             `json:"customer"`
+	Vendor   string             `json:"vendor"`
+	Alert    integrations.Alert `json:"alert"`
+}
+
+// WriteBackRequest sets the vendor's own status for the alert when we conclude.
+type WriteBackRequest struct {
+	Customer   string                  `json:"customer"`
+	Vendor     string                  `json:"vendor"`
+	Conclusion integrations.Conclusion `json:"conclusion"`
+}
+
+// Notification is one message to one contact: a page of the escalation chain, a
+// breach page, or a status update. Key makes it idempotent: the same Key is
+// delivered once, however often the activity is retried.
+type Notification struct {
+	Key      string         `json:"key"`
+	Customer string         `json:"customer"`
+	Language string         `json:"language"`
+	Kind     string         `json:"kind"`
+	Contact  config.Contact `json:"contact"`
+	Incident Brief          `json:"incident"`
+}
+
+// Notification kinds.
+const (
+	KindPage   = "page"
+	KindBreach = "breach"
+	KindStatus = "status"
+	KindNotice = "notice"
+)
+
+// Brief is the incident as a message tells it.
+type Brief = messages.Brief
+
+// Delivery says where a notification went and the channel's reference for it
+// (email Message-ID, Slack ts, Twilio SID).
+type Delivery struct {
+	Channel string `json:"channel"`
+	Address string `json:"address"`
+	Ref     string `json:"ref"`
+}
+
+// ConsumeRequest asks the customer's Account to take option tickets for an incident.
+// RequestID makes it exactly-once across retries and re-delivered decisions.
+type ConsumeRequest struct {
+	Customer  string `json:"customer"`
+	Incident  string `json:"incident"`
+	Service   string `json:"service"`
+	Tickets   int    `json:"tickets"`
+	By        string `json:"by"`
+	RequestID string `json:"request_id"`
+}
+
+// IncidentSummary is what an incident reports to its customer's Account when it
+// ends: the figures of the monthly report.
+type IncidentSummary struct {
+	Customer string            `json:"customer"`
+	Incident string            `json:"incident"`
+	Vendor   string            `json:"vendor"`
+	Severity string            `json:"severity"`
+	State    string            `json:"state"`
+	Verdict  string            `json:"verdict,omitempty"`
+	OpenedAt time.Time         `json:"opened_at"`
+	ClosedAt time.Time         `json:"closed_at"`
+	Billable bool              `json:"billable"`
+	Clocks   map[string]string `json:"clocks"`
+}

@@ -1,0 +1,142 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(vars ...string) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		for _, v := range vars {
+			if v == name {
+				return "set", true
+			}
+		}
+		return "", false
+	}
+}
+
+const validCustomer = `customers:
+  - id: acme
+    name: ACME
+    language: ja
+    services: [detect, respond]
+    webhook_secret_env: ACME_SECRET
+    billing: {plan: per_response, ids: 100, tickets: [{count: 20, purchased: 2026-04-01}]}
+    platforms:
+      - {vendor: cybereason, url: "https://acme.cybereason.net", username_env: CR_USER, password_env: CR_PASS, poll: 1m}
+    response: {policy: hybrid, critical_hosts: ["fs-*", erp-db01]}
+    sites: [{id: osaka, hosts: ["osk-*"], contacts: [{email: it@acme.example, call: "+81600000001"}]}]
+    sla:
+      emergency: {ack: 5m, verdict: 30m, contain: 1h}
+      low: {ack: 2d}
+    escalation:
+      emergency:
+        - {after: 0s, email: it-ml@acme.example}
+        - {after: 10m, call: "+81300000002", name: CIO}
+    status_updates: [{email: csirt@acme.example}, {slack: "#acme-csirt"}]
+`
+
+func TestValidCustomersFileLoadsWithDefaults(t *testing.T) {
+	customers, err := ParseCustomers("c.yaml", []byte(validCustomer), env("ACME_SECRET", "CR_USER", "CR_PASS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acme, ok := customers.Customer("acme")
+	if !ok {
+		t.Fatal("acme missing")
+	}
+	if acme.SLA["low"].Ack.D() != 48*time.Hour || acme.Platforms[0].Poll.D() != time.Minute {
+		t.Errorf("durations: %+v", acme.SLA["low"])
+	}
+	if *acme.EscalationRepeat != DefaultRepeat {
+		t.Errorf("default repeat: %+v", acme.EscalationRepeat)
+	}
+	if acme.Billing.Tickets[0].Purchased.Format(time.DateOnly) != "2026-04-01" {
+		t.Errorf("ticket date: %v", acme.Billing.Tickets[0].Purchased)
+	}
+	if len(acme.Sites[0].Contacts[0].Channels()) != 2 {
+		t.Errorf("a site contact reached by email and phone: %+v", acme.Sites[0].Contacts[0])
+	}
+	if !acme.HasService("respond") || acme.Language != "ja" {
+		t.Errorf("services/language: %+v", acme)
+	}
+}
+
+func TestInvalidCustomersFilesListEveryProblem(t *testing.T) {
+	base := validCustomer
+	cases := []struct {
+		name, from, to string
+		want           []string
+	}{
+		{"unknown vendor", "vendor: cybereason", "vendor: sentinelone", []string{`customer "acme": platforms[0].vendor: unknown vendor "sentinelone"`}},
+		{"missing secret env var", "webhook_secret_env: ACME_SECRET", "webhook_secret_env: NOT_SET", []string{"webhook_secret_env: environment variable NOT_SET is not set"}},
+		{"no secret env named", "webhook_secret_env: ACME_SECRET", "webhook_secret_env: \"\"", []string{"webhook_secret_env: required"}},
+		{"bad duration", "ack: 5m", "ack: 5 minutes", []string{`bad duration "5 minutes"`}},
+		{"unknown severity", "emergency: {ack", "urgent: {ack", []string{`sla.urgent: unknown severity "urgent"`}},
+		{"bad policy", "policy: hybrid", "policy: yolo", []string{`response.policy: "yolo" is not one of isolate_first, investigate_first, hybrid`}},
+		{"unknown service", "services: [detect, respond]", "services: [detect, protect]", []string{`services: "protect" is not one of detect, respond`}},
+		{"step with no channel", "{after: 0s, email: it-ml@acme.example}", "{after: 0s, name: nobody}", []string{"escalation.emergency[0]: no channel"}},
+		{"bad phone", `call: "+81300000002"`, `call: "03-0000-0002"`, []string{"not an E.164 phone number"}},
+		{"bad language", "language: ja", "language: fr", []string{`language: "fr" is not one of en, ja`}},
+		{"unknown field", "name: ACME", "nmae: ACME", []string{"field nmae not found"}},
+		{"bad ticket date", "purchased: 2026-04-01", "purchased: April", []string{`bad date "April"`}},
+		{"missing credentials env", "password_env: CR_PASS", "password_env: CR_MISSING", []string{"platforms[0].password_env: environment variable CR_MISSING is not set"}},
+		{"not a url", `url: "https://acme.cybereason.net"`, `url: "acme"`, []string{`platforms[0].url: "acme" is not an http(s) URL`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(base, tc.from) {
+				t.Fatalf("fixture lacks %q", tc.from)
+			}
+			file := strings.Replace(base, tc.from, tc.to, 1)
+			customers, err := ParseCustomers("customers.yaml", []byte(file), env("ACME_SECRET", "CR_USER", "CR_PASS"))
+			if customers != nil {
+				t.Fatal("a half-valid config was loaded")
+			}
+			var problems *ProblemList
+			if !errors.As(err, &problems) {
+				t.Fatalf("want a ProblemList, got %v", err)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error lacks %q:\n%v", want, err)
+				}
+			}
+			if !strings.HasPrefix(err.Error(), "customers.yaml:") {
+				t.Errorf("error does not name the file: %v", err)
+			}
+		})
+	}
+}
+
+func TestDuplicateCustomerAndSeveralProblemsAreAllListed(t *testing.T) {
+	file := `customers:
+  - {id: acme, services: [detect], webhook_secret_env: S, response: {policy: hybrid}}
+  - {id: acme, services: [], webhook_secret_env: S, response: {policy: nope}}
+`
+	_, err := ParseCustomers("c.yaml", []byte(file), env("S"))
+	var problems *ProblemList
+	if !errors.As(err, &problems) || len(problems.Problems) != 3 {
+		t.Fatalf("want 3 problems, got %v", err)
+	}
+	for _, want := range []string{"duplicate customer id", "services: required", `"nope"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in %v", want, err)
+		}
+	}
+}
+
+func TestExampleCustomersFileIsValid(t *testing.T) {
+	data, err := os.ReadFile("../examples/customers.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := func(string) (string, bool) { return "set", true }
+	if _, err := ParseCustomers("examples/customers.yaml", data, all); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,30 @@
+package messages
+
+var english = words{
+	sayLanguage: "en-US",
+	subject: map[string]string{
+		KindNotice: "[xsoc] {{.CustomerName}}: option tickets",
+		KindPage:   "[xsoc][{{.SEVERITY}}] {{.CustomerName}}: {{.Detection}} on {{.HostList}}",
+		KindBreach: "[xsoc][{{.SEVERITY}}][SLA BREACH] {{.CustomerName}}: {{.Detection}} on {{.HostList}}",
+		KindStatus: "[xsoc][{{.SEVERITY}}][{{.State}}] {{.CustomerName}}: {{.Detection}} on {{.HostList}}",
+	},
+	lead: map[string]string{
+		KindNotice: "{{with .Notice}}{{if .Expired}}{{.Count}} option ticket(s) bought {{.Purchased}} expired unused on {{.Expires}}. They can be converted to another service (e.g. security training).{{else}}{{.Count}} option ticket(s) bought {{.Purchased}} expire unused on {{.Expires}}. Use them before then, or convert them to another service.{{end}}{{end}}",
+		KindPage:   "{{.Vendor}} reported {{.Detection}} on {{.HostList}}. Severity {{.SEVERITY}}.",
+		KindBreach: "An SLA promise for this incident was broken ({{.Reason}}). It needs attention now.",
+		KindStatus: "Status update: the incident is now {{.State}}{{if .Reason}} ({{.Reason}}){{end}}.",
+	},
+	need: map[string]string{
+		"acknowledge":       "Someone must acknowledge this incident (Temporal UI, Slack or phone).",
+		"verdict":           "An analyst's verdict: true positive, false positive or benign true positive.",
+		"customer_decision": "Your decision on our recommendation.",
+	},
+	labels: labels{
+		Customer: "Customer", Detection: "Detection", Severity: "Severity", Hosts: "Hosts", Users: "Users",
+		Site: "Site", State: "State", Verdict: "Verdict", Done: "What we did", Need: "What we need",
+		Recent: "Recent events", Open: "Open the incident", Reason: "Why",
+	},
+	speech:  "This is x soc. {{.SEVERITY}} security incident for {{.CustomerName}}: {{.Detection}} on {{.HostList}}. Press 1 to acknowledge.",
+	noInput: "No key was pressed. We will try the next contact. Goodbye.",
+	sms:     "xsoc {{.SEVERITY}}: {{.CustomerName}} {{.Detection}} on {{.HostList}}. Acknowledge: {{.Link}}",
+}

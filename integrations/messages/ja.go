@@ -1,0 +1,30 @@
+package messages
+
+var japanese = words{
+	sayLanguage: "ja-JP",
+	subject: map[string]string{
+		KindNotice: "[xsoc] {{.CustomerName}}: オプションチケットのお知らせ",
+		KindPage:   "[xsoc][{{.SEVERITY}}] {{.CustomerName}}: {{.HostList}} で {{.Detection}} を検知",
+		KindBreach: "[xsoc][{{.SEVERITY}}][SLA違反] {{.CustomerName}}: {{.HostList}} で {{.Detection}}",
+		KindStatus: "[xsoc][{{.SEVERITY}}][{{.State}}] {{.CustomerName}}: {{.HostList}} で {{.Detection}}",
+	},
+	lead: map[string]string{
+		KindNotice: "{{with .Notice}}{{if .Expired}}{{.Purchased}} にご購入のオプションチケット {{.Count}} 枚が {{.Expires}} に未使用のまま期限切れとなりました。他のサービス（セキュリティ教育など）への振替が可能です。{{else}}{{.Purchased}} にご購入のオプションチケット {{.Count}} 枚が {{.Expires}} に期限切れとなります。期限までにご利用いただくか、他のサービスへの振替をご検討ください。{{end}}{{end}}",
+		KindPage:   "{{.Vendor}} が {{.HostList}} で {{.Detection}} を検知しました。重大度は {{.SEVERITY}} です。",
+		KindBreach: "このインシデントの SLA が守られていません（{{.Reason}}）。至急対応してください。",
+		KindStatus: "状況報告: インシデントは {{.State}} になりました{{if .Reason}}（{{.Reason}}）{{end}}。",
+	},
+	need: map[string]string{
+		"acknowledge":       "どなたかがこのインシデントを受領してください（Temporal UI、Slack、電話）。",
+		"verdict":           "アナリストの判定（true_positive / false_positive / benign_true_positive）が必要です。",
+		"customer_decision": "推奨対応についてお客様のご判断をお願いします。",
+	},
+	labels: labels{
+		Customer: "お客様", Detection: "検知内容", Severity: "重大度", Hosts: "ホスト", Users: "ユーザー",
+		Site: "拠点", State: "状態", Verdict: "判定", Done: "実施した対応", Need: "お願いしたいこと",
+		Recent: "最近の経過", Open: "インシデントを開く", Reason: "理由",
+	},
+	speech:  "こちらはエックスソックです。{{.CustomerName}} の重大度 {{.SEVERITY}} のセキュリティインシデントです。{{.HostList}} で {{.Detection}} を検知しました。受領する場合は 1 を押してください。",
+	noInput: "入力がありませんでした。次の連絡先にお知らせします。失礼します。",
+	sms:     "xsoc {{.SEVERITY}}: {{.CustomerName}} {{.HostList}} で {{.Detection}}。受領: {{.Link}}",
+}

@@ -1,0 +1,179 @@
+// Package messages writes what people read and hear from xsoc, in the customer's
+// language. Each language's words live in one file (en.go, ja.go); this file only
+// puts them together for each channel.
+package messages
+
+import (
+	"bytes"
+	"fmt"
+	htmltemplate "html/template"
+	"strings"
+	"text/template"
+)
+
+// Brief is the incident as a message tells it: what happened, what we did, what we need.
+type Brief struct {
+	WorkflowID   string   `json:"workflow_id"`
+	CustomerName string   `json:"customer_name"`
+	Vendor       string   `json:"vendor"`
+	AlertID      string   `json:"alert_id"`
+	Detection    string   `json:"detection"`
+	Severity     string   `json:"severity"`
+	State        string   `json:"state"`
+	Verdict      string   `json:"verdict,omitempty"`
+	Hosts        []string `json:"hosts"`
+	Users        []string `json:"users,omitempty"`
+	Site         string   `json:"site,omitempty"`
+	Done         []string `json:"done,omitempty"`
+	Need         string   `json:"need,omitempty"`
+	Reason       string   `json:"reason,omitempty"`
+	Recent       []string `json:"recent,omitempty"`
+	// Notice is set on account notices (KindNotice) instead of incident fields.
+	Notice *TicketNotice `json:"notice,omitempty"`
+}
+
+// TicketNotice tells the customer about option tickets about to expire or expired.
+type TicketNotice struct {
+	Expired   bool   `json:"expired"`
+	Count     int    `json:"count"`
+	Purchased string `json:"purchased"`
+	Expires   string `json:"expires"`
+}
+
+// Kinds of message.
+const (
+	KindPage   = "page"
+	KindBreach = "breach"
+	KindStatus = "status"
+	// KindNotice is a message about the customer's account (tickets), not an incident.
+	KindNotice = "notice"
+)
+
+// words is one language's vocabulary and sentence templates.
+type words struct {
+	sayLanguage string
+	subject     map[string]string // by kind; text/template over view
+	lead        map[string]string // first sentence, by kind
+	need        map[string]string // what we need, by Brief.Need
+	labels      labels
+	speech      string // text/template over view
+	noInput     string
+	sms         string // text/template over view
+}
+
+type labels struct {
+	Customer, Detection, Severity, Hosts, Users, Site, State, Verdict, Done, Need, Recent, Open, Reason string
+}
+
+var languages = map[string]words{"en": english, "ja": japanese}
+
+func wordsFor(language string) words {
+	if w, ok := languages[language]; ok {
+		return w
+	}
+	return english
+}
+
+// view is what templates see: the brief plus derived strings.
+type view struct {
+	Brief
+	SEVERITY string
+	HostList string
+	Link     string
+}
+
+// Message is one message rendered for every channel.
+type Message struct {
+	Subject     string
+	Text        string
+	HTML        string
+	Slack       string
+	Speech      string
+	NoInput     string
+	SayLanguage string
+	SMS         string
+}
+
+// Render writes the message of a kind about an incident in a language. uiURL links
+// to the incident in the Temporal UI.
+func Render(language, kind string, b Brief, link string) Message {
+	w := wordsFor(language)
+	v := view{Brief: b, SEVERITY: strings.ToUpper(b.Severity), HostList: strings.Join(b.Hosts, ", "), Link: link}
+	lead := fill(w.lead[kind], v)
+	rows := w.rows(v)
+	if kind == KindNotice {
+		rows = nil
+	}
+	var text strings.Builder
+	text.WriteString(lead + "\n\n")
+	for _, r := range rows {
+		fmt.Fprintf(&text, "%s: %s\n", r[0], r[1])
+	}
+	if len(b.Recent) > 0 {
+		fmt.Fprintf(&text, "\n%s:\n  %s\n", w.labels.Recent, strings.Join(b.Recent, "\n  "))
+	}
+	fmt.Fprintf(&text, "\n%s: %s\n", w.labels.Open, link)
+	var slack strings.Builder
+	fmt.Fprintf(&slack, "*%s*\n%s\n", fill(w.subject[kind], v), lead)
+	for _, r := range rows {
+		fmt.Fprintf(&slack, "• *%s*: %s\n", r[0], r[1])
+	}
+	fmt.Fprintf(&slack, "<%s|%s>", link, w.labels.Open)
+	return Message{
+		Subject:     fill(w.subject[kind], v),
+		Text:        text.String(),
+		HTML:        renderHTML(lead, rows, w.labels, b.Recent, link),
+		Slack:       slack.String(),
+		Speech:      fill(w.speech, v),
+		NoInput:     w.noInput,
+		SayLanguage: w.sayLanguage,
+		SMS:         fill(w.sms, v),
+	}
+}
+
+func (w words) rows(v view) [][2]string {
+	l := w.labels
+	rows := [][2]string{
+		{l.Customer, v.CustomerName},
+		{l.Detection, v.Detection},
+		{l.Severity, v.SEVERITY},
+		{l.Hosts, v.HostList},
+	}
+	optional := [][2]string{
+		{l.Users, strings.Join(v.Users, ", ")},
+		{l.Site, v.Site},
+		{l.State, v.State},
+		{l.Verdict, v.Verdict},
+		{l.Reason, v.Reason},
+		{l.Done, strings.Join(v.Done, "; ")},
+		{l.Need, w.need[v.Need]},
+	}
+	for _, r := range optional {
+		if r[1] != "" {
+			rows = append(rows, r)
+		}
+	}
+	return rows
+}
+
+func fill(source string, v view) string {
+	t := template.Must(template.New("").Parse(source))
+	var out bytes.Buffer
+	if err := t.Execute(&out, v); err != nil {
+		return source
+	}
+	return out.String()
+}
+
+var htmlPage = htmltemplate.Must(htmltemplate.New("").Parse(`<!doctype html><html><body style="font-family:sans-serif">
+<p><strong>{{.Lead}}</strong></p>
+<table cellpadding="4" style="border-collapse:collapse">{{range .Rows}}<tr><th align="left" style="border-bottom:1px solid #ddd">{{index . 0}}</th><td style="border-bottom:1px solid #ddd">{{index . 1}}</td></tr>{{end}}</table>
+{{if .Recent}}<p>{{.Labels.Recent}}:</p><ul>{{range .Recent}}<li>{{.}}</li>{{end}}</ul>{{end}}
+<p><a href="{{.Link}}">{{.Labels.Open}}</a></p>
+</body></html>`))
+
+func renderHTML(lead string, rows [][2]string, l labels, recent []string, link string) string {
+	var out bytes.Buffer
+	_ = htmlPage.Execute(&out, map[string]any{"Lead": lead, "Rows": rows, "Labels": l, "Recent": recent, "Link": link})
+	return out.String()
+}

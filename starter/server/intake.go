@@ -1,0 +1,150 @@
+package server
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+
+	"xsoc/config"
+	"xsoc/workflows"
+)
+
+// maxBody is the largest alert body intake takes (1 MiB).
+const maxBody = 1 << 20
+
+// intakeTimeout bounds how long a sender waits for its incidents to start.
+const intakeTimeout = 20 * time.Second
+
+type intakeAnswer struct {
+	Incidents []workflows.IncidentRef `json:"incidents"`
+	Clean     int                     `json:"clean,omitempty"`
+}
+
+// handleAlert takes an alert (or a page of alerts) in a vendor's native JSON or the
+// normalized format and starts one incident per alert. Any answer other than 2xx
+// means no incident was created by this request.
+func (s *Server) handleAlert(w http.ResponseWriter, r *http.Request) {
+	vendor, customerID := r.PathValue("vendor"), r.PathValue("customer")
+	customer, ok := s.customers.Customer(customerID)
+	if !ok {
+		writeError(w, http.StatusNotFound, "unknown customer %q", customerID)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, "body over %d bytes", maxBody)
+			return
+		}
+		writeError(w, http.StatusBadRequest, "reading body: %v", err)
+		return
+	}
+	if err := authenticate(r, body, os.Getenv(customer.WebhookSecretEnv)); err != nil {
+		writeError(w, http.StatusUnauthorized, "%v", err)
+		return
+	}
+	parse, ok := s.parsers[vendor]
+	if !ok {
+		writeError(w, http.StatusNotFound, "unknown vendor %q (want generic, %s)", vendor, strings.Join(config.Vendors, ", "))
+		return
+	}
+	platform, configured := customer.Platform(vendor)
+	if vendor != "generic" && !configured {
+		writeError(w, http.StatusNotFound, "customer %q has no %s platform configured", customerID, vendor)
+		return
+	}
+	alerts, clean, err := parse(body, platform.SeverityMap)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%s payload: %v", vendor, err)
+		return
+	}
+	for i, alert := range alerts {
+		if err := alert.Validate(); err != nil {
+			writeError(w, http.StatusBadRequest, "%s payload, alert %d: %v", vendor, i, err)
+			return
+		}
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), intakeTimeout)
+	defer cancel()
+	answer := intakeAnswer{Incidents: []workflows.IncidentRef{}, Clean: clean}
+	status := http.StatusOK
+	for _, alert := range alerts {
+		ref, err := s.intake.Deliver(ctx, *customer, vendor, alert)
+		if err != nil {
+			s.log.Error("starting incident", "customer", customerID, "vendor", vendor, "alert", alert.ID, "error", err)
+			if isUnavailable(err) {
+				w.Header().Set("Retry-After", "5")
+				writeError(w, http.StatusServiceUnavailable, "Temporal cannot be reached; retry later")
+				return
+			}
+			writeError(w, http.StatusInternalServerError, "starting incident for alert %s: %v", alert.ID, err)
+			return
+		}
+		if !ref.Duplicate {
+			status = http.StatusAccepted
+		}
+		answer.Incidents = append(answer.Incidents, ref)
+	}
+	s.metrics.alerts.WithLabelValues(customerID, vendor).Add(float64(len(alerts)))
+	if len(alerts) == 0 {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, answer)
+}
+
+// authenticate accepts either a bearer secret or an HMAC-SHA256 signature of the
+// body, both compared in constant time.
+func authenticate(r *http.Request, body []byte, secret string) error {
+	if secret == "" {
+		return errors.New("this customer has no webhook secret set on the server")
+	}
+	if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(bearer)), []byte(secret)) == 1 {
+			return nil
+		}
+		return errors.New("bad bearer secret")
+	}
+	if signature, ok := strings.CutPrefix(r.Header.Get("X-Xsoc-Signature"), "sha256="); ok {
+		given, err := hex.DecodeString(strings.TrimSpace(signature))
+		if err != nil {
+			return errors.New("X-Xsoc-Signature is not hex")
+		}
+		mac := hmac.New(sha256.New, []byte(secret))
+		mac.Write(body)
+		if hmac.Equal(given, mac.Sum(nil)) {
+			return nil
+		}
+		return errors.New("bad X-Xsoc-Signature")
+	}
+	return errors.New("missing credentials: send Authorization: Bearer <secret> or X-Xsoc-Signature: sha256=<hmac of body>")
+}
+
+func isUnavailable(err error) bool {
+	var unavailable *serviceerror.Unavailable
+	var deadline *serviceerror.DeadlineExceeded
+	return errors.As(err, &unavailable) || errors.As(err, &deadline) ||
+		errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "connection refused")
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, format string, args ...any) {
+	writeJSON(w, status, map[string]string{"error": fmt.Sprintf(format, args...)})
+}

@@ -1,0 +1,70 @@
+// Package server is the starter's HTTP surface: alert intake, vendor and notifier
+// callbacks, reports, and health.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.temporal.io/sdk/client"
+
+	"xsoc/config"
+	"xsoc/workflows"
+)
+
+// Server holds what the handlers need.
+type Server struct {
+	customers *config.Customers
+	settings  config.Settings
+	temporal  client.Client
+	intake    *workflows.Intake
+	parsers   map[string]Parser
+	log       *slog.Logger
+	metrics   metrics
+	registry  *prometheus.Registry
+}
+
+type metrics struct {
+	alerts *prometheus.CounterVec
+}
+
+// New builds the server.
+func New(customers *config.Customers, settings config.Settings, temporal client.Client, log *slog.Logger) *Server {
+	registry := prometheus.NewRegistry()
+	m := metrics{alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "xsoc_alerts_received_total", Help: "Alerts taken in, by customer and vendor.",
+	}, []string{"customer", "vendor"})}
+	registry.MustRegister(m.alerts, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return &Server{
+		customers: customers, settings: settings, temporal: temporal, log: log,
+		intake: &workflows.Intake{Temporal: temporal}, parsers: Parsers(), metrics: m, registry: registry,
+	}
+}
+
+// Handler routes every endpoint of the SPEC.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/alerts/{vendor}/{customer}", s.handleAlert)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", s.handleReady)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	return mux
+}
+
+// handleReady answers 200 only when Temporal answers.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		w.Header().Set("Retry-After", "5")
+		writeError(w, http.StatusServiceUnavailable, "Temporal is not reachable: %v", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}

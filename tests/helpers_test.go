@@ -1,0 +1,116 @@
+package tests
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"xsoc/workflows"
+)
+
+type mailpitMessage struct {
+	ID      string `json:"ID"`
+	Subject string `json:"Subject"`
+	To      []struct {
+		Address string `json:"Address"`
+	} `json:"To"`
+}
+
+// mails answers the messages Mailpit holds that match a search query.
+func mails(query string) ([]mailpitMessage, error) {
+	resp, err := http.Get(xsoc.mailpitURL + "/api/v1/search?limit=500&query=" + url.QueryEscape(query))
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Messages []mailpitMessage `json:"messages"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+		return nil, err
+	}
+	return page.Messages, nil
+}
+
+// waitMail waits for a message to an address whose subject contains text.
+func waitMail(t *testing.T, to, subjectContains string) mailpitMessage {
+	t.Helper()
+	var found mailpitMessage
+	eventually(t, 15*time.Second, "mail to "+to+" about "+subjectContains, func() error {
+		messages, err := mails("to:" + to)
+		if err != nil {
+			return err
+		}
+		for _, m := range messages {
+			if strings.Contains(m.Subject, subjectContains) {
+				found = m
+				return nil
+			}
+		}
+		return fmt.Errorf("none among %d messages", len(messages))
+	})
+	return found
+}
+
+func incidentStatus(t *testing.T, workflowID string) workflows.IncidentStatus {
+	t.Helper()
+	value, err := xsoc.temporal.QueryWorkflow(context.Background(), workflowID, "", workflows.QueryStatus)
+	if err != nil {
+		t.Fatalf("query status of %s: %v", workflowID, err)
+	}
+	var status workflows.IncidentStatus
+	if err := value.Get(&status); err != nil {
+		t.Fatal(err)
+	}
+	return status
+}
+
+// decide sends an analyst decision as an Update, by name, as the Temporal UI does.
+func decide(t *testing.T, workflowID, name string, decision map[string]any) (workflows.DecisionResult, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	handle, err := xsoc.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflowID, UpdateName: name, Args: []any{decision}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return workflows.DecisionResult{}, err
+	}
+	var result workflows.DecisionResult
+	err = handle.Get(ctx, &result)
+	return result, err
+}
+
+// searchAttributes answers the incident's search attributes as the server holds them.
+func searchAttributes(t *testing.T, workflowID string) map[string]string {
+	t.Helper()
+	described, err := xsoc.temporal.DescribeWorkflowExecution(context.Background(), workflowID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]string{}
+	for name, payload := range described.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields() {
+		values[name] = strings.Trim(string(payload.GetData()), `"`)
+	}
+	return values
+}
+
+func waitState(t *testing.T, workflowID, state string) workflows.IncidentStatus {
+	t.Helper()
+	var status workflows.IncidentStatus
+	eventually(t, 20*time.Second, workflowID+" reaching "+state, func() error {
+		status = incidentStatus(t, workflowID)
+		if status.State != state {
+			return fmt.Errorf("state is %s", status.State)
+		}
+		return nil
+	})
+	return status
+}
