@@ -117,7 +117,7 @@ func (a *Activities) incidentLink(ctx context.Context, workflowID string) string
 // twilioCallbackURL carries the incident and the step in the query string, which
 // Twilio's signature covers, so a callback cannot be pointed at another incident.
 func (a *Activities) twilioCallbackURL(n Notification) string {
-	query := url.Values{"incident": {n.Incident.WorkflowID}, "key": {n.Key}, "to": {n.Contact.Call}}
+	query := url.Values{"incident": {n.Incident.WorkflowID}, "key": {n.Key}, "to": {n.Contact.Call}, "lang": {n.Language}}
 	if n.Contact.Name != "" {
 		query.Set("name", n.Contact.Name)
 	}
@@ -125,20 +125,12 @@ func (a *Activities) twilioCallbackURL(n Notification) string {
 }
 
 func slackButtons(language string) []slack.Button {
-	labels := map[string][4]string{
-		"en": {"Acknowledge", "True positive", "False positive", "Contain"},
-		"ja": {"受領", "真陽性", "誤検知", "封じ込め"},
+	labels := messages.ButtonLabels(language)
+	var buttons []slack.Button
+	for _, decision := range []string{"acknowledge", "verdict_true_positive", "verdict_false_positive", "contain"} {
+		buttons = append(buttons, slack.Button{Decision: decision, Label: labels[decision]})
 	}
-	l, ok := labels[language]
-	if !ok {
-		l = labels["en"]
-	}
-	return []slack.Button{
-		{Decision: "acknowledge", Label: l[0]},
-		{Decision: "verdict_true_positive", Label: l[1]},
-		{Decision: "verdict_false_positive", Label: l[2]},
-		{Decision: "contain", Label: l[3]},
-	}
+	return buttons
 }
 
 func messageID(key string) string {

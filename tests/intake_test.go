@@ -102,7 +102,7 @@ func TestIntakeRefusesBadRequestsAndStartsNothing(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			code, body, _ := postWith(t, tc.path, tc.body, tc.headers)
-			if code != tc.code || !strings.Contains(string(body), tc.message) {
+			if code != tc.code || !strings.Contains(decode[intakeAnswer](t, body).Error, tc.message) {
 				t.Fatalf("got %d %s, want %d with %q", code, body, tc.code, tc.message)
 			}
 		})

@@ -207,6 +207,8 @@ func (c *Client) malopProcesses(ctx context.Context, guid string) ([]string, []i
 		indicators = hashIndicators(indicators, e.strings("imageFile.sha1String")...)
 		indicators = hashIndicators(indicators, e.strings("imageFile.md5String")...)
 	}
+	// Element keys are opaque ids; by name the list reads in a stable order.
+	sort.Strings(lines)
 	return lines, indicators, nil
 }
 

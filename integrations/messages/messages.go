@@ -58,7 +58,10 @@ type words struct {
 	labels      labels
 	speech      string // text/template over view
 	noInput     string
-	sms         string // text/template over view
+	// phone answers after a key press: acknowledged, not acknowledged, incident over.
+	phoneAcknowledged, phoneDeclined, phoneClosed string
+	buttons                                       map[string]string
+	sms                                           string // text/template over view
 }
 
 type labels struct {
@@ -177,3 +180,17 @@ func renderHTML(lead string, rows [][2]string, l labels, recent []string, link s
 	_ = htmlPage.Execute(&out, map[string]any{"Lead": lead, "Rows": rows, "Labels": l, "Recent": recent, "Link": link})
 	return out.String()
 }
+
+// Phone answers after a key press, in the customer's language.
+type Phone struct {
+	Acknowledged, Declined, Closed, SayLanguage string
+}
+
+// PhoneAnswers answers what a call says once a key was pressed.
+func PhoneAnswers(language string) Phone {
+	w := wordsFor(language)
+	return Phone{Acknowledged: w.phoneAcknowledged, Declined: w.phoneDeclined, Closed: w.phoneClosed, SayLanguage: w.sayLanguage}
+}
+
+// ButtonLabels answers the Slack button labels by decision.
+func ButtonLabels(language string) map[string]string { return wordsFor(language).buttons }

@@ -127,9 +127,8 @@ func bodyItems(body []byte) ([]json.RawMessage, error) {
 // of a security event that is not an EDR incident event.
 func parseItem(raw json.RawMessage, severityMap map[string]string) (alert integrations.Alert, skip string, err error) {
 	var probe struct {
-		Engine      *string         `json:"engine"`
-		DetectionID *string         `json:"detectionId"`
-		IncidentID  json.RawMessage `json:"incidentId"`
+		Engine      *string `json:"engine"`
+		DetectionID *string `json:"detectionId"`
 	}
 	if err := json.Unmarshal(raw, &probe); err != nil {
 		return alert, "", fmt.Errorf("not a JSON object: %w", err)

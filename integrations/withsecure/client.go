@@ -43,13 +43,21 @@ type Client struct {
 	secret      string
 	http        *http.Client
 	severityMap map[string]string
-	log         *slog.Logger
 	now         func() time.Time
 
 	mu          sync.Mutex
 	token       string
 	tokenExpiry time.Time
+
+	// known remembers devices met while reading detections, so that an alert storm on
+	// the same machines does not ask the devices API once per incident. Containment
+	// never reads it: isolation state must be fresh.
+	knownMu sync.Mutex
+	known   map[string]deviceInfo
 }
+
+// knownDevicesMax bounds the device memory; past it, it starts over.
+const knownDevicesMax = 10000
 
 var (
 	_ integrations.Platform = (*Client)(nil)
@@ -63,6 +71,9 @@ func New(p config.Platform, getenv func(string) string) (*Client, error) {
 		return nil, fmt.Errorf("withsecure: no environment to read credentials from")
 	}
 	var problems []string
+	if p.Vendor != "" && !strings.EqualFold(p.Vendor, Vendor) {
+		problems = append(problems, fmt.Sprintf("platform vendor is %q, not %s", p.Vendor, Vendor))
+	}
 	base := strings.TrimRight(strings.TrimSpace(p.URL), "/")
 	if u, err := url.Parse(base); base == "" || err != nil || u.Scheme == "" || u.Host == "" {
 		problems = append(problems, fmt.Sprintf("url %q is not an absolute URL (want e.g. https://api.connect.withsecure.com)", p.URL))
@@ -78,8 +89,8 @@ func New(p config.Platform, getenv func(string) string) (*Client, error) {
 		secret:      secret,
 		http:        integrations.NewHTTPClient(30 * time.Second),
 		severityMap: p.SeverityMap,
-		log:         slog.Default().With("vendor", Vendor, "url", base),
 		now:         time.Now,
+		known:       map[string]deviceInfo{},
 	}, nil
 }
 
@@ -93,6 +104,11 @@ func credential(field, env string, getenv func(string) string, problems *[]strin
 		*problems = append(*problems, fmt.Sprintf("environment variable %s (%s) is empty or unset", env, field))
 	}
 	return value
+}
+
+// log is the process logger, read when used so that one configured after New counts.
+func (c *Client) log() *slog.Logger {
+	return slog.Default().With("vendor", Vendor, "url", c.baseURL)
 }
 
 // Vendor names the platform.
@@ -191,7 +207,7 @@ func (c *Client) call(ctx context.Context, operation, method, path string, query
 		err = integrations.SendJSON(c.http, Vendor, operation, req, out)
 		var vendorErr *integrations.VendorError
 		if attempt == 1 && errors.As(err, &vendorErr) && vendorErr.StatusCode == http.StatusUnauthorized {
-			c.log.InfoContext(ctx, "access token refused, renewing it", "operation", operation)
+			c.log().InfoContext(ctx, "access token refused, renewing it", "operation", operation)
 			c.forgetToken(token)
 			continue
 		}
@@ -279,6 +295,10 @@ func (c *Client) evidence(ctx context.Context, incidentID string) (evidence, err
 		if _, known := ev.devices[id]; known || containsString(ev.unknownDevices, id) {
 			continue
 		}
+		if dev, ok := c.knownDevice(id); ok {
+			ev.devices[id] = dev
+			continue
+		}
 		dev, ok, err := c.deviceByID(ctx, id)
 		if err != nil {
 			return evidence{}, err
@@ -287,9 +307,26 @@ func (c *Client) evidence(ctx context.Context, incidentID string) (evidence, err
 			ev.unknownDevices = append(ev.unknownDevices, id)
 			continue
 		}
+		c.rememberDevice(dev)
 		ev.devices[id] = dev
 	}
 	return ev, nil
+}
+
+func (c *Client) knownDevice(id string) (deviceInfo, bool) {
+	c.knownMu.Lock()
+	defer c.knownMu.Unlock()
+	d, ok := c.known[id]
+	return d, ok
+}
+
+func (c *Client) rememberDevice(d deviceInfo) {
+	c.knownMu.Lock()
+	defer c.knownMu.Unlock()
+	if len(c.known) >= knownDevicesMax {
+		c.known = map[string]deviceInfo{}
+	}
+	c.known[d.ID] = d
 }
 
 func containsString(list []string, s string) bool {

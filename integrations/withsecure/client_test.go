@@ -66,6 +66,7 @@ func TestNewRefusesIncompleteConfig(t *testing.T) {
 		env      map[string]string
 		wantErr  []string
 	}{
+		{"other vendor", config.Platform{Vendor: "cybereason", URL: "https://x.example", ClientIDEnv: "WS_ID", SecretEnv: "WS_SECRET"}, full, []string{`platform vendor is "cybereason"`}},
 		{"no url", config.Platform{ClientIDEnv: "WS_ID", SecretEnv: "WS_SECRET"}, full, []string{"url"}},
 		{"relative url", config.Platform{URL: "api.connect.withsecure.com", ClientIDEnv: "WS_ID", SecretEnv: "WS_SECRET"}, full, []string{"not an absolute URL"}},
 		{"no env names", config.Platform{URL: "https://api.connect.withsecure.com"}, full, []string{"client_id_env is not set", "secret_env is not set"}},

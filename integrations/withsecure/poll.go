@@ -67,7 +67,7 @@ func (c *Client) Poll(ctx context.Context, cursor string, since time.Time) (inte
 	if cur.Anchor != "" && errors.As(err, &vendorErr) && vendorErr.StatusCode == http.StatusBadRequest {
 		// An anchor the vendor no longer honours: start the query over from the newest
 		// incident handed out; the ids seen there keep it from repeating any.
-		c.log.WarnContext(ctx, "poll anchor refused, restarting the query from the last incident seen",
+		c.log().WarnContext(ctx, "poll anchor refused, restarting the query from the last incident seen",
 			"anchor", cur.Anchor, "last", cur.Last, "vendor_message", vendorErr.Message)
 		cur.Start, cur.Anchor = firstNonEmpty(cur.Last, cur.Start), ""
 		p, err = c.incidentsPage(ctx, cur)
@@ -81,7 +81,7 @@ func (c *Client) Poll(ctx context.Context, cursor string, since time.Time) (inte
 	for i, raw := range p.Items {
 		inc, err := decodeIncident(raw)
 		if err != nil || strings.TrimSpace(inc.IncidentID) == "" {
-			c.log.WarnContext(ctx, "skipping an incident the vendor sent malformed", "index", i, "error", err)
+			c.log().WarnContext(ctx, "skipping an incident the vendor sent malformed", "index", i, "error", err)
 			continue
 		}
 		if !next.advance(inc) {
@@ -92,7 +92,7 @@ func (c *Client) Poll(ctx context.Context, cursor string, since time.Time) (inte
 		}
 		alert, err := inc.alert(raw, c.severityMap)
 		if err != nil {
-			c.log.WarnContext(ctx, "skipping an incident that cannot be an alert", "incident", inc.IncidentID, "error", err)
+			c.log().WarnContext(ctx, "skipping an incident that cannot be an alert", "incident", inc.IncidentID, "error", err)
 			continue
 		}
 		ev, err := c.evidence(ctx, alert.ID)
@@ -103,7 +103,7 @@ func (c *Client) Poll(ctx context.Context, cursor string, since time.Time) (inte
 		if err := alert.Validate(); err != nil {
 			// Identity and cloud incidents have no device to contain and nothing we
 			// can page about a host; they stay in the Elements portal.
-			c.log.WarnContext(ctx, "skipping an incident with no usable host", "incident", alert.ID, "error", err)
+			c.log().WarnContext(ctx, "skipping an incident with no usable host", "incident", alert.ID, "error", err)
 			continue
 		}
 		alerts = append(alerts, alert)

@@ -346,6 +346,7 @@ func FuzzParseAlerts(f *testing.F) {
 			f.Add(readFile(f, path))
 		}
 	}
+	f.Add(sim.New("abcdefghijkl", "u", "p").FeedBatch(sim.Threat{ThreatName: "T", MD5: "afcb861561f7416c5e852001d31f8921"}, sim.Threat{}))
 	f.Add([]byte(`{"recordid":"1","threatname":"%20","cip":"10.0.0.1"}`))
 	f.Add([]byte(`{"cs1":"x","cs1Label":"recordid","cs2":"T","cs2Label":"threatname","src":"10.0.0.1"}`))
 	f.Add([]byte(`{"b64threatname":"VGVzdA==","recordid":"1","edevicehostname":"%09"}`))

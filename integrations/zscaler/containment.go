@@ -37,8 +37,9 @@ func (c *Client) changeDenylist(ctx context.Context, action string, indicators [
 		return result, err
 	}
 	var change []string
+	// Block sends what is not listed yet; unblock what is listed.
 	for _, entry := range targets {
-		if current[entry] == (action == "unblock") {
+		if current[entry] == (action == "block") {
 			continue
 		}
 		change = append(change, entry)

@@ -7,6 +7,9 @@ import (
 	"fmt"
 
 	"xsoc/integrations"
+	"xsoc/integrations/cybereason"
+	"xsoc/integrations/withsecure"
+	"xsoc/integrations/zscaler"
 )
 
 // Parser turns a native body into normalized alerts; clean counts events that carried
@@ -16,7 +19,17 @@ type Parser func(body []byte, severityMap map[string]string) (alerts []integrati
 // Parsers answers the parser of each vendor intake takes.
 func Parsers() map[string]Parser {
 	return map[string]Parser{
-		"generic": parseGeneric,
+		"generic":         parseGeneric,
+		cybereason.Vendor: withoutClean(cybereason.ParseAlerts),
+		withsecure.Vendor: withoutClean(withsecure.ParseAlerts),
+		zscaler.Vendor:    zscaler.ParseFeed,
+	}
+}
+
+func withoutClean(parse func([]byte, map[string]string) ([]integrations.Alert, error)) Parser {
+	return func(body []byte, severityMap map[string]string) ([]integrations.Alert, int, error) {
+		alerts, err := parse(body, severityMap)
+		return alerts, 0, err
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"xsoc/config"
+	"xsoc/integrations/slack"
 	"xsoc/workflows"
 )
 
@@ -26,6 +27,9 @@ type Server struct {
 	log       *slog.Logger
 	metrics   metrics
 	registry  *prometheus.Registry
+	slack     *slack.Client
+	// httpClient answers Slack's response_url; bounded so a slow Slack never holds a handler.
+	httpClient *http.Client
 }
 
 type metrics struct {
@@ -39,16 +43,24 @@ func New(customers *config.Customers, settings config.Settings, temporal client.
 		Name: "xsoc_alerts_received_total", Help: "Alerts taken in, by customer and vendor.",
 	}, []string{"customer", "vendor"})}
 	registry.MustRegister(m.alerts, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
-	return &Server{
+	s := &Server{
 		customers: customers, settings: settings, temporal: temporal, log: log,
 		intake: &workflows.Intake{Temporal: temporal}, parsers: Parsers(), metrics: m, registry: registry,
+		httpClient: &http.Client{Timeout: 5 * time.Second},
 	}
+	if settings.SlackToken != "" {
+		s.slack = slack.New(settings.SlackToken, settings.SlackAPIURL)
+	}
+	return s
 }
 
 // Handler routes every endpoint of the SPEC.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/alerts/{vendor}/{customer}", s.handleAlert)
+	mux.HandleFunc("POST /v1/callbacks/twilio", s.handleTwilio)
+	mux.HandleFunc("POST /v1/callbacks/slack", s.handleSlack)
+	mux.HandleFunc("GET /v1/reports/{customer}", s.handleReport)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

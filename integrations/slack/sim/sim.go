@@ -152,7 +152,7 @@ func New(signingSecret string) *Server {
 	s.mux.HandleFunc("GET /api/conversations.history", s.api(s.history))
 	s.mux.HandleFunc("POST /api/conversations.list", s.api(s.list))
 	s.mux.HandleFunc("GET /api/conversations.list", s.api(s.list))
-	s.mux.HandleFunc("POST /api/{method}", s.api(func(form url.Values) (int, any) {
+	s.mux.HandleFunc("/api/{method}", s.api(func(form url.Values) (int, any) {
 		return http.StatusOK, refusal("unknown_method")
 	}))
 	s.mux.HandleFunc("POST /actions/{team}/{n}", s.responseURL)

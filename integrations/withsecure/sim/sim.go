@@ -491,7 +491,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.calls = append(s.calls, Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: string(body)})
 		var f *fault
 		if queue := s.faults[r.URL.Path]; len(queue) > 0 {
-			f = &queue[0]
+			next := queue[0]
+			f = &next
 			s.faults[r.URL.Path] = queue[1:]
 		}
 		s.mu.Unlock()

@@ -16,8 +16,8 @@
 //	                                          urlClassificationsWithSecurityAlert}]
 //	GET    /sandbox/report/{md5}?details=full|summary  {"Full Details": {...}} or the "md5 is unknown" text
 //
-// Every API call but the login needs a live JSESSIONID cookie, else 401. Sessions last
-// SessionTTL (30 minutes, ZIA's idle timeout) or until ExpireSessions.
+// Every API call but the login needs a live JSESSIONID cookie, else 401. A session ends
+// after SessionTTL without calls (30 minutes, ZIA's idle timeout) or on ExpireSessions.
 //
 // Control API (JSON, never recorded as calls):
 //
@@ -49,7 +49,7 @@ import (
 	"time"
 )
 
-// SessionTTL is how long a session lives without ExpireSessions.
+// SessionTTL is how long a session lives without a call.
 const SessionTTL = 30 * time.Minute
 
 // Call is one recorded API request.
@@ -336,7 +336,10 @@ func (s *Server) authed(next http.HandlerFunc) http.HandlerFunc {
 		if err == nil {
 			expiry, ok := s.sessions[cookie.Value]
 			live = ok && s.now().Before(expiry)
-			if ok && !live {
+			switch {
+			case live: // an idle timeout: each call keeps the session alive
+				s.sessions[cookie.Value] = s.now().Add(SessionTTL)
+			case ok:
 				delete(s.sessions, cookie.Value)
 			}
 		}

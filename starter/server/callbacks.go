@@ -1,0 +1,198 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"xsoc/integrations/messages"
+	"xsoc/integrations/slack"
+	"xsoc/integrations/twilio"
+	"xsoc/workflows"
+)
+
+// decisionTimeout bounds how long a callback waits for the incident to take a decision.
+const decisionTimeout = 15 * time.Second
+
+// decide sends an analyst decision to an incident as an Update and answers its result
+// or the incident's refusal.
+func (s *Server) decide(ctx context.Context, incident, name string, d workflows.Decision) (workflows.DecisionResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, decisionTimeout)
+	defer cancel()
+	handle, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: incident, UpdateName: name, Args: []any{d}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	var result workflows.DecisionResult
+	if err == nil {
+		err = handle.Get(ctx, &result)
+	}
+	return result, err
+}
+
+func incidentGone(err error) bool {
+	var notFound *serviceerror.NotFound
+	return errors.As(err, &notFound) || strings.Contains(err.Error(), "workflow execution already completed")
+}
+
+// handleTwilio takes Twilio's Gather and status callbacks. The incident and step are
+// in the query string, which the signature covers; a forged or replayed-elsewhere
+// callback is refused with 403 and has no effect.
+func (s *Server) handleTwilio(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	publicURL := strings.TrimRight(s.settings.PublicURL, "/") + r.URL.RequestURI()
+	if !twilio.ValidateRequest(s.settings.TwilioAuthToken, publicURL, twilio.FormParams(r.PostForm), r.Header.Get("X-Twilio-Signature")) {
+		s.log.Warn("refused Twilio callback with a bad signature", "url", publicURL)
+		http.Error(w, "bad X-Twilio-Signature", http.StatusForbidden)
+		return
+	}
+	query := r.URL.Query()
+	incident, to := query.Get("incident"), query.Get("to")
+	who := query.Get("name")
+	if who == "" {
+		who = to
+	}
+	callback := twilio.ParseCallback(r.PostForm)
+	phone := messages.PhoneAnswers(query.Get("lang"))
+	if callback.Digits == "" {
+		s.callEnded(r.Context(), incident, query.Get("key"), to, callback)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	say := phone.Declined
+	if callback.Digits == "1" {
+		_, err := s.decide(r.Context(), incident, workflows.DecisionAcknowledge, workflows.Decision{By: who, Via: "phone", Note: "pressed 1 on call " + callback.CallSID})
+		switch {
+		case err == nil:
+			say = phone.Acknowledged
+		case incidentGone(err):
+			say = phone.Closed
+		case strings.Contains(err.Error(), "already acknowledged"):
+			say = phone.Acknowledged
+		default:
+			s.log.Error("phone acknowledgement failed", "incident", incident, "error", err)
+		}
+	} else {
+		s.signalCallOutcome(r.Context(), incident, query.Get("key"), to, "pressed "+callback.Digits)
+	}
+	w.Header().Set("Content-Type", "application/xml")
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Response><Say language=%q>%s</Say><Hangup/></Response>`, phone.SayLanguage, xmlEscape(say))
+}
+
+// callEnded moves the chain on when a call ended without a person pressing 1:
+// no answer, busy, failed, or a voicemail (machine detection).
+func (s *Server) callEnded(ctx context.Context, incident, key, to string, cb twilio.Callback) {
+	status := cb.CallStatus
+	switch {
+	case status == "no-answer" || status == "busy" || status == "failed" || status == "canceled":
+	case status == "completed" && strings.HasPrefix(cb.AnsweredBy, "machine"):
+		status = "voicemail"
+	case status == "completed":
+		status = "completed without acknowledgement"
+	default:
+		return
+	}
+	s.signalCallOutcome(ctx, incident, key, to, status)
+}
+
+func (s *Server) signalCallOutcome(ctx context.Context, incident, key, to, status string) {
+	err := s.temporal.SignalWorkflow(ctx, incident, "", workflows.SignalCallOutcome, workflows.CallOutcome{Key: key, To: to, Status: status})
+	if err != nil && !incidentGone(err) {
+		s.log.Error("signalling call outcome", "incident", incident, "error", err)
+	}
+}
+
+// slackDecisions maps a button to its decision.
+var slackDecisions = map[string]struct {
+	name    string
+	verdict string
+}{
+	"acknowledge":            {workflows.DecisionAcknowledge, ""},
+	"verdict_true_positive":  {workflows.DecisionVerdict, workflows.VerdictTruePositive},
+	"verdict_false_positive": {workflows.DecisionVerdict, workflows.VerdictFalsePositive},
+	"contain":                {workflows.DecisionContain, ""},
+}
+
+// handleSlack turns a button click into the decision Update on the incident and
+// updates the message to show who did what. A refused or stale click gets a reply
+// saying why.
+func (s *Server) handleSlack(w http.ResponseWriter, r *http.Request) {
+	body, err := slack.VerifyRequest(r, s.settings.SlackSigningSecret, time.Now())
+	if err != nil {
+		s.log.Warn("refused Slack callback", "error", err)
+		http.Error(w, err.Error(), http.StatusUnauthorized)
+		return
+	}
+	click, err := slack.ParseInteraction(body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	decision, ok := slackDecisions[click.Decision]
+	if !ok {
+		s.replySlack(r.Context(), w, click, fmt.Sprintf("unknown action %q", click.Decision))
+		return
+	}
+	who := click.UserName
+	if who == "" {
+		who = click.UserID
+	}
+	_, err = s.decide(r.Context(), click.IncidentID, decision.name, workflows.Decision{By: who, Via: "slack", Verdict: decision.verdict})
+	switch {
+	case err == nil:
+		outcome := fmt.Sprintf("%s: %s by %s", click.IncidentID, strings.TrimSpace(decision.name+" "+decision.verdict), who)
+		if s.slack != nil && click.ChannelID != "" && click.MessageTS != "" {
+			if err := s.slack.Update(r.Context(), click.ChannelID, click.MessageTS, outcome); err != nil {
+				s.log.Error("updating Slack message", "incident", click.IncidentID, "error", err)
+			}
+		}
+		s.replySlack(r.Context(), w, click, outcome)
+	case incidentGone(err):
+		s.replySlack(r.Context(), w, click, fmt.Sprintf("incident %s is closed or unknown: nothing was done", click.IncidentID))
+	default:
+		s.replySlack(r.Context(), w, click, fmt.Sprintf("%s refused: %v", decision.name, err))
+	}
+}
+
+// replySlack answers the clicking user through the interaction's response_url (how
+// Slack takes replies to button clicks), and in the HTTP answer too.
+func (s *Server) replySlack(ctx context.Context, w http.ResponseWriter, click slack.Interaction, text string) {
+	reply, _ := json.Marshal(map[string]any{"response_type": "ephemeral", "replace_original": false, "text": text})
+	if click.ResponseURL != "" {
+		if req, err := http.NewRequestWithContext(ctx, http.MethodPost, click.ResponseURL, bytes.NewReader(reply)); err == nil {
+			req.Header.Set("Content-Type", "application/json")
+			if resp, err := s.httpClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(reply)
+}
+
+func xmlEscape(s string) string {
+	var b bytes.Buffer
+	for _, r := range s {
+		switch r {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,115 @@
+package server
+
+import (
+	"context"
+	"encoding/csv"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"xsoc/workflows"
+)
+
+// handleReport answers a customer's monthly report from its Account, as JSON or CSV.
+func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
+	customerID := r.PathValue("customer")
+	customer, ok := s.customers.Customer(customerID)
+	if !ok {
+		writeError(w, http.StatusNotFound, "unknown customer %q", customerID)
+		return
+	}
+	if err := authenticate(r, nil, lookupSecret(customer.WebhookSecretEnv)); err != nil {
+		writeError(w, http.StatusUnauthorized, "%v", err)
+		return
+	}
+	month := r.URL.Query().Get("month")
+	if _, err := time.Parse("2006-01", month); err != nil {
+		writeError(w, http.StatusBadRequest, "month=%q: want YYYY-MM", month)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+	defer cancel()
+	value, err := s.temporal.QueryWorkflow(ctx, workflows.AccountWorkflowID(customerID), "", workflows.QueryReport, month)
+	if err != nil {
+		if isUnavailable(err) {
+			w.Header().Set("Retry-After", "5")
+			writeError(w, http.StatusServiceUnavailable, "Temporal cannot be reached; retry later")
+			return
+		}
+		writeError(w, http.StatusInternalServerError, "reading the account of %s: %v", customerID, err)
+		return
+	}
+	var report workflows.MonthlyReport
+	if err := value.Get(&report); err != nil {
+		writeError(w, http.StatusInternalServerError, "decoding report: %v", err)
+		return
+	}
+	if r.URL.Query().Get("format") == "csv" || strings.Contains(r.Header.Get("Accept"), "text/csv") {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="xsoc-`+customerID+`-`+month+`.csv"`)
+		writeReportCSV(w, report)
+		return
+	}
+	writeJSON(w, http.StatusOK, report)
+}
+
+// writeReportCSV writes the report as section,name,value rows: one table that a
+// spreadsheet or a billing system reads without knowing the JSON's shape.
+func writeReportCSV(w http.ResponseWriter, r workflows.MonthlyReport) {
+	out := csv.NewWriter(w)
+	row := func(section, name string, value any) {
+		var text string
+		switch v := value.(type) {
+		case int:
+			text = strconv.Itoa(v)
+		case string:
+			text = v
+		}
+		_ = out.Write([]string{section, name, text})
+	}
+	row("section", "name", "value")
+	row("report", "customer", r.Customer)
+	row("report", "month", r.Month)
+	row("report", "plan", r.Plan)
+	row("report", "contracted_ids", r.ContractedIDs)
+	row("incidents", "total", r.Incidents)
+	row("incidents", "billable_responses", r.BillableResponses)
+	row("incidents", "not_billable", r.NotBillable)
+	for _, k := range sortedKeys(r.BySeverity) {
+		row("severity", k, r.BySeverity[k])
+	}
+	for _, k := range sortedKeys(r.ByVerdict) {
+		row("verdict", k, r.ByVerdict[k])
+	}
+	for _, clock := range sortedKeys(r.SLA) {
+		for _, state := range sortedKeys(r.SLA[clock]) {
+			row("sla", clock+"."+state, r.SLA[clock][state])
+		}
+	}
+	row("tickets", "bought", r.TicketsBought)
+	row("tickets", "used", r.TicketsUsed)
+	row("tickets", "expired", r.TicketsExpired)
+	row("tickets", "remaining", r.TicketsRemaining)
+	for _, lot := range r.Lots {
+		prefix := "lot " + lot.Purchased + " (expires " + lot.Expires + ")"
+		row("lot", prefix+".count", lot.Count)
+		row("lot", prefix+".used", lot.Used)
+		row("lot", prefix+".expired", lot.Expired)
+		row("lot", prefix+".remaining", lot.Remaining)
+	}
+	for _, c := range r.Consumptions {
+		row("consumption", c.At.UTC().Format(time.RFC3339)+" "+c.Incident+" "+c.Service+" by "+c.By, c.Tickets)
+	}
+	out.Flush()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
