@@ -41,7 +41,21 @@ func LoadSettings() (Settings, error) {
 	default:
 		return s, fmt.Errorf("XSOC_SMTP_TLS=%q: want none, starttls or tls", s.SMTPTLS)
 	}
+	for name, value := range map[string]string{"XSOC_TWILIO_ACCOUNT_SID": s.TwilioAccountSID, "XSOC_TWILIO_AUTH_TOKEN": s.TwilioAuthToken} {
+		if !alphanumeric(value) {
+			return s, fmt.Errorf("%s must hold only letters and digits, as Twilio issues it", name)
+		}
+	}
 	return s, nil
+}
+
+func alphanumeric(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // Temporal is the standard Temporal connection, from TEMPORAL_* variables, so that the

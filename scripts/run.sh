@@ -42,7 +42,7 @@ if [ -z "${XSOC_SLACK_TOKEN:-}" ]; then
   sims="$sims slack"
 fi
 if [ -z "${XSOC_TWILIO_ACCOUNT_SID:-}" ]; then
-  export XSOC_TWILIO_ACCOUNT_SID=ACsimulated00000000000000000000000 XSOC_TWILIO_AUTH_TOKEN=sim-auth-token \
+  export XSOC_TWILIO_ACCOUNT_SID=ACsimulated00000000000000000000000 XSOC_TWILIO_AUTH_TOKEN=simauthtoken0000 \
     XSOC_TWILIO_FROM=+15005550006 XSOC_TWILIO_API_URL=http://127.0.0.1:9105
   sims="$sims twilio"
 fi

@@ -54,7 +54,7 @@ const (
 	webhookSecret      = "test-webhook-secret"
 	slackSigningSecret = "test-signing-secret"
 	twilioSID          = "ACtest00000000000000000000000000"
-	twilioToken        = "test-twilio-token"
+	twilioToken        = "testtwiliotoken0"
 )
 
 func TestMain(m *testing.M) {

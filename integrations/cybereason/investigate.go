@@ -92,6 +92,11 @@ func (c *Client) Investigate(ctx context.Context, alert integrations.Alert) (int
 	if view.unnamed > 0 {
 		f.Details = append(f.Details, fmt.Sprintf("%d further machine(s) without a name", view.unnamed))
 	}
+	if detection := strings.TrimSpace(alert.Detection); detection != "" {
+		// The alert's name came from the inbox or mmng with Cybereason's words for the
+		// detection; crimes/unified only has its code.
+		view.detection = detection
+	}
 	f.Summary = summarize(view, suspects, len(f.Indicators))
 	return f, nil
 }
@@ -106,7 +111,12 @@ func (c *Client) malopDetails(ctx context.Context, guid string) (view malopView,
 			TemplateContext: "MALOP",
 		}
 		var answer elementsAnswer
-		if err := c.postJSON(ctx, "malop details", "/rest/crimes/unified", query, &answer); err != nil {
+		err := c.postJSON(ctx, "malop details", "/rest/crimes/unified", query, &answer)
+		var vendorErr *integrations.VendorError
+		if errors.As(err, &vendorErr) && (vendorErr.StatusCode == http.StatusNotFound || vendorErr.StatusCode == http.StatusMethodNotAllowed) {
+			break // a console without the crimes API: the management API below still knows the MalOp
+		}
+		if err != nil {
 			return malopView{}, false, err
 		}
 		if err := checkStatus("malop details", answer.Status, answer.Message, true); err != nil {
@@ -204,8 +214,8 @@ func (c *Client) malopProcesses(ctx context.Context, guid string) ([]string, []i
 			return nil, nil, &integrations.VendorError{Vendor: Vendor, Operation: op, StatusCode: http.StatusOK, Message: err.Error()}
 		}
 		lines = append(lines, processLine(e))
-		indicators = hashIndicators(indicators, e.strings("imageFile.sha1String")...)
-		indicators = hashIndicators(indicators, e.strings("imageFile.md5String")...)
+		indicators = hashIndicators(indicators, e.values("imageFile.sha1String")...)
+		indicators = hashIndicators(indicators, e.values("imageFile.md5String")...)
 	}
 	// Element keys are opaque ids; by name the list reads in a stable order.
 	sort.Strings(lines)

@@ -181,3 +181,20 @@ func TestWriteBackRefusals(t *testing.T) {
 		t.Errorf("after the retry: %d comments, status %s", len(state.Comments), state.ManagementStatus)
 	}
 }
+
+func TestInvestigateWithoutCrimesAPI(t *testing.T) {
+	t.Parallel()
+	c, console := newTestClient(t, nil)
+	guid := addMalop(t, console, sim.Malop{Name: "loader.dll"})
+	console.FailNextWith("/rest/crimes/unified", http.StatusNotFound, 1, "", "No such API")
+	f, err := c.Investigate(context.Background(), integrations.Alert{ID: guid})
+	if err != nil {
+		t.Fatalf("Investigate: %v", err)
+	}
+	if !strings.Contains(f.Summary, "loader.dll") || len(f.Hosts) != 1 {
+		t.Errorf("findings = %+v", f)
+	}
+	if n := countCalls(console, http.MethodPost, "/rest/mmng/v2/malops"); n != 1 {
+		t.Errorf("mmng queried %d times, want the fallback once", n)
+	}
+}

@@ -369,9 +369,9 @@ type elementRef struct {
 	Name        text `json:"name"`
 }
 
-// strings answers the scalar values of a simple value (comments, which are objects,
+// values answers the scalar values of a simple value (comments, which are objects,
 // are not strings and are left out).
-func (e element) strings(key string) []string {
+func (e element) values(key string) []string {
 	var out []string
 	for _, raw := range e.SimpleValues[key].Values {
 		var t text
@@ -385,7 +385,7 @@ func (e element) strings(key string) []string {
 }
 
 func (e element) first(key string) string {
-	if values := e.strings(key); len(values) > 0 {
+	if values := e.values(key); len(values) > 0 {
 		return values[0]
 	}
 	return ""
@@ -433,9 +433,9 @@ func elementView(path, key string, raw json.RawMessage) (malopView, error) {
 		severity: firstOf(text(e.first("malopSeverity")), text(e.first("severity")), e.MalopPriority),
 		status:   e.first("managementStatus"),
 	}
-	codes := e.strings("detectionType")
+	codes := e.values("detectionType")
 	code := strings.Join(codes, ", ")
-	rootCauses := e.strings("rootCauseElementNames")
+	rootCauses := e.values("rootCauseElementNames")
 	if len(rootCauses) == 0 {
 		for _, ref := range e.refs("rootCauseElements") {
 			rootCauses = appendUnique(rootCauses, ref.Name.present())
@@ -453,7 +453,7 @@ func elementView(path, key string, raw json.RawMessage) (malopView, error) {
 	for _, ref := range e.refs("affectedUsers") {
 		v.users = appendUnique(v.users, ref.Name.present())
 	}
-	v.indicators = hashIndicators(nil, e.strings("rootCauseElementHashes")...)
+	v.indicators = hashIndicators(nil, e.values("rootCauseElementHashes")...)
 	if v.created, err = optionalTime(path+".simpleValues.creationTime", firstMillis(e, "creationTime", "malopStartTime")); err != nil {
 		return malopView{}, err
 	}
@@ -466,10 +466,10 @@ func elementView(path, key string, raw json.RawMessage) (malopView, error) {
 	}
 	v.details = nonEmptyFacts(
 		"type", code,
-		"root cause", strings.TrimSpace(strings.Join(e.strings("rootCauseElementTypes"), ", ")+" "+strings.Join(rootCauses, ", ")),
+		"root cause", strings.TrimSpace(strings.Join(e.values("rootCauseElementTypes"), ", ")+" "+strings.Join(rootCauses, ", ")),
 		"management status", v.status,
-		"decision", strings.Join(decisionFeatures(e.strings("decisionFeatureSet"), e.strings("decisionFeature")), ", "),
-		"activity", strings.Join(e.strings("malopActivityTypes"), ", "),
+		"decision", strings.Join(decisionFeatures(e.values("decisionFeatureSet"), e.values("decisionFeature")), ", "),
+		"activity", strings.Join(e.values("malopActivityTypes"), ", "),
 		"suspects", suspects,
 	)
 	return v, nil

@@ -115,8 +115,10 @@ func (c *Client) Poll(ctx context.Context, cursor string, since time.Time) (inte
 		pageSize, offset = pollPageSize, len(from.SeenAtMillis)
 	}
 	query := mmngQuery{
-		Search:     map[string]any{},
-		Range:      &mmngRange{From: from.UpdatedMillis, To: c.now().UnixMilli()},
+		Search: map[string]any{},
+		// The upper bound is an hour ahead so that a console whose clock runs ahead of
+		// ours still shows its newest MalOps now rather than later.
+		Range:      &mmngRange{From: from.UpdatedMillis, To: c.now().Add(time.Hour).UnixMilli()},
 		Pagination: mmngPagination{PageSize: pageSize, Offset: offset},
 		Federation: map[string]any{"groups": []string{}},
 		Sort:       []map[string]any{{"field": "LastUpdateTime", "order": "asc"}},

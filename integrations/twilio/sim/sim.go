@@ -30,7 +30,10 @@
 //	           AnsweredBy=machine_start
 //
 // Status callbacks go out only for the events the call subscribed to, except the
-// final one, which Twilio always sends.
+// final one, which Twilio always sends. As with Twilio's test credentials, To
+// +15005550001 is refused as invalid (21211) and SMS to +15005550004 as unsubscribed
+// (21610). Fault patterns name a path or its end, optionally after a method:
+// "Calls.json", "POST Messages.json".
 //
 // Control API (JSON):
 //

@@ -151,7 +151,9 @@ func TestCreateRefusals(t *testing.T) {
 		params func() *openapi.CreateCallParams
 		code   int
 	}{
-		{"no To", func() *openapi.CreateCallParams { return (&openapi.CreateCallParams{}).SetFrom(from).SetTwiml("<Response/>") }, 21201},
+		{"no To", func() *openapi.CreateCallParams {
+			return (&openapi.CreateCallParams{}).SetFrom(from).SetTwiml("<Response/>")
+		}, 21201},
 		{"To not E.164", func() *openapi.CreateCallParams {
 			return (&openapi.CreateCallParams{}).SetTo("0312345678").SetFrom(from).SetTwiml("<Response/>")
 		}, 21211},
