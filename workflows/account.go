@@ -39,7 +39,7 @@ func Account(ctx workflow.Context, in AccountInput) error {
 		if ok {
 			wait = next.Sub(workflow.Now(ctx))
 		}
-		changed := func() bool { return acc.gen != gen || acc.shouldContinueAsNew(ctx) }
+		changed := func() bool { return acc.gen != gen || acc.purchases.Len() > 0 || acc.shouldContinueAsNew(ctx) }
 		if !ok {
 			if err := workflow.Await(ctx, changed); err != nil {
 				return err
@@ -49,6 +49,10 @@ func Account(ctx workflow.Context, in AccountInput) error {
 				return err
 			}
 		}
+		// Purchases are taken here, not by a goroutine blocked on the channel: a signal
+		// handed to a blocked receiver that has not run yet would be lost to the
+		// continue-as-new below.
+		acc.receivePurchases(ctx)
 		if acc.shouldContinueAsNew(ctx) {
 			acc.trimMonths()
 			return workflow.NewContinueAsNewError(ctx, Account, AccountInput{Customer: in.Customer, Notify: in.Notify, State: acc.state})
@@ -143,8 +147,9 @@ type LotView struct {
 // ConsumeRequest is the `consume` Update's argument.
 type ConsumeRequest = activities.ConsumeRequest
 
-// ticketValidity is how long a lot may be used after purchase.
-const ticketValidity = 365 * 24 * time.Hour
+// ticketValidityYears is how long a lot may be used after purchase: calendar years,
+// so that a leap day does not end a lot a day early.
+const ticketValidityYears = 1
 
 // expiryNotice is how long before expiry the customer hears about unused tickets.
 const expiryNotice = 30 * 24 * time.Hour
@@ -153,14 +158,18 @@ const expiryNotice = 30 * 24 * time.Hour
 const appliedLimit = 2000
 
 type account struct {
-	in    AccountInput
-	state AccountState
-	gen   int
+	in        AccountInput
+	state     AccountState
+	gen       int
+	purchases workflow.ReceiveChannel
+	// inflight counts the notices being sent: a continue-as-new would drop them.
+	inflight int
 }
 
 func (acc *account) setup(ctx workflow.Context) error {
 	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateConsume, acc.consume, workflow.UpdateHandlerOptions{
 		Validator: func(ctx workflow.Context, r ConsumeRequest) error {
+			r.RequestID = consumeRequestID(ctx, r)
 			return acc.validateConsume(workflow.Now(ctx), r)
 		},
 		Description: `Consume option tickets for an incident. {"incident": "<workflow id>", "service": "forensics", "tickets": 2, "by": "<analyst>"}`,
@@ -174,18 +183,8 @@ func (acc *account) setup(ctx workflow.Context) error {
 	if err != nil {
 		return err
 	}
-	purchases := workflow.GetSignalChannelWithOptions(ctx, SignalPurchases, workflow.SignalChannelOptions{
+	acc.purchases = workflow.GetSignalChannelWithOptions(ctx, SignalPurchases, workflow.SignalChannelOptions{
 		Description: "Internal: the lots of the customers file, merged in on every worker start.",
-	})
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		for {
-			var lots []config.Lot
-			if !purchases.Receive(ctx, &lots) {
-				return
-			}
-			acc.mergePurchases(ctx, lots)
-			acc.gen++
-		}
 	})
 	if err := workflow.SetQueryHandlerWithOptions(ctx, QueryBalance, func() (Balance, error) {
 		return acc.balance(), nil
@@ -195,6 +194,18 @@ func (acc *account) setup(ctx workflow.Context) error {
 	return workflow.SetQueryHandlerWithOptions(ctx, QueryReport, func(month string) (MonthlyReport, error) {
 		return acc.report(month)
 	}, workflow.QueryHandlerOptions{Description: `The monthly report. Argument: "YYYY-MM".`})
+}
+
+// receivePurchases merges every purchases signal received so far.
+func (acc *account) receivePurchases(ctx workflow.Context) {
+	for {
+		var lots []config.Lot
+		if !acc.purchases.ReceiveAsync(&lots) {
+			return
+		}
+		acc.mergePurchases(ctx, lots)
+		acc.gen++
+	}
 }
 
 // mergePurchases adds lots from the customers file that the ledger does not have yet;
@@ -214,7 +225,7 @@ func (acc *account) mergePurchases(ctx workflow.Context, lots []config.Lot) {
 			return false
 		})
 		if !exists {
-			acc.state.Lots = append(acc.state.Lots, Lot{Purchased: day, Expires: day.Add(ticketValidity), Count: purchase.Count})
+			acc.state.Lots = append(acc.state.Lots, Lot{Purchased: day, Expires: day.AddDate(ticketValidityYears, 0, 0), Count: purchase.Count})
 		}
 	}
 	slices.SortStableFunc(acc.state.Lots, func(a, b Lot) int { return a.Expires.Compare(b.Expires) })
@@ -253,10 +264,7 @@ func (acc *account) validateConsume(now time.Time, r ConsumeRequest) error {
 // consume takes tickets from the lots that expire first and answers what is left.
 func (acc *account) consume(ctx workflow.Context, r ConsumeRequest) (int, error) {
 	now := workflow.Now(ctx)
-	requestID := r.RequestID
-	if requestID == "" {
-		requestID = workflow.GetCurrentUpdateInfo(ctx).ID
-	}
+	requestID := consumeRequestID(ctx, r)
 	if slices.Contains(acc.state.Applied, requestID) {
 		return acc.available(now), nil
 	}
@@ -280,6 +288,15 @@ func (acc *account) consume(ctx workflow.Context, r ConsumeRequest) (int, error)
 	acc.remember(requestID)
 	acc.gen++
 	return acc.available(now), nil
+}
+
+// consumeRequestID is what makes a consumption the same: its request id, or for a
+// request without one (from the Temporal UI) the Update id.
+func consumeRequestID(ctx workflow.Context, r ConsumeRequest) string {
+	if r.RequestID != "" {
+		return r.RequestID
+	}
+	return workflow.GetCurrentUpdateInfo(ctx).ID
 }
 
 // recordIncident adds a concluded incident to its month's figures, once.
@@ -386,22 +403,42 @@ func (acc *account) passLotEvents(ctx workflow.Context) {
 			lot.Expired = lot.Count - lot.Used
 			if lot.Expired > 0 {
 				acc.month(lot.Expires).TicketsExpired += lot.Expired
-				acc.tell(ctx, lot.notice(true, lot.Expired))
+				acc.tell(ctx, acc.lotKey(i), lot.notice(true, lot.Expired))
 			}
 			continue
 		}
 		if at := noticeAt(*lot); !at.IsZero() && !now.Before(at) {
 			lot.NoticeSent = true
-			acc.tell(ctx, lot.notice(false, lot.Remaining()))
+			acc.tell(ctx, acc.lotKey(i), lot.notice(false, lot.Remaining()))
 		}
 	}
 }
 
-// tell sends a ticket notice to the customer's status update contacts.
-func (acc *account) tell(ctx workflow.Context, notice messages.TicketNotice) {
-	key := "notice/" + notice.Purchased
+// lotKey names the i-th lot in notification keys: its purchase day, and its position
+// among that day's lots when there are several (they keep their order: same day,
+// same expiry, stable sort, new ones appended).
+func (acc *account) lotKey(i int) string {
+	lot := acc.state.Lots[i]
+	nth := 0
+	for _, other := range acc.state.Lots[:i] {
+		if other.Purchased.Equal(lot.Purchased) {
+			nth++
+		}
+	}
+	key := lot.Purchased.Format(time.DateOnly)
+	if nth > 0 {
+		key += fmt.Sprintf("#%d", nth+1)
+	}
+	return key
+}
+
+// tell sends a ticket notice to the customer's status update contacts. lotKey tells
+// the lot apart from others bought the same day, whose notices would otherwise be
+// taken for retries of this one and dropped.
+func (acc *account) tell(ctx workflow.Context, lotKey string, notice messages.TicketNotice) {
+	key := "notice/" + lotKey
 	if notice.Expired {
-		key = "expired/" + notice.Purchased
+		key = "expired/" + lotKey
 	}
 	for i, contact := range acc.in.Notify.Contacts {
 		for _, channel := range contact.Channels() {
@@ -418,7 +455,9 @@ func (acc *account) send(ctx workflow.Context, key string, contact config.Contac
 		Key: key, Customer: acc.state.Customer, Language: acc.in.Notify.Language, Kind: activities.KindNotice, Contact: contact,
 		Incident: activities.Brief{CustomerName: acc.in.Notify.CustomerName, Notice: &notice},
 	}
+	acc.inflight++
 	workflow.Go(ctx, func(ctx workflow.Context) {
+		defer func() { acc.inflight-- }()
 		_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, notifyOptions), senders()[channel.Name], n).Get(ctx, nil)
 	})
 }
@@ -438,9 +477,10 @@ func (acc *account) balance() Balance {
 }
 
 // shouldContinueAsNew: the ledger runs for years; carry its state into a fresh run
-// when the history grows, between handlers.
+// when the history grows, between handlers and once every notice is sent (a notice
+// still in flight would be dropped with this run, and is marked sent in the state).
 func (acc *account) shouldContinueAsNew(ctx workflow.Context) bool {
-	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() && workflow.AllHandlersFinished(ctx)
+	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() && workflow.AllHandlersFinished(ctx) && acc.inflight == 0
 }
 
 // MonthlyReport answers the `report` query and GET /v1/reports/{customer}.

@@ -53,11 +53,11 @@ func (inc *incident) containNote() string {
 
 // investigate asks the vendor what it knows about the alert and keeps it for the analyst.
 func (inc *incident) investigate(ctx workflow.Context) {
-	if !inc.policy.Capabilities.Investigate {
-		return
-	}
 	if inc.status.State == StateNew {
 		inc.setState(ctx, StateInvestigating, "investigating")
+	}
+	if !inc.policy.Capabilities.Investigate {
+		return
 	}
 	var a *activities.Activities
 	var findings integrations.Findings

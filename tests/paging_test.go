@@ -1,0 +1,119 @@
+package tests
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	twiliosim "xsoc/integrations/twilio/sim"
+	"xsoc/workflows"
+)
+
+const cso = "+81300000001"
+
+// callFor waits for the Twilio simulator's call of an incident.
+func callFor(t *testing.T, workflowID string) twiliosim.Call {
+	t.Helper()
+	var found twiliosim.Call
+	eventually(t, 20*time.Second, "a call for "+workflowID, func() error {
+		for _, call := range xsoc.twilio.Calls() {
+			if strings.Contains(call.StatusCallback, strings.ReplaceAll(workflowID, "/", "%2F")) {
+				found = call
+				return nil
+			}
+		}
+		return fmt.Errorf("%d calls, none for it", len(xsoc.twilio.Calls()))
+	})
+	return found
+}
+
+// TestEmergencyIsEmailedCalledAndAcknowledgedByKeypress runs its two incidents one
+// after the other: the simulated CSO behaves differently for each.
+func TestEmergencyIsEmailedCalledAndAcknowledgedByKeypress(t *testing.T) {
+	xsoc.twilio.SetBehavior(cso, twiliosim.NoAnswer)
+	forged := postGeneric(t, "acme", fmt.Sprintf("emg-forged-%d", time.Now().UnixNano()), "emergency", "fs-core01")
+	call := callFor(t, forged)
+	resp, err := xsoc.twilio.ForgedPressDigit(context.Background(), call.SID, "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("forged keypress answered %d, want 403", resp.StatusCode)
+	}
+	if status := incidentStatus(t, forged); status.Acknowledged != nil {
+		t.Fatalf("a forged keypress acknowledged the incident: %+v", status.Acknowledged)
+	}
+	mustDecide(t, forged, workflows.DecisionClose, map[string]any{"by": "test", "note": "forged keypress test"})
+
+	xsoc.twilio.SetBehavior(cso, twiliosim.Answer("1"))
+	defer xsoc.twilio.SetBehavior(cso, twiliosim.NoAnswer)
+	alert := fmt.Sprintf("emg-%d", time.Now().UnixNano())
+	id := postGeneric(t, "acme", alert, "emergency", "fs-core02")
+	waitMail(t, "it-ml@acme.example", "[xsoc][EMERGENCY] ACME Manufacturing: Credential dumping (mimikatz) "+alert)
+	call = callFor(t, id)
+	if !strings.Contains(call.TwiML, "Press 1 to acknowledge") || call.To != cso {
+		t.Fatalf("call: %+v", call)
+	}
+	var status workflows.IncidentStatus
+	eventually(t, 20*time.Second, "the keypress acknowledgement", func() error {
+		status = incidentStatus(t, id)
+		if status.Acknowledged == nil {
+			return fmt.Errorf("not acknowledged")
+		}
+		return nil
+	})
+	if status.Acknowledged.By != "CSO" || status.Acknowledged.Via != "phone" {
+		t.Fatalf("acknowledged by %+v", status.Acknowledged)
+	}
+	mustDecide(t, id, workflows.DecisionClose, map[string]any{"by": "cso", "note": "handled"})
+}
+
+func TestSlackButtonGivesTheVerdict(t *testing.T) {
+	t.Parallel()
+	id := postGeneric(t, "acme", fmt.Sprintf("slack-%d", time.Now().UnixNano()), "critical", "fs-slack01")
+	var channel, ts string
+	eventually(t, 20*time.Second, "the Slack page", func() error {
+		for _, m := range xsoc.slack.Messages() {
+			if m.Metadata != nil && strings.Contains(string(m.Blocks), id) {
+				channel, ts = m.Channel, m.TS
+				return nil
+			}
+		}
+		return fmt.Errorf("no message for %s", id)
+	})
+	forged, err := xsoc.slack.ForgedClick(context.Background(), xsoc.starterURL+"/v1/callbacks/slack", channel, ts, "contain", "mallory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged.Body.Close()
+	if forged.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("forged click answered %d", forged.StatusCode)
+	}
+	if status := incidentStatus(t, id); status.Decisions != 0 {
+		t.Fatalf("a forged click reached the incident: %d decisions", status.Decisions)
+	}
+	resp, err := xsoc.slack.Click(context.Background(), xsoc.starterURL+"/v1/callbacks/slack", channel, ts, "verdict_false_positive", "hanako")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("click answered %d", resp.StatusCode)
+	}
+	final := waitClosed(t, id)
+	if final.Verdict != workflows.VerdictFalsePositive || final.Acknowledged == nil || final.Acknowledged.Via != "slack" {
+		t.Fatalf("after the click: verdict %q, acknowledged %+v", final.Verdict, final.Acknowledged)
+	}
+	eventually(t, 10*time.Second, "the message showing who decided", func() error {
+		for _, m := range xsoc.slack.Messages() {
+			if m.TS == ts && m.Updated && strings.Contains(string(m.Blocks), "hanako") {
+				return nil
+			}
+		}
+		return fmt.Errorf("message not updated")
+	})
+}
