@@ -1,0 +1,108 @@
+package tests
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/temporalproto"
+
+	cybereasonsim "xsoc/integrations/cybereason/sim"
+	"xsoc/workflows"
+)
+
+// TestRecordHistories records the histories of the incident's main paths into the
+// directory named by XSOC_RECORD_HISTORIES (workflows/testdata/histories), for the
+// replay test that guards running incidents against breaking changes. Run it again
+// after a deliberate, versioned change to the workflow:
+//
+//	XSOC_RECORD_HISTORIES=$PWD/workflows/testdata/histories go test -run TestRecordHistories ./tests
+func TestRecordHistories(t *testing.T) {
+	dir := os.Getenv("XSOC_RECORD_HISTORIES")
+	if dir == "" {
+		t.Skip("set XSOC_RECORD_HISTORIES to record incident histories for the replay test")
+	}
+	stamp := time.Now().UnixNano()
+	paths := map[string]func() string{
+		"investigate_first_true_positive": func() string {
+			id := postGeneric(t, "acme", fmt.Sprintf("hist-inv-%d", stamp), "high", "fs-hist01")
+			waitState(t, id, workflows.StateInvestigating)
+			mustDecide(t, id, workflows.DecisionAcknowledge, map[string]any{"by": "hanako"})
+			mustDecide(t, id, workflows.DecisionComment, map[string]any{"by": "hanako", "note": "process tree reviewed"})
+			mustDecide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "true_positive"})
+			mustDecide(t, id, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "reimaged"})
+			return id
+		},
+		"isolate_first_false_positive": func() string {
+			guid, err := xsoc.cybereason.AddMalop(cybereasonsim.Malop{Name: "Suspicious script", Severity: "High",
+				Machines: []cybereasonsim.Machine{{Name: fmt.Sprintf("pc-hist-%d", stamp%1000)}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := workflows.IncidentWorkflowID("acme", "cybereason", guid)
+			eventually(t, 30*time.Second, "polled MalOp contained", func() error {
+				if status, err := queryStatus(id); err != nil || status.State != workflows.StateContained {
+					return fmt.Errorf("not contained yet: %v", err)
+				}
+				return nil
+			})
+			mustDecide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive"})
+			return id
+		},
+		"breach_escalate_tickets_suppressed": func() string {
+			id := postGeneric(t, "acme", fmt.Sprintf("hist-breach-%d", stamp), "low", "pc-hist-late")
+			eventually(t, 20*time.Second, "breach", func() error {
+				if status, err := queryStatus(id); err != nil || status.Clocks[0].State != workflows.SLABreached {
+					return fmt.Errorf("not breached yet")
+				}
+				return nil
+			})
+			_, _ = decide(t, id, workflows.DecisionRelease, map[string]any{"by": "bob"})
+			mustDecide(t, id, workflows.DecisionEscalate, map[string]any{"by": "bob", "severity": "high"})
+			mustDecide(t, id, workflows.DecisionUseTickets, map[string]any{"by": "bob", "service": "malware_analysis", "tickets": 1})
+			mustDecide(t, id, workflows.DecisionClose, map[string]any{"by": "bob", "note": "duplicate"})
+			return id
+		},
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, run := range paths {
+		id := run()
+		waitClosed(t, id)
+		if err := writeHistory(filepath.Join(dir, name+".json"), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func queryStatus(id string) (workflows.IncidentStatus, error) {
+	var status workflows.IncidentStatus
+	value, err := xsoc.temporal.QueryWorkflow(context.Background(), id, "", workflows.QueryStatus)
+	if err == nil {
+		err = value.Get(&status)
+	}
+	return status, err
+}
+
+func writeHistory(file, workflowID string) error {
+	history := &historypb.History{}
+	events := xsoc.temporal.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
+	for events.HasNext() {
+		event, err := events.Next()
+		if err != nil {
+			return err
+		}
+		history.Events = append(history.Events, event)
+	}
+	data, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(history)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(file, data, 0o644)
+}
+
