@@ -92,6 +92,8 @@ type Contact struct {
 	Call  string `yaml:"call" json:"call,omitempty"`
 	SMS   string `yaml:"sms" json:"sms,omitempty"`
 	Name  string `yaml:"name" json:"name,omitempty"`
+	// SMSFallback texts the called number when the call is not answered by a person.
+	SMSFallback bool `yaml:"sms_fallback" json:"sms_fallback,omitempty"`
 }
 
 // Step is one escalation step: a contact paged After the start of the chain.
@@ -129,7 +131,7 @@ func (c Contact) Channels() []Channel {
 
 // Only is the contact reached by one of its channels.
 func (c Contact) Only(channel Channel) Contact {
-	only := Contact{Name: c.Name}
+	only := Contact{Name: c.Name, SMSFallback: c.SMSFallback && channel.Name == "call"}
 	switch channel.Name {
 	case "email":
 		only.Email = channel.Address

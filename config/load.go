@@ -253,6 +253,9 @@ func validateContact(add addProblem, field string, c Contact) {
 	if len(c.Channels()) == 0 {
 		add(field, "no channel: set at least one of email, slack, call, sms")
 	}
+	if c.SMSFallback && c.Call == "" {
+		add(field+".sms_fallback", "needs a call number to fall back from")
+	}
 	if c.Email != "" && !strings.Contains(c.Email, "@") {
 		add(field+".email", "%q is not an email address", c.Email)
 	}

@@ -105,4 +105,3 @@ func writeHistory(file, workflowID string) error {
 	}
 	return os.WriteFile(file, data, 0o644)
 }
-

@@ -3,6 +3,7 @@ package workflows
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -127,9 +128,17 @@ func (inc *incident) pageBreach(ctx workflow.Context, clock string) {
 }
 
 // callUnanswered moves the chain on at once when a call was not answered by a person.
+// A contact with sms_fallback is texted as well.
 func (inc *incident) callUnanswered(ctx workflow.Context, outcome CallOutcome) {
 	inc.record(ctx, "call", "", "call to %s not answered by a person (%s): moving on to the next step", outcome.To, outcome.Status)
 	inc.status.Chain.Hurry = true
+	for _, page := range inc.status.Paged {
+		if page.Key == outcome.Key && page.FallbackSMS != "" {
+			contact := config.Contact{SMS: page.FallbackSMS, Name: page.Name}
+			inc.notify(ctx, activities.KindPage, strings.TrimSuffix(page.Key, "/call")+"/fallback", contact, "call not answered")
+			return
+		}
+	}
 }
 
 // wasPaged tells whether every channel of the contact was paged by this incident.

@@ -48,7 +48,11 @@ func (inc *incident) send(ctx workflow.Context, kind, key string, channel config
 		Contact: contact.Only(channel), Incident: inc.brief(reason),
 	}
 	index := len(inc.status.Paged)
-	inc.status.Paged = append(inc.status.Paged, Page{Key: key, Kind: kind, Channel: channel.Name, Address: channel.Address, Name: contact.Name, At: workflow.Now(ctx)})
+	page := Page{Key: key, Kind: kind, Channel: channel.Name, Address: channel.Address, Name: contact.Name, At: workflow.Now(ctx)}
+	if channel.Name == "call" && contact.SMSFallback {
+		page.FallbackSMS = channel.Address
+	}
+	inc.status.Paged = append(inc.status.Paged, page)
 	inc.inflight++
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer func() { inc.inflight-- }()

@@ -73,6 +73,8 @@ type Page struct {
 	At      time.Time `json:"at"`
 	Ref     string    `json:"ref,omitempty"`
 	Error   string    `json:"error,omitempty"`
+	// FallbackSMS is the number texted if this call is not answered by a person.
+	FallbackSMS string `json:"fallback_sms,omitempty"`
 }
 
 // TicketUse is one consumption of option tickets for this incident.

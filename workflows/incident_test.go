@@ -390,10 +390,12 @@ func TestUnansweredCallMovesTheChainOnAtOnce(t *testing.T) {
 	w.decide(4*time.Minute, DecisionClose, Decision{By: "cio", Note: "ok"})
 	policy := testPolicy()
 	policy.SLA = nil
+	policy.Escalation["emergency"][1].SMSFallback = true
 
 	w.run(input(policy, testAlert(integrations.SeverityEmergency, "fs-01")))
 
 	require.Equal(t, []string{"+81300000001", "+81300000002"}, w.outbox.pages("call"), "the CIO is called at 1m, not 10m")
+	require.Empty(t, w.outbox.pages("sms"), "no fallback SMS: the outcome named no call of ours")
 }
 
 func TestStatusUpdatesGoToTheCSIRTAndTheSite(t *testing.T) {
@@ -416,4 +418,29 @@ func TestStatusUpdatesGoToTheCSIRTAndTheSite(t *testing.T) {
 	// new, containing, contained, investigating (released), resolved
 	require.Equal(t, 5, csirt)
 	require.Equal(t, csirt, site)
+}
+
+func TestUnansweredCallFallsBackToSMSWhereConfigured(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	policy := testPolicy()
+	policy.SLA = nil
+	policy.Escalation["emergency"][1].SMSFallback = true
+	w.at(time.Minute, func() {
+		var status IncidentStatus
+		w.query(QueryStatus, &status)
+		for _, p := range status.Paged {
+			if p.Channel == "call" {
+				w.env.SignalWorkflow(SignalCallOutcome, CallOutcome{Key: p.Key, To: p.Address, Status: "busy"})
+			}
+		}
+	})
+	w.decide(3*time.Minute, DecisionAcknowledge, Decision{By: "cso"})
+	w.decide(4*time.Minute, DecisionClose, Decision{By: "cso", Note: "ok"})
+
+	status := w.run(input(policy, testAlert(integrations.SeverityEmergency, "fs-01")))
+
+	require.Equal(t, []string{"+81300000001"}, w.outbox.pages("sms"), "the CSO is texted when the call is busy")
+	require.Equal(t, []string{"+81300000001", "+81300000002"}, w.outbox.pages("call"))
+	require.True(t, timelineHas(status, "call", "not answered by a person (busy)"))
 }
