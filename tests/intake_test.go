@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"xsoc/internal/devstack"
 	"xsoc/workflows"
 )
 
@@ -64,7 +65,7 @@ func TestGenericAlertStartsOneIncidentThatPagesAndIsAcknowledged(t *testing.T) {
 	if _, err := decide(t, wantID, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "test"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := xsoc.temporal.GetWorkflow(context.Background(), wantID, "").Get(context.Background(), nil); err != nil {
+	if err := xsoc.Temporal.GetWorkflow(context.Background(), wantID, "").Get(context.Background(), nil); err != nil {
 		t.Fatalf("incident did not end cleanly: %v", err)
 	}
 	code, body, _ = post(t, "/v1/alerts/generic/acme", genericAlert(id, "high", "fs-files01"))
@@ -72,6 +73,17 @@ func TestGenericAlertStartsOneIncidentThatPagesAndIsAcknowledged(t *testing.T) {
 	if code != http.StatusOK || !closedAgain.Incidents[0].Duplicate || closedAgain.Incidents[0].RunID != first.Incidents[0].RunID {
 		t.Fatalf("re-delivery after close must not reopen: %d %s", code, body)
 	}
+
+	recurrence := bytes.Replace(genericAlert(id, "high", "fs-files01"), []byte("2026-11-27T03:12:00Z"), []byte("2026-11-28T09:00:00Z"), 1)
+	code, body, _ = post(t, "/v1/alerts/generic/acme", recurrence)
+	again2 := decode[intakeAnswer](t, body)
+	if code != http.StatusAccepted || again2.Incidents[0].Duplicate || again2.Incidents[0].RunID == first.Incidents[0].RunID {
+		t.Fatalf("a recurrence after close starts a new run: %d %s", code, body)
+	}
+	if linked := incidentStatus(t, wantID); linked.PreviousRunID != first.Incidents[0].RunID {
+		t.Fatalf("the new run is not linked to the old: %q", linked.PreviousRunID)
+	}
+	mustDecide(t, wantID, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "recurrence handled"})
 }
 
 func TestIntakeRefusesBadRequestsAndStartsNothing(t *testing.T) {
@@ -112,7 +124,7 @@ func TestIntakeRefusesBadRequestsAndStartsNothing(t *testing.T) {
 		t.Fatalf("HMAC-signed alert: %d %s", code, body)
 	}
 	for _, id := range []string{"x1", "x2"} {
-		if _, err := xsoc.temporal.DescribeWorkflowExecution(context.Background(), workflows.IncidentWorkflowID("acme", "generic", id), ""); err == nil {
+		if _, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), workflows.IncidentWorkflowID("acme", "generic", id), ""); err == nil {
 			t.Errorf("a refused alert %s started an incident", id)
 		}
 	}
@@ -122,9 +134,9 @@ func bearer() map[string]string { return map[string]string{"Authorization": "Bea
 
 func TestIntakeAnswers503WhenTemporalIsUnreachable(t *testing.T) {
 	t.Parallel()
-	address := freeAddress()
-	env := append(append([]string{}, xsoc.env...), "TEMPORAL_ADDRESS="+freeAddress(), "XSOC_LISTEN="+address)
-	cmd := exec.Command(filepath.Join(xsoc.bin, "starter"))
+	address := devstack.FreeAddress()
+	env := append(append([]string{}, xsoc.Env...), "TEMPORAL_ADDRESS="+devstack.FreeAddress(), "XSOC_LISTEN="+address)
+	cmd := exec.Command(filepath.Join(xsoc.Bin, "starter"))
 	cmd.Env = env
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -157,8 +169,8 @@ func TestInvalidCustomersFileStartsNothing(t *testing.T) {
     sla: {urgent: {ack: 5m}}
 `), 0o600)
 	for _, binary := range []string{"worker", "starter"} {
-		cmd := exec.Command(filepath.Join(xsoc.bin, binary))
-		cmd.Env = append(append([]string{}, xsoc.env...), "XSOC_CUSTOMERS_FILE="+bad, "XSOC_LISTEN="+freeAddress())
+		cmd := exec.Command(filepath.Join(xsoc.Bin, binary))
+		cmd.Env = append(append([]string{}, xsoc.Env...), "XSOC_CUSTOMERS_FILE="+bad, "XSOC_LISTEN="+devstack.FreeAddress())
 		out, err := cmd.CombinedOutput()
 		if err == nil {
 			t.Fatalf("%s started on an invalid customers file", binary)

@@ -44,7 +44,7 @@ var testStart = time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))))
+	suite.SetLogger(quietLogger())
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetStartTime(testStart)
 	// The machine may be busy with other test packages: a slow task is not a deadlock.
@@ -307,4 +307,9 @@ func (u *testUpdate) Complete(result any, err error) {
 			*(u.into.(*DeliveryResult)) = r
 		}
 	}
+}
+
+// quietLogger keeps test output to errors.
+func quietLogger() sdklog.Logger {
+	return sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 }

@@ -444,3 +444,44 @@ func TestUnansweredCallFallsBackToSMSWhereConfigured(t *testing.T) {
 	require.Equal(t, []string{"+81300000001", "+81300000002"}, w.outbox.pages("call"))
 	require.True(t, timelineHas(status, "call", "not answered by a person (busy)"))
 }
+
+func TestInfoAlertIsRecordedAndNeverPaged(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.decide(time.Minute, DecisionClose, Decision{By: "x", Note: "informational"})
+	policy := testPolicy()
+	policy.Escalation["info"] = []config.Step{{Contact: config.Contact{Email: "it-ml@acme.example"}}}
+
+	status := w.run(input(policy, testAlert(integrations.SeverityInfo, "fs-01")))
+
+	require.Empty(t, w.outbox.pages("email"))
+	require.Empty(t, w.outbox.pages("call"))
+	require.True(t, timelineHas(status, "paging", "never paged"))
+}
+
+func TestContinuedIncidentResumesItsClocksAndPaging(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	policy := testPolicy()
+	carried := IncidentStatus{
+		WorkflowID: "incident/acme/cybereason/malop-1", Customer: "acme", Vendor: "cybereason",
+		Alert: testAlert(integrations.SeverityHigh, "pc-1"), Severity: integrations.SeverityHigh, State: StateInvestigating,
+		OpenedAt: testStart.Add(-20 * time.Minute),
+		Clocks:   []Clock{{Name: ClockAck, StartedAt: testStart.Add(-20 * time.Minute), Due: testStart.Add(10 * time.Minute), State: SLAAtRisk}},
+		Chain:    Chain{Severity: integrations.SeverityHigh, StartedAt: testStart.Add(-20 * time.Minute), Done: []string{"x"}},
+		Timeline: []Entry{{At: testStart.Add(-20 * time.Minute), Kind: "opened", Text: "opened before continue-as-new"}},
+	}
+	var sla SLAView
+	w.at(11*time.Minute, func() { w.query(QuerySLA, &sla) })
+	w.decide(12*time.Minute, DecisionAcknowledge, Decision{By: "hanako"})
+	w.decide(13*time.Minute, DecisionClose, Decision{By: "hanako", Note: "done"})
+	in := input(policy, carried.Alert)
+	in.Carried = &carried
+
+	status := w.run(in)
+
+	require.Equal(t, SLABreached, sla.State, "the carried ack clock breaches at its carried due time")
+	require.Equal(t, "opened before continue-as-new", status.Timeline[0].Text)
+	require.Empty(t, w.platform.Calls(), "a continued incident does not respond again")
+	require.Contains(t, w.outbox.pages("slack"), "#acme-soc", "the chain goes on where it was: the 15m Slack step")
+}
