@@ -153,9 +153,17 @@ func (inc *incident) close(ctx workflow.Context, by, note string) {
 func (inc *incident) conclude(ctx workflow.Context) {
 	inc.writeBack(ctx)
 	inc.reportToAccount(ctx)
-	_ = workflow.Await(ctx, func() bool {
-		return inc.inflight == 0 && inc.pendingSignals == 0 && workflow.AllHandlersFinished(ctx)
-	})
+	// Comments may still arrive while the last messages go out: apply them too, so
+	// that every handler finishes before the incident ends.
+	for {
+		_ = workflow.Await(ctx, func() bool {
+			return len(inc.queue) > 0 || inc.inflight == 0 && inc.pendingSignals == 0 && workflow.AllHandlersFinished(ctx)
+		})
+		if len(inc.queue) == 0 {
+			return
+		}
+		inc.applyNext(ctx)
+	}
 }
 
 // setState moves the incident to a new state: timeline, search attributes and a
