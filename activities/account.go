@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 )
@@ -13,8 +14,10 @@ import (
 // The Account's names, repeated here because workflows import this package (the
 // workflows package's api.go holds the same values for the outside world).
 const (
-	accountUpdateConsume = "consume"
-	accountUpdateRecord  = "record_incident"
+	accountUpdateConsume   = "consume"
+	accountUpdateRecord    = "record_incident"
+	accountUpdateActiveIDs = "record_active_ids"
+	accountQueryReport     = "report"
 )
 
 func accountID(customer string) string { return "account/" + customer }
@@ -32,6 +35,37 @@ func (a *Activities) ConsumeTickets(ctx context.Context, in ConsumeRequest) (int
 // once (the incident id is the Update id).
 func (a *Activities) RecordIncident(ctx context.Context, in IncidentSummary) error {
 	return a.updateAccount(ctx, in.Customer, accountUpdateRecord, "record/"+in.Incident+"/"+in.OpenedAt.UTC().Format("20060102T150405.000"), in, nil)
+}
+
+// RecordActiveIDs hands a month's active endpoints by vendor to the customer's
+// Account. The Update id is this workflow run's, so a retry is applied once and a
+// later report run records its own (newer) count.
+func (a *Activities) RecordActiveIDs(ctx context.Context, in ActiveIDs) error {
+	updateID := "active-ids/" + in.Month
+	if activity.IsActivity(ctx) {
+		updateID += "/" + activity.GetInfo(ctx).WorkflowExecution.RunID
+	}
+	return a.updateAccount(ctx, in.Customer, accountUpdateActiveIDs, updateID, in, nil)
+}
+
+// ReadMonthlyReport answers a month ("2026-11") of the customer's Account: workflows
+// cannot query another workflow, so this activity does it for them.
+func (a *Activities) ReadMonthlyReport(ctx context.Context, customer, month string) (MonthlyReport, error) {
+	var report MonthlyReport
+	value, err := a.Temporal.QueryWorkflow(ctx, accountID(customer), "", accountQueryReport, month)
+	if err != nil {
+		var refused *serviceerror.QueryFailed
+		if errors.As(err, &refused) {
+			return report, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("the account of customer %s refused the report of %s: %s", customer, month, refused.Message), "AccountRefused", err)
+		}
+		return report, accountError(customer, err)
+	}
+	if err := value.Get(&report); err != nil {
+		return report, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("decoding the %s report of customer %s: %v", month, customer, err), "AccountRefused", err)
+	}
+	return report, nil
 }
 
 func (a *Activities) updateAccount(ctx context.Context, customer, update, updateID string, arg, result any) error {

@@ -70,7 +70,8 @@ func (a *Activities) platform(customer, vendor string) (integrations.Platform, e
 
 // asActivityError tells Temporal how to treat a vendor's failure: a 4xx (or an
 // unsupported action) fails at once with the vendor's message; a 5xx or 429 retries,
-// no sooner than the vendor's Retry-After.
+// no sooner than the vendor's Retry-After. The message is the whole error, so that
+// what the caller wrapped around the vendor's words (customer, host) shows too.
 func asActivityError(err error) error {
 	if err == nil {
 		return nil
@@ -84,7 +85,7 @@ func asActivityError(err error) error {
 		if vendorErr.RetryAfter > 0 {
 			options.NextRetryDelay = vendorErr.RetryAfter
 		}
-		return temporal.NewApplicationErrorWithOptions(vendorErr.Error(), "VendorError", options)
+		return temporal.NewApplicationErrorWithOptions(err.Error(), "VendorError", options)
 	}
 	return err
 }

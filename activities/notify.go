@@ -60,7 +60,7 @@ func (a *Activities) PostSlack(ctx context.Context, n Notification) (Delivery, e
 	}
 	m := a.render(ctx, n)
 	var err error
-	if n.Kind == KindStatus {
+	if n.Kind != KindPage && n.Kind != KindBreach {
 		delivery.Ref, err = a.Slack.PostText(ctx, n.Contact.Slack, m.Slack, n.Key)
 	} else {
 		_, delivery.Ref, err = a.Slack.Post(ctx, slack.IncidentMessage{

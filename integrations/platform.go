@@ -68,3 +68,10 @@ type PollPage struct {
 	NextCursor string  `json:"next_cursor"`
 	More       bool    `json:"more"`
 }
+
+// EndpointCounter is a platform that can tell how many endpoints it protects right
+// now (sensors, devices): under the per_id plan the month's bill is the contracted
+// ID count, and this active count shows the customer's over-use beside it.
+type EndpointCounter interface {
+	CountEndpoints(ctx context.Context) (int, error)
+}

@@ -24,7 +24,7 @@ func TestTicketsConsumedFromAnIncidentShowInTheLedger(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "balance 23") {
 		t.Fatalf("beyond the balance: %v", err)
 	}
-	value, err := xsoc.temporal.QueryWorkflow(context.Background(), workflows.AccountWorkflowID("acme"), "", workflows.QueryBalance)
+	value, err := xsoc.Temporal.QueryWorkflow(context.Background(), workflows.AccountWorkflowID("acme"), "", workflows.QueryBalance)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestMonthlyReportMatchesTheMonthsIncidents(t *testing.T) {
 	month := time.Now().UTC().Format("2006-01")
 	var report workflows.MonthlyReport
 	eventually(t, 20*time.Second, "the three incidents in the report", func() error {
-		req, _ := http.NewRequest(http.MethodGet, xsoc.starterURL+"/v1/reports/globex?month="+month, nil)
+		req, _ := http.NewRequest(http.MethodGet, xsoc.StarterURL+"/v1/reports/globex?month="+month, nil)
 		req.Header.Set("Authorization", "Bearer "+webhookSecret)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -81,7 +81,7 @@ func TestMonthlyReportMatchesTheMonthsIncidents(t *testing.T) {
 		t.Fatalf("report: %+v", report)
 	}
 
-	req, _ := http.NewRequest(http.MethodGet, xsoc.starterURL+"/v1/reports/globex?month="+month, nil)
+	req, _ := http.NewRequest(http.MethodGet, xsoc.StarterURL+"/v1/reports/globex?month="+month, nil)
 	req.Header.Set("Authorization", "Bearer "+webhookSecret)
 	req.Header.Set("Accept", "text/csv")
 	resp, err := http.DefaultClient.Do(req)
@@ -103,7 +103,7 @@ func TestMonthlyReportMatchesTheMonthsIncidents(t *testing.T) {
 		t.Fatalf("CSV lacks billable_responses 2: %v", rows)
 	}
 
-	unauthorized, _ := http.Get(xsoc.starterURL + "/v1/reports/globex?month=" + month)
+	unauthorized, _ := http.Get(xsoc.StarterURL + "/v1/reports/globex?month=" + month)
 	unauthorized.Body.Close()
 	if unauthorized.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("report without credentials: %d", unauthorized.StatusCode)

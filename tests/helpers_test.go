@@ -25,7 +25,7 @@ type mailpitMessage struct {
 
 // mails answers the messages Mailpit holds that match a search query.
 func mails(query string) ([]mailpitMessage, error) {
-	resp, err := http.Get(xsoc.mailpitURL + "/api/v1/search?limit=500&query=" + url.QueryEscape(query))
+	resp, err := http.Get(xsoc.MailpitURL + "/api/v1/search?limit=500&query=" + url.QueryEscape(query))
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func waitMail(t *testing.T, to, subjectContains string) mailpitMessage {
 
 func incidentStatus(t *testing.T, workflowID string) workflows.IncidentStatus {
 	t.Helper()
-	value, err := xsoc.temporal.QueryWorkflow(context.Background(), workflowID, "", workflows.QueryStatus)
+	value, err := xsoc.Temporal.QueryWorkflow(context.Background(), workflowID, "", workflows.QueryStatus)
 	if err != nil {
 		t.Fatalf("query status of %s: %v", workflowID, err)
 	}
@@ -77,7 +77,7 @@ func decide(t *testing.T, workflowID, name string, decision map[string]any) (wor
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	handle, err := xsoc.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+	handle, err := xsoc.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: workflowID, UpdateName: name, Args: []any{decision}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
@@ -91,7 +91,7 @@ func decide(t *testing.T, workflowID, name string, decision map[string]any) (wor
 // searchAttributes answers the incident's search attributes as the server holds them.
 func searchAttributes(t *testing.T, workflowID string) map[string]string {
 	t.Helper()
-	described, err := xsoc.temporal.DescribeWorkflowExecution(context.Background(), workflowID, "")
+	described, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), workflowID, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func TestRecordHistories(t *testing.T) {
 			return id
 		},
 		"isolate_first_false_positive": func() string {
-			guid, err := xsoc.cybereason.AddMalop(cybereasonsim.Malop{Name: "Suspicious script", Severity: "High",
+			guid, err := xsoc.Cybereason.AddMalop(cybereasonsim.Malop{Name: "Suspicious script", Severity: "High",
 				Machines: []cybereasonsim.Machine{{Name: fmt.Sprintf("pc-hist-%d", stamp%1000)}}})
 			if err != nil {
 				t.Fatal(err)
@@ -82,7 +82,7 @@ func TestRecordHistories(t *testing.T) {
 
 func queryStatus(id string) (workflows.IncidentStatus, error) {
 	var status workflows.IncidentStatus
-	value, err := xsoc.temporal.QueryWorkflow(context.Background(), id, "", workflows.QueryStatus)
+	value, err := xsoc.Temporal.QueryWorkflow(context.Background(), id, "", workflows.QueryStatus)
 	if err == nil {
 		err = value.Get(&status)
 	}
@@ -91,7 +91,7 @@ func queryStatus(id string) (workflows.IncidentStatus, error) {
 
 func writeHistory(file, workflowID string) error {
 	history := &historypb.History{}
-	events := xsoc.temporal.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
+	events := xsoc.Temporal.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
 	for events.HasNext() {
 		event, err := events.Next()
 		if err != nil {

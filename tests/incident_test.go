@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"xsoc/internal/devstack"
 	"xsoc/workflows"
 )
 
@@ -35,7 +36,7 @@ func waitClosed(t *testing.T, workflowID string) workflows.IncidentStatus {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var status workflows.IncidentStatus
-	if err := xsoc.temporal.GetWorkflow(ctx, workflowID, "").Get(ctx, &status); err != nil {
+	if err := xsoc.Temporal.GetWorkflow(ctx, workflowID, "").Get(ctx, &status); err != nil {
 		t.Fatalf("%s did not end: %v", workflowID, err)
 	}
 	return status
@@ -75,12 +76,12 @@ func TestBreachedIncidentIsFoundByTheManagersQuery(t *testing.T) {
 	t.Parallel()
 	// acme promises to acknowledge low alerts within 2s in the test configuration.
 	id := postGeneric(t, "acme", fmt.Sprintf("breach-%d", time.Now().UnixNano()), "low", "pc-late")
-	temporalBin, err := tool("XSOC_TEMPORAL_BIN", "temporal")
+	temporalBin, err := devstack.Tool("XSOC_TEMPORAL_BIN", "temporal")
 	if err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 20*time.Second, "the breached incident in the manager's list", func() error {
-		out, err := exec.Command(temporalBin, "workflow", "list", "--address", xsoc.dev.FrontendHostPort(),
+		out, err := exec.Command(temporalBin, "workflow", "list", "--address", xsoc.Dev.FrontendHostPort(),
 			"--query", `XsocSLAState="breached" AND ExecutionStatus="Running"`).CombinedOutput()
 		if err != nil {
 			return fmt.Errorf("%v: %s", err, out)

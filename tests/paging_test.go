@@ -19,13 +19,13 @@ func callFor(t *testing.T, workflowID string) twiliosim.Call {
 	t.Helper()
 	var found twiliosim.Call
 	eventually(t, 20*time.Second, "a call for "+workflowID, func() error {
-		for _, call := range xsoc.twilio.Calls() {
+		for _, call := range xsoc.Twilio.Calls() {
 			if strings.Contains(call.StatusCallback, strings.ReplaceAll(workflowID, "/", "%2F")) {
 				found = call
 				return nil
 			}
 		}
-		return fmt.Errorf("%d calls, none for it", len(xsoc.twilio.Calls()))
+		return fmt.Errorf("%d calls, none for it", len(xsoc.Twilio.Calls()))
 	})
 	return found
 }
@@ -33,10 +33,10 @@ func callFor(t *testing.T, workflowID string) twiliosim.Call {
 // TestEmergencyIsEmailedCalledAndAcknowledgedByKeypress runs its two incidents one
 // after the other: the simulated CSO behaves differently for each.
 func TestEmergencyIsEmailedCalledAndAcknowledgedByKeypress(t *testing.T) {
-	xsoc.twilio.SetBehavior(cso, twiliosim.NoAnswer)
+	xsoc.Twilio.SetBehavior(cso, twiliosim.NoAnswer)
 	forged := postGeneric(t, "acme", fmt.Sprintf("emg-forged-%d", time.Now().UnixNano()), "emergency", "fs-core01")
 	call := callFor(t, forged)
-	resp, err := xsoc.twilio.ForgedPressDigit(context.Background(), call.SID, "1")
+	resp, err := xsoc.Twilio.ForgedPressDigit(context.Background(), call.SID, "1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,8 +49,8 @@ func TestEmergencyIsEmailedCalledAndAcknowledgedByKeypress(t *testing.T) {
 	}
 	mustDecide(t, forged, workflows.DecisionClose, map[string]any{"by": "test", "note": "forged keypress test"})
 
-	xsoc.twilio.SetBehavior(cso, twiliosim.Answer("1"))
-	defer xsoc.twilio.SetBehavior(cso, twiliosim.NoAnswer)
+	xsoc.Twilio.SetBehavior(cso, twiliosim.Answer("1"))
+	defer xsoc.Twilio.SetBehavior(cso, twiliosim.NoAnswer)
 	alert := fmt.Sprintf("emg-%d", time.Now().UnixNano())
 	id := postGeneric(t, "acme", alert, "emergency", "fs-core02")
 	waitMail(t, "it-ml@acme.example", "[xsoc][EMERGENCY] ACME Manufacturing: Credential dumping (mimikatz) "+alert)
@@ -77,7 +77,7 @@ func TestSlackButtonGivesTheVerdict(t *testing.T) {
 	id := postGeneric(t, "acme", fmt.Sprintf("slack-%d", time.Now().UnixNano()), "critical", "fs-slack01")
 	var channel, ts string
 	eventually(t, 20*time.Second, "the Slack page", func() error {
-		for _, m := range xsoc.slack.Messages() {
+		for _, m := range xsoc.Slack.Messages() {
 			if m.Metadata != nil && strings.Contains(string(m.Blocks), id) {
 				channel, ts = m.Channel, m.TS
 				return nil
@@ -85,7 +85,7 @@ func TestSlackButtonGivesTheVerdict(t *testing.T) {
 		}
 		return fmt.Errorf("no message for %s", id)
 	})
-	forged, err := xsoc.slack.ForgedClick(context.Background(), xsoc.starterURL+"/v1/callbacks/slack", channel, ts, "contain", "mallory")
+	forged, err := xsoc.Slack.ForgedClick(context.Background(), xsoc.StarterURL+"/v1/callbacks/slack", channel, ts, "contain", "mallory")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestSlackButtonGivesTheVerdict(t *testing.T) {
 	if status := incidentStatus(t, id); status.Decisions != 0 {
 		t.Fatalf("a forged click reached the incident: %d decisions", status.Decisions)
 	}
-	resp, err := xsoc.slack.Click(context.Background(), xsoc.starterURL+"/v1/callbacks/slack", channel, ts, "verdict_false_positive", "hanako")
+	resp, err := xsoc.Slack.Click(context.Background(), xsoc.StarterURL+"/v1/callbacks/slack", channel, ts, "verdict_false_positive", "hanako")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestSlackButtonGivesTheVerdict(t *testing.T) {
 		t.Fatalf("after the click: verdict %q, acknowledged %+v", final.Verdict, final.Acknowledged)
 	}
 	eventually(t, 10*time.Second, "the message showing who decided", func() error {
-		for _, m := range xsoc.slack.Messages() {
+		for _, m := range xsoc.Slack.Messages() {
 			if m.TS == ts && m.Updated && strings.Contains(string(m.Blocks), "hanako") {
 				return nil
 			}

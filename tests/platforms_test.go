@@ -26,14 +26,14 @@ func countCalls(paths []string, suffix string) int {
 func TestCybereasonMalOpIsPolledIsolatedAndReleasedAfterFalsePositive(t *testing.T) {
 	t.Parallel()
 	host := fmt.Sprintf("pc-cr-%d", time.Now().UnixNano()%100000)
-	guid, err := xsoc.cybereason.AddMalop(cybereasonsim.Malop{Name: "Ransomware behaviour", Severity: "High",
+	guid, err := xsoc.Cybereason.AddMalop(cybereasonsim.Malop{Name: "Ransomware behaviour", Severity: "High",
 		Machines: []cybereasonsim.Machine{{Name: host}}, Users: []string{`ACME\jiro`}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	id := workflows.IncidentWorkflowID("acme", "cybereason", guid)
 	eventually(t, 30*time.Second, "the polled MalOp contained", func() error {
-		if !xsoc.cybereason.IsIsolated(host) {
+		if !xsoc.Cybereason.IsIsolated(host) {
 			return fmt.Errorf("%s not isolated", host)
 		}
 		return nil
@@ -41,11 +41,11 @@ func TestCybereasonMalOpIsPolledIsolatedAndReleasedAfterFalsePositive(t *testing
 	waitState(t, id, workflows.StateContained)
 	mustDecide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "backup software"})
 	final := waitClosed(t, id)
-	if xsoc.cybereason.IsIsolated(host) || final.State != workflows.StateResolved {
-		t.Fatalf("after false positive: isolated=%v state=%s", xsoc.cybereason.IsIsolated(host), final.State)
+	if xsoc.Cybereason.IsIsolated(host) || final.State != workflows.StateResolved {
+		t.Fatalf("after false positive: isolated=%v state=%s", xsoc.Cybereason.IsIsolated(host), final.State)
 	}
 	var isolate, release int
-	for _, call := range xsoc.cybereason.Calls() {
+	for _, call := range xsoc.Cybereason.Calls() {
 		switch {
 		case strings.HasSuffix(call.Path, "/commands/isolate"):
 			isolate++
@@ -56,7 +56,7 @@ func TestCybereasonMalOpIsPolledIsolatedAndReleasedAfterFalsePositive(t *testing
 	if isolate != 1 || release != 1 {
 		t.Fatalf("Cybereason got %d isolate and %d un-isolate commands, want 1 each", isolate, release)
 	}
-	state, ok := xsoc.cybereason.MalopState(guid)
+	state, ok := xsoc.Cybereason.MalopState(guid)
 	if !ok || len(state.Comments) == 0 || !strings.Contains(state.Comments[0].Message, "false_positive") {
 		t.Fatalf("verdict not written back: %+v", state)
 	}
@@ -66,7 +66,7 @@ func TestWithSecureIncidentPostedByWebhookIsIsolatedAndReleased(t *testing.T) {
 	t.Parallel()
 	n := time.Now().UnixNano() % 100000
 	device, deviceID := fmt.Sprintf("ws-laptop-%d", n), fmt.Sprintf("6f1e4a2c-0000-4000-8000-%012d", n)
-	incident, err := xsoc.withsecure.AddIncident(withsecuresim.NewIncident{Name: "Suspicious PowerShell", Severity: "high",
+	incident, err := xsoc.WithSecure.AddIncident(withsecuresim.NewIncident{Name: "Suspicious PowerShell", Severity: "high",
 		Devices: []withsecuresim.DeviceRef{{Name: device, ID: deviceID}}})
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +86,7 @@ func TestWithSecureIncidentPostedByWebhookIsIsolatedAndReleased(t *testing.T) {
 		t.Fatalf("workflow id %s", id)
 	}
 	waitState(t, id, workflows.StateContained)
-	if !xsoc.withsecure.IsIsolated(device) {
+	if !xsoc.WithSecure.IsIsolated(device) {
 		t.Fatal("device not isolated")
 	}
 	code, _, _ = post(t, "/v1/alerts/withsecure/acme", body)
@@ -95,11 +95,11 @@ func TestWithSecureIncidentPostedByWebhookIsIsolatedAndReleased(t *testing.T) {
 	}
 	mustDecide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive"})
 	waitClosed(t, id)
-	if xsoc.withsecure.IsIsolated(device) {
+	if xsoc.WithSecure.IsIsolated(device) {
 		t.Fatal("device still isolated after false positive")
 	}
 	var operations []string
-	for _, call := range xsoc.withsecure.Calls() {
+	for _, call := range xsoc.WithSecure.Calls() {
 		if call.Method == "POST" && strings.HasSuffix(call.Path, "/devices/v1/operations") && strings.Contains(call.Body, deviceID) {
 			operations = append(operations, call.Body)
 		}
@@ -113,7 +113,7 @@ func TestZscalerThreatBlocksItsURL(t *testing.T) {
 	t.Parallel()
 	record := fmt.Sprintf("%d", time.Now().UnixNano())
 	url := fmt.Sprintf("http://malware-%s.example/payload.exe", record[len(record)-6:])
-	batch := xsoc.zscaler.FeedBatch(
+	batch := xsoc.Zscaler.FeedBatch(
 		zscalersim.Threat{RecordID: record, Host: "pc-zs-1", User: "taro@acme.example", URL: url, ThreatName: "Win32.Trojan.Emotet", Severity: "High"},
 		zscalersim.Threat{RecordID: record + "1", Host: "pc-zs-2", User: "jiro@acme.example", URL: "https://www.example.com/"},
 	)
@@ -128,11 +128,11 @@ func TestZscalerThreatBlocksItsURL(t *testing.T) {
 	waitState(t, got.Incidents[0].WorkflowID, workflows.StateContained)
 	blocked := strings.TrimPrefix(url, "http://")
 	eventually(t, 10*time.Second, "the URL on the active denylist", func() error {
-		for _, entry := range xsoc.zscaler.Denylist() {
+		for _, entry := range xsoc.Zscaler.Denylist() {
 			if entry == blocked {
 				return nil
 			}
 		}
-		return fmt.Errorf("denylist %v", xsoc.zscaler.Denylist())
+		return fmt.Errorf("denylist %v", xsoc.Zscaler.Denylist())
 	})
 }

@@ -107,14 +107,7 @@ type Lot struct {
 func (l Lot) Remaining() int { return l.Count - l.Used - l.Expired }
 
 // Consumption is one use of tickets, recorded against the incident and the analyst.
-type Consumption struct {
-	At       time.Time `json:"at"`
-	Incident string    `json:"incident"`
-	Service  string    `json:"service"`
-	Tickets  int       `json:"tickets"`
-	By       string    `json:"by"`
-	Lots     []string  `json:"lots"`
-}
+type Consumption = activities.Consumption
 
 // MonthFigures are one month's billable work and SLA outcomes.
 type MonthFigures struct {
@@ -126,6 +119,9 @@ type MonthFigures struct {
 	SLA            map[string]map[string]int `json:"sla"`
 	TicketsUsed    int                       `json:"tickets_used"`
 	TicketsExpired int                       `json:"tickets_expired"`
+	// ActiveIDs are the endpoints each vendor reported active at the month's end
+	// (per_id plan), set beside the contracted IDs.
+	ActiveIDs map[string]int `json:"active_ids,omitempty"`
 }
 
 // Balance answers the `balance` query.
@@ -135,17 +131,13 @@ type Balance struct {
 }
 
 // LotView is one lot in the balance.
-type LotView struct {
-	Purchased string `json:"purchased"`
-	Expires   string `json:"expires"`
-	Count     int    `json:"count"`
-	Used      int    `json:"used"`
-	Expired   int    `json:"expired"`
-	Remaining int    `json:"remaining"`
-}
+type LotView = activities.LotView
 
 // ConsumeRequest is the `consume` Update's argument.
 type ConsumeRequest = activities.ConsumeRequest
+
+// ActiveIDs is the `record_active_ids` Update's argument.
+type ActiveIDs = activities.ActiveIDs
 
 // ticketValidityYears is how long a lot may be used after purchase: calendar years,
 // so that a leap day does not end a lot a day early.
@@ -179,6 +171,14 @@ func (acc *account) setup(ctx workflow.Context) error {
 	}
 	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdateRecordIncident, acc.recordIncident, workflow.UpdateHandlerOptions{
 		Description: "Internal: a concluded incident reports its summary for the monthly figures.",
+	})
+	if err != nil {
+		return err
+	}
+	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdateRecordActiveIDs, acc.recordActiveIDs, workflow.UpdateHandlerOptions{
+		Validator: validateActiveIDs,
+		Description: `Internal: the endpoints each vendor reported active in a month (per_id plan), replacing what was recorded. ` +
+			`{"month": "2026-11", "counts": {"cybereason": 180, "withsecure": 20}}`,
 	})
 	if err != nil {
 		return err
@@ -328,6 +328,29 @@ func (acc *account) recordIncident(ctx workflow.Context, s activities.IncidentSu
 	return nil
 }
 
+func validateActiveIDs(r ActiveIDs) error {
+	if _, err := time.Parse("2006-01", r.Month); err != nil {
+		return fmt.Errorf("month %q: want YYYY-MM", r.Month)
+	}
+	for _, vendor := range sortedKeys(r.Counts) {
+		if vendor == "" {
+			return errors.New("counts: a vendor name is empty")
+		}
+		if r.Counts[vendor] < 0 {
+			return fmt.Errorf("counts: %s has %d active endpoints; a count cannot be negative", vendor, r.Counts[vendor])
+		}
+	}
+	return nil
+}
+
+// recordActiveIDs sets a month's active endpoints by vendor. A later count of the
+// same month replaces the earlier one, so a retried or repeated report records the
+// figures once.
+func (acc *account) recordActiveIDs(_ workflow.Context, r ActiveIDs) error {
+	acc.monthOf(r.Month).ActiveIDs = r.Counts
+	return nil
+}
+
 // sortedKeys answers a map's keys in order. Ranging over the map is deterministic
 // here because the keys are sorted before anything uses them.
 //
@@ -349,7 +372,11 @@ func (acc *account) remember(id string) {
 }
 
 func (acc *account) month(at time.Time) *MonthFigures {
-	key := at.UTC().Format("2006-01")
+	return acc.monthOf(at.UTC().Format("2006-01"))
+}
+
+// monthOf answers the figures of a month ("2026-11"), empty ones for a new month.
+func (acc *account) monthOf(key string) *MonthFigures {
 	if acc.state.Months == nil {
 		acc.state.Months = map[string]*MonthFigures{}
 	}
@@ -484,24 +511,7 @@ func (acc *account) shouldContinueAsNew(ctx workflow.Context) bool {
 }
 
 // MonthlyReport answers the `report` query and GET /v1/reports/{customer}.
-type MonthlyReport struct {
-	Customer          string                    `json:"customer"`
-	Month             string                    `json:"month"`
-	Plan              string                    `json:"plan"`
-	ContractedIDs     int                       `json:"contracted_ids,omitempty"`
-	Incidents         int                       `json:"incidents"`
-	BillableResponses int                       `json:"billable_responses"`
-	NotBillable       int                       `json:"not_billable"`
-	BySeverity        map[string]int            `json:"by_severity"`
-	ByVerdict         map[string]int            `json:"by_verdict"`
-	SLA               map[string]map[string]int `json:"sla"`
-	TicketsBought     int                       `json:"tickets_bought"`
-	TicketsUsed       int                       `json:"tickets_used"`
-	TicketsExpired    int                       `json:"tickets_expired"`
-	TicketsRemaining  int                       `json:"tickets_remaining"`
-	Lots              []LotView                 `json:"lots"`
-	Consumptions      []Consumption             `json:"consumptions"`
-}
+type MonthlyReport = activities.MonthlyReport
 
 func (acc *account) report(month string) (MonthlyReport, error) {
 	start, err := time.Parse("2006-01", month)
@@ -516,6 +526,10 @@ func (acc *account) report(month string) (MonthlyReport, error) {
 		r.Incidents, r.BillableResponses, r.NotBillable = m.Incidents, m.Billable, m.NotBillable
 		r.BySeverity, r.ByVerdict, r.SLA = m.BySeverity, m.ByVerdict, m.SLA
 		r.TicketsUsed, r.TicketsExpired = m.TicketsUsed, m.TicketsExpired
+		r.ActiveIDs = m.ActiveIDs
+		for _, vendor := range sortedKeys(m.ActiveIDs) {
+			r.ActiveTotal += m.ActiveIDs[vendor]
+		}
 	}
 	for _, l := range acc.state.Lots {
 		if l.Purchased.Before(end) && !l.Purchased.Before(start) {

@@ -690,3 +690,49 @@ func TestAccountMonthlyReport(t *testing.T) {
 	require.Error(t, badMonth)
 	require.Contains(t, badMonth.Error(), "want YYYY-MM")
 }
+
+func TestAccountRecordsActiveIDsBesideTheContract(t *testing.T) {
+	start := day(2026, 11, 20)
+	l := newLedger(t, start)
+	hour := func(n int) time.Time { return start.Add(time.Duration(n) * time.Hour) }
+	first := l.update(hour(1), UpdateRecordActiveIDs, "active-1",
+		ActiveIDs{Customer: "acme", Month: "2026-11", Counts: map[string]int{"cybereason": 180, "withsecure": 30}})
+	// A later count of the same month (the report run again) replaces the first.
+	recount := l.update(hour(2), UpdateRecordActiveIDs, "active-2",
+		ActiveIDs{Customer: "acme", Month: "2026-11", Counts: map[string]int{"cybereason": 182, "withsecure": 30}})
+	refusals := []struct {
+		name string
+		arg  ActiveIDs
+		says string
+	}{
+		{"month not YYYY-MM", ActiveIDs{Month: "November", Counts: map[string]int{"cybereason": 1}}, "want YYYY-MM"},
+		{"negative count", ActiveIDs{Month: "2026-11", Counts: map[string]int{"cybereason": -1}}, "cannot be negative"},
+		{"unnamed vendor", ActiveIDs{Month: "2026-11", Counts: map[string]int{"": 3}}, "vendor name is empty"},
+	}
+	var refused []*accountUpdate
+	for i, r := range refusals {
+		refused = append(refused, l.update(hour(3), UpdateRecordActiveIDs, fmt.Sprintf("bad-%d", i), r.arg))
+	}
+	november := l.reportAt(hour(4), "2026-11")
+	october := l.reportAt(hour(4), "2026-10")
+	in := accountInput()
+	in.Plan, in.IDs = "per_id", 200
+	// The figures are carried into the next run with the rest of the months.
+	l.at(hour(5), func() { l.env.SetContinueAsNewSuggested(true) })
+	next := l.runUntilContinuedAsNew(in, hour(6))
+
+	first.accepted(t, "first count")
+	recount.accepted(t, "recount")
+	for i, r := range refusals {
+		require.Error(t, refused[i].rejected, r.name)
+		require.Contains(t, refused[i].rejected.Error(), r.says, r.name)
+		require.False(t, refused[i].completed, "%s: a refused count must not be applied", r.name)
+	}
+	require.Equal(t, "per_id", november.Plan)
+	require.Equal(t, 200, november.ContractedIDs)
+	require.Equal(t, map[string]int{"cybereason": 182, "withsecure": 30}, november.ActiveIDs)
+	require.Equal(t, 212, november.ActiveTotal)
+	require.Nil(t, october.ActiveIDs, "a month never counted has no active IDs")
+	require.Zero(t, october.ActiveTotal)
+	require.Equal(t, map[string]int{"cybereason": 182, "withsecure": 30}, next.State.Months["2026-11"].ActiveIDs)
+}

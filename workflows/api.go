@@ -17,6 +17,9 @@ const (
 	IncidentWorkflowType = "Incident"
 	AccountWorkflowType  = "Account"
 	PollerWorkflowType   = "Poller"
+	// MonthlyReportWorkflowType mails a customer's report of the month just ended,
+	// started by the customer's report schedule on the 1st of each month.
+	MonthlyReportWorkflowType = "MonthlyReport"
 )
 
 // IncidentWorkflowID is the incident's id: incident/{customer}/{vendor}/{vendor alert id}.
@@ -36,6 +39,10 @@ func ParseIncidentWorkflowID(id string) (customer, vendor, alertID string, err e
 
 // AccountWorkflowID is the customer's ledger: account/{customer}.
 func AccountWorkflowID(customer string) string { return "account/" + customer }
+
+// ReportScheduleID is the customer's monthly report schedule: report/{customer}. The
+// workflows it starts are named after it, with the time of each action appended.
+func ReportScheduleID(customer string) string { return "report/" + customer }
 
 // PollerWorkflowID is the durable poller of one customer's platform.
 func PollerWorkflowID(customer, vendor string) string {
@@ -73,10 +80,11 @@ const (
 
 // Account updates, signal and query.
 const (
-	UpdateConsume        = "consume"
-	UpdateRecordIncident = "record_incident"
-	SignalPurchases      = "purchases"
-	QueryReport          = "report"
+	UpdateConsume         = "consume"
+	UpdateRecordIncident  = "record_incident"
+	UpdateRecordActiveIDs = "record_active_ids"
+	SignalPurchases       = "purchases"
+	QueryReport           = "report"
 )
 
 // Search attribute keys.

@@ -110,12 +110,14 @@ func Fingerprint(alert integrations.Alert) string {
 }
 
 // EnsureAccounts starts the Account of every configured customer that is not running,
-// and hands each its purchases from the customers file.
+// hands each its purchases from the customers file, and creates (or brings up to
+// date) each customer's monthly report schedule.
 func EnsureAccounts(ctx context.Context, c client.Client, customers *config.Customers) error {
 	for _, customer := range customers.Customers {
+		notify := AccountNotify{CustomerName: customer.Name, Language: customer.Language, Contacts: customer.StatusUpdates}
 		input := AccountInput{
 			Customer: customer.ID, Plan: customer.Billing.Plan, IDs: customer.Billing.IDs, Purchases: customer.Billing.Tickets,
-			Notify: AccountNotify{CustomerName: customer.Name, Language: customer.Language, Contacts: customer.StatusUpdates},
+			Notify: notify,
 		}
 		_, err := c.SignalWithStartWorkflow(ctx, AccountWorkflowID(customer.ID), SignalPurchases, customer.Billing.Tickets,
 			client.StartWorkflowOptions{ID: AccountWorkflowID(customer.ID), TaskQueue: TaskQueue,
@@ -124,8 +126,45 @@ func EnsureAccounts(ctx context.Context, c client.Client, customers *config.Cust
 		if err != nil {
 			return fmt.Errorf("starting the account of customer %s: %w", customer.ID, err)
 		}
+		report := MonthlyReportInput{Customer: customer.ID, Plan: customer.Billing.Plan, Notify: notify}
+		if err := ensureReportSchedule(ctx, c, report); err != nil {
+			return fmt.Errorf("scheduling the monthly report of customer %s: %w", customer.ID, err)
+		}
 	}
 	return nil
+}
+
+// reportCron is 00:00 UTC on the 1st of each month: the month before is complete.
+const reportCron = "0 0 1 * *"
+
+// reportCatchupWindow lets a report whose 1st was missed (server down) still go
+// out later that month, for the month it was due for.
+const reportCatchupWindow = 27 * 24 * time.Hour
+
+// ensureReportSchedule creates the customer's report schedule, or updates the one
+// that exists so that it carries the customers file's current contacts and plan.
+func ensureReportSchedule(ctx context.Context, c client.Client, in MonthlyReportInput) error {
+	id := ReportScheduleID(in.Customer)
+	spec := client.ScheduleSpec{CronExpressions: []string{reportCron}, TimeZoneName: "UTC"}
+	action := &client.ScheduleWorkflowAction{
+		ID: id, Workflow: MonthlyReportWorkflowType, Args: []any{in}, TaskQueue: TaskQueue,
+		TypedSearchAttributes: temporal.NewSearchAttributes(SACustomer.ValueSet(in.Customer)),
+	}
+	policy := client.SchedulePolicies{Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP, CatchupWindow: reportCatchupWindow}
+	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID: id, Spec: spec, Action: action, Overlap: policy.Overlap, CatchupWindow: policy.CatchupWindow,
+		Note: "Monthly report of customer " + in.Customer + ", from the customers file.",
+	})
+	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		return err
+	}
+	return c.ScheduleClient().GetHandle(ctx, id).Update(ctx, client.ScheduleUpdateOptions{
+		DoUpdate: func(current client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+			schedule := current.Description.Schedule
+			schedule.Spec, schedule.Action, schedule.Policy = &spec, action, &policy
+			return &client.ScheduleUpdate{Schedule: &schedule}, nil
+		},
+	})
 }
 
 // EnsurePollers starts a durable poller for every platform that has a poll interval.

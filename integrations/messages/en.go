@@ -4,12 +4,14 @@ var english = words{
 	sayLanguage: "en-US",
 	subject: map[string]string{
 		KindNotice: "[xsoc] {{.CustomerName}}: option tickets",
+		KindReport: "[xsoc] {{.CustomerName}}: monthly report {{.Month}}",
 		KindPage:   "[xsoc][{{.SEVERITY}}] {{.CustomerName}}: {{.Detection}} on {{.HostList}}",
 		KindBreach: "[xsoc][{{.SEVERITY}}][SLA BREACH] {{.CustomerName}}: {{.Detection}} on {{.HostList}}",
 		KindStatus: "[xsoc][{{.SEVERITY}}][{{.State}}] {{.CustomerName}}: {{.Detection}} on {{.HostList}}",
 	},
 	lead: map[string]string{
 		KindNotice: "{{with .Notice}}{{if .Expired}}{{.Count}} option ticket(s) bought {{.Purchased}} expired unused on {{.Expires}}. They can be converted to another service (e.g. security training).{{else}}{{.Count}} option ticket(s) bought {{.Purchased}} expire unused on {{.Expires}}. Use them before then, or convert them to another service.{{end}}{{end}}",
+		KindReport: "Here is the xsoc report of {{.Month}} for {{.CustomerName}}.",
 		KindPage:   "{{.Vendor}} reported {{.Detection}} on {{.HostList}}. Severity {{.SEVERITY}}.",
 		KindBreach: "An SLA promise for this incident was broken ({{.Reason}}). It needs attention now.",
 		KindStatus: "Status update: the incident is now {{.State}}{{if .Reason}} ({{.Reason}}){{end}}.",
@@ -32,4 +34,13 @@ var english = words{
 	phoneClosed:       "This incident is already closed. Thank you.",
 	buttons: map[string]string{"acknowledge": "Acknowledge", "verdict_true_positive": "True positive",
 		"verdict_false_positive": "False positive", "contain": "Contain"},
+	report: reportWords{
+		labels: reportLabels{Month: "Month", Plan: "Plan", ContractedIDs: "Contracted IDs", ActiveIDs: "Active endpoints",
+			Billable: "Billable responses", NotBillable: "Not billable (duplicates, suppressed)", Incidents: "Incidents",
+			SLABreached: "SLA breaches", Tickets: "Option tickets"},
+		plans:         map[string]string{PlanPerID: "per ID (per_id)", PlanPerResponse: "per response (per_response)"},
+		tickets:       "bought {{.TicketsBought}}, used {{.TicketsUsed}}, expired {{.TicketsExpired}}, remaining {{.TicketsRemaining}}",
+		overUse:       " Active endpoints ({{.ActiveTotal}}) exceed the contracted IDs ({{.ContractedIDs}}) by {{.OverUse}}.",
+		noActiveCount: " The vendors' count of active endpoints could not be read this month.",
+	},
 }

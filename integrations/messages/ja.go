@@ -4,12 +4,14 @@ var japanese = words{
 	sayLanguage: "ja-JP",
 	subject: map[string]string{
 		KindNotice: "[xsoc] {{.CustomerName}}: オプションチケットのお知らせ",
+		KindReport: "[xsoc] {{.CustomerName}}: {{.Month}} 月次レポート",
 		KindPage:   "[xsoc][{{.SEVERITY}}] {{.CustomerName}}: {{.HostList}} で {{.Detection}} を検知",
 		KindBreach: "[xsoc][{{.SEVERITY}}][SLA違反] {{.CustomerName}}: {{.HostList}} で {{.Detection}}",
 		KindStatus: "[xsoc][{{.SEVERITY}}][{{.State}}] {{.CustomerName}}: {{.HostList}} で {{.Detection}}",
 	},
 	lead: map[string]string{
 		KindNotice: "{{with .Notice}}{{if .Expired}}{{.Purchased}} にご購入のオプションチケット {{.Count}} 枚が {{.Expires}} に未使用のまま期限切れとなりました。他のサービス（セキュリティ教育など）への振替が可能です。{{else}}{{.Purchased}} にご購入のオプションチケット {{.Count}} 枚が {{.Expires}} に期限切れとなります。期限までにご利用いただくか、他のサービスへの振替をご検討ください。{{end}}{{end}}",
+		KindReport: "{{.CustomerName}} 様の {{.Month}} の xsoc 月次レポートをお送りします。",
 		KindPage:   "{{.Vendor}} が {{.HostList}} で {{.Detection}} を検知しました。重大度は {{.SEVERITY}} です。",
 		KindBreach: "このインシデントの SLA が守られていません（{{.Reason}}）。至急対応してください。",
 		KindStatus: "状況報告: インシデントは {{.State}} になりました{{if .Reason}}（{{.Reason}}）{{end}}。",
@@ -32,4 +34,13 @@ var japanese = words{
 	phoneClosed:       "このインシデントはすでにクローズされています。ありがとうございました。",
 	buttons: map[string]string{"acknowledge": "受領", "verdict_true_positive": "真陽性",
 		"verdict_false_positive": "誤検知", "contain": "封じ込め"},
+	report: reportWords{
+		labels: reportLabels{Month: "対象月", Plan: "料金プラン", ContractedIDs: "契約 ID 数", ActiveIDs: "稼働端末数",
+			Billable: "課金対象の対応件数", NotBillable: "課金対象外（重複・抑止）", Incidents: "インシデント数",
+			SLABreached: "SLA 違反", Tickets: "オプションチケット"},
+		plans:         map[string]string{PlanPerID: "ID 数課金 (per_id)", PlanPerResponse: "対応件数課金 (per_response)"},
+		tickets:       "購入 {{.TicketsBought}} / 使用 {{.TicketsUsed}} / 失効 {{.TicketsExpired}} / 残り {{.TicketsRemaining}}",
+		overUse:       "稼働端末数 {{.ActiveTotal}} が契約 ID 数 {{.ContractedIDs}} を {{.OverUse}} 上回っています。",
+		noActiveCount: "今月はベンダーから稼働端末数を取得できませんでした。",
+	},
 }

@@ -30,6 +30,8 @@ type Brief struct {
 	Recent       []string `json:"recent,omitempty"`
 	// Notice is set on account notices (KindNotice) instead of incident fields.
 	Notice *TicketNotice `json:"notice,omitempty"`
+	// Report is set on monthly reports (KindReport) instead of incident fields.
+	Report *MonthReport `json:"report,omitempty"`
 }
 
 // TicketNotice tells the customer about option tickets about to expire or expired.
@@ -40,6 +42,39 @@ type TicketNotice struct {
 	Expires   string `json:"expires"`
 }
 
+// MonthReport is a customer's monthly report as a message tells it; the full figures
+// (lots, consumptions, SLA by clock) are in the reports API's JSON and CSV.
+type MonthReport struct {
+	Month         string `json:"month"`
+	Plan          string `json:"plan"`
+	ContractedIDs int    `json:"contracted_ids,omitempty"`
+	// ActiveIDs are the active endpoints by vendor (per_id plan); nil when the
+	// vendors could not be asked.
+	ActiveIDs        []Tally `json:"active_ids,omitempty"`
+	ActiveTotal      int     `json:"active_total,omitempty"`
+	Incidents        int     `json:"incidents"`
+	BySeverity       []Tally `json:"by_severity,omitempty"`
+	Billable         int     `json:"billable"`
+	NotBillable      int     `json:"not_billable"`
+	SLABreached      int     `json:"sla_breached"`
+	TicketsBought    int     `json:"tickets_bought"`
+	TicketsUsed      int     `json:"tickets_used"`
+	TicketsExpired   int     `json:"tickets_expired"`
+	TicketsRemaining int     `json:"tickets_remaining"`
+}
+
+// Tally is one named count, in the order a message lists it.
+type Tally struct {
+	Name  string `json:"name"`
+	Count int    `json:"count"`
+}
+
+// Plans are the billing plans a report names.
+const (
+	PlanPerID       = "per_id"
+	PlanPerResponse = "per_response"
+)
+
 // Kinds of message.
 const (
 	KindPage   = "page"
@@ -47,6 +82,8 @@ const (
 	KindStatus = "status"
 	// KindNotice is a message about the customer's account (tickets), not an incident.
 	KindNotice = "notice"
+	// KindReport is the customer's monthly report, mailed on the 1st.
+	KindReport = "report"
 )
 
 // words is one language's vocabulary and sentence templates.
@@ -62,6 +99,21 @@ type words struct {
 	phoneAcknowledged, phoneDeclined, phoneClosed string
 	buttons                                       map[string]string
 	sms                                           string // text/template over view
+	report                                        reportWords
+}
+
+// reportWords are the monthly report's words. Its subject and lead live in subject
+// and lead under KindReport, as text/templates over reportView.
+type reportWords struct {
+	labels reportLabels
+	plans  map[string]string // by plan name
+	// tickets, overUse and noActiveCount are text/templates over reportView. The
+	// last two follow the lead sentence as written: English opens them with a space.
+	tickets, overUse, noActiveCount string
+}
+
+type reportLabels struct {
+	Month, Plan, ContractedIDs, ActiveIDs, Billable, NotBillable, Incidents, SLABreached, Tickets string
 }
 
 type labels struct {
@@ -101,6 +153,9 @@ type Message struct {
 // to the incident in the Temporal UI.
 func Render(language, kind string, b Brief, link string) Message {
 	w := wordsFor(language)
+	if kind == KindReport && b.Report != nil {
+		return w.renderReport(b.CustomerName, *b.Report)
+	}
 	v := view{Brief: b, SEVERITY: strings.ToUpper(b.Severity), HostList: strings.Join(b.Hosts, ", "), Link: link}
 	lead := fill(w.lead[kind], v)
 	rows := w.rows(v)
@@ -159,7 +214,7 @@ func (w words) rows(v view) [][2]string {
 	return rows
 }
 
-func fill(source string, v view) string {
+func fill(source string, v any) string {
 	t := template.Must(template.New("").Parse(source))
 	var out bytes.Buffer
 	if err := t.Execute(&out, v); err != nil {
@@ -172,7 +227,7 @@ var htmlPage = htmltemplate.Must(htmltemplate.New("").Parse(`<!doctype html><htm
 <p><strong>{{.Lead}}</strong></p>
 <table cellpadding="4" style="border-collapse:collapse">{{range .Rows}}<tr><th align="left" style="border-bottom:1px solid #ddd">{{index . 0}}</th><td style="border-bottom:1px solid #ddd">{{index . 1}}</td></tr>{{end}}</table>
 {{if .Recent}}<p>{{.Labels.Recent}}:</p><ul>{{range .Recent}}<li>{{.}}</li>{{end}}</ul>{{end}}
-<p><a href="{{.Link}}">{{.Labels.Open}}</a></p>
+{{if .Link}}<p><a href="{{.Link}}">{{.Labels.Open}}</a></p>{{end}}
 </body></html>`))
 
 func renderHTML(lead string, rows [][2]string, l labels, recent []string, link string) string {

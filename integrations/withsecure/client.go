@@ -245,6 +245,15 @@ func (c *Client) detections(ctx context.Context, incidentID string) ([]detection
 // devices lists the devices matching query, following nextAnchor.
 func (c *Client) devices(ctx context.Context, query url.Values) ([]deviceInfo, error) {
 	var all []deviceInfo
+	if err := c.devicePages(ctx, query, func(items []deviceInfo) { all = append(all, items...) }); err != nil {
+		return nil, err
+	}
+	return all, nil
+}
+
+// devicePages reads the devices matching query a page at a time, following
+// nextAnchor, and hands each page to visit.
+func (c *Client) devicePages(ctx context.Context, query url.Values, visit func([]deviceInfo)) error {
 	anchor := ""
 	for {
 		q := url.Values{"limit": {fmt.Sprint(devicesPageSize)}}
@@ -256,11 +265,11 @@ func (c *Client) devices(ctx context.Context, query url.Values) ([]deviceInfo, e
 		}
 		var p page[deviceInfo]
 		if err := c.call(ctx, "list devices", http.MethodGet, "/devices/v1/devices", q, nil, &p); err != nil {
-			return nil, err
+			return err
 		}
-		all = append(all, p.Items...)
+		visit(p.Items)
 		if p.NextAnchor == "" || p.NextAnchor == anchor {
-			return all, nil
+			return nil
 		}
 		anchor = p.NextAnchor
 	}

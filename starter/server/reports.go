@@ -74,6 +74,12 @@ func writeReportCSV(w http.ResponseWriter, r workflows.MonthlyReport) {
 	row("report", "month", r.Month)
 	row("report", "plan", r.Plan)
 	row("report", "contracted_ids", r.ContractedIDs)
+	if r.ActiveIDs != nil {
+		for _, vendor := range sortedKeys(r.ActiveIDs) {
+			row("active_ids", vendor, r.ActiveIDs[vendor])
+		}
+		row("active_ids", "total", r.ActiveTotal)
+	}
 	row("incidents", "total", r.Incidents)
 	row("incidents", "billable_responses", r.BillableResponses)
 	row("incidents", "not_billable", r.NotBillable)

@@ -511,10 +511,14 @@ func (s *Server) sensorsQuery(w http.ResponseWriter, r *http.Request) {
 		page = append(page, sensorModel(matched[i]))
 	}
 	more := q.Offset+q.Limit < len(matched)
+	byStatus := map[string]int{}
+	for _, sensor := range matched {
+		byStatus[strings.ToLower(sensor.Status)]++
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"totalResults": len(matched),
-		"sensorsStatus": map[string]any{"@class": ".SensorsStatusOverview", "onlineCount": len(matched),
-			"offlineCount": 0, "staleCount": 0, "archivedCount": 0},
+		"sensorsStatus": map[string]any{"@class": ".SensorsStatusOverview", "onlineCount": byStatus["online"],
+			"offlineCount": byStatus["offline"], "staleCount": byStatus["stale"], "archivedCount": byStatus["archived"]},
 		"sensors":        page,
 		"hasMoreResults": strconv.FormatBool(more),
 	})

@@ -12,7 +12,8 @@
 //	                                           filter.malop.status → {"data":{"totalHits","data":[…]},"status":"SUCCESS"}
 //	POST /rest/crimes/unified                  MalopProcess by guidList → {"data":{"resultIdToElementDataMap":{…}}}
 //	POST /rest/visualsearch/query/simple       MalOp suspects → Process elements; Machine by elementDisplayName
-//	POST /rest/sensors/query                   filters machineName|pylumId|guid|status, Equals|NotEquals|ContainsIgnoreCase
+//	POST /rest/sensors/query                   filters machineName|pylumId|guid|status, Equals|NotEquals|ContainsIgnoreCase,
+//	                                           limit, offset → {"totalResults","sensorsStatus","sensors","hasMoreResults"}
 //	POST /rest/monitor/global/commands/isolate    {"pylumIds":[…]} → {"<pylumId>":"Succeeded"|"Failed"}
 //	POST /rest/monitor/global/commands/un-isolate same
 //	POST /rest/crimes/status                   {"<guid>":"TODO|UNREAD|OPEN|CLOSED|FP"} → {"status":"SUCCESS"}

@@ -216,3 +216,28 @@ func TestMmngPagination(t *testing.T) {
 		t.Errorf("page = %s", body)
 	}
 }
+
+func TestSensorsQueryCountsByStatus(t *testing.T) {
+	t.Parallel()
+	c := newTestConsole(t)
+	for _, s := range []Sensor{{Name: "pc-1"}, {Name: "pc-2", Status: "Offline"}, {Name: "pc-3", Status: "Stale"}, {Name: "pc-4", Status: "Archived"}} {
+		if _, err := c.sim.AddSensor(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.login("pw")
+	_, _, body := c.do(http.MethodPost, "/rest/sensors/query", "application/json",
+		`{"limit":1,"offset":0,"filters":[{"fieldName":"status","operator":"NotEquals","values":["Archived"]},{"fieldName":"status","operator":"NotEquals","values":["Stale"]}]}`)
+	answer := decode[struct {
+		TotalResults   int            `json:"totalResults"`
+		SensorsStatus  map[string]any `json:"sensorsStatus"`
+		Sensors        []any          `json:"sensors"`
+		HasMoreResults string         `json:"hasMoreResults"`
+	}](t, body)
+	if answer.TotalResults != 2 || len(answer.Sensors) != 1 || answer.HasMoreResults != "true" {
+		t.Errorf("active sensors: total %d, %d on the page, more %q; want 2, 1, \"true\"", answer.TotalResults, len(answer.Sensors), answer.HasMoreResults)
+	}
+	if answer.SensorsStatus["onlineCount"] != 1.0 || answer.SensorsStatus["offlineCount"] != 1.0 || answer.SensorsStatus["staleCount"] != 0.0 {
+		t.Errorf("sensorsStatus = %v, want one online and one offline", answer.SensorsStatus)
+	}
+}

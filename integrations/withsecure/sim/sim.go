@@ -24,7 +24,7 @@
 //	                            "users"?, "categories"?, "process"?, "sha1"?} → 201 the incident;
 //	                            one detection per device; unknown devices are registered
 //	GET    /_sim/incidents      every incident with its status, resolution and comments
-//	POST   /_sim/devices        {"name", "id"?, "ip"?} → 201 the device
+//	POST   /_sim/devices        {"name", "id"?, "ip"?, "state"?} → 201 the device (state active, inactive or blocked)
 //	GET    /_sim/calls          the recorded vendor calls [{"method", "path", "query", "body"}]
 //	DELETE /_sim/calls          forget the recorded calls
 //	GET    /_sim/isolated       names of the isolated devices, sorted
@@ -197,12 +197,17 @@ type Operation struct {
 	LastUpdatedTimestamp string          `json:"lastUpdatedTimestamp"`
 }
 
-// DeviceRef names a device in the control API.
+// DeviceRef names a device in the control API. State, for a new device, is one of
+// DeviceStates (default active).
 type DeviceRef struct {
-	Name string `json:"name"`
-	ID   string `json:"id,omitempty"`
-	IP   string `json:"ip,omitempty"`
+	Name  string `json:"name"`
+	ID    string `json:"id,omitempty"`
+	IP    string `json:"ip,omitempty"`
+	State string `json:"state,omitempty"`
 }
+
+// DeviceStates are the states a device can be in; only active ones are protected.
+var DeviceStates = []string{"active", "inactive", "blocked"}
 
 // NewIncident is what the control API takes to raise an incident.
 type NewIncident struct {
@@ -441,6 +446,13 @@ func (s *Server) ensureDevice(ref DeviceRef) (*Device, error) {
 			return d, nil
 		}
 	}
+	state := ref.State
+	if state == "" {
+		state = "active"
+	}
+	if !contains(DeviceStates, state) {
+		return nil, fmt.Errorf("state %q is not one of %s", state, strings.Join(DeviceStates, ", "))
+	}
 	id := ref.ID
 	if id == "" {
 		id = newUUID()
@@ -454,8 +466,8 @@ func (s *Server) ensureDevice(ref DeviceRef) (*Device, error) {
 		ID:                       id,
 		Name:                     name,
 		Type:                     "computer",
-		State:                    "active",
-		Online:                   true,
+		State:                    state,
+		Online:                   state == "active",
 		ProtectionStatusOverview: "allOk",
 		ProtectionStatus:         "protected",
 		IPAddresses:              ip + "/24",

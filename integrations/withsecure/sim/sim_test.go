@@ -329,3 +329,27 @@ func TestFaultInjection(t *testing.T) {
 		t.Errorf("bad fault accepted: %d", status)
 	}
 }
+
+func TestDeviceStates(t *testing.T) {
+	t.Parallel()
+	h := start(t)
+	for _, ref := range []DeviceRef{{Name: "pc-1"}, {Name: "pc-2", State: "inactive"}, {Name: "pc-3", State: "blocked"}} {
+		if _, err := h.s.AddDevice(ref); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var refusal map[string]string
+	if status := h.do(http.MethodPost, "/_sim/devices", "", DeviceRef{Name: "pc-4", State: "retired"}, &refusal); status != http.StatusBadRequest || !strings.Contains(refusal["error"], "retired") {
+		t.Errorf("unknown state: %d %v", status, refusal)
+	}
+	tok := h.writeToken()
+	for state, want := range map[string]string{"active": "pc-1", "inactive": "pc-2", "blocked": "pc-3"} {
+		var page struct {
+			Items []Device `json:"items"`
+		}
+		h.do(http.MethodGet, "/devices/v1/devices?state="+state, tok, nil, &page)
+		if len(page.Items) != 1 || page.Items[0].Name != want || page.Items[0].State != state {
+			t.Errorf("state=%s: %+v, want only %s", state, page.Items, want)
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package messages
+
+import (
+	"fmt"
+	"strings"
+)
+
+// reportView is what the report's templates see.
+type reportView struct {
+	MonthReport
+	CustomerName string
+	PlanName     string
+	// OverUse is how many active endpoints exceed the contracted IDs (0 if none).
+	OverUse int
+}
+
+// renderReport writes the monthly report for email and Slack. It links nowhere: the
+// Temporal UI is the SOC's, not the customer's.
+func (w words) renderReport(customerName string, r MonthReport) Message {
+	v := reportView{MonthReport: r, CustomerName: customerName, PlanName: r.Plan}
+	if name, ok := w.report.plans[r.Plan]; ok {
+		v.PlanName = name
+	}
+	if r.Plan == PlanPerID && r.ActiveIDs != nil {
+		v.OverUse = max(0, r.ActiveTotal-r.ContractedIDs)
+	}
+	lead := fill(w.lead[KindReport], v)
+	switch {
+	case r.Plan == PlanPerID && r.ActiveIDs == nil:
+		lead += fill(w.report.noActiveCount, v)
+	case v.OverUse > 0:
+		lead += fill(w.report.overUse, v)
+	}
+	rows := w.reportRows(v)
+	subject := fill(w.subject[KindReport], v)
+	var text, slack strings.Builder
+	text.WriteString(lead + "\n\n")
+	fmt.Fprintf(&slack, "*%s*\n%s\n", subject, lead)
+	for _, row := range rows {
+		fmt.Fprintf(&text, "%s: %s\n", row[0], row[1])
+		fmt.Fprintf(&slack, "• *%s*: %s\n", row[0], row[1])
+	}
+	return Message{
+		Subject:     subject,
+		Text:        text.String(),
+		HTML:        renderHTML(lead, rows, w.labels, nil, ""),
+		Slack:       strings.TrimSuffix(slack.String(), "\n"),
+		SayLanguage: w.sayLanguage,
+	}
+}
+
+// reportRows are the plan's figures: contracted against active IDs under per_id,
+// billable responses under per_response; then incidents, SLA and tickets.
+func (w words) reportRows(v reportView) [][2]string {
+	l := w.report.labels
+	rows := [][2]string{{l.Month, v.Month}, {l.Plan, v.PlanName}}
+	if v.Plan == PlanPerID {
+		rows = append(rows, [2]string{l.ContractedIDs, fmt.Sprint(v.ContractedIDs)})
+		if v.ActiveIDs != nil {
+			rows = append(rows, [2]string{l.ActiveIDs, withTallies(v.ActiveTotal, v.ActiveIDs)})
+		}
+	} else {
+		rows = append(rows, [2]string{l.Billable, fmt.Sprint(v.Billable)}, [2]string{l.NotBillable, fmt.Sprint(v.NotBillable)})
+	}
+	return append(rows,
+		[2]string{l.Incidents, withTallies(v.Incidents, v.BySeverity)},
+		[2]string{l.SLABreached, fmt.Sprint(v.SLABreached)},
+		[2]string{l.Tickets, fill(w.report.tickets, v)},
+	)
+}
+
+// withTallies writes a total and its parts: "210 (cybereason 180, withsecure 30)".
+func withTallies(total int, parts []Tally) string {
+	if len(parts) == 0 {
+		return fmt.Sprint(total)
+	}
+	named := make([]string, 0, len(parts))
+	for _, p := range parts {
+		named = append(named, fmt.Sprintf("%s %d", p.Name, p.Count))
+	}
+	return fmt.Sprintf("%d (%s)", total, strings.Join(named, ", "))
+}

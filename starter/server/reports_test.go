@@ -1,0 +1,51 @@
+package server
+
+import (
+	"encoding/csv"
+	"net/http/httptest"
+	"slices"
+	"testing"
+
+	"xsoc/workflows"
+)
+
+func TestReportCSVShowsActiveIDsBesideTheContract(t *testing.T) {
+	cases := []struct {
+		name   string
+		report workflows.MonthlyReport
+		want   [][]string // rows that must be there
+		absent []string   // sections that must not
+	}{
+		{"per_id with a count", workflows.MonthlyReport{Customer: "acme", Month: "2026-11", Plan: "per_id", ContractedIDs: 200,
+			ActiveIDs: map[string]int{"withsecure": 30, "cybereason": 180}, ActiveTotal: 210},
+			[][]string{{"report", "contracted_ids", "200"}, {"active_ids", "cybereason", "180"}, {"active_ids", "withsecure", "30"}, {"active_ids", "total", "210"}},
+			nil},
+		{"per_response", workflows.MonthlyReport{Customer: "acme", Month: "2026-11", Plan: "per_response", BillableResponses: 3},
+			[][]string{{"incidents", "billable_responses", "3"}}, []string{"active_ids"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			writeReportCSV(rec, tc.report)
+			rows, err := csv.NewReader(rec.Body).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range tc.want {
+				if !slices.ContainsFunc(rows, func(row []string) bool { return slices.Equal(row, want) }) {
+					t.Errorf("no row %v in %v", want, rows)
+				}
+			}
+			for _, section := range tc.absent {
+				if slices.ContainsFunc(rows, func(row []string) bool { return row[0] == section }) {
+					t.Errorf("section %s in %v", section, rows)
+				}
+			}
+			active := slices.IndexFunc(rows, func(row []string) bool { return row[0] == "active_ids" })
+			contracted := slices.IndexFunc(rows, func(row []string) bool { return row[1] == "contracted_ids" })
+			if active >= 0 && active != contracted+1 {
+				t.Errorf("active IDs (row %d) do not follow the contracted IDs (row %d)", active, contracted)
+			}
+		})
+	}
+}

@@ -1,0 +1,178 @@
+package workflows
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"xsoc/activities"
+	"xsoc/config"
+	"xsoc/integrations"
+	"xsoc/integrations/messages"
+)
+
+// MonthlyReportInput is what a customer's report schedule starts SendMonthlyReport
+// with: the customer as the customers file described it when the worker last started.
+type MonthlyReportInput struct {
+	Customer string        `json:"customer"`
+	Plan     string        `json:"plan"`
+	Notify   AccountNotify `json:"notify"`
+}
+
+// SendMonthlyReport sends a customer the report of the month just ended, on the 1st
+// of each month (the customer's report schedule starts it):
+//
+//  1. under the per_id plan, count the endpoints each vendor reports active and
+//     record the count in the customer's Account, beside the contracted IDs;
+//  2. read the month's report from the Account, where every figure lives;
+//  3. mail it to the customer's status update contacts, in the customer's language,
+//     once per contact and month however often this runs.
+//
+// It answers the report it sent.
+func SendMonthlyReport(ctx workflow.Context, in MonthlyReportInput) (MonthlyReport, error) {
+	month := reportedMonth(ctx)
+	log := workflow.GetLogger(ctx)
+	if in.Plan == messages.PlanPerID {
+		if err := recordActiveIDs(ctx, in.Customer, month); err != nil {
+			return MonthlyReport{}, err
+		}
+	}
+	var report MonthlyReport
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, accountReadOptions), acts.ReadMonthlyReport, in.Customer, month).Get(ctx, &report)
+	if err != nil {
+		return report, err
+	}
+	if err := mailReport(ctx, in, report); err != nil {
+		return report, err
+	}
+	log.Info("monthly report sent", "customer", in.Customer, "month", month)
+	return report, nil
+}
+
+// acts names the activities this file runs; a nil receiver is enough for that.
+var acts *activities.Activities
+
+// countOptions give the vendors hours to answer: the report can go out late in the
+// day, but without the count the customer's over-use would not show.
+var countOptions = workflow.ActivityOptions{
+	StartToCloseTimeout:    2 * time.Minute,
+	ScheduleToCloseTimeout: 6 * time.Hour,
+	RetryPolicy:            &temporal.RetryPolicy{InitialInterval: 10 * time.Second, BackoffCoefficient: 2, MaximumInterval: 15 * time.Minute},
+}
+
+// accountReadOptions: the Account answers at once unless its worker is down.
+var accountReadOptions = workflow.ActivityOptions{
+	StartToCloseTimeout:    30 * time.Second,
+	ScheduleToCloseTimeout: time.Hour,
+}
+
+// reportMailOptions keep trying for hours: the report is mailed once a month, and a
+// mail server down for a while must not lose it.
+var reportMailOptions = workflow.ActivityOptions{
+	StartToCloseTimeout:    45 * time.Second,
+	ScheduleToCloseTimeout: 6 * time.Hour,
+	RetryPolicy:            &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 15 * time.Minute},
+}
+
+// scheduledStartTime is the time the schedule's action was due, which the schedule
+// sets on every workflow it starts.
+var scheduledStartTime = temporal.NewSearchAttributeKeyTime("TemporalScheduledStartTime")
+
+// reportedMonth is the month before the schedule's action time ("2026-11" for an
+// action due 2026-12-01T00:00Z). The action time, not the start time, counts: a
+// worker that was down until the 2nd must still report the month before the 1st.
+// A run started by hand reports the month before now.
+func reportedMonth(ctx workflow.Context) string {
+	at := workflow.Now(ctx)
+	if due, ok := workflow.GetTypedSearchAttributes(ctx).GetTime(scheduledStartTime); ok {
+		at = due
+	}
+	at = at.UTC()
+	return time.Date(at.Year(), at.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0).Format("2006-01")
+}
+
+// recordActiveIDs counts the customer's active endpoints by vendor and records them
+// in the Account for the month. Vendors that cannot be asked within countOptions
+// leave the month without a count, which the report then says; the report still goes.
+func recordActiveIDs(ctx workflow.Context, customer, month string) error {
+	var counts map[string]int
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, countOptions), acts.CountActiveEndpoints, customer).Get(ctx, &counts)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("active endpoints not counted; the report goes without them",
+			"customer", customer, "month", month, "error", err)
+		return nil
+	}
+	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, accountReadOptions), acts.RecordActiveIDs,
+		ActiveIDs{Customer: customer, Month: month, Counts: counts}).Get(ctx, nil)
+}
+
+// mailReport mails the report to every status update contact with an email address,
+// all at once. The key names the customer, month and contact, so that a retry or a
+// second run for the same month mails nobody twice. Slack contacts are left out:
+// PostSlack sends everything but a status update as an incident message with
+// decision buttons, which a report must not carry.
+func mailReport(ctx workflow.Context, in MonthlyReportInput, report MonthlyReport) error {
+	ctx = workflow.WithActivityOptions(ctx, reportMailOptions)
+	figures := reportBrief(report)
+	brief := messages.Brief{WorkflowID: AccountWorkflowID(in.Customer), CustomerName: in.Notify.CustomerName, Report: &figures}
+	type sending struct {
+		to     string
+		future workflow.Future
+	}
+	var sent []sending
+	for i, contact := range in.Notify.Contacts {
+		if contact.Email == "" {
+			continue
+		}
+		n := activities.Notification{
+			Key:      fmt.Sprintf("%s/%s/%d/email", ReportScheduleID(in.Customer), report.Month, i),
+			Customer: in.Customer, Language: in.Notify.Language, Kind: activities.KindReport,
+			Contact:  contact.Only(config.Channel{Name: "email", Address: contact.Email}),
+			Incident: brief,
+		}
+		sent = append(sent, sending{contact.Email, workflow.ExecuteActivity(ctx, acts.SendEmail, n)})
+	}
+	if len(sent) == 0 {
+		workflow.GetLogger(ctx).Warn("monthly report not mailed: no status update contact has an email address",
+			"customer", in.Customer, "month", report.Month)
+		return nil
+	}
+	var failed []string
+	for _, s := range sent {
+		if err := s.future.Get(ctx, nil); err != nil {
+			failed = append(failed, fmt.Sprintf("%s: %v", s.to, err))
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("the %s report of customer %s was not mailed to %s", report.Month, in.Customer, strings.Join(failed, "; "))
+	}
+	return nil
+}
+
+// reportBrief is the report as the mail tells it: severities highest first, vendors
+// by name, SLA breaches summed over the clocks.
+func reportBrief(r MonthlyReport) messages.MonthReport {
+	b := messages.MonthReport{
+		Month: r.Month, Plan: r.Plan, ContractedIDs: r.ContractedIDs, ActiveTotal: r.ActiveTotal,
+		Incidents: r.Incidents, Billable: r.BillableResponses, NotBillable: r.NotBillable,
+		TicketsBought: r.TicketsBought, TicketsUsed: r.TicketsUsed, TicketsExpired: r.TicketsExpired, TicketsRemaining: r.TicketsRemaining,
+	}
+	if r.ActiveIDs != nil {
+		b.ActiveIDs = []messages.Tally{}
+		for _, vendor := range sortedKeys(r.ActiveIDs) {
+			b.ActiveIDs = append(b.ActiveIDs, messages.Tally{Name: vendor, Count: r.ActiveIDs[vendor]})
+		}
+	}
+	for _, severity := range integrations.Severities {
+		if n := r.BySeverity[string(severity)]; n > 0 {
+			b.BySeverity = append(b.BySeverity, messages.Tally{Name: string(severity), Count: n})
+		}
+	}
+	for _, clock := range sortedKeys(r.SLA) {
+		b.SLABreached += r.SLA[clock][SLABreached]
+	}
+	return b
+}
