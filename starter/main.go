@@ -59,7 +59,7 @@ func run(log *slog.Logger) error {
 
 	httpServer := &http.Server{
 		Addr:              settings.Listen,
-		Handler:           server.New(customers, settings, c, log).Handler(),
+		Handler:           server.New(customers, settings, c, temporalSettings.Namespace, log).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

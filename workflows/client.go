@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -10,8 +11,11 @@ import (
 	"strings"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
@@ -31,16 +35,26 @@ type IncidentRef struct {
 // and polled copies of one alert meet in the same incident.
 type Intake struct {
 	Temporal client.Client
+	// Namespace is the client's namespace ("default" when empty).
+	Namespace string
 }
 
-// Deliver hands an alert to its incident, starting the incident if it is not running:
-// Update-With-Start lands re-deliveries in the same run. A re-delivery of a closed
-// incident's alert answers duplicate; a later recurrence starts a new run linked to it.
+// Deliver hands an alert to its incident. A new alert starts its incident: one call to
+// Temporal, answered as soon as the incident is durably started, without waiting for a
+// worker, so that intake keeps up with an alert storm. A re-delivery to a running
+// incident goes to it as an Update (the incident merges new hosts or a higher Severity)
+// and answers duplicate. A re-delivery of a closed incident's alert answers duplicate;
+// a later recurrence starts a new run linked to the closed one.
 func (in *Intake) Deliver(ctx context.Context, customer config.Customer, vendor string, alert integrations.Alert) (IncidentRef, error) {
 	id := IncidentWorkflowID(customer.ID, vendor, alert.ID)
-	ref, err := in.updateWithStart(ctx, customer, vendor, alert, id, "", enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if !errors.As(err, &started) {
+	ref, err := in.start(ctx, customer, vendor, alert, id, "", enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+	var alreadyStarted *serviceerror.WorkflowExecutionAlreadyStarted
+	switch {
+	case err == nil && !ref.Duplicate:
+		return ref, nil
+	case err == nil:
+		return ref, in.redeliver(ctx, ref, alert)
+	case !errors.As(err, &alreadyStarted):
 		return ref, err
 	}
 	closed, err := in.Temporal.DescribeWorkflowExecution(ctx, id, "")
@@ -55,48 +69,85 @@ func (in *Intake) Deliver(ctx context.Context, customer config.Customer, vendor 
 	if fingerprint == Fingerprint(alert) {
 		return IncidentRef{WorkflowID: id, RunID: info.GetExecution().GetRunId(), Duplicate: true}, nil
 	}
-	return in.updateWithStart(ctx, customer, vendor, alert, id, info.GetExecution().GetRunId(), enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+	return in.start(ctx, customer, vendor, alert, id, info.GetExecution().GetRunId(), enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
 }
 
 const memoFingerprint = "fingerprint"
 
-func (in *Intake) updateWithStart(ctx context.Context, customer config.Customer, vendor string, alert integrations.Alert,
+// start starts the incident, or finds it running (Duplicate). It speaks to the
+// workflow service directly because only its answer says whether the start created
+// the incident or found the one already running.
+func (in *Intake) start(ctx context.Context, customer config.Customer, vendor string, alert integrations.Alert,
 	id, previousRun string, reuse enumspb.WorkflowIdReusePolicy) (IncidentRef, error) {
-	input := IncidentInput{
+	dc := converter.GetDefaultDataConverter()
+	input, err := dc.ToPayloads(IncidentInput{
 		Customer: customer.ID, Vendor: vendor, Alert: alert, PreviousRunID: previousRun,
 		Policy: PolicyFor(customer, integrations.CapabilitiesOf(vendor)),
+	})
+	if err != nil {
+		return IncidentRef{}, fmt.Errorf("encoding incident input: %w", err)
 	}
-	start := in.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
-		ID:                       id,
-		TaskQueue:                TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    reuse,
-		Memo:                     map[string]any{memoFingerprint: Fingerprint(alert)},
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			SACustomer.ValueSet(customer.ID),
-			SAVendor.ValueSet(vendor),
-			SAHost.ValueSet(alert.HostNames()[0]),
-			SASeverity.ValueSet(string(alert.Severity)),
-			SASeverityRank.ValueSet(int64(alert.Severity.Rank())),
-			SAState.ValueSet(StateNew),
-		),
-	}, IncidentWorkflowType, input)
-	handle, err := in.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: start,
-		UpdateOptions: client.UpdateWorkflowOptions{
-			UpdateName:   UpdateDeliverAlert,
-			Args:         []any{alert},
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		},
+	memo, err := dc.ToPayload(Fingerprint(alert))
+	if err != nil {
+		return IncidentRef{}, err
+	}
+	attributes, err := searchAttributePayloads(map[string]any{
+		SACustomer.GetName(): customer.ID, SAVendor.GetName(): vendor, SAHost.GetName(): alert.HostNames()[0],
+		SASeverity.GetName(): string(alert.Severity), SASeverityRank.GetName(): alert.Severity.Rank(), SAState.GetName(): StateNew,
 	})
 	if err != nil {
 		return IncidentRef{}, err
 	}
-	var result DeliveryResult
-	if err := handle.Get(ctx, &result); err != nil {
+	requestID := make([]byte, 16)
+	_, _ = rand.Read(requestID)
+	resp, err := in.Temporal.WorkflowService().StartWorkflowExecution(ctx, &workflowservice.StartWorkflowExecutionRequest{
+		Namespace:                in.namespace(),
+		WorkflowId:               id,
+		WorkflowType:             &commonpb.WorkflowType{Name: IncidentWorkflowType},
+		TaskQueue:                &taskqueuepb.TaskQueue{Name: TaskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
+		Input:                    input,
+		Identity:                 "xsoc-intake",
+		RequestId:                hex.EncodeToString(requestID),
+		WorkflowIdReusePolicy:    reuse,
+		WorkflowIdConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		Memo:                     &commonpb.Memo{Fields: map[string]*commonpb.Payload{memoFingerprint: memo}},
+		SearchAttributes:         attributes,
+	})
+	if err != nil {
 		return IncidentRef{}, err
 	}
-	return IncidentRef{WorkflowID: id, RunID: handle.RunID(), Duplicate: result.Duplicate}, nil
+	return IncidentRef{WorkflowID: id, RunID: resp.GetRunId(), Duplicate: !resp.GetStarted()}, nil
+}
+
+func (in *Intake) namespace() string {
+	if in.Namespace == "" {
+		return "default"
+	}
+	return in.Namespace
+}
+
+// redeliver hands a re-delivered alert to its running incident.
+func (in *Intake) redeliver(ctx context.Context, ref IncidentRef, alert integrations.Alert) error {
+	handle, err := in.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: ref.WorkflowID, RunID: ref.RunID, UpdateName: UpdateDeliverAlert,
+		Args: []any{alert}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return err
+	}
+	return handle.Get(ctx, nil)
+}
+
+func searchAttributePayloads(values map[string]any) (*commonpb.SearchAttributes, error) {
+	fields := make(map[string]*commonpb.Payload, len(values))
+	for name, value := range values {
+		payload, err := converter.GetDefaultDataConverter().ToPayload(value)
+		if err != nil {
+			return nil, fmt.Errorf("search attribute %s: %w", name, err)
+		}
+		fields[name] = payload
+	}
+	return &commonpb.SearchAttributes{IndexedFields: fields}, nil
 }
 
 // Fingerprint identifies one version of a vendor alert: a re-delivery has the same,

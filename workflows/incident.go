@@ -76,6 +76,7 @@ func newIncident(ctx workflow.Context, in IncidentInput) *incident {
 		OpenedAt:      workflow.Now(ctx),
 		PreviousRunID: in.PreviousRunID,
 		Chain:         Chain{Severity: in.Alert.Severity, StartedAt: workflow.Now(ctx)},
+		Deliveries:    1,
 	}
 	return inc
 }

@@ -18,9 +18,6 @@ func (inc *incident) registerIntake(ctx workflow.Context) error {
 	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateDeliverAlert,
 		func(ctx workflow.Context, alert integrations.Alert) (DeliveryResult, error) {
 			inc.status.Deliveries++
-			if inc.status.Deliveries == 1 {
-				return DeliveryResult{Duplicate: false, State: inc.status.State}, nil
-			}
 			inc.redelivered(ctx, alert)
 			return DeliveryResult{Duplicate: true, State: inc.status.State}, nil
 		},
@@ -31,7 +28,7 @@ func (inc *incident) registerIntake(ctx workflow.Context) error {
 				}
 				return nil
 			},
-			Description: "Intake only: a (re-)delivery of this incident's vendor alert.",
+			Description: "Intake only: a re-delivery or vendor update of this incident's alert.",
 		})
 	if err != nil {
 		return err

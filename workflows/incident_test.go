@@ -308,25 +308,26 @@ func TestInvalidSignalIsRecordedAsRejectedAndTheIncidentGoesOn(t *testing.T) {
 func TestRedeliveryAddsHostsAndRaisesSeverityWithoutDuplicating(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	var first, second DeliveryResult
-	deliver := func(at time.Duration, alert integrations.Alert, into *DeliveryResult) {
-		w.at(at, func() {
-			w.env.UpdateWorkflow(UpdateDeliverAlert, "", &testUpdate{into: into}, alert)
-		})
-	}
-	deliver(0, testAlert(integrations.SeverityHigh, "pc-1"), &first)
-	deliver(time.Minute, testAlert(integrations.SeverityCritical, "pc-1", "pc-2"), &second)
+	var redelivery DeliveryResult
+	w.at(time.Minute, func() {
+		w.env.UpdateWorkflow(UpdateDeliverAlert, "", &testUpdate{into: &redelivery}, testAlert(integrations.SeverityCritical, "pc-1", "pc-2"))
+	})
+	wrong := &testUpdate{}
+	other := testAlert(integrations.SeverityCritical, "pc-9")
+	other.ID = "malop-2"
+	w.at(2*time.Minute, func() { w.env.UpdateWorkflow(UpdateDeliverAlert, "", wrong, other) })
 	w.decide(3*time.Minute, DecisionVerdict, Decision{By: "x", Verdict: VerdictFalsePositive})
 	policy := testPolicy()
 	policy.Response.Policy = "isolate_first"
 
 	status := w.run(input(policy, testAlert(integrations.SeverityHigh, "pc-1")))
 
-	require.False(t, first.Duplicate)
-	require.True(t, second.Duplicate)
+	require.True(t, redelivery.Duplicate)
+	require.ErrorContains(t, wrong.err, "does not belong to incident of alert malop-1")
 	require.Equal(t, 2, status.Deliveries)
 	require.Equal(t, integrations.SeverityCritical, status.Severity)
 	require.Equal(t, []string{"isolate pc-1", "investigate malop-1", "isolate pc-2", "release pc-1", "release pc-2", "writeback malop-1 false_positive"}, w.platform.Calls())
+	require.True(t, timelineHas(status, "hosts_added", "pc-2"))
 }
 
 func TestZscalerBlocksIndicatorsInsteadOfIsolating(t *testing.T) {

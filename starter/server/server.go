@@ -37,7 +37,7 @@ type metrics struct {
 }
 
 // New builds the server.
-func New(customers *config.Customers, settings config.Settings, temporal client.Client, log *slog.Logger) *Server {
+func New(customers *config.Customers, settings config.Settings, temporal client.Client, namespace string, log *slog.Logger) *Server {
 	registry := prometheus.NewRegistry()
 	m := metrics{alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "xsoc_alerts_received_total", Help: "Alerts taken in, by customer and vendor.",
@@ -45,7 +45,7 @@ func New(customers *config.Customers, settings config.Settings, temporal client.
 	registry.MustRegister(m.alerts, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	s := &Server{
 		customers: customers, settings: settings, temporal: temporal, log: log,
-		intake: &workflows.Intake{Temporal: temporal}, parsers: Parsers(), metrics: m, registry: registry,
+		intake: &workflows.Intake{Temporal: temporal, Namespace: namespace}, parsers: Parsers(), metrics: m, registry: registry,
 		httpClient: &http.Client{Timeout: 5 * time.Second},
 	}
 	if settings.SlackToken != "" {
