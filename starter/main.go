@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 
 	"xsoc/config"
 	"xsoc/starter/server"
@@ -22,33 +21,16 @@ import (
 func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	if err := run(log); err != nil {
-		log.Error("starter stopped", "error", err)
-		var problems *config.ProblemList
-		if errors.As(err, &problems) {
-			fmt.Fprintln(os.Stderr, problems.Error())
-		}
-		os.Exit(1)
+		config.Exit(log, "starter", err)
 	}
 }
 
 func run(log *slog.Logger) error {
-	settings, err := config.LoadSettings()
+	process, err := config.LoadProcess(log)
 	if err != nil {
 		return err
 	}
-	customers, err := config.LoadCustomers(settings.CustomersFile)
-	if err != nil {
-		return err
-	}
-	temporalSettings, err := config.LoadTemporal()
-	if err != nil {
-		return err
-	}
-	options, err := temporalSettings.ClientOptions()
-	if err != nil {
-		return err
-	}
-	options.Logger = sdklog.NewStructuredLogger(log)
+	settings, customers, temporalSettings, options := process.Settings, process.Customers, process.Temporal, process.ClientOptions
 	// Dial lazily: the starter answers 503 (and /readyz says why) while Temporal is
 	// down, instead of refusing to start.
 	c, err := client.NewLazyClient(options)

@@ -3,13 +3,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -22,34 +20,17 @@ import (
 func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	if err := run(log); err != nil {
-		log.Error("worker stopped", "error", err)
-		var problems *config.ProblemList
-		if errors.As(err, &problems) {
-			fmt.Fprintln(os.Stderr, problems.Error())
-		}
-		os.Exit(1)
+		config.Exit(log, "worker", err)
 	}
 }
 
 func run(log *slog.Logger) error {
-	settings, err := config.LoadSettings()
+	process, err := config.LoadProcess(log)
 	if err != nil {
 		return err
 	}
-	customers, err := config.LoadCustomers(settings.CustomersFile)
-	if err != nil {
-		return err
-	}
-	temporalSettings, err := config.LoadTemporal()
-	if err != nil {
-		return err
-	}
-	options, err := temporalSettings.ClientOptions()
-	if err != nil {
-		return err
-	}
-	options.Logger = sdklog.NewStructuredLogger(log)
-	c, err := client.Dial(options)
+	settings, customers, temporalSettings := process.Settings, process.Customers, process.Temporal
+	c, err := client.Dial(process.ClientOptions)
 	if err != nil {
 		return fmt.Errorf("connecting to Temporal at %s: %w", temporalSettings.Address, err)
 	}
