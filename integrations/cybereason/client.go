@@ -20,7 +20,6 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"xsoc/config"
@@ -44,8 +43,7 @@ type Client struct {
 	severityMap map[string]integrations.Severity
 	now         func() time.Time
 
-	mu      sync.Mutex
-	session string
+	session integrations.Session
 }
 
 var (
@@ -131,14 +129,14 @@ func (c *Client) postJSON(ctx context.Context, op, path string, v, out any) erro
 // call sends one request in the current session, logging in again once if the
 // console shows the session has expired. out, when not nil, receives the JSON answer.
 func (c *Client) call(ctx context.Context, op, method, path, contentType string, body []byte, out any) error {
-	session, err := c.currentSession(ctx)
+	session, err := c.session.Current(ctx, c.login)
 	if err != nil {
 		return err
 	}
 	answer, err := c.send(ctx, op, method, path, contentType, body, session)
 	if errors.Is(err, errSessionExpired) {
 		slog.InfoContext(ctx, "cybereason session expired, logging in again", "vendor", Vendor, "console", c.baseURL, "operation", op)
-		if session, err = c.renewSession(ctx, session); err != nil {
+		if session, err = c.session.Renew(ctx, session, c.login); err != nil {
 			return err
 		}
 		answer, err = c.send(ctx, op, method, path, contentType, body, session)
@@ -193,36 +191,6 @@ func (c *Client) send(ctx context.Context, op, method, path, contentType string,
 func isHTMLPage(answer []byte) bool {
 	trimmed := bytes.TrimSpace(answer)
 	return len(trimmed) > 0 && trimmed[0] == '<'
-}
-
-func (c *Client) currentSession(ctx context.Context) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.session != "" {
-		return c.session, nil
-	}
-	session, err := c.login(ctx)
-	if err != nil {
-		return "", err
-	}
-	c.session = session
-	return session, nil
-}
-
-// renewSession logs in again unless another call already replaced the stale session.
-func (c *Client) renewSession(ctx context.Context, stale string) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.session != "" && c.session != stale {
-		return c.session, nil
-	}
-	c.session = ""
-	session, err := c.login(ctx)
-	if err != nil {
-		return "", err
-	}
-	c.session = session
-	return session, nil
 }
 
 // login posts the console's login form. The form answers 200 in every case: a refused

@@ -19,7 +19,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"xsoc/config"
@@ -39,8 +38,7 @@ type Client struct {
 	password string
 	now      func() time.Time
 
-	mu      sync.Mutex
-	session string // JSESSIONID value; empty until the first login
+	session integrations.Session
 }
 
 var _ integrations.Platform = (*Client)(nil)
@@ -128,42 +126,20 @@ func (c *Client) WriteBack(context.Context, integrations.Conclusion) error { ret
 // call performs one API request with the session cookie, logging in first when there is
 // no session and once more when ZIA answers 401 (the session timed out or was ended).
 func (c *Client) call(ctx context.Context, operation, method, path string, body, out any) error {
-	for attempt := 0; ; attempt++ {
-		session, err := c.ensureSession(ctx)
-		if err != nil {
-			return err
-		}
-		_, err = c.send(ctx, operation, method, path, session, body, out)
-		var vendorErr *integrations.VendorError
-		if attempt == 0 && errors.As(err, &vendorErr) && vendorErr.StatusCode == http.StatusUnauthorized {
-			c.dropSession(session)
-			continue
-		}
+	session, err := c.session.Current(ctx, c.login)
+	if err != nil {
 		return err
 	}
-}
-
-func (c *Client) ensureSession(ctx context.Context) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.session != "" {
-		return c.session, nil
+	_, err = c.send(ctx, operation, method, path, session, body, out)
+	var vendorErr *integrations.VendorError
+	if !errors.As(err, &vendorErr) || vendorErr.StatusCode != http.StatusUnauthorized {
+		return err
 	}
-	session, err := c.login(ctx)
-	if err != nil {
-		return "", err
+	if session, err = c.session.Renew(ctx, session, c.login); err != nil {
+		return err
 	}
-	c.session = session
-	return session, nil
-}
-
-// dropSession forgets a session that ZIA refused, unless another call already replaced it.
-func (c *Client) dropSession(session string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.session == session {
-		c.session = ""
-	}
+	_, err = c.send(ctx, operation, method, path, session, body, out)
+	return err
 }
 
 // login creates an API session: POST /authenticatedSession with the API key obfuscated
