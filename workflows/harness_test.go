@@ -313,3 +313,17 @@ func (u *testUpdate) Complete(result any, err error) {
 func quietLogger() sdklog.Logger {
 	return sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 }
+
+// signalCallOutcome reports that the incident's call to a number ended unanswered,
+// with the key the Twilio callback would carry.
+func (w *world) signalCallOutcome(to, status string) {
+	var s IncidentStatus
+	w.query(QueryStatus, &s)
+	for _, p := range s.Paged {
+		if p.Channel == "call" && p.Address == to {
+			w.env.SignalWorkflow(SignalCallOutcome, CallOutcome{Key: p.Key, To: to, Status: status})
+			return
+		}
+	}
+	w.t.Errorf("no call to %s to report on", to)
+}

@@ -131,7 +131,7 @@ func (inc *incident) pageBreach(ctx workflow.Context, clock string) {
 // A contact with sms_fallback is texted as well.
 func (inc *incident) callUnanswered(ctx workflow.Context, outcome CallOutcome) {
 	inc.record(ctx, "call", "", "call to %s not answered by a person (%s): moving on to the next step", outcome.To, outcome.Status)
-	inc.status.Chain.Hurry = true
+	inc.status.Chain.Hurry = inc.nextStepInRoundOf(outcome.Key)
 	for _, page := range inc.status.Paged {
 		if page.Key == outcome.Key && page.FallbackSMS != "" {
 			contact := config.Contact{SMS: page.FallbackSMS, Name: page.Name}
@@ -151,4 +151,21 @@ func (inc *incident) wasPaged(c config.Contact) bool {
 		}
 	}
 	return true
+}
+
+// nextStepInRoundOf tells whether the chain's next page belongs to the same round as
+// the page with this key: an unanswered call hurries the rest of its round, while the
+// next round keeps its pause, so nobody is paged again at once.
+func (inc *incident) nextStepInRoundOf(key string) bool {
+	chain := &inc.status.Chain
+	next, ok := chain.nextPage(inc.policy, inc.incarnation)
+	if !ok {
+		return false
+	}
+	for _, page := range chain.plan(inc.policy, inc.incarnation) {
+		if strings.HasPrefix(key, page.key+"/") {
+			return page.round == next.round
+		}
+	}
+	return false
 }

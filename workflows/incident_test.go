@@ -384,9 +384,7 @@ func TestUseTicketsGoesThroughTheAccount(t *testing.T) {
 func TestUnansweredCallMovesTheChainOnAtOnce(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.at(time.Minute, func() {
-		w.env.SignalWorkflow(SignalCallOutcome, CallOutcome{To: "+81300000001", Status: "no-answer"})
-	})
+	w.at(time.Minute, func() { w.signalCallOutcome("+81300000001", "no-answer") })
 	w.decide(3*time.Minute, DecisionAcknowledge, Decision{By: "cio"})
 	w.decide(4*time.Minute, DecisionClose, Decision{By: "cio", Note: "ok"})
 	policy := testPolicy()
@@ -396,7 +394,7 @@ func TestUnansweredCallMovesTheChainOnAtOnce(t *testing.T) {
 	w.run(input(policy, testAlert(integrations.SeverityEmergency, "fs-01")))
 
 	require.Equal(t, []string{"+81300000001", "+81300000002"}, w.outbox.pages("call"), "the CIO is called at 1m, not 10m")
-	require.Empty(t, w.outbox.pages("sms"), "no fallback SMS: the outcome named no call of ours")
+	require.Len(t, w.outbox.pages("sms"), 1, "the CSO has sms_fallback")
 }
 
 func TestStatusUpdatesGoToTheCSIRTAndTheSite(t *testing.T) {
@@ -427,15 +425,7 @@ func TestUnansweredCallFallsBackToSMSWhereConfigured(t *testing.T) {
 	policy := testPolicy()
 	policy.SLA = nil
 	policy.Escalation["emergency"][1].SMSFallback = true
-	w.at(time.Minute, func() {
-		var status IncidentStatus
-		w.query(QueryStatus, &status)
-		for _, p := range status.Paged {
-			if p.Channel == "call" {
-				w.env.SignalWorkflow(SignalCallOutcome, CallOutcome{Key: p.Key, To: p.Address, Status: "busy"})
-			}
-		}
-	})
+	w.at(time.Minute, func() { w.signalCallOutcome("+81300000001", "busy") })
 	w.decide(3*time.Minute, DecisionAcknowledge, Decision{By: "cso"})
 	w.decide(4*time.Minute, DecisionClose, Decision{By: "cso", Note: "ok"})
 
@@ -485,4 +475,35 @@ func TestContinuedIncidentResumesItsClocksAndPaging(t *testing.T) {
 	require.Equal(t, "opened before continue-as-new", status.Timeline[0].Text)
 	require.Empty(t, w.platform.Calls(), "a continued incident does not respond again")
 	require.Contains(t, w.outbox.pages("slack"), "#acme-soc", "the chain goes on where it was: the 15m Slack step")
+}
+
+func TestUnansweredLastCallOfARoundKeepsThePauseBeforeTheRepeat(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	policy := testPolicy()
+	policy.SLA = nil
+	policy.Escalation["critical"] = []config.Step{
+		{After: 0, Contact: config.Contact{Email: "it-ml@acme.example"}},
+		{After: 0, Contact: config.Contact{Call: "+81300000003", Name: "IT on-call"}},
+	}
+	w.at(time.Minute, func() { w.signalCallOutcome("+81300000003", "no-answer") })
+	var status IncidentStatus
+	w.at(9*time.Minute, func() { w.query(QueryStatus, &status) })
+	w.decide(12*time.Minute, DecisionAcknowledge, Decision{By: "x"})
+	w.decide(13*time.Minute, DecisionClose, Decision{By: "x", Note: "ok"})
+
+	w.run(input(policy, testAlert(integrations.SeverityCritical, "fs-01")))
+
+	require.Equal(t, 1, pagedTo(status, "it-ml@acme.example"), "the repeat waits its 10 minutes")
+	require.Equal(t, []string{"it-ml@acme.example", "it-ml@acme.example"}, w.outbox.pages("email"), "the second round came at 10m")
+}
+
+func pagedTo(s IncidentStatus, address string) int {
+	n := 0
+	for _, p := range s.Paged {
+		if p.Kind == "page" && p.Address == address {
+			n++
+		}
+	}
+	return n
 }
