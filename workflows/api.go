@@ -67,8 +67,8 @@ var Decisions = []string{
 	DecisionEscalate, DecisionUseTickets, DecisionComment, DecisionClose,
 }
 
-// UpdateDeliverAlert is how intake hands an alert (first delivery or re-delivery) to
-// its incident, through Update-With-Start.
+// UpdateDeliverAlert is how intake hands a re-delivered or updated alert to its
+// running incident (the first delivery is the incident's input).
 const UpdateDeliverAlert = "deliver_alert"
 
 // Queries.

@@ -81,8 +81,8 @@ func newIncident(ctx workflow.Context, in IncidentInput) *incident {
 	return inc
 }
 
-// setup registers every handler before the story yields, so that the first
-// delivery (Update-With-Start) and early decisions find them.
+// setup registers every handler before the story yields, so that re-deliveries and
+// decisions arriving with the first workflow task find them.
 func (inc *incident) setup(ctx workflow.Context) error {
 	if err := inc.registerDecisions(ctx); err != nil {
 		return err
