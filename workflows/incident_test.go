@@ -507,3 +507,18 @@ func pagedTo(s IncidentStatus, address string) int {
 	}
 	return n
 }
+
+func TestSeverityWithoutAChainBorrowsTheNextLowerChain(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	policy := testPolicy()
+	policy.SLA = nil
+	delete(policy.Escalation, "emergency")
+	w.decide(time.Minute, DecisionAcknowledge, Decision{By: "x"})
+	w.decide(2*time.Minute, DecisionClose, Decision{By: "x", Note: "ok"})
+
+	w.run(input(policy, testAlert(integrations.SeverityEmergency, "fs-01")))
+
+	require.Equal(t, []string{"+81300000003"}, w.outbox.pages("call"), "the critical chain's on-call is called")
+	require.Equal(t, []string{"it-ml@acme.example"}, w.outbox.pages("email"))
+}

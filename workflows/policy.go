@@ -92,8 +92,20 @@ func matchesAny(patterns []string, host string) bool {
 // SLAFor answers the promised times for a Severity (zero where none is promised).
 func (p Policy) SLAFor(severity integrations.Severity) config.SLA { return p.SLA[string(severity)] }
 
-// ChainFor answers the escalation steps for a Severity, ordered by their delay.
+// ChainFor answers the escalation steps for a Severity, ordered by their delay. A
+// Severity the customer gave no chain borrows the chain of the next lower Severity
+// that has one, so that a more urgent alert never pages fewer people; info never pages.
 func (p Policy) ChainFor(severity integrations.Severity) []config.Step {
+	for rank := severity.Rank(); rank > integrations.SeverityInfo.Rank(); rank-- {
+		if steps := p.ownChain(severityOfRank(rank)); len(steps) > 0 {
+			return steps
+		}
+	}
+	return nil
+}
+
+// ownChain is the chain configured for exactly this Severity, ordered by delay.
+func (p Policy) ownChain(severity integrations.Severity) []config.Step {
 	steps := slices.Clone(p.Escalation[string(severity)])
 	slices.SortStableFunc(steps, func(a, b config.Step) int { return int(a.After.D() - b.After.D()) })
 	return steps
@@ -103,7 +115,7 @@ func (p Policy) ChainFor(severity integrations.Severity) []config.Step {
 // the next higher Severity's chain, or this Severity's own first steps at the top.
 func (p Policy) BreachContacts(severity integrations.Severity) []config.Contact {
 	for rank := severity.Rank() + 1; rank <= integrations.SeverityEmergency.Rank(); rank++ {
-		if contacts := firstContacts(p.ChainFor(severityOfRank(rank))); len(contacts) > 0 {
+		if contacts := firstContacts(p.ownChain(severityOfRank(rank))); len(contacts) > 0 {
 			return contacts
 		}
 	}

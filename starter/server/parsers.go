@@ -39,11 +39,7 @@ func parseGeneric(body []byte, _ map[string]string) ([]integrations.Alert, int, 
 	if len(trimmed) == 0 {
 		return nil, 0, errors.New("empty body: want a normalized alert JSON object")
 	}
-	decode := func(data []byte, into any) error {
-		decoder := json.NewDecoder(bytes.NewReader(data))
-		decoder.DisallowUnknownFields()
-		return decoder.Decode(into)
-	}
+	decode := func(data []byte, into any) error { return json.Unmarshal(data, into) }
 	var alerts []integrations.Alert
 	if trimmed[0] == '[' {
 		if err := decode(trimmed, &alerts); err != nil {
