@@ -58,6 +58,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"xsoc/integrations/simkit"
 )
 
 // Machine is a machine a MalOp involves.
@@ -131,7 +133,6 @@ type Call struct {
 
 type fault struct {
 	status     int
-	times      int
 	retryAfter string
 	message    string
 }
@@ -174,7 +175,7 @@ type Server struct {
 	malops   map[string]*malopRecord
 	sensors  []*sensorRecord
 	calls    []Call
-	faults   map[string][]*fault
+	faults   simkit.Faults[fault]
 }
 
 // New answers a console that accepts one user.
@@ -184,7 +185,6 @@ func New(username, password string) *Server {
 		password: password,
 		sessions: map[string]bool{},
 		malops:   map[string]*malopRecord{},
-		faults:   map[string][]*fault{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /login.html", s.loginPage)
@@ -245,20 +245,7 @@ func (s *Server) record(r *http.Request, body []byte) {
 	s.calls = append(s.calls, Call{Method: r.Method, Path: r.URL.Path, Body: text, At: time.Now().UTC()})
 }
 
-func (s *Server) takeFault(path string) *fault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	queue := s.faults[path]
-	if len(queue) == 0 {
-		return nil
-	}
-	f := queue[0]
-	f.times--
-	if f.times <= 0 {
-		s.faults[path] = queue[1:]
-	}
-	return f
-}
+func (s *Server) takeFault(path string) *fault { return s.faults.Take(path) }
 
 func (s *Server) hasSession(r *http.Request) bool {
 	cookie, err := r.Cookie("JSESSIONID")
@@ -348,12 +335,7 @@ func (s *Server) FailNext(path string, status int, times int, retryAfter string)
 
 // FailNextWith is FailNext with the console's message.
 func (s *Server) FailNextWith(path string, status int, times int, retryAfter, message string) {
-	if times <= 0 {
-		times = 1
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults[path] = append(s.faults[path], &fault{status: status, times: times, retryAfter: retryAfter, message: message})
+	s.faults.Add(path, fault{status: status, retryAfter: retryAfter, message: message}, times)
 }
 
 // MalopState answers the MalOp as the console holds it now.

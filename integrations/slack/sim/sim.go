@@ -46,6 +46,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"xsoc/integrations/simkit"
 )
 
 // Identities the simulated workspace answers with.
@@ -99,7 +101,6 @@ type Click struct {
 
 type fault struct {
 	status      int
-	times       int
 	retryAfter  string
 	slackError  string
 	afterCommit bool
@@ -127,7 +128,7 @@ type Server struct {
 	messages  []*Message
 	lastTS    [2]int64
 	requests  []Request
-	faults    map[string][]*fault
+	faults    simkit.Faults[fault]
 	clicks    []Click
 	responses []json.RawMessage
 	seenBase  string
@@ -143,7 +144,6 @@ func New(signingSecret string) *Server {
 		revoked:       map[string]bool{},
 		channels:      map[string]string{},
 		names:         map[string]string{},
-		faults:        map[string][]*fault{},
 	}
 	s.mux.HandleFunc("POST /api/auth.test", s.api(s.authTest))
 	s.mux.HandleFunc("POST /api/chat.postMessage", s.api(s.postMessage))
@@ -201,29 +201,19 @@ func (s *Server) AddChannel(name string) string {
 // "chat.postMessage") answer status with {"ok":false,"error":…} and, when not
 // empty, a Retry-After header. Nothing is done for a failed request.
 func (s *Server) FailNext(path string, status, times int, retryAfter string) {
-	s.addFault(path, &fault{status: status, times: times, retryAfter: retryAfter})
+	s.faults.Add(normalizePath(path), fault{status: status, retryAfter: retryAfter}, times)
 }
 
 // FailNextError makes the next times requests to path answer as Slack refuses most
 // requests: HTTP 200 with {"ok":false,"error":slackError}.
 func (s *Server) FailNextError(path, slackError string, times int) {
-	s.addFault(path, &fault{status: http.StatusOK, times: times, slackError: slackError})
+	s.faults.Add(normalizePath(path), fault{status: http.StatusOK, slackError: slackError}, times)
 }
 
 // FailNextAfterCommit makes the next times requests to path take effect and then
 // answer status, as when the answer is lost on the way back.
 func (s *Server) FailNextAfterCommit(path string, status, times int) {
-	s.addFault(path, &fault{status: status, times: times, afterCommit: true})
-}
-
-func (s *Server) addFault(path string, f *fault) {
-	if f.times <= 0 {
-		f.times = 1
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	key := normalizePath(path)
-	s.faults[key] = append(s.faults[key], f)
+	s.faults.Add(normalizePath(path), fault{status: status, afterCommit: true}, times)
 }
 
 func normalizePath(path string) string {
@@ -231,22 +221,6 @@ func normalizePath(path string) string {
 		return path
 	}
 	return "/api/" + path
-}
-
-// takeFault answers the fault to apply to this request, if any.
-func (s *Server) takeFault(path string) *fault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	queue := s.faults[path]
-	if len(queue) == 0 {
-		return nil
-	}
-	f := queue[0]
-	f.times--
-	if f.times <= 0 {
-		s.faults[path] = queue[1:]
-	}
-	return f
 }
 
 // Messages answers every message in posting order.
@@ -298,7 +272,7 @@ func (s *Server) api(handle apiHandler) http.HandlerFunc {
 			writeJSON(w, http.StatusOK, refusal("invalid_form_data"))
 			return
 		}
-		f := s.takeFault(r.URL.Path)
+		f := s.faults.Take(r.URL.Path)
 		if f != nil && !f.afterCommit {
 			writeFault(w, f)
 			return

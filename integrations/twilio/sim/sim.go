@@ -64,6 +64,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"xsoc/integrations/simkit"
 )
 
 // APIVersion is the only Twilio REST version simulated.
@@ -150,7 +152,6 @@ type Request struct {
 
 type fault struct {
 	status      int
-	times       int
 	retryAfter  string
 	afterCommit bool
 }
@@ -175,7 +176,7 @@ type Server struct {
 	messages  []*SMS
 	behaviors map[string]Behavior
 	requests  []Request
-	faults    map[string][]*fault
+	faults    simkit.Faults[fault]
 }
 
 // New returns a simulator for one account, checking API requests against the
@@ -189,7 +190,6 @@ func New(accountSID, authToken string) *Server {
 		Now:        time.Now,
 		mux:        http.NewServeMux(),
 		behaviors:  map[string]Behavior{},
-		faults:     map[string][]*fault{},
 	}
 	const account = "/" + APIVersion + "/Accounts/{account}/"
 	s.mux.HandleFunc("POST "+account+"Calls.json", s.api(s.createCall))
@@ -227,41 +227,19 @@ func (s *Server) Wait() { s.wg.Wait() }
 // a full path, or its end such as "Calls.json" or "Messages.json", optionally after
 // a method: "POST Messages.json" leaves the listing alone.
 func (s *Server) FailNext(path string, status, times int, retryAfter string) {
-	s.addFault(path, &fault{status: status, times: times, retryAfter: retryAfter})
+	s.faults.Add(path, fault{status: status, retryAfter: retryAfter}, times)
 }
 
 // FailNextAfterCommit makes the next times requests to path take effect and then
 // answer status, as when the answer is lost on the way back.
 func (s *Server) FailNextAfterCommit(path string, status, times int) {
-	s.addFault(path, &fault{status: status, times: times, afterCommit: true})
-}
-
-func (s *Server) addFault(path string, f *fault) {
-	if f.times <= 0 {
-		f.times = 1
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults[path] = append(s.faults[path], f)
+	s.faults.Add(path, fault{status: status, afterCommit: true}, times)
 }
 
 // takeFault answers the fault for this request, if any. A pattern is a path or the
 // end of one ("Calls.json"), optionally after a method ("POST Calls.json").
 func (s *Server) takeFault(method, path string) *fault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for pattern, queue := range s.faults {
-		if len(queue) == 0 || !faultMatches(pattern, method, path) {
-			continue
-		}
-		f := queue[0]
-		f.times--
-		if f.times <= 0 {
-			s.faults[pattern] = queue[1:]
-		}
-		return f
-	}
-	return nil
+	return s.faults.TakeMatching(func(pattern string) bool { return faultMatches(pattern, method, path) })
 }
 
 func faultMatches(pattern, method, path string) bool {
