@@ -3,8 +3,6 @@ package workflows
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -14,10 +12,8 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/converter"
-	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"xsoc/activities"
@@ -48,12 +44,7 @@ type sentNotice struct {
 
 func newLedger(t *testing.T, start time.Time) *ledger {
 	t.Helper()
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))))
-	env := suite.NewTestWorkflowEnvironment()
-	env.SetStartTime(start)
-	// The machine may be busy with other test packages: a slow task is not a deadlock.
-	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 30 * time.Second})
+	env := newTestEnv(start)
 	env.RegisterWorkflowWithOptions(Account, workflow.RegisterOptions{Name: AccountWorkflowType})
 	l := &ledger{t: t, env: env, start: start}
 	acts := &activities.Activities{}

@@ -43,12 +43,7 @@ var testStart = time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(quietLogger())
-	env := suite.NewTestWorkflowEnvironment()
-	env.SetStartTime(testStart)
-	// The machine may be busy with other test packages: a slow task is not a deadlock.
-	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 30 * time.Second})
+	env := newTestEnv(testStart)
 	w := &world{t: t, env: env, platform: newFakePlatform(), outbox: &outbox{}, start: testStart}
 	acts := &activities.Activities{
 		Customers: &config.Customers{Customers: []config.Customer{{ID: "acme", Platforms: []config.Platform{
@@ -309,9 +304,15 @@ func (u *testUpdate) Complete(result any, err error) {
 	}
 }
 
-// quietLogger keeps test output to errors.
-func quietLogger() sdklog.Logger {
-	return sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
+// newTestEnv is a time-skipping environment starting at start, quiet but for errors.
+// The machine may be busy with other test packages: a slow task is not a deadlock.
+func newTestEnv(start time.Time) *testsuite.TestWorkflowEnvironment {
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))))
+	env := suite.NewTestWorkflowEnvironment()
+	env.SetStartTime(start)
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 30 * time.Second})
+	return env
 }
 
 // signalCallOutcome reports that the incident's call to a number ended unanswered,

@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/converter"
-	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"xsoc/activities"
@@ -16,10 +15,7 @@ import (
 
 func TestPollerPagesAtOnceSleepsWhenCaughtUpAndCarriesItsCursor(t *testing.T) {
 	t.Parallel()
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(quietLogger())
-	env := suite.NewTestWorkflowEnvironment()
-	env.SetStartTime(testStart)
+	env := newTestEnv(testStart)
 	acts := &activities.Activities{}
 	env.RegisterActivity(acts)
 	env.RegisterWorkflowWithOptions(Poller, workflow.RegisterOptions{Name: PollerWorkflowType})

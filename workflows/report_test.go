@@ -3,18 +3,14 @@ package workflows
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
-	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"xsoc/activities"
@@ -44,11 +40,7 @@ type reportRun struct {
 
 func newReportRun(t *testing.T, start time.Time) *reportRun {
 	t.Helper()
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))))
-	env := suite.NewTestWorkflowEnvironment()
-	env.SetStartTime(start)
-	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 30 * time.Second})
+	env := newTestEnv(start)
 	env.RegisterWorkflowWithOptions(SendMonthlyReport, workflow.RegisterOptions{Name: MonthlyReportWorkflowType})
 	r := &reportRun{t: t, env: env, counts: map[string]int{"cybereason": 180, "withsecure": 30}}
 	a := &activities.Activities{}
