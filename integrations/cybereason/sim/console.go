@@ -255,13 +255,23 @@ type visualQuery struct {
 	QueryPath []queryPathItem `json:"queryPath"`
 }
 
-func (s *Server) crimesUnified(w http.ResponseWriter, r *http.Request) {
+// decodeVisualQuery reads a query path body, answering 400 as the console does when
+// it is missing.
+func decodeVisualQuery(w http.ResponseWriter, r *http.Request) (visualQuery, bool) {
 	var q visualQuery
 	if !decodeBody(w, r, &q) {
-		return
+		return q, false
 	}
 	if len(q.QueryPath) == 0 {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"status": "FAILED", "message": "queryPath is required"})
+		return q, false
+	}
+	return q, true
+}
+
+func (s *Server) crimesUnified(w http.ResponseWriter, r *http.Request) {
+	q, ok := decodeVisualQuery(w, r)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -279,12 +289,8 @@ func (s *Server) crimesUnified(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) visualSearch(w http.ResponseWriter, r *http.Request) {
-	var q visualQuery
-	if !decodeBody(w, r, &q) {
-		return
-	}
-	if len(q.QueryPath) == 0 {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"status": "FAILED", "message": "queryPath is required"})
+	q, ok := decodeVisualQuery(w, r)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
