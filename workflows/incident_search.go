@@ -13,7 +13,9 @@ type publishedAttributes struct {
 	host, site, severity, state, verdict, slaState string
 	dueAt                                          time.Time
 	contained                                      bool
-	done                                           bool
+	// published is false until the first upsert, so that the first one is never
+	// skipped as "unchanged" from the zero value.
+	published bool
 }
 
 // publish upserts the search attributes that managers and the UI filter on.
@@ -21,7 +23,7 @@ func (inc *incident) publish(ctx workflow.Context) {
 	s := inc.status
 	now := publishedAttributes{
 		site: s.Site, severity: string(s.Severity), state: s.State, verdict: s.Verdict,
-		slaState: s.slaState(), dueAt: s.nextDue(), contained: s.Containment.Active(), done: true,
+		slaState: s.slaState(), dueAt: s.nextDue(), contained: s.Containment.Active(), published: true,
 	}
 	if hosts := s.hostNames(); len(hosts) > 0 {
 		now.host = hosts[0]
