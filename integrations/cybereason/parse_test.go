@@ -11,7 +11,7 @@ import (
 	"xsoc/integrations"
 )
 
-const fixtureDir = "../../../shared/fixtures/vendors/cybereason"
+const fixtureDir = "testdata"
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()

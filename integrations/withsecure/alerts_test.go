@@ -11,7 +11,7 @@ import (
 	"xsoc/integrations"
 )
 
-const fixtureDir = "../../../shared/fixtures/vendors/withsecure"
+const fixtureDir = "testdata"
 
 func readFixture(t testing.TB, name string) []byte {
 	t.Helper()

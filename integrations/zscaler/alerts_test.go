@@ -14,7 +14,8 @@ import (
 	"xsoc/integrations/zscaler/sim"
 )
 
-const fixtures = "../../../shared/fixtures/vendors/zscaler"
+// fixtures holds the recorded responses and the hand-written NSS bodies (see its README).
+const fixtures = "testdata"
 
 func readFile(t testing.TB, path string) []byte {
 	t.Helper()
@@ -121,7 +122,7 @@ func TestParseFeedTestdata(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
 			t.Parallel()
-			alerts, clean, err := ParseFeed(readFile(t, filepath.Join("testdata", tc.file)), nil)
+			alerts, clean, err := ParseFeed(readFile(t, filepath.Join(fixtures, tc.file)), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -340,7 +341,7 @@ func TestParseFeedFromSimulator(t *testing.T) {
 }
 
 func FuzzParseAlerts(f *testing.F) {
-	for _, dir := range []string{"testdata", fixtures} {
+	for _, dir := range []string{fixtures} {
 		paths, _ := filepath.Glob(filepath.Join(dir, "*.json*"))
 		for _, path := range paths {
 			f.Add(readFile(f, path))
