@@ -13,10 +13,76 @@ import (
 	"xsoc/integrations"
 )
 
-// Customers is the customers file.
+// Customers is the customers file: the tenants, and the SOC that serves them all.
 type Customers struct {
 	Customers []Customer `yaml:"customers" json:"customers"`
+	// SOC is the provider's own analysts; nil when the file has no soc: block, in
+	// which case every alert pages the customer's own chain (round-1 behaviour).
+	SOC *SOC `yaml:"soc" json:"soc,omitempty"`
 }
+
+// SOC is the MDR provider's own team: paged for every alert of every customer, it
+// triages before any customer hears of an incident.
+type SOC struct {
+	Name             string            `yaml:"name" json:"name"`
+	Language         string            `yaml:"language" json:"language"`
+	Timezone         string            `yaml:"timezone" json:"timezone"`
+	Escalation       map[string][]Step `yaml:"escalation" json:"escalation"`
+	EscalationRepeat *Repeat           `yaml:"escalation_repeat" json:"escalation_repeat,omitempty"`
+	// Notices are told about what concerns the SOC but no single incident: a vendor
+	// outage, a storm, an over-broad suppression rule. Default: the first steps of the
+	// SOC's high chain.
+	Notices     []Contact   `yaml:"notices" json:"notices,omitempty"`
+	Storm       Storm       `yaml:"storm" json:"storm"`
+	Correlation Correlation `yaml:"correlation" json:"correlation"`
+	Suppression Suppression `yaml:"suppression" json:"suppression"`
+	Requests    Requests    `yaml:"requests" json:"requests"`
+}
+
+// Storm: more than AlertsPerMinute new alerts of one customer in a minute puts the
+// customer in storm mode, where the SOC gets one digest every DigestEvery instead of
+// a page per high-or-lower alert.
+type Storm struct {
+	AlertsPerMinute int      `yaml:"alerts_per_minute" json:"alerts_per_minute"`
+	DigestEvery     Duration `yaml:"digest_every" json:"digest_every"`
+}
+
+// Correlation: the same detection or indicator on CampaignHosts distinct hosts within
+// CampaignWindow opens a campaign incident.
+type Correlation struct {
+	CampaignHosts  int      `yaml:"campaign_hosts" json:"campaign_hosts"`
+	CampaignWindow Duration `yaml:"campaign_window" json:"campaign_window"`
+}
+
+// Suppression: a rule matching more than NotifyOver alerts in an hour tells the SOC;
+// every QAEvery-th suppressed alert of a rule goes to the SOC queue as a QA sample.
+type Suppression struct {
+	NotifyOver int `yaml:"notify_over" json:"notify_over"`
+	QAEvery    int `yaml:"qa_every" json:"qa_every"`
+}
+
+// Requests are the times the SOC promises to acknowledge a customer's request.
+type Requests struct {
+	Urgent Duration `yaml:"urgent" json:"urgent"`
+	Normal Duration `yaml:"normal" json:"normal"`
+}
+
+// Defaults of the SOC block (SPEC).
+var (
+	DefaultStorm       = Storm{AlertsPerMinute: 30, DigestEvery: Duration(5 * time.Minute)}
+	DefaultCorrelation = Correlation{CampaignHosts: 3, CampaignWindow: Duration(30 * time.Minute)}
+	DefaultSuppression = Suppression{NotifyOver: 500, QAEvery: 100}
+	DefaultRequests    = Requests{Urgent: Duration(15 * time.Minute), Normal: Duration(4 * time.Hour)}
+)
+
+// When a customer's own chain starts (page_customer).
+const (
+	PageCustomerOnAlert   = "on_alert"
+	PageCustomerOnConfirm = "on_confirm"
+)
+
+// DefaultStatusCoalesce is how long changes of one incident gather into one status message.
+const DefaultStatusCoalesce = Duration(30 * time.Second)
 
 // Customer is one tenant: who they are, what they subscribed to, how to reach their
 // platforms, and their promises (SLA) and people (escalation, status updates).
@@ -35,6 +101,15 @@ type Customer struct {
 	EscalationRepeat *Repeat                  `yaml:"escalation_repeat" json:"escalation_repeat,omitempty"`
 	StatusUpdates    []Contact                `yaml:"status_updates" json:"status_updates"`
 	Denylist         []integrations.Indicator `yaml:"denylist" json:"denylist,omitempty"`
+	// Timezone is the IANA zone every time the customer reads is in, and the zone of
+	// its billing month (default UTC).
+	Timezone string `yaml:"timezone" json:"timezone"`
+	// PageCustomer says when the customer's own chain starts: on_confirm (default
+	// with detect: when the SOC confirms a true positive) or on_alert (default when
+	// respond-only: on every alert).
+	PageCustomer string `yaml:"page_customer" json:"page_customer"`
+	// StatusCoalesce gathers the changes of one incident within it into one message.
+	StatusCoalesce Duration `yaml:"status_coalesce" json:"status_coalesce,omitempty"`
 }
 
 // Billing is the customer's plan and prepaid option tickets.

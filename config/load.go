@@ -9,6 +9,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -62,6 +63,9 @@ func ParseCustomers(file string, data []byte, lookupEnv func(string) (string, bo
 	for i := range parsed.Customers {
 		parsed.Customers[i].applyDefaults()
 	}
+	if parsed.SOC != nil {
+		parsed.SOC.applyDefaults()
+	}
 	return &parsed, nil
 }
 
@@ -88,6 +92,9 @@ func validate(c *Customers, lookupEnv func(string) (string, bool)) []string {
 			problems = append(problems, fmt.Sprintf("%s: %s: %s", label, field, fmt.Sprintf(format, args...)))
 		}
 		cust.validate(add, lookupEnv)
+		if cust.PageCustomer == PageCustomerOnConfirm && c.SOC == nil {
+			add("page_customer", "on_confirm needs a soc: block: without a SOC nobody triages before the customer is paged")
+		}
 		if cust.ID != "" {
 			if first, dup := seen[cust.ID]; dup {
 				add("id", "duplicate customer id (also customers[%d])", first)
@@ -96,7 +103,66 @@ func validate(c *Customers, lookupEnv func(string) (string, bool)) []string {
 			}
 		}
 	}
+	if c.SOC != nil {
+		c.SOC.validate(func(field, format string, args ...any) {
+			problems = append(problems, fmt.Sprintf("soc: %s: %s", field, fmt.Sprintf(format, args...)))
+		})
+	}
 	return problems
+}
+
+func (s SOC) validate(add addProblem) {
+	if s.Language != "" && !slices.Contains(Languages, s.Language) {
+		add("language", "%q is not one of %s", s.Language, strings.Join(Languages, ", "))
+	}
+	validateTimezone(add, s.Timezone)
+	if len(s.Escalation) == 0 {
+		add("escalation", "required: the SOC's chain by Severity pages an analyst for every alert")
+	}
+	validateChains(add, s.Escalation, s.EscalationRepeat)
+	for j, contact := range s.Notices {
+		validateContact(add, fmt.Sprintf("notices[%d]", j), contact)
+	}
+	if s.Storm.AlertsPerMinute < 0 {
+		add("storm.alerts_per_minute", "must not be negative")
+	}
+	if s.Correlation.CampaignHosts < 0 || s.Correlation.CampaignHosts == 1 {
+		add("correlation.campaign_hosts", "must be 2 or more (%d)", s.Correlation.CampaignHosts)
+	}
+	if s.Suppression.NotifyOver < 0 {
+		add("suppression.notify_over", "must not be negative")
+	}
+	if s.Suppression.QAEvery < 0 {
+		add("suppression.qa_every", "must not be negative")
+	}
+}
+
+func validateTimezone(add addProblem, zone string) {
+	if zone == "" {
+		return
+	}
+	if _, err := time.LoadLocation(zone); err != nil {
+		add("timezone", "%q is not an IANA time zone (e.g. Asia/Tokyo, UTC)", zone)
+	}
+}
+
+func validateChains(add addProblem, chains map[string][]Step, repeat *Repeat) {
+	for _, sev := range sortedKeys(chains) {
+		if _, err := integrations.ParseSeverity(sev); err != nil || sev != strings.ToLower(sev) {
+			add("escalation."+sev, "unknown severity %q", sev)
+		}
+		for j, step := range chains[sev] {
+			validateContact(add, fmt.Sprintf("escalation.%s[%d]", sev, j), step.Contact)
+		}
+	}
+	if r := repeat; r != nil {
+		if r.Times < 0 {
+			add("escalation_repeat.times", "must not be negative")
+		}
+		if r.Times > 0 && r.Every <= 0 {
+			add("escalation_repeat.every", "must be longer than 0s when times is above 0")
+		}
+	}
 }
 
 type addProblem func(field, format string, args ...any)
@@ -155,21 +221,15 @@ func (c Customer) validate(add addProblem, lookupEnv func(string) (string, bool)
 			add("sla."+sev, "unknown severity %q", sev)
 		}
 	}
-	for _, sev := range sortedKeys(c.Escalation) {
-		if _, err := integrations.ParseSeverity(sev); err != nil || sev != strings.ToLower(sev) {
-			add("escalation."+sev, "unknown severity %q", sev)
-		}
-		for j, step := range c.Escalation[sev] {
-			validateContact(add, fmt.Sprintf("escalation.%s[%d]", sev, j), step.Contact)
-		}
+	validateChains(add, c.Escalation, c.EscalationRepeat)
+	validateTimezone(add, c.Timezone)
+	switch c.PageCustomer {
+	case "", PageCustomerOnAlert, PageCustomerOnConfirm:
+	default:
+		add("page_customer", "%q is not one of %s, %s", c.PageCustomer, PageCustomerOnAlert, PageCustomerOnConfirm)
 	}
-	if r := c.EscalationRepeat; r != nil {
-		if r.Times < 0 {
-			add("escalation_repeat.times", "must not be negative")
-		}
-		if r.Times > 0 && r.Every <= 0 {
-			add("escalation_repeat.every", "must be longer than 0s when times is above 0")
-		}
+	if c.PageCustomer == PageCustomerOnConfirm && !c.HasService("detect") {
+		add("page_customer", "on_confirm needs the detect service: a respond-only customer triages its own alerts")
 	}
 	for j, contact := range c.StatusUpdates {
 		validateContact(add, fmt.Sprintf("status_updates[%d]", j), contact)
@@ -306,6 +366,83 @@ func (c *Customer) applyDefaults() {
 	if c.EscalationRepeat == nil {
 		repeat := DefaultRepeat
 		c.EscalationRepeat = &repeat
+	}
+	if c.Timezone == "" {
+		c.Timezone = "UTC"
+	}
+	if c.StatusCoalesce == 0 {
+		c.StatusCoalesce = DefaultStatusCoalesce
+	}
+}
+
+// PagesCustomerOnAlert tells whether the customer's own chain starts with every alert:
+// page_customer says so, or nobody triages before them (respond-only, or no SOC).
+func (c Customer) PagesCustomerOnAlert(soc *SOC) bool {
+	switch {
+	case soc == nil || !c.HasService("detect"):
+		return true
+	case c.PageCustomer != "":
+		return c.PageCustomer == PageCustomerOnAlert
+	}
+	return false
+}
+
+// Location is the customer's time zone (UTC when unset or unknown).
+func (c Customer) Location() *time.Location { return LoadLocation(c.Timezone) }
+
+// Location is the SOC's time zone.
+func (s SOC) Location() *time.Location { return LoadLocation(s.Timezone) }
+
+// LoadLocation answers the IANA zone, UTC when empty or unknown (the file was
+// validated at load, so an unknown zone here is a programming error, not input).
+func LoadLocation(zone string) *time.Location {
+	if zone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+func (s *SOC) applyDefaults() {
+	if s.Name == "" {
+		s.Name = "SOC"
+	}
+	if s.Language == "" {
+		s.Language = "en"
+	}
+	if s.Timezone == "" {
+		s.Timezone = "UTC"
+	}
+	if s.EscalationRepeat == nil {
+		repeat := DefaultRepeat
+		s.EscalationRepeat = &repeat
+	}
+	if s.Storm.AlertsPerMinute == 0 {
+		s.Storm.AlertsPerMinute = DefaultStorm.AlertsPerMinute
+	}
+	if s.Storm.DigestEvery == 0 {
+		s.Storm.DigestEvery = DefaultStorm.DigestEvery
+	}
+	if s.Correlation.CampaignHosts == 0 {
+		s.Correlation.CampaignHosts = DefaultCorrelation.CampaignHosts
+	}
+	if s.Correlation.CampaignWindow == 0 {
+		s.Correlation.CampaignWindow = DefaultCorrelation.CampaignWindow
+	}
+	if s.Suppression.NotifyOver == 0 {
+		s.Suppression.NotifyOver = DefaultSuppression.NotifyOver
+	}
+	if s.Suppression.QAEvery == 0 {
+		s.Suppression.QAEvery = DefaultSuppression.QAEvery
+	}
+	if s.Requests.Urgent == 0 {
+		s.Requests.Urgent = DefaultRequests.Urgent
+	}
+	if s.Requests.Normal == 0 {
+		s.Requests.Normal = DefaultRequests.Normal
 	}
 }
 

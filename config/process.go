@@ -30,6 +30,10 @@ func LoadProcess(log *slog.Logger) (Process, error) {
 	if p.Customers, err = LoadCustomers(p.Settings.CustomersFile); err != nil {
 		return p, err
 	}
+	if p.Customers.SOC == nil {
+		log.Warn("the customers file has no soc: block: every alert pages the customer's own chain, with no SOC triage first",
+			"file", p.Settings.CustomersFile)
+	}
 	if p.Temporal, err = LoadTemporal(); err != nil {
 		return p, err
 	}
