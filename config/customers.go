@@ -32,7 +32,10 @@ type SOC struct {
 	// Notices are told about what concerns the SOC but no single incident: a vendor
 	// outage, a storm, an over-broad suppression rule. Default: the first steps of the
 	// SOC's high chain.
-	Notices     []Contact   `yaml:"notices" json:"notices,omitempty"`
+	Notices []Contact `yaml:"notices" json:"notices,omitempty"`
+	// Contact is how a customer reaches the SOC, printed in the customer's pages
+	// (e.g. "+81-3-0000-9999, soc@xsoc.example").
+	Contact     string      `yaml:"contact" json:"contact,omitempty"`
 	Storm       Storm       `yaml:"storm" json:"storm"`
 	Correlation Correlation `yaml:"correlation" json:"correlation"`
 	Suppression Suppression `yaml:"suppression" json:"suppression"`

@@ -149,6 +149,9 @@ type Decision struct {
 	Host string `json:"host,omitempty"`
 	// Via says where the decision came from (ui, slack, phone), for the timeline.
 	Via string `json:"via,omitempty"`
+	// Page is the key of the page a phone keypress or Slack button answered: it tells
+	// a customer's acknowledgement (their chain) from the SOC's.
+	Page string `json:"page,omitempty"`
 }
 
 // DecisionResult is what an accepted decision Update answers.

@@ -9,6 +9,7 @@ import (
 
 	"xsoc/activities"
 	"xsoc/config"
+	"xsoc/integrations/messages"
 )
 
 // notifyOptions bound a notification's retries: a broken channel must not hold the
@@ -92,15 +93,15 @@ func (inc *incident) sendStatusUpdate(ctx workflow.Context, reason string) {
 // brief is the incident as messages tell it.
 func (inc *incident) brief(reason string) activities.Brief {
 	s := inc.status
-	var done []string
+	var done []messages.Line
 	for _, e := range s.Timeline {
 		if e.Kind == "action" || e.Kind == "verdict" || e.Kind == "investigated" {
-			done = append(done, e.Text)
+			done = append(done, messages.Line{At: e.At, Kind: e.Kind, By: e.By, Text: e.Text})
 		}
 	}
-	var recent []string
+	var recent []messages.Line
 	for _, e := range s.Timeline[max(0, len(s.Timeline)-8):] {
-		recent = append(recent, e.At.UTC().Format("15:04:05Z")+" "+e.Text)
+		recent = append(recent, messages.Line{At: e.At, Kind: e.Kind, By: e.By, Text: e.At.UTC().Format("15:04:05Z") + " " + e.Text})
 	}
 	return activities.Brief{
 		WorkflowID: s.WorkflowID, CustomerName: inc.policy.CustomerName, Vendor: s.Vendor,

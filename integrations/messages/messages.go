@@ -9,9 +9,11 @@ import (
 	htmltemplate "html/template"
 	"strings"
 	"text/template"
+	"time"
 )
 
 // Brief is the incident as a message tells it: what happened, what we did, what we need.
+// Times are absolute; the renderer shows them in the reader's Zone with its offset.
 type Brief struct {
 	WorkflowID   string   `json:"workflow_id"`
 	CustomerName string   `json:"customer_name"`
@@ -24,15 +26,120 @@ type Brief struct {
 	Hosts        []string `json:"hosts"`
 	Users        []string `json:"users,omitempty"`
 	Site         string   `json:"site,omitempty"`
-	Done         []string `json:"done,omitempty"`
-	Need         string   `json:"need,omitempty"`
-	Reason       string   `json:"reason,omitempty"`
-	Recent       []string `json:"recent,omitempty"`
+	// Audience is who reads it: AudienceSOC (analysts triaging every alert, with the
+	// decision buttons and the Temporal UI link) or AudienceCustomer (the customer's
+	// people, who hear about confirmed incidents and what we did on their side).
+	Audience string `json:"audience,omitempty"`
+	// Zone is the reader's IANA time zone (empty: UTC).
+	Zone     string    `json:"zone,omitempty"`
+	OpenedAt time.Time `json:"opened_at,omitzero"`
+	// Done is what we did: actions, investigation, verdict.
+	Done []Line `json:"done,omitempty"`
+	// Need is what we need from the reader: NeedAcknowledge, NeedVerdict,
+	// NeedCustomerDecision or empty.
+	Need string `json:"need,omitempty"`
+	// Recommend is what we recommend the customer does (detect-only customers
+	// contain on our recommendation).
+	Recommend *Line  `json:"recommend,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	// Recent are the incident's last timeline lines.
+	Recent []Line `json:"recent,omitempty"`
+	// Changes are what a status update reports: every change since the last one.
+	Changes []Line `json:"changes,omitempty"`
+	// Policy says what the customer's policy already did (SOC pages).
+	Policy string `json:"policy,omitempty"`
+	// SOCName and SOCContact tell the customer how to reach the SOC.
+	SOCName    string `json:"soc_name,omitempty"`
+	SOCContact string `json:"soc_contact,omitempty"`
+	// Parent is the incident or campaign this alert joined.
+	Parent string `json:"parent,omitempty"`
 	// Notice is set on account notices (KindNotice) instead of incident fields.
 	Notice *TicketNotice `json:"notice,omitempty"`
 	// Report is set on monthly reports (KindReport) instead of incident fields.
 	Report *MonthReport `json:"report,omitempty"`
+	// SOCNotice is set on notices to the SOC (KindSOCNotice): storms, vendor
+	// outages, over-broad suppression rules.
+	SOCNotice *SOCNotice `json:"soc_notice,omitempty"`
 }
+
+// Audiences of a message.
+const (
+	AudienceSOC      = "soc"
+	AudienceCustomer = "customer"
+)
+
+// What we need from the reader (Brief.Need).
+const (
+	NeedAcknowledge      = "acknowledge"
+	NeedVerdict          = "verdict"
+	NeedCustomerDecision = "customer_decision"
+)
+
+// Line is one timeline line. Text is the English line the workflow wrote; Kind and
+// Args let a message say it in the reader's language (see LineKinds), falling back
+// to Text for kinds a language does not know.
+type Line struct {
+	At   time.Time         `json:"at"`
+	Kind string            `json:"kind"`
+	By   string            `json:"by,omitempty"`
+	Text string            `json:"text"`
+	Args map[string]string `json:"args,omitempty"`
+}
+
+// LineKinds are the timeline kinds a message renders from Args in every language,
+// with the Args each carries:
+//
+//	opened          vendor, alert, detection, hosts, severity
+//	state           from, to
+//	action          action (isolate|release|block|unblock), target, already ("true" when it was in place)
+//	action_failed   action, target, error (the vendor's words)
+//	investigated    summary (the vendor's words)
+//	verdict         verdict, note
+//	escalated       from, to
+//	recommendation  action (isolate), hosts
+//	acknowledged    tier (soc|customer), via
+//	sla_breach      clock (ack|verdict|contain), due (RFC 3339)
+//	joined          alert, detection, hosts, severity (a correlated alert joined this incident)
+//	hosts_added     hosts
+//	comment         note
+//	suppressed      rule, reason
+//	merged          parent
+//	closed          state, note
+var LineKinds = []string{"opened", "state", "action", "action_failed", "investigated", "verdict", "escalated",
+	"recommendation", "acknowledged", "sla_breach", "joined", "hosts_added", "comment", "suppressed", "merged", "closed"}
+
+// SOCNotice is a message to the SOC about no single incident.
+type SOCNotice struct {
+	// Topic is one of the SOCNotice topics below.
+	Topic    string    `json:"topic"`
+	Customer string    `json:"customer"`
+	At       time.Time `json:"at"`
+	// Storm: the alert counts of the digest's period, by detection and by host,
+	// highest first, and the Temporal list query that shows them.
+	Alerts      int       `json:"alerts,omitempty"`
+	ByDetection []Tally   `json:"by_detection,omitempty"`
+	ByHost      []Tally   `json:"by_host,omitempty"`
+	ListQuery   string    `json:"list_query,omitempty"`
+	Since       time.Time `json:"since,omitzero"`
+	// Outage: the vendor and its last error.
+	Vendor string `json:"vendor,omitempty"`
+	Error  string `json:"error,omitempty"`
+	// Rule: the suppression rule, its reason and how many alerts it matched in the hour.
+	Rule   string `json:"rule,omitempty"`
+	Count  int    `json:"count,omitempty"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// SOCNotice topics.
+const (
+	TopicStormStarted  = "storm_started"
+	TopicStormDigest   = "storm_digest"
+	TopicStormEnded    = "storm_ended"
+	TopicOutage        = "vendor_outage"
+	TopicRecovered     = "vendor_recovered"
+	TopicRuleOverBroad = "rule_over_broad"
+	TopicCancelled     = "incident_cancelled"
+)
 
 // TicketNotice tells the customer about option tickets about to expire or expired.
 type TicketNotice struct {
@@ -84,6 +191,8 @@ const (
 	KindNotice = "notice"
 	// KindReport is the customer's monthly report, mailed on the 1st.
 	KindReport = "report"
+	// KindSOCNotice tells the SOC about no single incident (storm, outage, rule).
+	KindSOCNotice = "soc_notice"
 )
 
 // words is one language's vocabulary and sentence templates.
@@ -168,7 +277,7 @@ func Render(language, kind string, b Brief, link string) Message {
 		fmt.Fprintf(&text, "%s: %s\n", r[0], r[1])
 	}
 	if len(b.Recent) > 0 {
-		fmt.Fprintf(&text, "\n%s:\n  %s\n", w.labels.Recent, strings.Join(b.Recent, "\n  "))
+		fmt.Fprintf(&text, "\n%s:\n  %s\n", w.labels.Recent, strings.Join(lineTexts(b.Recent), "\n  "))
 	}
 	fmt.Fprintf(&text, "\n%s: %s\n", w.labels.Open, link)
 	var slack strings.Builder
@@ -180,7 +289,7 @@ func Render(language, kind string, b Brief, link string) Message {
 	return Message{
 		Subject:     fill(w.subject[kind], v),
 		Text:        text.String(),
-		HTML:        renderHTML(lead, rows, w.labels, b.Recent, link),
+		HTML:        renderHTML(lead, rows, w.labels, lineTexts(b.Recent), link),
 		Slack:       slack.String(),
 		Speech:      fill(w.speech, v),
 		NoInput:     w.noInput,
@@ -203,7 +312,7 @@ func (w words) rows(v view) [][2]string {
 		{l.State, v.State},
 		{l.Verdict, v.Verdict},
 		{l.Reason, v.Reason},
-		{l.Done, strings.Join(v.Done, "; ")},
+		{l.Done, strings.Join(lineTexts(v.Done), "; ")},
 		{l.Need, w.need[v.Need]},
 	}
 	for _, r := range optional {
@@ -249,3 +358,11 @@ func PhoneAnswers(language string) Phone {
 
 // ButtonLabels answers the Slack button labels by decision.
 func ButtonLabels(language string) map[string]string { return wordsFor(language).buttons }
+
+func lineTexts(lines []Line) []string {
+	texts := make([]string, 0, len(lines))
+	for _, l := range lines {
+		texts = append(texts, l.Text)
+	}
+	return texts
+}
