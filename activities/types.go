@@ -42,9 +42,13 @@ type WriteBackRequest struct {
 // breach page, or a status update. Key makes it idempotent: the same Key is
 // delivered once, however often the activity is retried.
 type Notification struct {
-	Key      string         `json:"key"`
-	Customer string         `json:"customer"`
-	Language string         `json:"language"`
+	Key      string `json:"key"`
+	Customer string `json:"customer"`
+	Language string `json:"language"`
+	// Zone is the reader's IANA time zone; Audience is messages.AudienceSOC or
+	// messages.AudienceCustomer.
+	Zone     string         `json:"zone,omitempty"`
+	Audience string         `json:"audience,omitempty"`
 	Kind     string         `json:"kind"`
 	Contact  config.Contact `json:"contact"`
 	Incident Brief          `json:"incident"`
@@ -57,6 +61,8 @@ const (
 	KindStatus = "status"
 	KindNotice = "notice"
 	KindReport = "report"
+	// KindSOCNotice tells the SOC about no single incident (storm, outage, rule).
+	KindSOCNotice = messages.KindSOCNotice
 )
 
 // Brief is the incident as a message tells it.

@@ -100,6 +100,10 @@ var (
 	SASeverityRank = temporal.NewSearchAttributeKeyInt64("XsocSeverityRank")
 	SASLADueAt     = temporal.NewSearchAttributeKeyTime("XsocSLADueAt")
 	SAContained    = temporal.NewSearchAttributeKeyBool("XsocContained")
+	// SARule names the suppression rule that closed the incident.
+	SARule = temporal.NewSearchAttributeKeyKeyword("XsocRule")
+	// SAParent names the incident or campaign the incident's alert joined.
+	SAParent = temporal.NewSearchAttributeKeyKeyword("XsocParent")
 )
 
 // SearchAttributeTypes is what a Temporal server must have registered, as the dev
@@ -108,6 +112,7 @@ var SearchAttributeTypes = []string{
 	"XsocCustomer=Keyword", "XsocVendor=Keyword", "XsocHost=Keyword", "XsocSite=Keyword",
 	"XsocSeverity=Keyword", "XsocState=Keyword", "XsocVerdict=Keyword", "XsocSLAState=Keyword",
 	"XsocSeverityRank=Int", "XsocSLADueAt=Datetime", "XsocContained=Bool",
+	"XsocRule=Keyword", "XsocParent=Keyword",
 }
 
 // Incident states (XsocState).
@@ -119,6 +124,8 @@ const (
 	StateAwaitingCustomer = "awaiting_customer"
 	StateResolved         = "resolved"
 	StateSuppressed       = "suppressed"
+	// StateMerged: the alert joined another open incident or a campaign (XsocParent).
+	StateMerged = "merged"
 )
 
 // Verdicts.

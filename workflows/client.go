@@ -37,6 +37,8 @@ type Intake struct {
 	Temporal client.Client
 	// Namespace is the client's namespace ("default" when empty).
 	Namespace string
+	// SOC is the customers file's soc: block (nil without one): every incident pages it.
+	SOC *config.SOC
 }
 
 // Deliver hands an alert to its incident. A new alert starts its incident: one call to
@@ -82,7 +84,7 @@ func (in *Intake) start(ctx context.Context, customer config.Customer, vendor st
 	dc := converter.GetDefaultDataConverter()
 	input, err := dc.ToPayloads(IncidentInput{
 		Customer: customer.ID, Vendor: vendor, Alert: alert, PreviousRunID: previousRun,
-		Policy: PolicyFor(customer, integrations.CapabilitiesOf(vendor)),
+		Policy: PolicyFor(customer, in.SOC, integrations.CapabilitiesOf(vendor)),
 	})
 	if err != nil {
 		return IncidentRef{}, fmt.Errorf("encoding incident input: %w", err)

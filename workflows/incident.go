@@ -4,56 +4,58 @@ package workflows
 // (activities, timers, their order) breaks the incidents already running. Guard such a
 // change with workflow.GetVersion, and keep the replay test (incident_replay_test.go)
 // passing over the recorded histories in testdata/: it fails when a change would
-// break a running incident.
+// break a running incident. Incidents started before round 2 run to their end in
+// package incidentv1.
 
 import (
+	"encoding/json"
+	"errors"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"xsoc/config"
 	"xsoc/integrations"
+	"xsoc/workflows/incidentv1"
 )
 
-// incident is one running incident: its input, its state, and the bookkeeping of
-// the coroutines that run beside its story (clocks, paging, handlers).
+// incident is one running incident: its input, its state, and the events waiting to
+// be applied to it.
 type incident struct {
-	in             IncidentInput
-	policy         Policy
-	status         IncidentStatus
-	incarnation    string
-	queue          []*queuedDecision
-	pendingSignals int
-	inflight       int
-	slaGen         int
-	statusSeq      int
-	escalating     bool
-	published      publishedAttributes
+	in          IncidentInput
+	policy      Policy
+	status      IncidentStatus
+	incarnation string
+	// events wait here, in arrival order, until the story applies them (handle).
+	events []event
+	// effects counts the activities running beside the story; the incident neither
+	// continues as new nor ends before they report back.
+	effects int
+	// signals are the decision and call-outcome channels, drained into events.
+	signals []signalChannel
+	alarm   *alarm
+	// replies wait for the vendor actions a decision started, by action number.
+	replies   map[int]*pendingDecision
+	published publishedAttributes
 }
 
-// Incident is the life of one alert: open it, respond by the customer's policy, take
-// decisions under the SLA clocks while paging people until someone acknowledges,
-// then conclude and report.
+// Incident is the life of one alert: open it and ask triage who must hear of it,
+// respond by the customer's policy, take decisions under the SLA clocks while paging
+// people until someone acknowledges, then conclude and report.
 func Incident(ctx workflow.Context, in IncidentInput) (IncidentStatus, error) {
+	if startedByVersion1(ctx, in) {
+		return runVersion1(ctx, in)
+	}
 	inc := newIncident(ctx, in)
 	if err := inc.setup(ctx); err != nil {
 		return inc.status, err
 	}
-	if in.Carried == nil {
+	if in.Resume == nil {
 		inc.open(ctx)
 		inc.respondByPolicy(ctx)
-	} else {
-		inc.resume(ctx)
 	}
-	for !inc.status.concluded() {
-		if err := workflow.Await(ctx, func() bool { return len(inc.queue) > 0 || inc.shouldContinueAsNew(ctx) }); err != nil {
-			return inc.status, err
-		}
-		if len(inc.queue) > 0 {
-			inc.applyNext(ctx)
-			continue
-		}
-		return inc.status, inc.continueAsNew(ctx)
+	if err := inc.runUntilConcluded(ctx); err != nil {
+		return inc.status, err
 	}
 	inc.conclude(ctx)
 	return inc.status, nil
@@ -61,9 +63,10 @@ func Incident(ctx workflow.Context, in IncidentInput) (IncidentStatus, error) {
 
 func newIncident(ctx workflow.Context, in IncidentInput) *incident {
 	info := workflow.GetInfo(ctx)
-	inc := &incident{in: in, policy: in.Policy, incarnation: info.WorkflowExecution.ID + "#" + info.FirstRunID}
-	if in.Carried != nil {
-		inc.status = *in.Carried
+	inc := &incident{in: in, policy: in.Policy, incarnation: info.WorkflowExecution.ID + "#" + info.FirstRunID,
+		replies: map[int]*pendingDecision{}}
+	if in.Resume != nil {
+		inc.status = *in.Resume
 		return inc
 	}
 	inc.status = IncidentStatus{
@@ -75,7 +78,6 @@ func newIncident(ctx workflow.Context, in IncidentInput) *incident {
 		State:         StateNew,
 		OpenedAt:      workflow.Now(ctx),
 		PreviousRunID: in.PreviousRunID,
-		Chain:         Chain{Severity: in.Alert.Severity, StartedAt: workflow.Now(ctx)},
 		Deliveries:    1,
 	}
 	return inc
@@ -93,110 +95,36 @@ func (inc *incident) setup(ctx workflow.Context) error {
 	return inc.registerQueries(ctx)
 }
 
-// open records the alert, publishes it for search, starts the SLA clocks and the
-// escalation chain, and tells the customer's contacts.
+// open records the alert, publishes it for search, starts the SLA clocks and pages
+// whoever must hear of a new alert: the SOC, and the customer when their policy
+// says so.
 func (inc *incident) open(ctx workflow.Context) {
 	s := &inc.status
 	if site, ok := inc.site(); ok {
 		s.Site = site.ID
 	}
-	inc.record(ctx, "opened", "", "%s alert %s: %s on %v (severity %s)", s.Vendor, s.Alert.ID, s.Alert.Detection, s.hostNames(), s.Severity)
+	inc.record(ctx, entry(workflow.Now(ctx), "opened", "",
+		facts("vendor", s.Vendor, "alert", s.Alert.ID, "detection", s.Alert.Detection, "hosts", joinHosts(s.hostNames()), "severity", string(s.Severity)),
+		"%s alert %s: %s on %v (severity %s)", s.Vendor, s.Alert.ID, s.Alert.Detection, s.hostNames(), s.Severity))
 	if s.PreviousRunID != "" {
-		inc.record(ctx, "recurrence", "", "recurrence of the incident closed in run %s", s.PreviousRunID)
+		inc.note(ctx, "recurrence", "recurrence of the incident closed in run %s", s.PreviousRunID)
 	}
 	s.planClocks(workflow.Now(ctx), inc.policy.SLAFor(s.Severity))
 	inc.publish(ctx)
 	if s.Severity == integrations.SeverityInfo {
-		inc.record(ctx, "paging", "", "severity info: recorded, never paged")
-	} else {
-		inc.startEscalation(ctx)
-	}
-	workflow.Go(ctx, inc.watchSLA)
-	inc.sendStatusUpdate(ctx, "new incident")
-}
-
-// resume picks a continued incident up where the previous run left it.
-func (inc *incident) resume(ctx workflow.Context) {
-	workflow.Go(ctx, inc.watchSLA)
-	if inc.status.Acknowledged == nil && inc.status.Severity != integrations.SeverityInfo {
-		inc.startEscalation(ctx)
-	}
-}
-
-func (inc *incident) startEscalation(ctx workflow.Context) {
-	if inc.escalating {
+		inc.note(ctx, "paging", "severity info: recorded, never paged")
 		return
 	}
-	inc.escalating = true
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		defer func() { inc.escalating = false }()
-		inc.runEscalation(ctx)
-	})
-}
-
-// close ends the incident: resolved when it has a verdict, suppressed without one.
-func (inc *incident) close(ctx workflow.Context, by, note string) {
-	state := StateSuppressed
-	if inc.status.Verdict != "" {
-		state = StateResolved
+	inc.startChain(ctx, inc.policy.triageTier())
+	if inc.policy.SOC != nil && inc.policy.PageCustomerOnAlert {
+		inc.startChain(ctx, TierCustomer)
 	}
-	inc.status.ClosedAt = workflow.Now(ctx)
-	for _, name := range []string{ClockAck, ClockVerdict, ClockContain} {
-		inc.status.dropClock(name)
-	}
-	inc.record(ctx, "closed", by, "closed as %s: %s", state, note)
-	inc.setState(ctx, state, "closed: "+note)
-	inc.slaGen++
-}
-
-// conclude writes our verdict back to the vendor, reports the incident to the
-// customer's account, and waits for every message and handler to finish.
-func (inc *incident) conclude(ctx workflow.Context) {
-	inc.writeBack(ctx)
-	inc.reportToAccount(ctx)
-	// Comments may still arrive while the last messages go out: apply them too, so
-	// that every handler finishes before the incident ends.
-	for {
-		_ = workflow.Await(ctx, func() bool {
-			return len(inc.queue) > 0 || inc.inflight == 0 && inc.pendingSignals == 0 && workflow.AllHandlersFinished(ctx)
-		})
-		if len(inc.queue) == 0 {
-			return
-		}
-		inc.applyNext(ctx)
-	}
-}
-
-// setState moves the incident to a new state: timeline, search attributes and a
-// status update to the customer's contacts.
-func (inc *incident) setState(ctx workflow.Context, state, why string) {
-	if inc.status.State == state {
-		return
-	}
-	previous := inc.status.State
-	inc.status.State = state
-	inc.record(ctx, "state", "", "%s → %s: %s", previous, state, why)
-	inc.publish(ctx)
-	inc.sendStatusUpdate(ctx, why)
-}
-
-func (inc *incident) record(ctx workflow.Context, kind, by, format string, args ...any) {
-	inc.status.record(workflow.Now(ctx), kind, by, format, args...)
-}
-
-func (inc *incident) site() (config.Site, bool) {
-	for _, host := range inc.status.hostNames() {
-		if site, ok := inc.policy.SiteOf(host); ok {
-			return site, true
-		}
-	}
-	return config.Site{}, false
 }
 
 func (inc *incident) registerQueries(ctx workflow.Context) error {
 	err := workflow.SetQueryHandlerWithOptions(ctx, QueryStatus, func() (IncidentStatus, error) {
 		return inc.status, nil
-	}, workflow.QueryHandlerOptions{Description: "State, verdict, containment, people paged and who acknowledged, and the timeline."})
+	}, workflow.QueryHandlerOptions{Description: "State, verdict, containment, people paged and who acknowledged (SOC and customer), and the timeline."})
 	if err != nil {
 		return err
 	}
@@ -205,19 +133,190 @@ func (inc *incident) registerQueries(ctx workflow.Context) error {
 	}, workflow.QueryHandlerOptions{Description: "Each SLA clock (ack, verdict, contain): due time, remaining, met or breached."})
 }
 
-// shouldContinueAsNew is true when the history has grown enough that the incident
-// should carry its state into a fresh run, and nothing is in the middle of happening.
-func (inc *incident) shouldContinueAsNew(ctx workflow.Context) bool {
-	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() && inc.inflight == 0 && inc.pendingSignals == 0 &&
-		workflow.AllHandlersFinished(ctx)
+// runUntilConcluded applies the incident's events one at a time until it concludes:
+// decisions, re-deliveries, vendor results, and the passing of time. It continues as
+// new when the history has grown, between two events.
+func (inc *incident) runUntilConcluded(ctx workflow.Context) error {
+	for {
+		inc.handle(ctx, event{kind: evTime})
+		if inc.status.concluded() {
+			return nil
+		}
+		if inc.readyToContinueAsNew(ctx) {
+			return inc.continueAsNew(ctx)
+		}
+		if err := inc.awaitEvents(ctx); err != nil {
+			return inc.cancelled(ctx, err)
+		}
+		inc.applyEvents(ctx)
+	}
+}
+
+// applyEvents drains the signal channels into the queue, then applies the queue.
+func (inc *incident) applyEvents(ctx workflow.Context) {
+	inc.drainSignals(ctx)
+	for len(inc.events) > 0 {
+		ev := inc.events[0]
+		inc.events = inc.events[1:]
+		inc.handle(ctx, ev)
+	}
+}
+
+func (inc *incident) post(ev event) { inc.events = append(inc.events, ev) }
+
+// awaitEvents sleeps until an event arrives or the next moment something is due.
+func (inc *incident) awaitEvents(ctx workflow.Context) error {
+	inc.setAlarm(ctx, inc.nextDue())
+	return workflow.Await(ctx, func() bool {
+		return len(inc.events) > 0 || inc.signalsWaiting() || inc.alarm.rang() || inc.readyToContinueAsNew(ctx)
+	})
+}
+
+// nextDue is the earliest moment time-driven work is due: a clock turning, a chain's
+// next step, gathered status changes going out.
+func (inc *incident) nextDue() time.Time {
+	var next time.Time
+	consider := func(at time.Time) {
+		if !at.IsZero() && (next.IsZero() || at.Before(next)) {
+			next = at
+		}
+	}
+	if at, ok := inc.status.nextClockEvent(); ok {
+		consider(at)
+	}
+	for i := range inc.status.Chains {
+		if page, ok := inc.nextPageOf(&inc.status.Chains[i]); ok {
+			consider(page.at)
+		}
+	}
+	consider(inc.status.Outbox.FlushAt)
+	return next
+}
+
+// alarm is the incident's one timer: it rings at the next due moment, and is only
+// replaced when that moment changes, so that events do not churn timers.
+type alarm struct {
+	at     time.Time
+	ringed bool
+	cancel workflow.CancelFunc
+}
+
+func (a *alarm) rang() bool { return a != nil && a.ringed }
+
+func (inc *incident) setAlarm(ctx workflow.Context, at time.Time) {
+	if inc.alarm != nil && inc.alarm.at.Equal(at) && !inc.alarm.ringed {
+		return
+	}
+	if inc.alarm != nil && !inc.alarm.ringed {
+		inc.alarm.cancel()
+	}
+	inc.alarm = nil
+	wait := at.Sub(workflow.Now(ctx))
+	if at.IsZero() || wait <= 0 {
+		return
+	}
+	timerCtx, cancel := workflow.WithCancel(ctx)
+	a := &alarm{at: at, cancel: cancel}
+	timer := workflow.NewTimer(timerCtx, wait)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		if timer.Get(ctx, nil) == nil {
+			a.ringed = true
+		}
+	})
+	inc.alarm = a
+}
+
+// readyToContinueAsNew is true when the history has grown enough that the incident
+// should carry its state into a fresh run, and nothing is in the middle of happening:
+// no event waiting, no signal undrained, no activity out, no handler running.
+func (inc *incident) readyToContinueAsNew(ctx workflow.Context) bool {
+	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() && len(inc.events) == 0 && !inc.signalsWaiting() &&
+		inc.effects == 0 && len(inc.status.Pending) == 0 && workflow.AllHandlersFinished(ctx)
 }
 
 func (inc *incident) continueAsNew(ctx workflow.Context) error {
 	next := inc.in
 	status := inc.status
-	next.Carried = &status
-	return workflow.NewContinueAsNewError(ctx, Incident, next)
+	next.Resume = &status
+	return workflow.NewContinueAsNewError(ctx, IncidentWorkflowType, next)
 }
 
-// incidentSummaryTimeout bounds the final bookkeeping activities.
-const incidentSummaryTimeout = 5 * time.Minute
+// conclude waits for the vendor work still queued (a release after a false positive),
+// writes the verdict back to the vendor, reports the incident to the customer's
+// account, and applies what still arrives (comments) until every message and handler
+// is done.
+func (inc *incident) conclude(ctx workflow.Context) {
+	inc.closeClocks()
+	inc.drainWork(ctx)
+	inc.writeBack(ctx)
+	inc.reportToAccount(ctx)
+	inc.drainWork(ctx)
+}
+
+// drainWork applies events until no vendor action is queued or running, no
+// notification is out and every handler has finished.
+func (inc *incident) drainWork(ctx workflow.Context) {
+	for {
+		inc.handle(ctx, event{kind: evTime})
+		idle := func() bool {
+			return len(inc.events) == 0 && !inc.signalsWaiting() && inc.effects == 0 && len(inc.status.Pending) == 0 &&
+				workflow.AllHandlersFinished(ctx)
+		}
+		if idle() {
+			return
+		}
+		_ = workflow.Await(ctx, func() bool { return len(inc.events) > 0 || inc.signalsWaiting() || idle() })
+		inc.applyEvents(ctx)
+	}
+}
+
+// cancelled ends an incident an operator cancelled (UI or CLI): it records who can
+// see it, releases nothing (a contained host stays contained until a person decides),
+// tells the SOC when something stays contained, and reports to the account so the
+// month's figures still count it.
+func (inc *incident) cancelled(ctx workflow.Context, err error) error {
+	if !errors.Is(ctx.Err(), workflow.ErrCanceled) && !temporal.IsCanceledError(err) {
+		return err
+	}
+	ctx, _ = workflow.NewDisconnectedContext(ctx)
+	inc.note(ctx, "cancelled", "cancelled by an operator in state %s; nothing was released", inc.status.State)
+	inc.status.ClosedAt = workflow.Now(ctx)
+	inc.closeClocks()
+	if inc.status.Containment.Active() {
+		inc.tellSOC(ctx, "cancelled", inc.cancelNotice())
+	}
+	inc.reportToAccount(ctx)
+	return temporal.NewCanceledError("incident cancelled by an operator")
+}
+
+// startedByVersion1 tells whether this run belongs to an incident started before
+// round 2: it replays a history without the version marker, or continues a
+// version-1 run.
+func startedByVersion1(ctx workflow.Context, in IncidentInput) bool {
+	if len(in.Carried) > 0 {
+		return true
+	}
+	return workflow.GetVersion(ctx, "incident-round-2", workflow.DefaultVersion, 1) == workflow.DefaultVersion
+}
+
+// runVersion1 hands the run to the frozen version 1, converting its input and answer
+// through their JSON, which version 2 keeps compatible. encoding/json writes map
+// keys in sorted order, so the conversion is deterministic.
+//
+//workflowcheck:ignore
+func runVersion1(ctx workflow.Context, in IncidentInput) (IncidentStatus, error) {
+	var old incidentv1.IncidentInput
+	var status IncidentStatus
+	raw, err := json.Marshal(in)
+	if err == nil {
+		err = json.Unmarshal(raw, &old)
+	}
+	if err != nil {
+		return status, err
+	}
+	result, runErr := incidentv1.Run(ctx, old)
+	if raw, err := json.Marshal(result); err == nil {
+		_ = json.Unmarshal(raw, &status)
+	}
+	return status, runErr
+}

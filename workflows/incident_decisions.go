@@ -37,8 +37,8 @@ func (inc *incident) validate(name string, d Decision) error {
 	}
 	switch name {
 	case DecisionAcknowledge:
-		if s.Acknowledged != nil {
-			return fmt.Errorf("already acknowledged by %s at %s", s.Acknowledged.By, s.Acknowledged.At.UTC().Format("2006-01-02 15:04:05Z"))
+		if ack := inc.acknowledgementOf(inc.tierOf(d)); ack != nil {
+			return fmt.Errorf("already acknowledged by %s at %s", ack.By, ack.At.UTC().Format("2006-01-02 15:04:05Z"))
 		}
 	case DecisionVerdict:
 		if !slices.Contains(knownVerdicts, d.Verdict) {
@@ -58,7 +58,7 @@ func (inc *incident) validate(name string, d Decision) error {
 			return fmt.Errorf("host %q is not part of this incident (hosts: %s)", d.Host, strings.Join(s.hostNames(), ", "))
 		}
 		if len(inc.toContain(d.Host)) == 0 && len(inc.toBlock()) == 0 {
-			return errors.New("already contained: nothing left to contain")
+			return errors.New("already contained (or being contained): nothing left to contain")
 		}
 	case DecisionRelease:
 		if !s.Containment.Active() {
@@ -96,27 +96,44 @@ func (inc *incident) validate(name string, d Decision) error {
 	return nil
 }
 
-// queuedDecision is a decision waiting for the incident's story to apply it, so that
-// decisions apply one at a time and in order, whether they came as Signal or Update.
-type queuedDecision struct {
+// pendingDecision is a decision waiting for the story to apply it, and its answer.
+// A decision that starts vendor work (contain, release, a verdict that contains or
+// releases) is answered when that work is done.
+type pendingDecision struct {
 	name     string
 	decision Decision
-	done     bool
-	result   DecisionResult
-	err      error
+	// actions counts the vendor actions still running for this decision.
+	actions int
+	failed  bool
+	done    bool
+	result  DecisionResult
+	err     error
+}
+
+func (p *pendingDecision) answer(result DecisionResult, err error) {
+	p.result, p.err, p.done = result, err, true
+}
+
+// signalChannel is one Signal's channel: decisions arrive on their own names, call
+// outcomes on SignalCallOutcome.
+type signalChannel struct {
+	name    string
+	channel workflow.ReceiveChannel
 }
 
 // registerDecisions installs each decision as an Update (validated, answered) and as
-// a Signal (validated, recorded as rejected when it does not apply).
+// a Signal (validated when applied, recorded as rejected when it does not apply).
 func (inc *incident) registerDecisions(ctx workflow.Context) error {
 	for _, name := range Decisions {
 		err := workflow.SetUpdateHandlerWithOptions(ctx, name,
 			func(ctx workflow.Context, d Decision) (DecisionResult, error) {
-				item := inc.enqueue(name, d)
-				if err := workflow.Await(ctx, func() bool { return item.done }); err != nil {
+				pending := &pendingDecision{name: name, decision: d}
+				inc.post(event{kind: evDecision, decision: pending})
+				if err := workflow.Await(ctx, func() bool { return pending.done }); err != nil {
 					return DecisionResult{}, err
 				}
-				return item.result, item.err
+				pending.result.State = inc.status.State
+				return pending.result, pending.err
 			},
 			workflow.UpdateHandlerOptions{
 				Validator:   func(_ workflow.Context, d Decision) error { return inc.validate(name, d) },
@@ -125,151 +142,232 @@ func (inc *incident) registerDecisions(ctx workflow.Context) error {
 		if err != nil {
 			return err
 		}
-		signals := workflow.GetSignalChannelWithOptions(ctx, name, workflow.SignalChannelOptions{Description: decisionHelp[name]})
-		workflow.Go(ctx, func(ctx workflow.Context) {
-			for {
-				var d Decision
-				more := signals.Receive(ctx, &d)
-				if !more {
-					return
-				}
-				inc.pendingSignals++
-				if err := inc.validate(name, d); err != nil {
-					inc.record(ctx, "rejected", d.By, "%s refused: %v", name, err)
-				} else {
-					inc.enqueue(name, d)
-				}
-				inc.pendingSignals--
-			}
-		})
+		inc.signals = append(inc.signals, signalChannel{name: name,
+			channel: workflow.GetSignalChannelWithOptions(ctx, name, workflow.SignalChannelOptions{Description: decisionHelp[name]})})
 	}
 	return nil
 }
 
-func (inc *incident) enqueue(name string, d Decision) *queuedDecision {
-	item := &queuedDecision{name: name, decision: d}
-	inc.queue = append(inc.queue, item)
-	return item
+// signalsWaiting tells whether a signal arrived that is not drained yet.
+func (inc *incident) signalsWaiting() bool {
+	for _, s := range inc.signals {
+		if s.channel.Len() > 0 {
+			return true
+		}
+	}
+	return false
 }
 
-// applyNext applies the oldest queued decision. It validates again: the incident may
-// have changed since the decision was accepted.
-func (inc *incident) applyNext(ctx workflow.Context) {
-	item := inc.queue[0]
-	inc.queue = inc.queue[1:]
-	defer func() { item.done = true }()
-	if err := inc.validate(item.name, item.decision); err != nil {
-		item.err = err
-		inc.record(ctx, "rejected", item.decision.By, "%s refused: %v", item.name, err)
+// drainSignals moves every signal received so far into the event queue. Nothing
+// waits on a channel, so a signal can never be held by a coroutine when the incident
+// continues as new.
+func (inc *incident) drainSignals(ctx workflow.Context) {
+	for _, s := range inc.signals {
+		for {
+			if s.name == SignalCallOutcome {
+				var outcome CallOutcome
+				if !s.channel.ReceiveAsync(&outcome) {
+					break
+				}
+				inc.post(event{kind: evCallOutcome, outcome: outcome})
+				continue
+			}
+			var d Decision
+			if !s.channel.ReceiveAsync(&d) {
+				break
+			}
+			inc.post(event{kind: evDecision, decision: &pendingDecision{name: s.name, decision: d}})
+		}
+	}
+}
+
+// decide applies one decision. It validates again: the incident may have changed
+// since an Update was accepted, and Signals were not validated at all.
+func (inc *incident) decide(ctx workflow.Context, p *pendingDecision) {
+	if err := inc.validate(p.name, p.decision); err != nil {
+		inc.record(ctx, entry(workflow.Now(ctx), "rejected", p.decision.By, nil, "%s refused: %v", p.name, err))
+		p.answer(DecisionResult{}, err)
 		return
 	}
 	inc.status.Decisions++
-	item.result, item.err = inc.apply(ctx, item.name, item.decision)
-	item.result.State = inc.status.State
-}
-
-// apply is the one place a decision takes effect.
-func (inc *incident) apply(ctx workflow.Context, name string, d Decision) (DecisionResult, error) {
+	d := p.decision
 	note := ""
 	if d.Note != "" {
 		note = ": " + d.Note
 	}
-	switch name {
+	switch p.name {
 	case DecisionAcknowledge:
 		inc.acknowledge(ctx, d)
-		return DecisionResult{Message: "acknowledged: paging stopped"}, nil
+		p.answer(DecisionResult{Message: "acknowledged: paging stopped"}, nil)
 	case DecisionVerdict:
-		inc.record(ctx, "verdict", d.By, "verdict %s%s", d.Verdict, note)
-		return inc.giveVerdict(ctx, d)
+		inc.giveVerdict(ctx, p)
 	case DecisionContain:
-		if inc.contain(ctx, d.By, d.Host, "decided by "+d.By+note) {
-			return DecisionResult{Message: "contained"}, nil
-		}
-		return DecisionResult{}, errors.New("containment failed: see the timeline for the vendor's answer")
+		inc.contain(ctx, d.By, d.Host, "decided by "+d.By+note, p)
 	case DecisionRelease:
-		if inc.release(ctx, d.By, d.Host, "decided by "+d.By+note) {
-			return DecisionResult{Message: "released"}, nil
-		}
-		return DecisionResult{}, errors.New("release failed: see the timeline for the vendor's answer")
+		inc.release(ctx, d.By, d.Host, "decided by "+d.By+note, p)
 	case DecisionEscalate:
 		severity, _ := integrations.ParseSeverity(d.Severity)
 		inc.raiseSeverity(ctx, severity, d.By, note)
-		return DecisionResult{Message: "severity raised to " + string(severity)}, nil
+		p.answer(DecisionResult{Message: "severity raised to " + string(severity)}, nil)
 	case DecisionUseTickets:
-		return inc.useTickets(ctx, d)
+		inc.useTickets(ctx, p)
 	case DecisionComment:
-		inc.record(ctx, "comment", d.By, "%s", d.Note)
-		return DecisionResult{Message: "comment recorded"}, nil
+		inc.record(ctx, entry(workflow.Now(ctx), "comment", d.By, facts("note", d.Note), "%s", d.Note))
+		p.answer(DecisionResult{Message: "comment recorded"}, nil)
 	case DecisionClose:
-		inc.close(ctx, d.By, strings.TrimPrefix(note, ": "))
-		return DecisionResult{Message: "closed as " + inc.status.State}, nil
+		inc.close(ctx, d.By, d.Note)
+		p.answer(DecisionResult{Message: "closed as " + inc.status.State}, nil)
 	}
-	return DecisionResult{}, fmt.Errorf("unknown decision %q", name)
+	if p.done {
+		p.result.State = inc.status.State
+	}
 }
 
+// tierOf tells whose acknowledgement a decision is: a phone keypress or Slack click
+// on a customer's page is the customer's; everything else is the triaging tier's.
+func (inc *incident) tierOf(d Decision) string {
+	if d.Page != "" {
+		for _, page := range inc.status.Paged {
+			if page.Key == d.Page && page.Tier != "" {
+				return page.Tier
+			}
+		}
+	}
+	return inc.policy.triageTier()
+}
+
+func (inc *incident) acknowledgementOf(tier string) *Acknowledgement {
+	if tier == inc.policy.triageTier() {
+		return inc.status.Acknowledged
+	}
+	return inc.status.CustomerAcknowledged
+}
+
+// acknowledge stops the chain of the tier that acknowledged. The triaging tier's
+// acknowledgement meets the ack clock.
 func (inc *incident) acknowledge(ctx workflow.Context, d Decision) {
-	if inc.status.Acknowledged != nil {
+	tier := inc.tierOf(d)
+	if inc.acknowledgementOf(tier) != nil {
 		return
 	}
-	inc.status.Acknowledged = &Acknowledgement{By: d.By, At: workflow.Now(ctx), Via: d.Via}
+	ack := &Acknowledgement{By: d.By, At: workflow.Now(ctx), Via: d.Via}
 	via := ""
 	if d.Via != "" {
 		via = " via " + d.Via
 	}
-	inc.record(ctx, "acknowledged", d.By, "acknowledged%s: paging stopped", via)
-	if inc.status.meetClock(ClockAck, workflow.Now(ctx)) {
-		inc.clocksChanged(ctx)
+	kind := "acknowledged"
+	if tier == inc.policy.triageTier() {
+		inc.status.Acknowledged = ack
+		if inc.status.meetClock(ClockAck, ack.At) {
+			inc.clocksChanged(ctx)
+		}
+	} else {
+		inc.status.CustomerAcknowledged = ack
+		kind = "customer_acknowledged"
 	}
+	inc.stopChain(tier)
+	inc.record(ctx, entry(ack.At, kind, d.By, facts("tier", tier, "via", d.Via), "%s acknowledged%s: paging stopped", tier, via))
 }
 
 // giveVerdict acts on a verdict: a true positive is contained where the customer lets
-// us; a false positive releases what we contained and resolves the incident.
-func (inc *incident) giveVerdict(ctx workflow.Context, d Decision) (DecisionResult, error) {
-	inc.acknowledge(ctx, Decision{By: d.By, Via: d.Via})
+// us, and the customer's own chain starts; a false positive releases what we
+// contained and resolves the incident.
+func (inc *incident) giveVerdict(ctx workflow.Context, p *pendingDecision) {
+	d := p.decision
+	now := workflow.Now(ctx)
+	if inc.status.Acknowledged == nil {
+		inc.acknowledge(ctx, Decision{By: d.By, Via: d.Via})
+	}
 	inc.status.Verdict = d.Verdict
-	inc.status.meetClock(ClockVerdict, workflow.Now(ctx))
+	inc.status.Decider = &DecisionRecord{By: d.By, Note: d.Note, At: now}
+	inc.record(ctx, entry(now, "verdict", d.By, facts("verdict", d.Verdict, "note", d.Note), "verdict %s%s", d.Verdict, noteSuffix(d.Note)))
+	inc.status.meetClock(ClockVerdict, now)
 	inc.clocksChanged(ctx)
 	if d.Verdict == VerdictTruePositive {
-		return inc.actOnTruePositive(ctx, d.By), nil
+		inc.confirm(ctx)
+		inc.actOnTruePositive(ctx, p)
+		return
 	}
 	inc.status.dropClock(ClockContain)
-	if inc.status.Containment.Active() {
-		inc.release(ctx, d.By, "", "released automatically: verdict "+d.Verdict)
+	if inc.status.Containment.Active() || inc.containing() {
+		inc.release(ctx, d.By, "", "released automatically: verdict "+d.Verdict, nil)
 	}
 	inc.close(ctx, d.By, "verdict "+d.Verdict)
-	return DecisionResult{Message: "resolved as " + d.Verdict}, nil
+	p.answer(DecisionResult{Message: "resolved as " + d.Verdict}, nil)
 }
 
-func (inc *incident) actOnTruePositive(ctx workflow.Context, by string) DecisionResult {
+// confirm makes a true positive the customer's incident: their own chain starts
+// (unless it already runs), and from now on they hear of every change.
+func (inc *incident) confirm(ctx workflow.Context) {
+	if inc.chain(TierCustomer) == nil && inc.status.Severity != integrations.SeverityInfo {
+		inc.startChain(ctx, TierCustomer)
+	}
+}
+
+func (inc *incident) actOnTruePositive(ctx workflow.Context, p *pendingDecision) {
 	switch {
-	case inc.status.Containment.Active() && len(inc.toContain("")) == 0:
+	case inc.status.Containment.Active() && len(inc.toContain("")) == 0 && len(inc.toBlock()) == 0:
 		inc.setState(ctx, StateContained, "true positive confirmed; hosts stay contained")
-		return DecisionResult{Message: "true positive: already contained"}
+		p.answer(DecisionResult{Message: "true positive: already contained"}, nil)
 	case inc.policy.CanContain():
-		if inc.contain(ctx, by, "", "true positive verdict") {
-			return DecisionResult{Message: "true positive: contained"}
-		}
-		return DecisionResult{Message: "true positive: containment failed, see the timeline"}
+		inc.contain(ctx, p.decision.By, "", "true positive verdict", p)
 	default:
-		inc.status.Recommend = fmt.Sprintf("isolate %s now and keep it isolated until it is rebuilt", strings.Join(inc.status.hostNames(), ", "))
-		inc.record(ctx, "recommendation", "", "recommended to the customer: %s", inc.status.Recommend)
-		inc.setState(ctx, StateAwaitingCustomer, "true positive: waiting for the customer to act on our recommendation: "+inc.status.Recommend)
-		return DecisionResult{Message: "true positive: recommendation sent to the customer"}
+		hosts := joinHosts(inc.status.hostNames())
+		inc.status.Recommend = fmt.Sprintf("isolate %s now and keep it isolated until it is rebuilt", hosts)
+		inc.record(ctx, entry(workflow.Now(ctx), "recommendation", "", facts("action", "isolate", "hosts", hosts),
+			"recommended to the customer: %s", inc.status.Recommend))
+		inc.setState(ctx, StateAwaitingCustomer, "true positive: waiting for the customer to act on our recommendation")
+		p.answer(DecisionResult{Message: "true positive: recommendation sent to the customer"}, nil)
 	}
 }
 
 // raiseSeverity re-plans the clocks and the paging from now at the higher Severity.
+// Each running chain starts over at the new Severity, its acknowledgement cleared: a
+// more serious incident needs someone to take it again.
 func (inc *incident) raiseSeverity(ctx workflow.Context, severity integrations.Severity, by, note string) {
 	previous := inc.status.Severity
 	inc.status.Severity = severity
-	inc.record(ctx, "escalated", by, "severity raised from %s to %s%s", previous, severity, note)
+	inc.record(ctx, entry(workflow.Now(ctx), "escalated", by, facts("from", string(previous), "to", string(severity)),
+		"severity raised from %s to %s%s", previous, severity, note))
 	inc.status.planClocks(workflow.Now(ctx), inc.policy.SLAFor(severity))
-	inc.raiseChain(ctx, severity)
-	if inc.status.Acknowledged != nil {
-		inc.record(ctx, "paging", "", "paging restarts at %s until someone acknowledges again (previously acknowledged by %s)", severity, inc.status.Acknowledged.By)
-		inc.status.Acknowledged = nil
+	for _, tier := range []string{TierSOC, TierCustomer} {
+		if inc.chain(tier) == nil {
+			continue
+		}
+		if ack := inc.acknowledgementOf(tier); ack != nil {
+			inc.note(ctx, "paging", "%s paging restarts at %s until someone acknowledges again (previously acknowledged by %s)", tier, severity, ack.By)
+			inc.clearAcknowledgement(tier)
+		}
+		inc.raiseChain(ctx, tier, severity)
 	}
-	inc.startEscalation(ctx)
 	inc.clocksChanged(ctx)
-	inc.sendStatusUpdate(ctx, fmt.Sprintf("severity raised to %s", severity))
 }
+
+func (inc *incident) clearAcknowledgement(tier string) {
+	if tier == inc.policy.triageTier() {
+		inc.status.Acknowledged = nil
+	} else {
+		inc.status.CustomerAcknowledged = nil
+	}
+}
+
+// close ends the incident: resolved when it has a verdict, suppressed without one.
+func (inc *incident) close(ctx workflow.Context, by, note string) {
+	state := StateSuppressed
+	if inc.status.Verdict != "" {
+		state = StateResolved
+	}
+	inc.status.ClosedAt = workflow.Now(ctx)
+	inc.closeClocks()
+	inc.record(ctx, entry(inc.status.ClosedAt, "closed", by, facts("state", state, "note", note), "closed as %s: %s", state, note))
+	inc.setState(ctx, state, "closed: "+note)
+}
+
+func noteSuffix(note string) string {
+	if note == "" {
+		return ""
+	}
+	return ": " + note
+}
+
+func joinHosts(hosts []string) string { return strings.Join(hosts, ", ") }

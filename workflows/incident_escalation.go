@@ -13,9 +13,10 @@ import (
 	"xsoc/integrations"
 )
 
-// Chain is the escalation chain in progress: which Severity's steps, counted from
-// when, and which steps are done. A Severity raise starts a new chain (Gen+1).
+// Chain is one tier's escalation chain in progress: which Severity's steps, counted
+// from when, and which steps are done. A Severity raise starts a new chain (Gen+1).
 type Chain struct {
+	Tier      string                `json:"tier"`
 	Severity  integrations.Severity `json:"severity"`
 	StartedAt time.Time             `json:"started_at"`
 	Gen       int                   `json:"gen"`
@@ -25,6 +26,8 @@ type Chain struct {
 	AlreadyPaged []string `json:"already_paged,omitempty"`
 	// Hurry is set when a call went unanswered: the next step goes out at once.
 	Hurry bool `json:"hurry,omitempty"`
+	// Stopped is set when the tier acknowledged.
+	Stopped bool `json:"stopped,omitempty"`
 }
 
 type plannedPage struct {
@@ -35,18 +38,18 @@ type plannedPage struct {
 }
 
 // plan lists every page of the chain, all rounds, in time order.
-func (c Chain) plan(policy Policy, incarnation string) []plannedPage {
-	steps := policy.ChainFor(c.Severity)
+func (c Chain) plan(audience Audience, incarnation string) []plannedPage {
+	steps := audience.ChainFor(c.Severity)
 	if len(steps) == 0 {
 		return nil
 	}
-	roundLength := steps[len(steps)-1].After.D() + policy.repeatEvery()
+	roundLength := steps[len(steps)-1].After.D() + audience.repeatEvery()
 	var pages []plannedPage
-	for round := 0; round <= policy.Repeat.Times; round++ {
+	for round := 0; round <= audience.Repeat.Times; round++ {
 		for i, step := range steps {
 			pages = append(pages, plannedPage{
 				at:      c.StartedAt.Add(time.Duration(round)*roundLength + step.After.D()),
-				key:     fmt.Sprintf("%s/page/%d/%s/r%d/s%d", incarnation, c.Gen, c.Severity, round, i),
+				key:     fmt.Sprintf("%s/%s/page/%d/%s/r%d/s%d", incarnation, c.Tier, c.Gen, c.Severity, round, i),
 				round:   round,
 				contact: step.Contact,
 			})
@@ -64,14 +67,17 @@ func contactID(c config.Contact) string {
 	return id
 }
 
-// nextPage is the first planned page not yet done (nor skipped).
-func (c *Chain) nextPage(policy Policy, incarnation string) (plannedPage, bool) {
-	for _, p := range c.plan(policy, incarnation) {
+// nextPageOf is the chain's first planned page not yet done (nor skipped); none once
+// the tier acknowledged.
+func (inc *incident) nextPageOf(c *Chain) (plannedPage, bool) {
+	if c.Stopped {
+		return plannedPage{}, false
+	}
+	for _, p := range c.plan(inc.policy.audience(c.Tier), inc.incarnation) {
 		if slices.Contains(c.Done, p.key) {
 			continue
 		}
 		if p.round == 0 && slices.Contains(c.AlreadyPaged, contactID(p.contact)) {
-			c.Done = append(c.Done, p.key)
 			continue
 		}
 		return p, true
@@ -79,66 +85,100 @@ func (c *Chain) nextPage(policy Policy, incarnation string) (plannedPage, bool) 
 	return plannedPage{}, false
 }
 
-// runEscalation pages the chain, step by step and round by round, until someone
-// acknowledges or the incident concludes. A Severity raise (new Gen) re-plans.
-func (inc *incident) runEscalation(ctx workflow.Context) {
-	stopped := func() bool { return inc.status.Acknowledged != nil || inc.status.concluded() }
-	for !stopped() {
-		gen := inc.status.Chain.Gen
-		changed := func() bool { return stopped() || inc.status.Chain.Gen != gen || inc.status.Chain.Hurry }
-		next, ok := inc.status.Chain.nextPage(inc.policy, inc.incarnation)
-		if !ok {
-			_ = workflow.Await(ctx, func() bool { return stopped() || inc.status.Chain.Gen != gen })
-			continue
+func (inc *incident) chain(tier string) *Chain {
+	for i := range inc.status.Chains {
+		if inc.status.Chains[i].Tier == tier {
+			return &inc.status.Chains[i]
 		}
-		if wait := next.at.Sub(workflow.Now(ctx)); wait > 0 && !inc.status.Chain.Hurry {
-			woken, err := workflow.AwaitWithTimeout(ctx, wait, changed)
-			if err != nil || (woken && !inc.status.Chain.Hurry) {
-				continue
-			}
-		}
-		if stopped() || inc.status.Chain.Gen != gen {
-			continue
-		}
-		inc.status.Chain.Hurry = false
-		inc.status.Chain.Done = append(inc.status.Chain.Done, next.key)
-		inc.notify(ctx, activities.KindPage, next.key, next.contact, "")
+	}
+	return nil
+}
+
+// startChain starts a tier's chain at the incident's Severity, from now.
+func (inc *incident) startChain(ctx workflow.Context, tier string) {
+	if inc.chain(tier) != nil {
+		return
+	}
+	inc.status.Chains = append(inc.status.Chains, Chain{Tier: tier, Severity: inc.status.Severity, StartedAt: workflow.Now(ctx)})
+	if len(inc.policy.audience(tier).ChainFor(inc.status.Severity)) == 0 {
+		inc.note(ctx, "paging", "%s has no escalation chain for severity %s: nobody of theirs is paged", tier, inc.status.Severity)
 	}
 }
 
-// raiseChain switches paging to the higher Severity's chain from now, remembering
-// who was already paged so that the first round does not page them twice.
-func (inc *incident) raiseChain(ctx workflow.Context, severity integrations.Severity) {
+// stopChain stops a tier's paging: someone of theirs acknowledged.
+func (inc *incident) stopChain(tier string) {
+	if c := inc.chain(tier); c != nil {
+		c.Stopped, c.Hurry = true, false
+	}
+}
+
+// pageDueSteps sends every step whose time has come, chain by chain: all the steps
+// due now, or the next one at once when an unanswered call hurried the chain.
+func (inc *incident) pageDueSteps(ctx workflow.Context) {
+	now := workflow.Now(ctx)
+	for i := range inc.status.Chains {
+		c := &inc.status.Chains[i]
+		for {
+			next, ok := inc.nextPageOf(c)
+			if !ok || (next.at.After(now) && !c.Hurry) {
+				break
+			}
+			c.Hurry = false
+			c.Done = append(c.Done, next.key)
+			inc.notify(ctx, activities.KindPage, c.Tier, next.key, next.contact, "")
+		}
+	}
+}
+
+// raiseChain switches a tier's paging to the higher Severity's chain from now,
+// remembering who was already paged so that the first round does not page them twice.
+func (inc *incident) raiseChain(ctx workflow.Context, tier string, severity integrations.Severity) {
+	c := inc.chain(tier)
 	var paged []string
-	for _, step := range inc.policy.ChainFor(inc.status.Chain.Severity) {
+	for _, step := range inc.policy.audience(tier).ChainFor(c.Severity) {
 		if inc.wasPaged(step.Contact) {
 			paged = append(paged, contactID(step.Contact))
 		}
 	}
-	inc.status.Chain = Chain{Severity: severity, StartedAt: workflow.Now(ctx), Gen: inc.status.Chain.Gen + 1, AlreadyPaged: paged}
+	*c = Chain{Tier: tier, Severity: severity, StartedAt: workflow.Now(ctx), Gen: c.Gen + 1, AlreadyPaged: paged}
 }
 
-// pageBreach pages the next escalation level when a clock breaches, even after an
-// acknowledgement: a breach is news for management.
+// pageBreach pages the next escalation level of the triaging tier when a clock
+// breaches, even after an acknowledgement: a breach is news for management.
 func (inc *incident) pageBreach(ctx workflow.Context, clock string) {
-	for i, contact := range inc.policy.BreachContacts(inc.status.Severity) {
+	tier := inc.policy.triageTier()
+	for i, contact := range inc.policy.audience(tier).BreachContacts(inc.status.Severity) {
 		key := fmt.Sprintf("%s/breach/%s/%d", inc.incarnation, clock, i)
-		inc.notify(ctx, activities.KindBreach, key, contact, fmt.Sprintf("SLA %s breached", clock))
+		inc.notify(ctx, activities.KindBreach, tier, key, contact, fmt.Sprintf("SLA %s breached", clock))
 	}
 }
 
-// callUnanswered moves the chain on at once when a call was not answered by a person.
-// A contact with sms_fallback is texted as well.
+// callUnanswered moves the call's chain on at once when a call was not answered by a
+// person. A contact with sms_fallback is texted as well.
 func (inc *incident) callUnanswered(ctx workflow.Context, outcome CallOutcome) {
-	inc.record(ctx, "call", "", "call to %s not answered by a person (%s): moving on to the next step", outcome.To, outcome.Status)
-	inc.status.Chain.Hurry = inc.nextStepInRoundOf(outcome.Key)
+	page, ok := inc.pageByKey(outcome.Key)
+	if !ok || inc.status.concluded() {
+		return
+	}
+	c := inc.chain(page.Tier)
+	if c == nil || c.Stopped {
+		return
+	}
+	inc.note(ctx, "call", "call to %s not answered by a person (%s): moving on to the next step", outcome.To, outcome.Status)
+	c.Hurry = inc.nextStepInRoundOf(c, outcome.Key)
+	if page.FallbackSMS != "" {
+		contact := config.Contact{SMS: page.FallbackSMS, Name: page.Name}
+		inc.notify(ctx, activities.KindPage, page.Tier, strings.TrimSuffix(page.Key, "/call")+"/fallback", contact, "call not answered")
+	}
+}
+
+func (inc *incident) pageByKey(key string) (Page, bool) {
 	for _, page := range inc.status.Paged {
-		if page.Key == outcome.Key && page.FallbackSMS != "" {
-			contact := config.Contact{SMS: page.FallbackSMS, Name: page.Name}
-			inc.notify(ctx, activities.KindPage, strings.TrimSuffix(page.Key, "/call")+"/fallback", contact, "call not answered")
-			return
+		if page.Key == key {
+			return page, true
 		}
 	}
+	return Page{}, false
 }
 
 // wasPaged tells whether every channel of the contact was paged by this incident.
@@ -156,13 +196,12 @@ func (inc *incident) wasPaged(c config.Contact) bool {
 // nextStepInRoundOf tells whether the chain's next page belongs to the same round as
 // the page with this key: an unanswered call hurries the rest of its round, while the
 // next round keeps its pause, so nobody is paged again at once.
-func (inc *incident) nextStepInRoundOf(key string) bool {
-	chain := &inc.status.Chain
-	next, ok := chain.nextPage(inc.policy, inc.incarnation)
+func (inc *incident) nextStepInRoundOf(c *Chain, key string) bool {
+	next, ok := inc.nextPageOf(c)
 	if !ok {
 		return false
 	}
-	for _, page := range chain.plan(inc.policy, inc.incarnation) {
+	for _, page := range c.plan(inc.policy.audience(c.Tier), inc.incarnation) {
 		if strings.HasPrefix(key, page.key+"/") {
 			return page.round == next.round
 		}

@@ -12,14 +12,24 @@ import (
 	"xsoc/integrations"
 )
 
-// registerIntake installs the handler that receives the alert (first delivery and
-// every re-delivery or vendor update) and the call outcome signal.
+// pendingDelivery is a re-delivered alert waiting for the story, and its answer.
+type pendingDelivery struct {
+	alert  integrations.Alert
+	done   bool
+	result DeliveryResult
+}
+
+// registerIntake installs the handler that receives re-deliveries and vendor updates
+// of the alert, and the call outcome signal.
 func (inc *incident) registerIntake(ctx workflow.Context) error {
 	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateDeliverAlert,
 		func(ctx workflow.Context, alert integrations.Alert) (DeliveryResult, error) {
-			inc.status.Deliveries++
-			inc.redelivered(ctx, alert)
-			return DeliveryResult{Duplicate: true, State: inc.status.State}, nil
+			pending := &pendingDelivery{alert: alert}
+			inc.post(event{kind: evDelivery, delivery: pending})
+			if err := workflow.Await(ctx, func() bool { return pending.done }); err != nil {
+				return DeliveryResult{}, err
+			}
+			return pending.result, nil
 		},
 		workflow.UpdateHandlerOptions{
 			Validator: func(_ workflow.Context, alert integrations.Alert) error {
@@ -33,26 +43,41 @@ func (inc *incident) registerIntake(ctx workflow.Context) error {
 	if err != nil {
 		return err
 	}
-	outcomes := workflow.GetSignalChannelWithOptions(ctx, SignalCallOutcome, workflow.SignalChannelOptions{
-		Description: "Intake only: how a call of the escalation chain ended (no answer, busy, voicemail).",
-	})
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		for {
-			var outcome CallOutcome
-			if !outcomes.Receive(ctx, &outcome) {
-				return
-			}
-			if inc.status.Acknowledged == nil && !inc.status.concluded() {
-				inc.callUnanswered(ctx, outcome)
-			}
-		}
-	})
+	inc.signals = append(inc.signals, signalChannel{name: SignalCallOutcome,
+		channel: workflow.GetSignalChannelWithOptions(ctx, SignalCallOutcome, workflow.SignalChannelOptions{
+			Description: "Intake only: how a call of an escalation chain ended (no answer, busy, voicemail).",
+		})})
 	return nil
 }
 
-// redelivered merges what a re-delivery adds: new hosts, a higher vendor Severity.
+// redelivered merges what a re-delivery adds: new hosts (contained too when the
+// incident holds its hosts contained), new indicators, a higher vendor Severity.
 // Nothing else happens twice: the incident, its paging and its actions stay as they are.
-func (inc *incident) redelivered(ctx workflow.Context, alert integrations.Alert) {
+func (inc *incident) redelivered(ctx workflow.Context, p *pendingDelivery) {
+	s := &inc.status
+	s.Deliveries++
+	defer func() { p.result, p.done = DeliveryResult{Duplicate: true, State: s.State}, true }()
+	added := inc.merge(p.alert)
+	if s.concluded() {
+		inc.note(ctx, "redelivery", "alert delivered again after close: recorded, not reopened")
+		return
+	}
+	inc.note(ctx, "redelivery", "alert delivered again (delivery %d)", s.Deliveries)
+	if len(added) > 0 {
+		inc.record(ctx, entry(workflow.Now(ctx), "hosts_added", "vendor", facts("hosts", joinHosts(added)), "vendor update adds hosts %v", added))
+		inc.publish(ctx)
+		if (s.Containment.Active() || inc.containing()) && len(inc.toContain("")) > 0 {
+			inc.contain(ctx, "xsoc", "", "new hosts on a contained incident", nil)
+		}
+	}
+	if p.alert.Severity.Rank() > s.Severity.Rank() {
+		inc.raiseSeverity(ctx, p.alert.Severity, "vendor", ": vendor raised the alert's severity")
+	}
+}
+
+// merge adds the hosts and indicators an alert has that the incident lacks, and
+// answers the hosts it added.
+func (inc *incident) merge(alert integrations.Alert) []string {
 	s := &inc.status
 	var added []string
 	for _, host := range alert.Hosts {
@@ -66,21 +91,7 @@ func (inc *incident) redelivered(ctx workflow.Context, alert integrations.Alert)
 			s.Alert.Indicators = append(s.Alert.Indicators, ind)
 		}
 	}
-	if s.concluded() {
-		inc.record(ctx, "redelivery", "", "alert delivered again after close: recorded, not reopened")
-		return
-	}
-	inc.record(ctx, "redelivery", "", "alert delivered again (delivery %d)", s.Deliveries)
-	if len(added) > 0 {
-		inc.record(ctx, "hosts_added", "vendor", "vendor update adds hosts %v", added)
-		inc.publish(ctx)
-		if s.Containment.Active() && len(inc.toContain("")) > 0 {
-			inc.contain(ctx, "xsoc", "", "new hosts on a contained incident")
-		}
-	}
-	if alert.Severity.Rank() > s.Severity.Rank() {
-		inc.raiseSeverity(ctx, alert.Severity, "vendor", ": vendor raised the alert's severity")
-	}
+	return added
 }
 
 // ticketOptions: consuming tickets is a quick call to the customer's Account; retried
@@ -91,48 +102,71 @@ var ticketOptions = workflow.ActivityOptions{
 }
 
 // useTickets consumes option tickets through the customer's Account, which refuses a
-// request beyond the balance and says what is left.
-func (inc *incident) useTickets(ctx workflow.Context, d Decision) (DecisionResult, error) {
+// request beyond the balance and says what is left. The answer comes back as an event.
+func (inc *incident) useTickets(ctx workflow.Context, p *pendingDecision) {
 	var a *activities.Activities
+	d := p.decision
 	request := activities.ConsumeRequest{
 		Customer: inc.in.Customer, Incident: inc.status.WorkflowID, Service: d.Service, Tickets: d.Tickets, By: d.By,
 		RequestID: inc.incarnation + "/tickets/" + strconv.Itoa(inc.status.Decisions),
 	}
-	var remaining int
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ticketOptions), a.ConsumeTickets, request).Get(ctx, &remaining)
-	if err != nil {
-		inc.record(ctx, "rejected", d.By, "use_tickets refused: %v", err)
-		return DecisionResult{}, err
-	}
-	inc.status.Tickets = append(inc.status.Tickets, TicketUse{Service: d.Service, Tickets: d.Tickets, By: d.By, At: workflow.Now(ctx)})
-	inc.record(ctx, "tickets", d.By, "%d ticket(s) used for %s; %d left", d.Tickets, d.Service, remaining)
-	return DecisionResult{Message: "tickets consumed; " + strconv.Itoa(remaining) + " left"}, nil
+	future := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ticketOptions), a.ConsumeTickets, request)
+	inc.await(ctx, future, func(get func(any) error) event {
+		var remaining int
+		err := get(&remaining)
+		return event{kind: evTicketsUsed, decision: p, remaining: remaining, err: err}
+	})
 }
 
-// writeBack sets the vendor's own status for the alert with our verdict.
+// ticketsUsed records what the Account answered and answers the decision.
+func (inc *incident) ticketsUsed(ctx workflow.Context, p *pendingDecision, remaining int, err error) {
+	d := p.decision
+	if err != nil {
+		inc.record(ctx, entry(workflow.Now(ctx), "rejected", d.By, nil, "use_tickets refused: %v", err))
+		p.answer(DecisionResult{State: inc.status.State}, err)
+		return
+	}
+	inc.status.Tickets = append(inc.status.Tickets, TicketUse{Service: d.Service, Tickets: d.Tickets, By: d.By, At: workflow.Now(ctx)})
+	inc.record(ctx, entry(workflow.Now(ctx), "tickets", d.By, nil, "%d ticket(s) used for %s; %d left", d.Tickets, d.Service, remaining))
+	p.answer(DecisionResult{Message: "tickets consumed; " + strconv.Itoa(remaining) + " left", State: inc.status.State}, nil)
+}
+
+// writeBack sets the vendor's own status for the alert with our verdict, in the
+// deciding analyst's name and words.
 func (inc *incident) writeBack(ctx workflow.Context) {
-	if !inc.policy.Capabilities.WriteBackVerdict || inc.status.Verdict == "" {
+	if !inc.policy.Capabilities.WriteBackVerdict || inc.status.Verdict == "" || inc.status.Decider == nil {
 		return
 	}
 	var a *activities.Activities
-	last := inc.status.Timeline[len(inc.status.Timeline)-1]
+	decider := inc.status.Decider
 	request := activities.WriteBackRequest{Customer: inc.in.Customer, Vendor: inc.in.Vendor, Conclusion: integrations.Conclusion{
-		AlertID: inc.status.Alert.ID, Verdict: inc.status.Verdict, Note: last.Text, By: last.By,
+		AlertID: inc.status.Alert.ID, Verdict: inc.status.Verdict, Note: decider.Note, By: decider.By,
 	}}
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, vendorOptions), a.WriteBack, request).Get(ctx, nil); err != nil {
-		inc.record(ctx, "writeback_failed", "", "writing the verdict back to %s failed: %v", inc.in.Vendor, err)
+		inc.note(ctx, "writeback_failed", "writing the verdict back to %s failed: %v", inc.in.Vendor, err)
 		return
 	}
-	inc.record(ctx, "writeback", "", "verdict written back to %s", inc.in.Vendor)
+	inc.note(ctx, "writeback", "verdict %s by %s written back to %s", inc.status.Verdict, decider.By, inc.in.Vendor)
+}
+
+// recordIncidentOptions: a concluded incident's summary must reach the customer's
+// account whatever the outage: the activity retries, less and less often, until the
+// Account takes it (exactly once, by the incident's id).
+var recordIncidentOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 30 * time.Second,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    5 * time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    10 * time.Minute,
+	},
 }
 
 // reportToAccount hands the incident's summary to the customer's Account, where the
 // monthly figures live beyond the namespace's retention.
 func (inc *incident) reportToAccount(ctx workflow.Context) {
 	var a *activities.Activities
-	options := workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, ScheduleToCloseTimeout: incidentSummaryTimeout}
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, options), a.RecordIncident, inc.summary()).Get(ctx, nil); err != nil {
-		inc.record(ctx, "report_failed", "", "reporting to the account failed: %v", err)
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, recordIncidentOptions), a.RecordIncident, inc.summary()).Get(ctx, nil); err != nil {
+		inc.note(ctx, "report_failed", "reporting to the account failed: %v", err)
 	}
 }
 

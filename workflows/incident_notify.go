@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -24,104 +25,265 @@ var notifyOptions = workflow.ActivityOptions{
 	},
 }
 
-// notify sends one notification to every channel of a contact, beside the incident's
-// story, so that a slow channel never delays the next step or a decision. Status
-// updates are not phoned: a call is for what needs a person now. inflight lets the
-// incident wait for every notification before it ends.
-func (inc *incident) notify(ctx workflow.Context, kind, key string, contact config.Contact, reason string) {
-	for _, channel := range contact.Channels() {
-		if kind == activities.KindStatus && channel.Name == "call" {
-			continue
-		}
-		inc.send(ctx, kind, key+"/"+channel.Name, channel, contact, reason)
-	}
-}
-
 // senders maps a channel to its activity.
 func senders() map[string]any {
 	var a *activities.Activities
 	return map[string]any{"email": a.SendEmail, "slack": a.PostSlack, "call": a.PlaceCall, "sms": a.SendSMS}
 }
 
-func (inc *incident) send(ctx workflow.Context, kind, key string, channel config.Channel, contact config.Contact, reason string) {
-	request := activities.Notification{
-		Key: key, Customer: inc.in.Customer, Language: inc.policy.Language, Kind: kind,
-		Contact: contact.Only(channel), Incident: inc.brief(reason),
+// notify sends one message to every channel of a contact of a tier, beside the
+// incident's story, so that a slow channel never delays the next step or a decision.
+// Status updates are not phoned: a call is for what needs a person now.
+func (inc *incident) notify(ctx workflow.Context, kind, tier, key string, contact config.Contact, reason string) {
+	for _, channel := range contact.Channels() {
+		if kind == activities.KindStatus && channel.Name == "call" {
+			continue
+		}
+		inc.send(ctx, kind, tier, key+"/"+channel.Name, channel, contact, reason)
 	}
-	index := len(inc.status.Paged)
-	page := Page{Key: key, Kind: kind, Channel: channel.Name, Address: channel.Address, Name: contact.Name, At: workflow.Now(ctx)}
+}
+
+func (inc *incident) send(ctx workflow.Context, kind, tier, key string, channel config.Channel, contact config.Contact, reason string) {
+	audience := inc.policy.audience(tier)
+	inc.deliver(ctx, tier, activities.Notification{
+		Key: key, Customer: inc.in.Customer, Language: audience.Language, Zone: audience.Timezone, Audience: audienceOf(tier),
+		Kind: kind, Contact: contact.Only(channel), Incident: inc.brief(tier, reason),
+	}, channel, contact)
+}
+
+// deliver records the page and runs its channel's activity; the outcome comes back
+// as an event.
+func (inc *incident) deliver(ctx workflow.Context, tier string, request activities.Notification, channel config.Channel, contact config.Contact) {
+	page := Page{Key: request.Key, Kind: request.Kind, Tier: tier, Channel: channel.Name, Address: channel.Address, Name: contact.Name, At: workflow.Now(ctx)}
 	if channel.Name == "call" && contact.SMSFallback {
 		page.FallbackSMS = channel.Address
 	}
+	index := len(inc.status.Paged)
 	inc.status.Paged = append(inc.status.Paged, page)
-	inc.inflight++
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		defer func() { inc.inflight-- }()
+	future := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, notifyOptions), senders()[channel.Name], request)
+	inc.await(ctx, future, func(get func(any) error) event {
 		var delivery activities.Delivery
-		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, notifyOptions), senders()[channel.Name], request).Get(ctx, &delivery)
-		if err != nil {
-			inc.status.Paged[index].Error = err.Error()
-			inc.record(ctx, "notify_failed", "", "%s to %s %s failed: %v", kind, channel.Name, channel.Address, err)
-			return
-		}
-		inc.status.Paged[index].Ref = delivery.Ref
-		inc.record(ctx, "notified", "", "%s sent by %s to %s", kind, channel.Name, describeContact(contact, channel))
+		err := get(&delivery)
+		return event{kind: evNotified, page: index, ref: delivery.Ref, err: err}
 	})
 }
 
-func describeContact(c config.Contact, channel config.Channel) string {
-	if c.Name != "" {
-		return fmt.Sprintf("%s (%s)", c.Name, channel.Address)
-	}
-	return channel.Address
+// await waits for an activity beside the story and posts what it answered as an
+// event; done reads the answer through get.
+func (inc *incident) await(ctx workflow.Context, future workflow.Future, done func(get func(into any) error) event) {
+	inc.effects++
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		_ = future.Get(ctx, nil)
+		inc.effects--
+		inc.post(done(func(into any) error { return future.Get(ctx, into) }))
+	})
 }
 
-// sendStatusUpdate reports a state change to the customer's CSIRT contacts and to
-// the contacts of the site the incident's hosts are on.
-func (inc *incident) sendStatusUpdate(ctx workflow.Context, reason string) {
-	contacts := append([]config.Contact(nil), inc.policy.StatusUpdates...)
+// notified records where a notification went, or why it failed.
+func (inc *incident) notified(ctx workflow.Context, index int, ref string, err error) {
+	page := &inc.status.Paged[index]
+	if err != nil {
+		page.Error = err.Error()
+		inc.note(ctx, "notify_failed", "%s to %s %s failed: %v", page.Kind, page.Channel, page.Address, err)
+		return
+	}
+	page.Ref = ref
+	inc.note(ctx, "notified", "%s sent by %s to %s", page.Kind, page.Channel, describePage(*page))
+}
+
+func describePage(p Page) string {
+	if p.Name != "" {
+		return fmt.Sprintf("%s (%s)", p.Name, p.Address)
+	}
+	return p.Address
+}
+
+func audienceOf(tier string) string {
+	if tier == TierSOC {
+		return messages.AudienceSOC
+	}
+	return messages.AudienceCustomer
+}
+
+// Outbox gathers the changes the customer's contacts (CSIRT and site) hear about in
+// the next status message: changes within the customer's status_coalesce go out as
+// one message, and the first change after a quiet spell goes out at once.
+type Outbox struct {
+	Changes    []Entry   `json:"changes,omitempty"`
+	FlushAt    time.Time `json:"flush_at,omitzero"`
+	LastSentAt time.Time `json:"last_sent_at,omitzero"`
+	Sent       int       `json:"sent,omitempty"`
+}
+
+// toldToCustomer are the kinds of timeline lines a customer's contacts hear about
+// (when they hear about the incident at all, see customerSees).
+var toldToCustomer = []string{"opened", "state", "action", "action_failed", "verdict", "escalated", "recommendation",
+	"joined", "hosts_added", "closed", "customer_acknowledged"}
+
+// customerSees tells whether a change is news for the customer: everything once the
+// incident is theirs (confirmed, or paged to them from the start), and before that
+// only what we changed on their side (a host isolated or released, indicators
+// blocked). A false positive the SOC closes without acting tells them nothing.
+func (inc *incident) customerSees(kind string) bool {
+	if !slices.Contains(toldToCustomer, kind) {
+		return false
+	}
+	if inc.policy.SOC == nil || inc.policy.PageCustomerOnAlert || inc.status.Verdict == VerdictTruePositive || inc.chain(TierCustomer) != nil {
+		return true
+	}
+	return kind == "action"
+}
+
+// tellCustomer puts a change in the outbox, to go out at once after a quiet spell or
+// with the others of the coalescing window.
+func (inc *incident) tellCustomer(ctx workflow.Context, e Entry) {
+	if !inc.customerSees(e.Kind) || len(inc.statusContacts()) == 0 {
+		return
+	}
+	out := &inc.status.Outbox
+	out.Changes = append(out.Changes, e)
+	if out.FlushAt.IsZero() {
+		out.FlushAt = workflow.Now(ctx)
+		if !out.LastSentAt.IsZero() {
+			if quietUntil := out.LastSentAt.Add(inc.policy.coalesce()); quietUntil.After(out.FlushAt) {
+				out.FlushAt = quietUntil
+			}
+		}
+	}
+}
+
+// flushStatus sends the gathered changes once their time has come, or at once when
+// the incident is over.
+func (inc *incident) flushStatus(ctx workflow.Context) {
+	out := &inc.status.Outbox
+	if len(out.Changes) == 0 || out.FlushAt.After(workflow.Now(ctx)) && !inc.status.concluded() {
+		return
+	}
+	out.Sent++
+	reason := out.Changes[len(out.Changes)-1].Text
+	for i, contact := range inc.statusContacts() {
+		key := fmt.Sprintf("%s/status/%d/%d", inc.incarnation, out.Sent, i)
+		inc.notify(ctx, activities.KindStatus, TierCustomer, key, contact, reason)
+	}
+	out.Changes, out.FlushAt, out.LastSentAt = nil, time.Time{}, workflow.Now(ctx)
+}
+
+// statusContacts are the customer's CSIRT contacts and the contacts of the site the
+// incident's hosts are on.
+func (inc *incident) statusContacts() []config.Contact {
+	contacts := slices.Clone(inc.policy.StatusUpdates)
 	if site, ok := inc.site(); ok {
 		contacts = append(contacts, site.Contacts...)
 	}
-	inc.statusSeq++
-	for i, contact := range contacts {
-		key := fmt.Sprintf("%s/status/%d/%d", inc.incarnation, inc.statusSeq, i)
-		inc.notify(ctx, activities.KindStatus, key, contact, reason)
+	return contacts
+}
+
+func (inc *incident) site() (config.Site, bool) {
+	for _, host := range inc.status.hostNames() {
+		if site, ok := inc.policy.SiteOf(host); ok {
+			return site, true
+		}
+	}
+	return config.Site{}, false
+}
+
+// tellSOC sends a notice about this incident to the SOC's notice contacts.
+func (inc *incident) tellSOC(ctx workflow.Context, topic string, notice messages.SOCNotice) {
+	soc := inc.policy.SOC
+	if soc == nil {
+		return
+	}
+	for i, contact := range soc.noticeContacts() {
+		for _, channel := range contact.Channels() {
+			if channel.Name == "call" {
+				continue
+			}
+			key := fmt.Sprintf("%s/soc-notice/%s/%d/%s", inc.incarnation, topic, i, channel.Name)
+			brief := inc.brief(TierSOC, "")
+			brief.SOCNotice = &notice
+			inc.deliver(ctx, TierSOC, activities.Notification{Key: key, Customer: inc.in.Customer, Language: soc.Language,
+				Zone: soc.Timezone, Audience: messages.AudienceSOC, Kind: messages.KindSOCNotice, Contact: contact.Only(channel),
+				Incident: brief}, channel, contact)
+		}
 	}
 }
 
-// brief is the incident as messages tell it.
-func (inc *incident) brief(reason string) activities.Brief {
+// noticeContacts are who hears the SOC's notices: its notices list, or the first
+// steps of its high chain.
+func (s SOCPolicy) noticeContacts() []config.Contact {
+	if len(s.Notices) > 0 {
+		return s.Notices
+	}
+	return firstContacts(Audience{Escalation: s.Escalation}.ChainFor("high"))
+}
+
+func (inc *incident) cancelNotice() messages.SOCNotice {
+	return messages.SOCNotice{Topic: messages.TopicCancelled, Customer: inc.in.Customer, Vendor: inc.in.Vendor,
+		Detail: fmt.Sprintf("%s cancelled; still contained: %v", inc.status.WorkflowID, inc.containedList())}
+}
+
+// brief is the incident as a tier's messages tell it.
+func (inc *incident) brief(tier, reason string) messages.Brief {
 	s := inc.status
-	var done []messages.Line
-	for _, e := range s.Timeline {
-		if e.Kind == "action" || e.Kind == "verdict" || e.Kind == "investigated" {
-			done = append(done, messages.Line{At: e.At, Kind: e.Kind, By: e.By, Text: e.Text})
-		}
-	}
-	var recent []messages.Line
-	for _, e := range s.Timeline[max(0, len(s.Timeline)-8):] {
-		recent = append(recent, messages.Line{At: e.At, Kind: e.Kind, By: e.By, Text: e.At.UTC().Format("15:04:05Z") + " " + e.Text})
-	}
-	return activities.Brief{
+	audience := inc.policy.audience(tier)
+	b := messages.Brief{
 		WorkflowID: s.WorkflowID, CustomerName: inc.policy.CustomerName, Vendor: s.Vendor,
 		AlertID: s.Alert.ID, Detection: s.Alert.Detection, Severity: string(s.Severity),
 		State: s.State, Verdict: s.Verdict, Hosts: s.hostNames(), Users: s.Alert.Users, Site: s.Site,
-		Done: done, Need: inc.need(), Reason: reason, Recent: recent,
+		Audience: audienceOf(tier), Zone: audience.Timezone, OpenedAt: s.OpenedAt,
+		Need: inc.need(tier), Reason: reason,
 	}
+	for _, e := range s.Timeline {
+		switch e.Kind {
+		case "action", "verdict", "investigated":
+			b.Done = append(b.Done, lineOf(e))
+		case "plan":
+			b.Policy = e.Text
+		case "recommendation":
+			line := lineOf(e)
+			b.Recommend = &line
+		}
+	}
+	for _, e := range s.Timeline[max(0, len(s.Timeline)-8):] {
+		b.Recent = append(b.Recent, lineOf(e))
+	}
+	if tier == TierCustomer {
+		for _, e := range s.Outbox.Changes {
+			b.Changes = append(b.Changes, lineOf(e))
+		}
+		if inc.policy.SOC != nil {
+			b.SOCName, b.SOCContact = inc.policy.SOC.Name, inc.policy.SOC.Contact
+		}
+	}
+	return b
 }
 
-// need says what we need from the people we notify.
-func (inc *incident) need() string {
+func lineOf(e Entry) messages.Line {
+	return messages.Line{At: e.At, Kind: e.Kind, By: e.By, Text: e.Text, Args: e.Args}
+}
+
+// need says what we need from a tier.
+func (inc *incident) need(tier string) string {
 	switch {
 	case inc.status.concluded():
 		return ""
-	case inc.status.Acknowledged == nil:
-		return "acknowledge"
-	case inc.status.Verdict == "":
-		return "verdict"
+	case inc.acknowledgementOf(tier) == nil:
+		return messages.NeedAcknowledge
+	case tier == inc.policy.triageTier() && inc.status.Verdict == "":
+		return messages.NeedVerdict
 	case inc.status.State == StateAwaitingCustomer:
-		return "customer_decision"
+		return messages.NeedCustomerDecision
 	}
 	return ""
+}
+
+// record adds a line to the timeline and tells the customer when it is news for them.
+func (inc *incident) record(ctx workflow.Context, e Entry) {
+	inc.status.add(e)
+	inc.tellCustomer(ctx, e)
+}
+
+// note records a line that only the SOC reads (bookkeeping: paging, delivery).
+func (inc *incident) note(ctx workflow.Context, kind, format string, args ...any) {
+	inc.record(ctx, entry(workflow.Now(ctx), kind, "", nil, format, args...))
 }

@@ -13,16 +13,46 @@ import (
 	"xsoc/integrations"
 )
 
-// vendorOptions: vendor calls retry with backoff (honoring Retry-After through the
-// activity's error) for as long as a containment can still be useful; 4xx fail at once.
+// vendorOptions: a vendor call is given the time one call needs, and retried with
+// backoff (honoring Retry-After through the activity's error) for as long as a
+// containment can still be useful; 4xx fail at once. The activity heartbeats while
+// it waits on the vendor, so a worker that dies mid-call is noticed in seconds and
+// the call retried elsewhere (the platform checks the host's state first, so a
+// retry never isolates twice).
 var vendorOptions = workflow.ActivityOptions{
-	StartToCloseTimeout:    2 * time.Minute,
+	StartToCloseTimeout:    time.Minute,
+	HeartbeatTimeout:       10 * time.Second,
 	ScheduleToCloseTimeout: 30 * time.Minute,
 	RetryPolicy: &temporal.RetryPolicy{
 		InitialInterval:    2 * time.Second,
 		BackoffCoefficient: 2,
 		MaximumInterval:    2 * time.Minute,
 	},
+}
+
+// VendorAction is one containment call waiting its turn or running: vendor actions
+// run one at a time, in the order they were asked for, so that a release never
+// overtakes the isolation it undoes.
+type VendorAction struct {
+	Number     int                      `json:"number"`
+	Action     string                   `json:"action"` // isolate, release, block, unblock
+	Host       *integrations.Host       `json:"host,omitempty"`
+	Indicators []integrations.Indicator `json:"indicators,omitempty"`
+	By         string                   `json:"by"`
+	Why        string                   `json:"why"`
+	// Running is set once the call went out.
+	Running bool `json:"running,omitempty"`
+	// ThenInvestigate starts the investigation when this action is done: isolate
+	// first, then investigate.
+	ThenInvestigate bool `json:"then_investigate,omitempty"`
+}
+
+// target names what the action acts on.
+func (a VendorAction) target() string {
+	if a.Host != nil {
+		return a.Host.Label()
+	}
+	return indicatorList(a.Indicators)
 }
 
 // respondByPolicy runs the customer's response policy on a new incident.
@@ -32,11 +62,14 @@ func (inc *incident) respondByPolicy(ctx workflow.Context) {
 	case !policy.Detect:
 		inc.setState(ctx, StateAwaitingCustomer, "the customer triages (respond-only): waiting for their verdict")
 	case policy.CanContain() && policy.IsolateFirst(inc.status.Alert.Hosts):
-		inc.record(ctx, "plan", "", "policy %s: contain first, then investigate", policy.Response.Policy)
-		inc.contain(ctx, "xsoc", "", "policy "+policy.Response.Policy)
-		inc.investigate(ctx)
+		inc.record(ctx, entry(workflow.Now(ctx), "plan", "", nil, "policy %s: contain first, then investigate", policy.Response.Policy))
+		if !inc.contain(ctx, "xsoc", "", "policy "+policy.Response.Policy, nil) {
+			inc.investigate(ctx)
+			return
+		}
+		inc.status.Pending[len(inc.status.Pending)-1].ThenInvestigate = true
 	default:
-		inc.record(ctx, "plan", "", "policy %s: investigate first%s", policy.Response.Policy, inc.containNote())
+		inc.record(ctx, entry(workflow.Now(ctx), "plan", "", nil, "policy %s: investigate first%s", policy.Response.Policy, inc.containNote()))
 		inc.investigate(ctx)
 	}
 }
@@ -51,7 +84,8 @@ func (inc *incident) containNote() string {
 	return "; contain on a true-positive verdict"
 }
 
-// investigate asks the vendor what it knows about the alert and keeps it for the analyst.
+// investigate asks the vendor what it knows about the alert; the findings come back
+// as an event, for the analyst.
 func (inc *incident) investigate(ctx workflow.Context) {
 	if inc.status.State == StateNew {
 		inc.setState(ctx, StateInvestigating, "investigating")
@@ -60,31 +94,40 @@ func (inc *incident) investigate(ctx workflow.Context) {
 		return
 	}
 	var a *activities.Activities
-	var findings integrations.Findings
 	request := activities.InvestigateRequest{Customer: inc.in.Customer, Vendor: inc.in.Vendor, Alert: inc.status.Alert}
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, vendorOptions), a.Investigate, request).Get(ctx, &findings); err != nil {
-		inc.record(ctx, "investigation_failed", "", "investigation failed: %v", err)
+	future := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, vendorOptions), a.Investigate, request)
+	inc.await(ctx, future, func(get func(any) error) event {
+		var findings integrations.Findings
+		err := get(&findings)
+		return event{kind: evInvestigated, findings: findings, err: err}
+	})
+}
+
+func (inc *incident) investigated(ctx workflow.Context, findings integrations.Findings, err error) {
+	if err != nil {
+		inc.note(ctx, "investigation_failed", "investigation failed: %v", err)
 		return
 	}
 	inc.status.Findings = &findings
-	inc.record(ctx, "investigated", "", "investigation: %s", findings.Summary)
+	inc.record(ctx, entry(workflow.Now(ctx), "investigated", "", facts("summary", findings.Summary), "investigation: %s", findings.Summary))
 }
 
-// toContain lists the incident's hosts (or the one asked for) not yet isolated.
+// toContain lists the incident's hosts (or the one asked for) neither isolated nor
+// queued for isolation.
 func (inc *incident) toContain(only string) []integrations.Host {
 	if !inc.policy.Capabilities.IsolateHost {
 		return nil
 	}
 	var hosts []integrations.Host
 	for _, h := range inc.status.Alert.Hosts {
-		if (only == "" || h.Label() == only) && !slices.Contains(inc.status.Containment.Hosts, h.Label()) {
+		if (only == "" || h.Label() == only) && !slices.Contains(inc.status.Containment.Hosts, h.Label()) && !inc.queued("isolate", h.Label()) {
 			hosts = append(hosts, h)
 		}
 	}
 	return hosts
 }
 
-// toBlock lists the incident's blockable indicators not yet blocked.
+// toBlock lists the incident's blockable indicators neither blocked nor queued.
 func (inc *incident) toBlock() []integrations.Indicator {
 	if !inc.policy.Capabilities.BlockIndicators {
 		return nil
@@ -92,98 +135,247 @@ func (inc *incident) toBlock() []integrations.Indicator {
 	var indicators []integrations.Indicator
 	for _, ind := range inc.status.Alert.Indicators {
 		blockable := ind.Type == "url" || ind.Type == "domain" || ind.Type == "ip"
-		if blockable && !slices.Contains(inc.status.Containment.Indicators, ind) {
+		if blockable && !slices.Contains(inc.status.Containment.Indicators, ind) && !inc.queued("block", ind.Value) {
 			indicators = append(indicators, ind)
 		}
 	}
 	return indicators
 }
 
-// contain isolates the hosts (or blocks the indicators where the platform cannot
-// isolate). It answers whether everything asked for is now contained.
-func (inc *incident) contain(ctx workflow.Context, by, only, why string) bool {
-	hosts, indicators := inc.toContain(only), inc.toBlock()
-	if len(hosts) == 0 && len(indicators) == 0 {
-		return inc.status.Containment.Active()
-	}
-	inc.setState(ctx, StateContaining, "containing: "+why)
-	var a *activities.Activities
-	ok := true
-	for _, host := range hosts {
-		request := activities.HostAction{Customer: inc.in.Customer, Vendor: inc.in.Vendor, IncidentID: inc.status.WorkflowID, Host: host}
-		if inc.runAction(ctx, by, a.IsolateHost, request, "isolate "+host.Label()) {
-			inc.status.Containment.Hosts = append(inc.status.Containment.Hosts, host.Label())
-		} else {
-			ok = false
+// queued tells whether an action on the target is waiting or running.
+func (inc *incident) queued(action, target string) bool {
+	return slices.ContainsFunc(inc.status.Pending, func(a VendorAction) bool {
+		if a.Action != action {
+			return false
 		}
-	}
-	if len(indicators) > 0 {
-		request := activities.IndicatorAction{Customer: inc.in.Customer, Vendor: inc.in.Vendor, IncidentID: inc.status.WorkflowID, Indicators: indicators}
-		if inc.runAction(ctx, by, a.BlockIndicators, request, "block "+indicatorList(indicators)) {
-			inc.status.Containment.Indicators = append(inc.status.Containment.Indicators, indicators...)
-		} else {
-			ok = false
+		if a.Host != nil {
+			return a.Host.Label() == target
 		}
-	}
-	if inc.status.Containment.Active() {
-		inc.status.meetClock(ClockContain, workflow.Now(ctx))
-		inc.clocksChanged(ctx)
-		inc.setState(ctx, StateContained, "contained: "+strings.Join(inc.containedList(), ", "))
-	} else {
-		inc.setState(ctx, StateInvestigating, "containment failed; investigating")
-	}
-	return ok
+		return slices.ContainsFunc(a.Indicators, func(i integrations.Indicator) bool { return i.Value == target })
+	})
 }
 
-// release undoes our containment (all of it, or one host).
-func (inc *incident) release(ctx workflow.Context, by, only, why string) bool {
-	var a *activities.Activities
-	ok := true
-	for _, label := range slices.Clone(inc.status.Containment.Hosts) {
+// containing tells whether a containment action is waiting or running.
+func (inc *incident) containing() bool {
+	return slices.ContainsFunc(inc.status.Pending, func(a VendorAction) bool { return a.Action == "isolate" || a.Action == "block" })
+}
+
+// contain queues the isolation of the hosts (or the blocking of the indicators where
+// the platform cannot isolate). It answers whether anything was queued; the decision
+// that asked, if any, is answered when its actions are done.
+func (inc *incident) contain(ctx workflow.Context, by, only, why string, asked *pendingDecision) bool {
+	hosts, indicators := inc.toContain(only), inc.toBlock()
+	if len(hosts) == 0 && len(indicators) == 0 {
+		asked.answerNow("nothing left to contain")
+		return false
+	}
+	inc.setState(ctx, StateContaining, "containing: "+why)
+	for _, host := range hosts {
+		inc.queue(VendorAction{Action: "isolate", Host: &host, By: by, Why: why}, asked)
+	}
+	if len(indicators) > 0 {
+		inc.queue(VendorAction{Action: "block", Indicators: indicators, By: by, Why: why}, asked)
+	}
+	return true
+}
+
+// release queues the release of what we contained (all of it, or one host), and of
+// what is still being contained: a release after a false positive waits for the
+// isolation it undoes.
+func (inc *incident) release(ctx workflow.Context, by, only, why string, asked *pendingDecision) {
+	held := slices.Clone(inc.status.Containment.Hosts)
+	for _, a := range inc.status.Pending {
+		if a.Action == "isolate" {
+			held = append(held, a.Host.Label())
+		}
+	}
+	queued := false
+	for _, label := range held {
 		if only != "" && label != only {
 			continue
 		}
 		host := inc.hostByLabel(label)
-		request := activities.HostAction{Customer: inc.in.Customer, Vendor: inc.in.Vendor, IncidentID: inc.status.WorkflowID, Host: host}
-		if inc.runAction(ctx, by, a.ReleaseHost, request, "release "+label+" ("+why+")") {
-			inc.status.Containment.Hosts = slices.DeleteFunc(inc.status.Containment.Hosts, func(h string) bool { return h == label })
-		} else {
-			ok = false
-		}
+		inc.queue(VendorAction{Action: "release", Host: &host, By: by, Why: why}, asked)
+		queued = true
 	}
-	if only == "" && len(inc.status.Containment.Indicators) > 0 {
-		indicators := inc.status.Containment.Indicators
-		request := activities.IndicatorAction{Customer: inc.in.Customer, Vendor: inc.in.Vendor, IncidentID: inc.status.WorkflowID, Indicators: indicators}
-		if inc.runAction(ctx, by, a.UnblockIndicators, request, "unblock "+indicatorList(indicators)+" ("+why+")") {
-			inc.status.Containment.Indicators = nil
-		} else {
-			ok = false
-		}
+	if only == "" && (len(inc.status.Containment.Indicators) > 0 || inc.queuedAction("block")) {
+		inc.queue(VendorAction{Action: "unblock", By: by, Why: why}, asked)
+		queued = true
 	}
-	if !inc.status.Containment.Active() && inc.status.State == StateContained {
-		inc.setState(ctx, StateInvestigating, "released: "+why)
+	if !queued {
+		asked.answerNow("nothing to release")
 	}
-	inc.publish(ctx)
-	return ok
 }
 
-// runAction runs one containment activity and records the vendor's answer.
-func (inc *incident) runAction(ctx workflow.Context, by string, activity, request any, what string) bool {
-	var result integrations.ActionResult
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, vendorOptions), activity, request).Get(ctx, &result)
+func (inc *incident) queuedAction(action string) bool {
+	return slices.ContainsFunc(inc.status.Pending, func(a VendorAction) bool { return a.Action == action })
+}
+
+// queue adds a vendor action to the incident's queue; the decision that asked for it
+// waits for it.
+func (inc *incident) queue(action VendorAction, asked *pendingDecision) {
+	inc.status.Sequence++
+	action.Number = inc.status.Sequence
+	inc.status.Pending = append(inc.status.Pending, action)
+	if asked != nil {
+		asked.actions++
+		inc.replies[action.Number] = asked
+	}
+}
+
+// startNextAction sends the first queued vendor action when none is running. A
+// release whose isolation failed, or an unblock with nothing blocked, has nothing to
+// do and is done at once.
+func (inc *incident) startNextAction(ctx workflow.Context) {
+	for len(inc.status.Pending) > 0 && !inc.status.Pending[0].Running {
+		next := &inc.status.Pending[0]
+		if next.Action == "unblock" {
+			next.Indicators = slices.Clone(inc.status.Containment.Indicators)
+		}
+		nothingToDo := next.Action == "unblock" && len(next.Indicators) == 0 ||
+			next.Action == "release" && !slices.Contains(inc.status.Containment.Hosts, next.Host.Label())
+		if nothingToDo {
+			inc.status.Pending = inc.status.Pending[1:]
+			inc.answerAction(next.Number, nil)
+			continue
+		}
+		inc.run(ctx, next)
+	}
+}
+
+// run sends a vendor action; its outcome comes back as an event.
+func (inc *incident) run(ctx workflow.Context, next *VendorAction) {
+	next.Running = true
+	var a *activities.Activities
+	var activity, request any
+	switch next.Action {
+	case "isolate", "release":
+		activity = a.IsolateHost
+		if next.Action == "release" {
+			activity = a.ReleaseHost
+		}
+		request = activities.HostAction{Customer: inc.in.Customer, Vendor: inc.in.Vendor, IncidentID: inc.status.WorkflowID, Host: *next.Host}
+	default:
+		activity = a.BlockIndicators
+		if next.Action == "unblock" {
+			activity = a.UnblockIndicators
+		}
+		request = activities.IndicatorAction{Customer: inc.in.Customer, Vendor: inc.in.Vendor, IncidentID: inc.status.WorkflowID, Indicators: next.Indicators}
+	}
+	action := *next
+	future := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, vendorOptions), activity, request)
+	inc.await(ctx, future, func(get func(any) error) event {
+		var result integrations.ActionResult
+		err := get(&result)
+		return event{kind: evActionDone, action: action, result: result, err: err}
+	})
+}
+
+// actionFinished applies a vendor action's outcome: what is contained, the state,
+// the timeline, and the answer to the decision that asked for it.
+func (inc *incident) actionFinished(ctx workflow.Context, action VendorAction, result integrations.ActionResult, err error) {
+	inc.status.Pending = slices.DeleteFunc(inc.status.Pending, func(a VendorAction) bool { return a.Number == action.Number })
+	what := action.Action + " " + action.target()
+	if action.Action == "release" || action.Action == "unblock" {
+		what += " (" + action.Why + ")"
+	}
+	args := facts("action", action.Action, "target", action.target())
 	if err != nil {
-		inc.record(ctx, "action_failed", by, "%s failed: %v", what, err)
-		return false
+		args["error"] = err.Error()
+		inc.record(ctx, entry(workflow.Now(ctx), "action_failed", action.By, args, "%s failed: %v", what, err))
+	} else {
+		inc.status.Actions = append(inc.status.Actions, result)
+		inc.hold(action)
+		answer := ""
+		if result.AlreadyInPlace {
+			answer = " (already in place at the vendor)"
+			args["already"] = "true"
+		} else if result.VendorAnswer != "" {
+			answer = " (vendor: " + result.VendorAnswer + ")"
+		}
+		inc.record(ctx, entry(workflow.Now(ctx), "action", action.By, args, "%s done%s", what, answer))
 	}
-	inc.status.Actions = append(inc.status.Actions, result)
-	answer := ""
-	if result.AlreadyInPlace {
-		answer = " (already in place at the vendor)"
-	} else if result.VendorAnswer != "" {
-		answer = " (vendor: " + result.VendorAnswer + ")"
+	inc.settleContainmentState(ctx)
+	if action.ThenInvestigate {
+		inc.investigate(ctx)
 	}
-	inc.record(ctx, "action", by, "%s done%s", what, answer)
-	return true
+	inc.answerAction(action.Number, err)
+}
+
+// hold updates what the incident holds contained after a successful action.
+func (inc *incident) hold(action VendorAction) {
+	c := &inc.status.Containment
+	switch action.Action {
+	case "isolate":
+		if !slices.Contains(c.Hosts, action.Host.Label()) {
+			c.Hosts = append(c.Hosts, action.Host.Label())
+		}
+	case "release":
+		c.Hosts = slices.DeleteFunc(c.Hosts, func(h string) bool { return h == action.Host.Label() })
+	case "block":
+		for _, ind := range action.Indicators {
+			if !slices.Contains(c.Indicators, ind) {
+				c.Indicators = append(c.Indicators, ind)
+			}
+		}
+	case "unblock":
+		c.Indicators = slices.DeleteFunc(c.Indicators, func(i integrations.Indicator) bool { return slices.Contains(action.Indicators, i) })
+	}
+}
+
+// settleContainmentState moves the state once no containment is queued: contained
+// when something is held, back to investigating when nothing could be.
+func (inc *incident) settleContainmentState(ctx workflow.Context) {
+	inc.publish(ctx)
+	if inc.status.concluded() || inc.containing() {
+		return
+	}
+	switch {
+	case inc.status.Containment.Active() && inc.status.State != StateContained:
+		inc.status.meetClock(ClockContain, workflow.Now(ctx))
+		inc.clocksChanged(ctx)
+		inc.setState(ctx, StateContained, "contained: "+strings.Join(inc.containedList(), ", "))
+	case !inc.status.Containment.Active() && inc.status.State == StateContaining:
+		inc.setState(ctx, StateInvestigating, "containment failed; investigating")
+	case !inc.status.Containment.Active() && inc.status.State == StateContained:
+		inc.setState(ctx, StateInvestigating, "released")
+	}
+}
+
+// answerAction answers the decision that asked for the action once all its actions
+// are done: an error when any failed.
+func (inc *incident) answerAction(number int, err error) {
+	asked, ok := inc.replies[number]
+	if !ok {
+		return
+	}
+	delete(inc.replies, number)
+	asked.actions--
+	asked.failed = asked.failed || err != nil
+	if asked.actions > 0 || asked.done {
+		return
+	}
+	if asked.failed {
+		asked.answer(DecisionResult{State: inc.status.State}, fmt.Errorf("%s failed: see the timeline for the vendor's answer", asked.name))
+		return
+	}
+	message := "contained"
+	switch {
+	case asked.name == DecisionRelease:
+		message = "released"
+	case asked.name == DecisionVerdict && asked.decision.Verdict == VerdictTruePositive:
+		message = "true positive: contained"
+	case asked.name == DecisionVerdict:
+		message = "resolved as " + asked.decision.Verdict
+	}
+	asked.answer(DecisionResult{Message: message, State: inc.status.State}, nil)
+}
+
+// answerNow answers a decision whose action turned out to have nothing to do.
+func (p *pendingDecision) answerNow(message string) {
+	if p != nil && !p.done && p.actions == 0 {
+		p.answer(DecisionResult{Message: message}, nil)
+	}
 }
 
 func (inc *incident) hostByLabel(label string) integrations.Host {

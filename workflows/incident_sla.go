@@ -192,38 +192,27 @@ func (s *IncidentStatus) slaView(now time.Time) SLAView {
 	return view
 }
 
-// watchSLA runs beside the incident: it sleeps until the next clock turns at risk or
-// breaches, then marks it, publishes the search attributes and pages on breach.
-// A re-plan (Severity raise, a clock met) wakes it early through slaGen.
-func (inc *incident) watchSLA(ctx workflow.Context) {
-	for !inc.status.concluded() {
-		gen := inc.slaGen
-		changed := func() bool { return inc.slaGen != gen || inc.status.concluded() }
-		next, ok := inc.status.nextClockEvent()
-		if !ok {
-			_ = workflow.Await(ctx, changed)
-			continue
-		}
-		if wait := next.Sub(workflow.Now(ctx)); wait > 0 {
-			woken, err := workflow.AwaitWithTimeout(ctx, wait, changed)
-			if err != nil || woken {
-				continue
-			}
-		}
-		before := inc.status.slaState()
-		breached := inc.status.advanceClocks(workflow.Now(ctx))
-		for _, name := range breached {
-			inc.record(ctx, "sla_breach", "", "SLA breached: %s was due %s", name, inc.status.clock(name).Due.Format(time.RFC3339))
-			inc.pageBreach(ctx, name)
-		}
-		if inc.status.slaState() != before {
-			inc.publish(ctx)
-		}
+// passClocks moves the clocks whose moment has come: at risk, or breached, which is
+// recorded and pages the next level of the triaging tier.
+func (inc *incident) passClocks(ctx workflow.Context) {
+	before := inc.status.slaState()
+	for _, name := range inc.status.advanceClocks(workflow.Now(ctx)) {
+		due := inc.status.clock(name).Due
+		inc.record(ctx, entry(workflow.Now(ctx), "sla_breach", "", facts("clock", name, "due", due.Format(time.RFC3339)),
+			"SLA breached: %s was due %s", name, due.Format(time.RFC3339)))
+		inc.pageBreach(ctx, name)
+	}
+	if inc.status.slaState() != before {
+		inc.publish(ctx)
 	}
 }
 
-// clocksChanged wakes the SLA watcher and publishes the new SLA state.
-func (inc *incident) clocksChanged(ctx workflow.Context) {
-	inc.slaGen++
-	inc.publish(ctx)
+// closeClocks stops every clock still running: the incident is over.
+func (inc *incident) closeClocks() {
+	for _, name := range []string{ClockAck, ClockVerdict, ClockContain} {
+		inc.status.dropClock(name)
+	}
 }
+
+// clocksChanged publishes the new SLA state.
+func (inc *incident) clocksChanged(ctx workflow.Context) { inc.publish(ctx) }

@@ -1,50 +1,75 @@
 package workflows
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
 	"xsoc/integrations"
 )
 
-// IncidentInput starts an incident. Carried is set only when an incident continues
-// as new, to take its state over into the new run.
+// IncidentInput starts an incident. Resume is set only when an incident continues as
+// new, to take its state over into the new run.
 type IncidentInput struct {
 	Customer      string             `json:"customer"`
 	Vendor        string             `json:"vendor"`
 	Alert         integrations.Alert `json:"alert"`
 	Policy        Policy             `json:"policy"`
 	PreviousRunID string             `json:"previous_run_id,omitempty"`
-	Carried       *IncidentStatus    `json:"carried,omitempty"`
+	Resume        *IncidentStatus    `json:"resume,omitempty"`
+	// Carried is the state of a version-1 incident continuing as new (see
+	// incidentv1): it routes the run back to that version.
+	Carried json.RawMessage `json:"carried,omitempty"`
 }
 
 // IncidentStatus is the incident as the `status` query answers it, and the state an
 // incident carries over when it continues as new.
 type IncidentStatus struct {
-	WorkflowID    string                      `json:"workflow_id"`
-	Customer      string                      `json:"customer"`
-	Vendor        string                      `json:"vendor"`
-	Alert         integrations.Alert          `json:"alert"`
-	Severity      integrations.Severity       `json:"severity"`
-	State         string                      `json:"state"`
-	Verdict       string                      `json:"verdict,omitempty"`
-	OpenedAt      time.Time                   `json:"opened_at"`
-	ClosedAt      time.Time                   `json:"closed_at,omitzero"`
-	Acknowledged  *Acknowledgement            `json:"acknowledged,omitempty"`
-	Containment   Containment                 `json:"containment"`
-	Findings      *integrations.Findings      `json:"findings,omitempty"`
-	Paged         []Page                      `json:"paged"`
-	Clocks        []Clock                     `json:"clocks"`
-	Chain         Chain                       `json:"chain"`
-	Tickets       []TicketUse                 `json:"tickets,omitempty"`
-	Deliveries    int                         `json:"deliveries"`
-	PreviousRunID string                      `json:"previous_run_id,omitempty"`
-	Timeline      []Entry                     `json:"timeline"`
-	Dropped       int                         `json:"timeline_dropped,omitempty"`
-	Decisions     int                         `json:"decisions"`
-	Site          string                      `json:"site,omitempty"`
-	Recommend     string                      `json:"recommendation,omitempty"`
-	Actions       []integrations.ActionResult `json:"actions,omitempty"`
+	WorkflowID string                `json:"workflow_id"`
+	Customer   string                `json:"customer"`
+	Vendor     string                `json:"vendor"`
+	Alert      integrations.Alert    `json:"alert"`
+	Severity   integrations.Severity `json:"severity"`
+	State      string                `json:"state"`
+	Verdict    string                `json:"verdict,omitempty"`
+	// Decider is the analyst who gave the verdict, and their note: what the vendor's
+	// console is told when the incident ends.
+	Decider  *DecisionRecord `json:"decider,omitempty"`
+	OpenedAt time.Time       `json:"opened_at"`
+	ClosedAt time.Time       `json:"closed_at,omitzero"`
+	// Acknowledged is the triaging tier's acknowledgement (the SOC's, or the customer's
+	// without a SOC): it meets the ack clock.
+	Acknowledged *Acknowledgement `json:"acknowledged,omitempty"`
+	// CustomerAcknowledged is the customer's own acknowledgement of their chain.
+	CustomerAcknowledged *Acknowledgement           `json:"customer_acknowledged,omitempty"`
+	Containment          Containment                `json:"containment"`
+	Findings             *integrations.Findings     `json:"findings,omitempty"`
+	Paged                []Page                     `json:"paged"`
+	Clocks               []Clock                    `json:"clocks"`
+	Chains               []Chain                    `json:"chains"`
+	Tickets              []TicketUse                `json:"tickets,omitempty"`
+	Deliveries           int                        `json:"deliveries"`
+	PreviousRunID        string                     `json:"previous_run_id,omitempty"`
+	Timeline             []Entry                    `json:"timeline"`
+	Dropped              int                        `json:"timeline_dropped,omitempty"`
+	Decisions            int                        `json:"decisions"`
+	Site                 string                     `json:"site,omitempty"`
+	Recommend            string                     `json:"recommendation,omitempty"`
+	Actions              []integrations.ActionResult `json:"actions,omitempty"`
+	// Vendor work waiting its turn: containment actions run one at a time, in order.
+	Pending []VendorAction `json:"pending_actions,omitempty"`
+	// Outbox gathers the changes the customer's contacts hear about next.
+	Outbox Outbox `json:"outbox"`
+	// Sequence numbers the vendor actions and status messages of this incident, so
+	// that their idempotency keys stay unique across continue-as-new.
+	Sequence int `json:"sequence"`
+}
+
+// DecisionRecord is who decided, and why.
+type DecisionRecord struct {
+	By   string    `json:"by"`
+	Note string    `json:"note,omitempty"`
+	At   time.Time `json:"at"`
 }
 
 // Acknowledgement says who stopped the paging, when and how.
@@ -67,6 +92,7 @@ func (c Containment) Active() bool { return len(c.Hosts) > 0 || len(c.Indicators
 type Page struct {
 	Key     string    `json:"key"`
 	Kind    string    `json:"kind"`
+	Tier    string    `json:"tier,omitempty"`
 	Channel string    `json:"channel"`
 	Address string    `json:"address"`
 	Name    string    `json:"name,omitempty"`
@@ -85,28 +111,44 @@ type TicketUse struct {
 	At      time.Time `json:"at"`
 }
 
-// Entry is one line of the incident's timeline: what happened, when, by whom.
+// Entry is one line of the incident's timeline: what happened, when, by whom. Args
+// carry the line's facts so that messages can say it in the reader's language.
 type Entry struct {
-	At   time.Time `json:"at"`
-	Kind string    `json:"kind"`
-	By   string    `json:"by,omitempty"`
-	Text string    `json:"text"`
+	At   time.Time         `json:"at"`
+	Kind string            `json:"kind"`
+	By   string            `json:"by,omitempty"`
+	Text string            `json:"text"`
+	Args map[string]string `json:"args,omitempty"`
 }
 
 // timelineLimit bounds the timeline kept in state; older entries are counted, not
 // kept, so that a long incident's state (and its continue-as-new input) stays small.
 const timelineLimit = 300
 
-func (s *IncidentStatus) record(at time.Time, kind, by, format string, args ...any) {
-	s.Timeline = append(s.Timeline, Entry{At: at, Kind: kind, By: by, Text: fmt.Sprintf(format, args...)})
+func (s *IncidentStatus) add(e Entry) {
+	s.Timeline = append(s.Timeline, e)
 	if over := len(s.Timeline) - timelineLimit; over > 0 {
 		s.Timeline = append([]Entry(nil), s.Timeline[over:]...)
 		s.Dropped += over
 	}
 }
 
-func (s *IncidentStatus) concluded() bool {
-	return s.State == StateResolved || s.State == StateSuppressed
-}
+func (s *IncidentStatus) concluded() bool { return terminal(s.State) }
 
 func (s *IncidentStatus) hostNames() []string { return s.Alert.HostNames() }
+
+// facts builds an Entry's Args from name/value pairs.
+func facts(pairs ...string) map[string]string {
+	if len(pairs) == 0 {
+		return nil
+	}
+	args := make(map[string]string, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		args[pairs[i]] = pairs[i+1]
+	}
+	return args
+}
+
+func entry(at time.Time, kind, by string, args map[string]string, format string, a ...any) Entry {
+	return Entry{At: at, Kind: kind, By: by, Text: fmt.Sprintf(format, a...), Args: args}
+}

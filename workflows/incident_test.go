@@ -397,7 +397,7 @@ func TestUnansweredCallMovesTheChainOnAtOnce(t *testing.T) {
 	require.Len(t, w.outbox.pages("sms"), 1, "the CSO has sms_fallback")
 }
 
-func TestStatusUpdatesGoToTheCSIRTAndTheSite(t *testing.T) {
+func TestStatusUpdatesGoToTheCSIRTAndTheSiteCoalesced(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	w.decide(time.Minute, DecisionVerdict, Decision{By: "x", Verdict: VerdictFalsePositive})
@@ -405,18 +405,26 @@ func TestStatusUpdatesGoToTheCSIRTAndTheSite(t *testing.T) {
 
 	w.run(input(policy, testAlert(integrations.SeverityHigh, "osk-pc-1")))
 
-	var csirt, site int
+	var csirt, site []sentMessage
 	for _, m := range w.outbox.all("email") {
 		switch m.To {
 		case "csirt@acme.example":
-			csirt++
+			csirt = append(csirt, m)
 		case "osaka-it@acme.example":
-			site++
+			site = append(site, m)
 		}
 	}
-	// new, containing, contained, investigating (released), resolved
-	require.Equal(t, 5, csirt)
-	require.Equal(t, csirt, site)
+	// At 0s the opening (new, containing) goes out at once; the isolation and
+	// "contained" gather for 30s; the verdict at 1m (30s after the last message)
+	// goes at once with "resolved"; the release that follows goes out as the
+	// incident ends instead of waiting its 30s.
+	require.Len(t, csirt, 4)
+	require.Len(t, site, len(csirt))
+	require.Contains(t, csirt[0].Text, "new → containing")
+	require.Contains(t, csirt[1].Text, "isolate osk-pc-1")
+	require.Contains(t, csirt[1].Text, "containing → contained")
+	require.Contains(t, csirt[2].Text, "verdict false_positive")
+	require.Contains(t, csirt[3].Text, "release osk-pc-1")
 }
 
 func TestUnansweredCallFallsBackToSMSWhereConfigured(t *testing.T) {
@@ -459,7 +467,7 @@ func TestContinuedIncidentResumesItsClocksAndPaging(t *testing.T) {
 		Alert: testAlert(integrations.SeverityHigh, "pc-1"), Severity: integrations.SeverityHigh, State: StateInvestigating,
 		OpenedAt: testStart.Add(-20 * time.Minute),
 		Clocks:   []Clock{{Name: ClockAck, StartedAt: testStart.Add(-20 * time.Minute), Due: testStart.Add(10 * time.Minute), State: SLAAtRisk}},
-		Chain:    Chain{Severity: integrations.SeverityHigh, StartedAt: testStart.Add(-20 * time.Minute), Done: []string{"x"}},
+		Chains:   []Chain{{Tier: TierCustomer, Severity: integrations.SeverityHigh, StartedAt: testStart.Add(-20 * time.Minute), Done: []string{"x"}}},
 		Timeline: []Entry{{At: testStart.Add(-20 * time.Minute), Kind: "opened", Text: "opened before continue-as-new"}},
 	}
 	var sla SLAView
@@ -467,7 +475,7 @@ func TestContinuedIncidentResumesItsClocksAndPaging(t *testing.T) {
 	w.decide(12*time.Minute, DecisionAcknowledge, Decision{By: "hanako"})
 	w.decide(13*time.Minute, DecisionClose, Decision{By: "hanako", Note: "done"})
 	in := input(policy, carried.Alert)
-	in.Carried = &carried
+	in.Resume = &carried
 
 	status := w.run(in)
 

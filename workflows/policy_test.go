@@ -44,8 +44,8 @@ func TestBreachPagesTheNextConfiguredLevel(t *testing.T) {
 	policy := testPolicy()
 	delete(policy.Escalation, "critical")
 	require.Equal(t, []config.Contact{{Email: "it-ml@acme.example"}, {Call: "+81300000001", Name: "CSO"}},
-		policy.BreachContacts(integrations.SeverityHigh), "critical has no chain: the emergency chain's first steps")
+		policy.audience(TierCustomer).BreachContacts(integrations.SeverityHigh), "critical has no chain: the emergency chain's first steps")
 	require.Equal(t, []config.Contact{{Email: "it-ml@acme.example"}, {Call: "+81300000001", Name: "CSO"}},
-		policy.BreachContacts(integrations.SeverityEmergency), "at the top, the emergency chain's own first steps")
-	require.Nil(t, policy.ChainFor(integrations.SeverityInfo), "info is never paged")
+		policy.audience(TierCustomer).BreachContacts(integrations.SeverityEmergency), "at the top, the emergency chain's own first steps")
+	require.Nil(t, policy.audience(TierCustomer).ChainFor(integrations.SeverityInfo), "info is never paged")
 }

@@ -1,0 +1,150 @@
+package incidentv1
+
+import (
+	"slices"
+	"strconv"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"xsoc/activities"
+	"xsoc/integrations"
+)
+
+// registerIntake installs the handler that receives the alert (first delivery and
+// every re-delivery or vendor update) and the call outcome signal.
+func (inc *incident) registerIntake(ctx workflow.Context) error {
+	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateDeliverAlert,
+		func(ctx workflow.Context, alert integrations.Alert) (DeliveryResult, error) {
+			inc.status.Deliveries++
+			inc.redelivered(ctx, alert)
+			return DeliveryResult{Duplicate: true, State: inc.status.State}, nil
+		},
+		workflow.UpdateHandlerOptions{
+			Validator: func(_ workflow.Context, alert integrations.Alert) error {
+				if alert.ID != inc.status.Alert.ID {
+					return temporal.NewApplicationError("alert "+alert.ID+" does not belong to incident of alert "+inc.status.Alert.ID, "WrongIncident")
+				}
+				return nil
+			},
+			Description: "Intake only: a re-delivery or vendor update of this incident's alert.",
+		})
+	if err != nil {
+		return err
+	}
+	outcomes := workflow.GetSignalChannelWithOptions(ctx, SignalCallOutcome, workflow.SignalChannelOptions{
+		Description: "Intake only: how a call of the escalation chain ended (no answer, busy, voicemail).",
+	})
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var outcome CallOutcome
+			if !outcomes.Receive(ctx, &outcome) {
+				return
+			}
+			if inc.status.Acknowledged == nil && !inc.status.concluded() {
+				inc.callUnanswered(ctx, outcome)
+			}
+		}
+	})
+	return nil
+}
+
+// redelivered merges what a re-delivery adds: new hosts, a higher vendor Severity.
+// Nothing else happens twice: the incident, its paging and its actions stay as they are.
+func (inc *incident) redelivered(ctx workflow.Context, alert integrations.Alert) {
+	s := &inc.status
+	var added []string
+	for _, host := range alert.Hosts {
+		if !slices.ContainsFunc(s.Alert.Hosts, func(h integrations.Host) bool { return h.Label() == host.Label() }) {
+			s.Alert.Hosts = append(s.Alert.Hosts, host)
+			added = append(added, host.Label())
+		}
+	}
+	for _, ind := range alert.Indicators {
+		if !slices.Contains(s.Alert.Indicators, ind) {
+			s.Alert.Indicators = append(s.Alert.Indicators, ind)
+		}
+	}
+	if s.concluded() {
+		inc.record(ctx, "redelivery", "", "alert delivered again after close: recorded, not reopened")
+		return
+	}
+	inc.record(ctx, "redelivery", "", "alert delivered again (delivery %d)", s.Deliveries)
+	if len(added) > 0 {
+		inc.record(ctx, "hosts_added", "vendor", "vendor update adds hosts %v", added)
+		inc.publish(ctx)
+		if s.Containment.Active() && len(inc.toContain("")) > 0 {
+			inc.contain(ctx, "xsoc", "", "new hosts on a contained incident")
+		}
+	}
+	if alert.Severity.Rank() > s.Severity.Rank() {
+		inc.raiseSeverity(ctx, alert.Severity, "vendor", ": vendor raised the alert's severity")
+	}
+}
+
+// ticketOptions: consuming tickets is a quick call to the customer's Account; retried
+// safely because the request id makes it exactly-once there.
+var ticketOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 30 * time.Second,
+	RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5},
+}
+
+// useTickets consumes option tickets through the customer's Account, which refuses a
+// request beyond the balance and says what is left.
+func (inc *incident) useTickets(ctx workflow.Context, d Decision) (DecisionResult, error) {
+	var a *activities.Activities
+	request := activities.ConsumeRequest{
+		Customer: inc.in.Customer, Incident: inc.status.WorkflowID, Service: d.Service, Tickets: d.Tickets, By: d.By,
+		RequestID: inc.incarnation + "/tickets/" + strconv.Itoa(inc.status.Decisions),
+	}
+	var remaining int
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ticketOptions), a.ConsumeTickets, request).Get(ctx, &remaining)
+	if err != nil {
+		inc.record(ctx, "rejected", d.By, "use_tickets refused: %v", err)
+		return DecisionResult{}, err
+	}
+	inc.status.Tickets = append(inc.status.Tickets, TicketUse{Service: d.Service, Tickets: d.Tickets, By: d.By, At: workflow.Now(ctx)})
+	inc.record(ctx, "tickets", d.By, "%d ticket(s) used for %s; %d left", d.Tickets, d.Service, remaining)
+	return DecisionResult{Message: "tickets consumed; " + strconv.Itoa(remaining) + " left"}, nil
+}
+
+// writeBack sets the vendor's own status for the alert with our verdict.
+func (inc *incident) writeBack(ctx workflow.Context) {
+	if !inc.policy.Capabilities.WriteBackVerdict || inc.status.Verdict == "" {
+		return
+	}
+	var a *activities.Activities
+	last := inc.status.Timeline[len(inc.status.Timeline)-1]
+	request := activities.WriteBackRequest{Customer: inc.in.Customer, Vendor: inc.in.Vendor, Conclusion: integrations.Conclusion{
+		AlertID: inc.status.Alert.ID, Verdict: inc.status.Verdict, Note: last.Text, By: last.By,
+	}}
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, vendorOptions), a.WriteBack, request).Get(ctx, nil); err != nil {
+		inc.record(ctx, "writeback_failed", "", "writing the verdict back to %s failed: %v", inc.in.Vendor, err)
+		return
+	}
+	inc.record(ctx, "writeback", "", "verdict written back to %s", inc.in.Vendor)
+}
+
+// reportToAccount hands the incident's summary to the customer's Account, where the
+// monthly figures live beyond the namespace's retention.
+func (inc *incident) reportToAccount(ctx workflow.Context) {
+	var a *activities.Activities
+	options := workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, ScheduleToCloseTimeout: incidentSummaryTimeout}
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, options), a.RecordIncident, inc.summary()).Get(ctx, nil); err != nil {
+		inc.record(ctx, "report_failed", "", "reporting to the account failed: %v", err)
+	}
+}
+
+func (inc *incident) summary() activities.IncidentSummary {
+	s := inc.status
+	summary := activities.IncidentSummary{
+		Customer: s.Customer, Incident: s.WorkflowID, Vendor: s.Vendor, Severity: string(s.Severity),
+		State: s.State, Verdict: s.Verdict, OpenedAt: s.OpenedAt, ClosedAt: s.ClosedAt,
+		Billable: s.State == StateResolved, Clocks: map[string]string{},
+	}
+	for _, c := range s.Clocks {
+		summary.Clocks[c.Name] = c.State
+	}
+	return summary
+}

@@ -1,0 +1,62 @@
+package incidentv1
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// publishedAttributes is what the incident last showed to search, so that an upsert
+// is written to history only when something a manager searches on changed.
+type publishedAttributes struct {
+	host, site, severity, state, verdict, slaState string
+	dueAt                                          time.Time
+	contained                                      bool
+	// published is false until the first upsert, so that the first one is never
+	// skipped as "unchanged" from the zero value.
+	published bool
+}
+
+// publish upserts the search attributes that managers and the UI filter on.
+func (inc *incident) publish(ctx workflow.Context) {
+	s := inc.status
+	now := publishedAttributes{
+		site: s.Site, severity: string(s.Severity), state: s.State, verdict: s.Verdict,
+		slaState: s.slaState(), dueAt: s.nextDue(), contained: s.Containment.Active(), published: true,
+	}
+	if hosts := s.hostNames(); len(hosts) > 0 {
+		now.host = hosts[0]
+	}
+	if now == inc.published {
+		return
+	}
+	updates := []temporal.SearchAttributeUpdate{
+		SACustomer.ValueSet(s.Customer),
+		SAVendor.ValueSet(s.Vendor),
+		SAHost.ValueSet(now.host),
+		SASeverity.ValueSet(now.severity),
+		SASeverityRank.ValueSet(int64(s.Severity.Rank())),
+		SAState.ValueSet(now.state),
+		SASLAState.ValueSet(now.slaState),
+		SAContained.ValueSet(now.contained),
+	}
+	updates = append(updates, setOrUnset(SASite, now.site), setOrUnset(SAVerdict, now.verdict))
+	if now.dueAt.IsZero() {
+		updates = append(updates, SASLADueAt.ValueUnset())
+	} else {
+		updates = append(updates, SASLADueAt.ValueSet(now.dueAt))
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+		workflow.GetLogger(ctx).Error("upserting search attributes", "error", err)
+		return
+	}
+	inc.published = now
+}
+
+func setOrUnset(key temporal.SearchAttributeKeyKeyword, value string) temporal.SearchAttributeUpdate {
+	if value == "" {
+		return key.ValueUnset()
+	}
+	return key.ValueSet(value)
+}
