@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
@@ -142,19 +143,26 @@ type fakePlatform struct {
 	isolated map[string]bool
 	blocked  map[string]bool
 	failures map[string]error
-	findings integrations.Findings
+	// delays hold a call (by its first word and target, e.g. "isolate pc-1") for a
+	// while of real time, so that something can arrive while it runs.
+	delays      map[string]time.Duration
+	findings    integrations.Findings
+	conclusions []integrations.Conclusion
 }
 
 func newFakePlatform() *fakePlatform {
-	return &fakePlatform{isolated: map[string]bool{}, blocked: map[string]bool{}, failures: map[string]error{},
+	return &fakePlatform{isolated: map[string]bool{}, blocked: map[string]bool{}, failures: map[string]error{}, delays: map[string]time.Duration{},
 		findings: integrations.Findings{Summary: "mimikatz run by ACME\\taro on osk-pc-17"}}
 }
 
 func (p *fakePlatform) record(call string) error {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.calls = append(p.calls, call)
-	return p.failures[strings.Fields(call)[0]]
+	delay := p.delays[call]
+	err := p.failures[strings.Fields(call)[0]]
+	p.mu.Unlock()
+	time.Sleep(delay)
+	return err
 }
 
 func (p *fakePlatform) Calls() []string {
@@ -213,6 +221,9 @@ func (p *fakePlatform) Investigate(_ context.Context, a integrations.Alert) (int
 	return p.findings, nil
 }
 func (p *fakePlatform) WriteBack(_ context.Context, c integrations.Conclusion) error {
+	p.mu.Lock()
+	p.conclusions = append(p.conclusions, c)
+	p.mu.Unlock()
 	return p.record("writeback " + c.AlertID + " " + c.Verdict)
 }
 
@@ -327,4 +338,9 @@ func (w *world) signalCallOutcome(to, status string) {
 		}
 	}
 	w.t.Errorf("no call to %s to report on", to)
+}
+
+// decodeInput reads the input an incident continued as new with.
+func decodeInput(next *workflow.ContinueAsNewError, into any) error {
+	return converter.GetDefaultDataConverter().FromPayloads(next.Input, into)
 }

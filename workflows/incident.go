@@ -286,6 +286,7 @@ func (inc *incident) cancelled(ctx workflow.Context, err error) error {
 		inc.tellSOC(ctx, "cancelled", inc.cancelNotice())
 	}
 	inc.reportToAccount(ctx)
+	_ = workflow.Await(ctx, func() bool { return inc.effects == 0 })
 	return temporal.NewCanceledError("incident cancelled by an operator")
 }
 
