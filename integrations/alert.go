@@ -54,6 +54,9 @@ type Host struct {
 	Name string `json:"name"`
 	IP   string `json:"ip,omitempty"`
 	ID   string `json:"id,omitempty"`
+	// Vendor is the platform the host is on, set where an incident gathers hosts of
+	// several platforms (a campaign): containment goes through each host's own vendor.
+	Vendor string `json:"vendor,omitempty"`
 }
 
 // IndicatorTypes are the indicator kinds the normalized alert carries.

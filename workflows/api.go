@@ -17,6 +17,11 @@ const (
 	IncidentWorkflowType = "Incident"
 	AccountWorkflowType  = "Account"
 	PollerWorkflowType   = "Poller"
+	// TriageWorkflowType is the per-customer entity that decides, for each new alert,
+	// who must hear of it: suppression rules, correlation by host, campaigns, storms.
+	TriageWorkflowType = "Triage"
+	// TuningWorkflowType holds a customer's suppression rules and their history.
+	TuningWorkflowType = "Tuning"
 	// MonthlyReportWorkflowType mails a customer's report of the month just ended,
 	// started by the customer's report schedule on the 1st of each month.
 	MonthlyReportWorkflowType = "MonthlyReport"
@@ -36,6 +41,22 @@ func ParseIncidentWorkflowID(id string) (customer, vendor, alertID string, err e
 	}
 	return parts[1], parts[2], parts[3], nil
 }
+
+// CampaignWorkflowID is a campaign incident's id:
+// incident/{customer}/campaign/{first member's alert id}.
+func CampaignWorkflowID(customer, firstAlertID string) string {
+	return IncidentWorkflowID(customer, CampaignVendor, firstAlertID)
+}
+
+// CampaignVendor stands in an incident id for a campaign, whose hosts may be on
+// several vendors' platforms.
+const CampaignVendor = "campaign"
+
+// TriageWorkflowID is the customer's triage entity: triage/{customer}.
+func TriageWorkflowID(customer string) string { return "triage/" + customer }
+
+// TuningWorkflowID is the customer's suppression rules: tuning/{customer}.
+func TuningWorkflowID(customer string) string { return "tuning/" + customer }
 
 // AccountWorkflowID is the customer's ledger: account/{customer}.
 func AccountWorkflowID(customer string) string { return "account/" + customer }
@@ -70,6 +91,34 @@ var Decisions = []string{
 // UpdateDeliverAlert is how intake hands a re-delivered or updated alert to its
 // running incident (the first delivery is the incident's input).
 const UpdateDeliverAlert = "deliver_alert"
+
+// Tuning: suppression rules are added and retired by Update, listed by Query.
+const (
+	UpdateAddRule    = "add_rule"
+	UpdateRetireRule = "retire_rule"
+	QueryRules       = "rules"
+)
+
+// Triage's conversation with incidents and with Tuning, all by Signal: an entity
+// that hears from every alert of a storm must never refuse or hold a caller.
+const (
+	// SignalAdmit: a new incident asks triage what it is (Admission).
+	SignalAdmit = "admit"
+	// SignalTriaged: triage's answer to the incident (TriageAnswer).
+	SignalTriaged = "triaged"
+	// SignalIncidentClosed: an incident that owned its hosts concluded (Closure).
+	SignalIncidentClosed = "incident_closed"
+	// SignalJoin: triage asks an open incident to join a campaign (JoinRequest).
+	SignalJoin = "join"
+	// SignalJoinedAlert: an alert joins an open incident or campaign (JoinedAlert).
+	SignalJoinedAlert = "joined_alert"
+	// SignalJoinAnswer: the parent's answer to a joined alert (JoinAnswer).
+	SignalJoinAnswer = "join_answer"
+	// SignalRules: Tuning hands triage the rules in force (RuleSet).
+	SignalRules = "rules"
+	// SignalRuleHits: triage hands Tuning the incidents each rule suppressed (RuleHits).
+	SignalRuleHits = "rule_hits"
+)
 
 // Queries.
 const (

@@ -38,6 +38,15 @@ type world struct {
 	mu       sync.Mutex
 	upserts  []map[string]any
 	start    time.Time
+	// triage answers the incidents' admissions (default: a new incident of its own).
+	triage func(Admission) TriageAnswer
+	// signalled records the signals the incident sent to other workflows.
+	signalled []externalSignal
+}
+
+type externalSignal struct {
+	WorkflowID, Name string
+	Arg              any
 }
 
 var testStart = time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
@@ -56,6 +65,18 @@ func newWorld(t *testing.T) *world {
 	env.RegisterActivity(acts)
 	env.RegisterWorkflowWithOptions(Incident, workflow.RegisterOptions{Name: IncidentWorkflowType})
 	env.OnActivity(acts.RecordIncident, mock.Anything, mock.Anything).Return(nil).Maybe()
+	w.triage = func(Admission) TriageAnswer { return TriageAnswer{Decision: TriageOwn, Why: "a new incident"} }
+	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
+		func(_, workflowID, _, name string, arg any) error {
+			w.mu.Lock()
+			w.signalled = append(w.signalled, externalSignal{WorkflowID: workflowID, Name: name, Arg: arg})
+			w.mu.Unlock()
+			if name == SignalAdmit {
+				answer := w.triage(arg.(Admission))
+				env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalTriaged, answer) }, 0)
+			}
+			return nil
+		}).Maybe()
 	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
 		w.mu.Lock()
 		defer w.mu.Unlock()

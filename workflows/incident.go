@@ -15,7 +15,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"xsoc/integrations"
 	"xsoc/workflows/incidentv1"
 )
 
@@ -35,12 +34,16 @@ type incident struct {
 	signals []signalChannel
 	alarm   *alarm
 	// replies wait for the vendor actions a decision started, by action number.
-	replies   map[int]*pendingDecision
-	published publishedAttributes
+	replies map[int]*pendingDecision
+	// searchStale is set when a search attribute may have changed since the last
+	// upsert; published is what was last upserted.
+	searchStale bool
+	published   publishedAttributes
 }
 
-// Incident is the life of one alert: open it and ask triage who must hear of it,
-// respond by the customer's policy, take decisions under the SLA clocks while paging
+// Incident is the life of one alert: open it and do what triage says (close it by a
+// suppression rule, hand it to the open incident of its host or to a campaign, or
+// page whoever must hear of a new incident), respond by the customer's policy, take decisions under the SLA clocks while paging
 // people until someone acknowledges, then conclude and report.
 func Incident(ctx workflow.Context, in IncidentInput) (IncidentStatus, error) {
 	if startedByVersion1(ctx, in) {
@@ -52,7 +55,7 @@ func Incident(ctx workflow.Context, in IncidentInput) (IncidentStatus, error) {
 	}
 	if in.Resume == nil {
 		inc.open(ctx)
-		inc.respondByPolicy(ctx)
+		inc.actOnTriage(ctx, inc.askTriage(ctx))
 	}
 	if err := inc.runUntilConcluded(ctx); err != nil {
 		return inc.status, err
@@ -95,9 +98,7 @@ func (inc *incident) setup(ctx workflow.Context) error {
 	return inc.registerQueries(ctx)
 }
 
-// open records the alert, publishes it for search, starts the SLA clocks and pages
-// whoever must hear of a new alert: the SOC, and the customer when their policy
-// says so.
+// open records the alert, publishes it for search and starts the SLA clocks.
 func (inc *incident) open(ctx workflow.Context) {
 	s := &inc.status
 	if site, ok := inc.site(); ok {
@@ -111,14 +112,6 @@ func (inc *incident) open(ctx workflow.Context) {
 	}
 	s.planClocks(workflow.Now(ctx), inc.policy.SLAFor(s.Severity))
 	inc.publish(ctx)
-	if s.Severity == integrations.SeverityInfo {
-		inc.note(ctx, "paging", "severity info: recorded, never paged")
-		return
-	}
-	inc.startChain(ctx, inc.policy.triageTier())
-	if inc.policy.SOC != nil && inc.policy.PageCustomerOnAlert {
-		inc.startChain(ctx, TierCustomer)
-	}
 }
 
 func (inc *incident) registerQueries(ctx workflow.Context) error {
@@ -166,6 +159,7 @@ func (inc *incident) post(ev event) { inc.events = append(inc.events, ev) }
 
 // awaitEvents sleeps until an event arrives or the next moment something is due.
 func (inc *incident) awaitEvents(ctx workflow.Context) error {
+	inc.upsertSearch(ctx)
 	inc.setAlarm(ctx, inc.nextDue())
 	return workflow.Await(ctx, func() bool {
 		return len(inc.events) > 0 || inc.signalsWaiting() || inc.alarm.rang() || inc.readyToContinueAsNew(ctx)
@@ -235,6 +229,7 @@ func (inc *incident) readyToContinueAsNew(ctx workflow.Context) bool {
 }
 
 func (inc *incident) continueAsNew(ctx workflow.Context) error {
+	inc.upsertSearch(ctx)
 	next := inc.in
 	status := inc.status
 	next.Resume = &status
@@ -249,8 +244,10 @@ func (inc *incident) conclude(ctx workflow.Context) {
 	inc.closeClocks()
 	inc.drainWork(ctx)
 	inc.writeBack(ctx)
+	inc.leaveTriage(ctx)
 	inc.reportToAccount(ctx)
 	inc.drainWork(ctx)
+	inc.upsertSearch(ctx)
 }
 
 // drainWork applies events until no vendor action is queued or running, no
@@ -265,6 +262,7 @@ func (inc *incident) drainWork(ctx workflow.Context) {
 		if idle() {
 			return
 		}
+		inc.upsertSearch(ctx)
 		_ = workflow.Await(ctx, func() bool { return len(inc.events) > 0 || inc.signalsWaiting() || idle() })
 		inc.applyEvents(ctx)
 	}
@@ -287,6 +285,7 @@ func (inc *incident) cancelled(ctx workflow.Context, err error) error {
 	}
 	inc.reportToAccount(ctx)
 	_ = workflow.Await(ctx, func() bool { return inc.effects == 0 })
+	inc.upsertSearch(ctx)
 	return temporal.NewCanceledError("incident cancelled by an operator")
 }
 

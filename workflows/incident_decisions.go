@@ -163,22 +163,31 @@ func (inc *incident) signalsWaiting() bool {
 // continues as new.
 func (inc *incident) drainSignals(ctx workflow.Context) {
 	for _, s := range inc.signals {
-		for {
-			if s.name == SignalCallOutcome {
-				var outcome CallOutcome
-				if !s.channel.ReceiveAsync(&outcome) {
-					break
-				}
-				inc.post(event{kind: evCallOutcome, outcome: outcome})
-				continue
-			}
-			var d Decision
-			if !s.channel.ReceiveAsync(&d) {
-				break
-			}
-			inc.post(event{kind: evDecision, decision: &pendingDecision{name: s.name, decision: d}})
+		for s.channel.Len() > 0 {
+			inc.post(s.receive())
 		}
 	}
+}
+
+// receive takes one signal off the channel, as the event it is.
+func (s signalChannel) receive() event {
+	switch s.name {
+	case SignalCallOutcome:
+		var outcome CallOutcome
+		s.channel.ReceiveAsync(&outcome)
+		return event{kind: evCallOutcome, outcome: outcome}
+	case SignalJoinedAlert:
+		var joined JoinedAlert
+		s.channel.ReceiveAsync(&joined)
+		return event{kind: evJoined, joined: joined}
+	case SignalJoin:
+		var request JoinRequest
+		s.channel.ReceiveAsync(&request)
+		return event{kind: evJoinCampaign, join: request}
+	}
+	var d Decision
+	s.channel.ReceiveAsync(&d)
+	return event{kind: evDecision, decision: &pendingDecision{name: s.name, decision: d}}
 }
 
 // decide applies one decision. It validates again: the incident may have changed

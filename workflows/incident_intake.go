@@ -43,6 +43,11 @@ func (inc *incident) registerIntake(ctx workflow.Context) error {
 	if err != nil {
 		return err
 	}
+	inc.signals = append(inc.signals,
+		signalChannel{name: SignalJoinedAlert, channel: workflow.GetSignalChannelWithOptions(ctx, SignalJoinedAlert, workflow.SignalChannelOptions{
+			Description: "Internal: an alert joins this incident (same host, or a campaign member)."})},
+		signalChannel{name: SignalJoin, channel: workflow.GetSignalChannelWithOptions(ctx, SignalJoin, workflow.SignalChannelOptions{
+			Description: "Internal: triage asks this incident to join a campaign."})})
 	inc.signals = append(inc.signals, signalChannel{name: SignalCallOutcome,
 		channel: workflow.GetSignalChannelWithOptions(ctx, SignalCallOutcome, workflow.SignalChannelOptions{
 			Description: "Intake only: how a call of an escalation chain ended (no answer, busy, voicemail).",
@@ -131,22 +136,40 @@ func (inc *incident) ticketsUsed(ctx workflow.Context, p *pendingDecision, remai
 	p.answer(DecisionResult{Message: "tickets consumed; " + strconv.Itoa(remaining) + " left", State: inc.status.State}, nil)
 }
 
-// writeBack sets the vendor's own status for the alert with our verdict, in the
-// deciding analyst's name and words.
+// writeBack sets the vendor's own status of the alert, and of every alert that
+// joined it, with our verdict, in the deciding analyst's name and words.
 func (inc *incident) writeBack(ctx workflow.Context) {
-	if !inc.policy.Capabilities.WriteBackVerdict || inc.status.Verdict == "" || inc.status.Decider == nil {
+	s := inc.status
+	if s.Verdict == "" || s.Decider == nil {
 		return
 	}
+	alerts := []JoinedRef{{Vendor: inc.in.Vendor, AlertID: s.Alert.ID}}
+	if inc.in.Campaign != nil {
+		alerts = nil
+	}
+	alerts = append(alerts, s.Joined...)
 	var a *activities.Activities
-	decider := inc.status.Decider
-	request := activities.WriteBackRequest{Customer: inc.in.Customer, Vendor: inc.in.Vendor, Conclusion: integrations.Conclusion{
-		AlertID: inc.status.Alert.ID, Verdict: inc.status.Verdict, Note: decider.Note, By: decider.By,
-	}}
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, vendorOptions), a.WriteBack, request).Get(ctx, nil); err != nil {
-		inc.note(ctx, "writeback_failed", "writing the verdict back to %s failed: %v", inc.in.Vendor, err)
-		return
+	var futures []workflow.Future
+	for _, alert := range alerts {
+		if !integrations.CapabilitiesOf(alert.Vendor).WriteBackVerdict || alert.Vendor == inc.in.Vendor && !inc.policy.Capabilities.WriteBackVerdict {
+			futures = append(futures, nil)
+			continue
+		}
+		request := activities.WriteBackRequest{Customer: inc.in.Customer, Vendor: alert.Vendor, Conclusion: integrations.Conclusion{
+			AlertID: alert.AlertID, Verdict: s.Verdict, Note: s.Decider.Note, By: s.Decider.By,
+		}}
+		futures = append(futures, workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, vendorOptions), a.WriteBack, request))
 	}
-	inc.note(ctx, "writeback", "verdict %s by %s written back to %s", inc.status.Verdict, decider.By, inc.in.Vendor)
+	for i, future := range futures {
+		if future == nil {
+			continue
+		}
+		if err := future.Get(ctx, nil); err != nil {
+			inc.note(ctx, "writeback_failed", "writing the verdict back to %s (alert %s) failed: %v", alerts[i].Vendor, alerts[i].AlertID, err)
+			continue
+		}
+		inc.note(ctx, "writeback", "verdict %s by %s written back to %s (alert %s)", s.Verdict, s.Decider.By, alerts[i].Vendor, alerts[i].AlertID)
+	}
 }
 
 // recordIncidentOptions: a concluded incident's summary must reach the customer's

@@ -115,16 +115,29 @@ func (inc *incident) investigated(ctx workflow.Context, findings integrations.Fi
 // toContain lists the incident's hosts (or the one asked for) neither isolated nor
 // queued for isolation.
 func (inc *incident) toContain(only string) []integrations.Host {
-	if !inc.policy.Capabilities.IsolateHost {
-		return nil
-	}
 	var hosts []integrations.Host
 	for _, h := range inc.status.Alert.Hosts {
-		if (only == "" || h.Label() == only) && !slices.Contains(inc.status.Containment.Hosts, h.Label()) && !inc.queued("isolate", h.Label()) {
+		if inc.canIsolate(h) && (only == "" || h.Label() == only) && !slices.Contains(inc.status.Containment.Hosts, h.Label()) && !inc.queued("isolate", h.Label()) {
 			hosts = append(hosts, h)
 		}
 	}
 	return hosts
+}
+
+// canIsolate tells whether the platform the host is on can isolate it.
+func (inc *incident) canIsolate(h integrations.Host) bool {
+	if h.Vendor != "" && h.Vendor != inc.in.Vendor {
+		return integrations.CapabilitiesOf(h.Vendor).IsolateHost
+	}
+	return inc.policy.Capabilities.IsolateHost
+}
+
+// vendorOf is the platform a host is on: its own, or the incident's.
+func (inc *incident) vendorOf(h integrations.Host) string {
+	if h.Vendor != "" {
+		return h.Vendor
+	}
+	return inc.in.Vendor
 }
 
 // toBlock lists the incident's blockable indicators neither blocked nor queued.
@@ -254,7 +267,7 @@ func (inc *incident) run(ctx workflow.Context, next *VendorAction) {
 		if next.Action == "release" {
 			activity = a.ReleaseHost
 		}
-		request = activities.HostAction{Customer: inc.in.Customer, Vendor: inc.in.Vendor, IncidentID: inc.status.WorkflowID, Host: *next.Host}
+		request = activities.HostAction{Customer: inc.in.Customer, Vendor: inc.vendorOf(*next.Host), IncidentID: inc.status.WorkflowID, Host: *next.Host}
 	default:
 		activity = a.BlockIndicators
 		if next.Action == "unblock" {

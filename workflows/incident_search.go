@@ -10,7 +10,7 @@ import (
 // publishedAttributes is what the incident last showed to search, so that an upsert
 // is written to history only when something a manager searches on changed.
 type publishedAttributes struct {
-	host, site, severity, state, verdict, slaState string
+	host, site, severity, state, verdict, slaState, rule, parent string
 	dueAt                                          time.Time
 	contained                                      bool
 	// published is false until the first upsert, so that the first one is never
@@ -18,12 +18,24 @@ type publishedAttributes struct {
 	published bool
 }
 
-// publish upserts the search attributes that managers and the UI filter on.
-func (inc *incident) publish(ctx workflow.Context) {
+// publish marks the search attributes for an upsert: they are written once per
+// workflow task (upsertSearch), however many changes the task made.
+func (inc *incident) publish(workflow.Context) { inc.searchStale = true }
+
+// upsertSearch upserts the search attributes that managers and the UI filter on,
+// when something they show changed.
+func (inc *incident) upsertSearch(ctx workflow.Context) {
+	if !inc.searchStale {
+		return
+	}
+	inc.searchStale = false
 	s := inc.status
 	now := publishedAttributes{
 		site: s.Site, severity: string(s.Severity), state: s.State, verdict: s.Verdict,
-		slaState: s.slaState(), dueAt: s.nextDue(), contained: s.Containment.Active(), published: true,
+		slaState: s.slaState(), dueAt: s.nextDue(), contained: s.Containment.Active(), published: true, parent: s.Parent,
+	}
+	if s.Rule != nil {
+		now.rule = s.Rule.ID
 	}
 	if hosts := s.hostNames(); len(hosts) > 0 {
 		now.host = hosts[0]
@@ -41,7 +53,8 @@ func (inc *incident) publish(ctx workflow.Context) {
 		SASLAState.ValueSet(now.slaState),
 		SAContained.ValueSet(now.contained),
 	}
-	updates = append(updates, setOrUnset(SASite, now.site), setOrUnset(SAVerdict, now.verdict))
+	updates = append(updates, setOrUnset(SASite, now.site), setOrUnset(SAVerdict, now.verdict),
+		setOrUnset(SARule, now.rule), setOrUnset(SAParent, now.parent))
 	if now.dueAt.IsZero() {
 		updates = append(updates, SASLADueAt.ValueUnset())
 	} else {

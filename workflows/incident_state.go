@@ -20,6 +20,9 @@ type IncidentInput struct {
 	// Carried is the state of a version-1 incident continuing as new (see
 	// incidentv1): it routes the run back to that version.
 	Carried json.RawMessage `json:"carried,omitempty"`
+	// Campaign is set on a campaign incident, which triage opened for alerts that
+	// share a detection or an indicator across hosts.
+	Campaign *CampaignInfo `json:"campaign,omitempty"`
 }
 
 // IncidentStatus is the incident as the `status` query answers it, and the state an
@@ -41,25 +44,33 @@ type IncidentStatus struct {
 	// without a SOC): it meets the ack clock.
 	Acknowledged *Acknowledgement `json:"acknowledged,omitempty"`
 	// CustomerAcknowledged is the customer's own acknowledgement of their chain.
-	CustomerAcknowledged *Acknowledgement           `json:"customer_acknowledged,omitempty"`
-	Containment          Containment                `json:"containment"`
-	Findings             *integrations.Findings     `json:"findings,omitempty"`
-	Paged                []Page                     `json:"paged"`
-	Clocks               []Clock                    `json:"clocks"`
-	Chains               []Chain                    `json:"chains"`
-	Tickets              []TicketUse                `json:"tickets,omitempty"`
-	Deliveries           int                        `json:"deliveries"`
-	PreviousRunID        string                     `json:"previous_run_id,omitempty"`
-	Timeline             []Entry                    `json:"timeline"`
-	Dropped              int                        `json:"timeline_dropped,omitempty"`
-	Decisions            int                        `json:"decisions"`
-	Site                 string                     `json:"site,omitempty"`
-	Recommend            string                     `json:"recommendation,omitempty"`
+	CustomerAcknowledged *Acknowledgement            `json:"customer_acknowledged,omitempty"`
+	Containment          Containment                 `json:"containment"`
+	Findings             *integrations.Findings      `json:"findings,omitempty"`
+	Paged                []Page                      `json:"paged"`
+	Clocks               []Clock                     `json:"clocks"`
+	Chains               []Chain                     `json:"chains"`
+	Tickets              []TicketUse                 `json:"tickets,omitempty"`
+	Deliveries           int                         `json:"deliveries"`
+	PreviousRunID        string                      `json:"previous_run_id,omitempty"`
+	Timeline             []Entry                     `json:"timeline"`
+	Dropped              int                         `json:"timeline_dropped,omitempty"`
+	Decisions            int                         `json:"decisions"`
+	Site                 string                      `json:"site,omitempty"`
+	Recommend            string                      `json:"recommendation,omitempty"`
 	Actions              []integrations.ActionResult `json:"actions,omitempty"`
 	// Vendor work waiting its turn: containment actions run one at a time, in order.
 	Pending []VendorAction `json:"pending_actions,omitempty"`
 	// Outbox gathers the changes the customer's contacts hear about next.
 	Outbox Outbox `json:"outbox"`
+	// Rule is the suppression rule that closed the incident, or sampled it for QA.
+	Rule *RuleRef `json:"rule,omitempty"`
+	// Parent is the incident or campaign this incident's alert joined (merged).
+	Parent string `json:"parent,omitempty"`
+	// Joined are the alerts that joined this incident.
+	Joined []JoinedRef `json:"joined,omitempty"`
+	// JoinPending is a campaign this incident joins once its vendor work is done.
+	JoinPending *JoinRequest `json:"join_pending,omitempty"`
 	// Sequence numbers the vendor actions and status messages of this incident, so
 	// that their idempotency keys stay unique across continue-as-new.
 	Sequence int `json:"sequence"`

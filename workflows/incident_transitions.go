@@ -17,13 +17,13 @@ import (
 //	 │                ▼                          ▼
 //	 ├──► awaiting_customer ──────────────► resolved | suppressed
 //	 ├──► suppressed (a rule matched)
-//	 └──► merged (joined an open incident or a campaign)
+//	 └──► merged (joined an open incident; any open state may join a campaign)
 var moves = map[string][]string{
 	StateNew:              {StateInvestigating, StateContaining, StateAwaitingCustomer, StateResolved, StateSuppressed, StateMerged},
-	StateInvestigating:    {StateContaining, StateAwaitingCustomer, StateResolved, StateSuppressed},
-	StateContaining:       {StateContained, StateInvestigating, StateAwaitingCustomer, StateResolved, StateSuppressed},
-	StateContained:        {StateContaining, StateInvestigating, StateResolved, StateSuppressed},
-	StateAwaitingCustomer: {StateContaining, StateInvestigating, StateResolved, StateSuppressed},
+	StateInvestigating:    {StateContaining, StateAwaitingCustomer, StateResolved, StateSuppressed, StateMerged},
+	StateContaining:       {StateContained, StateInvestigating, StateAwaitingCustomer, StateResolved, StateSuppressed, StateMerged},
+	StateContained:        {StateContaining, StateInvestigating, StateResolved, StateSuppressed, StateMerged},
+	StateAwaitingCustomer: {StateContaining, StateInvestigating, StateResolved, StateSuppressed, StateMerged},
 	StateResolved:         nil,
 	StateSuppressed:       nil,
 	StateMerged:           nil,
@@ -59,19 +59,28 @@ const (
 	evNotified
 	// evTicketsUsed: the customer's Account answered a use_tickets decision.
 	evTicketsUsed
+	// evJoined: an alert joined this incident (correlation by host, or a campaign's member).
+	evJoined
+	// evJoinCampaign: triage asks this incident to join a campaign.
+	evJoinCampaign
+	// evNoted: something beside the story finished that only needs a line, if any.
+	evNoted
 )
 
 type event struct {
-	kind     eventKind
-	decision *pendingDecision
-	delivery *pendingDelivery
-	outcome  CallOutcome
-	action   VendorAction
-	result   integrations.ActionResult
-	findings integrations.Findings
+	kind      eventKind
+	decision  *pendingDecision
+	delivery  *pendingDelivery
+	outcome   CallOutcome
+	action    VendorAction
+	result    integrations.ActionResult
+	findings  integrations.Findings
 	page      int
 	ref       string
 	remaining int
+	joined    JoinedAlert
+	join      JoinRequest
+	text      string
 	err       error
 }
 
@@ -95,6 +104,14 @@ func (inc *incident) handle(ctx workflow.Context, ev event) {
 		inc.notified(ctx, ev.page, ev.ref, ev.err)
 	case evTicketsUsed:
 		inc.ticketsUsed(ctx, ev.decision, ev.remaining, ev.err)
+	case evJoined:
+		inc.alertJoined(ctx, ev.joined)
+	case evJoinCampaign:
+		inc.joinCampaign(ctx, ev.join)
+	case evNoted:
+		if ev.text != "" {
+			inc.note(ctx, "note", "%s", ev.text)
+		}
 	}
 }
 
@@ -105,6 +122,7 @@ func (inc *incident) timePassed(ctx workflow.Context) {
 	inc.pageDueSteps(ctx)
 	inc.flushStatus(ctx)
 	inc.startNextAction(ctx)
+	inc.joinWhenIdle(ctx)
 }
 
 // setState moves the incident to a new state: timeline, search attributes and the

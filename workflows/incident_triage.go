@@ -1,0 +1,267 @@
+package workflows
+
+import (
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"xsoc/integrations"
+)
+
+// triageTimeout is how long a new incident waits for its customer's triage before it
+// pages as if triage had said "a new incident": a triage outage must never cost a page.
+const triageTimeout = time.Minute
+
+// joinTimeout is how long an alert waits for the incident it joins to take it.
+const joinTimeout = time.Minute
+
+// RuleRef is the suppression rule an incident was closed (or sampled) by.
+type RuleRef struct {
+	ID         string `json:"id"`
+	Reason     string `json:"reason"`
+	By         string `json:"by"`
+	ApprovedBy string `json:"approved_by"`
+}
+
+// JoinedAlert is an alert handed to the open incident (or campaign) it joins, with
+// what its own incident held contained, which the parent now holds.
+type JoinedAlert struct {
+	Incident  string             `json:"incident"`
+	Vendor    string             `json:"vendor"`
+	Alert     integrations.Alert `json:"alert"`
+	Contained []string           `json:"contained,omitempty"`
+	Why       string             `json:"why"`
+}
+
+// JoinAnswer is the parent's answer to a joined alert.
+type JoinAnswer struct {
+	Accepted bool   `json:"accepted"`
+	Why      string `json:"why,omitempty"`
+}
+
+// JoinedRef is an alert that joined this incident.
+type JoinedRef struct {
+	Incident  string                `json:"incident"`
+	Vendor    string                `json:"vendor"`
+	AlertID   string                `json:"alert_id"`
+	Detection string                `json:"detection"`
+	Severity  integrations.Severity `json:"severity"`
+	At        time.Time             `json:"at"`
+}
+
+// askTriage asks the customer's triage what the new alert is. Without a SOC there is
+// no triage (every alert is the customer's incident), and a campaign is triage's own.
+func (inc *incident) askTriage(ctx workflow.Context) TriageAnswer {
+	own := TriageAnswer{Decision: TriageOwn}
+	if inc.policy.SOC == nil || inc.in.Campaign != nil {
+		return own
+	}
+	s := inc.status
+	admission := Admission{Incident: s.WorkflowID, Vendor: s.Vendor, AlertID: s.Alert.ID, Detection: s.Alert.Detection,
+		Severity: s.Severity, Hosts: inc.hostsWithVendor(s.Alert.Hosts), Users: s.Alert.Users, Indicators: s.Alert.Indicators,
+		Site: s.Site, At: workflow.Now(ctx)}
+	if err := workflow.SignalExternalWorkflow(ctx, TriageWorkflowID(s.Customer), "", SignalAdmit, admission).Get(ctx, nil); err != nil {
+		inc.note(ctx, "triage", "the customer's triage could not be asked (%v): paged as a new incident", err)
+		return own
+	}
+	answers := workflow.GetSignalChannel(ctx, SignalTriaged)
+	answered, err := workflow.AwaitWithTimeout(ctx, triageTimeout, func() bool { return answers.Len() > 0 })
+	if err != nil || !answered {
+		inc.note(ctx, "triage", "the customer's triage did not answer within %s: paged as a new incident", triageTimeout)
+		return own
+	}
+	var answer TriageAnswer
+	answers.ReceiveAsync(&answer)
+	inc.note(ctx, "triage", "triage: %s", answer.Why)
+	return answer
+}
+
+// actOnTriage does what triage said: close a suppressed alert, hand a joining alert
+// to its parent, put a QA sample in the SOC's queue, or page and respond to a new
+// incident.
+func (inc *incident) actOnTriage(ctx workflow.Context, answer TriageAnswer) {
+	switch answer.Decision {
+	case TriageSuppressed:
+		inc.suppressBy(ctx, *answer.Rule, answer.Why)
+		return
+	case TriageMerged:
+		if inc.join(ctx, answer.Parent, answer.Why) {
+			return
+		}
+	case TriageQASample:
+		inc.status.Rule = ruleRef(*answer.Rule)
+		inc.note(ctx, "qa_sample", "%s", answer.Why)
+		inc.setState(ctx, StateInvestigating, "QA sample of rule "+answer.Rule.ID+": an analyst checks the rule still holds")
+		return
+	}
+	inc.page(ctx, answer.Quiet)
+	inc.respondByPolicy(ctx)
+}
+
+// page starts the chains of whoever must hear of a new alert: the SOC (unless a storm
+// digest tells them), and the customer when their policy says so.
+func (inc *incident) page(ctx workflow.Context, quiet bool) {
+	if inc.status.Severity == integrations.SeverityInfo {
+		inc.note(ctx, "paging", "severity info: recorded, never paged")
+		return
+	}
+	if quiet {
+		inc.note(ctx, "paging", "alert storm: the SOC hears of this incident in the storm digest, not by a page of its own")
+	} else {
+		inc.startChain(ctx, inc.policy.triageTier())
+	}
+	if inc.policy.SOC != nil && inc.policy.PageCustomerOnAlert {
+		inc.startChain(ctx, TierCustomer)
+	}
+}
+
+func ruleRef(r Rule) *RuleRef {
+	return &RuleRef{ID: r.ID, Reason: r.Reason, By: r.By, ApprovedBy: r.ApprovedBy}
+}
+
+// suppressBy closes an alert a rule matched: the rule's verdict, its clocks met,
+// nobody paged or told.
+func (inc *incident) suppressBy(ctx workflow.Context, rule Rule, why string) {
+	now := workflow.Now(ctx)
+	s := &inc.status
+	s.Rule = ruleRef(rule)
+	s.Verdict = VerdictFalsePositive
+	s.Decider = &DecisionRecord{By: "rule:" + rule.ID, Note: rule.Reason, At: now}
+	for _, c := range []string{ClockAck, ClockVerdict, ClockContain} {
+		s.meetClock(c, now)
+	}
+	s.ClosedAt = now
+	inc.record(ctx, entry(now, "suppressed", "rule:"+rule.ID, facts("rule", rule.ID, "reason", rule.Reason), "%s", why))
+	inc.setState(ctx, StateSuppressed, "suppressed by rule "+rule.ID)
+}
+
+// join hands the alert to the open incident or campaign triage named, and closes
+// this incident as merged once the parent took it. A parent that is gone or refuses
+// leaves the alert an incident of its own: an alert is never lost between two.
+func (inc *incident) join(ctx workflow.Context, parent, why string) bool {
+	s := &inc.status
+	alert := s.Alert
+	alert.Hosts = inc.hostsWithVendor(alert.Hosts)
+	joined := JoinedAlert{Incident: s.WorkflowID, Vendor: s.Vendor, Alert: alert, Contained: s.Containment.Hosts, Why: why}
+	if err := workflow.SignalExternalWorkflow(ctx, parent, "", SignalJoinedAlert, joined).Get(ctx, nil); err != nil {
+		inc.note(ctx, "join_failed", "could not join %s (%v): handled as an incident of its own", parent, err)
+		return false
+	}
+	answers := workflow.GetSignalChannel(ctx, SignalJoinAnswer)
+	answered, err := workflow.AwaitWithTimeout(ctx, joinTimeout, func() bool { return answers.Len() > 0 })
+	var answer JoinAnswer
+	if err == nil && answered {
+		answers.ReceiveAsync(&answer)
+	}
+	if !answer.Accepted {
+		inc.note(ctx, "join_failed", "%s did not take the alert (%s): handled as an incident of its own", parent, answer.Why)
+		return false
+	}
+	now := workflow.Now(ctx)
+	s.Parent = parent
+	s.Containment = Containment{}
+	for _, tier := range []string{TierSOC, TierCustomer} {
+		inc.stopChain(tier)
+	}
+	inc.closeClocks()
+	s.ClosedAt = now
+	inc.record(ctx, entry(now, "merged", "", facts("parent", parent), "joined %s: %s", parent, why))
+	inc.setState(ctx, StateMerged, "joined "+parent)
+	return true
+}
+
+// hostsWithVendor marks each host with the platform it is on, so that an incident
+// gathering hosts of several platforms contains each through its own vendor.
+func (inc *incident) hostsWithVendor(hosts []integrations.Host) []integrations.Host {
+	marked := make([]integrations.Host, 0, len(hosts))
+	for _, h := range hosts {
+		if h.Vendor == "" {
+			h.Vendor = inc.in.Vendor
+		}
+		marked = append(marked, h)
+	}
+	return marked
+}
+
+// alertJoined takes an alert that joined this incident: its hosts and indicators,
+// what its own incident held contained, and a higher Severity, which re-pages even
+// an acknowledged incident. A concluded incident refuses it.
+func (inc *incident) alertJoined(ctx workflow.Context, j JoinedAlert) {
+	if inc.status.concluded() {
+		inc.answerJoin(ctx, j.Incident, JoinAnswer{Why: inc.status.WorkflowID + " is " + inc.status.State})
+		return
+	}
+	s := &inc.status
+	now := workflow.Now(ctx)
+	if len(s.Alert.Hosts) > 0 && s.Alert.Hosts[0].Vendor == "" {
+		s.Alert.Hosts = inc.hostsWithVendor(s.Alert.Hosts)
+	}
+	added := inc.merge(j.Alert)
+	s.Joined = append(s.Joined, JoinedRef{Incident: j.Incident, Vendor: j.Vendor, AlertID: j.Alert.ID, Detection: j.Alert.Detection,
+		Severity: j.Alert.Severity, At: now})
+	inc.record(ctx, entry(now, "joined", "", facts("alert", j.Alert.ID, "detection", j.Alert.Detection, "hosts", joinHosts(j.Alert.HostNames()),
+		"severity", string(j.Alert.Severity)), "%s alert %s joined: %s on %v (severity %s)", j.Vendor, j.Alert.ID, j.Alert.Detection, j.Alert.HostNames(), j.Alert.Severity))
+	for _, host := range j.Contained {
+		if !containsFold(s.Containment.Hosts, host) {
+			s.Containment.Hosts = append(s.Containment.Hosts, host)
+		}
+	}
+	inc.answerJoin(ctx, j.Incident, JoinAnswer{Accepted: true})
+	inc.publish(ctx)
+	if len(added) > 0 && (s.Containment.Active() || inc.containing()) && len(inc.toContain("")) > 0 {
+		inc.contain(ctx, "xsoc", "", "new hosts joined a contained incident", nil)
+	}
+	if j.Alert.Severity.Rank() > s.Severity.Rank() {
+		inc.raiseSeverity(ctx, j.Alert.Severity, "xsoc", ": a joining alert is more severe")
+	}
+}
+
+// answerJoin answers a joining alert's incident, beside the story.
+func (inc *incident) answerJoin(ctx workflow.Context, child string, answer JoinAnswer) {
+	future := workflow.SignalExternalWorkflow(ctx, child, "", SignalJoinAnswer, answer)
+	inc.await(ctx, future, func(get func(any) error) event {
+		if err := get(nil); err != nil {
+			return event{kind: evNoted, text: "answering " + child + " failed: " + err.Error()}
+		}
+		return event{kind: evNoted}
+	})
+}
+
+// joinCampaign moves this open incident into the campaign triage opened: once its
+// vendor work is done, its alert and what it holds contained go to the campaign.
+func (inc *incident) joinCampaign(ctx workflow.Context, request JoinRequest) {
+	if inc.status.concluded() || inc.status.Parent != "" {
+		return
+	}
+	inc.status.JoinPending = &request
+}
+
+// joinWhenIdle joins the campaign asked for once no vendor action is queued.
+func (inc *incident) joinWhenIdle(ctx workflow.Context) {
+	request := inc.status.JoinPending
+	if request == nil || len(inc.status.Pending) > 0 || inc.status.concluded() {
+		return
+	}
+	inc.status.JoinPending = nil
+	inc.join(ctx, request.Parent, request.Why)
+}
+
+// leaveTriage tells triage an incident that owned its hosts is over, so that the next
+// alert for them opens a new incident.
+func (inc *incident) leaveTriage(ctx workflow.Context) {
+	if inc.policy.SOC == nil || inc.status.State == StateMerged || inc.status.Rule != nil && inc.status.State == StateSuppressed {
+		return
+	}
+	future := workflow.SignalExternalWorkflow(ctx, TriageWorkflowID(inc.in.Customer), "", SignalIncidentClosed, Closure{Incident: inc.status.WorkflowID})
+	inc.await(ctx, future, func(get func(any) error) event { return event{kind: evNoted} })
+}
+
+func containsFold(list []string, value string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, value) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,488 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"xsoc/integrations"
+)
+
+// Triage decides, for every new alert of a customer, who must hear of it: nobody
+// (a suppression rule matched), the open incident of its host or a campaign it
+// belongs to (it joins them), the SOC in a digest (the customer is in an alert storm),
+// or the SOC at once. It is the one place that sees all of a customer's alerts in
+// order, so that two alerts for one host arriving together end in one incident.
+//
+// Incidents ask by Signal and are answered by Signal: an entity that hears from every
+// alert of a storm must never refuse or hold a caller, and signals arriving together
+// are taken in one workflow task.
+func Triage(ctx workflow.Context, in TriageInput) error {
+	t := newTriage(ctx, in)
+	t.setup(ctx)
+	for {
+		t.receive(ctx)
+		t.passTime(ctx)
+		t.reportHits(ctx)
+		if t.readyToContinueAsNew(ctx) {
+			t.state.forget(workflow.Now(ctx), t.in.Settings.window())
+			return workflow.NewContinueAsNewError(ctx, TriageWorkflowType, TriageInput{Customer: in.Customer, Settings: t.in.Settings, State: &t.state})
+		}
+		if err := t.await(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// TriageInput starts (or continues) a customer's triage.
+type TriageInput struct {
+	Customer string         `json:"customer"`
+	Settings TriageSettings `json:"settings"`
+	State    *TriageState   `json:"state,omitempty"`
+}
+
+// TriageSettings are the SOC's triage settings and what a campaign incident needs
+// of the customer.
+type TriageSettings struct {
+	StormPerMinute int           `json:"storm_per_minute"`
+	DigestEvery    time.Duration `json:"digest_every"`
+	CampaignHosts  int           `json:"campaign_hosts"`
+	CampaignWindow time.Duration `json:"campaign_window"`
+	NotifyOver     int           `json:"notify_over"`
+	QAEvery        int           `json:"qa_every"`
+	// Policy is the customer's policy, for the campaign incidents triage opens.
+	Policy Policy `json:"policy"`
+}
+
+func (s TriageSettings) window() time.Duration {
+	if s.CampaignWindow > 0 {
+		return s.CampaignWindow
+	}
+	return 30 * time.Minute
+}
+
+// TriageState is what triage knows, carried across continue-as-new.
+type TriageState struct {
+	Rules RuleSet `json:"rules"`
+	// Owners are the open incidents that own hosts: an alert on one of these hosts
+	// joins its owner.
+	Owners []HostOwner `json:"owners"`
+	// Recent are the alerts of the campaign window that could form a campaign.
+	Recent []RecentAlert `json:"recent"`
+	// Campaigns are the open campaigns, by what their members share.
+	Campaigns []OpenCampaign `json:"campaigns"`
+	// RuleCounts count each rule's suppressions, for QA samples and the hourly check
+	// for over-broad rules.
+	RuleCounts []RuleCount `json:"rule_counts"`
+	Storm      StormState  `json:"storm"`
+	// Admitted are the incidents answered lately, so that an incident asking twice is
+	// answered the same.
+	Admitted []AdmittedIncident `json:"admitted"`
+	// Hits wait to be reported to Tuning.
+	Hits []RuleHit `json:"hits,omitempty"`
+}
+
+// HostOwner is an open incident and the hosts it owns.
+type HostOwner struct {
+	Incident string   `json:"incident"`
+	Hosts    []string `json:"hosts"`
+	Campaign bool     `json:"campaign,omitempty"`
+}
+
+// RecentAlert is an admitted alert kept for the campaign window.
+type RecentAlert struct {
+	At        time.Time             `json:"at"`
+	Incident  string                `json:"incident"`
+	Owner     string                `json:"owner"`
+	AlertID   string                `json:"alert_id"`
+	Detection string                `json:"detection"`
+	Keys      []string              `json:"keys"`
+	Hosts     []integrations.Host   `json:"hosts"`
+	Site      string                `json:"site,omitempty"`
+	Severity  integrations.Severity `json:"severity"`
+	// Indicators are the alert's indicators, for the campaign's own alert.
+	Indicators []integrations.Indicator `json:"indicators,omitempty"`
+}
+
+// OpenCampaign is a campaign incident and what its members share.
+type OpenCampaign struct {
+	Incident string `json:"incident"`
+	Key      string `json:"key"`
+	// Detection is the detection name its members share, or the first member's
+	// when they share an indicator.
+	Detection string `json:"detection"`
+}
+
+// RuleCount is one rule's suppressions.
+type RuleCount struct {
+	Rule       string    `json:"rule"`
+	Total      int       `json:"total"`
+	HourStart  time.Time `json:"hour_start"`
+	InHour     int       `json:"in_hour"`
+	ToldInHour bool      `json:"told_in_hour,omitempty"`
+}
+
+// AdmittedIncident remembers an answer.
+type AdmittedIncident struct {
+	Incident string       `json:"incident"`
+	Answer   TriageAnswer `json:"answer"`
+}
+
+// admittedLimit bounds the remembered answers: an incident asks again only when its
+// first ask was lost with a worker, seconds later.
+const admittedLimit = 5000
+
+// Admission is what a new incident tells triage about its alert.
+type Admission struct {
+	Incident   string                   `json:"incident"`
+	Vendor     string                   `json:"vendor"`
+	AlertID    string                   `json:"alert_id"`
+	Detection  string                   `json:"detection"`
+	Severity   integrations.Severity    `json:"severity"`
+	Hosts      []integrations.Host      `json:"hosts"`
+	Users      []string                 `json:"users,omitempty"`
+	Indicators []integrations.Indicator `json:"indicators,omitempty"`
+	Site       string                   `json:"site,omitempty"`
+	At         time.Time                `json:"at"`
+}
+
+func (a Admission) labels() []string {
+	labels := make([]string, 0, len(a.Hosts))
+	for _, h := range a.Hosts {
+		labels = append(labels, h.Label())
+	}
+	return labels
+}
+
+// Triage's decisions.
+const (
+	TriageOwn        = "own"
+	TriageSuppressed = "suppressed"
+	TriageMerged     = "merged"
+	TriageQASample   = "qa_sample"
+)
+
+// TriageAnswer tells an incident what it is.
+type TriageAnswer struct {
+	Decision string `json:"decision"`
+	// Rule is the suppression rule that matched (suppressed, qa_sample).
+	Rule *Rule `json:"rule,omitempty"`
+	// Parent is the incident or campaign to join (merged).
+	Parent string `json:"parent,omitempty"`
+	// Quiet tells an own incident not to page the SOC by itself: the customer is in
+	// an alert storm and the SOC gets digests instead.
+	Quiet bool `json:"quiet,omitempty"`
+	// Why is the answer in a sentence, for the incident's timeline.
+	Why string `json:"why"`
+}
+
+// Closure tells triage an incident that owned hosts is over.
+type Closure struct {
+	Incident string `json:"incident"`
+}
+
+// JoinRequest asks an open incident to join a campaign.
+type JoinRequest struct {
+	Parent string `json:"parent"`
+	Why    string `json:"why"`
+}
+
+type triage struct {
+	in       TriageInput
+	state    TriageState
+	admits   workflow.ReceiveChannel
+	closures workflow.ReceiveChannel
+	rules    workflow.ReceiveChannel
+	// effects counts the notices and signals still going out.
+	effects int
+	alarm   *alarm
+}
+
+func newTriage(ctx workflow.Context, in TriageInput) *triage {
+	t := &triage{in: in}
+	if in.State != nil {
+		t.state = *in.State
+	}
+	return t
+}
+
+func (t *triage) setup(ctx workflow.Context) {
+	t.rules = workflow.GetSignalChannelWithOptions(ctx, SignalRules, workflow.SignalChannelOptions{
+		Description: "Internal: the suppression rules in force, from the customer's Tuning."})
+	t.closures = workflow.GetSignalChannelWithOptions(ctx, SignalIncidentClosed, workflow.SignalChannelOptions{
+		Description: "Internal: an incident that owned hosts concluded."})
+	t.admits = workflow.GetSignalChannelWithOptions(ctx, SignalAdmit, workflow.SignalChannelOptions{
+		Description: "Internal: a new incident asks who must hear of its alert."})
+}
+
+// receive takes every signal received so far: the rules first, then closures (a host
+// freed before an alert for it is admitted), then admissions, in arrival order.
+func (t *triage) receive(ctx workflow.Context) {
+	for {
+		var set RuleSet
+		if !t.rules.ReceiveAsync(&set) {
+			break
+		}
+		if set.Revision >= t.state.Rules.Revision {
+			t.state.Rules = set
+		}
+	}
+	for {
+		var c Closure
+		if !t.closures.ReceiveAsync(&c) {
+			break
+		}
+		t.closed(c.Incident)
+	}
+	for {
+		var a Admission
+		if !t.admits.ReceiveAsync(&a) {
+			break
+		}
+		t.answer(ctx, a.Incident, t.admit(ctx, a))
+	}
+}
+
+func (t *triage) await(ctx workflow.Context) error {
+	t.setTriageAlarm(ctx, t.nextDue())
+	return workflow.Await(ctx, func() bool {
+		return t.admits.Len() > 0 || t.closures.Len() > 0 || t.rules.Len() > 0 || t.alarm.rang() ||
+			len(t.state.Hits) > 0 && t.effects == 0 || t.readyToContinueAsNew(ctx)
+	})
+}
+
+func (t *triage) setTriageAlarm(ctx workflow.Context, at time.Time) {
+	if t.alarm != nil && t.alarm.at.Equal(at) && !t.alarm.ringed {
+		return
+	}
+	if t.alarm != nil && !t.alarm.ringed {
+		t.alarm.cancel()
+	}
+	t.alarm = nil
+	wait := at.Sub(workflow.Now(ctx))
+	if at.IsZero() || wait <= 0 {
+		return
+	}
+	timerCtx, cancel := workflow.WithCancel(ctx)
+	a := &alarm{at: at, cancel: cancel}
+	timer := workflow.NewTimer(timerCtx, wait)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		if timer.Get(ctx, nil) == nil {
+			a.ringed = true
+		}
+	})
+	t.alarm = a
+}
+
+func (t *triage) readyToContinueAsNew(ctx workflow.Context) bool {
+	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() && t.admits.Len() == 0 && t.closures.Len() == 0 &&
+		t.rules.Len() == 0 && t.effects == 0 && len(t.state.Hits) == 0
+}
+
+// admit decides what a new alert is. In order: an alert whose host has an open
+// incident joins it (a rule never hides an alert of a host under investigation); an
+// alert that belongs to an open campaign joins it; a rule in force suppresses it;
+// enough hosts sharing its detection or an indicator open a campaign; otherwise it
+// is its own incident, paged at once or, during a storm, in the next digest.
+func (t *triage) admit(ctx workflow.Context, a Admission) TriageAnswer {
+	now := workflow.Now(ctx)
+	if answer, ok := t.answered(a.Incident); ok {
+		return answer
+	}
+	t.countForStorm(ctx, a, now)
+	if owner, ok := t.ownerOf(a.labels()); ok {
+		t.remember(a, owner, now)
+		return TriageAnswer{Decision: TriageMerged, Parent: owner, Why: fmt.Sprintf("host %s has an open incident: the alert joins %s", t.sharedHost(owner, a.labels()), owner)}
+	}
+	rule, ruled := t.matchingRule(a, now)
+	if campaign, ok := t.campaignOf(a); ok && !(ruled && rule.writtenFor(campaign.Detection)) {
+		t.own(campaign.Incident, a.labels(), true)
+		t.remember(a, campaign.Incident, now)
+		return TriageAnswer{Decision: TriageMerged, Parent: campaign.Incident, Why: "the alert belongs to campaign " + campaign.Incident}
+	}
+	if ruled {
+		return t.suppress(ctx, a, rule, now)
+	}
+	t.remember(a, a.Incident, now)
+	t.own(a.Incident, a.labels(), false)
+	if campaign, members, ok := t.campaignFormedBy(a, now); ok {
+		t.openCampaign(ctx, campaign, members, a)
+		return TriageAnswer{Decision: TriageMerged, Parent: campaign.Incident,
+			Why: fmt.Sprintf("%d hosts share %s within %s: campaign %s opened", len(t.hostsOf(members)), campaign.Key, t.in.Settings.window(), campaign.Incident)}
+	}
+	answer := TriageAnswer{Decision: TriageOwn, Why: "a new incident"}
+	if t.state.Storm.Active && a.Severity.Rank() <= integrations.SeverityHigh.Rank() {
+		answer.Quiet = true
+		answer.Why = "a new incident during an alert storm: the SOC hears of it in the storm digest"
+		t.state.Storm.tally(a)
+	}
+	return answer
+}
+
+func (t *triage) answered(incident string) (TriageAnswer, bool) {
+	for _, done := range t.state.Admitted {
+		if done.Incident == incident {
+			return done.Answer, true
+		}
+	}
+	return TriageAnswer{}, false
+}
+
+// answer tells the incident what it is, and remembers it.
+func (t *triage) answer(ctx workflow.Context, incident string, answer TriageAnswer) {
+	if _, ok := t.answered(incident); !ok {
+		t.state.Admitted = append(t.state.Admitted, AdmittedIncident{Incident: incident, Answer: answer})
+		if over := len(t.state.Admitted) - admittedLimit; over > 0 {
+			t.state.Admitted = t.state.Admitted[over:]
+		}
+	}
+	t.signal(ctx, incident, SignalTriaged, answer)
+}
+
+// signal sends a signal beside the loop; a closed incident cannot be told and needs
+// not be.
+func (t *triage) signal(ctx workflow.Context, workflowID, name string, arg any) {
+	future := workflow.SignalExternalWorkflow(ctx, workflowID, "", name, arg)
+	t.effects++
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		defer func() { t.effects-- }()
+		if err := future.Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Warn("triage could not signal", "workflow", workflowID, "signal", name, "error", err)
+		}
+	})
+}
+
+// ownerOf answers the open incident that owns one of the hosts.
+func (t *triage) ownerOf(hosts []string) (string, bool) {
+	for _, owner := range t.state.Owners {
+		for _, h := range hosts {
+			if slices.Contains(owner.Hosts, strings.ToLower(h)) {
+				return owner.Incident, true
+			}
+		}
+	}
+	return "", false
+}
+
+func (t *triage) sharedHost(owner string, hosts []string) string {
+	for _, o := range t.state.Owners {
+		if o.Incident != owner {
+			continue
+		}
+		for _, h := range hosts {
+			if slices.Contains(o.Hosts, strings.ToLower(h)) {
+				return h
+			}
+		}
+	}
+	return strings.Join(hosts, ", ")
+}
+
+// own makes an incident the owner of hosts.
+func (t *triage) own(incident string, hosts []string, campaign bool) {
+	i := slices.IndexFunc(t.state.Owners, func(o HostOwner) bool { return o.Incident == incident })
+	if i < 0 {
+		t.state.Owners = append(t.state.Owners, HostOwner{Incident: incident, Campaign: campaign})
+		i = len(t.state.Owners) - 1
+	}
+	for _, h := range hosts {
+		if h = strings.ToLower(h); !slices.Contains(t.state.Owners[i].Hosts, h) {
+			t.state.Owners[i].Hosts = append(t.state.Owners[i].Hosts, h)
+		}
+	}
+}
+
+// closed frees an incident's hosts and ends its campaign.
+func (t *triage) closed(incident string) {
+	t.state.Owners = slices.DeleteFunc(t.state.Owners, func(o HostOwner) bool { return o.Incident == incident })
+	t.state.Campaigns = slices.DeleteFunc(t.state.Campaigns, func(c OpenCampaign) bool { return c.Incident == incident })
+}
+
+// matchingRule answers the first rule in force that matches the alert.
+func (t *triage) matchingRule(a Admission, now time.Time) (Rule, bool) {
+	for _, r := range t.state.Rules.Rules {
+		if r.matches(a, now) {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
+
+// writtenFor tells whether a rule was written for a campaign's detection: only such
+// a rule may suppress a campaign's members.
+func (r Rule) writtenFor(detection string) bool {
+	return r.Match.Detection != "" && globMatch(r.Match.Detection, detection)
+}
+
+// suppress answers an alert a rule matched: suppressed, or every qa_every-th one a
+// QA sample for the SOC's queue. A rule that matches more than notify_over alerts in
+// an hour is told to the SOC, once that hour.
+func (t *triage) suppress(ctx workflow.Context, a Admission, rule Rule, now time.Time) TriageAnswer {
+	count := t.ruleCount(rule.ID)
+	count.Total++
+	if now.Sub(count.HourStart) >= time.Hour {
+		count.HourStart, count.InHour, count.ToldInHour = now, 0, false
+	}
+	count.InHour++
+	t.state.Hits = append(t.state.Hits, RuleHit{Rule: rule.ID, Incident: a.Incident, At: now})
+	if notifyOver := t.in.Settings.NotifyOver; notifyOver > 0 && count.InHour > notifyOver && !count.ToldInHour {
+		count.ToldInHour = true
+		t.tellOverBroad(ctx, rule, count.InHour, now)
+	}
+	rule.History = nil
+	if qa := t.in.Settings.QAEvery; qa > 0 && count.Total%qa == 0 {
+		return TriageAnswer{Decision: TriageQASample, Rule: &rule,
+			Why: fmt.Sprintf("rule %s matched (%s); suppression %d of this rule is a QA sample for the SOC queue (every %d)", rule.ID, rule.Reason, count.Total, qa)}
+	}
+	return TriageAnswer{Decision: TriageSuppressed, Rule: &rule,
+		Why: fmt.Sprintf("rule %s matched: %s (written by %s, approved by %s)", rule.ID, rule.Reason, rule.By, rule.ApprovedBy)}
+}
+
+func (t *triage) ruleCount(rule string) *RuleCount {
+	i := slices.IndexFunc(t.state.RuleCounts, func(c RuleCount) bool { return c.Rule == rule })
+	if i < 0 {
+		t.state.RuleCounts = append(t.state.RuleCounts, RuleCount{Rule: rule})
+		i = len(t.state.RuleCounts) - 1
+	}
+	return &t.state.RuleCounts[i]
+}
+
+// reportHits hands Tuning the hits gathered since the last report, in one signal.
+func (t *triage) reportHits(ctx workflow.Context) {
+	if len(t.state.Hits) == 0 || t.effects > 0 {
+		return
+	}
+	hits := t.state.Hits
+	future := workflow.SignalExternalWorkflow(ctx, TuningWorkflowID(t.in.Customer), "", SignalRuleHits, RuleHits{Hits: hits})
+	t.effects++
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		defer func() { t.effects-- }()
+		if err := future.Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Warn("reporting rule hits to tuning failed; will retry", "customer", t.in.Customer, "error", err)
+			return
+		}
+		t.state.Hits = slices.DeleteFunc(t.state.Hits, func(h RuleHit) bool {
+			return slices.ContainsFunc(hits, func(sent RuleHit) bool { return sent.Incident == h.Incident })
+		})
+	})
+}
+
+// passTime does what is due now: storm digests and the storm's end, and forgetting
+// the alerts that left the campaign window.
+func (t *triage) passTime(ctx workflow.Context) {
+	now := workflow.Now(ctx)
+	t.passStorm(ctx, now)
+	t.state.forget(now, t.in.Settings.window())
+}
+
+func (t *triage) nextDue() time.Time {
+	return t.state.Storm.nextDue(t.in.Settings)
+}
+
+// forget drops the recent alerts older than the campaign window.
+func (s *TriageState) forget(now time.Time, window time.Duration) {
+	s.Recent = slices.DeleteFunc(s.Recent, func(r RecentAlert) bool { return now.Sub(r.At) > window })
+}
