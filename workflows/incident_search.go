@@ -11,8 +11,8 @@ import (
 // is written to history only when something a manager searches on changed.
 type publishedAttributes struct {
 	host, site, severity, state, verdict, slaState, rule, parent string
-	dueAt                                          time.Time
-	contained                                      bool
+	dueAt                                                        time.Time
+	contained                                                    bool
 	// published is false until the first upsert, so that the first one is never
 	// skipped as "unchanged" from the zero value.
 	published bool
