@@ -64,6 +64,8 @@ func newWorld(t *testing.T) *world {
 	}
 	env.RegisterActivity(acts)
 	env.RegisterWorkflowWithOptions(Incident, workflow.RegisterOptions{Name: IncidentWorkflowType})
+	env.RegisterWorkflowWithOptions(Triage, workflow.RegisterOptions{Name: TriageWorkflowType})
+	env.RegisterWorkflowWithOptions(Tuning, workflow.RegisterOptions{Name: TuningWorkflowType})
 	env.OnActivity(acts.RecordIncident, mock.Anything, mock.Anything).Return(nil).Maybe()
 	w.triage = func(Admission) TriageAnswer { return TriageAnswer{Decision: TriageOwn, Why: "a new incident"} }
 	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(

@@ -455,7 +455,7 @@ func (t *triage) reportHits(ctx workflow.Context) {
 	if len(t.state.Hits) == 0 || t.effects > 0 {
 		return
 	}
-	hits := t.state.Hits
+	hits := slices.Clone(t.state.Hits)
 	future := workflow.SignalExternalWorkflow(ctx, TuningWorkflowID(t.in.Customer), "", SignalRuleHits, RuleHits{Hits: hits})
 	t.effects++
 	workflow.Go(ctx, func(ctx workflow.Context) {

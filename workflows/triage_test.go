@@ -1,0 +1,214 @@
+package workflows
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/workflow"
+
+	"xsoc/integrations"
+)
+
+// triageWorld runs a customer's Triage under time skipping: incidents are played by
+// the test, which posts admissions and reads the answers triage signalled back.
+type triageWorld struct {
+	t         *testing.T
+	w         *world
+	mu        sync.Mutex
+	answers   map[string]TriageAnswer
+	joins     map[string]JoinRequest
+	hits      []RuleHit
+	campaigns []IncidentInput
+}
+
+func newTriageWorld(t *testing.T) *triageWorld {
+	tw := &triageWorld{t: t, answers: map[string]TriageAnswer{}, joins: map[string]JoinRequest{}}
+	w := newWorld(t)
+	tw.w = w
+	w.env.OnWorkflow(IncidentWorkflowType, mock.Anything, mock.Anything).Return(func(_ workflow.Context, in IncidentInput) (IncidentStatus, error) {
+		tw.mu.Lock()
+		tw.campaigns = append(tw.campaigns, in)
+		tw.mu.Unlock()
+		return IncidentStatus{}, nil
+	})
+	// The world's own mock records every signal; read triage's out of it.
+	return tw
+}
+
+func (tw *triageWorld) collect() {
+	tw.w.mu.Lock()
+	defer tw.w.mu.Unlock()
+	tw.mu.Lock()
+	defer tw.mu.Unlock()
+	for _, s := range tw.w.signalled {
+		switch s.Name {
+		case SignalTriaged:
+			tw.answers[s.WorkflowID] = s.Arg.(TriageAnswer)
+		case SignalJoin:
+			tw.joins[s.WorkflowID] = s.Arg.(JoinRequest)
+		case SignalRuleHits:
+			tw.hits = append(tw.hits, s.Arg.(RuleHits).Hits...)
+		}
+	}
+}
+
+func triageSettings() TriageSettings {
+	policy := socPolicy()
+	return TriageSettings{StormPerMinute: 5, DigestEvery: 5 * time.Minute, CampaignHosts: 3, CampaignWindow: 30 * time.Minute,
+		NotifyOver: 2, QAEvery: 3, Policy: policy}
+}
+
+func admission(n int, detection, severity string, hosts ...string) Admission {
+	a := Admission{Incident: fmt.Sprintf("incident/acme/cybereason/a%d", n), Vendor: "cybereason", AlertID: fmt.Sprintf("a%d", n),
+		Detection: detection, Severity: integrations.Severity(severity)}
+	for _, h := range hosts {
+		a.Hosts = append(a.Hosts, integrations.Host{Name: h, Vendor: "cybereason"})
+		if strings.HasPrefix(h, "osk-") {
+			a.Site = "osaka"
+		}
+		if strings.HasPrefix(h, "tyo-") {
+			a.Site = "tokyo"
+		}
+	}
+	return a
+}
+
+func (tw *triageWorld) admit(at time.Duration, a Admission) {
+	tw.w.at(at, func() { tw.w.env.SignalWorkflow(SignalAdmit, a) })
+}
+
+func (tw *triageWorld) close(at time.Duration, incident string) {
+	tw.w.at(at, func() { tw.w.env.SignalWorkflow(SignalIncidentClosed, Closure{Incident: incident}) })
+}
+
+func (tw *triageWorld) rules(at time.Duration, rules ...Rule) {
+	tw.w.at(at, func() { tw.w.env.SignalWorkflow(SignalRules, RuleSet{Revision: 1, Rules: rules}) })
+}
+
+// run runs triage until end, then reads what it said.
+func (tw *triageWorld) run(end time.Duration, settings TriageSettings) {
+	tw.w.at(end, func() { tw.w.env.CancelWorkflow() })
+	tw.w.env.ExecuteWorkflow(TriageWorkflowType, TriageInput{Customer: "acme", Settings: settings})
+	require.True(tw.t, tw.w.env.IsWorkflowCompleted())
+	tw.collect()
+}
+
+func (tw *triageWorld) answer(n int) TriageAnswer {
+	tw.t.Helper()
+	answer, ok := tw.answers[fmt.Sprintf("incident/acme/cybereason/a%d", n)]
+	require.True(tw.t, ok, "a%d was not answered", n)
+	return answer
+}
+
+func TestTriageJoinsAnAlertToTheOpenIncidentOfItsHostUntilItCloses(t *testing.T) {
+	t.Parallel()
+	tw := newTriageWorld(t)
+	tw.admit(time.Second, admission(1, "Mimikatz", "high", "pc-1"))
+	tw.admit(time.Second, admission(2, "Lateral movement", "critical", "PC-1", "pc-9"))
+	tw.close(time.Minute, "incident/acme/cybereason/a1")
+	tw.admit(2*time.Minute, admission(3, "Mimikatz", "high", "pc-1"))
+	tw.admit(2*time.Minute, admission(4, "Mimikatz", "high", "pc-9"))
+
+	tw.run(time.Hour, triageSettings())
+
+	require.Equal(t, TriageOwn, tw.answer(1).Decision)
+	require.Equal(t, TriageMerged, tw.answer(2).Decision, "the same host, whatever its case, joins")
+	require.Equal(t, "incident/acme/cybereason/a1", tw.answer(2).Parent)
+	require.Equal(t, TriageOwn, tw.answer(3).Decision, "the parent closed: the host is free again")
+	require.Equal(t, TriageOwn, tw.answer(4).Decision, "a joining alert's other host was not the parent's")
+}
+
+func TestTriageSuppressesByRuleButNeverAnAlertOfAHostUnderInvestigation(t *testing.T) {
+	t.Parallel()
+	tw := newTriageWorld(t)
+	rule := Rule{ID: "R-1", By: "hanako", ApprovedBy: "sato", Reason: "inventory script", Expires: testStart.Add(24 * time.Hour),
+		Match: RuleMatch{Detection: "Suspicious PowerShell*"}}
+	tw.rules(0, rule)
+	tw.admit(time.Second, admission(1, "Mimikatz", "high", "pc-1"))
+	tw.admit(2*time.Second, admission(2, "Suspicious PowerShell usage", "high", "pc-1"))
+	tw.admit(3*time.Second, admission(3, "Suspicious PowerShell usage", "high", "pc-2"))
+	tw.admit(4*time.Second, admission(4, "Suspicious PowerShell usage", "critical", "pc-3"))
+	tw.admit(5*time.Second, admission(5, "Suspicious PowerShell usage", "medium", "pc-4"))
+	tw.admit(6*time.Second, admission(6, "suspicious powershell usage", "low", "pc-5"))
+	tw.admit(7*time.Second, admission(7, "Suspicious PowerShell usage", "high", "pc-6"))
+	settings := triageSettings()
+	settings.StormPerMinute = 100
+
+	tw.run(time.Hour, settings)
+
+	require.Equal(t, TriageMerged, tw.answer(2).Decision, "a rule never hides an alert of a host with an open incident")
+	require.Equal(t, TriageSuppressed, tw.answer(3).Decision)
+	require.Equal(t, "R-1", tw.answer(3).Rule.ID)
+	require.Contains(t, tw.answer(3).Why, "inventory script")
+	require.Equal(t, TriageOwn, tw.answer(4).Decision, "critical only when the rule says so")
+	require.Equal(t, TriageSuppressed, tw.answer(5).Decision)
+	require.Equal(t, TriageQASample, tw.answer(6).Decision, "every 3rd suppression of a rule is a QA sample")
+	require.Equal(t, TriageSuppressed, tw.answer(7).Decision)
+	var hit []string
+	for _, h := range tw.hits {
+		hit = append(hit, h.Incident)
+	}
+	require.ElementsMatch(t, []string{"incident/acme/cybereason/a3", "incident/acme/cybereason/a5",
+		"incident/acme/cybereason/a6", "incident/acme/cybereason/a7"}, hit, "each hit reported to Tuning once")
+	require.Len(t, tw.w.outbox.all("slack"), 1, "the rule matched more than notify_over (2) in the hour: the SOC is told once")
+	require.Contains(t, tw.w.outbox.all("slack")[0].Key, "/rule/R-1/")
+}
+
+func TestTriageOpensACampaignAcrossSitesAndMovesItsMembersIntoIt(t *testing.T) {
+	t.Parallel()
+	tw := newTriageWorld(t)
+	tw.admit(time.Minute, admission(1, "WannaCry", "high", "osk-pc-1"))
+	tw.admit(2*time.Minute, admission(2, "WannaCry", "medium", "osk-pc-2"))
+	tw.admit(3*time.Minute, admission(3, "WannaCry", "high", "tyo-pc-3"))
+	tw.admit(4*time.Minute, admission(4, "WannaCry", "high", "tyo-pc-4"))
+	tw.admit(5*time.Minute, admission(5, "Other", "high", "osk-pc-1"))
+
+	tw.run(time.Hour, triageSettings())
+
+	require.Len(t, tw.campaigns, 1)
+	campaign := tw.campaigns[0]
+	require.Equal(t, integrations.SeverityEmergency, campaign.Alert.Severity, "hosts on two sites: emergency")
+	require.Equal(t, []string{"osk-pc-1", "osk-pc-2", "tyo-pc-3"}, campaign.Alert.HostNames())
+	require.Equal(t, "cybereason", campaign.Alert.Hosts[0].Vendor, "each host keeps its vendor")
+	require.NotNil(t, campaign.Campaign)
+	parent := CampaignWorkflowID("acme", "a1")
+	require.Equal(t, TriageOwn, tw.answer(1).Decision)
+	require.Equal(t, TriageOwn, tw.answer(2).Decision)
+	require.Equal(t, TriageMerged, tw.answer(3).Decision)
+	require.Equal(t, parent, tw.answer(3).Parent)
+	require.Equal(t, parent, tw.joins["incident/acme/cybereason/a1"].Parent, "earlier members are asked to join")
+	require.Equal(t, parent, tw.joins["incident/acme/cybereason/a2"].Parent)
+	require.Equal(t, parent, tw.answer(4).Parent, "a later alert of the campaign joins it")
+	require.Equal(t, parent, tw.answer(5).Parent, "the campaign owns its members' hosts")
+}
+
+func TestStormPagesOnceDigestsAndEnds(t *testing.T) {
+	t.Parallel()
+	tw := newTriageWorld(t)
+	n := 0
+	for at := time.Second; at < 6*time.Minute; at += 8 * time.Second {
+		n++
+		severity := "high"
+		if n == 20 {
+			severity = "critical"
+		}
+		tw.admit(at, admission(n, fmt.Sprintf("Detection %d", n), severity, fmt.Sprintf("pc-%d", n)))
+	}
+
+	tw.run(time.Hour, triageSettings())
+
+	require.False(t, tw.answer(1).Quiet, "before the storm, alerts page")
+	require.True(t, tw.answer(10).Quiet, "during the storm, high alerts go to the digest")
+	require.False(t, tw.answer(20).Quiet, "a critical alert still pages by itself")
+	var topics []string
+	for _, m := range tw.w.outbox.all("slack") {
+		topics = append(topics, m.Key[strings.Index(m.Key, "/storm/"):strings.LastIndex(m.Key, "/0/")])
+	}
+	require.ElementsMatch(t, []string{"/storm/1/started", "/storm/1/digest/1", "/storm/1/digest/2", "/storm/1/ended"}, topics,
+		"one page when it starts, a digest every 5m, a last digest and one page when it ends")
+}
