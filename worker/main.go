@@ -40,7 +40,7 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	intake := &workflows.Intake{Temporal: c, Namespace: temporalSettings.Namespace}
+	intake := &workflows.Intake{Temporal: c, Namespace: temporalSettings.Namespace, SOC: customers.SOC}
 	acts.Deliver = func(ctx context.Context, customerID, vendor string, alert integrations.Alert) (bool, error) {
 		customer, ok := customers.Customer(customerID)
 		if !ok {
@@ -55,11 +55,16 @@ func run(log *slog.Logger) error {
 	w.RegisterWorkflowWithOptions(workflows.Incident, workflow.RegisterOptions{Name: workflows.IncidentWorkflowType})
 	w.RegisterWorkflowWithOptions(workflows.Account, workflow.RegisterOptions{Name: workflows.AccountWorkflowType})
 	w.RegisterWorkflowWithOptions(workflows.Poller, workflow.RegisterOptions{Name: workflows.PollerWorkflowType})
+	w.RegisterWorkflowWithOptions(workflows.Triage, workflow.RegisterOptions{Name: workflows.TriageWorkflowType})
+	w.RegisterWorkflowWithOptions(workflows.Tuning, workflow.RegisterOptions{Name: workflows.TuningWorkflowType})
 	w.RegisterWorkflowWithOptions(workflows.SendMonthlyReport, workflow.RegisterOptions{Name: workflows.MonthlyReportWorkflowType})
 	w.RegisterActivity(acts)
 
 	ctx := context.Background()
 	if err := workflows.EnsureAccounts(ctx, c, customers); err != nil {
+		return err
+	}
+	if err := workflows.EnsureTriage(ctx, c, customers); err != nil {
 		return err
 	}
 	if err := workflows.EnsurePollers(ctx, c, customers); err != nil {

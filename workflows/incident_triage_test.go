@@ -168,7 +168,9 @@ func TestCampaignMemberHandsItsContainmentToTheCampaign(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	campaign := CampaignWorkflowID("acme", "malop-0")
-	w.at(2*time.Minute, func() { w.env.SignalWorkflow(SignalJoin, JoinRequest{Parent: campaign, Why: "3 hosts share detection"}) })
+	w.at(2*time.Minute, func() {
+		w.env.SignalWorkflow(SignalJoin, JoinRequest{Parent: campaign, Why: "3 hosts share detection"})
+	})
 	w.at(2*time.Minute+time.Second, func() { w.env.SignalWorkflow(SignalJoinAnswer, JoinAnswer{Accepted: true}) })
 
 	status := w.run(input(socPolicy(), testAlert(integrations.SeverityHigh, "pc-1")))

@@ -196,6 +196,7 @@ type triage struct {
 	admits   workflow.ReceiveChannel
 	closures workflow.ReceiveChannel
 	rules    workflow.ReceiveChannel
+	settings workflow.ReceiveChannel
 	// effects counts the notices and signals still going out.
 	effects int
 	alarm   *alarm
@@ -214,6 +215,8 @@ func (t *triage) setup(ctx workflow.Context) {
 		Description: "Internal: the suppression rules in force, from the customer's Tuning."})
 	t.closures = workflow.GetSignalChannelWithOptions(ctx, SignalIncidentClosed, workflow.SignalChannelOptions{
 		Description: "Internal: an incident that owned hosts concluded."})
+	t.settings = workflow.GetSignalChannelWithOptions(ctx, SignalConfigure, workflow.SignalChannelOptions{
+		Description: "Internal: the customer's triage settings, from the customers file on every worker start."})
 	t.admits = workflow.GetSignalChannelWithOptions(ctx, SignalAdmit, workflow.SignalChannelOptions{
 		Description: "Internal: a new incident asks who must hear of its alert."})
 }
@@ -221,6 +224,13 @@ func (t *triage) setup(ctx workflow.Context) {
 // receive takes every signal received so far: the rules first, then closures (a host
 // freed before an alert for it is admitted), then admissions, in arrival order.
 func (t *triage) receive(ctx workflow.Context) {
+	for {
+		var settings TriageSettings
+		if !t.settings.ReceiveAsync(&settings) {
+			break
+		}
+		t.in.Settings = settings
+	}
 	for {
 		var set RuleSet
 		if !t.rules.ReceiveAsync(&set) {
@@ -249,7 +259,7 @@ func (t *triage) receive(ctx workflow.Context) {
 func (t *triage) await(ctx workflow.Context) error {
 	t.setTriageAlarm(ctx, t.nextDue())
 	return workflow.Await(ctx, func() bool {
-		return t.admits.Len() > 0 || t.closures.Len() > 0 || t.rules.Len() > 0 || t.alarm.rang() ||
+		return t.admits.Len() > 0 || t.closures.Len() > 0 || t.rules.Len() > 0 || t.settings.Len() > 0 || t.alarm.rang() ||
 			len(t.state.Hits) > 0 && t.effects == 0 || t.readyToContinueAsNew(ctx)
 	})
 }
@@ -279,7 +289,7 @@ func (t *triage) setTriageAlarm(ctx workflow.Context, at time.Time) {
 
 func (t *triage) readyToContinueAsNew(ctx workflow.Context) bool {
 	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() && t.admits.Len() == 0 && t.closures.Len() == 0 &&
-		t.rules.Len() == 0 && t.effects == 0 && len(t.state.Hits) == 0
+		t.rules.Len() == 0 && t.settings.Len() == 0 && t.effects == 0 && len(t.state.Hits) == 0
 }
 
 // admit decides what a new alert is. In order: an alert whose host has an open

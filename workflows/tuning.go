@@ -24,6 +24,9 @@ func Tuning(ctx workflow.Context, in TuningInput) error {
 	t.dirty = true
 	for {
 		t.receiveHits(ctx)
+		for t.handOverAsked.ReceiveAsync(nil) {
+			t.dirty = true
+		}
 		if t.dirty {
 			t.handOver(ctx)
 		}
@@ -33,7 +36,7 @@ func Tuning(ctx workflow.Context, in TuningInput) error {
 		// Triage keeps the rules across its own restarts; handing them over again
 		// now and then repairs a Triage that was replaced by an operator.
 		woken, err := workflow.AwaitWithTimeout(ctx, time.Hour, func() bool {
-			return t.hits.Len() > 0 || t.dirty || t.readyToContinueAsNew(ctx)
+			return t.hits.Len() > 0 || t.handOverAsked.Len() > 0 || t.dirty || t.readyToContinueAsNew(ctx)
 		})
 		if err != nil {
 			return err
@@ -84,9 +87,10 @@ type RuleHit struct {
 const appliedHitsLimit = 20000
 
 type tuning struct {
-	in    TuningInput
-	state TuningState
-	hits  workflow.ReceiveChannel
+	in            TuningInput
+	state         TuningState
+	hits          workflow.ReceiveChannel
+	handOverAsked workflow.ReceiveChannel
 	// dirty is set when Triage must be handed the rules again.
 	dirty bool
 }
@@ -112,6 +116,8 @@ func (t *tuning) setup(ctx workflow.Context) error {
 	t.hits = workflow.GetSignalChannelWithOptions(ctx, SignalRuleHits, workflow.SignalChannelOptions{
 		Description: "Internal: the incidents each rule suppressed, from the customer's Triage.",
 	})
+	t.handOverAsked = workflow.GetSignalChannelWithOptions(ctx, SignalHandOver, workflow.SignalChannelOptions{
+		Description: "Internal: hand the rules in force to the customer's Triage again (sent on every worker start)."})
 	return workflow.SetQueryHandlerWithOptions(ctx, QueryRules, func() ([]Rule, error) {
 		return t.rules(workflow.Now(ctx)), nil
 	}, workflow.QueryHandlerOptions{Description: "Every rule ever added, with its state (active, expired, retired), hits, last hit and history."})
@@ -209,7 +215,8 @@ func (t *tuning) receiveHits(ctx workflow.Context) {
 }
 
 func (t *tuning) readyToContinueAsNew(ctx workflow.Context) bool {
-	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() && t.hits.Len() == 0 && !t.dirty && workflow.AllHandlersFinished(ctx)
+	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() && t.hits.Len() == 0 && t.handOverAsked.Len() == 0 && !t.dirty &&
+		workflow.AllHandlersFinished(ctx)
 }
 
 func (t *tuning) rules(now time.Time) []Rule {

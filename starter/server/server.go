@@ -45,7 +45,7 @@ func New(customers *config.Customers, settings config.Settings, temporal client.
 	registry.MustRegister(m.alerts, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	s := &Server{
 		customers: customers, settings: settings, temporal: temporal, log: log,
-		intake: &workflows.Intake{Temporal: temporal, Namespace: namespace}, parsers: Parsers(), metrics: m, registry: registry,
+		intake: &workflows.Intake{Temporal: temporal, Namespace: namespace, SOC: customers.SOC}, parsers: Parsers(), metrics: m, registry: registry,
 		httpClient: &http.Client{Timeout: 5 * time.Second},
 	}
 	if settings.SlackToken != "" {
