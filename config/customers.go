@@ -113,6 +113,9 @@ type Customer struct {
 	PageCustomer string `yaml:"page_customer" json:"page_customer"`
 	// StatusCoalesce gathers the changes of one incident within it into one message.
 	StatusCoalesce Duration `yaml:"status_coalesce" json:"status_coalesce,omitempty"`
+	// Storm overrides the SOC's storm settings for this customer: a customer whose
+	// normal rate is high needs a higher threshold.
+	Storm *Storm `yaml:"storm" json:"storm,omitempty"`
 }
 
 // Billing is the customer's plan and prepaid option tickets.

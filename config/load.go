@@ -223,6 +223,9 @@ func (c Customer) validate(add addProblem, lookupEnv func(string) (string, bool)
 	}
 	validateChains(add, c.Escalation, c.EscalationRepeat)
 	validateTimezone(add, c.Timezone)
+	if c.Storm != nil && (c.Storm.AlertsPerMinute < 0 || c.Storm.DigestEvery < 0) {
+		add("storm", "alerts_per_minute and digest_every must not be negative")
+	}
 	switch c.PageCustomer {
 	case "", PageCustomerOnAlert, PageCustomerOnConfirm:
 	default:

@@ -296,13 +296,14 @@ func (t *triage) readyToContinueAsNew(ctx workflow.Context) bool {
 // incident joins it (a rule never hides an alert of a host under investigation); an
 // alert that belongs to an open campaign joins it; a rule in force suppresses it;
 // enough hosts sharing its detection or an indicator open a campaign; otherwise it
-// is its own incident, paged at once or, during a storm, in the next digest.
+// is its own incident, paged at once or, during a storm, in the next digest. Only
+// these new incidents count toward a storm: suppressed and joining alerts page
+// nobody, whatever their number.
 func (t *triage) admit(ctx workflow.Context, a Admission) TriageAnswer {
 	now := workflow.Now(ctx)
 	if answer, ok := t.answered(a.Incident); ok {
 		return answer
 	}
-	t.countForStorm(ctx, a, now)
 	if owner, ok := t.ownerOf(a.labels()); ok {
 		t.remember(a, owner, now)
 		return TriageAnswer{Decision: TriageMerged, Parent: owner, Why: fmt.Sprintf("host %s has an open incident: the alert joins %s", t.sharedHost(owner, a.labels()), owner)}
@@ -324,6 +325,7 @@ func (t *triage) admit(ctx workflow.Context, a Admission) TriageAnswer {
 			Why: fmt.Sprintf("%d hosts share %s within %s: campaign %s opened", len(t.hostsOf(members)), campaign.Key, t.in.Settings.window(), campaign.Incident)}
 	}
 	answer := TriageAnswer{Decision: TriageOwn, Why: "a new incident"}
+	t.countForStorm(ctx, a, now)
 	if t.state.Storm.Active && a.Severity.Rank() <= integrations.SeverityHigh.Rank() {
 		answer.Quiet = true
 		answer.Why = "a new incident during an alert storm: the SOC hears of it in the storm digest"

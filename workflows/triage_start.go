@@ -27,6 +27,14 @@ func TriageSettingsFor(customer config.Customer, soc *config.SOC) TriageSettings
 		settings.CampaignHosts, settings.CampaignWindow = soc.Correlation.CampaignHosts, soc.Correlation.CampaignWindow.D()
 		settings.NotifyOver, settings.QAEvery = soc.Suppression.NotifyOver, soc.Suppression.QAEvery
 	}
+	if storm := customer.Storm; storm != nil {
+		if storm.AlertsPerMinute > 0 {
+			settings.StormPerMinute = storm.AlertsPerMinute
+		}
+		if storm.DigestEvery > 0 {
+			settings.DigestEvery = storm.DigestEvery.D()
+		}
+	}
 	return settings
 }
 
