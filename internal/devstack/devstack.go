@@ -158,6 +158,9 @@ func (s *Stack) startTemporal(ctx context.Context, temporalBin string, options O
 	for _, attribute := range workflows.SearchAttributeTypes {
 		args = append(args, "--search-attribute", attribute)
 	}
+	// Task priority (critical incidents served before a storm of lower ones) needs the
+	// new matcher, off by default in the dev server (and on a cluster: see README).
+	args = append(args, "--dynamic-config-value", "matching.useNewMatcher=true")
 	for _, pragma := range options.SQLitePragmas {
 		args = append(args, "--sqlite-pragma", pragma)
 	}

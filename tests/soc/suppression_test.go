@@ -1,0 +1,99 @@
+package soc
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os/exec"
+	"testing"
+	"time"
+
+	"xsoc/internal/devstack"
+	"xsoc/workflows"
+)
+
+// An analyst adds a rule from the CLI, as from the Temporal UI; of 200 alerts, the
+// 190 it matches are suppressed (their own incidents, searchable, counted) and the
+// SOC is paged for the other 10.
+func TestSuppressionRuleAddedFromTheCLIClosesWhatItMatchesAndPagesTheRest(t *testing.T) {
+	t.Parallel()
+	temporal, err := devstack.Tool("XSOC_TEMPORAL_BIN", "temporal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule := map[string]any{"by": "hanako", "approved_by": "sato", "reason": "nightly IT inventory script",
+		"expires": time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339),
+		"match": map[string]any{"detection": "Inventory scan*", "hosts": []string{"inv-*"}}}
+	input, _ := json.Marshal(rule)
+	out, err := exec.Command(temporal, "workflow", "update", "execute", "--address", xsoc.Dev.FrontendHostPort(),
+		"--workflow-id", workflows.TuningWorkflowID("umbrella"), "--name", workflows.UpdateAddRule, "--input", string(input)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("temporal workflow update execute add_rule: %v\n%s", err, out)
+	}
+
+	var alerts []map[string]any
+	for i := range 190 {
+		alerts = append(alerts, alert(fmt.Sprintf("inv-%d", i), "Inventory scan (WMI)", "high", fmt.Sprintf("inv-%d", i)))
+	}
+	for i := range 10 {
+		alerts = append(alerts, alert(fmt.Sprintf("real-%d", i), fmt.Sprintf("Odd behaviour %d", i), "high", fmt.Sprintf("um-pc-%d", i)))
+	}
+	postAll(t, "umbrella", alerts, 20)
+
+	eventually(t, 60*time.Second, "190 suppressed incidents in visibility", func() error {
+		if n := count(t, `WorkflowType="Incident" AND XsocCustomer="umbrella" AND XsocState="suppressed" AND XsocRule="R-1"`); n != 190 {
+			return fmt.Errorf("%d suppressed", n)
+		}
+		return nil
+	})
+	eventually(t, 30*time.Second, "the rule counts 190 hits", func() error {
+		value, err := xsoc.Temporal.QueryWorkflow(context.Background(), workflows.TuningWorkflowID("umbrella"), "", workflows.QueryRules)
+		if err != nil {
+			return err
+		}
+		var rules []workflows.Rule
+		if err := value.Get(&rules); err != nil {
+			return err
+		}
+		if len(rules) != 1 || rules[0].Hits != 190 || rules[0].State != workflows.RuleActive {
+			return fmt.Errorf("rules: %+v", rules)
+		}
+		return nil
+	})
+	eventually(t, 30*time.Second, "the SOC paged for the 10 others", func() error {
+		if n := len(mailsAbout(t, "soc-triage@xsoc.example", "Umbrella")); n != 10 {
+			return fmt.Errorf("%d SOC pages", n)
+		}
+		return nil
+	})
+	time.Sleep(2 * time.Second)
+	if n := len(mailsAbout(t, "soc-triage@xsoc.example", "Umbrella")); n != 10 {
+		t.Errorf("%d SOC pages, want 10", n)
+	}
+	if n := len(mails(t, "to:it@umbrella.example")) + len(mails(t, "to:csirt@umbrella.example")); n != 0 {
+		t.Errorf("the customer heard %d times of suppressed or unconfirmed alerts", n)
+	}
+
+	month := time.Now().UTC().Format("2006-01")
+	eventually(t, 30*time.Second, "the month's report counts the suppressed alerts", func() error {
+		req, _ := http.NewRequest(http.MethodGet, xsoc.StarterURL+"/v1/reports/umbrella?month="+month, nil)
+		req.Header.Set("Authorization", "Bearer "+webhookSecret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		var report struct {
+			Incidents   int `json:"incidents"`
+			NotBillable int `json:"not_billable"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&report); err != nil {
+			return err
+		}
+		if report.NotBillable < 190 || report.Incidents < 190 {
+			return fmt.Errorf("report: %+v", report)
+		}
+		return nil
+	})
+}
