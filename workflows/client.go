@@ -114,6 +114,8 @@ func (in *Intake) start(ctx context.Context, customer config.Customer, vendor st
 		WorkflowIdConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		Memo:                     &commonpb.Memo{Fields: map[string]*commonpb.Payload{memoFingerprint: memo}},
 		SearchAttributes:         attributes,
+		// Critical and emergency incidents are served before a storm of lower ones.
+		Priority: &commonpb.Priority{PriorityKey: int32(priorityOf(alert.Severity).PriorityKey)},
 	})
 	if err != nil {
 		return IncidentRef{}, err
