@@ -160,7 +160,7 @@ func (inc *incident) post(ev event) { inc.events = append(inc.events, ev) }
 // awaitEvents sleeps until an event arrives or the next moment something is due.
 func (inc *incident) awaitEvents(ctx workflow.Context) error {
 	inc.upsertSearch(ctx)
-	inc.setAlarm(ctx, inc.nextDue())
+	inc.alarm = setAlarm(ctx, inc.alarm, inc.nextDue())
 	return workflow.Await(ctx, func() bool {
 		return len(inc.events) > 0 || inc.signalsWaiting() || inc.alarm.rang() || inc.readyToContinueAsNew(ctx)
 	})
@@ -187,37 +187,32 @@ func (inc *incident) nextDue() time.Time {
 	return next
 }
 
-// alarm is the incident's one timer: it rings at the next due moment, and is only
-// replaced when that moment changes, so that events do not churn timers.
+// alarm is an entity's one timer: it rings at the next due moment, and is only
+// replaced when that moment changes, so that events do not churn timers. Awaiting
+// code checks rang(): no coroutine waits on the timer, which keeps an idle entity
+// to its one coroutine.
 type alarm struct {
 	at     time.Time
-	ringed bool
+	timer  workflow.Future
 	cancel workflow.CancelFunc
 }
 
-func (a *alarm) rang() bool { return a != nil && a.ringed }
+func (a *alarm) rang() bool { return a != nil && a.timer.IsReady() }
 
-func (inc *incident) setAlarm(ctx workflow.Context, at time.Time) {
-	if inc.alarm != nil && inc.alarm.at.Equal(at) && !inc.alarm.ringed {
-		return
+// setAlarm makes the alarm ring at the moment (none when zero or past).
+func setAlarm(ctx workflow.Context, current *alarm, at time.Time) *alarm {
+	if current != nil && current.at.Equal(at) && !current.rang() {
+		return current
 	}
-	if inc.alarm != nil && !inc.alarm.ringed {
-		inc.alarm.cancel()
+	if current != nil && !current.rang() {
+		current.cancel()
 	}
-	inc.alarm = nil
 	wait := at.Sub(workflow.Now(ctx))
 	if at.IsZero() || wait <= 0 {
-		return
+		return nil
 	}
 	timerCtx, cancel := workflow.WithCancel(ctx)
-	a := &alarm{at: at, cancel: cancel}
-	timer := workflow.NewTimer(timerCtx, wait)
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		if timer.Get(ctx, nil) == nil {
-			a.ringed = true
-		}
-	})
-	inc.alarm = a
+	return &alarm{at: at, timer: workflow.NewTimer(timerCtx, wait), cancel: cancel}
 }
 
 // readyToContinueAsNew is true when the history has grown enough that the incident

@@ -257,34 +257,11 @@ func (t *triage) receive(ctx workflow.Context) {
 }
 
 func (t *triage) await(ctx workflow.Context) error {
-	t.setTriageAlarm(ctx, t.nextDue())
+	t.alarm = setAlarm(ctx, t.alarm, t.nextDue())
 	return workflow.Await(ctx, func() bool {
 		return t.admits.Len() > 0 || t.closures.Len() > 0 || t.rules.Len() > 0 || t.settings.Len() > 0 || t.alarm.rang() ||
 			len(t.state.Hits) > 0 && t.effects == 0 || t.readyToContinueAsNew(ctx)
 	})
-}
-
-func (t *triage) setTriageAlarm(ctx workflow.Context, at time.Time) {
-	if t.alarm != nil && t.alarm.at.Equal(at) && !t.alarm.ringed {
-		return
-	}
-	if t.alarm != nil && !t.alarm.ringed {
-		t.alarm.cancel()
-	}
-	t.alarm = nil
-	wait := at.Sub(workflow.Now(ctx))
-	if at.IsZero() || wait <= 0 {
-		return
-	}
-	timerCtx, cancel := workflow.WithCancel(ctx)
-	a := &alarm{at: at, cancel: cancel}
-	timer := workflow.NewTimer(timerCtx, wait)
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		if timer.Get(ctx, nil) == nil {
-			a.ringed = true
-		}
-	})
-	t.alarm = a
 }
 
 func (t *triage) readyToContinueAsNew(ctx workflow.Context) bool {
