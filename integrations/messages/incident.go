@@ -55,7 +55,7 @@ func lastOfKind(kind string, lists ...[]Line) (Line, bool) {
 // customer reads what happened, what we did, what we recommend or need from them
 // and how to reach the SOC, and no link: the Temporal UI is the SOC's.
 func (w words) incident(kind string, b Brief, link string) Message {
-	who := audience(b)
+	who := b.Reader()
 	if who == AudienceCustomer {
 		link = ""
 	}

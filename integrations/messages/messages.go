@@ -298,9 +298,10 @@ func Render(language, kind string, b Brief, link string) Message {
 	return w.incident(kind, b, link)
 }
 
-// audience answers who reads b. A brief without one is read by analysts, as every
-// page was before the two audiences: incidents started before them keep their pages.
-func audience(b Brief) string {
+// Reader answers who reads the brief: AudienceCustomer, or AudienceSOC for any
+// other Audience. A brief without one is read by analysts, as every page was before
+// the two audiences, so incidents started before them keep their pages.
+func (b Brief) Reader() string {
 	if b.Audience == AudienceCustomer {
 		return AudienceCustomer
 	}
