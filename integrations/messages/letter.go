@@ -61,52 +61,43 @@ func (l letter) message(w words) Message {
 	}
 }
 
-func (l letter) text() string {
-	var out strings.Builder
-	out.WriteString(l.lead + "\n")
-	for _, b := range l.blocks {
-		out.WriteString("\n")
-		if b.sentence != "" {
-			out.WriteString(b.sentence + "\n")
-		}
-		for _, f := range b.facts {
-			fmt.Fprintf(&out, "%s: %s\n", f[0], f[1])
-		}
-		if len(b.items) > 0 {
-			fmt.Fprintf(&out, "%s:\n", b.title)
-			for _, item := range b.items {
-				fmt.Fprintf(&out, "  - %s\n", item)
-			}
-		}
-	}
-	if l.link != "" {
-		fmt.Fprintf(&out, "\n%s: %s\n", l.linkLabel, l.link)
-	}
-	return out.String()
+// plainLayout is how a channel without markup writes a letter: fmt formats for the
+// head (subject, lead), each block's parts and the link.
+type plainLayout struct {
+	head, gap, sentence, fact, title, item, link string
 }
 
-// slack writes Slack mrkdwn. The link is written bare: the Slack client escapes
-// the text (alert content comes from outside), which would break <url|label>, and
-// Slack links a bare URL by itself.
-func (l letter) slack() string {
+var (
+	textLayout = plainLayout{head: "%[2]s\n", gap: "\n", sentence: "%s\n", fact: "%s: %s\n", title: "%s:\n", item: "  - %s\n", link: "\n%s: %s\n"}
+	// Slack mrkdwn. The link is written bare: the Slack client escapes the text
+	// (alert content comes from outside), which would break <url|label>, and Slack
+	// links a bare URL by itself.
+	slackLayout = plainLayout{head: "*%s*\n%s", sentence: "\n%s", fact: "\n• *%s*: %s", title: "\n*%s*", item: "\n    ◦ %s", link: "\n%s: %s"}
+)
+
+func (l letter) text() string  { return l.plain(textLayout) }
+func (l letter) slack() string { return l.plain(slackLayout) }
+
+func (l letter) plain(layout plainLayout) string {
 	var out strings.Builder
-	fmt.Fprintf(&out, "*%s*\n%s", l.subject, l.lead)
+	fmt.Fprintf(&out, layout.head, l.subject, l.lead)
 	for _, b := range l.blocks {
+		out.WriteString(layout.gap)
 		if b.sentence != "" {
-			fmt.Fprintf(&out, "\n%s", b.sentence)
+			fmt.Fprintf(&out, layout.sentence, b.sentence)
 		}
 		for _, f := range b.facts {
-			fmt.Fprintf(&out, "\n• *%s*: %s", f[0], f[1])
+			fmt.Fprintf(&out, layout.fact, f[0], f[1])
 		}
 		if len(b.items) > 0 {
-			fmt.Fprintf(&out, "\n*%s*", b.title)
+			fmt.Fprintf(&out, layout.title, b.title)
 			for _, item := range b.items {
-				fmt.Fprintf(&out, "\n    ◦ %s", item)
+				fmt.Fprintf(&out, layout.item, item)
 			}
 		}
 	}
 	if l.link != "" {
-		fmt.Fprintf(&out, "\n%s: %s", l.linkLabel, l.link)
+		fmt.Fprintf(&out, layout.link, l.linkLabel, l.link)
 	}
 	return out.String()
 }
