@@ -52,7 +52,10 @@ func (a *Activities) SendEmail(ctx context.Context, n Notification) (Delivery, e
 	return delivery, nil
 }
 
-// PostSlack posts to a channel: pages carry Acknowledge / verdict / Contain buttons.
+// PostSlack posts to a channel. Pages and breach pages carry buttons whose values
+// name the page (its Key): the SOC's Acknowledge / True positive / False positive /
+// Contain, the customer's Acknowledge only. Status updates, notices and reports
+// post as plain text.
 func (a *Activities) PostSlack(ctx context.Context, n Notification) (Delivery, error) {
 	delivery := Delivery{Channel: "slack", Address: n.Contact.Slack}
 	if a.Slack == nil {
@@ -65,7 +68,7 @@ func (a *Activities) PostSlack(ctx context.Context, n Notification) (Delivery, e
 	} else {
 		_, delivery.Ref, err = a.Slack.Post(ctx, slack.IncidentMessage{
 			Channel: n.Contact.Slack, IncidentID: n.Incident.WorkflowID, Title: m.Subject, Text: m.Slack, Key: n.Key,
-			Buttons: slackButtons(n.Language),
+			Buttons: slackButtons(n.Language, n.brief().Reader()),
 		})
 	}
 	return delivery, asActivityError(err)
@@ -101,7 +104,40 @@ func (a *Activities) SendSMS(ctx context.Context, n Notification) (Delivery, err
 }
 
 func (a *Activities) render(ctx context.Context, n Notification) messages.Message {
-	return messages.Render(n.Language, n.Kind, n.Incident, a.incidentLink(ctx, n.Incident.WorkflowID))
+	b := n.brief()
+	return messages.Render(n.Language, n.Kind, b, a.uiLink(ctx, n.Kind, b))
+}
+
+// brief is the notification's brief for its reader.
+func (n Notification) brief() Brief {
+	b := n.Incident
+	if n.Audience != "" {
+		b.Audience = n.Audience
+	}
+	if n.Zone != "" {
+		b.Zone = n.Zone
+	}
+	return b
+}
+
+// uiLink is the SOC's Temporal UI page a message links: a storm digest's list of
+// alerts, else the incident. Customer messages link nothing: the UI is the SOC's.
+func (a *Activities) uiLink(ctx context.Context, kind string, b Brief) string {
+	switch {
+	case b.Reader() == messages.AudienceCustomer:
+		return ""
+	case kind == KindSOCNotice && b.SOCNotice != nil && b.SOCNotice.ListQuery != "":
+		return a.listLink(ctx, b.SOCNotice.ListQuery)
+	case b.WorkflowID != "":
+		return a.incidentLink(ctx, b.WorkflowID)
+	}
+	return ""
+}
+
+// listLink points at the Temporal UI's workflow list filtered by a list query: the
+// page an incident link sits under, with the query.
+func (a *Activities) listLink(ctx context.Context, query string) string {
+	return strings.TrimSuffix(a.incidentLink(ctx, ""), "/") + "?query=" + url.QueryEscape(query)
 }
 
 // incidentLink points at the incident in the Temporal UI.
@@ -124,10 +160,17 @@ func (a *Activities) twilioCallbackURL(n Notification) string {
 	return strings.TrimRight(a.Settings.PublicURL, "/") + "/v1/callbacks/twilio?" + query.Encode()
 }
 
-func slackButtons(language string) []slack.Button {
+// slackButtons are the decisions a reader can take from a page: the SOC decides;
+// the customer only acknowledges (verdicts and containment are the SOC's, asked
+// for through it).
+func slackButtons(language, audience string) []slack.Button {
+	decisions := []string{slack.DecisionAcknowledge, slack.DecisionTruePositive, slack.DecisionFalsePositive, slack.DecisionContain}
+	if audience == messages.AudienceCustomer {
+		decisions = decisions[:1]
+	}
 	labels := messages.ButtonLabels(language)
-	var buttons []slack.Button
-	for _, decision := range []string{"acknowledge", "verdict_true_positive", "verdict_false_positive", "contain"} {
+	buttons := make([]slack.Button, 0, len(decisions))
+	for _, decision := range decisions {
 		buttons = append(buttons, slack.Button{Decision: decision, Label: labels[decision]})
 	}
 	return buttons

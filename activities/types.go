@@ -39,29 +39,29 @@ type WriteBackRequest struct {
 }
 
 // Notification is one message to one contact: a page of the escalation chain, a
-// breach page, or a status update. Key makes it idempotent: the same Key is
-// delivered once, however often the activity is retried.
+// breach page, a status update, a notice or a report. Key makes it idempotent: the
+// same Key is delivered once, however often the activity is retried; Slack buttons
+// and the Twilio callback carry it back as the page a decision answers.
 type Notification struct {
-	Key      string `json:"key"`
-	Customer string `json:"customer"`
-	Language string `json:"language"`
-	// Zone is the reader's IANA time zone; Audience is messages.AudienceSOC or
-	// messages.AudienceCustomer.
-	Zone     string         `json:"zone,omitempty"`
-	Audience string         `json:"audience,omitempty"`
+	Key      string         `json:"key"`
+	Customer string         `json:"customer"`
+	Language string         `json:"language"`
 	Kind     string         `json:"kind"`
 	Contact  config.Contact `json:"contact"`
 	Incident Brief          `json:"incident"`
+	// Audience is who reads it (messages.AudienceSOC or AudienceCustomer) and Zone
+	// the reader's IANA time zone; when set they override the brief's.
+	Audience string `json:"audience,omitempty"`
+	Zone     string `json:"zone,omitempty"`
 }
 
 // Notification kinds.
 const (
-	KindPage   = "page"
-	KindBreach = "breach"
-	KindStatus = "status"
-	KindNotice = "notice"
-	KindReport = "report"
-	// KindSOCNotice tells the SOC about no single incident (storm, outage, rule).
+	KindPage      = messages.KindPage
+	KindBreach    = messages.KindBreach
+	KindStatus    = messages.KindStatus
+	KindNotice    = messages.KindNotice
+	KindReport    = messages.KindReport
 	KindSOCNotice = messages.KindSOCNotice
 )
 

@@ -5,9 +5,6 @@ package messages
 
 import (
 	"bytes"
-	"fmt"
-	htmltemplate "html/template"
-	"strings"
 	"text/template"
 	"time"
 )
@@ -195,20 +192,39 @@ const (
 	KindSOCNotice = "soc_notice"
 )
 
-// words is one language's vocabulary and sentence templates.
+// words is one language's vocabulary and sentence templates. Templates keyed by kind
+// may have a variant for one audience under "kind/audience" (see pick).
 type words struct {
 	sayLanguage string
-	subject     map[string]string // by kind; text/template over view
-	lead        map[string]string // first sentence, by kind
-	need        map[string]string // what we need, by Brief.Need
-	labels      labels
-	speech      string // text/template over view
+	// stamp is how a time of day is written in full (time.Format layout, with the
+	// zone and its offset); lineTime and lineDay write a timeline line's time, the
+	// day only when it is not the incident's first day.
+	stamp, lineTime, lineDay string
+	subject                  map[string]string // by kind; text/template over view
+	lead                     map[string]string // first sentence, by kind
+	need                     map[string]string // what we need, by Brief.Need (and audience)
+	speech, sms              map[string]string // by kind (and audience); text/template over view
+	// theSOC names the SOC when the customers file gives it no name.
+	theSOC string
+	// separator joins timeline lines said in one sentence (SMS, speech); fullStop
+	// ends a line said as a sentence of its own.
+	separator, fullStop string
+	labels              labels
+	lines               map[string]string      // timeline lines by kind or kind.variant; text/template over line args
+	notices             map[string]noticeWords // by SOCNotice topic
+	// speechIntro opens a call about a SOC notice: who is calling.
+	speechIntro string
 	noInput     string
 	// phone answers after a key press: acknowledged, not acknowledged, incident over.
 	phoneAcknowledged, phoneDeclined, phoneClosed string
 	buttons                                       map[string]string
-	sms                                           string // text/template over view
 	report                                        reportWords
+}
+
+// noticeWords tell the SOC about one SOCNotice topic: subject and lead in full (with
+// times), short for SMS and speech (without).
+type noticeWords struct {
+	subject, lead, short string
 }
 
 // reportWords are the monthly report's words. Its subject and lead live in subject
@@ -226,7 +242,10 @@ type reportLabels struct {
 }
 
 type labels struct {
-	Customer, Detection, Severity, Hosts, Users, Site, State, Verdict, Done, Need, Recent, Open, Reason string
+	Customer, Detection, Severity, Hosts, Users, Site, Opened, State, Verdict, Parent, Policy, Reason string
+	Done, Need, NeedYou, Contact, Changes, Recent, Open, OpenList                                     string
+	// SOC notices.
+	When, Since, Alerts, ByDetection, ByHost, ListQuery, Vendor, Error, Rule, Matched, Incident string
 }
 
 var languages = map[string]words{"en": english, "ja": japanese}
@@ -238,12 +257,15 @@ func wordsFor(language string) words {
 	return english
 }
 
-// view is what templates see: the brief plus derived strings.
-type view struct {
-	Brief
-	SEVERITY string
-	HostList string
-	Link     string
+// pick answers the template of a kind for an audience: its audience variant, else
+// the kind's own, else the page's (a kind a language has no words for reads as a page).
+func pick(templates map[string]string, kind, audience string) string {
+	for _, key := range []string{kind + "/" + audience, kind, KindPage + "/" + audience, KindPage} {
+		if t, ok := templates[key]; ok {
+			return t
+		}
+	}
+	return ""
 }
 
 // Message is one message rendered for every channel.
@@ -258,90 +280,41 @@ type Message struct {
 	SMS         string
 }
 
-// Render writes the message of a kind about an incident in a language. uiURL links
-// to the incident in the Temporal UI.
+// Render writes the message of a kind in a language for the reader the brief names
+// (Audience, Zone). link is the SOC's Temporal UI page for it (the incident, or the
+// list a storm digest names); only SOC messages show it: the customer has no access
+// to the Temporal UI, so customer messages, ticket notices and reports link nowhere.
 func Render(language, kind string, b Brief, link string) Message {
 	w := wordsFor(language)
-	if kind == KindReport && b.Report != nil {
+	switch {
+	case kind == KindReport && b.Report != nil:
 		return w.renderReport(b.CustomerName, *b.Report)
+	case kind == KindNotice:
+		v := view{Brief: b}
+		return letter{subject: fill(w.subject[KindNotice], v), lead: fill(w.lead[KindNotice], v)}.message(w)
+	case kind == KindSOCNotice && b.SOCNotice != nil:
+		return w.socNotice(b, link)
 	}
-	v := view{Brief: b, SEVERITY: strings.ToUpper(b.Severity), HostList: strings.Join(b.Hosts, ", "), Link: link}
-	lead := fill(w.lead[kind], v)
-	rows := w.rows(v)
-	if kind == KindNotice {
-		rows = nil
-	}
-	var text strings.Builder
-	text.WriteString(lead + "\n\n")
-	for _, r := range rows {
-		fmt.Fprintf(&text, "%s: %s\n", r[0], r[1])
-	}
-	if len(b.Recent) > 0 {
-		fmt.Fprintf(&text, "\n%s:\n  %s\n", w.labels.Recent, strings.Join(lineTexts(b.Recent), "\n  "))
-	}
-	fmt.Fprintf(&text, "\n%s: %s\n", w.labels.Open, link)
-	var slack strings.Builder
-	fmt.Fprintf(&slack, "*%s*\n%s\n", fill(w.subject[kind], v), lead)
-	for _, r := range rows {
-		fmt.Fprintf(&slack, "• *%s*: %s\n", r[0], r[1])
-	}
-	fmt.Fprintf(&slack, "<%s|%s>", link, w.labels.Open)
-	return Message{
-		Subject:     fill(w.subject[kind], v),
-		Text:        text.String(),
-		HTML:        renderHTML(lead, rows, w.labels, lineTexts(b.Recent), link),
-		Slack:       slack.String(),
-		Speech:      fill(w.speech, v),
-		NoInput:     w.noInput,
-		SayLanguage: w.sayLanguage,
-		SMS:         fill(w.sms, v),
-	}
+	return w.incident(kind, b, link)
 }
 
-func (w words) rows(v view) [][2]string {
-	l := w.labels
-	rows := [][2]string{
-		{l.Customer, v.CustomerName},
-		{l.Detection, v.Detection},
-		{l.Severity, v.SEVERITY},
-		{l.Hosts, v.HostList},
+// Reader answers who reads the brief: AudienceCustomer, or AudienceSOC for any
+// other Audience. A brief without one is read by analysts, as every page was before
+// the two audiences, so incidents started before them keep their pages.
+func (b Brief) Reader() string {
+	if b.Audience == AudienceCustomer {
+		return AudienceCustomer
 	}
-	optional := [][2]string{
-		{l.Users, strings.Join(v.Users, ", ")},
-		{l.Site, v.Site},
-		{l.State, v.State},
-		{l.Verdict, v.Verdict},
-		{l.Reason, v.Reason},
-		{l.Done, strings.Join(lineTexts(v.Done), "; ")},
-		{l.Need, w.need[v.Need]},
-	}
-	for _, r := range optional {
-		if r[1] != "" {
-			rows = append(rows, r)
-		}
-	}
-	return rows
+	return AudienceSOC
 }
 
-func fill(source string, v any) string {
-	t := template.Must(template.New("").Parse(source))
+func fill(source string, data any) string {
+	// Must: the templates are this package's own words, parsed by its tests.
+	t := template.Must(template.New("").Option("missingkey=zero").Parse(source))
 	var out bytes.Buffer
-	if err := t.Execute(&out, v); err != nil {
+	if err := t.Execute(&out, data); err != nil {
 		return source
 	}
-	return out.String()
-}
-
-var htmlPage = htmltemplate.Must(htmltemplate.New("").Parse(`<!doctype html><html><body style="font-family:sans-serif">
-<p><strong>{{.Lead}}</strong></p>
-<table cellpadding="4" style="border-collapse:collapse">{{range .Rows}}<tr><th align="left" style="border-bottom:1px solid #ddd">{{index . 0}}</th><td style="border-bottom:1px solid #ddd">{{index . 1}}</td></tr>{{end}}</table>
-{{if .Recent}}<p>{{.Labels.Recent}}:</p><ul>{{range .Recent}}<li>{{.}}</li>{{end}}</ul>{{end}}
-{{if .Link}}<p><a href="{{.Link}}">{{.Labels.Open}}</a></p>{{end}}
-</body></html>`))
-
-func renderHTML(lead string, rows [][2]string, l labels, recent []string, link string) string {
-	var out bytes.Buffer
-	_ = htmlPage.Execute(&out, map[string]any{"Lead": lead, "Rows": rows, "Labels": l, "Recent": recent, "Link": link})
 	return out.String()
 }
 
@@ -358,11 +331,3 @@ func PhoneAnswers(language string) Phone {
 
 // ButtonLabels answers the Slack button labels by decision.
 func ButtonLabels(language string) map[string]string { return wordsFor(language).buttons }
-
-func lineTexts(lines []Line) []string {
-	texts := make([]string, 0, len(lines))
-	for _, l := range lines {
-		texts = append(texts, l.Text)
-	}
-	return texts
-}

@@ -31,22 +31,9 @@ func (w words) renderReport(customerName string, r MonthReport) Message {
 	case v.OverUse > 0:
 		lead += fill(w.report.overUse, v)
 	}
-	rows := w.reportRows(v)
-	subject := fill(w.subject[KindReport], v)
-	var text, slack strings.Builder
-	text.WriteString(lead + "\n\n")
-	fmt.Fprintf(&slack, "*%s*\n%s\n", subject, lead)
-	for _, row := range rows {
-		fmt.Fprintf(&text, "%s: %s\n", row[0], row[1])
-		fmt.Fprintf(&slack, "• *%s*: %s\n", row[0], row[1])
-	}
-	return Message{
-		Subject:     subject,
-		Text:        text.String(),
-		HTML:        renderHTML(lead, rows, w.labels, nil, ""),
-		Slack:       strings.TrimSuffix(slack.String(), "\n"),
-		SayLanguage: w.sayLanguage,
-	}
+	m := letter{subject: fill(w.subject[KindReport], v), lead: lead}
+	m.add(factsOf(w.reportRows(v)...))
+	return m.message(w)
 }
 
 // reportRows are the plan's figures: contracted against active IDs under per_id,

@@ -111,14 +111,17 @@ type IncidentMessage struct {
 	Text       string
 	Buttons    []Button
 	// Key is the idempotency key (e.g. "<incident>/<step>/<round>"): posting twice
-	// with the same key posts once.
+	// with the same key posts once. Every button carries it back as the page the
+	// click answers, so the incident knows whose chain (SOC or customer) it stops.
 	Key string
 }
 
-// buttonValue is what a button carries back to us in its value.
+// buttonValue is what a button carries back to us in its value. Page is empty on
+// buttons posted before buttons carried the page key.
 type buttonValue struct {
 	Incident string `json:"incident"`
 	Decision string `json:"decision"`
+	Page     string `json:"page,omitempty"`
 }
 
 func (m IncidentMessage) validate() error {
@@ -364,7 +367,7 @@ func incidentBlocks(m IncidentMessage) ([]slackapi.Block, error) {
 	}
 	elements := make([]slackapi.BlockElement, 0, len(m.Buttons))
 	for _, b := range m.Buttons {
-		value, err := json.Marshal(buttonValue{Incident: m.IncidentID, Decision: b.Decision})
+		value, err := json.Marshal(buttonValue{Incident: m.IncidentID, Decision: b.Decision, Page: m.Key})
 		if err != nil {
 			return nil, fmt.Errorf("slack message for incident %q: encoding button %q: %w", m.IncidentID, b.Decision, err)
 		}

@@ -111,12 +111,12 @@ func TestPostSendsBlockKitMessageOnce(t *testing.T) {
 		t.Fatalf("%d buttons, want 4", len(blocks[2].Elements))
 	}
 	for i, e := range blocks[2].Elements {
-		var value struct{ Incident, Decision string }
+		var value struct{ Incident, Decision, Page string }
 		if err := json.Unmarshal([]byte(e.Value), &value); err != nil {
 			t.Fatalf("button %d value %q: %v", i, e.Value, err)
 		}
-		if value.Incident != m.IncidentID || value.Decision != m.Buttons[i].Decision {
-			t.Errorf("button %d carries %+v, want incident %s decision %s", i, value, m.IncidentID, m.Buttons[i].Decision)
+		if value.Incident != m.IncidentID || value.Decision != m.Buttons[i].Decision || value.Page != m.Key {
+			t.Errorf("button %d carries %+v, want incident %s decision %s page %s", i, value, m.IncidentID, m.Buttons[i].Decision, m.Key)
 		}
 	}
 	if blocks[2].Elements[3].Style != "danger" {

@@ -86,6 +86,7 @@ func VerifyRequest(r *http.Request, signingSecret string, now time.Time) ([]byte
 type Interaction struct {
 	IncidentID  string // the Temporal workflow id the button carried
 	Decision    string // acknowledge | verdict_true_positive | verdict_false_positive | contain
+	Page        string // the key of the page the button was on; empty on buttons older than page keys
 	UserID      string
 	UserName    string
 	ChannelID   string
@@ -125,6 +126,7 @@ func ParseInteraction(body []byte) (Interaction, error) {
 	in := Interaction{
 		IncidentID:  value.Incident,
 		Decision:    value.Decision,
+		Page:        value.Page,
 		UserID:      callback.User.ID,
 		UserName:    firstNonEmpty(callback.User.Name, callback.User.Username),
 		ChannelID:   firstNonEmpty(callback.Container.ChannelID, callback.Channel.ID),

@@ -75,7 +75,7 @@ func TestClickReachesCallbackSigned(t *testing.T) {
 		t.Fatalf("callback got %d interactions, want 1", len(cb.got))
 	}
 	in := cb.got[0]
-	if in.IncidentID != m.IncidentID || in.Decision != slack.DecisionContain || in.UserName != "hanako" ||
+	if in.IncidentID != m.IncidentID || in.Decision != slack.DecisionContain || in.Page != m.Key || in.UserName != "hanako" ||
 		in.ChannelID != channel || in.MessageTS != ts || !strings.HasPrefix(in.UserID, "U") ||
 		!strings.HasPrefix(in.ResponseURL, s.BaseURL+"/actions/") {
 		t.Errorf("interaction = %+v", in)
@@ -186,6 +186,36 @@ func TestVerifyRequest(t *testing.T) {
 			}
 			if tt.want == nil && string(got) != body {
 				t.Errorf("body = %q, want %q", got, body)
+			}
+		})
+	}
+}
+
+// TestParseInteractionReadsThePage reads the page key a button carries, and still
+// reads buttons posted before they carried one.
+func TestParseInteractionReadsThePage(t *testing.T) {
+	t.Parallel()
+	click := func(value string) []byte {
+		payload, _ := json.Marshal(map[string]any{"type": "block_actions", "user": map[string]string{"id": "U1", "name": "taro"},
+			"actions": []map[string]string{{"action_id": "xsoc_acknowledge", "block_id": "xsoc_decisions", "value": value}}})
+		return []byte(url.Values{"payload": {string(payload)}}.Encode())
+	}
+	tests := []struct {
+		name, value, page string
+	}{
+		{"with the page", `{"incident":"incident/acme/generic/a1","decision":"acknowledge","page":"incident/acme/generic/a1#1/page/customer/0/0/slack"}`,
+			"incident/acme/generic/a1#1/page/customer/0/0/slack"},
+		{"posted before page keys", `{"incident":"incident/acme/generic/a1","decision":"acknowledge"}`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			in, err := slack.ParseInteraction(click(tt.value))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in.IncidentID != "incident/acme/generic/a1" || in.Decision != "acknowledge" || in.Page != tt.page {
+				t.Errorf("interaction = %+v, want page %q", in, tt.page)
 			}
 		})
 	}

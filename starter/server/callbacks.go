@@ -71,7 +71,8 @@ func (s *Server) handleTwilio(w http.ResponseWriter, r *http.Request) {
 	}
 	say := phone.Declined
 	if callback.Digits == "1" {
-		_, err := s.decide(r.Context(), incident, workflows.DecisionAcknowledge, workflows.Decision{By: who, Via: "phone", Note: "pressed 1 on call " + callback.CallSID})
+		_, err := s.decide(r.Context(), incident, workflows.DecisionAcknowledge,
+			workflows.Decision{By: who, Via: "phone", Note: "pressed 1 on call " + callback.CallSID, Page: query.Get("key")})
 		switch {
 		case err == nil:
 			say = phone.Acknowledged
@@ -147,7 +148,7 @@ func (s *Server) handleSlack(w http.ResponseWriter, r *http.Request) {
 	if who == "" {
 		who = click.UserID
 	}
-	_, err = s.decide(r.Context(), click.IncidentID, decision.name, workflows.Decision{By: who, Via: "slack", Verdict: decision.verdict})
+	_, err = s.decide(r.Context(), click.IncidentID, decision.name, workflows.Decision{By: who, Via: "slack", Verdict: decision.verdict, Page: click.Page})
 	switch {
 	case err == nil:
 		outcome := fmt.Sprintf("%s: %s by %s", click.IncidentID, strings.TrimSpace(decision.name+" "+decision.verdict), who)

@@ -1,0 +1,131 @@
+package server
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.temporal.io/sdk/client"
+
+	"xsoc/config"
+	"xsoc/integrations/slack"
+	slacksim "xsoc/integrations/slack/sim"
+	twiliosim "xsoc/integrations/twilio/sim"
+	"xsoc/workflows"
+)
+
+// decisionRecorder is the Temporal client as the callbacks use it: it takes every
+// decision Update and remembers it. Other client calls are not part of this test.
+type decisionRecorder struct {
+	client.Client
+	mu      sync.Mutex
+	updates []client.UpdateWorkflowOptions
+}
+
+func (r *decisionRecorder) UpdateWorkflow(_ context.Context, options client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.updates = append(r.updates, options)
+	return acceptedUpdate{options}, nil
+}
+
+func (r *decisionRecorder) only(t *testing.T) (client.UpdateWorkflowOptions, workflows.Decision) {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.updates) != 1 || len(r.updates[0].Args) != 1 {
+		t.Fatalf("updates = %+v, want one decision", r.updates)
+	}
+	d, ok := r.updates[0].Args[0].(workflows.Decision)
+	if !ok {
+		t.Fatalf("update argument is %T, want workflows.Decision", r.updates[0].Args[0])
+	}
+	return r.updates[0], d
+}
+
+type acceptedUpdate struct{ options client.UpdateWorkflowOptions }
+
+func (u acceptedUpdate) WorkflowID() string { return u.options.WorkflowID }
+func (u acceptedUpdate) RunID() string      { return "" }
+func (u acceptedUpdate) UpdateID() string   { return "u1" }
+func (u acceptedUpdate) Get(_ context.Context, valuePtr any) error {
+	if result, ok := valuePtr.(*workflows.DecisionResult); ok {
+		*result = workflows.DecisionResult{State: "new", Message: "ok"}
+	}
+	return nil
+}
+
+func callbackServer(t *testing.T, settings config.Settings) (*httptest.Server, *decisionRecorder) {
+	t.Helper()
+	temporal := &decisionRecorder{}
+	s := New(&config.Customers{}, settings, temporal, "default", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return srv, temporal
+}
+
+func TestPhoneKeypressAcknowledgesThePageItAnswers(t *testing.T) {
+	const token = "twilioauthtoken1"
+	publicURL := "https://xsoc.example"
+	srv, temporal := callbackServer(t, config.Settings{TwilioAuthToken: token, PublicURL: publicURL})
+	page := "incident/acme/generic/a1#run/page/customer/0/r0/s1/call"
+	query := url.Values{"incident": {"incident/acme/generic/a1"}, "key": {page}, "to": {"+81300000001"}, "name": {"CSO"}, "lang": {"ja"}}
+	path := "/v1/callbacks/twilio?" + query.Encode()
+	form := url.Values{"CallSid": {"CA1"}, "Digits": {"1"}, "CallStatus": {"in-progress"}}
+	req, err := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", twiliosim.Signature(token, publicURL+path, form))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "受領しました") {
+		t.Fatalf("answered %d:\n%s", resp.StatusCode, body)
+	}
+	update, d := temporal.only(t)
+	if update.WorkflowID != "incident/acme/generic/a1" || update.UpdateName != workflows.DecisionAcknowledge ||
+		d.By != "CSO" || d.Via != "phone" || d.Page != page {
+		t.Errorf("update %s %s with %+v, want acknowledge by CSO via phone for page %s", update.WorkflowID, update.UpdateName, d, page)
+	}
+}
+
+func TestSlackButtonDecidesForThePageItWasOn(t *testing.T) {
+	const secret = "slack-signing-secret"
+	slackSim := slacksim.New(secret)
+	api := httptest.NewServer(slackSim)
+	t.Cleanup(api.Close)
+	slackSim.BaseURL = api.URL
+	page := "incident/acme/generic/a1#run/page/soc/0/r0/s0/slack"
+	_, ts, err := slack.New("xoxb-test", api.URL+"/api/").Post(context.Background(), slack.IncidentMessage{
+		Channel: "#soc-triage", IncidentID: "incident/acme/generic/a1", Title: "page", Key: page,
+		Buttons: []slack.Button{{Decision: slack.DecisionAcknowledge, Label: "Acknowledge"}, {Decision: slack.DecisionFalsePositive, Label: "False positive"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, temporal := callbackServer(t, config.Settings{SlackSigningSecret: secret})
+	resp, err := slackSim.Click(context.Background(), srv.URL+"/v1/callbacks/slack", "#soc-triage", ts, slack.DecisionFalsePositive, "hanako")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("click answered %d", resp.StatusCode)
+	}
+	update, d := temporal.only(t)
+	if update.UpdateName != workflows.DecisionVerdict || d.Verdict != workflows.VerdictFalsePositive ||
+		d.By != "hanako" || d.Via != "slack" || d.Page != page {
+		t.Errorf("update %s with %+v, want a false_positive verdict by hanako via slack for page %s", update.UpdateName, d, page)
+	}
+}
