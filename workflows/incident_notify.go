@@ -244,8 +244,23 @@ func (inc *incident) brief(tier, reason string) messages.Brief {
 			b.Recommend = &line
 		}
 	}
-	for _, e := range s.Timeline[max(0, len(s.Timeline)-8):] {
+	// The SOC reads the last lines whatever they are; the customer the last of what
+	// they are told about, in their language.
+	var recent []Entry
+	for _, e := range s.Timeline {
+		if tier == TierSOC || slices.Contains(toldToCustomer, e.Kind) {
+			recent = append(recent, e)
+		}
+	}
+	for _, e := range recent[max(0, len(recent)-8):] {
 		b.Recent = append(b.Recent, lineOf(e))
+	}
+	if tier == TierSOC {
+		for _, e := range s.Timeline {
+			if e.Kind == "sla_breach" {
+				b.Changes = append(b.Changes, lineOf(e))
+			}
+		}
 	}
 	if tier == TierCustomer {
 		for _, e := range s.Outbox.Changes {
@@ -262,10 +277,13 @@ func lineOf(e Entry) messages.Line {
 	return messages.Line{At: e.At, Kind: e.Kind, By: e.By, Text: e.Text, Args: e.Args}
 }
 
-// need says what we need from a tier.
+// need says what we need from a tier: nothing from a customer whose chain is not
+// paging them (a status update before a verdict asks nothing).
 func (inc *incident) need(tier string) string {
 	switch {
 	case inc.status.concluded():
+		return ""
+	case tier != inc.policy.triageTier() && inc.chain(tier) == nil:
 		return ""
 	case inc.acknowledgementOf(tier) == nil:
 		return messages.NeedAcknowledge

@@ -420,11 +420,17 @@ func TestStatusUpdatesGoToTheCSIRTAndTheSiteCoalesced(t *testing.T) {
 	// incident ends instead of waiting its 30s.
 	require.Len(t, csirt, 4)
 	require.Len(t, site, len(csirt))
-	require.Contains(t, csirt[0].Text, "new → containing")
-	require.Contains(t, csirt[1].Text, "isolate osk-pc-1")
-	require.Contains(t, csirt[1].Text, "containing → contained")
-	require.Contains(t, csirt[2].Text, "verdict false_positive")
-	require.Contains(t, csirt[3].Text, "release osk-pc-1")
+	changes := func(m sentMessage) string {
+		_, after, _ := strings.Cut(m.Text, "Changes since the last update:")
+		before, _, _ := strings.Cut(after, "Recent events:")
+		return before
+	}
+	require.Contains(t, changes(csirt[0]), "new → containing")
+	require.NotContains(t, changes(csirt[0]), "Isolated", "the isolation came after the first message left")
+	require.Contains(t, changes(csirt[1]), "Isolated osk-pc-1 from the network")
+	require.Contains(t, changes(csirt[1]), "containing → contained", "two changes within 30s, one message")
+	require.Contains(t, changes(csirt[2]), "false_positive")
+	require.Contains(t, changes(csirt[3]), "Released osk-pc-1")
 }
 
 func TestUnansweredCallFallsBackToSMSWhereConfigured(t *testing.T) {

@@ -117,7 +117,8 @@ func TestIsolateFirstTellsTheCSIRTAndTheSiteBeforeAnyVerdict(t *testing.T) {
 	var to []string
 	for _, m := range atTwoMinutes {
 		to = append(to, m.To)
-		require.Contains(t, m.Text, "isolate osk-pc-1", "the message says what we did on their side")
+		require.Contains(t, m.Text, "Isolated osk-pc-1 from the network", "the message says what we did on their side")
+		require.NotContains(t, m.Text, "press 1", "a status update asks nothing of them")
 	}
 	require.ElementsMatch(t, []string{"csirt@acme.example", "osaka-it@acme.example"}, to,
 		"the isolation reached the CSIRT and the site at once, and nothing else did (no page)")
