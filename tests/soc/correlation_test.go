@@ -21,8 +21,14 @@ func TestTwoAlertsForOneHostPostedTogetherEndInOneOpenIncident(t *testing.T) {
 	for i := range pairs {
 		host := fmt.Sprintf("pair-host-%d", i)
 		wg.Add(2)
-		go func() { defer wg.Done(); pairs[i].a = postAlert(t, "hooli", alert(fmt.Sprintf("p%d-a", i), fmt.Sprintf("Mimikatz %d", i), "high", host)) }()
-		go func() { defer wg.Done(); pairs[i].b = postAlert(t, "hooli", alert(fmt.Sprintf("p%d-b", i), fmt.Sprintf("Lateral movement %d", i), "high", host)) }()
+		go func() {
+			defer wg.Done()
+			pairs[i].a = postAlert(t, "hooli", alert(fmt.Sprintf("p%d-a", i), fmt.Sprintf("Mimikatz %d", i), "high", host))
+		}()
+		go func() {
+			defer wg.Done()
+			pairs[i].b = postAlert(t, "hooli", alert(fmt.Sprintf("p%d-b", i), fmt.Sprintf("Lateral movement %d", i), "high", host))
+		}()
 	}
 	wg.Wait()
 	for i, p := range pairs {
@@ -88,14 +94,13 @@ func TestStormPagesTheSOCByDigestWhileACriticalAlertIsPagedAlone(t *testing.T) {
 			if !strings.Contains(m.Subject+m.Snippet, "Cyberdyne") && !strings.Contains(m.Subject+m.Snippet, "cyberdyne") {
 				continue
 			}
-			text := strings.ToLower(m.Subject)
-			switch {
-			case strings.Contains(text, "digest"):
-				digests++
-			case strings.Contains(text, "ended") || strings.Contains(text, "over"):
-				ended++
-			case strings.Contains(text, "storm"):
+			switch subject := m.Subject; {
+			case strings.Contains(subject, "storm mode started"):
 				started++
+			case strings.Contains(subject, "storm mode ended"):
+				ended++
+			case strings.Contains(subject, "alerts in storm mode"):
+				digests++
 			}
 		}
 		if started != 1 || digests < 1 || ended != 1 {

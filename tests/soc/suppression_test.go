@@ -24,7 +24,7 @@ func TestSuppressionRuleAddedFromTheCLIClosesWhatItMatchesAndPagesTheRest(t *tes
 	}
 	rule := map[string]any{"by": "hanako", "approved_by": "sato", "reason": "nightly IT inventory script",
 		"expires": time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339),
-		"match": map[string]any{"detection": "Inventory scan*", "hosts": []string{"inv-*"}}}
+		"match":   map[string]any{"detection": "Inventory scan*", "hosts": []string{"inv-*"}}}
 	input, _ := json.Marshal(rule)
 	out, err := exec.Command(temporal, "workflow", "update", "execute", "--address", xsoc.Dev.FrontendHostPort(),
 		"--workflow-id", workflows.TuningWorkflowID("umbrella"), "--name", workflows.UpdateAddRule, "--input", string(input)).CombinedOutput()
