@@ -4,12 +4,42 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/activity"
 
 	"xsoc/integrations"
 )
 
+// heartbeatEvery is how often a vendor call tells Temporal it is alive: well inside
+// the workflows' 10 s heartbeat timeout, so that a worker that dies mid-call is
+// noticed in seconds and the call retried on another, not after a whole
+// start-to-close timeout.
+const heartbeatEvery = 3 * time.Second
+
+// heartbeating heartbeats until the returned stop is called.
+func heartbeating(ctx context.Context) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		ticker := time.NewTicker(heartbeatEvery)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-ticker.C:
+				activity.RecordHeartbeat(ctx)
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
 // Investigate gathers what the vendor knows about the alert.
 func (a *Activities) Investigate(ctx context.Context, in InvestigateRequest) (integrations.Findings, error) {
+	defer heartbeating(ctx)()
 	p, err := a.platform(in.Customer, in.Vendor)
 	if err != nil {
 		return integrations.Findings{}, err
@@ -31,6 +61,7 @@ func (a *Activities) ReleaseHost(ctx context.Context, in HostAction) (integratio
 
 func (a *Activities) hostAction(ctx context.Context, in HostAction, what string,
 	act func(integrations.Platform, context.Context, integrations.Host) (integrations.ActionResult, error)) (integrations.ActionResult, error) {
+	defer heartbeating(ctx)()
 	p, err := a.platform(in.Customer, in.Vendor)
 	if err != nil {
 		return integrations.ActionResult{}, err
@@ -55,6 +86,7 @@ func (a *Activities) UnblockIndicators(ctx context.Context, in IndicatorAction) 
 
 func (a *Activities) indicatorAction(ctx context.Context, in IndicatorAction, what string,
 	act func(integrations.Platform, context.Context, []integrations.Indicator) (integrations.ActionResult, error)) (integrations.ActionResult, error) {
+	defer heartbeating(ctx)()
 	p, err := a.platform(in.Customer, in.Vendor)
 	if err != nil {
 		return integrations.ActionResult{}, err
@@ -69,6 +101,7 @@ func (a *Activities) indicatorAction(ctx context.Context, in IndicatorAction, wh
 
 // WriteBack sets the vendor's own status of the alert to our conclusion.
 func (a *Activities) WriteBack(ctx context.Context, in WriteBackRequest) error {
+	defer heartbeating(ctx)()
 	p, err := a.platform(in.Customer, in.Vendor)
 	if err != nil {
 		return err
