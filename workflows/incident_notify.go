@@ -46,7 +46,7 @@ func (inc *incident) notify(ctx workflow.Context, kind, tier, key string, contac
 func (inc *incident) send(ctx workflow.Context, kind, tier, key string, channel config.Channel, contact config.Contact, reason string) {
 	audience := inc.policy.audience(tier)
 	inc.deliver(ctx, tier, activities.Notification{
-		Key: key, Customer: inc.in.Customer, Language: audience.Language, Zone: audience.Timezone, Audience: audienceOf(tier),
+		Key: key, Customer: inc.in.Customer, Language: audience.Language, Zone: audience.Timezone, Audience: inc.audienceOf(tier),
 		Kind: kind, Contact: contact.Only(channel), Incident: inc.brief(tier, reason),
 	}, channel, contact)
 }
@@ -98,8 +98,11 @@ func describePage(p Page) string {
 	return p.Address
 }
 
-func audienceOf(tier string) string {
-	if tier == TierSOC {
+// audienceOf is how a tier's messages are written: for the analysts who triage (the
+// SOC, or without one the customer's people doing its job, as before the SOC tier
+// existed), or for the customer.
+func (inc *incident) audienceOf(tier string) string {
+	if tier == inc.policy.triageTier() {
 		return messages.AudienceSOC
 	}
 	return messages.AudienceCustomer
@@ -230,7 +233,7 @@ func (inc *incident) brief(tier, reason string) messages.Brief {
 		WorkflowID: s.WorkflowID, CustomerName: inc.policy.CustomerName, Vendor: s.Vendor,
 		AlertID: s.Alert.ID, Detection: s.Alert.Detection, Severity: string(s.Severity),
 		State: s.State, Verdict: s.Verdict, Hosts: s.hostNames(), Users: s.Alert.Users, Site: s.Site,
-		Audience: audienceOf(tier), Zone: audience.Timezone, OpenedAt: s.OpenedAt,
+		Audience: inc.audienceOf(tier), Zone: audience.Timezone, OpenedAt: s.OpenedAt,
 		Need: inc.need(tier), Reason: reason,
 	}
 	for _, e := range s.Timeline {
