@@ -39,7 +39,7 @@ func vendorsOf(t *testing.T) (*Activities, *cybereasonsim.Server, *withsecuresim
 		{Vendor: "withsecure", URL: urls["withsecure"], ClientIDEnv: "WS_ID", SecretEnv: "WS_SECRET"},
 		{Vendor: "zscaler", URL: urls["zscaler"], APIKeyEnv: "ZS_KEY", UsernameEnv: "ZS_USER", PasswordEnv: "ZS_PASSWORD"},
 	}}}}
-	newPlatform := func(_ config.Customer, p config.Platform) (integrations.Platform, error) {
+	newPlatform := func(p config.Platform) (integrations.Platform, error) {
 		switch p.Vendor {
 		case cybereason.Vendor:
 			return cybereason.New(p, getenv)
@@ -48,7 +48,7 @@ func vendorsOf(t *testing.T) (*Activities, *cybereasonsim.Server, *withsecuresim
 		}
 		return zscaler.New(p, getenv)
 	}
-	return &Activities{Customers: customers, NewPlatform: newPlatform}, console, elements
+	return &Activities{Platforms: &Platforms{Customers: customers, New: newPlatform}}, console, elements
 }
 
 func TestCountActiveEndpointsByVendor(t *testing.T) {

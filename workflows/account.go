@@ -106,9 +106,6 @@ type Lot struct {
 // Remaining is what is left to use of a lot.
 func (l Lot) Remaining() int { return l.Count - l.Used - l.Expired }
 
-// Consumption is one use of tickets, recorded against the incident and the analyst.
-type Consumption = activities.Consumption
-
 // MonthFigures are one month's billable work and SLA outcomes.
 type MonthFigures struct {
 	Incidents      int                       `json:"incidents"`
@@ -130,14 +127,39 @@ type Balance struct {
 	Lots      []LotView `json:"lots"`
 }
 
-// LotView is one lot in the balance.
-type LotView = activities.LotView
+// ConsumeRequest, the `consume` Update's argument, asks the customer's Account to take option tickets for an incident.
+// RequestID makes it exactly-once across retries and re-delivered decisions.
+type ConsumeRequest struct {
+	Customer  string `json:"customer"`
+	Incident  string `json:"incident"`
+	Service   string `json:"service"`
+	Tickets   int    `json:"tickets"`
+	By        string `json:"by"`
+	RequestID string `json:"request_id"`
+}
 
-// ConsumeRequest is the `consume` Update's argument.
-type ConsumeRequest = activities.ConsumeRequest
+// IncidentSummary, the `record_incident` Update's argument, is what an incident reports to its customer's Account when it
+// ends: the figures of the monthly report.
+type IncidentSummary struct {
+	Customer string            `json:"customer"`
+	Incident string            `json:"incident"`
+	Vendor   string            `json:"vendor"`
+	Severity string            `json:"severity"`
+	State    string            `json:"state"`
+	Verdict  string            `json:"verdict,omitempty"`
+	OpenedAt time.Time         `json:"opened_at"`
+	ClosedAt time.Time         `json:"closed_at"`
+	Billable bool              `json:"billable"`
+	Clocks   map[string]string `json:"clocks"`
+}
 
-// ActiveIDs is the `record_active_ids` Update's argument.
-type ActiveIDs = activities.ActiveIDs
+// ActiveIDs, the `record_active_ids` Update's argument, are the endpoints each vendor reported active for a customer's month
+// ("2026-11"), recorded in the Account for the per_id plan's report.
+type ActiveIDs struct {
+	Customer string         `json:"customer,omitempty"`
+	Month    string         `json:"month"`
+	Counts   map[string]int `json:"counts"`
+}
 
 // ticketValidityYears is how long a lot may be used after purchase: calendar years,
 // so that a leap day does not end a lot a day early.
@@ -300,7 +322,7 @@ func consumeRequestID(ctx workflow.Context, r ConsumeRequest) string {
 }
 
 // recordIncident adds a concluded incident to its month's figures, once.
-func (acc *account) recordIncident(ctx workflow.Context, s activities.IncidentSummary) error {
+func (acc *account) recordIncident(ctx workflow.Context, s IncidentSummary) error {
 	id := workflow.GetCurrentUpdateInfo(ctx).ID
 	if slices.Contains(acc.state.Applied, id) {
 		return nil
@@ -508,64 +530,4 @@ func (acc *account) balance() Balance {
 // still in flight would be dropped with this run, and is marked sent in the state).
 func (acc *account) shouldContinueAsNew(ctx workflow.Context) bool {
 	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() && workflow.AllHandlersFinished(ctx) && acc.inflight == 0
-}
-
-// MonthlyReport answers the `report` query and GET /v1/reports/{customer}.
-type MonthlyReport = activities.MonthlyReport
-
-func (acc *account) report(month string) (MonthlyReport, error) {
-	start, err := time.Parse("2006-01", month)
-	if err != nil {
-		return MonthlyReport{}, fmt.Errorf("month %q: want YYYY-MM", month)
-	}
-	end := start.AddDate(0, 1, 0)
-	r := MonthlyReport{Customer: acc.state.Customer, Month: month, Plan: acc.state.Plan, ContractedIDs: acc.state.IDs,
-		BySeverity: map[string]int{}, ByVerdict: map[string]int{}, SLA: map[string]map[string]int{},
-		Lots: []LotView{}, Consumptions: []Consumption{}}
-	if m, ok := acc.state.Months[month]; ok {
-		r.Incidents, r.BillableResponses, r.NotBillable = m.Incidents, m.Billable, m.NotBillable
-		r.BySeverity, r.ByVerdict, r.SLA = m.BySeverity, m.ByVerdict, m.SLA
-		r.TicketsUsed, r.TicketsExpired = m.TicketsUsed, m.TicketsExpired
-		r.ActiveIDs = m.ActiveIDs
-		for _, vendor := range sortedKeys(m.ActiveIDs) {
-			r.ActiveTotal += m.ActiveIDs[vendor]
-		}
-	}
-	for _, l := range acc.state.Lots {
-		if l.Purchased.Before(end) && !l.Purchased.Before(start) {
-			r.TicketsBought += l.Count
-		}
-		if l.Purchased.Before(end) && l.Expires.After(start) {
-			remaining := l.Remaining()
-			if l.ExpiryProcessed {
-				remaining = 0
-			}
-			r.Lots = append(r.Lots, LotView{Purchased: l.Purchased.Format(time.DateOnly), Expires: l.Expires.Format(time.DateOnly),
-				Count: l.Count, Used: l.Used, Expired: l.Expired, Remaining: remaining})
-			r.TicketsRemaining += remaining
-		}
-	}
-	for _, c := range acc.state.Consumptions {
-		if !c.At.Before(start) && c.At.Before(end) {
-			r.Consumptions = append(r.Consumptions, c)
-		}
-	}
-	return r, nil
-}
-
-// keptMonths bounds the monthly figures carried over: two years of reports.
-const keptMonths = 24
-
-func (acc *account) trimMonths() {
-	months := sortedKeys(acc.state.Months)
-	for _, month := range months[:max(0, len(months)-keptMonths)] {
-		delete(acc.state.Months, month)
-	}
-	var kept []Consumption
-	for _, c := range acc.state.Consumptions {
-		if _, ok := acc.state.Months[c.At.UTC().Format("2006-01")]; ok {
-			kept = append(kept, c)
-		}
-	}
-	acc.state.Consumptions = kept
 }

@@ -393,7 +393,7 @@ func TestAccountConsumesOnceUnderRetries(t *testing.T) {
 	require.Len(t, report.Consumptions, 1)
 }
 
-var testSummary = activities.IncidentSummary{
+var testSummary = IncidentSummary{
 	Customer: "acme", Incident: "incident/acme/cybereason/malop-1", Vendor: "cybereason", Severity: "high",
 	State: StateResolved, Verdict: VerdictTruePositive, Billable: true,
 	OpenedAt: time.Date(2026, 5, 2, 1, 0, 0, 0, time.UTC), ClosedAt: time.Date(2026, 5, 2, 5, 0, 0, 0, time.UTC),
@@ -601,7 +601,7 @@ func TestAccountMergesPurchases(t *testing.T) {
 func TestAccountMonthlyReport(t *testing.T) {
 	start := day(2026, 5, 1)
 	l := newLedger(t, start)
-	summary := func(incident, severity, state, verdict string, billable bool, closed time.Time, clocks map[string]string) activities.IncidentSummary {
+	summary := func(incident, severity, state, verdict string, billable bool, closed time.Time, clocks map[string]string) IncidentSummary {
 		s := testSummary
 		s.Incident, s.Severity, s.State, s.Verdict, s.Billable, s.Clocks = incident, severity, state, verdict, billable, clocks
 		s.OpenedAt, s.ClosedAt = closed.Add(-time.Hour), closed
@@ -609,7 +609,7 @@ func TestAccountMonthlyReport(t *testing.T) {
 	}
 	summaries := []struct {
 		id string
-		s  activities.IncidentSummary
+		s  IncidentSummary
 	}{
 		{recordID, testSummary},
 		{"record/2", summary("incident/acme/withsecure/2", "medium", StateSuppressed, VerdictFalsePositive, false, day(2026, 5, 10),

@@ -46,15 +46,19 @@ func newWorld(t *testing.T) *world {
 	env := newTestEnv(testStart)
 	w := &world{t: t, env: env, platform: newFakePlatform(), outbox: &outbox{}, start: testStart}
 	acts := &activities.Activities{
-		Customers: &config.Customers{Customers: []config.Customer{{ID: "acme", Platforms: []config.Platform{
-			{Vendor: "cybereason"}, {Vendor: "zscaler"}, {Vendor: "withsecure"}}}}},
-		Settings:    config.Settings{UIURL: "http://ui.test", PublicURL: "https://xsoc.test"},
-		NewPlatform: func(config.Customer, config.Platform) (integrations.Platform, error) { return w.platform, nil },
-		Mailer:      w.outbox, Slack: w.outbox, Phone: w.outbox,
+		Platforms: &activities.Platforms{
+			Customers: &config.Customers{Customers: []config.Customer{{ID: "acme", Platforms: []config.Platform{
+				{Vendor: "cybereason"}, {Vendor: "zscaler"}, {Vendor: "withsecure"}}}}},
+			New: func(config.Platform) (integrations.Platform, error) { return w.platform, nil },
+		},
+		Settings: config.Settings{UIURL: "http://ui.test", PublicURL: "https://xsoc.test"},
+		Mailer:   w.outbox, Slack: w.outbox, Phone: w.outbox,
 	}
 	env.RegisterActivity(acts)
+	own := &Activities{}
+	env.RegisterActivity(own)
 	env.RegisterWorkflowWithOptions(Incident, workflow.RegisterOptions{Name: IncidentWorkflowType})
-	env.OnActivity(acts.RecordIncident, mock.Anything, mock.Anything).Return(nil).Maybe()
+	env.OnActivity(own.RecordIncident, mock.Anything, mock.Anything).Return(nil).Maybe()
 	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
 		w.mu.Lock()
 		defer w.mu.Unlock()

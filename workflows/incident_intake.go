@@ -93,8 +93,8 @@ var ticketOptions = workflow.ActivityOptions{
 // useTickets consumes option tickets through the customer's Account, which refuses a
 // request beyond the balance and says what is left.
 func (inc *incident) useTickets(ctx workflow.Context, d Decision) (DecisionResult, error) {
-	var a *activities.Activities
-	request := activities.ConsumeRequest{
+	var a *Activities
+	request := ConsumeRequest{
 		Customer: inc.in.Customer, Incident: inc.status.WorkflowID, Service: d.Service, Tickets: d.Tickets, By: d.By,
 		RequestID: inc.incarnation + "/tickets/" + strconv.Itoa(inc.status.Decisions),
 	}
@@ -129,16 +129,16 @@ func (inc *incident) writeBack(ctx workflow.Context) {
 // reportToAccount hands the incident's summary to the customer's Account, where the
 // monthly figures live beyond the namespace's retention.
 func (inc *incident) reportToAccount(ctx workflow.Context) {
-	var a *activities.Activities
+	var a *Activities
 	options := workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, ScheduleToCloseTimeout: incidentSummaryTimeout}
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, options), a.RecordIncident, inc.summary()).Get(ctx, nil); err != nil {
 		inc.record(ctx, "report_failed", "", "reporting to the account failed: %v", err)
 	}
 }
 
-func (inc *incident) summary() activities.IncidentSummary {
+func (inc *incident) summary() IncidentSummary {
 	s := inc.status
-	summary := activities.IncidentSummary{
+	summary := IncidentSummary{
 		Customer: s.Customer, Incident: s.WorkflowID, Vendor: s.Vendor, Severity: string(s.Severity),
 		State: s.State, Verdict: s.Verdict, OpenedAt: s.OpenedAt, ClosedAt: s.ClosedAt,
 		Billable: s.State == StateResolved, Clocks: map[string]string{},

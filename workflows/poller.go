@@ -5,8 +5,6 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
-
-	"xsoc/activities"
 )
 
 // PollerInput is one customer platform's poller and where it stands.
@@ -43,11 +41,11 @@ func Poller(ctx workflow.Context, in PollerInput) error {
 	if in.Since.IsZero() {
 		in.Since = workflow.Now(ctx)
 	}
-	var a *activities.Activities
+	var a *Activities
 	ctx = workflow.WithActivityOptions(ctx, pollOptions)
 	for polls := 0; polls < pollsPerRun; polls++ {
-		var result activities.PollResult
-		request := activities.PollRequest{Customer: in.Customer, Vendor: in.Vendor, Cursor: in.Cursor, Since: in.Since}
+		var result PollResult
+		request := PollRequest{Customer: in.Customer, Vendor: in.Vendor, Cursor: in.Cursor, Since: in.Since}
 		if err := workflow.ExecuteActivity(ctx, a.PollPlatform, request).Get(ctx, &result); err != nil {
 			return err
 		}

@@ -9,14 +9,12 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/workflow"
-
-	"xsoc/activities"
 )
 
 func TestPollerPagesAtOnceSleepsWhenCaughtUpAndCarriesItsCursor(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(testStart)
-	acts := &activities.Activities{}
+	acts := &Activities{}
 	env.RegisterActivity(acts)
 	env.RegisterWorkflowWithOptions(Poller, workflow.RegisterOptions{Name: PollerWorkflowType})
 
@@ -26,11 +24,11 @@ func TestPollerPagesAtOnceSleepsWhenCaughtUpAndCarriesItsCursor(t *testing.T) {
 	}
 	var polls []poll
 	env.OnActivity(acts.PollPlatform, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, r activities.PollRequest) (activities.PollResult, error) {
+		func(_ context.Context, r PollRequest) (PollResult, error) {
 			polls = append(polls, poll{r.Cursor, env.Now()})
 			next := len(polls)
 			// The vendor has a backlog of two pages, then one page per poll.
-			return activities.PollResult{NextCursor: string(rune('a' + next)), More: next < 3}, nil
+			return PollResult{NextCursor: string(rune('a' + next)), More: next < 3}, nil
 		})
 
 	env.ExecuteWorkflow(PollerWorkflowType, PollerInput{Customer: "acme", Vendor: "cybereason", Every: time.Minute})

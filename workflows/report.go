@@ -41,7 +41,7 @@ func SendMonthlyReport(ctx workflow.Context, in MonthlyReportInput) (MonthlyRepo
 		}
 	}
 	var report MonthlyReport
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, accountReadOptions), acts.ReadMonthlyReport, in.Customer, month).Get(ctx, &report)
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, accountReadOptions), own.ReadMonthlyReport, in.Customer, month).Get(ctx, &report)
 	if err != nil {
 		return report, err
 	}
@@ -52,8 +52,12 @@ func SendMonthlyReport(ctx workflow.Context, in MonthlyReportInput) (MonthlyRepo
 	return report, nil
 }
 
-// acts names the activities this file runs; a nil receiver is enough for that.
-var acts *activities.Activities
+// acts and own name the activities this file runs (the vendors' and mail's, and
+// the Account's); a nil receiver is enough for that.
+var (
+	acts *activities.Activities
+	own  *Activities
+)
 
 // countOptions give the vendors hours to answer: the report can go out late in the
 // day, but without the count the customer's over-use would not show.
@@ -105,7 +109,7 @@ func recordActiveIDs(ctx workflow.Context, customer, month string) error {
 			"customer", customer, "month", month, "error", err)
 		return nil
 	}
-	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, accountReadOptions), acts.RecordActiveIDs,
+	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, accountReadOptions), own.RecordActiveIDs,
 		ActiveIDs{Customer: customer, Month: month, Counts: counts}).Get(ctx, nil)
 }
 

@@ -43,8 +43,9 @@ func newReportRun(t *testing.T, start time.Time) *reportRun {
 	env := newTestEnv(start)
 	env.RegisterWorkflowWithOptions(SendMonthlyReport, workflow.RegisterOptions{Name: MonthlyReportWorkflowType})
 	r := &reportRun{t: t, env: env, counts: map[string]int{"cybereason": 180, "withsecure": 30}}
-	a := &activities.Activities{}
+	a, own := &activities.Activities{}, &Activities{}
 	env.RegisterActivity(a)
+	env.RegisterActivity(own)
 	env.OnActivity(a.CountActiveEndpoints, mock.Anything, mock.Anything).Return(func(_ context.Context, customer string) (map[string]int, error) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
@@ -54,13 +55,13 @@ func newReportRun(t *testing.T, start time.Time) *reportRun {
 		}
 		return r.counts, nil
 	}).Maybe()
-	env.OnActivity(a.RecordActiveIDs, mock.Anything, mock.Anything).Return(func(_ context.Context, in ActiveIDs) error {
+	env.OnActivity(own.RecordActiveIDs, mock.Anything, mock.Anything).Return(func(_ context.Context, in ActiveIDs) error {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		r.recorded = append(r.recorded, in)
 		return nil
 	}).Maybe()
-	env.OnActivity(a.ReadMonthlyReport, mock.Anything, mock.Anything, mock.Anything).Return(
+	env.OnActivity(own.ReadMonthlyReport, mock.Anything, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, customer, month string) (MonthlyReport, error) {
 			r.mu.Lock()
 			defer r.mu.Unlock()

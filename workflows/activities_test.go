@@ -1,4 +1,4 @@
-package activities
+package workflows
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/mocks"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
 )
 
 func TestReadMonthlyReportQueriesTheAccount(t *testing.T) {
@@ -63,9 +64,12 @@ func TestRecordActiveIDsUpdatesTheAccount(t *testing.T) {
 	in := ActiveIDs{Customer: "acme", Month: "2026-11", Counts: map[string]int{"cybereason": 180}}
 	c.On("UpdateWorkflow", mock.Anything, mock.MatchedBy(func(o client.UpdateWorkflowOptions) bool {
 		return o.WorkflowID == "account/acme" && o.UpdateName == "record_active_ids" &&
-			strings.HasPrefix(o.UpdateID, "active-ids/2026-11") && len(o.Args) == 1 && o.Args[0].(ActiveIDs).Counts["cybereason"] == 180
+			o.UpdateID == "active-ids/2026-11/default-test-run-id" && len(o.Args) == 1 && o.Args[0].(ActiveIDs).Counts["cybereason"] == 180
 	})).Return(handle, nil)
-	if err := (&Activities{Temporal: c}).RecordActiveIDs(context.Background(), in); err != nil {
+	a := &Activities{Temporal: c}
+	env := (&testsuite.WorkflowTestSuite{}).NewTestActivityEnvironment()
+	env.RegisterActivity(a)
+	if _, err := env.ExecuteActivity(a.RecordActiveIDs, in); err != nil {
 		t.Fatal(err)
 	}
 	c.AssertExpectations(t)
