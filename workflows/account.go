@@ -213,7 +213,7 @@ func (acc *account) setup(ctx workflow.Context) error {
 	}, workflow.QueryHandlerOptions{Description: "Option tickets left, lot by lot."}); err != nil {
 		return err
 	}
-	return workflow.SetQueryHandlerWithOptions(ctx, QueryReport, func(month string) (MonthlyReport, error) {
+	return workflow.SetQueryHandlerWithOptions(ctx, QueryReport, func(month string) (Report, error) {
 		return acc.report(month)
 	}, workflow.QueryHandlerOptions{Description: `The monthly report. Argument: "YYYY-MM".`})
 }

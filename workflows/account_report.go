@@ -5,9 +5,10 @@ import (
 	"time"
 )
 
-// MonthlyReport is a customer's month as the Account tells it: the `report` query,
-// GET /v1/reports/{customer} and the report mailed on the 1st.
-type MonthlyReport struct {
+// Report is a customer's month as the Account tells it: the answer of the `report`
+// query, of GET /v1/reports/{customer}, and what SendMonthlyReport (workflow type
+// "MonthlyReport") mails on the 1st.
+type Report struct {
 	Customer      string `json:"customer"`
 	Month         string `json:"month"`
 	Plan          string `json:"plan"`
@@ -50,13 +51,13 @@ type Consumption struct {
 	Lots     []string  `json:"lots"`
 }
 
-func (acc *account) report(month string) (MonthlyReport, error) {
+func (acc *account) report(month string) (Report, error) {
 	start, err := time.Parse("2006-01", month)
 	if err != nil {
-		return MonthlyReport{}, fmt.Errorf("month %q: want YYYY-MM", month)
+		return Report{}, fmt.Errorf("month %q: want YYYY-MM", month)
 	}
 	end := start.AddDate(0, 1, 0)
-	r := MonthlyReport{Customer: acc.state.Customer, Month: month, Plan: acc.state.Plan, ContractedIDs: acc.state.IDs,
+	r := Report{Customer: acc.state.Customer, Month: month, Plan: acc.state.Plan, ContractedIDs: acc.state.IDs,
 		BySeverity: map[string]int{}, ByVerdict: map[string]int{}, SLA: map[string]map[string]int{},
 		Lots: []LotView{}, Consumptions: []Consumption{}}
 	if m, ok := acc.state.Months[month]; ok {

@@ -147,8 +147,8 @@ func (l *ledger) balanceAt(when time.Time) *Balance {
 }
 
 // reportAt answers the `report` query of a month as it was at a workflow time.
-func (l *ledger) reportAt(when time.Time, month string) *MonthlyReport {
-	var r MonthlyReport
+func (l *ledger) reportAt(when time.Time, month string) *Report {
+	var r Report
 	l.at(when, func() {
 		value, err := l.env.QueryWorkflow(QueryReport, month)
 		if assert.NoError(l.t, err, "report %s at %s", month, when) {

@@ -57,8 +57,8 @@ func (a *Activities) RecordActiveIDs(ctx context.Context, in ActiveIDs) error {
 
 // ReadMonthlyReport answers a month ("2026-11") of the customer's Account: workflows
 // cannot query another workflow, so this activity does it for them.
-func (a *Activities) ReadMonthlyReport(ctx context.Context, customer, month string) (MonthlyReport, error) {
-	var report MonthlyReport
+func (a *Activities) ReadMonthlyReport(ctx context.Context, customer, month string) (Report, error) {
+	var report Report
 	value, err := a.Temporal.QueryWorkflow(ctx, AccountWorkflowID(customer), "", QueryReport, month)
 	if err != nil {
 		var refused *serviceerror.QueryFailed

@@ -18,7 +18,7 @@ func TestReadMonthlyReportQueriesTheAccount(t *testing.T) {
 	c := &mocks.Client{}
 	value := &mocks.Value{}
 	value.On("Get", mock.Anything).Run(func(args mock.Arguments) {
-		*args.Get(0).(*MonthlyReport) = MonthlyReport{Customer: "acme", Month: "2026-11", Incidents: 3}
+		*args.Get(0).(*Report) = Report{Customer: "acme", Month: "2026-11", Incidents: 3}
 	}).Return(nil)
 	c.On("QueryWorkflow", mock.Anything, "account/acme", "", "report", "2026-11").Return(value, nil)
 	report, err := (&Activities{Temporal: c}).ReadMonthlyReport(context.Background(), "acme", "2026-11")

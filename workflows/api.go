@@ -17,8 +17,9 @@ const (
 	IncidentWorkflowType = "Incident"
 	AccountWorkflowType  = "Account"
 	PollerWorkflowType   = "Poller"
-	// MonthlyReportWorkflowType mails a customer's report of the month just ended,
-	// started by the customer's report schedule on the 1st of each month.
+	// MonthlyReportWorkflowType (SendMonthlyReport) mails a customer's Report of the
+	// month just ended, started by the customer's report schedule on the 1st of each
+	// month. The schedules of running deployments start it by this name.
 	MonthlyReportWorkflowType = "MonthlyReport"
 )
 

@@ -32,15 +32,15 @@ type MonthlyReportInput struct {
 //     once per contact and month however often this runs.
 //
 // It answers the report it sent.
-func SendMonthlyReport(ctx workflow.Context, in MonthlyReportInput) (MonthlyReport, error) {
+func SendMonthlyReport(ctx workflow.Context, in MonthlyReportInput) (Report, error) {
 	month := reportedMonth(ctx)
 	log := workflow.GetLogger(ctx)
 	if in.Plan == messages.PlanPerID {
 		if err := recordActiveIDs(ctx, in.Customer, month); err != nil {
-			return MonthlyReport{}, err
+			return Report{}, err
 		}
 	}
-	var report MonthlyReport
+	var report Report
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, accountReadOptions), own.ReadMonthlyReport, in.Customer, month).Get(ctx, &report)
 	if err != nil {
 		return report, err
@@ -118,7 +118,7 @@ func recordActiveIDs(ctx workflow.Context, customer, month string) error {
 // second run for the same month mails nobody twice. Slack contacts are left out:
 // PostSlack sends everything but a status update as an incident message with
 // decision buttons, which a report must not carry.
-func mailReport(ctx workflow.Context, in MonthlyReportInput, report MonthlyReport) error {
+func mailReport(ctx workflow.Context, in MonthlyReportInput, report Report) error {
 	ctx = workflow.WithActivityOptions(ctx, reportMailOptions)
 	figures := reportBrief(report)
 	brief := messages.Brief{WorkflowID: AccountWorkflowID(in.Customer), CustomerName: in.Notify.CustomerName, Report: &figures}
@@ -158,7 +158,7 @@ func mailReport(ctx workflow.Context, in MonthlyReportInput, report MonthlyRepor
 
 // reportBrief is the report as the mail tells it: severities highest first, vendors
 // by name, SLA breaches summed over the clocks.
-func reportBrief(r MonthlyReport) messages.MonthReport {
+func reportBrief(r Report) messages.MonthReport {
 	b := messages.MonthReport{
 		Month: r.Month, Plan: r.Plan, ContractedIDs: r.ContractedIDs, ActiveTotal: r.ActiveTotal,
 		Incidents: r.Incidents, Billable: r.BillableResponses, NotBillable: r.NotBillable,

@@ -62,11 +62,11 @@ func newReportRun(t *testing.T, start time.Time) *reportRun {
 		return nil
 	}).Maybe()
 	env.OnActivity(own.ReadMonthlyReport, mock.Anything, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, customer, month string) (MonthlyReport, error) {
+		func(_ context.Context, customer, month string) (Report, error) {
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			r.read = append(r.read, month)
-			report := MonthlyReport{Customer: customer, Month: month, Plan: "per_id", ContractedIDs: 200,
+			report := Report{Customer: customer, Month: month, Plan: "per_id", ContractedIDs: 200,
 				Incidents: 3, BySeverity: map[string]int{"high": 2, "critical": 1},
 				SLA:           map[string]map[string]int{"ack": {SLAMet: 2, SLABreached: 1}, "contain": {SLABreached: 1}},
 				TicketsBought: 5, TicketsUsed: 2, TicketsRemaining: 23}
@@ -106,14 +106,14 @@ func reportInput(plan string) MonthlyReportInput {
 
 // run runs the report as the schedule starts it: with the action's due time as a
 // search attribute, unless due is zero (started by hand).
-func (r *reportRun) run(in MonthlyReportInput, due time.Time) (MonthlyReport, error) {
+func (r *reportRun) run(in MonthlyReportInput, due time.Time) (Report, error) {
 	r.t.Helper()
 	if !due.IsZero() {
 		require.NoError(r.t, r.env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes(scheduledStartTime.ValueSet(due))))
 	}
 	r.env.ExecuteWorkflow(MonthlyReportWorkflowType, in)
 	require.True(r.t, r.env.IsWorkflowCompleted())
-	var report MonthlyReport
+	var report Report
 	err := r.env.GetWorkflowError()
 	if err == nil {
 		require.NoError(r.t, r.env.GetWorkflowResult(&report))

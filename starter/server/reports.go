@@ -41,7 +41,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "reading the account of %s: %v", customerID, err)
 		return
 	}
-	var report workflows.MonthlyReport
+	var report workflows.Report
 	if err := value.Get(&report); err != nil {
 		writeError(w, http.StatusInternalServerError, "decoding report: %v", err)
 		return
@@ -57,7 +57,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 
 // writeReportCSV writes the report as section,name,value rows: one table that a
 // spreadsheet or a billing system reads without knowing the JSON's shape.
-func writeReportCSV(w http.ResponseWriter, r workflows.MonthlyReport) {
+func writeReportCSV(w http.ResponseWriter, r workflows.Report) {
 	out := csv.NewWriter(w)
 	row := func(section, name string, value any) {
 		var text string

@@ -12,15 +12,15 @@ import (
 func TestReportCSVShowsActiveIDsBesideTheContract(t *testing.T) {
 	cases := []struct {
 		name   string
-		report workflows.MonthlyReport
+		report workflows.Report
 		want   [][]string // rows that must be there
 		absent []string   // sections that must not
 	}{
-		{"per_id with a count", workflows.MonthlyReport{Customer: "acme", Month: "2026-11", Plan: "per_id", ContractedIDs: 200,
+		{"per_id with a count", workflows.Report{Customer: "acme", Month: "2026-11", Plan: "per_id", ContractedIDs: 200,
 			ActiveIDs: map[string]int{"withsecure": 30, "cybereason": 180}, ActiveTotal: 210},
 			[][]string{{"report", "contracted_ids", "200"}, {"active_ids", "cybereason", "180"}, {"active_ids", "withsecure", "30"}, {"active_ids", "total", "210"}},
 			nil},
-		{"per_response", workflows.MonthlyReport{Customer: "acme", Month: "2026-11", Plan: "per_response", BillableResponses: 3},
+		{"per_response", workflows.Report{Customer: "acme", Month: "2026-11", Plan: "per_response", BillableResponses: 3},
 			[][]string{{"incidents", "billable_responses", "3"}}, []string{"active_ids"}},
 	}
 	for _, tc := range cases {
