@@ -9,9 +9,6 @@ import (
 
 	"xsoc/config"
 	"xsoc/integrations"
-	"xsoc/integrations/cybereason"
-	"xsoc/integrations/withsecure"
-	"xsoc/integrations/zscaler"
 )
 
 // PlatformFactory builds the client of one customer's vendor platform; credentials
@@ -63,16 +60,6 @@ func (p *Platforms) Client(customer, vendor string) (integrations.Platform, erro
 	return client, nil
 }
 
-// NewPlatform builds the real client of a customer's platform, with credentials from
-// the worker's environment variables that the customers file names.
-func NewPlatform(p config.Platform) (integrations.Platform, error) {
-	switch p.Vendor {
-	case cybereason.Vendor:
-		return cybereason.New(p, os.Getenv)
-	case withsecure.Vendor:
-		return withsecure.New(p, os.Getenv)
-	case zscaler.Vendor:
-		return zscaler.New(p, os.Getenv)
-	}
-	return nil, fmt.Errorf("unknown vendor %q", p.Vendor)
-}
+// NewPlatform builds the real client of a customer's platform (the vendor registry's),
+// with credentials from the worker's environment variables the customers file names.
+func NewPlatform(p config.Platform) (integrations.Platform, error) { return p.Connect(os.Getenv) }

@@ -167,10 +167,6 @@ func (p *fakePlatform) Calls() []string {
 	return slices.Clone(p.calls)
 }
 
-func (p *fakePlatform) Vendor() string { return "cybereason" }
-func (p *fakePlatform) Capabilities() integrations.Capabilities {
-	return integrations.CapabilitiesOf("cybereason")
-}
 func (p *fakePlatform) Isolate(_ context.Context, h integrations.Host) (integrations.ActionResult, error) {
 	if err := p.record("isolate " + h.Label()); err != nil {
 		return integrations.ActionResult{}, err
