@@ -39,7 +39,9 @@ func Account(ctx workflow.Context, in AccountInput) error {
 		if ok {
 			wait = next.Sub(workflow.Now(ctx))
 		}
-		changed := func() bool { return acc.gen != gen || acc.purchases.Len() > 0 || acc.shouldContinueAsNew(ctx) }
+		changed := func() bool {
+			return acc.gen != gen || acc.purchases.Len() > 0 || acc.settings.Len() > 0 || acc.shouldContinueAsNew(ctx)
+		}
 		if !ok {
 			if err := workflow.Await(ctx, changed); err != nil {
 				return err
@@ -49,13 +51,14 @@ func Account(ctx workflow.Context, in AccountInput) error {
 				return err
 			}
 		}
-		// Purchases are taken here, not by a goroutine blocked on the channel: a signal
+		// Signals are taken here, not by a goroutine blocked on the channel: a signal
 		// handed to a blocked receiver that has not run yet would be lost to the
 		// continue-as-new below.
+		acc.receiveSettings()
 		acc.receivePurchases(ctx)
 		if acc.shouldContinueAsNew(ctx) {
 			acc.trimMonths()
-			return workflow.NewContinueAsNewError(ctx, Account, AccountInput{Customer: in.Customer, Notify: in.Notify, State: acc.state})
+			return workflow.NewContinueAsNewError(ctx, Account, AccountInput{Customer: in.Customer, Notify: acc.in.Notify, State: acc.state})
 		}
 		acc.passLotEvents(ctx)
 	}
@@ -70,6 +73,15 @@ type AccountInput struct {
 	Purchases []config.Lot  `json:"purchases,omitempty"`
 	Notify    AccountNotify `json:"notify"`
 	State     AccountState  `json:"state"`
+}
+
+// AccountSettings is what the Account knows of the customer from the customers file:
+// the `settings` signal's argument, sent on every worker start so that a running
+// Account follows the file.
+type AccountSettings struct {
+	Plan   string        `json:"plan"`
+	IDs    int           `json:"ids"`
+	Notify AccountNotify `json:"notify"`
 }
 
 // AccountNotify says how to tell the customer about their tickets.
@@ -176,6 +188,7 @@ type account struct {
 	state     AccountState
 	gen       int
 	purchases workflow.ReceiveChannel
+	settings  workflow.ReceiveChannel
 	// inflight counts the notices being sent: a continue-as-new would drop them.
 	inflight int
 }
@@ -208,6 +221,9 @@ func (acc *account) setup(ctx workflow.Context) error {
 	acc.purchases = workflow.GetSignalChannelWithOptions(ctx, SignalPurchases, workflow.SignalChannelOptions{
 		Description: "Internal: the lots of the customers file, merged in on every worker start.",
 	})
+	acc.settings = workflow.GetSignalChannelWithOptions(ctx, SignalSettings, workflow.SignalChannelOptions{
+		Description: "Internal: the plan, IDs, contacts, language and time zone of the customers file, on every worker start.",
+	})
 	if err := workflow.SetQueryHandlerWithOptions(ctx, QueryBalance, func() (Balance, error) {
 		return acc.balance(), nil
 	}, workflow.QueryHandlerOptions{Description: "Option tickets left, lot by lot."}); err != nil {
@@ -226,6 +242,20 @@ func (acc *account) receivePurchases(ctx workflow.Context) {
 			return
 		}
 		acc.mergePurchases(ctx, lots)
+		acc.gen++
+	}
+}
+
+// receiveSettings applies the latest settings signalled: the plan and IDs of the
+// reports to come, and the contacts and language of the notices to come.
+func (acc *account) receiveSettings() {
+	for {
+		var settings AccountSettings
+		if !acc.settings.ReceiveAsync(&settings) {
+			return
+		}
+		acc.state.Plan, acc.state.IDs = settings.Plan, settings.IDs
+		acc.in.Notify = settings.Notify
 		acc.gen++
 	}
 }

@@ -727,3 +727,41 @@ func TestAccountRecordsActiveIDsBesideTheContract(t *testing.T) {
 	require.Zero(t, october.ActiveTotal)
 	require.Equal(t, map[string]int{"cybereason": 182, "withsecure": 30}, next.State.Months["2026-11"].ActiveIDs)
 }
+
+var changedSettings = AccountSettings{Plan: "per_id", IDs: 300,
+	Notify: AccountNotify{CustomerName: "ACME Corp", Language: "en", Contacts: []config.Contact{{Email: "billing@acme.example"}}}}
+
+func TestAccountFollowsTheCustomersFile(t *testing.T) {
+	start := day(2026, 10, 1)
+	l := newLedger(t, start)
+	before := l.reportAt(start.Add(time.Hour), "2026-10")
+	// The worker restarts with an edited customers file.
+	l.at(day(2026, 10, 2), func() { l.env.SignalWorkflow(SignalSettings, changedSettings) })
+	after := l.reportAt(day(2026, 10, 3), "2026-10")
+	// The lot of 2025-12-01 has its expiry notice on 2026-11-01.
+	l.runUntil(accountInput(lot(4, day(2025, 12, 1))), day(2026, 11, 2))
+
+	require.Equal(t, "per_response", before.Plan)
+	require.Equal(t, 12000, before.ContractedIDs)
+	require.Equal(t, "per_id", after.Plan, "the plan of the file as it is now")
+	require.Equal(t, 300, after.ContractedIDs)
+	sent := l.notices()
+	require.Len(t, sent, 1, "the notice goes to the contacts of the file as it is now, and only to them")
+	n := sent[0].n
+	require.Equal(t, "billing@acme.example", n.Contact.Email)
+	require.Equal(t, "en", n.Language)
+	require.Equal(t, "ACME Corp", n.Incident.CustomerName)
+}
+
+func TestAccountKeepsSettingsSignalledAsItContinuesAsNew(t *testing.T) {
+	start := day(2026, 5, 1)
+	l := newLedger(t, start)
+	// As with purchases: the signal and the suggestion reach the ledger in one task.
+	l.at(start.Add(time.Hour), func() { l.env.SignalWorkflowSkippingWorkflowTask(SignalSettings, changedSettings) })
+	l.at(start.Add(time.Hour+time.Second), func() { l.env.SetContinueAsNewSuggested(true) })
+	next := l.runUntilContinuedAsNew(accountInput(lot(3, day(2026, 4, 1))), start.Add(2*time.Hour))
+
+	require.Equal(t, changedSettings.Notify, next.Notify, "the contacts signalled in the last task are carried over")
+	require.Equal(t, "per_id", next.State.Plan)
+	require.Equal(t, 300, next.State.IDs)
+}

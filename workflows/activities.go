@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 
 	"xsoc/activities"
 	"xsoc/config"
@@ -39,6 +40,19 @@ func (a *Activities) ConsumeTickets(ctx context.Context, in ConsumeRequest) (int
 	var remaining int
 	err := a.updateAccount(ctx, in.Customer, UpdateConsume, in.RequestID, in, &remaining)
 	return remaining, err
+}
+
+// RecordIncidentOptions are the options an incident runs RecordIncident with: a
+// billable incident must be counted however long the Account cannot be reached, so
+// the activity retries, at most every 10 minutes, for as long as it takes (no
+// schedule-to-close limit). It stays exactly-once: the Update id is the incident's.
+var RecordIncidentOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 30 * time.Second,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    5 * time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    10 * time.Minute,
+	},
 }
 
 // RecordIncident hands a concluded incident's summary to the customer's Account,
@@ -75,13 +89,25 @@ func (a *Activities) ReadMonthlyReport(ctx context.Context, customer, month stri
 	return report, nil
 }
 
+// updateAccount runs an Update of the customer's Account, starting the Account from
+// the customers file when it is not running (Update-With-Start): the update is never
+// lost to an Account that a worker has not started yet, or that was terminated.
 func (a *Activities) updateAccount(ctx context.Context, customer, update, updateID string, arg, result any) error {
-	handle, err := a.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   AccountWorkflowID(customer),
-		UpdateName:   update,
-		UpdateID:     updateID,
-		Args:         []any{arg},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
+	c, ok := a.Customers.Customer(customer)
+	if !ok {
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("customer %s is not in the customers file: its account cannot be started", customer), "ConfigError", nil)
+	}
+	options, input := accountStart(*c)
+	handle, err := a.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: a.Temporal.NewWithStartWorkflowOperation(options, AccountWorkflowType, input),
+		UpdateOptions: client.UpdateWorkflowOptions{
+			WorkflowID:   options.ID,
+			UpdateName:   update,
+			UpdateID:     updateID,
+			Args:         []any{arg},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		},
 	})
 	if err != nil {
 		return accountError(customer, err)

@@ -85,7 +85,10 @@ const (
 	UpdateRecordIncident  = "record_incident"
 	UpdateRecordActiveIDs = "record_active_ids"
 	SignalPurchases       = "purchases"
-	QueryReport           = "report"
+	// SignalSettings hands a running Account the customer's current plan, IDs,
+	// contacts, language and time zone from the customers file (AccountSettings).
+	SignalSettings = "settings"
+	QueryReport    = "report"
 )
 
 // Search attribute keys.
