@@ -102,17 +102,28 @@ type AccountState struct {
 	// Applied holds the request ids already applied, so that a retried consume or
 	// a re-reported incident counts once even across continue-as-new.
 	Applied []string `json:"applied"`
+	// Sent holds the keys of the ticket notices delivered, so that a notice that
+	// reached some contacts and not others is retried to the others only.
+	Sent []string `json:"sent,omitempty"`
 }
 
 // Lot is one purchase of option tickets.
 type Lot struct {
-	Purchased       time.Time `json:"purchased"`
-	Expires         time.Time `json:"expires"`
-	Count           int       `json:"count"`
-	Used            int       `json:"used"`
-	Expired         int       `json:"expired"`
-	NoticeSent      bool      `json:"notice_sent,omitempty"`
-	ExpiryProcessed bool      `json:"expiry_processed,omitempty"`
+	Purchased time.Time `json:"purchased"`
+	Expires   time.Time `json:"expires"`
+	Count     int       `json:"count"`
+	Used      int       `json:"used"`
+	Expired   int       `json:"expired"`
+	// NoticeSent: the notice 30 days before expiry reached every contact.
+	NoticeSent bool `json:"notice_sent,omitempty"`
+	// ExpiryProcessed: the expired tickets are counted in the month's figures.
+	ExpiryProcessed bool `json:"expiry_processed,omitempty"`
+	// ExpiryNoticeDue: the expiry notice has not reached every contact yet.
+	ExpiryNoticeDue bool `json:"expiry_notice_due,omitempty"`
+	// NoticeRetryAt is when a notice that failed to reach a contact is tried again,
+	// NoticeFailures how often it failed (the wait doubles, up to a day).
+	NoticeRetryAt  time.Time `json:"notice_retry_at,omitzero"`
+	NoticeFailures int       `json:"notice_failures,omitempty"`
 }
 
 // Remaining is what is left to use of a lot.
@@ -183,14 +194,29 @@ const expiryNotice = 30 * 24 * time.Hour
 // appliedLimit bounds the remembered request ids; far more than can be in flight.
 const appliedLimit = 2000
 
+// sentLimit bounds the remembered notice keys: a lot's two notices to a few contacts
+// each, for far more lots than are ever being told about at once.
+const sentLimit = 500
+
+// noticeRetry is the first wait before a notice that failed is tried again; it
+// doubles with each failure up to noticeRetryMax, and never gives up.
+const (
+	noticeRetry    = time.Hour
+	noticeRetryMax = 24 * time.Hour
+)
+
 type account struct {
 	in        AccountInput
 	state     AccountState
 	gen       int
 	purchases workflow.ReceiveChannel
 	settings  workflow.ReceiveChannel
-	// inflight counts the notices being sent: a continue-as-new would drop them.
+	// inflight counts the notification activities running: a continue-as-new
+	// would drop them.
 	inflight int
+	// telling holds the notices (noticeKey) being sent now, which are neither due
+	// again nor delivered yet.
+	telling map[string]bool
 }
 
 func (acc *account) setup(ctx workflow.Context) error {
@@ -440,11 +466,15 @@ func (acc *account) monthOf(key string) *MonthFigures {
 	return m
 }
 
-// nextLotEvent is the next expiry notice or expiry still to process.
+// nextLotEvent is the next notice or expiry still to process.
 func (acc *account) nextLotEvent() (time.Time, bool) {
 	var next time.Time
-	for _, l := range acc.state.Lots {
-		for _, at := range []time.Time{noticeAt(l), expiryAt(l)} {
+	for i, l := range acc.state.Lots {
+		times := []time.Time{expiryAt(l)}
+		if at, expired, ok := l.dueNotice(); ok && !acc.telling[noticeKey(acc.lotKey(i), expired)] {
+			times = append(times, at)
+		}
+		for _, at := range times {
 			if !at.IsZero() && (next.IsZero() || at.Before(next)) {
 				next = at
 			}
@@ -458,11 +488,22 @@ func (l Lot) notice(expired bool, count int) messages.TicketNotice {
 		Purchased: l.Purchased.Format(time.DateOnly), Expires: l.Expires.Format(time.DateOnly)}
 }
 
-func noticeAt(l Lot) time.Time {
-	if l.NoticeSent || l.ExpiryProcessed || l.Remaining() == 0 {
-		return time.Time{}
+// dueNotice is the notice the lot still owes its customer, and from when: the one 30
+// days before expiry while tickets are left, then the one at expiry when some
+// expired unused; later when the last attempt failed.
+func (l Lot) dueNotice() (at time.Time, expired, ok bool) {
+	switch {
+	case l.ExpiryProcessed && l.ExpiryNoticeDue:
+		at, expired = l.Expires, true
+	case l.ExpiryProcessed || l.NoticeSent || l.Remaining() == 0:
+		return time.Time{}, false, false
+	default:
+		at = l.Expires.Add(-expiryNotice)
 	}
-	return l.Expires.Add(-expiryNotice)
+	if l.NoticeRetryAt.After(at) {
+		at = l.NoticeRetryAt
+	}
+	return at, expired, true
 }
 
 func expiryAt(l Lot) time.Time {
@@ -472,24 +513,30 @@ func expiryAt(l Lot) time.Time {
 	return l.Expires
 }
 
-// passLotEvents sends the notices and processes the expiries whose time has come.
+// passLotEvents processes the expiries and sends the notices whose time has come.
 func (acc *account) passLotEvents(ctx workflow.Context) {
 	now := workflow.Now(ctx)
 	for i := range acc.state.Lots {
 		lot := &acc.state.Lots[i]
 		if at := expiryAt(*lot); !at.IsZero() && !now.Before(at) {
-			lot.ExpiryProcessed, lot.NoticeSent = true, true
+			lot.ExpiryProcessed = true
 			lot.Expired = lot.Count - lot.Used
+			// A notice 30 days before that never got through is moot now.
+			lot.NoticeRetryAt, lot.NoticeFailures = time.Time{}, 0
 			if lot.Expired > 0 {
 				acc.month(lot.Expires).TicketsExpired += lot.Expired
-				acc.tell(ctx, acc.lotKey(i), lot.notice(true, lot.Expired))
+				lot.ExpiryNoticeDue = true
 			}
+		}
+		at, expired, ok := lot.dueNotice()
+		if !ok || now.Before(at) || acc.telling[noticeKey(acc.lotKey(i), expired)] {
 			continue
 		}
-		if at := noticeAt(*lot); !at.IsZero() && !now.Before(at) {
-			lot.NoticeSent = true
-			acc.tell(ctx, acc.lotKey(i), lot.notice(false, lot.Remaining()))
+		count := lot.Remaining()
+		if expired {
+			count = lot.Expired
 		}
+		acc.tell(ctx, acc.lotKey(i), lot.notice(expired, count))
 	}
 }
 
@@ -511,25 +558,62 @@ func (acc *account) lotKey(i int) string {
 	return key
 }
 
-// tell sends a ticket notice to the customer's status update contacts. lotKey tells
-// the lot apart from others bought the same day, whose notices would otherwise be
-// taken for retries of this one and dropped.
-func (acc *account) tell(ctx workflow.Context, lotKey string, notice messages.TicketNotice) {
-	key := "notice/" + lotKey
-	if notice.Expired {
-		key = "expired/" + lotKey
-	}
-	for i, contact := range acc.in.Notify.Contacts {
-		for _, channel := range contact.Channels() {
-			if channel.Name == "call" {
-				continue
-			}
-			acc.send(ctx, fmt.Sprintf("%s/tickets/%s/%d/%s", AccountWorkflowID(acc.state.Customer), key, i, channel.Name), contact.Only(channel), channel, notice)
+// lotOf answers the lot a lotKey names: lots may have moved since (a purchase
+// merged in between).
+func (acc *account) lotOf(lotKey string) (*Lot, bool) {
+	for i := range acc.state.Lots {
+		if acc.lotKey(i) == lotKey {
+			return &acc.state.Lots[i], true
 		}
 	}
+	return nil, false
 }
 
-func (acc *account) send(ctx workflow.Context, key string, contact config.Contact, channel config.Channel, notice messages.TicketNotice) {
+// noticeKey names one notice of a lot.
+func noticeKey(lotKey string, expired bool) string {
+	if expired {
+		return "expired/" + lotKey
+	}
+	return "notice/" + lotKey
+}
+
+// tell sends a ticket notice to the customer's status update contacts, by every
+// channel but calls, skipping those it already reached. lotKey tells the lot apart
+// from others bought the same day, whose notices would otherwise be taken for
+// retries of this one and dropped. The notice is marked sent once it reached them
+// all; a failure leaves it due again later.
+func (acc *account) tell(ctx workflow.Context, lotKey string, notice messages.TicketNotice) {
+	key := noticeKey(lotKey, notice.Expired)
+	telling := &telling{lotKey: lotKey, expired: notice.Expired}
+	for i, contact := range acc.in.Notify.Contacts {
+		for _, channel := range contact.Channels() {
+			sendKey := fmt.Sprintf("%s/tickets/%s/%d/%s", AccountWorkflowID(acc.state.Customer), key, i, channel.Name)
+			if channel.Name == "call" || slices.Contains(acc.state.Sent, sendKey) {
+				continue
+			}
+			telling.pending++
+			acc.send(ctx, sendKey, contact.Only(channel), channel, notice, telling)
+		}
+	}
+	if telling.pending == 0 {
+		acc.told(ctx, telling)
+		return
+	}
+	if acc.telling == nil {
+		acc.telling = map[string]bool{}
+	}
+	acc.telling[key] = true
+}
+
+// telling is one notice on its way to the contacts.
+type telling struct {
+	lotKey  string
+	expired bool
+	pending int
+	failed  []string
+}
+
+func (acc *account) send(ctx workflow.Context, key string, contact config.Contact, channel config.Channel, notice messages.TicketNotice, t *telling) {
 	n := activities.Notification{
 		Key: key, Customer: acc.state.Customer, Language: acc.in.Notify.Language, Kind: activities.KindNotice, Contact: contact,
 		Incident: activities.Brief{CustomerName: acc.in.Notify.CustomerName, Notice: &notice},
@@ -537,8 +621,49 @@ func (acc *account) send(ctx workflow.Context, key string, contact config.Contac
 	acc.inflight++
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer func() { acc.inflight-- }()
-		_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, notifyOptions), senders()[channel.Name], n).Get(ctx, nil)
+		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, notifyOptions), senders()[channel.Name], n).Get(ctx, nil)
+		if err != nil {
+			t.failed = append(t.failed, fmt.Sprintf("%s %s: %v", channel.Name, channel.Address, err))
+		} else {
+			acc.state.Sent = append(acc.state.Sent, key)
+			if over := len(acc.state.Sent) - sentLimit; over > 0 {
+				acc.state.Sent = acc.state.Sent[over:]
+			}
+		}
+		if t.pending--; t.pending == 0 {
+			delete(acc.telling, noticeKey(t.lotKey, t.expired))
+			acc.told(ctx, t)
+		}
 	})
+}
+
+// noticeRetryVersion guards retrying a notice that failed: before it, the notice
+// counted as sent when it was handed to the channels, and Accounts whose history
+// holds such a failure must replay as they ran.
+const noticeRetryVersion = "account-notice-retry"
+
+// told records how a notice went: sent once it reached every contact; due again
+// after a wait that doubles with each failure otherwise.
+func (acc *account) told(ctx workflow.Context, t *telling) {
+	lot, ok := acc.lotOf(t.lotKey)
+	if !ok {
+		return
+	}
+	if len(t.failed) > 0 && workflow.GetVersion(ctx, noticeRetryVersion, workflow.DefaultVersion, 1) != workflow.DefaultVersion {
+		wait := min(noticeRetry<<min(lot.NoticeFailures, 5), noticeRetryMax)
+		lot.NoticeFailures++
+		lot.NoticeRetryAt = workflow.Now(ctx).Add(wait)
+		workflow.GetLogger(ctx).Warn("ticket notice not delivered; trying again later",
+			"customer", acc.state.Customer, "notice", noticeKey(t.lotKey, t.expired), "retry_in", wait, "failed", t.failed)
+		acc.gen++
+		return
+	}
+	lot.NoticeRetryAt, lot.NoticeFailures = time.Time{}, 0
+	if t.expired {
+		lot.ExpiryNoticeDue = false
+	} else {
+		lot.NoticeSent = true
+	}
 }
 
 func (acc *account) balance() Balance {
@@ -556,8 +681,8 @@ func (acc *account) balance() Balance {
 }
 
 // shouldContinueAsNew: the ledger runs for years; carry its state into a fresh run
-// when the history grows, between handlers and once every notice is sent (a notice
-// still in flight would be dropped with this run, and is marked sent in the state).
+// when the history grows, between handlers and once no notice is being sent (one in
+// flight would be dropped with this run; one that failed is due again in the next).
 func (acc *account) shouldContinueAsNew(ctx workflow.Context) bool {
 	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() && workflow.AllHandlersFinished(ctx) && acc.inflight == 0
 }

@@ -30,6 +30,8 @@ type ledger struct {
 	start time.Time
 	// sendDelay is how long (workflow time) a notification activity takes.
 	sendDelay time.Duration
+	// failUntil fails every send of a channel before that workflow time.
+	failUntil map[string]time.Time
 
 	mu   sync.Mutex
 	sent []sentNotice
@@ -57,6 +59,9 @@ func newLedger(t *testing.T, start time.Time) *ledger {
 			Return(func(_ context.Context, n activities.Notification) (activities.Delivery, error) {
 				l.mu.Lock()
 				defer l.mu.Unlock()
+				if env.Now().Before(l.failUntil[channel]) {
+					return activities.Delivery{}, temporal.NewNonRetryableApplicationError("550 mailbox unavailable", "SMTP", nil)
+				}
 				l.sent = append(l.sent, sentNotice{at: env.Now().UTC(), channel: channel, n: n})
 				return activities.Delivery{Channel: channel}, nil
 			}).Maybe()
@@ -764,4 +769,62 @@ func TestAccountKeepsSettingsSignalledAsItContinuesAsNew(t *testing.T) {
 	require.Equal(t, changedSettings.Notify, next.Notify, "the contacts signalled in the last task are carried over")
 	require.Equal(t, "per_id", next.State.Plan)
 	require.Equal(t, 300, next.State.IDs)
+}
+
+func TestAccountNoticeThatFailedIsSentLaterOnceToEachContact(t *testing.T) {
+	noticeDay := day(2026, 11, 1)
+	// The mail server refuses the notice for a day and a half; Slack and SMS take it.
+	failUntil := map[string]time.Time{"email": noticeDay.Add(36 * time.Hour)}
+	first := newLedger(t, day(2026, 10, 31))
+	first.failUntil = failUntil
+	first.at(noticeDay.Add(2*time.Hour), func() { first.env.SetContinueAsNewSuggested(true) })
+	next := first.runUntilContinuedAsNew(accountInput(lot(4, day(2025, 12, 1))), noticeDay.Add(3*time.Hour))
+
+	channels := func(l *ledger) []string {
+		var list []string
+		for _, s := range l.notices() {
+			list = append(list, s.channel)
+		}
+		return list
+	}
+	require.ElementsMatch(t, []string{"slack", "sms"}, channels(first))
+	// Refused at 00:00 and at 01:00: the wait doubles, and the next try is carried over.
+	require.False(t, next.State.Lots[0].NoticeSent, "a notice that did not reach everyone is not sent")
+	require.Equal(t, 2, next.State.Lots[0].NoticeFailures)
+	require.Equal(t, noticeDay.Add(3*time.Hour), next.State.Lots[0].NoticeRetryAt)
+
+	// The next run goes on trying, 03:00, 07:00, 15:00, then 07:00 on the 2nd (the
+	// wait is at most a day), and mails at 07:00 on the 3rd, the server being back.
+	second := newLedger(t, noticeDay.Add(3*time.Hour))
+	second.failUntil = failUntil
+	second.at(day(2026, 11, 4), func() { second.env.SetContinueAsNewSuggested(true) })
+	last := second.runUntilContinuedAsNew(next, day(2026, 11, 5))
+
+	require.Equal(t, []string{"email"}, channels(second), "Slack and SMS, already told, are not told again")
+	sent := second.notices()[0]
+	require.Equal(t, day(2026, 11, 3).Add(7*time.Hour), sent.at)
+	require.Equal(t, "csirt@acme.example", sent.n.Contact.Email)
+	require.Equal(t, messages.TicketNotice{Count: 4, Purchased: "2025-12-01", Expires: "2026-12-01"}, *sent.n.Incident.Notice)
+	require.True(t, last.State.Lots[0].NoticeSent)
+	require.Zero(t, last.State.Lots[0].NoticeFailures)
+}
+
+func TestAccountExpiryNoticeThatFailedIsSentLater(t *testing.T) {
+	expiryDay := day(2026, 12, 1)
+	l := newLedger(t, expiryDay.Add(-time.Hour))
+	l.failUntil = map[string]time.Time{"email": expiryDay.Add(time.Hour), "slack": expiryDay.Add(time.Hour), "sms": expiryDay.Add(time.Hour)}
+	l.at(expiryDay.Add(5*time.Hour), func() { l.env.SetContinueAsNewSuggested(true) })
+	// The notice 30 days before, due since 2026-11-01, is tried at once and refused;
+	// at expiry it is moot, and the expiry notice takes its place.
+	next := l.runUntilContinuedAsNew(accountInput(lot(4, day(2025, 12, 1))), expiryDay.Add(6*time.Hour))
+
+	var got []string
+	for _, s := range l.notices() {
+		require.True(t, s.n.Incident.Notice.Expired)
+		require.Equal(t, expiryDay.Add(time.Hour), s.at, "tried again an hour after every channel refused it")
+		got = append(got, s.channel)
+	}
+	require.ElementsMatch(t, []string{"email", "slack", "sms"}, got)
+	require.False(t, next.State.Lots[0].ExpiryNoticeDue)
+	require.Equal(t, 4, next.State.Months["2026-12"].TicketsExpired, "the expired tickets count once, however often the notice is tried")
 }
