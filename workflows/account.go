@@ -28,6 +28,10 @@ func Account(ctx workflow.Context, in AccountInput) error {
 	if in.Plan != "" {
 		acc.state.Plan, acc.state.IDs = in.Plan, in.IDs
 	}
+	if in.Timezone != "" {
+		acc.state.Timezone = in.Timezone
+	}
+	acc.zone = config.LoadLocation(acc.state.Timezone)
 	acc.mergePurchases(ctx, in.Purchases)
 	if err := acc.setup(ctx); err != nil {
 		return err
@@ -72,16 +76,20 @@ type AccountInput struct {
 	IDs       int           `json:"ids,omitempty"`
 	Purchases []config.Lot  `json:"purchases,omitempty"`
 	Notify    AccountNotify `json:"notify"`
-	State     AccountState  `json:"state"`
+	// Timezone is the customer's IANA zone: its billing months run from the 1st
+	// 00:00 to the 1st 00:00 there, and its lots end at midnight there.
+	Timezone string       `json:"timezone,omitempty"`
+	State    AccountState `json:"state"`
 }
 
 // AccountSettings is what the Account knows of the customer from the customers file:
 // the `settings` signal's argument, sent on every worker start so that a running
 // Account follows the file.
 type AccountSettings struct {
-	Plan   string        `json:"plan"`
-	IDs    int           `json:"ids"`
-	Notify AccountNotify `json:"notify"`
+	Plan     string        `json:"plan"`
+	IDs      int           `json:"ids"`
+	Notify   AccountNotify `json:"notify"`
+	Timezone string        `json:"timezone"`
 }
 
 // AccountNotify says how to tell the customer about their tickets.
@@ -96,6 +104,7 @@ type AccountState struct {
 	Customer     string                   `json:"customer"`
 	Plan         string                   `json:"plan"`
 	IDs          int                      `json:"ids"`
+	Timezone     string                   `json:"timezone,omitempty"`
 	Lots         []Lot                    `json:"lots"`
 	Consumptions []Consumption            `json:"consumptions"`
 	Months       map[string]*MonthFigures `json:"months"`
@@ -211,6 +220,8 @@ type account struct {
 	gen       int
 	purchases workflow.ReceiveChannel
 	settings  workflow.ReceiveChannel
+	// zone is the customer's time zone (state.Timezone), where months and lots end.
+	zone *time.Location
 	// inflight counts the notification activities running: a continue-as-new
 	// would drop them.
 	inflight int
@@ -273,7 +284,8 @@ func (acc *account) receivePurchases(ctx workflow.Context) {
 }
 
 // receiveSettings applies the latest settings signalled: the plan and IDs of the
-// reports to come, and the contacts and language of the notices to come.
+// reports to come, the contacts and language of the notices to come, and the time
+// zone of the months to come (months already counted keep their figures).
 func (acc *account) receiveSettings() {
 	for {
 		var settings AccountSettings
@@ -282,6 +294,10 @@ func (acc *account) receiveSettings() {
 		}
 		acc.state.Plan, acc.state.IDs = settings.Plan, settings.IDs
 		acc.in.Notify = settings.Notify
+		if settings.Timezone != "" {
+			acc.state.Timezone = settings.Timezone
+			acc.zone = config.LoadLocation(settings.Timezone)
+		}
 		acc.gen++
 	}
 }
@@ -313,7 +329,7 @@ func (acc *account) mergePurchases(ctx workflow.Context, lots []config.Lot) {
 func (acc *account) available(now time.Time) int {
 	total := 0
 	for _, l := range acc.state.Lots {
-		if now.Before(l.Expires) {
+		if now.Before(acc.endOf(l)) {
 			total += l.Remaining()
 		}
 	}
@@ -353,7 +369,7 @@ func (acc *account) consume(ctx workflow.Context, r ConsumeRequest) (int, error)
 	use := Consumption{At: now, Incident: r.Incident, Service: r.Service, Tickets: r.Tickets, By: r.By}
 	for i := range acc.state.Lots {
 		lot := &acc.state.Lots[i]
-		if need == 0 || !now.Before(lot.Expires) || lot.Remaining() == 0 {
+		if need == 0 || !now.Before(acc.endOf(*lot)) || lot.Remaining() == 0 {
 			continue
 		}
 		take := min(need, lot.Remaining())
@@ -449,8 +465,21 @@ func (acc *account) remember(id string) {
 	}
 }
 
+// month answers the figures of the month an instant falls in, in the customer's zone.
 func (acc *account) month(at time.Time) *MonthFigures {
-	return acc.monthOf(at.UTC().Format("2006-01"))
+	return acc.monthOf(acc.monthKey(at))
+}
+
+// monthKey is the month ("2026-11") an instant falls in, in the customer's zone:
+// 2026-11-30T15:30Z is December in Tokyo.
+func (acc *account) monthKey(at time.Time) string {
+	return at.In(acc.zone).Format("2006-01")
+}
+
+// endOf is the instant a lot stops being valid: the start of its expiry day in the
+// customer's zone (its dates are calendar days, kept as UTC midnights).
+func (acc *account) endOf(l Lot) time.Time {
+	return time.Date(l.Expires.Year(), l.Expires.Month(), l.Expires.Day(), 0, 0, 0, 0, acc.zone)
 }
 
 // monthOf answers the figures of a month ("2026-11"), empty ones for a new month.
@@ -470,8 +499,8 @@ func (acc *account) monthOf(key string) *MonthFigures {
 func (acc *account) nextLotEvent() (time.Time, bool) {
 	var next time.Time
 	for i, l := range acc.state.Lots {
-		times := []time.Time{expiryAt(l)}
-		if at, expired, ok := l.dueNotice(); ok && !acc.telling[noticeKey(acc.lotKey(i), expired)] {
+		times := []time.Time{acc.expiryAt(l)}
+		if at, expired, ok := acc.dueNotice(l); ok && !acc.telling[noticeKey(acc.lotKey(i), expired)] {
 			times = append(times, at)
 		}
 		for _, at := range times {
@@ -491,14 +520,14 @@ func (l Lot) notice(expired bool, count int) messages.TicketNotice {
 // dueNotice is the notice the lot still owes its customer, and from when: the one 30
 // days before expiry while tickets are left, then the one at expiry when some
 // expired unused; later when the last attempt failed.
-func (l Lot) dueNotice() (at time.Time, expired, ok bool) {
+func (acc *account) dueNotice(l Lot) (at time.Time, expired, ok bool) {
 	switch {
 	case l.ExpiryProcessed && l.ExpiryNoticeDue:
-		at, expired = l.Expires, true
+		at, expired = acc.endOf(l), true
 	case l.ExpiryProcessed || l.NoticeSent || l.Remaining() == 0:
 		return time.Time{}, false, false
 	default:
-		at = l.Expires.Add(-expiryNotice)
+		at = acc.endOf(l).Add(-expiryNotice)
 	}
 	if l.NoticeRetryAt.After(at) {
 		at = l.NoticeRetryAt
@@ -506,11 +535,11 @@ func (l Lot) dueNotice() (at time.Time, expired, ok bool) {
 	return at, expired, true
 }
 
-func expiryAt(l Lot) time.Time {
+func (acc *account) expiryAt(l Lot) time.Time {
 	if l.ExpiryProcessed {
 		return time.Time{}
 	}
-	return l.Expires
+	return acc.endOf(l)
 }
 
 // passLotEvents processes the expiries and sends the notices whose time has come.
@@ -518,17 +547,17 @@ func (acc *account) passLotEvents(ctx workflow.Context) {
 	now := workflow.Now(ctx)
 	for i := range acc.state.Lots {
 		lot := &acc.state.Lots[i]
-		if at := expiryAt(*lot); !at.IsZero() && !now.Before(at) {
+		if at := acc.expiryAt(*lot); !at.IsZero() && !now.Before(at) {
 			lot.ExpiryProcessed = true
 			lot.Expired = lot.Count - lot.Used
 			// A notice 30 days before that never got through is moot now.
 			lot.NoticeRetryAt, lot.NoticeFailures = time.Time{}, 0
 			if lot.Expired > 0 {
-				acc.month(lot.Expires).TicketsExpired += lot.Expired
+				acc.month(acc.endOf(*lot)).TicketsExpired += lot.Expired
 				lot.ExpiryNoticeDue = true
 			}
 		}
-		at, expired, ok := lot.dueNotice()
+		at, expired, ok := acc.dueNotice(*lot)
 		if !ok || now.Before(at) || acc.telling[noticeKey(acc.lotKey(i), expired)] {
 			continue
 		}

@@ -9,10 +9,15 @@ import (
 // query, of GET /v1/reports/{customer}, and what SendMonthlyReport (workflow type
 // "MonthlyReport") mails on the 1st.
 type Report struct {
-	Customer      string `json:"customer"`
-	Month         string `json:"month"`
-	Plan          string `json:"plan"`
-	ContractedIDs int    `json:"contracted_ids,omitempty"`
+	Customer string `json:"customer"`
+	Month    string `json:"month"`
+	// Timezone is the customer's zone, where the month runs from Start (the 1st at
+	// 00:00) to End (the next 1st at 00:00), both written with the zone's offset.
+	Timezone      string    `json:"timezone"`
+	Start         time.Time `json:"start"`
+	End           time.Time `json:"end"`
+	Plan          string    `json:"plan"`
+	ContractedIDs int       `json:"contracted_ids,omitempty"`
 	// ActiveIDs are the endpoints each vendor reported active (per_id plan), and
 	// ActiveTotal their sum: above ContractedIDs is over-use.
 	ActiveIDs         map[string]int            `json:"active_ids,omitempty"`
@@ -52,12 +57,17 @@ type Consumption struct {
 }
 
 func (acc *account) report(month string) (Report, error) {
-	start, err := time.Parse("2006-01", month)
+	// Lots are dated in calendar days (UTC midnights); the month's instants are the
+	// customer's zone's.
+	firstDay, err := time.Parse("2006-01", month)
 	if err != nil {
 		return Report{}, fmt.Errorf("month %q: want YYYY-MM", month)
 	}
+	nextFirstDay := firstDay.AddDate(0, 1, 0)
+	start := time.Date(firstDay.Year(), firstDay.Month(), 1, 0, 0, 0, 0, acc.zone)
 	end := start.AddDate(0, 1, 0)
-	r := Report{Customer: acc.state.Customer, Month: month, Plan: acc.state.Plan, ContractedIDs: acc.state.IDs,
+	r := Report{Customer: acc.state.Customer, Month: month, Timezone: acc.zone.String(), Start: start, End: end,
+		Plan: acc.state.Plan, ContractedIDs: acc.state.IDs,
 		BySeverity: map[string]int{}, ByVerdict: map[string]int{}, SLA: map[string]map[string]int{},
 		Lots: []LotView{}, Consumptions: []Consumption{}}
 	if m, ok := acc.state.Months[month]; ok {
@@ -70,10 +80,10 @@ func (acc *account) report(month string) (Report, error) {
 		}
 	}
 	for _, l := range acc.state.Lots {
-		if l.Purchased.Before(end) && !l.Purchased.Before(start) {
+		if l.Purchased.Before(nextFirstDay) && !l.Purchased.Before(firstDay) {
 			r.TicketsBought += l.Count
 		}
-		if l.Purchased.Before(end) && l.Expires.After(start) {
+		if l.Purchased.Before(nextFirstDay) && l.Expires.After(firstDay) {
 			remaining := l.Remaining()
 			if l.ExpiryProcessed {
 				remaining = 0
@@ -101,7 +111,7 @@ func (acc *account) trimMonths() {
 	}
 	var kept []Consumption
 	for _, c := range acc.state.Consumptions {
-		if _, ok := acc.state.Months[c.At.UTC().Format("2006-01")]; ok {
+		if _, ok := acc.state.Months[acc.monthKey(c.At)]; ok {
 			kept = append(kept, c)
 		}
 	}

@@ -828,3 +828,56 @@ func TestAccountExpiryNoticeThatFailedIsSentLater(t *testing.T) {
 	require.False(t, next.State.Lots[0].ExpiryNoticeDue)
 	require.Equal(t, 4, next.State.Months["2026-12"].TicketsExpired, "the expired tickets count once, however often the notice is tried")
 }
+
+func TestAccountBillingMonthIsTheCustomersMonth(t *testing.T) {
+	// 2026-11-30T15:30Z is 2026-12-01 00:30 in Tokyo.
+	closed := time.Date(2026, 11, 30, 15, 30, 0, 0, time.UTC)
+	summary := testSummary
+	summary.OpenedAt, summary.ClosedAt = closed.Add(-time.Hour), closed
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	require.NoError(t, err)
+	cases := []struct {
+		zone             string
+		incidentMonth    string
+		otherMonth       string
+		start, end       time.Time
+		lotTakenFrom     string
+		novemberExpired  int
+		decemberExpired  int
+		novemberConsumed int
+	}{
+		{"UTC", "2026-11", "2026-12", time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
+			"2025-12-01:1", 0, 4, 1},
+		// The lot bought 2025-12-01 ends at 00:00 on 2026-12-01 in Tokyo: 15:00Z.
+		{"Asia/Tokyo", "2026-12", "2026-11", time.Date(2026, 11, 1, 0, 0, 0, 0, tokyo), time.Date(2026, 12, 1, 0, 0, 0, 0, tokyo),
+			"2026-06-01:1", 0, 5, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.zone, func(t *testing.T) {
+			start := closed.Add(-2 * time.Hour)
+			l := newLedger(t, start)
+			recorded := l.update(closed, UpdateRecordIncident, recordID, summary)
+			consumed := l.consume(closed, "c1", forensics(1, "r1"))
+			// Past the lot's end in both zones.
+			november := l.reportAt(day(2026, 12, 1).Add(time.Hour), "2026-11")
+			december := l.reportAt(day(2026, 12, 1).Add(time.Hour), "2026-12")
+			in := accountInput(lot(5, day(2025, 12, 1)), lot(10, day(2026, 6, 1)))
+			in.Timezone = tc.zone
+			l.runUntil(in, day(2026, 12, 1).Add(2*time.Hour))
+
+			recorded.accepted(t, "record incident")
+			consumed.accepted(t, "consume")
+			reports := map[string]*Report{"2026-11": november, "2026-12": december}
+			require.Equal(t, 1, reports[tc.incidentMonth].Incidents, "the incident counts in the customer's month")
+			require.Zero(t, reports[tc.otherMonth].Incidents)
+			require.Equal(t, tc.zone, november.Timezone)
+			require.True(t, tc.start.Equal(november.Start) && tc.end.Equal(november.End), "November runs %s to %s", november.Start, november.End)
+			require.Equal(t, tc.start.Format(time.RFC3339), november.Start.Format(time.RFC3339), "written with the zone's offset")
+			require.Len(t, reports[tc.incidentMonth].Consumptions, 1)
+			require.Equal(t, []string{tc.lotTakenFrom}, reports[tc.incidentMonth].Consumptions[0].Lots)
+			require.Equal(t, tc.novemberConsumed, november.TicketsUsed)
+			require.Equal(t, tc.novemberExpired, november.TicketsExpired)
+			require.Equal(t, tc.decemberExpired, december.TicketsExpired, "a lot ending on the 1st expires in the customer's December")
+		})
+	}
+}

@@ -175,7 +175,8 @@ func EnsureAccounts(ctx context.Context, c client.Client, customers *config.Cust
 		if err := c.SignalWorkflow(ctx, options.ID, "", SignalSettings, accountSettingsOf(customer)); err != nil {
 			return fmt.Errorf("updating the account of customer %s: %w", customer.ID, err)
 		}
-		report := MonthlyReportInput{Customer: customer.ID, Plan: customer.Billing.Plan, Notify: accountNotifyOf(customer)}
+		report := MonthlyReportInput{Customer: customer.ID, Plan: customer.Billing.Plan, Notify: accountNotifyOf(customer),
+			Timezone: customer.Timezone}
 		if err := ensureReportSchedule(ctx, c, report); err != nil {
 			return fmt.Errorf("scheduling the monthly report of customer %s: %w", customer.ID, err)
 		}
@@ -194,19 +195,20 @@ func accountStart(customer config.Customer) (client.StartWorkflowOptions, Accoun
 	}
 	settings := accountSettingsOf(customer)
 	return options, AccountInput{Customer: customer.ID, Plan: settings.Plan, IDs: settings.IDs, Purchases: customer.Billing.Tickets,
-		Notify: settings.Notify}
+		Notify: settings.Notify, Timezone: settings.Timezone}
 }
 
 // accountSettingsOf is what the Account knows of a customer from the customers file.
 func accountSettingsOf(customer config.Customer) AccountSettings {
-	return AccountSettings{Plan: customer.Billing.Plan, IDs: customer.Billing.IDs, Notify: accountNotifyOf(customer)}
+	return AccountSettings{Plan: customer.Billing.Plan, IDs: customer.Billing.IDs, Notify: accountNotifyOf(customer), Timezone: customer.Timezone}
 }
 
 func accountNotifyOf(customer config.Customer) AccountNotify {
 	return AccountNotify{CustomerName: customer.Name, Language: customer.Language, Contacts: customer.StatusUpdates}
 }
 
-// reportCron is 00:00 UTC on the 1st of each month: the month before is complete.
+// reportCron is 00:00 on the 1st of each month in the customer's zone: the month
+// before is complete there.
 const reportCron = "0 0 1 * *"
 
 // reportCatchupWindow lets a report whose 1st was missed (server down) still go
@@ -217,7 +219,7 @@ const reportCatchupWindow = 27 * 24 * time.Hour
 // that exists so that it carries the customers file's current contacts and plan.
 func ensureReportSchedule(ctx context.Context, c client.Client, in MonthlyReportInput) error {
 	id := ReportScheduleID(in.Customer)
-	spec := client.ScheduleSpec{CronExpressions: []string{reportCron}, TimeZoneName: "UTC"}
+	spec := client.ScheduleSpec{CronExpressions: []string{reportCron}, TimeZoneName: config.LoadLocation(in.Timezone).String()}
 	action := &client.ScheduleWorkflowAction{
 		ID: id, Workflow: MonthlyReportWorkflowType, Args: []any{in}, TaskQueue: TaskQueue,
 		TypedSearchAttributes: temporal.NewSearchAttributes(SACustomer.ValueSet(in.Customer)),

@@ -20,6 +20,9 @@ type MonthlyReportInput struct {
 	Customer string        `json:"customer"`
 	Plan     string        `json:"plan"`
 	Notify   AccountNotify `json:"notify"`
+	// Timezone is the customer's zone, where the schedule fires and the month runs
+	// (UTC when empty: schedules made before zones).
+	Timezone string `json:"timezone,omitempty"`
 }
 
 // SendMonthlyReport sends a customer the report of the month just ended, on the 1st
@@ -33,7 +36,7 @@ type MonthlyReportInput struct {
 //
 // It answers the report it sent.
 func SendMonthlyReport(ctx workflow.Context, in MonthlyReportInput) (Report, error) {
-	month := reportedMonth(ctx)
+	month := reportedMonth(ctx, config.LoadLocation(in.Timezone))
 	log := workflow.GetLogger(ctx)
 	if in.Plan == messages.PlanPerID {
 		if err := recordActiveIDs(ctx, in.Customer, month); err != nil {
@@ -85,17 +88,18 @@ var reportMailOptions = workflow.ActivityOptions{
 // sets on every workflow it starts.
 var scheduledStartTime = temporal.NewSearchAttributeKeyTime("TemporalScheduledStartTime")
 
-// reportedMonth is the month before the schedule's action time ("2026-11" for an
-// action due 2026-12-01T00:00Z). The action time, not the start time, counts: a
-// worker that was down until the 2nd must still report the month before the 1st.
-// A run started by hand reports the month before now.
-func reportedMonth(ctx workflow.Context) string {
+// reportedMonth is the month before the schedule's action time, in the customer's
+// zone ("2026-11" for an action due 2026-12-01T00:00+09:00 in Asia/Tokyo, that is
+// 2026-11-30T15:00Z). The action time, not the start time, counts: a worker that was
+// down until the 2nd must still report the month before the 1st. A run started by
+// hand reports the month before now.
+func reportedMonth(ctx workflow.Context, zone *time.Location) string {
 	at := workflow.Now(ctx)
 	if due, ok := workflow.GetTypedSearchAttributes(ctx).GetTime(scheduledStartTime); ok {
 		at = due
 	}
-	at = at.UTC()
-	return time.Date(at.Year(), at.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0).Format("2006-01")
+	at = at.In(zone)
+	return time.Date(at.Year(), at.Month(), 1, 0, 0, 0, 0, zone).AddDate(0, -1, 0).Format("2006-01")
 }
 
 // recordActiveIDs counts the customer's active endpoints by vendor and records them
@@ -160,7 +164,7 @@ func mailReport(ctx workflow.Context, in MonthlyReportInput, report Report) erro
 // by name, SLA breaches summed over the clocks.
 func reportBrief(r Report) messages.MonthReport {
 	b := messages.MonthReport{
-		Month: r.Month, Plan: r.Plan, ContractedIDs: r.ContractedIDs, ActiveTotal: r.ActiveTotal,
+		Month: r.Month, Start: r.Start, End: r.End, Plan: r.Plan, ContractedIDs: r.ContractedIDs, ActiveTotal: r.ActiveTotal,
 		Incidents: r.Incidents, Billable: r.BillableResponses, NotBillable: r.NotBillable,
 		TicketsBought: r.TicketsBought, TicketsUsed: r.TicketsUsed, TicketsExpired: r.TicketsExpired, TicketsRemaining: r.TicketsRemaining,
 	}

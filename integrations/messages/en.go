@@ -35,7 +35,7 @@ var english = words{
 	buttons: map[string]string{"acknowledge": "Acknowledge", "verdict_true_positive": "True positive",
 		"verdict_false_positive": "False positive", "contain": "Contain"},
 	report: reportWords{
-		labels: reportLabels{Month: "Month", Plan: "Plan", ContractedIDs: "Contracted IDs", ActiveIDs: "Active endpoints",
+		labels: reportLabels{Month: "Month", Period: "Period", Plan: "Plan", ContractedIDs: "Contracted IDs", ActiveIDs: "Active endpoints",
 			Billable: "Billable responses", NotBillable: "Not billable (duplicates, suppressed)", Incidents: "Incidents",
 			SLABreached: "SLA breaches", Tickets: "Option tickets"},
 		plans:         map[string]string{PlanPerID: "per ID (per_id)", PlanPerResponse: "per response (per_response)"},

@@ -35,7 +35,7 @@ var japanese = words{
 	buttons: map[string]string{"acknowledge": "受領", "verdict_true_positive": "真陽性",
 		"verdict_false_positive": "誤検知", "contain": "封じ込め"},
 	report: reportWords{
-		labels: reportLabels{Month: "対象月", Plan: "料金プラン", ContractedIDs: "契約 ID 数", ActiveIDs: "稼働端末数",
+		labels: reportLabels{Month: "対象月", Period: "対象期間", Plan: "料金プラン", ContractedIDs: "契約 ID 数", ActiveIDs: "稼働端末数",
 			Billable: "課金対象の対応件数", NotBillable: "課金対象外（重複・抑止）", Incidents: "インシデント数",
 			SLABreached: "SLA 違反", Tickets: "オプションチケット"},
 		plans:         map[string]string{PlanPerID: "ID 数課金 (per_id)", PlanPerResponse: "対応件数課金 (per_response)"},

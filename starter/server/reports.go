@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"xsoc/config"
 	"xsoc/workflows"
 )
 
@@ -72,6 +73,9 @@ func writeReportCSV(w http.ResponseWriter, r workflows.Report) {
 	row("section", "name", "value")
 	row("report", "customer", r.Customer)
 	row("report", "month", r.Month)
+	row("report", "timezone", r.Timezone)
+	row("report", "start", r.Start.Format(time.RFC3339))
+	row("report", "end", r.End.Format(time.RFC3339))
 	row("report", "plan", r.Plan)
 	row("report", "contracted_ids", r.ContractedIDs)
 	if r.ActiveIDs != nil {
@@ -105,8 +109,10 @@ func writeReportCSV(w http.ResponseWriter, r workflows.Report) {
 		row("lot", prefix+".expired", lot.Expired)
 		row("lot", prefix+".remaining", lot.Remaining)
 	}
+	// A person reads these times: in the customer's zone, with its offset.
+	zone := config.LoadLocation(r.Timezone)
 	for _, c := range r.Consumptions {
-		row("consumption", c.At.UTC().Format(time.RFC3339)+" "+c.Incident+" "+c.Service+" by "+c.By, c.Tickets)
+		row("consumption", c.At.In(zone).Format(time.RFC3339)+" "+c.Incident+" "+c.Service+" by "+c.By, c.Tickets)
 	}
 	out.Flush()
 }

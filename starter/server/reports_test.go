@@ -5,11 +5,16 @@ import (
 	"net/http/httptest"
 	"slices"
 	"testing"
+	"time"
 
 	"xsoc/workflows"
 )
 
 func TestReportCSVShowsActiveIDsBesideTheContract(t *testing.T) {
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name   string
 		report workflows.Report
@@ -22,6 +27,12 @@ func TestReportCSVShowsActiveIDsBesideTheContract(t *testing.T) {
 			nil},
 		{"per_response", workflows.Report{Customer: "acme", Month: "2026-11", Plan: "per_response", BillableResponses: 3},
 			[][]string{{"incidents", "billable_responses", "3"}}, []string{"active_ids"}},
+		{"times in the customer's zone", workflows.Report{Customer: "acme", Month: "2026-11", Timezone: "Asia/Tokyo",
+			Start: time.Date(2026, 11, 1, 0, 0, 0, 0, tokyo), End: time.Date(2026, 12, 1, 0, 0, 0, 0, tokyo),
+			Consumptions: []workflows.Consumption{{At: time.Date(2026, 11, 30, 14, 0, 0, 0, time.UTC), Incident: "incident/acme/generic/1",
+				Service: "forensics", Tickets: 2, By: "hanako"}}},
+			[][]string{{"report", "timezone", "Asia/Tokyo"}, {"report", "start", "2026-11-01T00:00:00+09:00"}, {"report", "end", "2026-12-01T00:00:00+09:00"},
+				{"consumption", "2026-11-30T23:00:00+09:00 incident/acme/generic/1 forensics by hanako", "2"}}, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
