@@ -187,3 +187,33 @@ func (a *Activities) PollPlatform(ctx context.Context, in PollRequest) (PollResu
 	}
 	return result, nil
 }
+
+// SOCNotices is whom to tell of what concerns the SOC but no single incident (a
+// vendor outage), as the customers file says: the soc: block's notices, else the
+// first steps of its high chain. No soc: block, no contacts: the worker logs only.
+type SOCNotices struct {
+	CustomerName string           `json:"customer_name"`
+	Language     string           `json:"language"`
+	Timezone     string           `json:"timezone"`
+	Contacts     []config.Contact `json:"contacts,omitempty"`
+}
+
+// SOCNoticesFor answers whom to tell of a customer's platform outage, and how: the
+// SOC's language and time zone. A workflow cannot read the customers file; it asks
+// here so that the answer follows the file the worker last read.
+func (a *Activities) SOCNoticesFor(_ context.Context, customer string) (SOCNotices, error) {
+	notices := SOCNotices{CustomerName: customer, Language: "en", Timezone: "UTC"}
+	if c, ok := a.Customers.Customer(customer); ok {
+		notices.CustomerName = c.Name
+	}
+	soc := a.Customers.SOC
+	if soc == nil {
+		return notices, nil
+	}
+	notices.Language, notices.Timezone = soc.Language, soc.Timezone
+	notices.Contacts = soc.Notices
+	if len(notices.Contacts) == 0 {
+		notices.Contacts = firstContacts(Policy{Escalation: soc.Escalation}.ChainFor(integrations.SeverityHigh))
+	}
+	return notices, nil
+}

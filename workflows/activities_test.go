@@ -196,3 +196,26 @@ func TestRecordIncidentOutlastsALongAccountOutage(t *testing.T) {
 	require.Zero(t, RecordIncidentOptions.ScheduleToCloseTimeout, "no deadline: a billable incident is counted whatever the outage")
 	require.Zero(t, RecordIncidentOptions.RetryPolicy.MaximumAttempts)
 }
+
+func TestSOCNoticesGoToTheNoticesElseTheFirstStepsOfTheHighChain(t *testing.T) {
+	soc := &config.SOC{Name: "X-SOC", Language: "ja", Timezone: "Asia/Tokyo", Escalation: map[string][]config.Step{
+		"critical": {{Contact: config.Contact{Slack: "#soc-urgent"}}},
+		"high": {{After: config.Duration(5 * time.Minute), Contact: config.Contact{Call: "+81300009999"}},
+			{Contact: config.Contact{Slack: "#soc-triage"}}, {Contact: config.Contact{Email: "soc@xsoc.example"}}},
+	}}
+	customers := &config.Customers{Customers: testCustomers.Customers, SOC: soc}
+	a := &Activities{Customers: customers}
+	got, err := a.SOCNoticesFor(context.Background(), "acme")
+	require.NoError(t, err)
+	require.Equal(t, SOCNotices{CustomerName: "ACME", Language: "ja", Timezone: "Asia/Tokyo",
+		Contacts: []config.Contact{{Slack: "#soc-triage"}, {Email: "soc@xsoc.example"}}}, got, "the high chain's first steps")
+
+	soc.Notices = []config.Contact{{Email: "soc-lead@xsoc.example"}}
+	got, err = a.SOCNoticesFor(context.Background(), "acme")
+	require.NoError(t, err)
+	require.Equal(t, soc.Notices, got.Contacts, "the soc: block's notices, when it names them")
+
+	got, err = (&Activities{Customers: testCustomers}).SOCNoticesFor(context.Background(), "acme")
+	require.NoError(t, err)
+	require.Empty(t, got.Contacts, "no soc: block, nobody to tell: the poller logs")
+}

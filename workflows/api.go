@@ -125,6 +125,13 @@ const (
 	StateSuppressed       = "suppressed"
 )
 
+// Poller states (XsocState on a Poller): `XsocState="outage"` lists the pollers
+// that cannot reach their vendor.
+const (
+	PollerPolling     = "polling"
+	PollerOutageState = "outage"
+)
+
 // Verdicts.
 const (
 	VerdictTruePositive       = "true_positive"

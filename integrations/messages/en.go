@@ -43,4 +43,22 @@ var english = words{
 		overUse:       " Active endpoints ({{.ActiveTotal}}) exceed the contracted IDs ({{.ContractedIDs}}) by {{.OverUse}}.",
 		noActiveCount: " The vendors' count of active endpoints could not be read this month.",
 	},
+	outage: outageWords{
+		subject: map[string]string{
+			KindOutage:     "[xsoc][OUTAGE] {{.CustomerName}}: {{.Vendor}} cannot be polled",
+			KindOutageOver: "[xsoc][RECOVERED] {{.CustomerName}}: {{.Vendor}} is polled again",
+		},
+		lead: map[string]string{
+			KindOutage: "Polling {{.Vendor}} for {{.CustomerName}} has failed since {{.SinceText}}. No alert is lost: " +
+				"the poller keeps its place and fetches what was raised meanwhile once {{.Vendor}} answers. If the error is the " +
+				"vendor refusing our credentials or access, fix them on the worker.",
+			KindOutageOver: "Polling {{.Vendor}} for {{.CustomerName}} works again since {{.OverText}}, after failing since " +
+				"{{.SinceText}} ({{.Failures}} failed polls). The alerts raised meanwhile are being fetched.",
+		},
+		sms: map[string]string{
+			KindOutage:     "xsoc OUTAGE: {{.Vendor}} of {{.CustomerName}} cannot be polled since {{.SinceText}}: {{.Error}}",
+			KindOutageOver: "xsoc RECOVERED: {{.Vendor}} of {{.CustomerName}} is polled again since {{.OverText}}",
+		},
+		vendor: "Vendor", error: "Last error", open: "Open the poller",
+	},
 }

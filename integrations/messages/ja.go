@@ -43,4 +43,22 @@ var japanese = words{
 		overUse:       "稼働端末数 {{.ActiveTotal}} が契約 ID 数 {{.ContractedIDs}} を {{.OverUse}} 上回っています。",
 		noActiveCount: "今月はベンダーから稼働端末数を取得できませんでした。",
 	},
+	outage: outageWords{
+		subject: map[string]string{
+			KindOutage:     "[xsoc][障害] {{.CustomerName}}: {{.Vendor}} から取得できません",
+			KindOutageOver: "[xsoc][復旧] {{.CustomerName}}: {{.Vendor}} からの取得を再開しました",
+		},
+		lead: map[string]string{
+			KindOutage: "{{.CustomerName}} の {{.Vendor}} からのアラート取得が {{.SinceText}} から失敗しています。アラートは失われません。" +
+				"取得位置を保ったまま、{{.Vendor}} が応答しだい、その間に発生したアラートを取得します。" +
+				"認証情報やアクセス権の拒否が原因の場合は、ワーカーの設定を修正してください。",
+			KindOutageOver: "{{.CustomerName}} の {{.Vendor}} からのアラート取得が {{.OverText}} に復旧しました" +
+				"（{{.SinceText}} から {{.Failures}} 回失敗）。その間に発生したアラートを取得しています。",
+		},
+		sms: map[string]string{
+			KindOutage:     "xsoc 障害: {{.CustomerName}} の {{.Vendor}} から {{.SinceText}} より取得できません: {{.Error}}",
+			KindOutageOver: "xsoc 復旧: {{.CustomerName}} の {{.Vendor}} からの取得を {{.OverText}} に再開",
+		},
+		vendor: "ベンダー", error: "直近のエラー", open: "ポーラーを開く",
+	},
 }

@@ -33,6 +33,19 @@ type Brief struct {
 	Notice *TicketNotice `json:"notice,omitempty"`
 	// Report is set on monthly reports (KindReport) instead of incident fields.
 	Report *MonthReport `json:"report,omitempty"`
+	// Outage is set on vendor outage notices to the SOC (KindOutage, KindOutageOver).
+	Outage *PlatformOutage `json:"outage,omitempty"`
+}
+
+// PlatformOutage tells the SOC that a customer's vendor platform cannot be polled
+// (KindOutage), or can be again (KindOutageOver). Times are in the reader's zone.
+type PlatformOutage struct {
+	Vendor   string    `json:"vendor"`
+	Since    time.Time `json:"since"`
+	Error    string    `json:"error"`
+	Failures int       `json:"failures"`
+	// Over is when polling worked again (KindOutageOver).
+	Over time.Time `json:"over,omitzero"`
 }
 
 // TicketNotice tells the customer about option tickets about to expire or expired.
@@ -89,6 +102,10 @@ const (
 	KindNotice = "notice"
 	// KindReport is the customer's monthly report, mailed on the 1st.
 	KindReport = "report"
+	// KindOutage tells the SOC that a vendor platform cannot be polled, and
+	// KindOutageOver that it can again.
+	KindOutage     = "outage"
+	KindOutageOver = "outage_over"
 )
 
 // words is one language's vocabulary and sentence templates.
@@ -105,6 +122,7 @@ type words struct {
 	buttons                                       map[string]string
 	sms                                           string // text/template over view
 	report                                        reportWords
+	outage                                        outageWords
 }
 
 // reportWords are the monthly report's words. Its subject and lead live in subject
@@ -160,6 +178,9 @@ func Render(language, kind string, b Brief, link string) Message {
 	w := wordsFor(language)
 	if kind == KindReport && b.Report != nil {
 		return w.renderReport(b.CustomerName, *b.Report)
+	}
+	if (kind == KindOutage || kind == KindOutageOver) && b.Outage != nil {
+		return w.renderOutage(kind, b.CustomerName, *b.Outage, link)
 	}
 	v := view{Brief: b, SEVERITY: strings.ToUpper(b.Severity), HostList: strings.Join(b.Hosts, ", "), Link: link}
 	lead := fill(w.lead[kind], v)
