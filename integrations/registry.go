@@ -31,6 +31,15 @@ type Vendor struct {
 // carried no threat and were dropped.
 type Parser func(body []byte, severityMap map[string]string) (alerts []Alert, clean int, err error)
 
+// EveryEventAnAlert is the Parser of a vendor whose payloads hold only alerts (no
+// clean events to count).
+func EveryEventAnAlert(parse func(body []byte, severityMap map[string]string) ([]Alert, error)) Parser {
+	return func(body []byte, severityMap map[string]string) ([]Alert, int, error) {
+		alerts, err := parse(body, severityMap)
+		return alerts, 0, err
+	}
+}
+
 // Credential is one secret a vendor's API needs.
 type Credential string
 

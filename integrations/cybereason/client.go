@@ -58,10 +58,7 @@ func init() {
 		Credentials:  []integrations.Credential{integrations.Username, integrations.Password},
 		Polled:       true,
 		NewClient:    func(c integrations.Connection) (integrations.Platform, error) { return New(c) },
-		Parse: func(body []byte, severityMap map[string]string) ([]integrations.Alert, int, error) {
-			alerts, err := ParseAlerts(body, severityMap)
-			return alerts, 0, err
-		},
+		Parse:        integrations.EveryEventAnAlert(ParseAlerts),
 	})
 }
 

@@ -32,8 +32,13 @@ func (w words) renderReport(customerName string, r MonthReport) Message {
 	case v.OverUse > 0:
 		lead += fill(w.report.overUse, v)
 	}
-	rows := w.reportRows(v)
-	subject := fill(w.subject[KindReport], v)
+	return w.tableMessage(fill(w.subject[KindReport], v), lead, w.reportRows(v), "", "")
+}
+
+// tableMessage writes a message that is a lead sentence and rows of label: value,
+// for email (text and HTML) and Slack, with a link when there is one (labelled
+// linkLabel).
+func (w words) tableMessage(subject, lead string, rows [][2]string, linkLabel, link string) Message {
 	var text, slack strings.Builder
 	text.WriteString(lead + "\n\n")
 	fmt.Fprintf(&slack, "*%s*\n%s\n", subject, lead)
@@ -41,10 +46,16 @@ func (w words) renderReport(customerName string, r MonthReport) Message {
 		fmt.Fprintf(&text, "%s: %s\n", row[0], row[1])
 		fmt.Fprintf(&slack, "• *%s*: %s\n", row[0], row[1])
 	}
+	labels := w.labels
+	if link != "" {
+		labels.Open = linkLabel
+		fmt.Fprintf(&text, "\n%s: %s\n", linkLabel, link)
+		fmt.Fprintf(&slack, "<%s|%s>", link, linkLabel)
+	}
 	return Message{
 		Subject:     subject,
 		Text:        text.String(),
-		HTML:        renderHTML(lead, rows, w.labels, nil, ""),
+		HTML:        renderHTML(lead, rows, labels, nil, link),
 		Slack:       strings.TrimSuffix(slack.String(), "\n"),
 		SayLanguage: w.sayLanguage,
 	}

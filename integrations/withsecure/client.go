@@ -72,10 +72,7 @@ func init() {
 		Credentials:  []integrations.Credential{integrations.ClientID, integrations.Secret},
 		Polled:       true,
 		NewClient:    func(c integrations.Connection) (integrations.Platform, error) { return New(c) },
-		Parse: func(body []byte, severityMap map[string]string) ([]integrations.Alert, int, error) {
-			alerts, err := ParseAlerts(body, severityMap)
-			return alerts, 0, err
-		},
+		Parse:        integrations.EveryEventAnAlert(ParseAlerts),
 	})
 }
 
