@@ -3,11 +3,13 @@ package activities
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
 
 	"xsoc/config"
 	"xsoc/integrations"
@@ -53,33 +55,100 @@ func notification(language string) Notification {
 	}
 }
 
+// run runs one activity as a worker would, so that it sees its activity context.
+func run[T any](t *testing.T, a *Activities, activity any, args ...any) (T, error) {
+	t.Helper()
+	env := (&testsuite.WorkflowTestSuite{}).NewTestActivityEnvironment()
+	env.RegisterActivity(a)
+	var result T
+	value, err := env.ExecuteActivity(activity, args...)
+	if err == nil {
+		err = value.Get(&result)
+	}
+	return result, err
+}
+
 func TestSendEmailRetriedAfterALostAnswerIsSentOnce(t *testing.T) {
 	mailer := &flakyMailer{}
 	a := &Activities{Mailer: mailer, Settings: config.Settings{UIURL: "http://ui.test"}}
 	n := notification("en")
-	first, err := a.SendEmail(context.Background(), n)
+	first, err := run[Delivery](t, a, a.SendEmail, n)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := a.SendEmail(context.Background(), n)
+	second, err := run[Delivery](t, a, a.SendEmail, n)
 	if err != nil || len(mailer.sent) != 1 || first.Ref != second.Ref {
 		t.Fatalf("sent %d times (err %v)", len(mailer.sent), err)
 	}
 	want := "[xsoc][CRITICAL] ACME: Credential dumping on osk-pc-17"
-	if mailer.sent[0].Subject != want || !strings.Contains(mailer.sent[0].Text, "http://ui.test/namespaces/default/workflows/incident%2Facme%2Fgeneric%2Fa1") {
+	// The link names the namespace of the workflow that sent the message.
+	if mailer.sent[0].Subject != want || !strings.Contains(mailer.sent[0].Text, "http://ui.test/namespaces/default-test-namespace/workflows/incident%2Facme%2Fgeneric%2Fa1") {
 		t.Fatalf("message: %q\n%s", mailer.sent[0].Subject, mailer.sent[0].Text)
 	}
-
 	lost := &flakyMailer{loseNext: true}
 	a = &Activities{Mailer: lost}
-	if _, err := a.SendEmail(context.Background(), n); err == nil {
+	if _, err := run[Delivery](t, a, a.SendEmail, n); err == nil {
 		t.Fatal("a lost answer must fail the attempt so that Temporal retries")
 	}
-	if _, err := a.SendEmail(context.Background(), n); err != nil {
+	if _, err := run[Delivery](t, a, a.SendEmail, n); err != nil {
 		t.Fatal(err)
 	}
 	if lost.sent[0].MessageID != lost.sent[1].MessageID {
 		t.Fatal("a resend after a lost answer must carry the same Message-ID, so mail clients show it once")
+	}
+}
+
+func TestSentMailIsForgottenAfterADay(t *testing.T) {
+	now := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+	mailer := &flakyMailer{}
+	a := &Activities{Mailer: mailer}
+	a.sentMail.now = func() time.Time { return now }
+	n := notification("en")
+	for i := range 1000 {
+		n.Key = fmt.Sprintf("incident/acme/generic/a%d#run/status/1/0/email", i)
+		if _, err := run[Delivery](t, a, a.SendEmail, n); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(time.Minute)
+	}
+	// 1,000 minutes is under a day: every key is still known, and a retry sends nothing.
+	if _, err := run[Delivery](t, a, a.SendEmail, n); err != nil || len(mailer.sent) != 1000 {
+		t.Fatalf("a retry within the day was sent again (%d sent, %v)", len(mailer.sent), err)
+	}
+	if a.sentMail.Len() != 1000 {
+		t.Fatalf("%d keys remembered, want 1000", a.sentMail.Len())
+	}
+	// Past a day from the first keys, the worker holds only the last day's.
+	now = now.Add(keyMemory - 500*time.Minute)
+	n.Key = "incident/acme/generic/late#run/status/1/0/email"
+	if _, err := run[Delivery](t, a, a.SendEmail, n); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.sentMail.Len(); got != 500 {
+		t.Fatalf("%d keys remembered a day on, want the 499 of the last day and the new one", got)
+	}
+	if !a.sentMail.Has(n.Key) || a.sentMail.Has("incident/acme/generic/a0#run/status/1/0/email") {
+		t.Fatal("the newest key must be known and the oldest forgotten")
+	}
+}
+
+func TestRecentKeysStayBoundedAndKeepAKeyAddedAgain(t *testing.T) {
+	now := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+	var keys recentKeys
+	keys.now = func() time.Time { return now }
+	keys.Add("again")
+	now = now.Add(keyMemory - time.Hour)
+	keys.Add("again") // remembered for another day from here
+	now = now.Add(2 * time.Hour)
+	keys.Add("other")
+	if !keys.Has("again") || keys.Len() != 2 {
+		t.Fatalf("a key added again must live a day from its last addition (len %d)", keys.Len())
+	}
+	for i := range maxRememberedKeys + 10 {
+		keys.Add(fmt.Sprint("storm-", i))
+	}
+	if keys.Len() != maxRememberedKeys || keys.Has("storm-0") || !keys.Has(fmt.Sprint("storm-", maxRememberedKeys+9)) {
+		t.Fatalf("%d keys remembered, want at most %d, oldest first out", keys.Len(), maxRememberedKeys)
 	}
 }
 
@@ -88,7 +157,7 @@ func TestJapaneseCustomerIsCalledInJapanese(t *testing.T) {
 	a := &Activities{Phone: phone, Settings: config.Settings{PublicURL: "https://xsoc.example/"}}
 	n := notification("ja")
 	n.Key = strings.TrimSuffix(n.Key, "email") + "call"
-	if _, err := a.PlaceCall(context.Background(), n); err != nil {
+	if _, err := run[Delivery](t, a, a.PlaceCall, n); err != nil {
 		t.Fatal(err)
 	}
 	call := phone.calls[0]
@@ -108,7 +177,7 @@ func TestJapaneseCustomerIsCalledInJapanese(t *testing.T) {
 
 func TestChannelsWithoutCredentialsFailWithoutRetrying(t *testing.T) {
 	a := &Activities{}
-	_, err := a.PlaceCall(context.Background(), notification("en"))
+	_, err := run[Delivery](t, a, a.PlaceCall, notification("en"))
 	var appErr *temporal.ApplicationError
 	if !errors.As(err, &appErr) || !appErr.NonRetryable() || !strings.Contains(err.Error(), "XSOC_TWILIO_ACCOUNT_SID") {
 		t.Fatalf("got %v", err)
@@ -130,8 +199,8 @@ func TestVendorErrorsTellTemporalWhatToRetry(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var appErr *temporal.ApplicationError
-			if !errors.As(asActivityError(tc.err), &appErr) {
-				t.Fatalf("not an application error: %v", asActivityError(tc.err))
+			if !errors.As(AsActivityError(tc.err), &appErr) {
+				t.Fatalf("not an application error: %v", AsActivityError(tc.err))
 			}
 			if appErr.NonRetryable() == tc.retryable || appErr.NextRetryDelay() != tc.delay {
 				t.Fatalf("retryable=%v delay=%v", !appErr.NonRetryable(), appErr.NextRetryDelay())

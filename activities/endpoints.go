@@ -14,13 +14,13 @@ import (
 // plan this is set beside the contracted ID count so that over-use shows. Platforms
 // that cannot count (Zscaler) are left out.
 func (a *Activities) CountActiveEndpoints(ctx context.Context, customer string) (map[string]int, error) {
-	c, ok := a.Customers.Customer(customer)
+	c, ok := a.Platforms.Customers.Customer(customer)
 	if !ok {
 		return nil, temporal.NewNonRetryableApplicationError("unknown customer "+customer, "ConfigError", nil)
 	}
 	counts := map[string]int{}
 	for _, pc := range c.Platforms {
-		p, err := a.platform(customer, pc.Vendor)
+		p, err := a.Platforms.Client(customer, pc.Vendor)
 		if err != nil {
 			return nil, err
 		}
@@ -30,7 +30,7 @@ func (a *Activities) CountActiveEndpoints(ctx context.Context, customer string) 
 		}
 		n, err := counter.CountEndpoints(ctx)
 		if err != nil {
-			return nil, asActivityError(fmt.Errorf("customer %s: counting active endpoints on %s: %w", customer, pc.Vendor, err))
+			return nil, AsActivityError(fmt.Errorf("customer %s: counting active endpoints on %s: %w", customer, pc.Vendor, err))
 		}
 		counts[pc.Vendor] += n
 	}

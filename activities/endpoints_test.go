@@ -12,11 +12,8 @@ import (
 
 	"xsoc/config"
 	"xsoc/integrations"
-	"xsoc/integrations/cybereason"
 	cybereasonsim "xsoc/integrations/cybereason/sim"
-	"xsoc/integrations/withsecure"
 	withsecuresim "xsoc/integrations/withsecure/sim"
-	"xsoc/integrations/zscaler"
 )
 
 // vendorsOf answers activities whose customer acme runs the Cybereason and WithSecure
@@ -39,16 +36,8 @@ func vendorsOf(t *testing.T) (*Activities, *cybereasonsim.Server, *withsecuresim
 		{Vendor: "withsecure", URL: urls["withsecure"], ClientIDEnv: "WS_ID", SecretEnv: "WS_SECRET"},
 		{Vendor: "zscaler", URL: urls["zscaler"], APIKeyEnv: "ZS_KEY", UsernameEnv: "ZS_USER", PasswordEnv: "ZS_PASSWORD"},
 	}}}}
-	newPlatform := func(_ config.Customer, p config.Platform) (integrations.Platform, error) {
-		switch p.Vendor {
-		case cybereason.Vendor:
-			return cybereason.New(p, getenv)
-		case withsecure.Vendor:
-			return withsecure.New(p, getenv)
-		}
-		return zscaler.New(p, getenv)
-	}
-	return &Activities{Customers: customers, NewPlatform: newPlatform}, console, elements
+	newPlatform := func(p config.Platform) (integrations.Platform, error) { return p.Connect(getenv) }
+	return &Activities{Platforms: &Platforms{Customers: customers, New: newPlatform}}, console, elements
 }
 
 func TestCountActiveEndpointsByVendor(t *testing.T) {

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"go.temporal.io/sdk/client"
-
 	"xsoc/config"
 	"xsoc/integrations/email"
 	"xsoc/integrations/slack"
@@ -14,8 +12,8 @@ import (
 
 // New builds the activities with the real clients the settings name. A channel whose
 // credentials are not set stays off, and an activity using it fails saying so.
-func New(settings config.Settings, customers *config.Customers, temporal client.Client, log *slog.Logger) (*Activities, error) {
-	a := &Activities{Customers: customers, Settings: settings, Temporal: temporal, NewPlatform: NewPlatform, Log: log}
+func New(settings config.Settings, customers *config.Customers, log *slog.Logger) (*Activities, error) {
+	a := &Activities{Settings: settings, Platforms: NewPlatforms(customers), Log: log}
 	sender, err := email.NewSender(email.Settings{
 		Host: settings.SMTPHost, Port: settings.SMTPPort, Username: settings.SMTPUsername,
 		Password: settings.SMTPPassword, From: settings.SMTPFrom, TLS: settings.SMTPTLS,

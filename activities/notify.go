@@ -40,7 +40,7 @@ func (a *Activities) SendEmail(ctx context.Context, n Notification) (Delivery, e
 	if a.Mailer == nil {
 		return delivery, notConfigured("email", "XSOC_SMTP_HOST")
 	}
-	if _, done := a.sentMail.Load(n.Key); done {
+	if a.sentMail.Has(n.Key) {
 		return delivery, nil
 	}
 	m := a.render(ctx, n)
@@ -48,7 +48,7 @@ func (a *Activities) SendEmail(ctx context.Context, n Notification) (Delivery, e
 	if err != nil {
 		return delivery, err
 	}
-	a.sentMail.Store(n.Key, true)
+	a.sentMail.Add(n.Key)
 	return delivery, nil
 }
 
@@ -71,7 +71,7 @@ func (a *Activities) PostSlack(ctx context.Context, n Notification) (Delivery, e
 			Buttons: slackButtons(n.Language, n.brief().Reader()),
 		})
 	}
-	return delivery, asActivityError(err)
+	return delivery, AsActivityError(err)
 }
 
 // PlaceCall phones a person, says the incident in the customer's language and asks
@@ -88,7 +88,7 @@ func (a *Activities) PlaceCall(ctx context.Context, n Notification) (Delivery, e
 		return delivery, temporal.NewNonRetryableApplicationError("building TwiML: "+err.Error(), "TwiML", err)
 	}
 	delivery.Ref, err = a.Phone.PlaceCall(ctx, twilio.Call{To: n.Contact.Call, TwiML: twiml, StatusCallback: callback, MachineDetection: true, Key: n.Key})
-	return delivery, asActivityError(err)
+	return delivery, AsActivityError(err)
 }
 
 // SendSMS texts the incident in one line with its link.
@@ -100,7 +100,7 @@ func (a *Activities) SendSMS(ctx context.Context, n Notification) (Delivery, err
 	m := a.render(ctx, n)
 	var err error
 	delivery.Ref, err = a.Phone.SendSMS(ctx, n.Contact.SMS, m.SMS, n.Key)
-	return delivery, asActivityError(err)
+	return delivery, AsActivityError(err)
 }
 
 func (a *Activities) render(ctx context.Context, n Notification) messages.Message {
@@ -140,12 +140,10 @@ func (a *Activities) listLink(ctx context.Context, query string) string {
 	return strings.TrimSuffix(a.incidentLink(ctx, ""), "/") + "?query=" + url.QueryEscape(query)
 }
 
-// incidentLink points at the incident in the Temporal UI.
+// incidentLink points at the incident in the Temporal UI, in the namespace of the
+// workflow that sends the message.
 func (a *Activities) incidentLink(ctx context.Context, workflowID string) string {
-	namespace := "default"
-	if activity.IsActivity(ctx) {
-		namespace = activity.GetInfo(ctx).WorkflowNamespace
-	}
+	namespace := activity.GetInfo(ctx).WorkflowNamespace
 	return fmt.Sprintf("%s/namespaces/%s/workflows/%s", strings.TrimRight(a.Settings.UIURL, "/"),
 		url.PathEscape(namespace), url.PathEscape(workflowID))
 }

@@ -57,7 +57,7 @@ func TestSlackPagesOfferEachReaderItsDecisionsAndNameThePage(t *testing.T) {
 			poster := &recordingSlack{}
 			a := &Activities{Slack: poster, Settings: config.Settings{UIURL: "http://ui.test"}}
 			n := slackNotification(tc.kind, tc.audience)
-			if _, err := a.PostSlack(context.Background(), n); err != nil {
+			if _, err := run[Delivery](t, a, a.PostSlack, n); err != nil {
 				t.Fatal(err)
 			}
 			if len(poster.pages) != 1 || len(poster.texts) != 0 {
@@ -85,7 +85,7 @@ func TestSlackStatusNoticesAndReportsPostWithoutButtons(t *testing.T) {
 	} {
 		poster := &recordingSlack{}
 		a := &Activities{Slack: poster, Settings: config.Settings{UIURL: "http://ui.test"}}
-		if _, err := a.PostSlack(context.Background(), n); err != nil {
+		if _, err := run[Delivery](t, a, a.PostSlack, n); err != nil {
 			t.Fatal(err)
 		}
 		if len(poster.pages) != 0 || len(poster.texts) != 1 || poster.texts[0] == "" {
@@ -103,7 +103,7 @@ func (m *recordingMailer) Send(_ context.Context, msg email.Message) error {
 
 func TestMessagesAreWrittenForTheNotificationsReader(t *testing.T) {
 	opened := time.Date(2026, 11, 27, 3, 12, 0, 0, time.UTC)
-	link := "http://ui.test/namespaces/default/workflows/incident%2Facme%2Fgeneric%2Fa1"
+	link := "http://ui.test/namespaces/default-test-namespace/workflows/incident%2Facme%2Fgeneric%2Fa1"
 	cases := []struct {
 		name, audience, zone string
 		says, never          []string
@@ -118,7 +118,7 @@ func TestMessagesAreWrittenForTheNotificationsReader(t *testing.T) {
 			a := &Activities{Mailer: mailer, Settings: config.Settings{UIURL: "http://ui.test"}}
 			n := notification("en")
 			n.Audience, n.Zone, n.Incident.OpenedAt = tc.audience, tc.zone, opened
-			if _, err := a.SendEmail(context.Background(), n); err != nil {
+			if _, err := run[Delivery](t, a, a.SendEmail, n); err != nil {
 				t.Fatal(err)
 			}
 			for _, want := range tc.says {
@@ -141,7 +141,7 @@ func TestCustomerCallSaysHowToAcknowledgeWithoutTheTemporalUI(t *testing.T) {
 	n := notification("en")
 	n.Kind, n.Audience, n.Key = KindPage, messages.AudienceCustomer, "incident/acme/generic/a1#run/page/customer/0/call"
 	n.Incident.SOCName, n.Incident.SOCContact = "X-SOC", "+81-3-0000-9999"
-	if _, err := a.PlaceCall(context.Background(), n); err != nil {
+	if _, err := run[Delivery](t, a, a.PlaceCall, n); err != nil {
 		t.Fatal(err)
 	}
 	call := phone.calls[0]
@@ -161,10 +161,10 @@ func TestStormDigestLinksTheListQuery(t *testing.T) {
 		Contact: config.Contact{Email: "soc@xsoc.example"},
 		Incident: Brief{CustomerName: "ACME", SOCNotice: &messages.SOCNotice{Topic: messages.TopicStormDigest, Customer: "acme",
 			At: time.Now(), Alerts: 340, ListQuery: `XsocCustomer="acme" AND WorkflowType="Incident"`}}}
-	if _, err := a.SendEmail(context.Background(), n); err != nil {
+	if _, err := run[Delivery](t, a, a.SendEmail, n); err != nil {
 		t.Fatal(err)
 	}
-	want := "http://ui.test/namespaces/default/workflows?query=XsocCustomer%3D%22acme%22+AND+WorkflowType%3D%22Incident%22"
+	want := "http://ui.test/namespaces/default-test-namespace/workflows?query=XsocCustomer%3D%22acme%22+AND+WorkflowType%3D%22Incident%22"
 	if !strings.Contains(mailer.sent[0], want) {
 		t.Errorf("the digest does not link %s:\n%s", want, mailer.sent[0])
 	}

@@ -1,8 +1,6 @@
 package activities
 
 import (
-	"time"
-
 	"xsoc/config"
 	"xsoc/integrations"
 	"xsoc/integrations/messages"
@@ -74,83 +72,4 @@ type Delivery struct {
 	Channel string `json:"channel"`
 	Address string `json:"address"`
 	Ref     string `json:"ref"`
-}
-
-// ConsumeRequest asks the customer's Account to take option tickets for an incident.
-// RequestID makes it exactly-once across retries and re-delivered decisions.
-type ConsumeRequest struct {
-	Customer  string `json:"customer"`
-	Incident  string `json:"incident"`
-	Service   string `json:"service"`
-	Tickets   int    `json:"tickets"`
-	By        string `json:"by"`
-	RequestID string `json:"request_id"`
-}
-
-// IncidentSummary is what an incident reports to its customer's Account when it
-// ends: the figures of the monthly report.
-type IncidentSummary struct {
-	Customer string            `json:"customer"`
-	Incident string            `json:"incident"`
-	Vendor   string            `json:"vendor"`
-	Severity string            `json:"severity"`
-	State    string            `json:"state"`
-	Verdict  string            `json:"verdict,omitempty"`
-	OpenedAt time.Time         `json:"opened_at"`
-	ClosedAt time.Time         `json:"closed_at"`
-	Billable bool              `json:"billable"`
-	Clocks   map[string]string `json:"clocks"`
-}
-
-// ActiveIDs are the endpoints each vendor reported active for a customer's month
-// ("2026-11"), recorded in the Account for the per_id plan's report.
-type ActiveIDs struct {
-	Customer string         `json:"customer,omitempty"`
-	Month    string         `json:"month"`
-	Counts   map[string]int `json:"counts"`
-}
-
-// MonthlyReport is a customer's month as the Account tells it: the `report` query,
-// GET /v1/reports/{customer} and the report mailed on the 1st.
-type MonthlyReport struct {
-	Customer      string `json:"customer"`
-	Month         string `json:"month"`
-	Plan          string `json:"plan"`
-	ContractedIDs int    `json:"contracted_ids,omitempty"`
-	// ActiveIDs are the endpoints each vendor reported active (per_id plan), and
-	// ActiveTotal their sum: above ContractedIDs is over-use.
-	ActiveIDs         map[string]int            `json:"active_ids,omitempty"`
-	ActiveTotal       int                       `json:"active_total,omitempty"`
-	Incidents         int                       `json:"incidents"`
-	BillableResponses int                       `json:"billable_responses"`
-	NotBillable       int                       `json:"not_billable"`
-	BySeverity        map[string]int            `json:"by_severity"`
-	ByVerdict         map[string]int            `json:"by_verdict"`
-	SLA               map[string]map[string]int `json:"sla"`
-	TicketsBought     int                       `json:"tickets_bought"`
-	TicketsUsed       int                       `json:"tickets_used"`
-	TicketsExpired    int                       `json:"tickets_expired"`
-	TicketsRemaining  int                       `json:"tickets_remaining"`
-	Lots              []LotView                 `json:"lots"`
-	Consumptions      []Consumption             `json:"consumptions"`
-}
-
-// LotView is one lot of option tickets as a balance or a report shows it.
-type LotView struct {
-	Purchased string `json:"purchased"`
-	Expires   string `json:"expires"`
-	Count     int    `json:"count"`
-	Used      int    `json:"used"`
-	Expired   int    `json:"expired"`
-	Remaining int    `json:"remaining"`
-}
-
-// Consumption is one use of tickets, recorded against the incident and the analyst.
-type Consumption struct {
-	At       time.Time `json:"at"`
-	Incident string    `json:"incident"`
-	Service  string    `json:"service"`
-	Tickets  int       `json:"tickets"`
-	By       string    `json:"by"`
-	Lots     []string  `json:"lots"`
 }

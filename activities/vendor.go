@@ -40,12 +40,12 @@ func heartbeating(ctx context.Context) (stop func()) {
 // Investigate gathers what the vendor knows about the alert.
 func (a *Activities) Investigate(ctx context.Context, in InvestigateRequest) (integrations.Findings, error) {
 	defer heartbeating(ctx)()
-	p, err := a.platform(in.Customer, in.Vendor)
+	p, err := a.Platforms.Client(in.Customer, in.Vendor)
 	if err != nil {
 		return integrations.Findings{}, err
 	}
 	findings, err := p.Investigate(ctx, in.Alert)
-	return findings, asActivityError(err)
+	return findings, AsActivityError(err)
 }
 
 // IsolateHost cuts a host off the network. The platform checks the host's state
@@ -62,7 +62,7 @@ func (a *Activities) ReleaseHost(ctx context.Context, in HostAction) (integratio
 func (a *Activities) hostAction(ctx context.Context, in HostAction, what string,
 	act func(integrations.Platform, context.Context, integrations.Host) (integrations.ActionResult, error)) (integrations.ActionResult, error) {
 	defer heartbeating(ctx)()
-	p, err := a.platform(in.Customer, in.Vendor)
+	p, err := a.Platforms.Client(in.Customer, in.Vendor)
 	if err != nil {
 		return integrations.ActionResult{}, err
 	}
@@ -71,7 +71,7 @@ func (a *Activities) hostAction(ctx context.Context, in HostAction, what string,
 		err = fmt.Errorf("customer %s, %s: %s host %s: %w", in.Customer, in.Vendor, what, in.Host.Label(), err)
 	}
 	a.logAction(in.Customer, in.Vendor, in.IncidentID, what, result, err)
-	return result, asActivityError(err)
+	return result, AsActivityError(err)
 }
 
 // BlockIndicators puts the incident's URLs, domains and IPs on the customer's denylist.
@@ -87,7 +87,7 @@ func (a *Activities) UnblockIndicators(ctx context.Context, in IndicatorAction) 
 func (a *Activities) indicatorAction(ctx context.Context, in IndicatorAction, what string,
 	act func(integrations.Platform, context.Context, []integrations.Indicator) (integrations.ActionResult, error)) (integrations.ActionResult, error) {
 	defer heartbeating(ctx)()
-	p, err := a.platform(in.Customer, in.Vendor)
+	p, err := a.Platforms.Client(in.Customer, in.Vendor)
 	if err != nil {
 		return integrations.ActionResult{}, err
 	}
@@ -96,13 +96,13 @@ func (a *Activities) indicatorAction(ctx context.Context, in IndicatorAction, wh
 		err = fmt.Errorf("customer %s, %s: %s indicators: %w", in.Customer, in.Vendor, what, err)
 	}
 	a.logAction(in.Customer, in.Vendor, in.IncidentID, what, result, err)
-	return result, asActivityError(err)
+	return result, AsActivityError(err)
 }
 
 // WriteBack sets the vendor's own status of the alert to our conclusion.
 func (a *Activities) WriteBack(ctx context.Context, in WriteBackRequest) error {
 	defer heartbeating(ctx)()
-	p, err := a.platform(in.Customer, in.Vendor)
+	p, err := a.Platforms.Client(in.Customer, in.Vendor)
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func (a *Activities) WriteBack(ctx context.Context, in WriteBackRequest) error {
 	if errors.Is(err, integrations.ErrUnsupported) {
 		return nil
 	}
-	return asActivityError(err)
+	return AsActivityError(err)
 }
 
 func (a *Activities) logAction(customer, vendor, incident, what string, result integrations.ActionResult, err error) {

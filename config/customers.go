@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
-
-	"xsoc/integrations"
 )
 
 // Customers is the customers file: the tenants, and the SOC that serves them all.
@@ -90,20 +88,19 @@ const DefaultStatusCoalesce = Duration(30 * time.Second)
 // Customer is one tenant: who they are, what they subscribed to, how to reach their
 // platforms, and their promises (SLA) and people (escalation, status updates).
 type Customer struct {
-	ID               string                   `yaml:"id" json:"id"`
-	Name             string                   `yaml:"name" json:"name"`
-	Language         string                   `yaml:"language" json:"language"`
-	Services         []string                 `yaml:"services" json:"services"`
-	WebhookSecretEnv string                   `yaml:"webhook_secret_env" json:"webhook_secret_env"`
-	Billing          Billing                  `yaml:"billing" json:"billing"`
-	Platforms        []Platform               `yaml:"platforms" json:"platforms"`
-	Response         Response                 `yaml:"response" json:"response"`
-	Sites            []Site                   `yaml:"sites" json:"sites"`
-	SLA              map[string]SLA           `yaml:"sla" json:"sla"`
-	Escalation       map[string][]Step        `yaml:"escalation" json:"escalation"`
-	EscalationRepeat *Repeat                  `yaml:"escalation_repeat" json:"escalation_repeat,omitempty"`
-	StatusUpdates    []Contact                `yaml:"status_updates" json:"status_updates"`
-	Denylist         []integrations.Indicator `yaml:"denylist" json:"denylist,omitempty"`
+	ID               string            `yaml:"id" json:"id"`
+	Name             string            `yaml:"name" json:"name"`
+	Language         string            `yaml:"language" json:"language"`
+	Services         []string          `yaml:"services" json:"services"`
+	WebhookSecretEnv string            `yaml:"webhook_secret_env" json:"webhook_secret_env"`
+	Billing          Billing           `yaml:"billing" json:"billing"`
+	Platforms        []Platform        `yaml:"platforms" json:"platforms"`
+	Response         Response          `yaml:"response" json:"response"`
+	Sites            []Site            `yaml:"sites" json:"sites"`
+	SLA              map[string]SLA    `yaml:"sla" json:"sla"`
+	Escalation       map[string][]Step `yaml:"escalation" json:"escalation"`
+	EscalationRepeat *Repeat           `yaml:"escalation_repeat" json:"escalation_repeat,omitempty"`
+	StatusUpdates    []Contact         `yaml:"status_updates" json:"status_updates"`
 	// Timezone is the IANA zone every time the customer reads is in, and the zone of
 	// its billing month (default UTC).
 	Timezone string `yaml:"timezone" json:"timezone"`

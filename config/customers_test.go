@@ -86,6 +86,14 @@ func TestInvalidCustomersFilesListEveryProblem(t *testing.T) {
 		{"bad ticket date", "purchased: 2026-04-01", "purchased: April", []string{`bad date "April"`}},
 		{"missing credentials env", "password_env: CR_PASS", "password_env: CR_MISSING", []string{"platforms[0].password_env: environment variable CR_MISSING is not set"}},
 		{"not a url", `url: "https://acme.cybereason.net"`, `url: "acme"`, []string{`platforms[0].url: "acme" is not an http(s) URL`}},
+		// The vendor registry says which credentials each vendor needs and whether it is polled.
+		{"credentials of another vendor", "username_env: CR_USER, password_env: CR_PASS, poll: 1m",
+			"client_id_env: CR_USER, poll: 1m", []string{"platforms[0].username_env: required", "platforms[0].password_env: required"}},
+		{"a pushing vendor polled", "{vendor: cybereason, url: \"https://acme.cybereason.net\", username_env: CR_USER, password_env: CR_PASS, poll: 1m}",
+			"{vendor: zscaler, url: \"https://zsapi.zscaler.net\", api_key_env: CR_USER, username_env: CR_USER, password_env: CR_PASS, poll: 1m}",
+			[]string{"platforms[0].poll: zscaler pushes its alerts to intake and is not polled"}},
+		// Never read by anything, the denylist field was dropped: the file says so.
+		{"denylist", "status_updates:", "denylist: [{type: domain, value: evil.example}]\n    status_updates:", []string{"field denylist not found"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -138,5 +146,40 @@ func TestExampleCustomersFileIsValid(t *testing.T) {
 	all := func(string) (string, bool) { return "set", true }
 	if _, err := ParseCustomers("examples/customers.yaml", data, all); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestPlatformConnectReadsTheVendorsCredentials(t *testing.T) {
+	environment := map[string]string{"WS_ID": "id", "WS_SECRET": "secret"}
+	getenv := func(name string) string { return environment[name] }
+	cases := []struct {
+		name     string
+		platform Platform
+		says     []string
+	}{
+		{"no env names", Platform{Vendor: "withsecure", URL: "https://api.connect.withsecure.com"},
+			[]string{"withsecure: client_id_env is not set", "secret_env is not set"}},
+		{"empty variable", Platform{Vendor: "withsecure", URL: "https://api.connect.withsecure.com", ClientIDEnv: "WS_ID", SecretEnv: "WS_NONE"},
+			[]string{"environment variable WS_NONE (secret_env) is empty or unset"}},
+		{"unknown vendor", Platform{Vendor: "sentinelone"}, []string{`unknown vendor "sentinelone" (want one of cybereason, withsecure, zscaler)`}},
+		{"the vendor's own check", Platform{Vendor: "withsecure", URL: "api.connect.withsecure.com", ClientIDEnv: "WS_ID", SecretEnv: "WS_SECRET"},
+			[]string{"not an absolute URL"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := tc.platform.Connect(getenv)
+			for _, want := range tc.says {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("error %v does not say %q", err, want)
+				}
+			}
+			if err != nil && strings.Contains(err.Error(), "secret\"") {
+				t.Errorf("error %v shows a secret", err)
+			}
+		})
+	}
+	client, err := Platform{Vendor: "withsecure", URL: "https://api.connect.withsecure.com", ClientIDEnv: "WS_ID", SecretEnv: "WS_SECRET"}.Connect(getenv)
+	if err != nil || client == nil {
+		t.Fatalf("Connect = %v, %v", client, err)
 	}
 }

@@ -16,9 +16,6 @@ import (
 	"xsoc/integrations"
 )
 
-// Vendors that a customer's platform may name.
-var Vendors = []string{"cybereason", "withsecure", "zscaler"}
-
 // Policies, services, languages and plans the customers file may name.
 var (
 	Policies  = []string{"isolate_first", "investigate_first", "hybrid"}
@@ -237,11 +234,6 @@ func (c Customer) validate(add addProblem, lookupEnv func(string) (string, bool)
 	for j, contact := range c.StatusUpdates {
 		validateContact(add, fmt.Sprintf("status_updates[%d]", j), contact)
 	}
-	for j, ind := range c.Denylist {
-		if !slices.Contains(integrations.IndicatorTypes, ind.Type) || ind.Value == "" {
-			add(fmt.Sprintf("denylist[%d]", j), "needs a type (one of %s) and a value", strings.Join(integrations.IndicatorTypes, ", "))
-		}
-	}
 }
 
 func (b Billing) validate(add addProblem) {
@@ -265,21 +257,22 @@ func (b Billing) validate(add addProblem) {
 }
 
 func (p Platform) validate(add addProblem, lookupEnv func(string) (string, bool)) {
-	if !slices.Contains(Vendors, p.Vendor) {
-		add("vendor", "unknown vendor %q (want one of %s)", p.Vendor, strings.Join(Vendors, ", "))
+	vendor, ok := integrations.LookupVendor(p.Vendor)
+	if !ok {
+		add("vendor", "unknown vendor %q (want one of %s)", p.Vendor, strings.Join(integrations.VendorNames(), ", "))
 		return
 	}
 	if u, err := url.Parse(p.URL); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		add("url", "%q is not an http(s) URL", p.URL)
 	}
-	for _, env := range p.credentialFields() {
+	for _, env := range p.credentialFields(vendor) {
 		requireEnv(add, env.field, env.name, lookupEnv)
 	}
 	if p.Poll < 0 {
 		add("poll", "must not be negative")
 	}
-	if p.Vendor == "zscaler" && p.Poll > 0 {
-		add("poll", "zscaler pushes through a Cloud NSS feed and is not polled")
+	if !vendor.Polled && p.Poll > 0 {
+		add("poll", "%s pushes its alerts to intake and is not polled", p.Vendor)
 	}
 	for vendorSeverity, ours := range p.SeverityMap {
 		if _, err := integrations.ParseSeverity(ours); err != nil {
@@ -288,18 +281,49 @@ func (p Platform) validate(add addProblem, lookupEnv func(string) (string, bool)
 	}
 }
 
-type envField struct{ field, name string }
+// envField is one credential of a platform: the customers file's field that names
+// the environment variable, and that name.
+type envField struct {
+	credential  integrations.Credential
+	field, name string
+}
 
-func (p Platform) credentialFields() []envField {
-	switch p.Vendor {
-	case "cybereason":
-		return []envField{{"username_env", p.UsernameEnv}, {"password_env", p.PasswordEnv}}
-	case "withsecure":
-		return []envField{{"client_id_env", p.ClientIDEnv}, {"secret_env", p.SecretEnv}}
-	case "zscaler":
-		return []envField{{"api_key_env", p.APIKeyEnv}, {"username_env", p.UsernameEnv}, {"password_env", p.PasswordEnv}}
+// credentialFields are the <credential>_env fields the vendor's credentials need.
+func (p Platform) credentialFields(vendor integrations.Vendor) []envField {
+	names := map[integrations.Credential]string{
+		integrations.Username: p.UsernameEnv, integrations.Password: p.PasswordEnv,
+		integrations.ClientID: p.ClientIDEnv, integrations.Secret: p.SecretEnv, integrations.APIKey: p.APIKeyEnv,
 	}
-	return nil
+	fields := make([]envField, 0, len(vendor.Credentials))
+	for _, credential := range vendor.Credentials {
+		fields = append(fields, envField{credential: credential, field: string(credential) + "_env", name: names[credential]})
+	}
+	return fields
+}
+
+// Connect builds the client of the platform, with the credentials read through
+// getenv (os.Getenv on a worker) from the variables the customers file names.
+func (p Platform) Connect(getenv func(string) string) (integrations.Platform, error) {
+	vendor, ok := integrations.LookupVendor(p.Vendor)
+	if !ok {
+		return nil, fmt.Errorf("unknown vendor %q (want one of %s)", p.Vendor, strings.Join(integrations.VendorNames(), ", "))
+	}
+	connection := integrations.Connection{Vendor: p.Vendor, URL: p.URL, SeverityMap: p.SeverityMap, Secrets: map[integrations.Credential]string{}}
+	var problems []string
+	for _, env := range p.credentialFields(vendor) {
+		switch value := getenv(env.name); {
+		case env.name == "":
+			problems = append(problems, env.field+" is not set")
+		case value == "":
+			problems = append(problems, fmt.Sprintf("environment variable %s (%s) is empty or unset", env.name, env.field))
+		default:
+			connection.Secrets[env.credential] = value
+		}
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%s: %s", p.Vendor, strings.Join(problems, "; "))
+	}
+	return vendor.Connect(connection)
 }
 
 func requireEnv(add addProblem, field, name string, lookupEnv func(string) (string, bool)) {

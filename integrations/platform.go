@@ -45,8 +45,6 @@ type Conclusion struct {
 // Platform is one customer's vendor product instance, as the incident workflow uses
 // it. A platform that lacks a capability returns ErrUnsupported from that method.
 type Platform interface {
-	Vendor() string
-	Capabilities() Capabilities
 	Isolate(ctx context.Context, host Host) (ActionResult, error)
 	Release(ctx context.Context, host Host) (ActionResult, error)
 	Block(ctx context.Context, indicators []Indicator) (ActionResult, error)

@@ -76,8 +76,5 @@ func VendorMessage(body []byte, status string) string {
 	if text == "" {
 		return status
 	}
-	if len(text) > 500 {
-		text = text[:500] + "…"
-	}
-	return text
+	return Truncate(text, 500)
 }

@@ -56,7 +56,7 @@ func TestMonthlyReportMatchesTheMonthsIncidents(t *testing.T) {
 		waitClosed(t, id)
 	}
 	month := time.Now().UTC().Format("2006-01")
-	var report workflows.MonthlyReport
+	var report workflows.Report
 	eventually(t, 20*time.Second, "the three incidents in the report", func() error {
 		req, _ := http.NewRequest(http.MethodGet, xsoc.StarterURL+"/v1/reports/globex?month="+month, nil)
 		req.Header.Set("Authorization", "Bearer "+webhookSecret)
@@ -69,7 +69,7 @@ func TestMonthlyReportMatchesTheMonthsIncidents(t *testing.T) {
 		if resp.StatusCode != 200 {
 			return fmt.Errorf("%d %s", resp.StatusCode, data)
 		}
-		report = decode[workflows.MonthlyReport](t, data)
+		report = decode[workflows.Report](t, data)
 		if report.Incidents < 3 {
 			return fmt.Errorf("%d incidents so far", report.Incidents)
 		}

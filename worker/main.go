@@ -13,7 +13,6 @@ import (
 
 	"xsoc/activities"
 	"xsoc/config"
-	"xsoc/integrations"
 	"xsoc/workflows"
 )
 
@@ -36,18 +35,13 @@ func run(log *slog.Logger) error {
 	}
 	defer c.Close()
 
-	acts, err := activities.New(settings, customers, c, log)
+	acts, err := activities.New(settings, customers, log)
 	if err != nil {
 		return err
 	}
-	intake := &workflows.Intake{Temporal: c, Namespace: temporalSettings.Namespace, SOC: customers.SOC}
-	acts.Deliver = func(ctx context.Context, customerID, vendor string, alert integrations.Alert) (bool, error) {
-		customer, ok := customers.Customer(customerID)
-		if !ok {
-			return false, fmt.Errorf("unknown customer %s", customerID)
-		}
-		ref, err := intake.Deliver(ctx, *customer, vendor, alert)
-		return ref.Duplicate, err
+	own := &workflows.Activities{
+		Temporal: c, Customers: customers, Platforms: acts.Platforms, Log: log,
+		Intake: &workflows.Intake{Temporal: c, Namespace: temporalSettings.Namespace, SOC: customers.SOC},
 	}
 	// Two pollers per kind (the SDK's default) leave the worker waiting on the server in an
 	// alert storm; with 8, `make bench` drained a 3,000-alert burst's pages ~25 % faster.
@@ -59,6 +53,7 @@ func run(log *slog.Logger) error {
 	w.RegisterWorkflowWithOptions(workflows.Tuning, workflow.RegisterOptions{Name: workflows.TuningWorkflowType})
 	w.RegisterWorkflowWithOptions(workflows.SendMonthlyReport, workflow.RegisterOptions{Name: workflows.MonthlyReportWorkflowType})
 	w.RegisterActivity(acts)
+	w.RegisterActivity(own)
 
 	ctx := context.Background()
 	if err := workflows.EnsureAccounts(ctx, c, customers); err != nil {

@@ -28,6 +28,10 @@ func Account(ctx workflow.Context, in AccountInput) error {
 	if in.Plan != "" {
 		acc.state.Plan, acc.state.IDs = in.Plan, in.IDs
 	}
+	if in.Timezone != "" {
+		acc.state.Timezone = in.Timezone
+	}
+	acc.zone = config.LoadLocation(acc.state.Timezone)
 	acc.mergePurchases(ctx, in.Purchases)
 	if err := acc.setup(ctx); err != nil {
 		return err
@@ -39,7 +43,9 @@ func Account(ctx workflow.Context, in AccountInput) error {
 		if ok {
 			wait = next.Sub(workflow.Now(ctx))
 		}
-		changed := func() bool { return acc.gen != gen || acc.purchases.Len() > 0 || acc.shouldContinueAsNew(ctx) }
+		changed := func() bool {
+			return acc.gen != gen || acc.purchases.Len() > 0 || acc.settings.Len() > 0 || acc.shouldContinueAsNew(ctx)
+		}
 		if !ok {
 			if err := workflow.Await(ctx, changed); err != nil {
 				return err
@@ -49,13 +55,14 @@ func Account(ctx workflow.Context, in AccountInput) error {
 				return err
 			}
 		}
-		// Purchases are taken here, not by a goroutine blocked on the channel: a signal
+		// Signals are taken here, not by a goroutine blocked on the channel: a signal
 		// handed to a blocked receiver that has not run yet would be lost to the
 		// continue-as-new below.
+		acc.receiveSettings()
 		acc.receivePurchases(ctx)
 		if acc.shouldContinueAsNew(ctx) {
 			acc.trimMonths()
-			return workflow.NewContinueAsNewError(ctx, Account, AccountInput{Customer: in.Customer, Notify: in.Notify, State: acc.state})
+			return workflow.NewContinueAsNewError(ctx, Account, AccountInput{Customer: in.Customer, Notify: acc.in.Notify, State: acc.state})
 		}
 		acc.passLotEvents(ctx)
 	}
@@ -69,7 +76,20 @@ type AccountInput struct {
 	IDs       int           `json:"ids,omitempty"`
 	Purchases []config.Lot  `json:"purchases,omitempty"`
 	Notify    AccountNotify `json:"notify"`
-	State     AccountState  `json:"state"`
+	// Timezone is the customer's IANA zone: its billing months run from the 1st
+	// 00:00 to the 1st 00:00 there, and its lots end at midnight there.
+	Timezone string       `json:"timezone,omitempty"`
+	State    AccountState `json:"state"`
+}
+
+// AccountSettings is what the Account knows of the customer from the customers file:
+// the `settings` signal's argument, sent on every worker start so that a running
+// Account follows the file.
+type AccountSettings struct {
+	Plan     string        `json:"plan"`
+	IDs      int           `json:"ids"`
+	Notify   AccountNotify `json:"notify"`
+	Timezone string        `json:"timezone"`
 }
 
 // AccountNotify says how to tell the customer about their tickets.
@@ -84,30 +104,39 @@ type AccountState struct {
 	Customer     string                   `json:"customer"`
 	Plan         string                   `json:"plan"`
 	IDs          int                      `json:"ids"`
+	Timezone     string                   `json:"timezone,omitempty"`
 	Lots         []Lot                    `json:"lots"`
 	Consumptions []Consumption            `json:"consumptions"`
 	Months       map[string]*MonthFigures `json:"months"`
 	// Applied holds the request ids already applied, so that a retried consume or
 	// a re-reported incident counts once even across continue-as-new.
 	Applied []string `json:"applied"`
+	// Sent holds the keys of the ticket notices delivered, so that a notice that
+	// reached some contacts and not others is retried to the others only.
+	Sent []string `json:"sent,omitempty"`
 }
 
 // Lot is one purchase of option tickets.
 type Lot struct {
-	Purchased       time.Time `json:"purchased"`
-	Expires         time.Time `json:"expires"`
-	Count           int       `json:"count"`
-	Used            int       `json:"used"`
-	Expired         int       `json:"expired"`
-	NoticeSent      bool      `json:"notice_sent,omitempty"`
-	ExpiryProcessed bool      `json:"expiry_processed,omitempty"`
+	Purchased time.Time `json:"purchased"`
+	Expires   time.Time `json:"expires"`
+	Count     int       `json:"count"`
+	Used      int       `json:"used"`
+	Expired   int       `json:"expired"`
+	// NoticeSent: the notice 30 days before expiry reached every contact.
+	NoticeSent bool `json:"notice_sent,omitempty"`
+	// ExpiryProcessed: the expired tickets are counted in the month's figures.
+	ExpiryProcessed bool `json:"expiry_processed,omitempty"`
+	// ExpiryNoticeDue: the expiry notice has not reached every contact yet.
+	ExpiryNoticeDue bool `json:"expiry_notice_due,omitempty"`
+	// NoticeRetryAt is when a notice that failed to reach a contact is tried again,
+	// NoticeFailures how often it failed (the wait doubles, up to a day).
+	NoticeRetryAt  time.Time `json:"notice_retry_at,omitzero"`
+	NoticeFailures int       `json:"notice_failures,omitempty"`
 }
 
 // Remaining is what is left to use of a lot.
 func (l Lot) Remaining() int { return l.Count - l.Used - l.Expired }
-
-// Consumption is one use of tickets, recorded against the incident and the analyst.
-type Consumption = activities.Consumption
 
 // MonthFigures are one month's billable work and SLA outcomes.
 type MonthFigures struct {
@@ -130,14 +159,39 @@ type Balance struct {
 	Lots      []LotView `json:"lots"`
 }
 
-// LotView is one lot in the balance.
-type LotView = activities.LotView
+// ConsumeRequest, the `consume` Update's argument, asks the customer's Account to take option tickets for an incident.
+// RequestID makes it exactly-once across retries and re-delivered decisions.
+type ConsumeRequest struct {
+	Customer  string `json:"customer"`
+	Incident  string `json:"incident"`
+	Service   string `json:"service"`
+	Tickets   int    `json:"tickets"`
+	By        string `json:"by"`
+	RequestID string `json:"request_id"`
+}
 
-// ConsumeRequest is the `consume` Update's argument.
-type ConsumeRequest = activities.ConsumeRequest
+// IncidentSummary, the `record_incident` Update's argument, is what an incident reports to its customer's Account when it
+// ends: the figures of the monthly report.
+type IncidentSummary struct {
+	Customer string            `json:"customer"`
+	Incident string            `json:"incident"`
+	Vendor   string            `json:"vendor"`
+	Severity string            `json:"severity"`
+	State    string            `json:"state"`
+	Verdict  string            `json:"verdict,omitempty"`
+	OpenedAt time.Time         `json:"opened_at"`
+	ClosedAt time.Time         `json:"closed_at"`
+	Billable bool              `json:"billable"`
+	Clocks   map[string]string `json:"clocks"`
+}
 
-// ActiveIDs is the `record_active_ids` Update's argument.
-type ActiveIDs = activities.ActiveIDs
+// ActiveIDs, the `record_active_ids` Update's argument, are the endpoints each vendor reported active for a customer's month
+// ("2026-11"), recorded in the Account for the per_id plan's report.
+type ActiveIDs struct {
+	Customer string         `json:"customer,omitempty"`
+	Month    string         `json:"month"`
+	Counts   map[string]int `json:"counts"`
+}
 
 // ticketValidityYears is how long a lot may be used after purchase: calendar years,
 // so that a leap day does not end a lot a day early.
@@ -149,13 +203,31 @@ const expiryNotice = 30 * 24 * time.Hour
 // appliedLimit bounds the remembered request ids; far more than can be in flight.
 const appliedLimit = 2000
 
+// sentLimit bounds the remembered notice keys: a lot's two notices to a few contacts
+// each, for far more lots than are ever being told about at once.
+const sentLimit = 500
+
+// noticeRetry is the first wait before a notice that failed is tried again; it
+// doubles with each failure up to noticeRetryMax, and never gives up.
+const (
+	noticeRetry    = time.Hour
+	noticeRetryMax = 24 * time.Hour
+)
+
 type account struct {
 	in        AccountInput
 	state     AccountState
 	gen       int
 	purchases workflow.ReceiveChannel
-	// inflight counts the notices being sent: a continue-as-new would drop them.
+	settings  workflow.ReceiveChannel
+	// zone is the customer's time zone (state.Timezone), where months and lots end.
+	zone *time.Location
+	// inflight counts the notification activities running: a continue-as-new
+	// would drop them.
 	inflight int
+	// telling holds the notices (noticeKey) being sent now, which are neither due
+	// again nor delivered yet.
+	telling map[string]bool
 }
 
 func (acc *account) setup(ctx workflow.Context) error {
@@ -186,12 +258,15 @@ func (acc *account) setup(ctx workflow.Context) error {
 	acc.purchases = workflow.GetSignalChannelWithOptions(ctx, SignalPurchases, workflow.SignalChannelOptions{
 		Description: "Internal: the lots of the customers file, merged in on every worker start.",
 	})
+	acc.settings = workflow.GetSignalChannelWithOptions(ctx, SignalSettings, workflow.SignalChannelOptions{
+		Description: "Internal: the plan, IDs, contacts, language and time zone of the customers file, on every worker start.",
+	})
 	if err := workflow.SetQueryHandlerWithOptions(ctx, QueryBalance, func() (Balance, error) {
 		return acc.balance(), nil
 	}, workflow.QueryHandlerOptions{Description: "Option tickets left, lot by lot."}); err != nil {
 		return err
 	}
-	return workflow.SetQueryHandlerWithOptions(ctx, QueryReport, func(month string) (MonthlyReport, error) {
+	return workflow.SetQueryHandlerWithOptions(ctx, QueryReport, func(month string) (Report, error) {
 		return acc.report(month)
 	}, workflow.QueryHandlerOptions{Description: `The monthly report. Argument: "YYYY-MM".`})
 }
@@ -204,6 +279,25 @@ func (acc *account) receivePurchases(ctx workflow.Context) {
 			return
 		}
 		acc.mergePurchases(ctx, lots)
+		acc.gen++
+	}
+}
+
+// receiveSettings applies the latest settings signalled: the plan and IDs of the
+// reports to come, the contacts and language of the notices to come, and the time
+// zone of the months to come (months already counted keep their figures).
+func (acc *account) receiveSettings() {
+	for {
+		var settings AccountSettings
+		if !acc.settings.ReceiveAsync(&settings) {
+			return
+		}
+		acc.state.Plan, acc.state.IDs = settings.Plan, settings.IDs
+		acc.in.Notify = settings.Notify
+		if settings.Timezone != "" {
+			acc.state.Timezone = settings.Timezone
+			acc.zone = config.LoadLocation(settings.Timezone)
+		}
 		acc.gen++
 	}
 }
@@ -235,7 +329,7 @@ func (acc *account) mergePurchases(ctx workflow.Context, lots []config.Lot) {
 func (acc *account) available(now time.Time) int {
 	total := 0
 	for _, l := range acc.state.Lots {
-		if now.Before(l.Expires) {
+		if now.Before(acc.endOf(l)) {
 			total += l.Remaining()
 		}
 	}
@@ -275,7 +369,7 @@ func (acc *account) consume(ctx workflow.Context, r ConsumeRequest) (int, error)
 	use := Consumption{At: now, Incident: r.Incident, Service: r.Service, Tickets: r.Tickets, By: r.By}
 	for i := range acc.state.Lots {
 		lot := &acc.state.Lots[i]
-		if need == 0 || !now.Before(lot.Expires) || lot.Remaining() == 0 {
+		if need == 0 || !now.Before(acc.endOf(*lot)) || lot.Remaining() == 0 {
 			continue
 		}
 		take := min(need, lot.Remaining())
@@ -300,7 +394,7 @@ func consumeRequestID(ctx workflow.Context, r ConsumeRequest) string {
 }
 
 // recordIncident adds a concluded incident to its month's figures, once.
-func (acc *account) recordIncident(ctx workflow.Context, s activities.IncidentSummary) error {
+func (acc *account) recordIncident(ctx workflow.Context, s IncidentSummary) error {
 	id := workflow.GetCurrentUpdateInfo(ctx).ID
 	if slices.Contains(acc.state.Applied, id) {
 		return nil
@@ -371,8 +465,21 @@ func (acc *account) remember(id string) {
 	}
 }
 
+// month answers the figures of the month an instant falls in, in the customer's zone.
 func (acc *account) month(at time.Time) *MonthFigures {
-	return acc.monthOf(at.UTC().Format("2006-01"))
+	return acc.monthOf(acc.monthKey(at))
+}
+
+// monthKey is the month ("2026-11") an instant falls in, in the customer's zone:
+// 2026-11-30T15:30Z is December in Tokyo.
+func (acc *account) monthKey(at time.Time) string {
+	return at.In(acc.zone).Format("2006-01")
+}
+
+// endOf is the instant a lot stops being valid: the start of its expiry day in the
+// customer's zone (its dates are calendar days, kept as UTC midnights).
+func (acc *account) endOf(l Lot) time.Time {
+	return time.Date(l.Expires.Year(), l.Expires.Month(), l.Expires.Day(), 0, 0, 0, 0, acc.zone)
 }
 
 // monthOf answers the figures of a month ("2026-11"), empty ones for a new month.
@@ -388,11 +495,15 @@ func (acc *account) monthOf(key string) *MonthFigures {
 	return m
 }
 
-// nextLotEvent is the next expiry notice or expiry still to process.
+// nextLotEvent is the next notice or expiry still to process.
 func (acc *account) nextLotEvent() (time.Time, bool) {
 	var next time.Time
-	for _, l := range acc.state.Lots {
-		for _, at := range []time.Time{noticeAt(l), expiryAt(l)} {
+	for i, l := range acc.state.Lots {
+		times := []time.Time{acc.expiryAt(l)}
+		if at, expired, ok := acc.dueNotice(l); ok && !acc.telling[noticeKey(acc.lotKey(i), expired)] {
+			times = append(times, at)
+		}
+		for _, at := range times {
 			if !at.IsZero() && (next.IsZero() || at.Before(next)) {
 				next = at
 			}
@@ -406,38 +517,55 @@ func (l Lot) notice(expired bool, count int) messages.TicketNotice {
 		Purchased: l.Purchased.Format(time.DateOnly), Expires: l.Expires.Format(time.DateOnly)}
 }
 
-func noticeAt(l Lot) time.Time {
-	if l.NoticeSent || l.ExpiryProcessed || l.Remaining() == 0 {
-		return time.Time{}
+// dueNotice is the notice the lot still owes its customer, and from when: the one 30
+// days before expiry while tickets are left, then the one at expiry when some
+// expired unused; later when the last attempt failed.
+func (acc *account) dueNotice(l Lot) (at time.Time, expired, ok bool) {
+	switch {
+	case l.ExpiryProcessed && l.ExpiryNoticeDue:
+		at, expired = acc.endOf(l), true
+	case l.ExpiryProcessed || l.NoticeSent || l.Remaining() == 0:
+		return time.Time{}, false, false
+	default:
+		at = acc.endOf(l).Add(-expiryNotice)
 	}
-	return l.Expires.Add(-expiryNotice)
+	if l.NoticeRetryAt.After(at) {
+		at = l.NoticeRetryAt
+	}
+	return at, expired, true
 }
 
-func expiryAt(l Lot) time.Time {
+func (acc *account) expiryAt(l Lot) time.Time {
 	if l.ExpiryProcessed {
 		return time.Time{}
 	}
-	return l.Expires
+	return acc.endOf(l)
 }
 
-// passLotEvents sends the notices and processes the expiries whose time has come.
+// passLotEvents processes the expiries and sends the notices whose time has come.
 func (acc *account) passLotEvents(ctx workflow.Context) {
 	now := workflow.Now(ctx)
 	for i := range acc.state.Lots {
 		lot := &acc.state.Lots[i]
-		if at := expiryAt(*lot); !at.IsZero() && !now.Before(at) {
-			lot.ExpiryProcessed, lot.NoticeSent = true, true
+		if at := acc.expiryAt(*lot); !at.IsZero() && !now.Before(at) {
+			lot.ExpiryProcessed = true
 			lot.Expired = lot.Count - lot.Used
+			// A notice 30 days before that never got through is moot now.
+			lot.NoticeRetryAt, lot.NoticeFailures = time.Time{}, 0
 			if lot.Expired > 0 {
-				acc.month(lot.Expires).TicketsExpired += lot.Expired
-				acc.tell(ctx, acc.lotKey(i), lot.notice(true, lot.Expired))
+				acc.month(acc.endOf(*lot)).TicketsExpired += lot.Expired
+				lot.ExpiryNoticeDue = true
 			}
+		}
+		at, expired, ok := acc.dueNotice(*lot)
+		if !ok || now.Before(at) || acc.telling[noticeKey(acc.lotKey(i), expired)] {
 			continue
 		}
-		if at := noticeAt(*lot); !at.IsZero() && !now.Before(at) {
-			lot.NoticeSent = true
-			acc.tell(ctx, acc.lotKey(i), lot.notice(false, lot.Remaining()))
+		count := lot.Remaining()
+		if expired {
+			count = lot.Expired
 		}
+		acc.tell(ctx, acc.lotKey(i), lot.notice(expired, count))
 	}
 }
 
@@ -459,25 +587,62 @@ func (acc *account) lotKey(i int) string {
 	return key
 }
 
-// tell sends a ticket notice to the customer's status update contacts. lotKey tells
-// the lot apart from others bought the same day, whose notices would otherwise be
-// taken for retries of this one and dropped.
-func (acc *account) tell(ctx workflow.Context, lotKey string, notice messages.TicketNotice) {
-	key := "notice/" + lotKey
-	if notice.Expired {
-		key = "expired/" + lotKey
-	}
-	for i, contact := range acc.in.Notify.Contacts {
-		for _, channel := range contact.Channels() {
-			if channel.Name == "call" {
-				continue
-			}
-			acc.send(ctx, fmt.Sprintf("%s/tickets/%s/%d/%s", AccountWorkflowID(acc.state.Customer), key, i, channel.Name), contact.Only(channel), channel, notice)
+// lotOf answers the lot a lotKey names: lots may have moved since (a purchase
+// merged in between).
+func (acc *account) lotOf(lotKey string) (*Lot, bool) {
+	for i := range acc.state.Lots {
+		if acc.lotKey(i) == lotKey {
+			return &acc.state.Lots[i], true
 		}
 	}
+	return nil, false
 }
 
-func (acc *account) send(ctx workflow.Context, key string, contact config.Contact, channel config.Channel, notice messages.TicketNotice) {
+// noticeKey names one notice of a lot.
+func noticeKey(lotKey string, expired bool) string {
+	if expired {
+		return "expired/" + lotKey
+	}
+	return "notice/" + lotKey
+}
+
+// tell sends a ticket notice to the customer's status update contacts, by every
+// channel but calls, skipping those it already reached. lotKey tells the lot apart
+// from others bought the same day, whose notices would otherwise be taken for
+// retries of this one and dropped. The notice is marked sent once it reached them
+// all; a failure leaves it due again later.
+func (acc *account) tell(ctx workflow.Context, lotKey string, notice messages.TicketNotice) {
+	key := noticeKey(lotKey, notice.Expired)
+	telling := &telling{lotKey: lotKey, expired: notice.Expired}
+	for i, contact := range acc.in.Notify.Contacts {
+		for _, channel := range contact.Channels() {
+			sendKey := fmt.Sprintf("%s/tickets/%s/%d/%s", AccountWorkflowID(acc.state.Customer), key, i, channel.Name)
+			if channel.Name == "call" || slices.Contains(acc.state.Sent, sendKey) {
+				continue
+			}
+			telling.pending++
+			acc.send(ctx, sendKey, contact.Only(channel), channel, notice, telling)
+		}
+	}
+	if telling.pending == 0 {
+		acc.told(ctx, telling)
+		return
+	}
+	if acc.telling == nil {
+		acc.telling = map[string]bool{}
+	}
+	acc.telling[key] = true
+}
+
+// telling is one notice on its way to the contacts.
+type telling struct {
+	lotKey  string
+	expired bool
+	pending int
+	failed  []string
+}
+
+func (acc *account) send(ctx workflow.Context, key string, contact config.Contact, channel config.Channel, notice messages.TicketNotice, t *telling) {
 	n := activities.Notification{
 		Key: key, Customer: acc.state.Customer, Language: acc.in.Notify.Language, Kind: activities.KindNotice, Contact: contact,
 		Incident: activities.Brief{CustomerName: acc.in.Notify.CustomerName, Notice: &notice},
@@ -485,8 +650,49 @@ func (acc *account) send(ctx workflow.Context, key string, contact config.Contac
 	acc.inflight++
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer func() { acc.inflight-- }()
-		_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, notifyOptions), senders()[channel.Name], n).Get(ctx, nil)
+		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, notifyOptions), senders()[channel.Name], n).Get(ctx, nil)
+		if err != nil {
+			t.failed = append(t.failed, fmt.Sprintf("%s %s: %v", channel.Name, channel.Address, err))
+		} else {
+			acc.state.Sent = append(acc.state.Sent, key)
+			if over := len(acc.state.Sent) - sentLimit; over > 0 {
+				acc.state.Sent = acc.state.Sent[over:]
+			}
+		}
+		if t.pending--; t.pending == 0 {
+			delete(acc.telling, noticeKey(t.lotKey, t.expired))
+			acc.told(ctx, t)
+		}
 	})
+}
+
+// noticeRetryVersion guards retrying a notice that failed: before it, the notice
+// counted as sent when it was handed to the channels, and Accounts whose history
+// holds such a failure must replay as they ran.
+const noticeRetryVersion = "account-notice-retry"
+
+// told records how a notice went: sent once it reached every contact; due again
+// after a wait that doubles with each failure otherwise.
+func (acc *account) told(ctx workflow.Context, t *telling) {
+	lot, ok := acc.lotOf(t.lotKey)
+	if !ok {
+		return
+	}
+	if len(t.failed) > 0 && workflow.GetVersion(ctx, noticeRetryVersion, workflow.DefaultVersion, 1) != workflow.DefaultVersion {
+		wait := min(noticeRetry<<min(lot.NoticeFailures, 5), noticeRetryMax)
+		lot.NoticeFailures++
+		lot.NoticeRetryAt = workflow.Now(ctx).Add(wait)
+		workflow.GetLogger(ctx).Warn("ticket notice not delivered; trying again later",
+			"customer", acc.state.Customer, "notice", noticeKey(t.lotKey, t.expired), "retry_in", wait, "failed", t.failed)
+		acc.gen++
+		return
+	}
+	lot.NoticeRetryAt, lot.NoticeFailures = time.Time{}, 0
+	if t.expired {
+		lot.ExpiryNoticeDue = false
+	} else {
+		lot.NoticeSent = true
+	}
 }
 
 func (acc *account) balance() Balance {
@@ -504,68 +710,8 @@ func (acc *account) balance() Balance {
 }
 
 // shouldContinueAsNew: the ledger runs for years; carry its state into a fresh run
-// when the history grows, between handlers and once every notice is sent (a notice
-// still in flight would be dropped with this run, and is marked sent in the state).
+// when the history grows, between handlers and once no notice is being sent (one in
+// flight would be dropped with this run; one that failed is due again in the next).
 func (acc *account) shouldContinueAsNew(ctx workflow.Context) bool {
 	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() && workflow.AllHandlersFinished(ctx) && acc.inflight == 0
-}
-
-// MonthlyReport answers the `report` query and GET /v1/reports/{customer}.
-type MonthlyReport = activities.MonthlyReport
-
-func (acc *account) report(month string) (MonthlyReport, error) {
-	start, err := time.Parse("2006-01", month)
-	if err != nil {
-		return MonthlyReport{}, fmt.Errorf("month %q: want YYYY-MM", month)
-	}
-	end := start.AddDate(0, 1, 0)
-	r := MonthlyReport{Customer: acc.state.Customer, Month: month, Plan: acc.state.Plan, ContractedIDs: acc.state.IDs,
-		BySeverity: map[string]int{}, ByVerdict: map[string]int{}, SLA: map[string]map[string]int{},
-		Lots: []LotView{}, Consumptions: []Consumption{}}
-	if m, ok := acc.state.Months[month]; ok {
-		r.Incidents, r.BillableResponses, r.NotBillable = m.Incidents, m.Billable, m.NotBillable
-		r.BySeverity, r.ByVerdict, r.SLA = m.BySeverity, m.ByVerdict, m.SLA
-		r.TicketsUsed, r.TicketsExpired = m.TicketsUsed, m.TicketsExpired
-		r.ActiveIDs = m.ActiveIDs
-		for _, vendor := range sortedKeys(m.ActiveIDs) {
-			r.ActiveTotal += m.ActiveIDs[vendor]
-		}
-	}
-	for _, l := range acc.state.Lots {
-		if l.Purchased.Before(end) && !l.Purchased.Before(start) {
-			r.TicketsBought += l.Count
-		}
-		if l.Purchased.Before(end) && l.Expires.After(start) {
-			remaining := l.Remaining()
-			if l.ExpiryProcessed {
-				remaining = 0
-			}
-			r.Lots = append(r.Lots, LotView{Purchased: l.Purchased.Format(time.DateOnly), Expires: l.Expires.Format(time.DateOnly),
-				Count: l.Count, Used: l.Used, Expired: l.Expired, Remaining: remaining})
-			r.TicketsRemaining += remaining
-		}
-	}
-	for _, c := range acc.state.Consumptions {
-		if !c.At.Before(start) && c.At.Before(end) {
-			r.Consumptions = append(r.Consumptions, c)
-		}
-	}
-	return r, nil
-}
-
-// keptMonths bounds the monthly figures carried over: two years of reports.
-const keptMonths = 24
-
-func (acc *account) trimMonths() {
-	months := sortedKeys(acc.state.Months)
-	for _, month := range months[:max(0, len(months)-keptMonths)] {
-		delete(acc.state.Months, month)
-	}
-	var kept []Consumption
-	for _, c := range acc.state.Consumptions {
-		if _, ok := acc.state.Months[c.At.UTC().Format("2006-01")]; ok {
-			kept = append(kept, c)
-		}
-	}
-	acc.state.Consumptions = kept
 }

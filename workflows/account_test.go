@@ -30,6 +30,8 @@ type ledger struct {
 	start time.Time
 	// sendDelay is how long (workflow time) a notification activity takes.
 	sendDelay time.Duration
+	// failUntil fails every send of a channel before that workflow time.
+	failUntil map[string]time.Time
 
 	mu   sync.Mutex
 	sent []sentNotice
@@ -57,6 +59,9 @@ func newLedger(t *testing.T, start time.Time) *ledger {
 			Return(func(_ context.Context, n activities.Notification) (activities.Delivery, error) {
 				l.mu.Lock()
 				defer l.mu.Unlock()
+				if env.Now().Before(l.failUntil[channel]) {
+					return activities.Delivery{}, temporal.NewNonRetryableApplicationError("550 mailbox unavailable", "SMTP", nil)
+				}
 				l.sent = append(l.sent, sentNotice{at: env.Now().UTC(), channel: channel, n: n})
 				return activities.Delivery{Channel: channel}, nil
 			}).Maybe()
@@ -147,8 +152,8 @@ func (l *ledger) balanceAt(when time.Time) *Balance {
 }
 
 // reportAt answers the `report` query of a month as it was at a workflow time.
-func (l *ledger) reportAt(when time.Time, month string) *MonthlyReport {
-	var r MonthlyReport
+func (l *ledger) reportAt(when time.Time, month string) *Report {
+	var r Report
 	l.at(when, func() {
 		value, err := l.env.QueryWorkflow(QueryReport, month)
 		if assert.NoError(l.t, err, "report %s at %s", month, when) {
@@ -393,7 +398,7 @@ func TestAccountConsumesOnceUnderRetries(t *testing.T) {
 	require.Len(t, report.Consumptions, 1)
 }
 
-var testSummary = activities.IncidentSummary{
+var testSummary = IncidentSummary{
 	Customer: "acme", Incident: "incident/acme/cybereason/malop-1", Vendor: "cybereason", Severity: "high",
 	State: StateResolved, Verdict: VerdictTruePositive, Billable: true,
 	OpenedAt: time.Date(2026, 5, 2, 1, 0, 0, 0, time.UTC), ClosedAt: time.Date(2026, 5, 2, 5, 0, 0, 0, time.UTC),
@@ -601,7 +606,7 @@ func TestAccountMergesPurchases(t *testing.T) {
 func TestAccountMonthlyReport(t *testing.T) {
 	start := day(2026, 5, 1)
 	l := newLedger(t, start)
-	summary := func(incident, severity, state, verdict string, billable bool, closed time.Time, clocks map[string]string) activities.IncidentSummary {
+	summary := func(incident, severity, state, verdict string, billable bool, closed time.Time, clocks map[string]string) IncidentSummary {
 		s := testSummary
 		s.Incident, s.Severity, s.State, s.Verdict, s.Billable, s.Clocks = incident, severity, state, verdict, billable, clocks
 		s.OpenedAt, s.ClosedAt = closed.Add(-time.Hour), closed
@@ -609,7 +614,7 @@ func TestAccountMonthlyReport(t *testing.T) {
 	}
 	summaries := []struct {
 		id string
-		s  activities.IncidentSummary
+		s  IncidentSummary
 	}{
 		{recordID, testSummary},
 		{"record/2", summary("incident/acme/withsecure/2", "medium", StateSuppressed, VerdictFalsePositive, false, day(2026, 5, 10),
@@ -726,4 +731,153 @@ func TestAccountRecordsActiveIDsBesideTheContract(t *testing.T) {
 	require.Nil(t, october.ActiveIDs, "a month never counted has no active IDs")
 	require.Zero(t, october.ActiveTotal)
 	require.Equal(t, map[string]int{"cybereason": 182, "withsecure": 30}, next.State.Months["2026-11"].ActiveIDs)
+}
+
+var changedSettings = AccountSettings{Plan: "per_id", IDs: 300,
+	Notify: AccountNotify{CustomerName: "ACME Corp", Language: "en", Contacts: []config.Contact{{Email: "billing@acme.example"}}}}
+
+func TestAccountFollowsTheCustomersFile(t *testing.T) {
+	start := day(2026, 10, 1)
+	l := newLedger(t, start)
+	before := l.reportAt(start.Add(time.Hour), "2026-10")
+	// The worker restarts with an edited customers file.
+	l.at(day(2026, 10, 2), func() { l.env.SignalWorkflow(SignalSettings, changedSettings) })
+	after := l.reportAt(day(2026, 10, 3), "2026-10")
+	// The lot of 2025-12-01 has its expiry notice on 2026-11-01.
+	l.runUntil(accountInput(lot(4, day(2025, 12, 1))), day(2026, 11, 2))
+
+	require.Equal(t, "per_response", before.Plan)
+	require.Equal(t, 12000, before.ContractedIDs)
+	require.Equal(t, "per_id", after.Plan, "the plan of the file as it is now")
+	require.Equal(t, 300, after.ContractedIDs)
+	sent := l.notices()
+	require.Len(t, sent, 1, "the notice goes to the contacts of the file as it is now, and only to them")
+	n := sent[0].n
+	require.Equal(t, "billing@acme.example", n.Contact.Email)
+	require.Equal(t, "en", n.Language)
+	require.Equal(t, "ACME Corp", n.Incident.CustomerName)
+}
+
+func TestAccountKeepsSettingsSignalledAsItContinuesAsNew(t *testing.T) {
+	start := day(2026, 5, 1)
+	l := newLedger(t, start)
+	// As with purchases: the signal and the suggestion reach the ledger in one task.
+	l.at(start.Add(time.Hour), func() { l.env.SignalWorkflowSkippingWorkflowTask(SignalSettings, changedSettings) })
+	l.at(start.Add(time.Hour+time.Second), func() { l.env.SetContinueAsNewSuggested(true) })
+	next := l.runUntilContinuedAsNew(accountInput(lot(3, day(2026, 4, 1))), start.Add(2*time.Hour))
+
+	require.Equal(t, changedSettings.Notify, next.Notify, "the contacts signalled in the last task are carried over")
+	require.Equal(t, "per_id", next.State.Plan)
+	require.Equal(t, 300, next.State.IDs)
+}
+
+func TestAccountNoticeThatFailedIsSentLaterOnceToEachContact(t *testing.T) {
+	noticeDay := day(2026, 11, 1)
+	// The mail server refuses the notice for a day and a half; Slack and SMS take it.
+	failUntil := map[string]time.Time{"email": noticeDay.Add(36 * time.Hour)}
+	first := newLedger(t, day(2026, 10, 31))
+	first.failUntil = failUntil
+	first.at(noticeDay.Add(2*time.Hour), func() { first.env.SetContinueAsNewSuggested(true) })
+	next := first.runUntilContinuedAsNew(accountInput(lot(4, day(2025, 12, 1))), noticeDay.Add(3*time.Hour))
+
+	channels := func(l *ledger) []string {
+		var list []string
+		for _, s := range l.notices() {
+			list = append(list, s.channel)
+		}
+		return list
+	}
+	require.ElementsMatch(t, []string{"slack", "sms"}, channels(first))
+	// Refused at 00:00 and at 01:00: the wait doubles, and the next try is carried over.
+	require.False(t, next.State.Lots[0].NoticeSent, "a notice that did not reach everyone is not sent")
+	require.Equal(t, 2, next.State.Lots[0].NoticeFailures)
+	require.Equal(t, noticeDay.Add(3*time.Hour), next.State.Lots[0].NoticeRetryAt)
+
+	// The next run goes on trying, 03:00, 07:00, 15:00, then 07:00 on the 2nd (the
+	// wait is at most a day), and mails at 07:00 on the 3rd, the server being back.
+	second := newLedger(t, noticeDay.Add(3*time.Hour))
+	second.failUntil = failUntil
+	second.at(day(2026, 11, 4), func() { second.env.SetContinueAsNewSuggested(true) })
+	last := second.runUntilContinuedAsNew(next, day(2026, 11, 5))
+
+	require.Equal(t, []string{"email"}, channels(second), "Slack and SMS, already told, are not told again")
+	sent := second.notices()[0]
+	require.Equal(t, day(2026, 11, 3).Add(7*time.Hour), sent.at)
+	require.Equal(t, "csirt@acme.example", sent.n.Contact.Email)
+	require.Equal(t, messages.TicketNotice{Count: 4, Purchased: "2025-12-01", Expires: "2026-12-01"}, *sent.n.Incident.Notice)
+	require.True(t, last.State.Lots[0].NoticeSent)
+	require.Zero(t, last.State.Lots[0].NoticeFailures)
+}
+
+func TestAccountExpiryNoticeThatFailedIsSentLater(t *testing.T) {
+	expiryDay := day(2026, 12, 1)
+	l := newLedger(t, expiryDay.Add(-time.Hour))
+	l.failUntil = map[string]time.Time{"email": expiryDay.Add(time.Hour), "slack": expiryDay.Add(time.Hour), "sms": expiryDay.Add(time.Hour)}
+	l.at(expiryDay.Add(5*time.Hour), func() { l.env.SetContinueAsNewSuggested(true) })
+	// The notice 30 days before, due since 2026-11-01, is tried at once and refused;
+	// at expiry it is moot, and the expiry notice takes its place.
+	next := l.runUntilContinuedAsNew(accountInput(lot(4, day(2025, 12, 1))), expiryDay.Add(6*time.Hour))
+
+	var got []string
+	for _, s := range l.notices() {
+		require.True(t, s.n.Incident.Notice.Expired)
+		require.Equal(t, expiryDay.Add(time.Hour), s.at, "tried again an hour after every channel refused it")
+		got = append(got, s.channel)
+	}
+	require.ElementsMatch(t, []string{"email", "slack", "sms"}, got)
+	require.False(t, next.State.Lots[0].ExpiryNoticeDue)
+	require.Equal(t, 4, next.State.Months["2026-12"].TicketsExpired, "the expired tickets count once, however often the notice is tried")
+}
+
+func TestAccountBillingMonthIsTheCustomersMonth(t *testing.T) {
+	// 2026-11-30T15:30Z is 2026-12-01 00:30 in Tokyo.
+	closed := time.Date(2026, 11, 30, 15, 30, 0, 0, time.UTC)
+	summary := testSummary
+	summary.OpenedAt, summary.ClosedAt = closed.Add(-time.Hour), closed
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	require.NoError(t, err)
+	cases := []struct {
+		zone             string
+		incidentMonth    string
+		otherMonth       string
+		start, end       time.Time
+		lotTakenFrom     string
+		novemberExpired  int
+		decemberExpired  int
+		novemberConsumed int
+	}{
+		{"UTC", "2026-11", "2026-12", time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
+			"2025-12-01:1", 0, 4, 1},
+		// The lot bought 2025-12-01 ends at 00:00 on 2026-12-01 in Tokyo: 15:00Z.
+		{"Asia/Tokyo", "2026-12", "2026-11", time.Date(2026, 11, 1, 0, 0, 0, 0, tokyo), time.Date(2026, 12, 1, 0, 0, 0, 0, tokyo),
+			"2026-06-01:1", 0, 5, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.zone, func(t *testing.T) {
+			start := closed.Add(-2 * time.Hour)
+			l := newLedger(t, start)
+			recorded := l.update(closed, UpdateRecordIncident, recordID, summary)
+			consumed := l.consume(closed, "c1", forensics(1, "r1"))
+			// Past the lot's end in both zones.
+			november := l.reportAt(day(2026, 12, 1).Add(time.Hour), "2026-11")
+			december := l.reportAt(day(2026, 12, 1).Add(time.Hour), "2026-12")
+			in := accountInput(lot(5, day(2025, 12, 1)), lot(10, day(2026, 6, 1)))
+			in.Timezone = tc.zone
+			l.runUntil(in, day(2026, 12, 1).Add(2*time.Hour))
+
+			recorded.accepted(t, "record incident")
+			consumed.accepted(t, "consume")
+			reports := map[string]*Report{"2026-11": november, "2026-12": december}
+			require.Equal(t, 1, reports[tc.incidentMonth].Incidents, "the incident counts in the customer's month")
+			require.Zero(t, reports[tc.otherMonth].Incidents)
+			require.Equal(t, tc.zone, november.Timezone)
+			require.True(t, tc.start.Equal(november.Start) && tc.end.Equal(november.End), "November runs %s to %s", november.Start, november.End)
+			require.Equal(t, tc.start.Format(time.RFC3339), november.Start.Format(time.RFC3339), "written with the zone's offset")
+			require.Len(t, reports[tc.incidentMonth].Consumptions, 1)
+			require.Equal(t, []string{tc.lotTakenFrom}, reports[tc.incidentMonth].Consumptions[0].Lots)
+			require.Equal(t, tc.novemberConsumed, november.TicketsUsed)
+			require.Equal(t, tc.novemberExpired, november.TicketsExpired)
+			require.Equal(t, tc.decemberExpired, december.TicketsExpired, "a lot ending on the 1st expires in the customer's December")
+		})
+	}
 }

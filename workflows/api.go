@@ -22,8 +22,9 @@ const (
 	TriageWorkflowType = "Triage"
 	// TuningWorkflowType holds a customer's suppression rules and their history.
 	TuningWorkflowType = "Tuning"
-	// MonthlyReportWorkflowType mails a customer's report of the month just ended,
-	// started by the customer's report schedule on the 1st of each month.
+	// MonthlyReportWorkflowType (SendMonthlyReport) mails a customer's Report of the
+	// month just ended, started by the customer's report schedule on the 1st of each
+	// month. The schedules of running deployments start it by this name.
 	MonthlyReportWorkflowType = "MonthlyReport"
 )
 
@@ -133,7 +134,10 @@ const (
 	UpdateRecordIncident  = "record_incident"
 	UpdateRecordActiveIDs = "record_active_ids"
 	SignalPurchases       = "purchases"
-	QueryReport           = "report"
+	// SignalSettings hands a running Account the customer's current plan, IDs,
+	// contacts, language and time zone from the customers file (AccountSettings).
+	SignalSettings = "settings"
+	QueryReport    = "report"
 )
 
 // Search attribute keys.
@@ -175,6 +179,13 @@ const (
 	StateSuppressed       = "suppressed"
 	// StateMerged: the alert joined another open incident or a campaign (XsocParent).
 	StateMerged = "merged"
+)
+
+// Poller states (XsocState on a Poller): `XsocState="outage"` lists the pollers
+// that cannot reach their vendor.
+const (
+	PollerPolling     = "polling"
+	PollerOutageState = "outage"
 )
 
 // Verdicts.

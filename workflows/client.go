@@ -165,23 +165,22 @@ func Fingerprint(alert integrations.Alert) string {
 }
 
 // EnsureAccounts starts the Account of every configured customer that is not running,
-// hands each its purchases from the customers file, and creates (or brings up to
-// date) each customer's monthly report schedule.
+// hands each its purchases and its current settings (plan, IDs, contacts, language,
+// time zone) from the customers file, and creates (or brings up to date) each
+// customer's monthly report schedule.
 func EnsureAccounts(ctx context.Context, c client.Client, customers *config.Customers) error {
 	for _, customer := range customers.Customers {
-		notify := AccountNotify{CustomerName: customer.Name, Language: customer.Language, Contacts: customer.StatusUpdates}
-		input := AccountInput{
-			Customer: customer.ID, Plan: customer.Billing.Plan, IDs: customer.Billing.IDs, Purchases: customer.Billing.Tickets,
-			Notify: notify,
-		}
-		_, err := c.SignalWithStartWorkflow(ctx, AccountWorkflowID(customer.ID), SignalPurchases, customer.Billing.Tickets,
-			client.StartWorkflowOptions{ID: AccountWorkflowID(customer.ID), TaskQueue: TaskQueue,
-				TypedSearchAttributes: temporal.NewSearchAttributes(SACustomer.ValueSet(customer.ID))},
-			AccountWorkflowType, input)
+		options, input := accountStart(customer)
+		_, err := c.SignalWithStartWorkflow(ctx, options.ID, SignalPurchases, customer.Billing.Tickets, options, AccountWorkflowType, input)
 		if err != nil {
 			return fmt.Errorf("starting the account of customer %s: %w", customer.ID, err)
 		}
-		report := MonthlyReportInput{Customer: customer.ID, Plan: customer.Billing.Plan, Notify: notify}
+		// An Account that was already running learns what changed in the file.
+		if err := c.SignalWorkflow(ctx, options.ID, "", SignalSettings, accountSettingsOf(customer)); err != nil {
+			return fmt.Errorf("updating the account of customer %s: %w", customer.ID, err)
+		}
+		report := MonthlyReportInput{Customer: customer.ID, Plan: customer.Billing.Plan, Notify: accountNotifyOf(customer),
+			Timezone: customer.Timezone}
 		if err := ensureReportSchedule(ctx, c, report); err != nil {
 			return fmt.Errorf("scheduling the monthly report of customer %s: %w", customer.ID, err)
 		}
@@ -189,7 +188,31 @@ func EnsureAccounts(ctx context.Context, c client.Client, customers *config.Cust
 	return nil
 }
 
-// reportCron is 00:00 UTC on the 1st of each month: the month before is complete.
+// accountStart is how a customer's Account starts from the customers file: at worker
+// start, or when an activity finds it not running. An Account already running is
+// kept (its ledger is the truth), never started over.
+func accountStart(customer config.Customer) (client.StartWorkflowOptions, AccountInput) {
+	options := client.StartWorkflowOptions{
+		ID: AccountWorkflowID(customer.ID), TaskQueue: TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		TypedSearchAttributes:    temporal.NewSearchAttributes(SACustomer.ValueSet(customer.ID)),
+	}
+	settings := accountSettingsOf(customer)
+	return options, AccountInput{Customer: customer.ID, Plan: settings.Plan, IDs: settings.IDs, Purchases: customer.Billing.Tickets,
+		Notify: settings.Notify, Timezone: settings.Timezone}
+}
+
+// accountSettingsOf is what the Account knows of a customer from the customers file.
+func accountSettingsOf(customer config.Customer) AccountSettings {
+	return AccountSettings{Plan: customer.Billing.Plan, IDs: customer.Billing.IDs, Notify: accountNotifyOf(customer), Timezone: customer.Timezone}
+}
+
+func accountNotifyOf(customer config.Customer) AccountNotify {
+	return AccountNotify{CustomerName: customer.Name, Language: customer.Language, Contacts: customer.StatusUpdates}
+}
+
+// reportCron is 00:00 on the 1st of each month in the customer's zone: the month
+// before is complete there.
 const reportCron = "0 0 1 * *"
 
 // reportCatchupWindow lets a report whose 1st was missed (server down) still go
@@ -200,7 +223,7 @@ const reportCatchupWindow = 27 * 24 * time.Hour
 // that exists so that it carries the customers file's current contacts and plan.
 func ensureReportSchedule(ctx context.Context, c client.Client, in MonthlyReportInput) error {
 	id := ReportScheduleID(in.Customer)
-	spec := client.ScheduleSpec{CronExpressions: []string{reportCron}, TimeZoneName: "UTC"}
+	spec := client.ScheduleSpec{CronExpressions: []string{reportCron}, TimeZoneName: config.LoadLocation(in.Timezone).String()}
 	action := &client.ScheduleWorkflowAction{
 		ID: id, Workflow: MonthlyReportWorkflowType, Args: []any{in}, TaskQueue: TaskQueue,
 		TypedSearchAttributes: temporal.NewSearchAttributes(SACustomer.ValueSet(in.Customer)),

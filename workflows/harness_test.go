@@ -56,17 +56,21 @@ func newWorld(t *testing.T) *world {
 	env := newTestEnv(testStart)
 	w := &world{t: t, env: env, platform: newFakePlatform(), outbox: &outbox{}, start: testStart}
 	acts := &activities.Activities{
-		Customers: &config.Customers{Customers: []config.Customer{{ID: "acme", Platforms: []config.Platform{
-			{Vendor: "cybereason"}, {Vendor: "zscaler"}, {Vendor: "withsecure"}}}}},
-		Settings:    config.Settings{UIURL: "http://ui.test", PublicURL: "https://xsoc.test"},
-		NewPlatform: func(config.Customer, config.Platform) (integrations.Platform, error) { return w.platform, nil },
-		Mailer:      w.outbox, Slack: w.outbox, Phone: w.outbox,
+		Platforms: &activities.Platforms{
+			Customers: &config.Customers{Customers: []config.Customer{{ID: "acme", Platforms: []config.Platform{
+				{Vendor: "cybereason"}, {Vendor: "zscaler"}, {Vendor: "withsecure"}}}}},
+			New: func(config.Platform) (integrations.Platform, error) { return w.platform, nil },
+		},
+		Settings: config.Settings{UIURL: "http://ui.test", PublicURL: "https://xsoc.test"},
+		Mailer:   w.outbox, Slack: w.outbox, Phone: w.outbox,
 	}
 	env.RegisterActivity(acts)
+	own := &Activities{}
+	env.RegisterActivity(own)
 	env.RegisterWorkflowWithOptions(Incident, workflow.RegisterOptions{Name: IncidentWorkflowType})
 	env.RegisterWorkflowWithOptions(Triage, workflow.RegisterOptions{Name: TriageWorkflowType})
 	env.RegisterWorkflowWithOptions(Tuning, workflow.RegisterOptions{Name: TuningWorkflowType})
-	env.OnActivity(acts.RecordIncident, mock.Anything, mock.Anything).Return(nil).Maybe()
+	env.OnActivity(own.RecordIncident, mock.Anything, mock.Anything).Return(nil).Maybe()
 	w.triage = func(Admission) TriageAnswer { return TriageAnswer{Decision: TriageOwn, Why: "a new incident"} }
 	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
 		func(_, workflowID, _, name string, arg any) error {
@@ -194,10 +198,6 @@ func (p *fakePlatform) Calls() []string {
 	return slices.Clone(p.calls)
 }
 
-func (p *fakePlatform) Vendor() string { return "cybereason" }
-func (p *fakePlatform) Capabilities() integrations.Capabilities {
-	return integrations.CapabilitiesOf("cybereason")
-}
 func (p *fakePlatform) Isolate(_ context.Context, h integrations.Host) (integrations.ActionResult, error) {
 	if err := p.record("isolate " + h.Label()); err != nil {
 		return integrations.ActionResult{}, err

@@ -109,9 +109,9 @@ var ticketOptions = workflow.ActivityOptions{
 // useTickets consumes option tickets through the customer's Account, which refuses a
 // request beyond the balance and says what is left. The answer comes back as an event.
 func (inc *incident) useTickets(ctx workflow.Context, p *pendingDecision) {
-	var a *activities.Activities
+	var a *Activities
 	d := p.decision
-	request := activities.ConsumeRequest{
+	request := ConsumeRequest{
 		Customer: inc.in.Customer, Incident: inc.status.WorkflowID, Service: d.Service, Tickets: d.Tickets, By: d.By,
 		RequestID: inc.incarnation + "/tickets/" + strconv.Itoa(inc.status.Decisions),
 	}
@@ -172,30 +172,18 @@ func (inc *incident) writeBack(ctx workflow.Context) {
 	}
 }
 
-// recordIncidentOptions: a concluded incident's summary must reach the customer's
-// account whatever the outage: the activity retries, less and less often, until the
-// Account takes it (exactly once, by the incident's id).
-var recordIncidentOptions = workflow.ActivityOptions{
-	StartToCloseTimeout: 30 * time.Second,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:    5 * time.Second,
-		BackoffCoefficient: 2,
-		MaximumInterval:    10 * time.Minute,
-	},
-}
-
 // reportToAccount hands the incident's summary to the customer's Account, where the
 // monthly figures live beyond the namespace's retention.
 func (inc *incident) reportToAccount(ctx workflow.Context) {
-	var a *activities.Activities
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, recordIncidentOptions), a.RecordIncident, inc.summary()).Get(ctx, nil); err != nil {
+	var a *Activities
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, RecordIncidentOptions), a.RecordIncident, inc.summary()).Get(ctx, nil); err != nil {
 		inc.note(ctx, "report_failed", "reporting to the account failed: %v", err)
 	}
 }
 
-func (inc *incident) summary() activities.IncidentSummary {
+func (inc *incident) summary() IncidentSummary {
 	s := inc.status
-	summary := activities.IncidentSummary{
+	summary := IncidentSummary{
 		Customer: s.Customer, Incident: s.WorkflowID, Vendor: s.Vendor, Severity: string(s.Severity),
 		State: s.State, Verdict: s.Verdict, OpenedAt: s.OpenedAt, ClosedAt: s.ClosedAt,
 		Billable: s.State == StateResolved, Clocks: map[string]string{},

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 
-	"xsoc/activities"
 	"xsoc/config"
 	"xsoc/integrations"
 )
@@ -363,9 +362,9 @@ func TestFailedContainmentIsRecordedAndTheIncidentGoesOn(t *testing.T) {
 func TestUseTicketsGoesThroughTheAccount(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	var a *activities.Activities
-	w.env.OnActivity(a.ConsumeTickets, mock.Anything, mock.MatchedBy(func(r activities.ConsumeRequest) bool { return r.Tickets == 2 })).Return(18, nil)
-	w.env.OnActivity(a.ConsumeTickets, mock.Anything, mock.MatchedBy(func(r activities.ConsumeRequest) bool { return r.Tickets == 50 })).
+	var a *Activities
+	w.env.OnActivity(a.ConsumeTickets, mock.Anything, mock.MatchedBy(func(r ConsumeRequest) bool { return r.Tickets == 2 })).Return(18, nil)
+	w.env.OnActivity(a.ConsumeTickets, mock.Anything, mock.MatchedBy(func(r ConsumeRequest) bool { return r.Tickets == 50 })).
 		Return(0, temporal.NewNonRetryableApplicationError("not enough option tickets for customer acme: asked 50, balance 18", "AccountRefused", nil))
 	ok := w.decide(time.Minute, DecisionUseTickets, Decision{By: "hanako", Service: "forensics", Tickets: 2})
 	refused := w.decide(2*time.Minute, DecisionUseTickets, Decision{By: "hanako", Service: "forensics", Tickets: 50})

@@ -1,12 +1,15 @@
 package workflows
 
 import (
+	"errors"
+	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"xsoc/activities"
+	"xsoc/integrations/messages"
 )
 
 // PollerInput is one customer platform's poller and where it stands.
@@ -17,15 +20,243 @@ type PollerInput struct {
 	Cursor   string        `json:"cursor,omitempty"`
 	// Since is where a poller with no cursor starts: its first start.
 	Since time.Time `json:"since,omitzero"`
+	// Outage is the vendor failure the poller is riding out, carried over so that
+	// the SOC is told once per outage however many runs it lasts.
+	Outage *PollerOutage `json:"outage,omitempty"`
+}
+
+// PollerOutage is a stretch of time in which the vendor could not be polled.
+type PollerOutage struct {
+	Since       time.Time `json:"since"`
+	LastFailure time.Time `json:"last_failure"`
+	Failures    int       `json:"failures"`
+	LastError   string    `json:"last_error"`
+	// Told says the SOC was told (or, with no SOC to tell, that it was logged).
+	Told bool `json:"told"`
+}
+
+// PollerStatus answers a poller's `status` query.
+type PollerStatus struct {
+	Customer string `json:"customer"`
+	Vendor   string `json:"vendor"`
+	// State is polling or outage, as XsocState shows it.
+	State  string `json:"state"`
+	Cursor string `json:"cursor"`
+	// LastPoll is the last poll the vendor answered.
+	LastPoll  time.Time     `json:"last_poll,omitzero"`
+	Delivered int           `json:"delivered"`
+	Outage    *PollerOutage `json:"outage,omitempty"`
 }
 
 // pollsPerRun bounds a poller run's history; the cursor carries over.
 const pollsPerRun = 200
 
-// pollOptions: a vendor outage only delays the poller, which keeps its cursor and
-// retries until the vendor answers again; a 4xx (bad credentials) is retried too,
-// less often, since the fix is outside xsoc and nothing must be missed meanwhile.
+// pollOptions absorb a vendor's blips (a 5xx or 429 retried, honoring Retry-After,
+// for about half a minute); anything longer, and any 4xx, reaches the poller, which
+// records the outage and tries again itself, keeping its cursor.
 var pollOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 5 * time.Minute,
+	HeartbeatTimeout:    time.Minute,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    5 * time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    time.Minute,
+		MaximumAttempts:    3,
+	},
+}
+
+// outageRetry is the first wait after a failed poll (or the poll interval, if
+// longer); it doubles with each failure up to outageRetryMax.
+const (
+	outageRetry    = 30 * time.Second
+	outageRetryMax = 15 * time.Minute
+)
+
+// socNoticesOptions: a short call to the worker, which reads its customers file.
+var socNoticesOptions = workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second}
+
+// pollerOutageVersion marks pollers that ride out vendor errors. A run started
+// before ended on the first vendor 4xx; it replays as it ran (pollUntilError) and
+// becomes the new kind at its next continue-as-new.
+const pollerOutageVersion = "poller-outage"
+
+// Poller fetches a platform's new alerts since its cursor and delivers each to its
+// incident (the same id as a pushed copy), page by page, forever. The alerts
+// themselves never enter this history: the activity delivers them and answers only
+// the next cursor.
+//
+// A vendor error never ends it: it records the outage (XsocState "outage", the last
+// error in its `status` query), tells the SOC once, keeps its cursor and tries again
+// with a backoff; once the vendor answers, it fetches from where it stopped, so the
+// alerts raised during the outage are delivered, and tells the SOC it is over.
+func Poller(ctx workflow.Context, in PollerInput) error {
+	if in.Since.IsZero() {
+		in.Since = workflow.Now(ctx)
+	}
+	if workflow.GetVersion(ctx, pollerOutageVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return pollUntilError(ctx, in)
+	}
+	p := &poller{in: in}
+	if err := workflow.SetQueryHandlerWithOptions(ctx, QueryStatus, p.status,
+		workflow.QueryHandlerOptions{Description: "Where the poller stands: cursor, last poll, and the outage it rides out with its last error."}); err != nil {
+		return err
+	}
+	var a *Activities
+	pollCtx := workflow.WithActivityOptions(ctx, pollOptions)
+	for polls := 0; polls < pollsPerRun; polls++ {
+		var result PollResult
+		request := PollRequest{Customer: in.Customer, Vendor: in.Vendor, Cursor: p.in.Cursor, Since: in.Since}
+		err := workflow.ExecuteActivity(pollCtx, a.PollPlatform, request).Get(ctx, &result)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		wait := in.Every
+		if err != nil {
+			wait = p.failed(ctx, err)
+		} else {
+			p.polled(ctx, result)
+			if result.More {
+				wait = 0
+			}
+		}
+		if wait > 0 {
+			if err := workflow.Sleep(ctx, wait); err != nil {
+				return err
+			}
+		}
+	}
+	return workflow.NewContinueAsNewError(ctx, Poller, p.in)
+}
+
+// poller is one run of a Poller.
+type poller struct {
+	in PollerInput
+	// shown is the XsocState this run has set ("" until its first poll), so that
+	// the search attribute is written only when the state changes.
+	shown     string
+	lastPoll  time.Time
+	delivered int
+}
+
+func (p *poller) status() (PollerStatus, error) {
+	s := PollerStatus{Customer: p.in.Customer, Vendor: p.in.Vendor, State: PollerPolling, Cursor: p.in.Cursor,
+		LastPoll: p.lastPoll, Delivered: p.delivered, Outage: p.in.Outage}
+	if p.in.Outage != nil {
+		s.State = PollerOutageState
+	}
+	return s, nil
+}
+
+// polled moves the cursor on, and ends an outage.
+func (p *poller) polled(ctx workflow.Context, result PollResult) {
+	p.in.Cursor = result.NextCursor
+	p.lastPoll = workflow.Now(ctx)
+	p.delivered += result.Delivered
+	if outage := p.in.Outage; outage != nil {
+		p.in.Outage = nil
+		workflow.GetLogger(ctx).Info("vendor polled again", "customer", p.in.Customer, "vendor", p.in.Vendor,
+			"outage_since", outage.Since, "failures", outage.Failures)
+		if outage.Told {
+			p.tellSOC(ctx, messages.TopicRecovered, *outage)
+		}
+	}
+	p.show(ctx, PollerPolling)
+}
+
+// failed records a poll the vendor (or intake) did not answer, tells the SOC at the
+// start of an outage, and answers how long to wait before the next try.
+func (p *poller) failed(ctx workflow.Context, err error) time.Duration {
+	now := workflow.Now(ctx)
+	if p.in.Outage == nil {
+		p.in.Outage = &PollerOutage{Since: now}
+	}
+	outage := p.in.Outage
+	outage.Failures++
+	outage.LastFailure = now
+	outage.LastError = pollError(err)
+	workflow.GetLogger(ctx).Warn("polling failed; the cursor is kept and the poll tried again",
+		"customer", p.in.Customer, "vendor", p.in.Vendor, "failures", outage.Failures, "error", outage.LastError)
+	p.show(ctx, PollerOutageState)
+	if !outage.Told {
+		p.tellSOC(ctx, messages.TopicOutage, *outage)
+		outage.Told = true
+	}
+	first := max(outageRetry, p.in.Every)
+	return min(first<<min(outage.Failures-1, 10), max(outageRetryMax, p.in.Every))
+}
+
+// pollError is the failure in the words of whoever failed (the vendor's message,
+// with customer and vendor), without the activity's wrapping.
+func pollError(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Message()
+	}
+	var timeout *temporal.TimeoutError
+	if errors.As(err, &timeout) {
+		return "the poll timed out: " + timeout.Error()
+	}
+	return err.Error()
+}
+
+// show sets XsocState on the poller when it changes, so that
+// `XsocState="outage"` finds the pollers that cannot reach their vendor.
+func (p *poller) show(ctx workflow.Context, state string) {
+	if p.shown == state {
+		return
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, SAState.ValueSet(state)); err != nil {
+		workflow.GetLogger(ctx).Warn("poller state not searchable", "state", state, "error", err)
+		return
+	}
+	p.shown = state
+}
+
+// tellSOC sends an outage notice (or its end) to the SOC's notice contacts, by
+// every channel but calls, all at once, and waits for them: it happens twice per
+// outage. The keys name the outage, so a retry tells nobody twice. Without a SOC to
+// tell, the log says it.
+func (p *poller) tellSOC(ctx workflow.Context, topic string, outage PollerOutage) {
+	log := workflow.GetLogger(ctx)
+	var a *Activities
+	var soc SOCNotices
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, socNoticesOptions), a.SOCNoticesFor, p.in.Customer).Get(ctx, &soc)
+	if err != nil || len(soc.Contacts) == 0 {
+		log.Warn("vendor outage: no SOC contact to tell", "topic", topic, "customer", p.in.Customer, "vendor", p.in.Vendor,
+			"since", outage.Since, "error", outage.LastError, "lookup_error", err)
+		return
+	}
+	notice := messages.SOCNotice{Topic: topic, Customer: p.in.Customer, Vendor: p.in.Vendor, At: outage.Since,
+		Since: outage.Since, Error: outage.LastError}
+	if topic == messages.TopicRecovered {
+		notice.At, notice.Count = workflow.Now(ctx), outage.Failures
+	}
+	id := PollerWorkflowID(p.in.Customer, p.in.Vendor)
+	brief := messages.Brief{WorkflowID: id, CustomerName: soc.CustomerName, Vendor: p.in.Vendor, SOCNotice: &notice}
+	notifyCtx := workflow.WithActivityOptions(ctx, notifyOptions)
+	var sent []workflow.Future
+	for i, contact := range soc.Contacts {
+		for _, channel := range contact.Channels() {
+			if channel.Name == "call" {
+				continue
+			}
+			n := activities.Notification{
+				Key:      fmt.Sprintf("%s/%s/%s/%d/%s", id, topic, outage.Since.UTC().Format("20060102T150405"), i, channel.Name),
+				Customer: p.in.Customer, Language: soc.Language, Zone: soc.Timezone, Audience: messages.AudienceSOC,
+				Kind: messages.KindSOCNotice, Contact: contact.Only(channel), Incident: brief,
+			}
+			sent = append(sent, workflow.ExecuteActivity(notifyCtx, senders()[channel.Name], n))
+		}
+	}
+	for _, f := range sent {
+		if err := f.Get(ctx, nil); err != nil {
+			log.Error("vendor outage notice not delivered", "topic", topic, "customer", p.in.Customer, "vendor", p.in.Vendor, "error", err)
+		}
+	}
+}
+
+// legacyPollOptions are the options of pollers started before pollerOutageVersion.
+var legacyPollOptions = workflow.ActivityOptions{
 	StartToCloseTimeout: 5 * time.Minute,
 	HeartbeatTimeout:    time.Minute,
 	RetryPolicy: &temporal.RetryPolicy{
@@ -35,19 +266,16 @@ var pollOptions = workflow.ActivityOptions{
 	},
 }
 
-// Poller fetches a platform's new alerts since its cursor and delivers each to its
-// incident (the same id as a pushed copy), page by page, forever. The alerts
-// themselves never enter this history: the activity delivers them and answers only
-// the next cursor.
-func Poller(ctx workflow.Context, in PollerInput) error {
-	if in.Since.IsZero() {
-		in.Since = workflow.Now(ctx)
-	}
-	var a *activities.Activities
-	ctx = workflow.WithActivityOptions(ctx, pollOptions)
+// pollUntilError is the poller as it ran before pollerOutageVersion, kept so that
+// runs started then replay as they ran: it ends on the first vendor 4xx. Remove it
+// once no poller history lacks the version marker (every poller has continued as
+// new since the upgrade, which takes at most pollsPerRun polls).
+func pollUntilError(ctx workflow.Context, in PollerInput) error {
+	var a *Activities
+	ctx = workflow.WithActivityOptions(ctx, legacyPollOptions)
 	for polls := 0; polls < pollsPerRun; polls++ {
-		var result activities.PollResult
-		request := activities.PollRequest{Customer: in.Customer, Vendor: in.Vendor, Cursor: in.Cursor, Since: in.Since}
+		var result PollResult
+		request := PollRequest{Customer: in.Customer, Vendor: in.Vendor, Cursor: in.Cursor, Since: in.Since}
 		if err := workflow.ExecuteActivity(ctx, a.PollPlatform, request).Get(ctx, &result); err != nil {
 			return err
 		}

@@ -20,6 +20,9 @@ type MonthlyReportInput struct {
 	Customer string        `json:"customer"`
 	Plan     string        `json:"plan"`
 	Notify   AccountNotify `json:"notify"`
+	// Timezone is the customer's zone, where the schedule fires and the month runs
+	// (UTC when empty: schedules made before zones).
+	Timezone string `json:"timezone,omitempty"`
 }
 
 // SendMonthlyReport sends a customer the report of the month just ended, on the 1st
@@ -32,16 +35,16 @@ type MonthlyReportInput struct {
 //     once per contact and month however often this runs.
 //
 // It answers the report it sent.
-func SendMonthlyReport(ctx workflow.Context, in MonthlyReportInput) (MonthlyReport, error) {
-	month := reportedMonth(ctx)
+func SendMonthlyReport(ctx workflow.Context, in MonthlyReportInput) (Report, error) {
+	month := reportedMonth(ctx, config.LoadLocation(in.Timezone))
 	log := workflow.GetLogger(ctx)
 	if in.Plan == messages.PlanPerID {
 		if err := recordActiveIDs(ctx, in.Customer, month); err != nil {
-			return MonthlyReport{}, err
+			return Report{}, err
 		}
 	}
-	var report MonthlyReport
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, accountReadOptions), acts.ReadMonthlyReport, in.Customer, month).Get(ctx, &report)
+	var report Report
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, accountReadOptions), own.ReadMonthlyReport, in.Customer, month).Get(ctx, &report)
 	if err != nil {
 		return report, err
 	}
@@ -52,8 +55,12 @@ func SendMonthlyReport(ctx workflow.Context, in MonthlyReportInput) (MonthlyRepo
 	return report, nil
 }
 
-// acts names the activities this file runs; a nil receiver is enough for that.
-var acts *activities.Activities
+// acts and own name the activities this file runs (the vendors' and mail's, and
+// the Account's); a nil receiver is enough for that.
+var (
+	acts *activities.Activities
+	own  *Activities
+)
 
 // countOptions give the vendors hours to answer: the report can go out late in the
 // day, but without the count the customer's over-use would not show.
@@ -81,17 +88,18 @@ var reportMailOptions = workflow.ActivityOptions{
 // sets on every workflow it starts.
 var scheduledStartTime = temporal.NewSearchAttributeKeyTime("TemporalScheduledStartTime")
 
-// reportedMonth is the month before the schedule's action time ("2026-11" for an
-// action due 2026-12-01T00:00Z). The action time, not the start time, counts: a
-// worker that was down until the 2nd must still report the month before the 1st.
-// A run started by hand reports the month before now.
-func reportedMonth(ctx workflow.Context) string {
+// reportedMonth is the month before the schedule's action time, in the customer's
+// zone ("2026-11" for an action due 2026-12-01T00:00+09:00 in Asia/Tokyo, that is
+// 2026-11-30T15:00Z). The action time, not the start time, counts: a worker that was
+// down until the 2nd must still report the month before the 1st. A run started by
+// hand reports the month before now.
+func reportedMonth(ctx workflow.Context, zone *time.Location) string {
 	at := workflow.Now(ctx)
 	if due, ok := workflow.GetTypedSearchAttributes(ctx).GetTime(scheduledStartTime); ok {
 		at = due
 	}
-	at = at.UTC()
-	return time.Date(at.Year(), at.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0).Format("2006-01")
+	at = at.In(zone)
+	return time.Date(at.Year(), at.Month(), 1, 0, 0, 0, 0, zone).AddDate(0, -1, 0).Format("2006-01")
 }
 
 // recordActiveIDs counts the customer's active endpoints by vendor and records them
@@ -105,7 +113,7 @@ func recordActiveIDs(ctx workflow.Context, customer, month string) error {
 			"customer", customer, "month", month, "error", err)
 		return nil
 	}
-	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, accountReadOptions), acts.RecordActiveIDs,
+	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, accountReadOptions), own.RecordActiveIDs,
 		ActiveIDs{Customer: customer, Month: month, Counts: counts}).Get(ctx, nil)
 }
 
@@ -114,7 +122,7 @@ func recordActiveIDs(ctx workflow.Context, customer, month string) error {
 // second run for the same month mails nobody twice. Slack contacts are left out:
 // PostSlack sends everything but a status update as an incident message with
 // decision buttons, which a report must not carry.
-func mailReport(ctx workflow.Context, in MonthlyReportInput, report MonthlyReport) error {
+func mailReport(ctx workflow.Context, in MonthlyReportInput, report Report) error {
 	ctx = workflow.WithActivityOptions(ctx, reportMailOptions)
 	figures := reportBrief(report)
 	brief := messages.Brief{WorkflowID: AccountWorkflowID(in.Customer), CustomerName: in.Notify.CustomerName, Report: &figures}
@@ -154,9 +162,9 @@ func mailReport(ctx workflow.Context, in MonthlyReportInput, report MonthlyRepor
 
 // reportBrief is the report as the mail tells it: severities highest first, vendors
 // by name, SLA breaches summed over the clocks.
-func reportBrief(r MonthlyReport) messages.MonthReport {
+func reportBrief(r Report) messages.MonthReport {
 	b := messages.MonthReport{
-		Month: r.Month, Plan: r.Plan, ContractedIDs: r.ContractedIDs, ActiveTotal: r.ActiveTotal,
+		Month: r.Month, Start: r.Start, End: r.End, Plan: r.Plan, ContractedIDs: r.ContractedIDs, ActiveTotal: r.ActiveTotal,
 		Incidents: r.Incidents, Billable: r.BillableResponses, NotBillable: r.NotBillable,
 		TicketsBought: r.TicketsBought, TicketsUsed: r.TicketsUsed, TicketsExpired: r.TicketsExpired, TicketsRemaining: r.TicketsRemaining,
 	}

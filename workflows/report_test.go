@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/mocks"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
@@ -27,6 +29,8 @@ type reportRun struct {
 	// countErrors fail the vendors' count, one per attempt, before it answers counts.
 	countErrors []error
 	counts      map[string]int
+	// bounds are the Start and End the Account's report answers.
+	bounds [2]time.Time
 	// mailError fails every mail to this address.
 	mailTo    string
 	mailError error
@@ -43,8 +47,9 @@ func newReportRun(t *testing.T, start time.Time) *reportRun {
 	env := newTestEnv(start)
 	env.RegisterWorkflowWithOptions(SendMonthlyReport, workflow.RegisterOptions{Name: MonthlyReportWorkflowType})
 	r := &reportRun{t: t, env: env, counts: map[string]int{"cybereason": 180, "withsecure": 30}}
-	a := &activities.Activities{}
+	a, own := &activities.Activities{}, &Activities{}
 	env.RegisterActivity(a)
+	env.RegisterActivity(own)
 	env.OnActivity(a.CountActiveEndpoints, mock.Anything, mock.Anything).Return(func(_ context.Context, customer string) (map[string]int, error) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
@@ -54,21 +59,21 @@ func newReportRun(t *testing.T, start time.Time) *reportRun {
 		}
 		return r.counts, nil
 	}).Maybe()
-	env.OnActivity(a.RecordActiveIDs, mock.Anything, mock.Anything).Return(func(_ context.Context, in ActiveIDs) error {
+	env.OnActivity(own.RecordActiveIDs, mock.Anything, mock.Anything).Return(func(_ context.Context, in ActiveIDs) error {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		r.recorded = append(r.recorded, in)
 		return nil
 	}).Maybe()
-	env.OnActivity(a.ReadMonthlyReport, mock.Anything, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, customer, month string) (MonthlyReport, error) {
+	env.OnActivity(own.ReadMonthlyReport, mock.Anything, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, customer, month string) (Report, error) {
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			r.read = append(r.read, month)
-			report := MonthlyReport{Customer: customer, Month: month, Plan: "per_id", ContractedIDs: 200,
+			report := Report{Customer: customer, Month: month, Plan: "per_id", ContractedIDs: 200,
 				Incidents: 3, BySeverity: map[string]int{"high": 2, "critical": 1},
 				SLA:           map[string]map[string]int{"ack": {SLAMet: 2, SLABreached: 1}, "contain": {SLABreached: 1}},
-				TicketsBought: 5, TicketsUsed: 2, TicketsRemaining: 23}
+				TicketsBought: 5, TicketsUsed: 2, TicketsRemaining: 23, Start: r.bounds[0], End: r.bounds[1]}
 			for _, rec := range r.recorded {
 				if rec.Month == month {
 					report.ActiveIDs, report.ActiveTotal = rec.Counts, 0
@@ -105,14 +110,14 @@ func reportInput(plan string) MonthlyReportInput {
 
 // run runs the report as the schedule starts it: with the action's due time as a
 // search attribute, unless due is zero (started by hand).
-func (r *reportRun) run(in MonthlyReportInput, due time.Time) (MonthlyReport, error) {
+func (r *reportRun) run(in MonthlyReportInput, due time.Time) (Report, error) {
 	r.t.Helper()
 	if !due.IsZero() {
 		require.NoError(r.t, r.env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes(scheduledStartTime.ValueSet(due))))
 	}
 	r.env.ExecuteWorkflow(MonthlyReportWorkflowType, in)
 	require.True(r.t, r.env.IsWorkflowCompleted())
-	var report MonthlyReport
+	var report Report
 	err := r.env.GetWorkflowError()
 	if err == nil {
 		require.NoError(r.t, r.env.GetWorkflowResult(&report))
@@ -225,4 +230,54 @@ func TestMonthlyReportFailsNamingWhomItDidNotReach(t *testing.T) {
 	}
 	require.Len(t, r.mailed, 1, "the other contact still got the report")
 	require.Equal(t, "csirt@acme.example", r.mailed[0].Contact.Email)
+}
+
+func TestMonthlyReportOfATokyoCustomerIsDueAtMidnightInTokyo(t *testing.T) {
+	// The schedule fires at 2026-12-01 00:00 in Tokyo: 2026-11-30T15:00Z.
+	due := time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC)
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	require.NoError(t, err)
+	for name, tc := range map[string]struct {
+		zone  string
+		month string
+	}{"Asia/Tokyo": {"Asia/Tokyo", "2026-11"}, "UTC": {"", "2026-10"}} {
+		t.Run(name, func(t *testing.T) {
+			r := newReportRun(t, due.Add(time.Second))
+			in := reportInput("per_response")
+			in.Timezone = tc.zone
+			_, err := r.run(in, due)
+			require.NoError(t, err)
+			require.Equal(t, []string{tc.month}, r.read, "the month before the 1st in the customer's zone")
+		})
+	}
+
+	// The mail bounds the month as the Account does, in the customer's zone.
+	r := newReportRun(t, due.Add(time.Second))
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, tokyo)
+	r.bounds = [2]time.Time{start, start.AddDate(0, 1, 0)}
+	in := reportInput("per_response")
+	in.Timezone = "Asia/Tokyo"
+	_, err = r.run(in, due)
+	require.NoError(t, err)
+	mailed := r.mailed[0].Incident.Report
+	require.Equal(t, "2026-11-01T00:00:00+09:00", mailed.Start.Format(time.RFC3339))
+	require.Equal(t, "2026-12-01T00:00:00+09:00", mailed.End.Format(time.RFC3339))
+}
+
+func TestReportScheduleFiresInTheCustomersZone(t *testing.T) {
+	c := &mocks.Client{}
+	schedules := &mocks.ScheduleClient{}
+	c.On("ScheduleClient").Return(schedules)
+	var created client.ScheduleOptions
+	schedules.On("Create", mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
+		created = args.Get(1).(client.ScheduleOptions)
+	}).Return(nil, nil)
+	in := reportInput("per_id")
+	in.Timezone = "Asia/Tokyo"
+	require.NoError(t, ensureReportSchedule(context.Background(), c, in))
+	require.Equal(t, "report/acme", created.ID)
+	require.Equal(t, []string{"0 0 1 * *"}, created.Spec.CronExpressions)
+	require.Equal(t, "Asia/Tokyo", created.Spec.TimeZoneName, "00:00 on the 1st in Tokyo")
+	action := created.Action.(*client.ScheduleWorkflowAction)
+	require.Equal(t, in, action.Args[0], "the report knows the zone of its month")
 }

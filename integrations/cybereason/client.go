@@ -22,7 +22,6 @@ import (
 	"strings"
 	"time"
 
-	"xsoc/config"
 	"xsoc/integrations"
 )
 
@@ -51,32 +50,33 @@ var (
 	_ integrations.Poller   = (*Client)(nil)
 )
 
-// New builds a client for one customer's Cybereason. Credentials are read through
-// getenv from the variables the platform names (username_env, password_env).
-func New(p config.Platform, getenv func(string) string) (*Client, error) {
-	if p.Vendor != "" && !strings.EqualFold(p.Vendor, Vendor) {
-		return nil, fmt.Errorf("cybereason: platform vendor is %q, not %q", p.Vendor, Vendor)
-	}
-	base, err := baseURL(p.URL)
+func init() {
+	integrations.Register(integrations.Vendor{
+		Name: Vendor,
+		// Cybereason isolates machines; it has no indicator denylist xsoc drives.
+		Capabilities: integrations.Capabilities{IsolateHost: true, Investigate: true, WriteBackVerdict: true},
+		Credentials:  []integrations.Credential{integrations.Username, integrations.Password},
+		Polled:       true,
+		NewClient:    func(c integrations.Connection) (integrations.Platform, error) { return New(c) },
+		Parse:        integrations.EveryEventAnAlert(ParseAlerts),
+	})
+}
+
+// New builds a client for one customer's Cybereason console, logging in with the
+// connection's username and password.
+func New(c integrations.Connection) (*Client, error) {
+	base, err := baseURL(c.URL)
 	if err != nil {
 		return nil, err
 	}
-	username, err := credential("username_env", p.UsernameEnv, getenv)
-	if err != nil {
-		return nil, err
-	}
-	password, err := credential("password_env", p.PasswordEnv, getenv)
-	if err != nil {
-		return nil, err
-	}
-	severityMap, err := normalizeSeverityMap(p.SeverityMap)
+	severityMap, err := normalizeSeverityMap(c.SeverityMap)
 	if err != nil {
 		return nil, err
 	}
 	return &Client{
 		baseURL:     base,
-		username:    username,
-		password:    password,
+		username:    c.Secrets[integrations.Username],
+		password:    c.Secrets[integrations.Password],
 		http:        integrations.NewHTTPClient(requestTimeout),
 		severityMap: severityMap,
 		now:         time.Now,
@@ -93,25 +93,6 @@ func baseURL(raw string) (string, error) {
 		return "", fmt.Errorf("cybereason: url %q is not an http(s) URL of the console", raw)
 	}
 	return strings.TrimRight(u.String(), "/"), nil
-}
-
-func credential(field, envName string, getenv func(string) string) (string, error) {
-	if strings.TrimSpace(envName) == "" {
-		return "", fmt.Errorf("cybereason: %s is required: it names the environment variable holding the credential", field)
-	}
-	value := getenv(envName)
-	if value == "" {
-		return "", fmt.Errorf("cybereason: environment variable %s (%s) is empty or unset", envName, field)
-	}
-	return value, nil
-}
-
-// Vendor answers "cybereason".
-func (c *Client) Vendor() string { return Vendor }
-
-// Capabilities: Cybereason isolates machines; it has no indicator denylist xsoc drives.
-func (c *Client) Capabilities() integrations.Capabilities {
-	return integrations.Capabilities{IsolateHost: true, Investigate: true, WriteBackVerdict: true}
 }
 
 // errSessionExpired marks an answer that shows the session is no longer valid.

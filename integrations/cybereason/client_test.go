@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"xsoc/config"
 	"xsoc/integrations"
 	"xsoc/integrations/cybereason/sim"
 )
@@ -28,21 +27,16 @@ func newTestClient(t *testing.T, severityMap map[string]string) (*Client, *sim.S
 	console := sim.New(testUser, testPassword)
 	srv := httptest.NewServer(console)
 	t.Cleanup(srv.Close)
-	c, err := New(testPlatform(srv.URL, severityMap), testEnv(testUser, testPassword))
+	c, err := New(testConnection(srv.URL, severityMap, testUser, testPassword))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	return c, console
 }
 
-func testPlatform(url string, severityMap map[string]string) config.Platform {
-	return config.Platform{Vendor: Vendor, URL: url, UsernameEnv: "CR_USER", PasswordEnv: "CR_PASSWORD", SeverityMap: severityMap}
-}
-
-func testEnv(user, password string) func(string) string {
-	return func(name string) string {
-		return map[string]string{"CR_USER": user, "CR_PASSWORD": password}[name]
-	}
+func testConnection(url string, severityMap map[string]string, user, password string) integrations.Connection {
+	return integrations.Connection{Vendor: Vendor, URL: url, SeverityMap: severityMap,
+		Secrets: map[integrations.Credential]string{integrations.Username: user, integrations.Password: password}}
 }
 
 func countCalls(console *sim.Server, method, path string) int {
@@ -64,45 +58,48 @@ func vendorError(t *testing.T, err error) *integrations.VendorError {
 	return ve
 }
 
-func TestNewRefusesIncompleteConfig(t *testing.T) {
+func TestConnectRefusesIncompleteConfig(t *testing.T) {
 	t.Parallel()
-	good := testPlatform("https://acme.cybereason.net", nil)
+	vendor, ok := integrations.LookupVendor(Vendor)
+	if !ok {
+		t.Fatal("cybereason is not registered")
+	}
+	good := testConnection("https://acme.cybereason.net", nil, "u", "p")
 	tests := []struct {
 		name   string
-		modify func(*config.Platform)
-		env    func(string) string
+		modify func(*integrations.Connection)
 		want   string
 	}{
-		{"no username_env", func(p *config.Platform) { p.UsernameEnv = "" }, testEnv("u", "p"), "username_env is required"},
-		{"empty username", nil, testEnv("", "p"), "CR_USER (username_env) is empty"},
-		{"empty password", nil, testEnv("u", ""), "CR_PASSWORD (password_env) is empty"},
-		{"no url", func(p *config.Platform) { p.URL = "" }, testEnv("u", "p"), "url is required"},
-		{"url without scheme", func(p *config.Platform) { p.URL = "acme.cybereason.net" }, testEnv("u", "p"), "not an http(s) URL"},
-		{"other vendor", func(p *config.Platform) { p.Vendor = "withsecure" }, testEnv("u", "p"), `vendor is "withsecure"`},
-		{"bad severity map", func(p *config.Platform) { p.SeverityMap = map[string]string{"High": "urgent"} }, testEnv("u", "p"), `severity_map["High"]`},
+		{"empty username", func(c *integrations.Connection) {
+			c.Secrets = map[integrations.Credential]string{integrations.Password: "p"}
+		}, "no username given"},
+		{"empty password", func(c *integrations.Connection) {
+			c.Secrets = map[integrations.Credential]string{integrations.Username: "u"}
+		}, "no password given"},
+		{"no url", func(c *integrations.Connection) { c.URL = "" }, "url is required"},
+		{"url without scheme", func(c *integrations.Connection) { c.URL = "acme.cybereason.net" }, "not an http(s) URL"},
+		{"other vendor", func(c *integrations.Connection) { c.Vendor = "withsecure" }, `vendor is "withsecure"`},
+		{"bad severity map", func(c *integrations.Connection) { c.SeverityMap = map[string]string{"High": "urgent"} }, `severity_map["High"]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p := good
-			if tt.modify != nil {
-				tt.modify(&p)
-			}
-			_, err := New(p, tt.env)
+			c := good
+			tt.modify(&c)
+			_, err := vendor.Connect(c)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want one containing %q", err, tt.want)
 			}
 		})
 	}
-	c, err := New(good, testEnv("u", "p"))
-	if err != nil {
+	if _, err := vendor.Connect(good); err != nil {
 		t.Fatal(err)
 	}
-	if c.Vendor() != "cybereason" {
-		t.Errorf("Vendor() = %q", c.Vendor())
+	if caps := integrations.CapabilitiesOf(Vendor); !caps.IsolateHost || caps.BlockIndicators || !caps.Investigate || !caps.WriteBackVerdict {
+		t.Errorf("capabilities = %+v", caps)
 	}
-	if caps := c.Capabilities(); !caps.IsolateHost || caps.BlockIndicators || !caps.Investigate || !caps.WriteBackVerdict {
-		t.Errorf("Capabilities() = %+v", caps)
+	if !vendor.Polled {
+		t.Error("cybereason does not push MalOps: it must be polled")
 	}
 }
 
@@ -111,7 +108,7 @@ func TestLoginRefused(t *testing.T) {
 	console := sim.New(testUser, testPassword)
 	srv := httptest.NewServer(console)
 	t.Cleanup(srv.Close)
-	c, err := New(testPlatform(srv.URL, nil), testEnv(testUser, "wrong"))
+	c, err := New(testConnection(srv.URL, nil, testUser, "wrong"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +173,7 @@ func TestSessionRefusedRightAfterLogin(t *testing.T) {
 		_, _ = io.WriteString(w, "<html><app-login></app-login></html>")
 	}))
 	t.Cleanup(srv.Close)
-	c, err := New(testPlatform(srv.URL, nil), testEnv(testUser, testPassword))
+	c, err := New(testConnection(srv.URL, nil, testUser, testPassword))
 	if err != nil {
 		t.Fatal(err)
 	}

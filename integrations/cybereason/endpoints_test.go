@@ -67,7 +67,7 @@ func TestCountEndpointsPagesWithoutTotalResults(t *testing.T) {
 	console := sim.New(testUser, testPassword)
 	srv := httptest.NewServer(withoutTotalResults{console})
 	t.Cleanup(srv.Close)
-	c, err := New(testPlatform(srv.URL, nil), testEnv(testUser, testPassword))
+	c, err := New(testConnection(srv.URL, nil, testUser, testPassword))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -252,7 +252,7 @@ func processLine(e element) string {
 		fmt.Fprintf(&b, ", %s", class)
 	}
 	if cmd := e.first("commandLine"); cmd != "" {
-		fmt.Fprintf(&b, ": %s", truncate(cmd, 300))
+		fmt.Fprintf(&b, ": %s", integrations.Truncate(cmd, 300))
 	}
 	return b.String()
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"xsoc/integrations"
 )
 
 // Cybereason answers are loosely typed: the same field is a string in one endpoint and
@@ -75,7 +77,7 @@ func (n *number) UnmarshalJSON(b []byte) error {
 		*n = number(int64(f))
 		return nil
 	}
-	return &json.UnmarshalTypeError{Value: jsonKind(b) + " " + strconv.Quote(truncate(s, 40)), Type: reflect.TypeFor[int64]()}
+	return &json.UnmarshalTypeError{Value: jsonKind(b) + " " + strconv.Quote(integrations.Truncate(s, 40)), Type: reflect.TypeFor[int64]()}
 }
 
 // flexBool is a boolean sent as true/false or as "true"/"false" (sensors do both).
@@ -89,7 +91,7 @@ func (f *flexBool) UnmarshalJSON(b []byte) error {
 	case "false", "0", "no", "", "null", "none":
 		*f = false
 	default:
-		return &json.UnmarshalTypeError{Value: truncate(raw, 40), Type: reflect.TypeFor[bool]()}
+		return &json.UnmarshalTypeError{Value: integrations.Truncate(raw, 40), Type: reflect.TypeFor[bool]()}
 	}
 	return nil
 }
@@ -162,11 +164,4 @@ func jsonKind(b []byte) string {
 		return "null"
 	}
 	return "number"
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

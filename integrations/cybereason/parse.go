@@ -110,7 +110,7 @@ func splitMalops(body []byte) ([]rawMalop, error) {
 		return arrayMalops("", body)
 	case '{':
 	default:
-		return nil, fmt.Errorf("cybereason: body is not JSON (starts with %q)", truncate(string(body), 20))
+		return nil, fmt.Errorf("cybereason: body is not JSON (starts with %q)", integrations.Truncate(string(body), 20))
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {

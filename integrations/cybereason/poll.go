@@ -41,7 +41,7 @@ func decodeCursor(cursor string, since time.Time) (pollCursor, error) {
 	}
 	var c pollCursor
 	if err := json.Unmarshal([]byte(cursor), &c); err != nil || c.UpdatedMillis < 0 {
-		return pollCursor{}, fmt.Errorf("cybereason: poll cursor %q is not one this integration wrote", truncate(cursor, 80))
+		return pollCursor{}, fmt.Errorf("cybereason: poll cursor %q is not one this integration wrote", integrations.Truncate(cursor, 80))
 	}
 	return c, nil
 }

@@ -109,12 +109,14 @@ var english = words{
 		},
 		TopicOutage: {
 			subject: "[xsoc][OUTAGE] {{.CustomerName}}: {{.Vendor}} does not answer",
-			lead:    "{{.Vendor}} of {{.CustomerName}} has not answered since {{.At}}{{if .Error}}: {{.Error}}{{end}}. Its alerts may arrive late; xsoc keeps retrying.",
-			short:   "{{.Vendor}} of {{.CustomerName}} does not answer.",
+			lead: "Polling {{.Vendor}} for {{.CustomerName}} has failed since {{or .Since .At}}{{if .Error}}: {{.Error}}{{end}}. No alert is lost: " +
+				"the poller keeps its place and fetches what was raised meanwhile once {{.Vendor}} answers. If the vendor refuses " +
+				"our credentials or access, fix them on the worker.",
+			short: "{{.Vendor}} of {{.CustomerName}} does not answer.",
 		},
 		TopicRecovered: {
 			subject: "[xsoc][RECOVERED] {{.CustomerName}}: {{.Vendor}} answers again",
-			lead:    "{{.Vendor}} of {{.CustomerName}} answers again since {{.At}}.",
+			lead:    "Polling {{.Vendor}} for {{.CustomerName}} works again since {{.At}}{{if .Since}}, after failing since {{.Since}}{{end}}{{if .Count}} ({{.Count}} failed polls){{end}}. The alerts raised meanwhile are being fetched.",
 			short:   "{{.Vendor}} of {{.CustomerName}} answers again.",
 		},
 		TopicRuleOverBroad: {
@@ -142,7 +144,7 @@ var english = words{
 	buttons: map[string]string{"acknowledge": "Acknowledge", "verdict_true_positive": "True positive",
 		"verdict_false_positive": "False positive", "contain": "Contain"},
 	report: reportWords{
-		labels: reportLabels{Month: "Month", Plan: "Plan", ContractedIDs: "Contracted IDs", ActiveIDs: "Active endpoints",
+		labels: reportLabels{Month: "Month", Period: "Period", Plan: "Plan", ContractedIDs: "Contracted IDs", ActiveIDs: "Active endpoints",
 			Billable: "Billable responses", NotBillable: "Not billable (duplicates, suppressed)", Incidents: "Incidents",
 			SLABreached: "SLA breaches", Tickets: "Option tickets"},
 		plans:         map[string]string{PlanPerID: "per ID (per_id)", PlanPerResponse: "per response (per_response)"},

@@ -109,12 +109,12 @@ var japanese = words{
 		},
 		TopicOutage: {
 			subject: "[xsoc][OUTAGE] {{.CustomerName}}: {{.Vendor}} が応答しません",
-			lead:    "{{.CustomerName}} の {{.Vendor}} が {{.At}} から応答しません{{if .Error}}（{{.Error}}）{{end}}。アラートが遅れて届く可能性があります。xsoc は再試行を続けます。",
+			lead:    "{{.CustomerName}} の {{.Vendor}} からのアラート取得が {{or .Since .At}} から失敗しています{{if .Error}}（{{.Error}}）{{end}}。アラートは失われません。取得位置を保ち、{{.Vendor}} が応答すれば未取得のアラートを取得します。認証情報やアクセス権が拒否されている場合はワーカーで修正してください。",
 			short:   "{{.CustomerName}} の {{.Vendor}} が応答しません。",
 		},
 		TopicRecovered: {
 			subject: "[xsoc][RECOVERED] {{.CustomerName}}: {{.Vendor}} が復旧しました",
-			lead:    "{{.CustomerName}} の {{.Vendor}} は {{.At}} から再び応答しています。",
+			lead:    "{{.CustomerName}} の {{.Vendor}} からのアラート取得が {{.At}} に復旧しました{{if .Since}}（{{.Since}} から失敗{{if .Count}}、{{.Count}} 回{{end}}）{{end}}。その間のアラートを取得しています。",
 			short:   "{{.CustomerName}} の {{.Vendor}} が復旧しました。",
 		},
 		TopicRuleOverBroad: {
@@ -142,7 +142,7 @@ var japanese = words{
 	buttons: map[string]string{"acknowledge": "受領", "verdict_true_positive": "真陽性",
 		"verdict_false_positive": "誤検知", "contain": "封じ込め"},
 	report: reportWords{
-		labels: reportLabels{Month: "対象月", Plan: "料金プラン", ContractedIDs: "契約 ID 数", ActiveIDs: "稼働端末数",
+		labels: reportLabels{Month: "対象月", Period: "対象期間", Plan: "料金プラン", ContractedIDs: "契約 ID 数", ActiveIDs: "稼働端末数",
 			Billable: "課金対象の対応件数", NotBillable: "課金対象外（重複・抑止）", Incidents: "インシデント数",
 			SLABreached: "SLA 違反", Tickets: "オプションチケット"},
 		plans:         map[string]string{PlanPerID: "ID 数課金 (per_id)", PlanPerResponse: "対応件数課金 (per_response)"},

@@ -149,9 +149,13 @@ type TicketNotice struct {
 // MonthReport is a customer's monthly report as a message tells it; the full figures
 // (lots, consumptions, SLA by clock) are in the reports API's JSON and CSV.
 type MonthReport struct {
-	Month         string `json:"month"`
-	Plan          string `json:"plan"`
-	ContractedIDs int    `json:"contracted_ids,omitempty"`
+	Month string `json:"month"`
+	// Start and End bound the month in the customer's zone: they are written with
+	// its offset.
+	Start         time.Time `json:"start,omitzero"`
+	End           time.Time `json:"end,omitzero"`
+	Plan          string    `json:"plan"`
+	ContractedIDs int       `json:"contracted_ids,omitempty"`
 	// ActiveIDs are the active endpoints by vendor (per_id plan); nil when the
 	// vendors could not be asked.
 	ActiveIDs        []Tally `json:"active_ids,omitempty"`
@@ -238,7 +242,7 @@ type reportWords struct {
 }
 
 type reportLabels struct {
-	Month, Plan, ContractedIDs, ActiveIDs, Billable, NotBillable, Incidents, SLABreached, Tickets string
+	Month, Period, Plan, ContractedIDs, ActiveIDs, Billable, NotBillable, Incidents, SLABreached, Tickets string
 }
 
 type labels struct {

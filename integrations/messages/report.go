@@ -3,6 +3,7 @@ package messages
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // reportView is what the report's templates see.
@@ -40,7 +41,11 @@ func (w words) renderReport(customerName string, r MonthReport) Message {
 // billable responses under per_response; then incidents, SLA and tickets.
 func (w words) reportRows(v reportView) [][2]string {
 	l := w.report.labels
-	rows := [][2]string{{l.Month, v.Month}, {l.Plan, v.PlanName}}
+	rows := [][2]string{{l.Month, v.Month}}
+	if !v.Start.IsZero() {
+		rows = append(rows, [2]string{l.Period, readerTime(v.Start) + " – " + readerTime(v.End)})
+	}
+	rows = append(rows, [2]string{l.Plan, v.PlanName})
 	if v.Plan == PlanPerID {
 		rows = append(rows, [2]string{l.ContractedIDs, fmt.Sprint(v.ContractedIDs)})
 		if v.ActiveIDs != nil {
@@ -67,3 +72,7 @@ func withTallies(total int, parts []Tally) string {
 	}
 	return fmt.Sprintf("%d (%s)", total, strings.Join(named, ", "))
 }
+
+// readerTime writes an instant as a person reads it: in the zone it carries, with
+// the zone's offset, so that "00:00" is never taken for another zone's.
+func readerTime(t time.Time) string { return t.Format("2006-01-02 15:04 -07:00") }

@@ -3,6 +3,7 @@ package messages
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestMonthlyReportInTheCustomersLanguage(t *testing.T) {
@@ -59,5 +60,23 @@ func TestMonthlyReportInTheCustomersLanguage(t *testing.T) {
 				t.Errorf("the month is missing from HTML or Slack:\n%s\n%s", m.HTML, m.Slack)
 			}
 		})
+	}
+}
+
+func TestMonthlyReportShowsItsPeriodInTheCustomersZone(t *testing.T) {
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, tokyo)
+	report := MonthReport{Month: "2026-11", Start: start, End: start.AddDate(0, 1, 0), Plan: PlanPerResponse}
+	for language, want := range map[string]string{
+		"ja": "対象期間: 2026-11-01 00:00 +09:00 – 2026-12-01 00:00 +09:00",
+		"en": "Period: 2026-11-01 00:00 +09:00 – 2026-12-01 00:00 +09:00",
+	} {
+		m := Render(language, KindReport, Brief{CustomerName: "ACME", Report: &report}, "")
+		if !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, "2026-12-01 00:00") {
+			t.Errorf("%s report does not say %q:\n%s", language, want, m.Text)
+		}
 	}
 }

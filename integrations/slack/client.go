@@ -25,7 +25,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackutilsx"
@@ -354,12 +353,12 @@ func (c *Client) message(ctx context.Context, channelID, ts string) (slackapi.Me
 
 func incidentBlocks(m IncidentMessage) ([]slackapi.Block, error) {
 	blocks := []slackapi.Block{
-		slackapi.NewHeaderBlock(slackapi.NewTextBlockObject(slackapi.PlainTextType, truncate(m.Title, maxHeaderText), true, false)),
+		slackapi.NewHeaderBlock(slackapi.NewTextBlockObject(slackapi.PlainTextType, integrations.Truncate(m.Title, maxHeaderText), true, false)),
 	}
 	if strings.TrimSpace(m.Text) != "" {
 		// Escaped because alert content (detection names, hosts) comes from outside and
 		// must not turn into links or @channel mentions.
-		text := truncate(slackutilsx.EscapeMessage(m.Text), maxSectionText)
+		text := integrations.Truncate(slackutilsx.EscapeMessage(m.Text), maxSectionText)
 		blocks = append(blocks, slackapi.NewSectionBlock(slackapi.NewTextBlockObject(slackapi.MarkdownType, text, false, false), nil, nil))
 	}
 	if len(m.Buttons) == 0 {
@@ -376,7 +375,7 @@ func incidentBlocks(m IncidentMessage) ([]slackapi.Block, error) {
 				m.IncidentID, b.Decision, len(value), maxButtonValue)
 		}
 		button := slackapi.NewButtonBlockElement(ActionIDPrefix+b.Decision, string(value),
-			slackapi.NewTextBlockObject(slackapi.PlainTextType, truncate(b.Label, maxButtonLabel), true, false))
+			slackapi.NewTextBlockObject(slackapi.PlainTextType, integrations.Truncate(b.Label, maxButtonLabel), true, false))
 		switch b.Decision {
 		case DecisionAcknowledge:
 			button = button.WithStyle(slackapi.StylePrimary)
@@ -400,21 +399,12 @@ func outcomeBlocks(original slackapi.Message, outcome string) []slackapi.Block {
 	}
 	if len(blocks) == 0 && strings.TrimSpace(original.Text) != "" {
 		blocks = append(blocks, slackapi.NewSectionBlock(
-			slackapi.NewTextBlockObject(slackapi.MarkdownType, truncate(original.Text, maxSectionText), false, false), nil, nil))
+			slackapi.NewTextBlockObject(slackapi.MarkdownType, integrations.Truncate(original.Text, maxSectionText), false, false), nil, nil))
 	}
-	text := truncate(slackutilsx.EscapeMessage(outcome), maxSectionText)
+	text := integrations.Truncate(slackutilsx.EscapeMessage(outcome), maxSectionText)
 	return append(blocks, slackapi.NewSectionBlock(
 		slackapi.NewTextBlockObject(slackapi.MarkdownType, text, false, false), nil, nil,
 		slackapi.SectionBlockOptionBlockID(outcomeBlockID)))
-}
-
-// truncate cuts s to at most limit characters, marking the cut.
-func truncate(s string, limit int) string {
-	if utf8.RuneCountInString(s) <= limit {
-		return s
-	}
-	runes := []rune(s)
-	return string(runes[:limit-1]) + "…"
 }
 
 // exchange is what we saw of a non-200 answer: slack-go keeps only the status code

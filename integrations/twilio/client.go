@@ -241,7 +241,7 @@ func (c *Client) SendSMS(ctx context.Context, to, body, key string) (string, err
 		return "", fmt.Errorf("twilio SMS to %s: key is empty", to)
 	}
 	ref := Reference(key)
-	text := truncate(body, maxSMSBody-utf8.RuneCountInString(ref)-1) + "\n" + ref
+	text := integrations.Truncate(body, maxSMSBody-utf8.RuneCountInString(ref)-1) + "\n" + ref
 
 	sid, found, err := c.messageWith(ctx, to, ref)
 	if err != nil || found {
@@ -349,14 +349,6 @@ func withKey(callback, key string) string {
 // unclear says whether a failed create may still have created the call.
 func unclear(err *integrations.VendorError) bool {
 	return err.StatusCode == 0 || err.StatusCode >= 500
-}
-
-func truncate(s string, limit int) string {
-	if utf8.RuneCountInString(s) <= limit {
-		return s
-	}
-	runes := []rune(s)
-	return string(runes[:limit-1]) + "…"
 }
 
 // api answers a twilio-go service bound to ctx for one operation. twilio-go takes no

@@ -486,7 +486,7 @@ func (l *stringList) UnmarshalJSON(data []byte) error {
 	}
 	var one *string
 	if err := json.Unmarshal(data, &one); err != nil {
-		return fmt.Errorf("want a string or a list of strings, got %s", truncate(string(data), 40))
+		return fmt.Errorf("want a string or a list of strings, got %s", integrations.Truncate(string(data), 40))
 	}
 	*l = nil
 	if one != nil {
@@ -545,11 +545,4 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

@@ -18,7 +18,6 @@ import (
 	"sync"
 	"time"
 
-	"xsoc/config"
 	"xsoc/integrations"
 )
 
@@ -64,60 +63,40 @@ var (
 	_ integrations.Poller   = (*Client)(nil)
 )
 
-// New builds a client for one customer's WithSecure Elements; the API client id and
-// secret are read through getenv from the variables p names.
-func New(p config.Platform, getenv func(string) string) (*Client, error) {
-	if getenv == nil {
-		return nil, fmt.Errorf("withsecure: no environment to read credentials from")
-	}
-	var problems []string
-	if p.Vendor != "" && !strings.EqualFold(p.Vendor, Vendor) {
-		problems = append(problems, fmt.Sprintf("platform vendor is %q, not %s", p.Vendor, Vendor))
-	}
-	base := strings.TrimRight(strings.TrimSpace(p.URL), "/")
+func init() {
+	integrations.Register(integrations.Vendor{
+		Name: Vendor,
+		// WithSecure isolates devices and keeps its own incident record; it has no
+		// indicator denylist that xsoc manages.
+		Capabilities: integrations.Capabilities{IsolateHost: true, Investigate: true, WriteBackVerdict: true},
+		Credentials:  []integrations.Credential{integrations.ClientID, integrations.Secret},
+		Polled:       true,
+		NewClient:    func(c integrations.Connection) (integrations.Platform, error) { return New(c) },
+		Parse:        integrations.EveryEventAnAlert(ParseAlerts),
+	})
+}
+
+// New builds a client for one customer's WithSecure Elements, authenticating with the
+// connection's API client id and secret.
+func New(c integrations.Connection) (*Client, error) {
+	base := strings.TrimRight(strings.TrimSpace(c.URL), "/")
 	if u, err := url.Parse(base); base == "" || err != nil || u.Scheme == "" || u.Host == "" {
-		problems = append(problems, fmt.Sprintf("url %q is not an absolute URL (want e.g. https://api.connect.withsecure.com)", p.URL))
-	}
-	clientID := credential("client_id_env", p.ClientIDEnv, getenv, &problems)
-	secret := credential("secret_env", p.SecretEnv, getenv, &problems)
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("withsecure: %s", strings.Join(problems, "; "))
+		return nil, fmt.Errorf("withsecure: url %q is not an absolute URL (want e.g. https://api.connect.withsecure.com)", c.URL)
 	}
 	return &Client{
 		baseURL:     base,
-		clientID:    clientID,
-		secret:      secret,
+		clientID:    c.Secrets[integrations.ClientID],
+		secret:      c.Secrets[integrations.Secret],
 		http:        integrations.NewHTTPClient(30 * time.Second),
-		severityMap: p.SeverityMap,
+		severityMap: c.SeverityMap,
 		now:         time.Now,
 		known:       map[string]deviceInfo{},
 	}, nil
 }
 
-func credential(field, env string, getenv func(string) string, problems *[]string) string {
-	if strings.TrimSpace(env) == "" {
-		*problems = append(*problems, field+" is not set")
-		return ""
-	}
-	value := getenv(env)
-	if value == "" {
-		*problems = append(*problems, fmt.Sprintf("environment variable %s (%s) is empty or unset", env, field))
-	}
-	return value
-}
-
 // log is the process logger, read when used so that one configured after New counts.
 func (c *Client) log() *slog.Logger {
 	return slog.Default().With("vendor", Vendor, "url", c.baseURL)
-}
-
-// Vendor names the platform.
-func (c *Client) Vendor() string { return Vendor }
-
-// Capabilities: WithSecure isolates devices and keeps its own incident record; it has
-// no indicator denylist that xsoc manages.
-func (c *Client) Capabilities() integrations.Capabilities {
-	return integrations.Capabilities{IsolateHost: true, Investigate: true, WriteBackVerdict: true}
 }
 
 // accessToken answers a cached token, or asks for a new one when it is about to expire.

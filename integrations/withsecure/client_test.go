@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"xsoc/config"
 	"xsoc/integrations"
 	"xsoc/integrations/withsecure/sim"
 )
@@ -20,8 +19,9 @@ const (
 	testSecret   = "ws-secret"
 )
 
-func env(values map[string]string) func(string) string {
-	return func(name string) string { return values[name] }
+func connection(url, clientID, secret string) integrations.Connection {
+	return integrations.Connection{Vendor: Vendor, URL: url,
+		Secrets: map[integrations.Credential]string{integrations.ClientID: clientID, integrations.Secret: secret}}
 }
 
 // newSimClient starts a simulator and a client for it.
@@ -30,8 +30,7 @@ func newSimClient(t *testing.T) (*sim.Server, *Client) {
 	s := sim.New(testClientID, testSecret)
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	c, err := New(config.Platform{Vendor: Vendor, URL: srv.URL, ClientIDEnv: "WS_ID", SecretEnv: "WS_SECRET"},
-		env(map[string]string{"WS_ID": testClientID, "WS_SECRET": testSecret}))
+	c, err := New(connection(srv.URL, testClientID, testSecret))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -57,28 +56,28 @@ func vendorError(t *testing.T, err error) *integrations.VendorError {
 	return ve
 }
 
-func TestNewRefusesIncompleteConfig(t *testing.T) {
+func TestConnectRefusesIncompleteConfig(t *testing.T) {
 	t.Parallel()
-	full := map[string]string{"WS_ID": "id", "WS_SECRET": "secret"}
+	vendor, ok := integrations.LookupVendor(Vendor)
+	if !ok {
+		t.Fatal("withsecure is not registered")
+	}
 	cases := []struct {
-		name     string
-		platform config.Platform
-		env      map[string]string
-		wantErr  []string
+		name       string
+		connection integrations.Connection
+		wantErr    []string
 	}{
-		{"other vendor", config.Platform{Vendor: "cybereason", URL: "https://x.example", ClientIDEnv: "WS_ID", SecretEnv: "WS_SECRET"}, full, []string{`platform vendor is "cybereason"`}},
-		{"no url", config.Platform{ClientIDEnv: "WS_ID", SecretEnv: "WS_SECRET"}, full, []string{"url"}},
-		{"relative url", config.Platform{URL: "api.connect.withsecure.com", ClientIDEnv: "WS_ID", SecretEnv: "WS_SECRET"}, full, []string{"not an absolute URL"}},
-		{"no env names", config.Platform{URL: "https://api.connect.withsecure.com"}, full, []string{"client_id_env is not set", "secret_env is not set"}},
-		{"empty secret", config.Platform{URL: "https://api.connect.withsecure.com", ClientIDEnv: "WS_ID", SecretEnv: "WS_SECRET"},
-			map[string]string{"WS_ID": "id"}, []string{"WS_SECRET (secret_env) is empty"}},
+		{"other vendor", integrations.Connection{Vendor: "cybereason", URL: "https://x.example", Secrets: connection("", "id", "secret").Secrets}, []string{`platform vendor is "cybereason"`}},
+		{"no url", connection("", "id", "secret"), []string{"url"}},
+		{"relative url", connection("api.connect.withsecure.com", "id", "secret"), []string{"not an absolute URL"}},
+		{"no credentials", connection("https://api.connect.withsecure.com", "", ""), []string{"no client_id given", "no secret given"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := New(tc.platform, env(tc.env))
+			_, err := vendor.Connect(tc.connection)
 			if err == nil {
-				t.Fatal("New accepted it")
+				t.Fatal("Connect accepted it")
 			}
 			for _, want := range tc.wantErr {
 				if !strings.Contains(err.Error(), want) {
@@ -181,8 +180,7 @@ func TestBadCredentials(t *testing.T) {
 	s := sim.New(testClientID, testSecret)
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	c, err := New(config.Platform{URL: srv.URL, ClientIDEnv: "ID", SecretEnv: "SECRET"},
-		env(map[string]string{"ID": testClientID, "SECRET": "wrong"}))
+	c, err := New(connection(srv.URL, testClientID, "wrong"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,14 +238,14 @@ func TestVendor4xxCarriesMessage(t *testing.T) {
 	}
 }
 
-func TestCapabilities(t *testing.T) {
+func TestRegistration(t *testing.T) {
 	t.Parallel()
-	_, c := newSimClient(t)
-	if c.Vendor() != "withsecure" {
-		t.Errorf("Vendor() = %q", c.Vendor())
+	vendor, ok := integrations.LookupVendor(Vendor)
+	if !ok || !vendor.Polled {
+		t.Fatalf("withsecure must be registered as polled: %+v", vendor)
 	}
-	caps := c.Capabilities()
+	caps := integrations.CapabilitiesOf(Vendor)
 	if !caps.IsolateHost || caps.BlockIndicators || !caps.Investigate || !caps.WriteBackVerdict {
-		t.Errorf("Capabilities() = %+v", caps)
+		t.Errorf("capabilities = %+v", caps)
 	}
 }

@@ -34,7 +34,7 @@ func decodeCursor(cursor string) (pollCursor, error) {
 		err = json.Unmarshal(raw, &cur)
 	}
 	if err != nil {
-		return cur, fmt.Errorf("withsecure: poll cursor %q is not one this integration wrote: %v", truncate(cursor, 40), err)
+		return cur, fmt.Errorf("withsecure: poll cursor %q is not one this integration wrote: %v", integrations.Truncate(cursor, 40), err)
 	}
 	return cur, nil
 }

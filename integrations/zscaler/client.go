@@ -15,13 +15,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
-	"xsoc/config"
 	"xsoc/integrations"
 )
 
@@ -43,48 +41,41 @@ type Client struct {
 
 var _ integrations.Platform = (*Client)(nil)
 
-// New builds a ZIA client for one customer. p.URL is the tenant's API host (e.g.
-// https://zsapi.zscaler.net); the API key, admin username and password are read through
-// getenv from the variables p.APIKeyEnv, p.UsernameEnv and p.PasswordEnv name.
-func New(p config.Platform, getenv func(string) string) (*Client, error) {
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	if p.Vendor != "" && !strings.EqualFold(p.Vendor, Vendor) {
-		return nil, fmt.Errorf("zscaler: platform vendor is %q, not %q", p.Vendor, Vendor)
-	}
-	base, err := apiBase(p.URL)
+func init() {
+	integrations.Register(integrations.Vendor{
+		Name: Vendor,
+		// ZIA blocks indicators and looks them up; it has no host isolation and no
+		// alert status to write a verdict to.
+		Capabilities: integrations.Capabilities{BlockIndicators: true, Investigate: true},
+		Credentials:  []integrations.Credential{integrations.APIKey, integrations.Username, integrations.Password},
+		// A Cloud NSS feed pushes the web logs; ZIA has no alert API to poll.
+		Polled:    false,
+		NewClient: func(c integrations.Connection) (integrations.Platform, error) { return New(c) },
+		Parse:     ParseFeed,
+	})
+}
+
+// New builds a ZIA client for one customer. c.URL is the tenant's API host (e.g.
+// https://zsapi.zscaler.net); it logs in with the connection's API key, admin username
+// and password.
+func New(c integrations.Connection) (*Client, error) {
+	base, err := apiBase(c.URL)
 	if err != nil {
 		return nil, err
 	}
-	var problems []string
-	secret := func(field, envName string) string {
-		if envName == "" {
-			problems = append(problems, field+" is not set")
-			return ""
-		}
-		value := getenv(envName)
-		if value == "" {
-			problems = append(problems, fmt.Sprintf("environment variable %s (%s) is empty", envName, field))
-		}
-		return value
+	apiKey := c.Secrets[integrations.APIKey]
+	// The obfuscation picks key characters at digit+2 up to index 11.
+	if len(apiKey) < 12 {
+		return nil, fmt.Errorf("zscaler platform %s: the API key has %d characters; a ZIA API key has at least 12", c.URL, len(apiKey))
 	}
-	c := &Client{
+	return &Client{
 		base:     base,
 		http:     integrations.NewHTTPClient(30 * time.Second),
-		apiKey:   secret("api_key_env", p.APIKeyEnv),
-		username: secret("username_env", p.UsernameEnv),
-		password: secret("password_env", p.PasswordEnv),
+		apiKey:   apiKey,
+		username: c.Secrets[integrations.Username],
+		password: c.Secrets[integrations.Password],
 		now:      time.Now,
-	}
-	// The obfuscation picks key characters at digit+2 up to index 11.
-	if c.apiKey != "" && len(c.apiKey) < 12 {
-		problems = append(problems, fmt.Sprintf("the API key in %s has %d characters; a ZIA API key has at least 12", p.APIKeyEnv, len(c.apiKey)))
-	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("zscaler platform %s: %s", p.URL, strings.Join(problems, "; "))
-	}
-	return c, nil
+	}, nil
 }
 
 // apiBase accepts the tenant's host with or without the /api/v1 prefix.
@@ -98,15 +89,6 @@ func apiBase(raw string) (string, error) {
 		base += "/api/v1"
 	}
 	return base, nil
-}
-
-// Vendor names the platform.
-func (c *Client) Vendor() string { return Vendor }
-
-// Capabilities: ZIA blocks indicators and looks them up; it has no host isolation and
-// no alert status to write a verdict to.
-func (c *Client) Capabilities() integrations.Capabilities {
-	return integrations.Capabilities{IsolateHost: false, BlockIndicators: true, Investigate: true, WriteBackVerdict: false}
 }
 
 // Isolate is not something a web gateway can do; containment on ZIA is Block.

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"xsoc/config"
 	"xsoc/integrations"
 	"xsoc/integrations/zscaler/sim"
 )
@@ -25,13 +24,16 @@ const (
 
 func newTestClient(t *testing.T, url, key string) *Client {
 	t.Helper()
-	env := map[string]string{"ZS_KEY": key, "ZS_USER": testUser, "ZS_PASSWORD": testPassword}
-	c, err := New(config.Platform{Vendor: Vendor, URL: url, APIKeyEnv: "ZS_KEY", UsernameEnv: "ZS_USER", PasswordEnv: "ZS_PASSWORD"},
-		func(name string) string { return env[name] })
+	c, err := New(connection(url, key, testUser, testPassword))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
+}
+
+func connection(url, key, user, password string) integrations.Connection {
+	return integrations.Connection{Vendor: Vendor, URL: url, Secrets: map[integrations.Credential]string{
+		integrations.APIKey: key, integrations.Username: user, integrations.Password: password}}
 }
 
 // newSim starts a simulated tenant and a client logged in to it.
@@ -60,31 +62,31 @@ func TestObfuscateAPIKey(t *testing.T) {
 	}
 }
 
-func TestNewRefusesIncompleteConfig(t *testing.T) {
+func TestConnectRefusesIncompleteConfig(t *testing.T) {
 	t.Parallel()
-	full := config.Platform{Vendor: Vendor, URL: "https://zsapi.zscaler.net", APIKeyEnv: "K", UsernameEnv: "U", PasswordEnv: "P"}
-	env := map[string]string{"K": testKey, "U": testUser, "P": testPassword}
+	vendor, ok := integrations.LookupVendor(Vendor)
+	if !ok {
+		t.Fatal("zscaler is not registered")
+	}
+	full := connection("https://zsapi.zscaler.net", testKey, testUser, testPassword)
 	cases := []struct {
 		name        string
-		edit        func(*config.Platform, map[string]string)
+		edit        func(*integrations.Connection)
 		wantInError string
 	}{
-		{"wrong vendor", func(p *config.Platform, _ map[string]string) { p.Vendor = "cybereason" }, `"cybereason"`},
-		{"no url", func(p *config.Platform, _ map[string]string) { p.URL = "" }, "not an http(s) URL"},
-		{"url without scheme", func(p *config.Platform, _ map[string]string) { p.URL = "zsapi.zscaler.net" }, "not an http(s) URL"},
-		{"no api_key_env", func(p *config.Platform, _ map[string]string) { p.APIKeyEnv = "" }, "api_key_env is not set"},
-		{"empty password", func(_ *config.Platform, e map[string]string) { e["P"] = "" }, "environment variable P (password_env) is empty"},
-		{"short key", func(_ *config.Platform, e map[string]string) { e["K"] = "abc" }, "has 3 characters"},
+		{"wrong vendor", func(c *integrations.Connection) { c.Vendor = "cybereason" }, `"cybereason"`},
+		{"no url", func(c *integrations.Connection) { c.URL = "" }, "not an http(s) URL"},
+		{"url without scheme", func(c *integrations.Connection) { c.URL = "zsapi.zscaler.net" }, "not an http(s) URL"},
+		{"no api key", func(c *integrations.Connection) { c.Secrets = connection("", "", testUser, testPassword).Secrets }, "no api_key given"},
+		{"empty password", func(c *integrations.Connection) { c.Secrets = connection("", testKey, testUser, "").Secrets }, "no password given"},
+		{"short key", func(c *integrations.Connection) { c.Secrets = connection("", "abc", testUser, testPassword).Secrets }, "has 3 characters"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			p, e := full, map[string]string{}
-			for k, v := range env {
-				e[k] = v
-			}
-			tc.edit(&p, e)
-			_, err := New(p, func(name string) string { return e[name] })
+			c := full
+			tc.edit(&c)
+			_, err := vendor.Connect(c)
 			if err == nil || !strings.Contains(err.Error(), tc.wantInError) {
 				t.Fatalf("error %v, want one saying %q", err, tc.wantInError)
 			}
@@ -93,7 +95,7 @@ func TestNewRefusesIncompleteConfig(t *testing.T) {
 			}
 		})
 	}
-	c, err := New(full, func(name string) string { return env[name] })
+	c, err := New(full)
 	if err != nil || c.base != "https://zsapi.zscaler.net/api/v1" {
 		t.Fatalf("client %+v, err %v", c, err)
 	}
@@ -102,12 +104,12 @@ func TestNewRefusesIncompleteConfig(t *testing.T) {
 func TestCapabilitiesAndUnsupported(t *testing.T) {
 	t.Parallel()
 	_, c := newSim(t)
-	caps := c.Capabilities()
+	caps := integrations.CapabilitiesOf(Vendor)
 	if caps.IsolateHost || !caps.BlockIndicators || !caps.Investigate || caps.WriteBackVerdict {
 		t.Fatalf("capabilities %+v", caps)
 	}
-	if c.Vendor() != "zscaler" {
-		t.Fatalf("vendor %q", c.Vendor())
+	if vendor, _ := integrations.LookupVendor(Vendor); vendor.Polled {
+		t.Fatal("zscaler pushes through a Cloud NSS feed: it must not be polled")
 	}
 	host := integrations.Host{Name: "osk-pc-17"}
 	if _, err := c.Isolate(context.Background(), host); !errors.Is(err, integrations.ErrUnsupported) {

@@ -17,7 +17,7 @@ import (
 
 	"go.temporal.io/api/serviceerror"
 
-	"xsoc/config"
+	"xsoc/integrations"
 	"xsoc/workflows"
 )
 
@@ -58,7 +58,7 @@ func (s *Server) handleAlert(w http.ResponseWriter, r *http.Request) {
 	}
 	parse, ok := s.parsers[vendor]
 	if !ok {
-		writeError(w, http.StatusNotFound, "unknown vendor %q (want generic, %s)", vendor, strings.Join(config.Vendors, ", "))
+		writeError(w, http.StatusNotFound, "unknown vendor %q (want generic, %s)", vendor, strings.Join(integrations.VendorNames(), ", "))
 		return
 	}
 	platform, configured := customer.Platform(vendor)

@@ -7,30 +7,16 @@ import (
 	"fmt"
 
 	"xsoc/integrations"
-	"xsoc/integrations/cybereason"
-	"xsoc/integrations/withsecure"
-	"xsoc/integrations/zscaler"
 )
 
-// Parser turns a native body into normalized alerts; clean counts events that carried
-// no threat and were dropped.
-type Parser func(body []byte, severityMap map[string]string) (alerts []integrations.Alert, clean int, err error)
-
-// Parsers answers the parser of each vendor intake takes.
-func Parsers() map[string]Parser {
-	return map[string]Parser{
-		"generic":         parseGeneric,
-		cybereason.Vendor: withoutClean(cybereason.ParseAlerts),
-		withsecure.Vendor: withoutClean(withsecure.ParseAlerts),
-		zscaler.Vendor:    zscaler.ParseFeed,
+// Parsers answers the parser of each vendor intake takes: every registered vendor's
+// native payload, and the normalized alert as "generic".
+func Parsers() map[string]integrations.Parser {
+	parsers := map[string]integrations.Parser{"generic": parseGeneric}
+	for _, vendor := range integrations.Vendors() {
+		parsers[vendor.Name] = vendor.Parse
 	}
-}
-
-func withoutClean(parse func([]byte, map[string]string) ([]integrations.Alert, error)) Parser {
-	return func(body []byte, severityMap map[string]string) ([]integrations.Alert, int, error) {
-		alerts, err := parse(body, severityMap)
-		return alerts, 0, err
-	}
+	return parsers
 }
 
 // parseGeneric takes one normalized alert or a JSON array of them.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"xsoc/config"
 	"xsoc/workflows"
 )
 
@@ -41,7 +42,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "reading the account of %s: %v", customerID, err)
 		return
 	}
-	var report workflows.MonthlyReport
+	var report workflows.Report
 	if err := value.Get(&report); err != nil {
 		writeError(w, http.StatusInternalServerError, "decoding report: %v", err)
 		return
@@ -57,7 +58,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 
 // writeReportCSV writes the report as section,name,value rows: one table that a
 // spreadsheet or a billing system reads without knowing the JSON's shape.
-func writeReportCSV(w http.ResponseWriter, r workflows.MonthlyReport) {
+func writeReportCSV(w http.ResponseWriter, r workflows.Report) {
 	out := csv.NewWriter(w)
 	row := func(section, name string, value any) {
 		var text string
@@ -72,6 +73,9 @@ func writeReportCSV(w http.ResponseWriter, r workflows.MonthlyReport) {
 	row("section", "name", "value")
 	row("report", "customer", r.Customer)
 	row("report", "month", r.Month)
+	row("report", "timezone", r.Timezone)
+	row("report", "start", r.Start.Format(time.RFC3339))
+	row("report", "end", r.End.Format(time.RFC3339))
 	row("report", "plan", r.Plan)
 	row("report", "contracted_ids", r.ContractedIDs)
 	if r.ActiveIDs != nil {
@@ -105,8 +109,10 @@ func writeReportCSV(w http.ResponseWriter, r workflows.MonthlyReport) {
 		row("lot", prefix+".expired", lot.Expired)
 		row("lot", prefix+".remaining", lot.Remaining)
 	}
+	// A person reads these times: in the customer's zone, with its offset.
+	zone := config.LoadLocation(r.Timezone)
 	for _, c := range r.Consumptions {
-		row("consumption", c.At.UTC().Format(time.RFC3339)+" "+c.Incident+" "+c.Service+" by "+c.By, c.Tickets)
+		row("consumption", c.At.In(zone).Format(time.RFC3339)+" "+c.Incident+" "+c.Service+" by "+c.By, c.Tickets)
 	}
 	out.Flush()
 }

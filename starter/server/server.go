@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"xsoc/config"
+	"xsoc/integrations"
 	"xsoc/integrations/slack"
 	"xsoc/workflows"
 )
@@ -23,7 +24,7 @@ type Server struct {
 	settings  config.Settings
 	temporal  client.Client
 	intake    *workflows.Intake
-	parsers   map[string]Parser
+	parsers   map[string]integrations.Parser
 	log       *slog.Logger
 	metrics   metrics
 	registry  *prometheus.Registry

@@ -93,13 +93,12 @@ var ticketOptions = workflow.ActivityOptions{
 // useTickets consumes option tickets through the customer's Account, which refuses a
 // request beyond the balance and says what is left.
 func (inc *incident) useTickets(ctx workflow.Context, d Decision) (DecisionResult, error) {
-	var a *activities.Activities
-	request := activities.ConsumeRequest{
+	request := consumeRequest{
 		Customer: inc.in.Customer, Incident: inc.status.WorkflowID, Service: d.Service, Tickets: d.Tickets, By: d.By,
 		RequestID: inc.incarnation + "/tickets/" + strconv.Itoa(inc.status.Decisions),
 	}
 	var remaining int
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ticketOptions), a.ConsumeTickets, request).Get(ctx, &remaining)
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ticketOptions), consumeTicketsActivity, request).Get(ctx, &remaining)
 	if err != nil {
 		inc.record(ctx, "rejected", d.By, "use_tickets refused: %v", err)
 		return DecisionResult{}, err
@@ -129,16 +128,15 @@ func (inc *incident) writeBack(ctx workflow.Context) {
 // reportToAccount hands the incident's summary to the customer's Account, where the
 // monthly figures live beyond the namespace's retention.
 func (inc *incident) reportToAccount(ctx workflow.Context) {
-	var a *activities.Activities
 	options := workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, ScheduleToCloseTimeout: incidentSummaryTimeout}
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, options), a.RecordIncident, inc.summary()).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, options), recordIncidentActivity, inc.summary()).Get(ctx, nil); err != nil {
 		inc.record(ctx, "report_failed", "", "reporting to the account failed: %v", err)
 	}
 }
 
-func (inc *incident) summary() activities.IncidentSummary {
+func (inc *incident) summary() incidentSummary {
 	s := inc.status
-	summary := activities.IncidentSummary{
+	summary := incidentSummary{
 		Customer: s.Customer, Incident: s.WorkflowID, Vendor: s.Vendor, Severity: string(s.Severity),
 		State: s.State, Verdict: s.Verdict, OpenedAt: s.OpenedAt, ClosedAt: s.ClosedAt,
 		Billable: s.State == StateResolved, Clocks: map[string]string{},
@@ -147,4 +145,36 @@ func (inc *incident) summary() activities.IncidentSummary {
 		summary.Clocks[c.Name] = c.State
 	}
 	return summary
+}
+
+// The Account's activities live in package workflows, which imports this one: a
+// round-1 incident calls them by name, with its own copies of their arguments (the
+// JSON is the contract).
+const (
+	consumeTicketsActivity = "ConsumeTickets"
+	recordIncidentActivity = "RecordIncident"
+)
+
+// consumeRequest is workflows.ConsumeRequest as round 1 sent it.
+type consumeRequest struct {
+	Customer  string `json:"customer"`
+	Incident  string `json:"incident"`
+	Service   string `json:"service"`
+	Tickets   int    `json:"tickets"`
+	By        string `json:"by"`
+	RequestID string `json:"request_id"`
+}
+
+// incidentSummary is workflows.IncidentSummary as round 1 sent it.
+type incidentSummary struct {
+	Customer string            `json:"customer"`
+	Incident string            `json:"incident"`
+	Vendor   string            `json:"vendor"`
+	Severity string            `json:"severity"`
+	State    string            `json:"state"`
+	Verdict  string            `json:"verdict,omitempty"`
+	OpenedAt time.Time         `json:"opened_at"`
+	ClosedAt time.Time         `json:"closed_at"`
+	Billable bool              `json:"billable"`
+	Clocks   map[string]string `json:"clocks"`
 }
