@@ -40,7 +40,7 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	intake := &workflows.Intake{Temporal: c, Namespace: temporalSettings.Namespace}
+	intake := workflows.NewIntake(c, process.ClientOptions)
 	acts.Deliver = func(ctx context.Context, customerID, vendor string, alert integrations.Alert) (bool, error) {
 		customer, ok := customers.Customer(customerID)
 		if !ok {
