@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -35,16 +36,18 @@ func testRing(t *testing.T) *codec.Ring {
 	return ring
 }
 
-func testServer(t *testing.T, ring *codec.Ring, token string) http.Handler {
+// testServer is the starter's handler for customers, with a client of temporal, the
+// key ring and the codec server's token.
+func testServer(t *testing.T, customers *config.Customers, temporal client.Client, ring *codec.Ring, token string) http.Handler {
 	t.Helper()
 	process := config.Process{
-		Customers: &config.Customers{},
+		Customers: customers,
 		Settings:  config.Settings{UIURL: uiURL, CodecToken: token},
 		Temporal:  config.Temporal{Namespace: "default"},
 		Codec:     ring,
 	}
 	process.ClientOptions = config.WithCodec(process.ClientOptions, ring)
-	return New(process, nil, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
+	return New(process, temporal, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
 }
 
 func payloadsJSON(t *testing.T, payloads ...*commonpb.Payload) string {
@@ -93,7 +96,7 @@ func answered(t *testing.T, rec *httptest.ResponseRecorder) []*commonpb.Payload 
 
 func TestCodecServerDecodesWhatTheWorkerWrites(t *testing.T) {
 	ring := testRing(t)
-	h := testServer(t, ring, codecToken)
+	h := testServer(t, &config.Customers{}, nil, ring, codecToken)
 	auth := map[string]string{"Authorization": "Bearer " + codecToken, "X-Namespace": "default"}
 	stored, err := ring.DataConverter().ToPayload(map[string]string{"host": "osk-pc-17"})
 	if err != nil {
@@ -119,7 +122,7 @@ func TestCodecServerDecodesWhatTheWorkerWrites(t *testing.T) {
 
 func TestCodecServerRefusesWhatItShouldNot(t *testing.T) {
 	ring := testRing(t)
-	h := testServer(t, ring, codecToken)
+	h := testServer(t, &config.Customers{}, nil, ring, codecToken)
 	stored, _ := ring.DataConverter().ToPayload("osk-pc-17")
 	foreign, _ := testRing(t).DataConverter().ToPayload("osk-pc-17")
 	body := payloadsJSON(t, stored)
@@ -156,7 +159,7 @@ func TestCodecServerRefusesWhatItShouldNot(t *testing.T) {
 
 func TestCodecServerWithoutTokenAnswersOnlyThisMachine(t *testing.T) {
 	ring := testRing(t)
-	h := testServer(t, ring, "")
+	h := testServer(t, &config.Customers{}, nil, ring, "")
 	stored, _ := ring.DataConverter().ToPayload("osk-pc-17")
 	body := payloadsJSON(t, stored)
 	for remote, code := range map[string]int{"127.0.0.1:50000": 200, "[::1]:50000": 200, "10.0.0.8:50000": 403, "192.0.2.1:1234": 403} {
@@ -167,7 +170,7 @@ func TestCodecServerWithoutTokenAnswersOnlyThisMachine(t *testing.T) {
 }
 
 func TestCodecServerPreflightAllowsOnlyTheUI(t *testing.T) {
-	h := testServer(t, testRing(t), codecToken)
+	h := testServer(t, &config.Customers{}, nil, testRing(t), codecToken)
 	preflight := func(origin string) *httptest.ResponseRecorder {
 		return codecCall{method: http.MethodOptions, path: "/v1/codec/decode", headers: map[string]string{
 			"Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type,x-namespace",

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -79,9 +77,7 @@ func intakeServer(t *testing.T, temporal client.Client) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	process := config.Process{Customers: customers, Settings: config.Settings{UIURL: uiURL}, Temporal: config.Temporal{Namespace: "default"}, Codec: testRing(t)}
-	process.ClientOptions = config.WithCodec(process.ClientOptions, process.Codec)
-	return New(process, temporal, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
+	return testServer(t, customers, temporal, testRing(t), "")
 }
 
 func fourAlerts() string {
