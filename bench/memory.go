@@ -40,7 +40,7 @@ func runMemory(ctx context.Context, stack *devstack.Stack, customer config.Custo
 	if err := stack.Restart("worker"); err != nil {
 		return nil, err
 	}
-	intake := &workflows.Intake{Temporal: stack.Temporal}
+	intake := workflows.NewIntake(stack.Temporal, stack.ClientOptions, nil)
 	deliver := func(n int) error {
 		id := fmt.Sprintf("open-%d", n)
 		alert := integrations.Alert{ID: id, Detection: detectionPrefix + id, Severity: integrations.SeverityMedium,

@@ -8,15 +8,21 @@ import (
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+
+	"xsoc/internal/codec"
 )
 
 // Process is what the worker and the starter read when they start: their settings,
 // the customers file and the Temporal connection.
 type Process struct {
-	Settings      Settings
-	Customers     *Customers
-	Temporal      Temporal
+	Settings  Settings
+	Customers *Customers
+	Temporal  Temporal
+	// ClientOptions carry the codec: every client and worker built from them encrypts
+	// what it writes to Temporal.
 	ClientOptions client.Options
+	// Codec is the payload key ring, for the starter's codec server.
+	Codec *codec.Ring
 }
 
 // LoadProcess reads and checks everything a process needs, logging Temporal's
@@ -40,6 +46,10 @@ func LoadProcess(log *slog.Logger) (Process, error) {
 	if p.ClientOptions, err = p.Temporal.ClientOptions(); err != nil {
 		return p, err
 	}
+	if p.Codec, err = LoadCodec(os.Getenv, log); err != nil {
+		return p, err
+	}
+	p.ClientOptions = WithCodec(p.ClientOptions, p.Codec)
 	p.ClientOptions.Logger = sdklog.NewStructuredLogger(log)
 	return p, nil
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"crypto/tls"
 	"fmt"
+	"net/url"
 	"os"
 
 	"github.com/kelseyhightower/envconfig"
@@ -28,6 +29,8 @@ type Settings struct {
 	TwilioFrom         string `envconfig:"TWILIO_FROM"`
 	TwilioAPIURL       string `envconfig:"TWILIO_API_URL"`
 	UIURL              string `envconfig:"UI_URL" default:"http://localhost:8233"`
+	// CodecToken guards the codec server; without it only loopback clients are answered.
+	CodecToken string `envconfig:"CODEC_TOKEN"`
 }
 
 // LoadSettings reads the XSOC_* environment.
@@ -40,6 +43,10 @@ func LoadSettings() (Settings, error) {
 	case "none", "starttls", "tls":
 	default:
 		return s, fmt.Errorf("XSOC_SMTP_TLS=%q: want none, starttls or tls", s.SMTPTLS)
+	}
+	// The UI's origin is the only one the codec server lets a browser call from.
+	if u, err := url.Parse(s.UIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return s, fmt.Errorf("XSOC_UI_URL=%q: want the Temporal UI's http(s) URL, e.g. http://localhost:8233", s.UIURL)
 	}
 	for name, value := range map[string]string{"XSOC_TWILIO_ACCOUNT_SID": s.TwilioAccountSID, "XSOC_TWILIO_AUTH_TOKEN": s.TwilioAuthToken} {
 		if !alphanumeric(value) {

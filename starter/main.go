@@ -30,10 +30,10 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	settings, customers, temporalSettings, options := process.Settings, process.Customers, process.Temporal, process.ClientOptions
+	settings, customers, temporalSettings := process.Settings, process.Customers, process.Temporal
 	// Dial lazily: the starter answers 503 (and /readyz says why) while Temporal is
 	// down, instead of refusing to start.
-	c, err := client.NewLazyClient(options)
+	c, err := client.NewLazyClient(process.ClientOptions)
 	if err != nil {
 		return fmt.Errorf("Temporal client for %s: %w", temporalSettings.Address, err)
 	}
@@ -41,7 +41,7 @@ func run(log *slog.Logger) error {
 
 	httpServer := &http.Server{
 		Addr:              settings.Listen,
-		Handler:           server.New(customers, settings, c, temporalSettings.Namespace, log).Handler(),
+		Handler:           server.New(process, c, log).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -8,8 +8,11 @@ import (
 	"testing"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/proxy"
 	"go.temporal.io/api/temporalproto"
+	"go.temporal.io/sdk/converter"
 
 	cybereasonsim "xsoc/integrations/cybereason/sim"
 	"xsoc/workflows"
@@ -98,6 +101,16 @@ func writeHistory(file, workflowID string) error {
 			return err
 		}
 		history.Events = append(history.Events, event)
+	}
+	// The replay test runs without the stack's key: record the payloads decrypted.
+	codec := xsoc.ClientOptions.DataConverter.(converter.PayloadCodecProvider).Codec()
+	err := proxy.VisitPayloads(context.Background(), history, proxy.VisitPayloadsOptions{
+		Visitor: func(_ *proxy.VisitPayloadsContext, p []*commonpb.Payload) ([]*commonpb.Payload, error) {
+			return codec.Decode(p)
+		},
+	})
+	if err != nil {
+		return err
 	}
 	data, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(history)
 	if err != nil {

@@ -3,6 +3,7 @@ package tests
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,8 +24,21 @@ func countCalls(paths []string, suffix string) int {
 	return n
 }
 
+// waitCybereasonPolling waits for the Cybereason poller's first poll: a MalOp raised
+// before it would be older than the poller's cursor, which starts at its first poll.
+func waitCybereasonPolling(t *testing.T) {
+	t.Helper()
+	eventually(t, 20*time.Second, "the Cybereason poller polling", func() error {
+		if !slices.ContainsFunc(xsoc.Cybereason.Calls(), func(c cybereasonsim.Call) bool { return c.Path == "/rest/mmng/v2/malops" }) {
+			return fmt.Errorf("no poll yet")
+		}
+		return nil
+	})
+}
+
 func TestCybereasonMalOpIsPolledIsolatedAndReleasedAfterFalsePositive(t *testing.T) {
 	t.Parallel()
+	waitCybereasonPolling(t)
 	host := fmt.Sprintf("pc-cr-%d", time.Now().UnixNano()%100000)
 	guid, err := xsoc.Cybereason.AddMalop(cybereasonsim.Malop{Name: "Ransomware behaviour", Severity: "High",
 		Machines: []cybereasonsim.Machine{{Name: host}}, Users: []string{`ACME\jiro`}})
@@ -66,6 +80,36 @@ func TestWithSecureIncidentPostedByWebhookIsIsolatedAndReleased(t *testing.T) {
 	t.Parallel()
 	n := time.Now().UnixNano() % 100000
 	device, deviceID := fmt.Sprintf("ws-laptop-%d", n), fmt.Sprintf("6f1e4a2c-0000-4000-8000-%012d", n)
+	id, body := pushWithSecureIncident(t, device, deviceID)
+	waitState(t, id, workflows.StateContained)
+	if !xsoc.WithSecure.IsIsolated(device) {
+		t.Fatal("device not isolated")
+	}
+	code, _, _ := post(t, "/v1/alerts/withsecure/acme", body)
+	if code != 200 {
+		t.Fatalf("re-delivery answered %d", code)
+	}
+	mustDecide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive"})
+	waitClosed(t, id)
+	if xsoc.WithSecure.IsIsolated(device) {
+		t.Fatal("device still isolated after false positive")
+	}
+	var operations []string
+	for _, call := range xsoc.WithSecure.Calls() {
+		if call.Method == "POST" && strings.HasSuffix(call.Path, "/devices/v1/operations") && strings.Contains(call.Body, deviceID) {
+			operations = append(operations, call.Body)
+		}
+	}
+	if len(operations) != 2 || !strings.Contains(operations[0], "isolateFromNetwork") || !strings.Contains(operations[1], "releaseFromNetworkIsolation") {
+		t.Fatalf("device operations: %v", operations)
+	}
+}
+
+// pushWithSecureIncident raises an incident on one device at the WithSecure simulator
+// and pushes it to intake as a forwarder would; it answers the incident's workflow id
+// and the body pushed.
+func pushWithSecureIncident(t *testing.T, device, deviceID string) (string, []byte) {
+	t.Helper()
 	incident, err := xsoc.WithSecure.AddIncident(withsecuresim.NewIncident{Name: "Suspicious PowerShell", Severity: "high",
 		Devices: []withsecuresim.DeviceRef{{Name: device, ID: deviceID}}})
 	if err != nil {
@@ -85,28 +129,7 @@ func TestWithSecureIncidentPostedByWebhookIsIsolatedAndReleased(t *testing.T) {
 	if id != workflows.IncidentWorkflowID("acme", "withsecure", incident.IncidentID) {
 		t.Fatalf("workflow id %s", id)
 	}
-	waitState(t, id, workflows.StateContained)
-	if !xsoc.WithSecure.IsIsolated(device) {
-		t.Fatal("device not isolated")
-	}
-	code, _, _ = post(t, "/v1/alerts/withsecure/acme", body)
-	if code != 200 {
-		t.Fatalf("re-delivery answered %d", code)
-	}
-	mustDecide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive"})
-	waitClosed(t, id)
-	if xsoc.WithSecure.IsIsolated(device) {
-		t.Fatal("device still isolated after false positive")
-	}
-	var operations []string
-	for _, call := range xsoc.WithSecure.Calls() {
-		if call.Method == "POST" && strings.HasSuffix(call.Path, "/devices/v1/operations") && strings.Contains(call.Body, deviceID) {
-			operations = append(operations, call.Body)
-		}
-	}
-	if len(operations) != 2 || !strings.Contains(operations[0], "isolateFromNetwork") || !strings.Contains(operations[1], "releaseFromNetworkIsolation") {
-		t.Fatalf("device operations: %v", operations)
-	}
+	return id, body
 }
 
 func TestZscalerThreatBlocksItsURL(t *testing.T) {

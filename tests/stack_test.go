@@ -21,7 +21,12 @@ import (
 // xsoc is the whole stack, started once for the package.
 var xsoc *devstack.Stack
 
-const webhookSecret = "test-webhook-secret"
+const (
+	webhookSecret = "test-webhook-secret"
+	// smtpPassword is set, without a user (no SMTP auth against Mailpit without TLS), so
+	// that the worker holds it and the secrets test can look for it in histories.
+	smtpPassword = "test-smtp-password"
+)
 
 func TestMain(m *testing.M) {
 	s, err := devstack.Start(context.Background(), devstack.Options{Customers: customers, Env: []string{
@@ -29,6 +34,7 @@ func TestMain(m *testing.M) {
 		"ACME_CR_USER=" + devstack.CybereasonUser, "ACME_CR_PASSWORD=" + devstack.CybereasonPassword,
 		"ACME_WS_ID=" + devstack.WithSecureClientID, "ACME_WS_SECRET=" + devstack.WithSecureSecret,
 		"ACME_ZS_KEY=" + devstack.ZscalerAPIKey, "ACME_ZS_USER=" + devstack.ZscalerUser, "ACME_ZS_PASSWORD=" + devstack.ZscalerPassword,
+		"XSOC_SMTP_PASSWORD=" + smtpPassword,
 	}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting the stack:", err)

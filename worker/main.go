@@ -41,7 +41,7 @@ func run(log *slog.Logger) error {
 	}
 	own := &workflows.Activities{
 		Temporal: c, Customers: customers, Platforms: acts.Platforms, Log: log,
-		Intake: &workflows.Intake{Temporal: c, Namespace: temporalSettings.Namespace, SOC: customers.SOC},
+		Intake: workflows.NewIntake(c, process.ClientOptions, customers.SOC),
 	}
 	// Two pollers per kind (the SDK's default) leave the worker waiting on the server in an
 	// alert storm; with 8, `make bench` drained a 3,000-alert burst's pages ~25 % faster.

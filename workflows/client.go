@@ -39,6 +39,16 @@ type Intake struct {
 	Namespace string
 	// SOC is the customers file's soc: block (nil without one): every incident pages it.
 	SOC *config.SOC
+	// Converter encodes the incident's input and memo. It must be the client's own data
+	// converter: intake starts incidents through the raw workflow service, which the
+	// client's codec does not see, and an alert must not reach Temporal in clear.
+	Converter converter.DataConverter
+}
+
+// NewIntake builds the intake of a client dialled with options, taking its namespace
+// and data converter from them; soc is the customers file's soc: block.
+func NewIntake(c client.Client, options client.Options, soc *config.SOC) *Intake {
+	return &Intake{Temporal: c, Namespace: options.Namespace, Converter: options.DataConverter, SOC: soc}
 }
 
 // Deliver hands an alert to its incident. A new alert starts its incident: one call to
@@ -48,6 +58,12 @@ type Intake struct {
 // and answers duplicate. A re-delivery of a closed incident's alert answers duplicate;
 // a later recurrence starts a new run linked to the closed one.
 func (in *Intake) Deliver(ctx context.Context, customer config.Customer, vendor string, alert integrations.Alert) (IncidentRef, error) {
+	if err := alert.Validate(); err != nil {
+		return IncidentRef{}, fmt.Errorf("customer %s, %s alert %q: %w", customer.ID, vendor, alert.ID, err)
+	}
+	if in.Converter == nil {
+		return IncidentRef{}, errors.New("intake has no data converter: it would write the alert to Temporal unencrypted")
+	}
 	id := IncidentWorkflowID(customer.ID, vendor, alert.ID)
 	ref, err := in.start(ctx, customer, vendor, alert, id, "", enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
 	var alreadyStarted *serviceerror.WorkflowExecutionAlreadyStarted
@@ -66,7 +82,9 @@ func (in *Intake) Deliver(ctx context.Context, customer config.Customer, vendor 
 	info := closed.GetWorkflowExecutionInfo()
 	var fingerprint string
 	if field, ok := info.GetMemo().GetFields()[memoFingerprint]; ok {
-		_ = converter.GetDefaultDataConverter().FromPayload(field, &fingerprint)
+		// A memo that does not decode (a key dropped from the ring) reads as another
+		// version of the alert: a new run, never a lost alert.
+		_ = in.Converter.FromPayload(field, &fingerprint)
 	}
 	if fingerprint == Fingerprint(alert) {
 		return IncidentRef{WorkflowID: id, RunID: info.GetExecution().GetRunId(), Duplicate: true}, nil
@@ -81,7 +99,7 @@ const memoFingerprint = "fingerprint"
 // the incident or found the one already running.
 func (in *Intake) start(ctx context.Context, customer config.Customer, vendor string, alert integrations.Alert,
 	id, previousRun string, reuse enumspb.WorkflowIdReusePolicy) (IncidentRef, error) {
-	dc := converter.GetDefaultDataConverter()
+	dc := in.Converter
 	input, err := dc.ToPayloads(IncidentInput{
 		Customer: customer.ID, Vendor: vendor, Alert: alert, PreviousRunID: previousRun,
 		Policy: PolicyFor(customer, in.SOC, integrations.CapabilitiesOf(vendor)),
@@ -91,8 +109,9 @@ func (in *Intake) start(ctx context.Context, customer config.Customer, vendor st
 	}
 	memo, err := dc.ToPayload(Fingerprint(alert))
 	if err != nil {
-		return IncidentRef{}, err
+		return IncidentRef{}, fmt.Errorf("encoding incident memo: %w", err)
 	}
+	// Search attributes stay in clear with the default converter: they are the index.
 	attributes, err := searchAttributePayloads(map[string]any{
 		SACustomer.GetName(): customer.ID, SAVendor.GetName(): vendor, SAHost.GetName(): alert.HostNames()[0],
 		SASeverity.GetName(): string(alert.Severity), SASeverityRank.GetName(): alert.Severity.Rank(), SAState.GetName(): StateNew,

@@ -8,12 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +23,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 
+	"xsoc/config"
 	cybereasonsim "xsoc/integrations/cybereason/sim"
 	slacksim "xsoc/integrations/slack/sim"
 	twiliosim "xsoc/integrations/twilio/sim"
@@ -71,6 +74,9 @@ type Stack struct {
 	MailpitURL string
 	// Env is the worker's and starter's environment.
 	Env []string
+	// ClientOptions dial Temporal with the worker's and starter's payload codec; Temporal
+	// is a client dialled with them.
+	ClientOptions client.Options
 
 	Cybereason *cybereasonsim.Server
 	WithSecure *withsecuresim.Server
@@ -114,6 +120,16 @@ func Start(ctx context.Context, options Options) (*Stack, error) {
 		return s, fmt.Errorf("building worker and starter: %w", err)
 	}
 
+	starterAddress := FreeAddress()
+	s.StarterURL = "http://" + starterAddress
+	// The generated payload key lives beside the dev server's database, as long as what
+	// it encrypts; keys in the caller's environment take precedence, as in the processes.
+	keyFile := config.EnvCodecKeyFile + "=" + filepath.Join(dir, "codec.key")
+	ring, err := config.LoadCodec(lookup(append(append(os.Environ(), keyFile), options.Env...)), slog.New(slog.DiscardHandler))
+	if err != nil {
+		return s, err
+	}
+	s.ClientOptions = config.WithCodec(client.Options{HostPort: FreeAddress(), Namespace: "default"}, ring)
 	if err := s.startTemporal(ctx, temporalBin, options); err != nil {
 		return s, err
 	}
@@ -125,8 +141,6 @@ func Start(ctx context.Context, options Options) (*Stack, error) {
 	}
 	urls := s.startSimulators()
 
-	starterAddress := FreeAddress()
-	s.StarterURL = "http://" + starterAddress
 	customersFile := filepath.Join(dir, "customers.yaml")
 	customers, err := options.Customers(urls)
 	if err != nil {
@@ -142,7 +156,7 @@ func Start(ctx context.Context, options Options) (*Stack, error) {
 		"XSOC_SMTP_HOST="+smtpHost, "XSOC_SMTP_PORT="+smtpPort, "XSOC_SMTP_FROM=xsoc@soc.example",
 		"XSOC_SLACK_TOKEN=xoxb-test", "XSOC_SLACK_SIGNING_SECRET="+SlackSigningSecret, "XSOC_SLACK_API_URL="+urls["slack"]+"/api/",
 		"XSOC_TWILIO_ACCOUNT_SID="+TwilioSID, "XSOC_TWILIO_AUTH_TOKEN="+TwilioToken, "XSOC_TWILIO_FROM=+15005550006",
-		"XSOC_TWILIO_API_URL="+urls["twilio"], "XSOC_UI_URL=http://ui.test",
+		"XSOC_TWILIO_API_URL="+urls["twilio"], "XSOC_UI_URL=http://ui.test", keyFile,
 	)
 	s.Env = append(s.Env, options.Env...)
 	for _, name := range []string{"worker", "starter"} {
@@ -154,7 +168,8 @@ func Start(ctx context.Context, options Options) (*Stack, error) {
 }
 
 func (s *Stack) startTemporal(ctx context.Context, temporalBin string, options Options) error {
-	var args []string
+	// The UI decodes incidents through the starter's codec server.
+	args := []string{"--ui-codec-endpoint", s.StarterURL + "/v1/codec"}
 	for _, attribute := range workflows.SearchAttributeTypes {
 		args = append(args, "--search-attribute", attribute)
 	}
@@ -174,7 +189,7 @@ func (s *Stack) startTemporal(ctx context.Context, temporalBin string, options O
 	}
 	s.Dev, err = testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
 		ExistingPath:  temporalBin,
-		ClientOptions: &client.Options{HostPort: FreeAddress(), Namespace: "default"},
+		ClientOptions: &s.ClientOptions,
 		DBFilename:    db,
 		LogLevel:      "error",
 		ExtraArgs:     args,
@@ -265,14 +280,28 @@ func (s *Stack) PID(name string) (int, error) {
 }
 
 // Restart stops a process the stack started (gracefully, as Stop does) and starts it
-// again with the same environment: a restarted worker starts with an empty cache.
-func (s *Stack) Restart(name string) error {
+// again with the same environment plus env (later values win, e.g. rotated keys): a
+// restarted worker starts with an empty cache.
+func (s *Stack) Restart(name string, env ...string) error {
 	p, err := s.process(name)
 	if err != nil {
 		return err
 	}
 	halt(p.cmd)
+	p.env = slices.Concat(p.env, env) // a copy: the processes share the stack's slice
 	return s.run(p)
+}
+
+// lookup reads a variable of env as exec does: the last value wins.
+func lookup(env []string) func(string) string {
+	return func(name string) string {
+		for i := len(env) - 1; i >= 0; i-- {
+			if value, ok := strings.CutPrefix(env[i], name+"="); ok {
+				return value
+			}
+		}
+		return ""
+	}
 }
 
 func (s *Stack) process(name string) (*process, error) {

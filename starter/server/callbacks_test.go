@@ -64,8 +64,8 @@ func (u acceptedUpdate) Get(_ context.Context, valuePtr any) error {
 func callbackServer(t *testing.T, settings config.Settings) (*httptest.Server, *decisionRecorder) {
 	t.Helper()
 	temporal := &decisionRecorder{}
-	s := New(&config.Customers{}, settings, temporal, "default", slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv := httptest.NewServer(s.Handler())
+	process := config.Process{Customers: &config.Customers{}, Settings: settings, Temporal: config.Temporal{Namespace: "default"}}
+	srv := httptest.NewServer(New(process, temporal, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
 	t.Cleanup(srv.Close)
 	return srv, temporal
 }

@@ -30,11 +30,23 @@ const intakeTimeout = 20 * time.Second
 type intakeAnswer struct {
 	Incidents []workflows.IncidentRef `json:"incidents"`
 	Clean     int                     `json:"clean,omitempty"`
+	// Failed lists the alerts of the body that have no incident (answers other than 2xx).
+	Failed []failedAlert `json:"failed,omitempty"`
+	Error  string        `json:"error,omitempty"`
+}
+
+// failedAlert is an alert of the body that intake did not start, and why.
+type failedAlert struct {
+	Alert string `json:"alert"`
+	Error string `json:"error"`
 }
 
 // handleAlert takes an alert (or a page of alerts) in a vendor's native JSON or the
-// normalized format and starts one incident per alert. Any answer other than 2xx
-// means no incident was created by this request.
+// normalized format and starts one incident per alert. A 2xx answer means every alert
+// of the body has its incident. Otherwise (503 when Temporal is unreachable, else 500)
+// the answer lists the incidents started or found (`incidents`) and the alerts that
+// were not (`failed`); sending the same body again starts the rest and answers the
+// others duplicate. A body refused before delivery (4xx) started nothing.
 func (s *Server) handleAlert(w http.ResponseWriter, r *http.Request) {
 	vendor, customerID := r.PathValue("vendor"), r.PathValue("customer")
 	customer, ok := s.customers.Customer(customerID)
@@ -81,26 +93,35 @@ func (s *Server) handleAlert(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	answer := intakeAnswer{Incidents: []workflows.IncidentRef{}, Clean: clean}
 	status := http.StatusOK
+	unreachable := false
 	for _, alert := range alerts {
+		if unreachable {
+			// One start already found Temporal down: the sender retries the whole body.
+			answer.Failed = append(answer.Failed, failedAlert{Alert: alert.ID, Error: "not tried: Temporal cannot be reached"})
+			continue
+		}
 		ref, err := s.intake.Deliver(ctx, *customer, vendor, alert)
 		if err != nil {
 			s.log.Error("starting incident", "customer", customerID, "vendor", vendor, "alert", alert.ID, "error", err)
-			if isUnavailable(err) {
-				w.Header().Set("Retry-After", "5")
-				writeError(w, http.StatusServiceUnavailable, "Temporal cannot be reached; retry later")
-				return
-			}
-			writeError(w, http.StatusInternalServerError, "starting incident for alert %s: %v", alert.ID, err)
-			return
+			unreachable = isUnavailable(err)
+			answer.Failed = append(answer.Failed, failedAlert{Alert: alert.ID, Error: err.Error()})
+			continue
 		}
 		if !ref.Duplicate {
 			status = http.StatusAccepted
 		}
 		answer.Incidents = append(answer.Incidents, ref)
 	}
-	s.metrics.alerts.WithLabelValues(customerID, vendor).Add(float64(len(alerts)))
-	if len(alerts) == 0 {
-		status = http.StatusOK
+	s.metrics.alerts.WithLabelValues(customerID, vendor).Add(float64(len(answer.Incidents)))
+	if len(answer.Failed) > 0 {
+		status = http.StatusInternalServerError
+		answer.Error = fmt.Sprintf("%d of %d alerts have no incident (see failed); %d started or found: send the same body again",
+			len(answer.Failed), len(alerts), len(answer.Incidents))
+		if unreachable {
+			status = http.StatusServiceUnavailable
+			answer.Error = "Temporal cannot be reached; retry later: " + answer.Error
+			w.Header().Set("Retry-After", "5")
+		}
 	}
 	writeJSON(w, status, answer)
 }

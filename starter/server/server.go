@@ -1,5 +1,5 @@
 // Package server is the starter's HTTP surface: alert intake, vendor and notifier
-// callbacks, reports, and health.
+// callbacks, reports, the codec server, and health.
 package server
 
 import (
@@ -24,6 +24,7 @@ type Server struct {
 	settings  config.Settings
 	temporal  client.Client
 	intake    *workflows.Intake
+	codec     *codecServer
 	parsers   map[string]integrations.Parser
 	log       *slog.Logger
 	metrics   metrics
@@ -37,8 +38,9 @@ type metrics struct {
 	alerts *prometheus.CounterVec
 }
 
-// New builds the server.
-func New(customers *config.Customers, settings config.Settings, temporal client.Client, namespace string, log *slog.Logger) *Server {
+// New builds the server of a process, as LoadProcess answers it, whose client is temporal.
+func New(process config.Process, temporal client.Client, log *slog.Logger) *Server {
+	customers, settings := process.Customers, process.Settings
 	registry := prometheus.NewRegistry()
 	m := metrics{alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "xsoc_alerts_received_total", Help: "Alerts taken in, by customer and vendor.",
@@ -46,8 +48,13 @@ func New(customers *config.Customers, settings config.Settings, temporal client.
 	registry.MustRegister(m.alerts, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	s := &Server{
 		customers: customers, settings: settings, temporal: temporal, log: log,
-		intake: &workflows.Intake{Temporal: temporal, Namespace: namespace, SOC: customers.SOC}, parsers: Parsers(), metrics: m, registry: registry,
+		intake: workflows.NewIntake(temporal, process.ClientOptions, customers.SOC), parsers: Parsers(), metrics: m, registry: registry,
 		httpClient: &http.Client{Timeout: 5 * time.Second},
+		codec:      newCodecServer(process.Codec.Codecs(), process.Temporal.Namespace, settings.UIURL, settings.CodecToken),
+	}
+	if settings.CodecToken == "" {
+		log.Warn("XSOC_CODEC_TOKEN is not set: the codec server (/v1/codec) answers only clients on this machine; " +
+			"set it to serve the Temporal UI or the temporal CLI from elsewhere")
 	}
 	if settings.SlackToken != "" {
 		s.slack = slack.New(settings.SlackToken, settings.SlackAPIURL)
@@ -62,6 +69,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/callbacks/twilio", s.handleTwilio)
 	mux.HandleFunc("POST /v1/callbacks/slack", s.handleSlack)
 	mux.HandleFunc("GET /v1/reports/{customer}", s.handleReport)
+	mux.Handle("/v1/codec/", s.codec)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
