@@ -4,6 +4,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -227,9 +228,12 @@ type Duration time.Duration
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
 func (d *Duration) UnmarshalYAML(node *yaml.Node) error {
+	if node.Kind != yaml.ScalarNode {
+		return errors.New("want a duration such as 30s, 15m, 4h or 2d")
+	}
 	parsed, err := ParseDuration(node.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %w", node.Line, err)
+		return err
 	}
 	*d = Duration(parsed)
 	return nil
@@ -267,8 +271,8 @@ type Date struct{ time.Time }
 
 func (d *Date) UnmarshalYAML(node *yaml.Node) error {
 	t, err := time.Parse(time.DateOnly, node.Value)
-	if err != nil {
-		return fmt.Errorf("line %d: bad date %q (want YYYY-MM-DD)", node.Line, node.Value)
+	if err != nil || node.Kind != yaml.ScalarNode {
+		return fmt.Errorf("bad date %q (want YYYY-MM-DD)", node.Value)
 	}
 	d.Time = t
 	return nil
