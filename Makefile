@@ -24,8 +24,9 @@ tools: $(TEMPORAL) $(MAILPIT) $(WORKFLOWCHECK)
 build:
 	go build -o .xsoc/bin/ ./worker ./starter ./integrations/simulators
 
-run: tools build
-	./scripts/run.sh
+# The same launcher as the end-to-end tests' (internal/devstack), on the README's ports.
+run: tools
+	go run ./internal/devstack/run
 
 lint: $(WORKFLOWCHECK)
 	test -z "$$(gofmt -l . | tee /dev/stderr)"
@@ -44,5 +45,5 @@ unit: tools
 e2e: tools
 	go test -count=1 -timeout 20m ./tests
 
-bench: tools build
+bench: tools
 	go run ./bench
