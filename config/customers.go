@@ -227,6 +227,8 @@ type Duration time.Duration
 // D is the duration as time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
+// UnmarshalYAML reads "30s", "15m", "4h" or "2d"; the customers file's decoder adds the
+// line to the error.
 func (d *Duration) UnmarshalYAML(node *yaml.Node) error {
 	if node.Kind != yaml.ScalarNode {
 		return errors.New("want a duration such as 30s, 15m, 4h or 2d")
@@ -269,6 +271,7 @@ func ParseDuration(s string) (time.Duration, error) {
 // Date is a calendar day written as 2026-04-01.
 type Date struct{ time.Time }
 
+// UnmarshalYAML reads YYYY-MM-DD; the customers file's decoder adds the line to the error.
 func (d *Date) UnmarshalYAML(node *yaml.Node) error {
 	t, err := time.Parse(time.DateOnly, node.Value)
 	if err != nil || node.Kind != yaml.ScalarNode {
