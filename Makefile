@@ -1,4 +1,5 @@
-# xsoc: `make run` brings the whole stack up on this machine; `make test` runs every test.
+# xsoc: `make run` brings the whole stack up on this machine; `make test` runs every test
+# (`make unit` all but the end-to-end tests, `make e2e` those alone).
 SHELL := /bin/bash
 GOBIN := $(shell go env GOPATH)/bin
 TEMPORAL := $(GOBIN)/temporal
@@ -23,16 +24,26 @@ tools: $(TEMPORAL) $(MAILPIT) $(WORKFLOWCHECK)
 build:
 	go build -o .xsoc/bin/ ./worker ./starter ./integrations/simulators
 
-run: tools build
-	./scripts/run.sh
+# The same launcher as the end-to-end tests' (internal/devstack), on the README's ports.
+run: tools
+	go run ./internal/devstack/run
 
 lint: $(WORKFLOWCHECK)
 	test -z "$$(gofmt -l . | tee /dev/stderr)"
+	go mod tidy -diff
 	go vet ./...
 	$(WORKFLOWCHECK) ./workflows/...
 
 test: tools lint
 	go test -count=1 -timeout 20m ./...
 
-bench: tools build
+# Every package but tests/ and its subpackages, which start the real stack.
+unit: tools
+	go test -count=1 -timeout 20m $$(go list ./... | grep -v '^xsoc/tests\(/\|$$\)')
+
+# The end-to-end tests alone, against the real stack.
+e2e: tools
+	go test -count=1 -timeout 20m ./tests/...
+
+bench: tools
 	go run ./bench

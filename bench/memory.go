@@ -110,7 +110,7 @@ func runMemory(ctx context.Context, stack *devstack.Stack, customer config.Custo
 // readMemory reads the worker's resident set (VmRSS), its peak (VmHWM), and what its
 // last garbage collection found (the worker runs with GODEBUG=gctrace=1).
 func readMemory(stack *devstack.Stack, point *memoryPoint) error {
-	point.gc = lastGC(filepath.Join(stack.Dir, "worker.log"))
+	point.gc = lastGC(filepath.Join(stack.Logs, "worker.log"))
 	pid, err := stack.PID("worker")
 	if err != nil {
 		return err

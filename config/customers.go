@@ -4,6 +4,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -229,10 +230,15 @@ type Duration time.Duration
 // D is the duration as time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
+// UnmarshalYAML reads "30s", "15m", "4h" or "2d"; the customers file's decoder adds the
+// line to the error.
 func (d *Duration) UnmarshalYAML(node *yaml.Node) error {
+	if node.Kind != yaml.ScalarNode {
+		return errors.New("want a duration such as 30s, 15m, 4h or 2d")
+	}
 	parsed, err := ParseDuration(node.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %w", node.Line, err)
+		return err
 	}
 	*d = Duration(parsed)
 	return nil
@@ -268,10 +274,11 @@ func ParseDuration(s string) (time.Duration, error) {
 // Date is a calendar day written as 2026-04-01.
 type Date struct{ time.Time }
 
+// UnmarshalYAML reads YYYY-MM-DD; the customers file's decoder adds the line to the error.
 func (d *Date) UnmarshalYAML(node *yaml.Node) error {
 	t, err := time.Parse(time.DateOnly, node.Value)
-	if err != nil {
-		return fmt.Errorf("line %d: bad date %q (want YYYY-MM-DD)", node.Line, node.Value)
+	if err != nil || node.Kind != yaml.ScalarNode {
+		return fmt.Errorf("bad date %q (want YYYY-MM-DD)", node.Value)
 	}
 	d.Time = t
 	return nil

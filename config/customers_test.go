@@ -144,8 +144,22 @@ func TestExampleCustomersFileIsValid(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := func(string) (string, bool) { return "set", true }
-	if _, err := ParseCustomers("examples/customers.yaml", data, all); err != nil {
+	customers, err := ParseCustomers("examples/customers.yaml", data, all)
+	if err != nil {
 		t.Fatal(err)
+	}
+	acme, _ := customers.Customer("acme")
+	globex, _ := customers.Customer("globex")
+	if acme.Location().String() != "Asia/Tokyo" || globex.Location().String() != "America/New_York" {
+		t.Errorf("time zones: acme %s, globex %s", acme.Timezone, globex.Timezone)
+	}
+	soc := customers.SOC
+	if soc == nil || soc.Name != "X-SOC" || len(soc.Escalation) != 5 {
+		t.Fatalf("soc: %+v", soc)
+	}
+	// The example spells the defaults out: they must be the defaults.
+	if soc.Storm != DefaultStorm || soc.Correlation != DefaultCorrelation || soc.Suppression != DefaultSuppression || soc.Requests != DefaultRequests {
+		t.Errorf("the example's soc settings differ from the defaults: %+v %+v %+v %+v", soc.Storm, soc.Correlation, soc.Suppression, soc.Requests)
 	}
 }
 

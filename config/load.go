@@ -1,8 +1,6 @@
 package config
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -10,8 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"xsoc/integrations"
 )
@@ -24,8 +20,8 @@ var (
 	Plans     = []string{"per_id", "per_response"}
 )
 
-// ProblemList is every problem found in a customers file, each naming the file,
-// the customer, the field and why.
+// ProblemList is every problem found in a customers file, each naming its line, the
+// customer (or the soc), the field and why.
 type ProblemList struct {
 	File     string
 	Problems []string
@@ -46,16 +42,21 @@ func LoadCustomers(file string) (*Customers, error) {
 }
 
 // ParseCustomers is LoadCustomers on bytes, with the environment given (for tests).
+// Every problem is listed: values of the wrong type (with their line) and values
+// that break a rule alike.
 func ParseCustomers(file string, data []byte, lookupEnv func(string) (string, bool)) (*Customers, error) {
 	var parsed Customers
-	decoder := yaml.NewDecoder(bytes.NewReader(data))
-	decoder.KnownFields(true)
-	if err := decoder.Decode(&parsed); err != nil {
-		return nil, &ProblemList{File: file, Problems: []string{yamlProblem(err)}}
+	undecoded, lines, err := decodeTree(data, &parsed)
+	if err != nil {
+		return nil, &ProblemList{File: file, Problems: []string{err.Error()}}
 	}
-	problems := validate(&parsed, lookupEnv)
-	if len(problems) > 0 {
-		return nil, &ProblemList{File: file, Problems: problems}
+	found := &report{customers: &parsed, lines: lines}
+	for _, p := range undecoded {
+		found.undecodable(p)
+	}
+	validate(&parsed, lookupEnv, found)
+	if len(found.problems) > 0 {
+		return nil, &ProblemList{File: file, Problems: found.sorted()}
 	}
 	for i := range parsed.Customers {
 		parsed.Customers[i].applyDefaults()
@@ -66,28 +67,13 @@ func ParseCustomers(file string, data []byte, lookupEnv func(string) (string, bo
 	return &parsed, nil
 }
 
-func yamlProblem(err error) string {
-	var typeErr *yaml.TypeError
-	if errors.As(err, &typeErr) {
-		return strings.Join(typeErr.Errors, "; ")
-	}
-	return err.Error()
-}
-
-func validate(c *Customers, lookupEnv func(string) (string, bool)) []string {
-	var problems []string
+func validate(c *Customers, lookupEnv func(string) (string, bool), found *report) {
 	if len(c.Customers) == 0 {
-		return []string{"no customers: the file needs a customers: list with at least one customer"}
+		found.at("")("customers", "none: the file needs a customers: list with at least one customer")
 	}
 	seen := map[string]int{}
 	for i, cust := range c.Customers {
-		label := fmt.Sprintf("customers[%d]", i)
-		if cust.ID != "" {
-			label = fmt.Sprintf("customer %q", cust.ID)
-		}
-		add := func(field, format string, args ...any) {
-			problems = append(problems, fmt.Sprintf("%s: %s: %s", label, field, fmt.Sprintf(format, args...)))
-		}
+		add := found.at(fmt.Sprintf("customers[%d]", i))
 		cust.validate(add, lookupEnv)
 		if cust.PageCustomer == PageCustomerOnConfirm && c.SOC == nil {
 			add("page_customer", "on_confirm needs a soc: block: without a SOC nobody triages before the customer is paged")
@@ -101,11 +87,8 @@ func validate(c *Customers, lookupEnv func(string) (string, bool)) []string {
 		}
 	}
 	if c.SOC != nil {
-		c.SOC.validate(func(field, format string, args ...any) {
-			problems = append(problems, fmt.Sprintf("soc: %s: %s", field, fmt.Sprintf(format, args...)))
-		})
+		c.SOC.validate(found.at("soc"))
 	}
-	return problems
 }
 
 func (s SOC) validate(add addProblem) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -39,8 +40,12 @@ func run(log *slog.Logger) error {
 	}
 	defer c.Close()
 
+	// Bind before saying so: a taken address ends the starter here, with the error.
+	listener, err := net.Listen("tcp", settings.Listen)
+	if err != nil {
+		return fmt.Errorf("%w (XSOC_LISTEN sets the starter's address)", err)
+	}
 	httpServer := &http.Server{
-		Addr:              settings.Listen,
 		Handler:           server.New(process, c, log).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
@@ -52,8 +57,8 @@ func run(log *slog.Logger) error {
 		defer cancel()
 		_ = httpServer.Shutdown(shutdown)
 	}()
-	log.Info("starter listening", "address", settings.Listen, "customers", len(customers.Customers))
-	if err := httpServer.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	log.Info("starter listening", "address", listener.Addr().String(), "customers", len(customers.Customers))
+	if err := httpServer.Serve(listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil

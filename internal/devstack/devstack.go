@@ -1,9 +1,12 @@
 // Package devstack starts the whole xsoc on this machine — the Temporal dev server,
 // Mailpit, the vendor, Slack and Twilio simulators (in this process), and the worker and
-// starter built from this module — for the end-to-end tests and the benchmark.
+// starter built from this module — for `make run` (./run), the end-to-end tests and the
+// benchmark. Each part is started, waited for until it answers, and reported with the
+// end of its log and the setting that moves it when it fails.
 package devstack
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +14,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,8 +22,8 @@ import (
 	"sync"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/testsuite"
 
 	"xsoc/config"
 	cybereasonsim "xsoc/integrations/cybereason/sim"
@@ -48,30 +50,51 @@ const (
 	TwilioToken        = "testtwiliotoken0"
 )
 
-// Options say what differs between the stacks the tests and the benchmark run.
+// How long a part may take to answer after it starts: the dev server creates its
+// SQLite database and namespace on the first start, on a machine shared with builds.
+const answerWithin = time.Minute
+
+// Options say what differs between the stacks make run, the tests and the benchmark run.
 type Options struct {
-	// Customers renders the customers file from the simulators' base URLs
-	// (keys cybereason, withsecure, zscaler, slack, twilio).
+	// Customers renders the customers file from the simulators' base URLs (keys
+	// cybereason, withsecure, zscaler, slack, twilio). Nil: the caller's environment
+	// names the file (XSOC_CUSTOMERS_FILE), as make run's does.
 	Customers func(simulators map[string]string) ([]byte, error)
-	// Env is added to the worker's and starter's environment: the variables the
-	// customers file names (webhook secrets, vendor credentials).
+	// Env is added to the worker's and starter's environment, after the stack's own
+	// settings: the variables the customers file names (webhook secrets, vendor
+	// credentials) and anything the caller overrides.
 	Env []string
 	// PersistDB keeps the dev server's state in a SQLite file, as `make run` does;
 	// otherwise it lives in memory.
 	PersistDB bool
 	// SQLitePragmas are the dev server's --sqlite-pragma values ("journal_mode=wal").
 	SQLitePragmas []string
+	// Dir holds the binaries, databases, customers file and logs (Dir/logs). Empty: a
+	// new temporary directory, which Stop removes; a given one is kept.
+	Dir string
+	// Addresses are where the parts listen; empty ones get free ports.
+	Addresses Addresses
+	// UI starts the Temporal UI (make run); the tests run the dev server headless.
+	UI bool
+	// TemporalLogLevel is the dev server's --log-level (default error).
+	TemporalLogLevel string
+	// OwnSlack and OwnTwilio keep the caller's XSOC_SLACK_* or XSOC_TWILIO_* settings
+	// (real credentials) instead of pointing the worker at the simulator.
+	OwnSlack, OwnTwilio bool
 }
 
-// Stack is a running xsoc. Its directory holds the binaries, the customers file and
-// one log per process; Stop removes it.
+// Stack is a running xsoc.
 type Stack struct {
-	Dir        string
-	Bin        string
+	Dir  string
+	Bin  string
+	Logs string // one log per process: temporal.log, mailpit.log, worker.log, starter.log
+	// Temporal is a client of the dev server.
 	Temporal   client.Client
-	Dev        *testsuite.DevServer
+	Dev        *DevServer
 	StarterURL string
 	MailpitURL string
+	// SimulatorURLs are the simulators' base URLs by name.
+	SimulatorURLs map[string]string
 	// Env is the worker's and starter's environment.
 	Env []string
 	// ClientOptions dial Temporal with the worker's and starter's payload codec; Temporal
@@ -84,28 +107,43 @@ type Stack struct {
 	Slack      *slacksim.Server
 	Twilio     *twiliosim.Server
 
-	servers   []*httptest.Server
+	temporary bool
+	keyFile   string // XSOC_CODEC_KEY_FILE=… of the processes
+	addresses Addresses
+	servers   []*http.Server
+	ended     chan *ComponentError
 	mu        sync.Mutex
-	processes []*process
+	parts     []*component
 }
 
-type process struct {
-	name string
-	path string
-	env  []string
-	args []string
-	cmd  *exec.Cmd
+// DevServer is the Temporal dev server the stack runs.
+type DevServer struct {
+	address string
+	uiURL   string
 }
 
-// Start builds the worker and starter, starts every part and waits until the starter
-// is ready and Mailpit answers. On error the caller still gets the partial stack, to
-// read its logs and Stop it.
+// FrontendHostPort answers the dev server's gRPC address.
+func (d *DevServer) FrontendHostPort() string { return d.address }
+
+// UIURL answers the Temporal UI's base URL ("" when the dev server runs headless).
+func (d *DevServer) UIURL() string { return d.uiURL }
+
+// Start builds the worker and starter, starts every part and returns once each one
+// answers: the dev server (a client connects), Mailpit (its API and SMTP port), the
+// simulators, the worker (it polls the task queue) and the starter (/readyz). A part
+// that fails is a *ComponentError (several, joined, when several addresses are taken).
+// On error the caller still gets the partial stack, to read its logs and Stop it.
 func Start(ctx context.Context, options Options) (*Stack, error) {
-	dir, err := os.MkdirTemp("", "xsoc-stack-")
-	if err != nil {
-		return nil, err
+	s := &Stack{Dir: options.Dir, ended: make(chan *ComponentError, 1)}
+	if s.Dir == "" {
+		dir, err := os.MkdirTemp("", "xsoc-stack-")
+		if err != nil {
+			return nil, err
+		}
+		s.Dir, s.temporary = dir, true
 	}
-	s := &Stack{Dir: dir, Bin: filepath.Join(dir, "bin")}
+	s.Bin, s.Logs = filepath.Join(s.Dir, "bin"), filepath.Join(s.Dir, "logs")
+	s.addresses = options.Addresses.withFreePorts(options.UI)
 	temporalBin, err := Tool("XSOC_TEMPORAL_BIN", "temporal")
 	if err != nil {
 		return s, err
@@ -114,64 +152,78 @@ func Start(ctx context.Context, options Options) (*Stack, error) {
 	if err != nil {
 		return s, err
 	}
+	// The generated payload key lives beside the dev server's database, as long as what
+	// it encrypts; keys in the caller's environment take precedence, as in the processes.
+	s.keyFile = config.EnvCodecKeyFile + "=" + filepath.Join(s.Dir, "codec.key")
+	ring, err := config.LoadCodec(lookup(slices.Concat(os.Environ(), []string{s.keyFile}, options.Env)), slog.New(slog.DiscardHandler))
+	if err != nil {
+		return s, err
+	}
+	s.ClientOptions = config.WithCodec(client.Options{HostPort: s.addresses.Temporal, Namespace: "default"}, ring)
+	temporal, mailpit, worker, starter := s.temporal(temporalBin, options), s.mailpit(mailpitBin), s.worker(), s.starter()
+	// Every address is tried before anything starts, so that each one taken is
+	// reported at once rather than after the dev server's start.
+	if err := errors.Join(s.startSimulators(), temporal.checkFree(), mailpit.checkFree(), starter.checkFree()); err != nil {
+		return s, err
+	}
 	build := exec.CommandContext(ctx, "go", "build", "-o", s.Bin+"/", "xsoc/worker", "xsoc/starter")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		return s, fmt.Errorf("building worker and starter: %w", err)
 	}
-
-	starterAddress := FreeAddress()
-	s.StarterURL = "http://" + starterAddress
-	// The generated payload key lives beside the dev server's database, as long as what
-	// it encrypts; keys in the caller's environment take precedence, as in the processes.
-	keyFile := config.EnvCodecKeyFile + "=" + filepath.Join(dir, "codec.key")
-	ring, err := config.LoadCodec(lookup(append(append(os.Environ(), keyFile), options.Env...)), slog.New(slog.DiscardHandler))
-	if err != nil {
+	if err := s.launch(ctx, temporal, mailpit); err != nil {
 		return s, err
 	}
-	s.ClientOptions = config.WithCodec(client.Options{HostPort: FreeAddress(), Namespace: "default"}, ring)
-	if err := s.startTemporal(ctx, temporalBin, options); err != nil {
+	if s.Env, err = s.processEnv(options); err != nil {
 		return s, err
 	}
-	smtpAddress, mailpitHTTP := FreeAddress(), FreeAddress()
-	s.MailpitURL = "http://" + mailpitHTTP
-	if err := s.spawn("mailpit", mailpitBin, nil, "--listen", mailpitHTTP, "--smtp", smtpAddress,
-		"--smtp-auth-accept-any", "--smtp-auth-allow-insecure", "--database", filepath.Join(dir, "mailpit.db")); err != nil {
-		return s, err
-	}
-	urls := s.startSimulators()
-
-	customersFile := filepath.Join(dir, "customers.yaml")
-	customers, err := options.Customers(urls)
-	if err != nil {
-		return s, fmt.Errorf("rendering the customers file: %w", err)
-	}
-	if err := os.WriteFile(customersFile, customers, 0o600); err != nil {
-		return s, err
-	}
-	smtpHost, smtpPort, _ := net.SplitHostPort(smtpAddress)
-	s.Env = append(os.Environ(),
-		"TEMPORAL_ADDRESS="+s.Dev.FrontendHostPort(), "TEMPORAL_NAMESPACE=default",
-		"XSOC_CUSTOMERS_FILE="+customersFile, "XSOC_LISTEN="+starterAddress, "XSOC_PUBLIC_URL="+s.StarterURL,
-		"XSOC_SMTP_HOST="+smtpHost, "XSOC_SMTP_PORT="+smtpPort, "XSOC_SMTP_FROM=xsoc@soc.example",
-		"XSOC_SLACK_TOKEN=xoxb-test", "XSOC_SLACK_SIGNING_SECRET="+SlackSigningSecret, "XSOC_SLACK_API_URL="+urls["slack"]+"/api/",
-		"XSOC_TWILIO_ACCOUNT_SID="+TwilioSID, "XSOC_TWILIO_AUTH_TOKEN="+TwilioToken, "XSOC_TWILIO_FROM=+15005550006",
-		"XSOC_TWILIO_API_URL="+urls["twilio"], "XSOC_UI_URL=http://ui.test", keyFile,
-	)
-	s.Env = append(s.Env, options.Env...)
-	for _, name := range []string{"worker", "starter"} {
-		if err := s.spawn(name, filepath.Join(s.Bin, name), s.Env); err != nil {
-			return s, err
-		}
-	}
-	return s, s.waitReady(ctx)
+	worker.env, starter.env = s.Env, s.Env
+	return s, s.launch(ctx, worker, starter)
 }
 
-func (s *Stack) startTemporal(ctx context.Context, temporalBin string, options Options) error {
-	// The UI decodes incidents through the starter's codec server.
-	args := []string{"--ui-codec-endpoint", s.StarterURL + "/v1/codec"}
-	for _, attribute := range workflows.SearchAttributeTypes {
-		args = append(args, "--search-attribute", attribute)
+// launch starts parts together and waits until each answers, returning the first
+// failure.
+func (s *Stack) launch(ctx context.Context, parts ...*component) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // the others stop waiting once one has failed
+	results := make(chan error, len(parts))
+	for _, part := range parts {
+		part.ended = s.ended
+		if err := part.start(); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.parts = append(s.parts, part)
+		s.mu.Unlock()
+		go func() { results <- part.waitAnswers(ctx, answerWithin) }()
+	}
+	for range parts {
+		if err := <-results; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// temporal is the dev server: every flag it starts with is here, in one place.
+func (s *Stack) temporal(temporalBin string, options Options) *component {
+	host, port, _ := net.SplitHostPort(s.addresses.Temporal)
+	args := []string{"server", "start-dev", "--ip", host, "--port", port, "--namespace", "default",
+		"--log-level", cmp.Or(options.TemporalLogLevel, "error"),
+		// The dev server otherwise asks the internet for newer versions.
+		"--dynamic-config-value", "frontend.enableServerVersionCheck=false"}
+	listens := []listen{{s.addresses.Temporal, temporalSetting}}
+	s.Dev = &DevServer{address: s.addresses.Temporal}
+	if options.UI {
+		// The UI decodes incidents through the starter's codec server.
+		args = append(args, "--ui-port", s.addresses.TemporalUI, "--ui-codec-endpoint", "http://"+s.addresses.Starter+"/v1/codec")
+		listens = append(listens, listen{net.JoinHostPort(host, s.addresses.TemporalUI), uiSetting})
+		s.Dev.uiURL = "http://" + net.JoinHostPort(hostForURL(host), s.addresses.TemporalUI)
+	} else {
+		args = append(args, "--headless")
+	}
+	if options.PersistDB {
+		args = append(args, "--db-filename", filepath.Join(s.Dir, "temporal.db"))
 	}
 	// Task priority (critical incidents served before a storm of lower ones) needs the
 	// new matcher, off by default in the dev server (and on a cluster: see README).
@@ -179,180 +231,229 @@ func (s *Stack) startTemporal(ctx context.Context, temporalBin string, options O
 	for _, pragma := range options.SQLitePragmas {
 		args = append(args, "--sqlite-pragma", pragma)
 	}
-	var db string
-	if options.PersistDB {
-		db = filepath.Join(s.Dir, "temporal.db")
+	for _, attribute := range workflows.SearchAttributeTypes {
+		args = append(args, "--search-attribute", attribute)
 	}
-	temporalLog, err := os.Create(filepath.Join(s.Dir, "temporal.log"))
-	if err != nil {
-		return err
+	return &component{
+		name: "temporal", title: "Temporal dev server", path: temporalBin, args: args, env: os.Environ(),
+		log: filepath.Join(s.Logs, "temporal.log"), listens: listens,
+		answers: func(ctx context.Context) error {
+			if s.Temporal == nil {
+				c, err := client.DialContext(ctx, s.clientOptions())
+				if err != nil {
+					return err
+				}
+				s.Temporal = c
+			}
+			if s.Dev.uiURL != "" {
+				return httpOK(ctx, s.Dev.uiURL)
+			}
+			return nil
+		},
 	}
-	s.Dev, err = testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
-		ExistingPath:  temporalBin,
-		ClientOptions: &s.ClientOptions,
-		DBFilename:    db,
-		LogLevel:      "error",
-		ExtraArgs:     args,
-		Stdout:        temporalLog, Stderr: temporalLog,
-	})
-	if err != nil {
-		return fmt.Errorf("starting the Temporal dev server: %w", err)
-	}
-	s.Temporal = s.Dev.Client()
-	return nil
 }
 
-func (s *Stack) startSimulators() map[string]string {
+// clientOptions are those of every client the stack dials: with the processes' codec.
+func (s *Stack) clientOptions() client.Options {
+	return s.ClientOptions
+}
+
+func (s *Stack) mailpit(mailpitBin string) *component {
+	s.MailpitURL = "http://" + s.addresses.Mailpit
+	return &component{
+		name: "mailpit", title: "Mailpit", path: mailpitBin, env: os.Environ(),
+		args: []string{"--listen", s.addresses.Mailpit, "--smtp", s.addresses.SMTP,
+			"--smtp-auth-accept-any", "--smtp-auth-allow-insecure", "--database", filepath.Join(s.Dir, "mailpit.db")},
+		log:     filepath.Join(s.Logs, "mailpit.log"),
+		listens: []listen{{s.addresses.Mailpit, mailpitSetting}, {s.addresses.SMTP, smtpSetting}},
+		answers: func(ctx context.Context) error {
+			if err := httpOK(ctx, s.MailpitURL+"/api/v1/messages?limit=1"); err != nil {
+				return err
+			}
+			conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", s.addresses.SMTP)
+			if err != nil {
+				return err
+			}
+			return conn.Close()
+		},
+	}
+}
+
+func (s *Stack) worker() *component {
+	worker := &component{name: "worker", path: filepath.Join(s.Bin, "worker"), log: filepath.Join(s.Logs, "worker.log")}
+	// The worker answers once it polls the task queue: the SDK names each poller
+	// "<pid>@<host>@...", which tells this worker's pollers from an earlier run's.
+	worker.answers = func(ctx context.Context) error {
+		description, err := s.Temporal.DescribeTaskQueue(ctx, workflows.TaskQueue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
+		if err != nil {
+			return err
+		}
+		pid := fmt.Sprintf("%d@", worker.cmd.Process.Pid)
+		for _, poller := range description.GetPollers() {
+			if strings.HasPrefix(poller.GetIdentity(), pid) {
+				return nil
+			}
+		}
+		return fmt.Errorf("not polling task queue %s yet", workflows.TaskQueue)
+	}
+	return worker
+}
+
+func (s *Stack) starter() *component {
+	s.StarterURL = "http://" + s.addresses.Starter
+	return &component{
+		name: "starter", path: filepath.Join(s.Bin, "starter"),
+		log:     filepath.Join(s.Logs, "starter.log"),
+		listens: []listen{{s.addresses.Starter, starterSetting}},
+		answers: func(ctx context.Context) error { return httpOK(ctx, s.StarterURL+"/readyz") },
+	}
+}
+
+// processEnv is the worker's and starter's environment: the caller's, then the
+// stack's settings, then Options.Env.
+func (s *Stack) processEnv(options Options) ([]string, error) {
+	smtpHost, smtpPort, _ := net.SplitHostPort(s.addresses.SMTP)
+	env := append(os.Environ(),
+		"TEMPORAL_ADDRESS="+s.addresses.Temporal, "TEMPORAL_NAMESPACE=default",
+		"XSOC_LISTEN="+s.addresses.Starter, "XSOC_PUBLIC_URL="+s.StarterURL,
+		"XSOC_SMTP_HOST="+smtpHost, "XSOC_SMTP_PORT="+smtpPort, "XSOC_SMTP_FROM=xsoc@soc.example",
+		"XSOC_UI_URL="+cmp.Or(s.Dev.uiURL, "http://ui.test"), s.keyFile,
+	)
+	if !options.OwnSlack {
+		env = append(env, "XSOC_SLACK_TOKEN=xoxb-test", "XSOC_SLACK_SIGNING_SECRET="+SlackSigningSecret,
+			"XSOC_SLACK_API_URL="+s.SimulatorURLs["slack"]+"/api/")
+	}
+	if !options.OwnTwilio {
+		env = append(env, "XSOC_TWILIO_ACCOUNT_SID="+TwilioSID, "XSOC_TWILIO_AUTH_TOKEN="+TwilioToken,
+			"XSOC_TWILIO_FROM=+15005550006", "XSOC_TWILIO_API_URL="+s.SimulatorURLs["twilio"])
+	}
+	if options.Customers != nil {
+		customers, err := options.Customers(s.SimulatorURLs)
+		if err != nil {
+			return nil, fmt.Errorf("rendering the customers file: %w", err)
+		}
+		customersFile := filepath.Join(s.Dir, "customers.yaml")
+		if err := os.WriteFile(customersFile, customers, 0o600); err != nil {
+			return nil, err
+		}
+		env = append(env, "XSOC_CUSTOMERS_FILE="+customersFile)
+	}
+	return append(env, options.Env...), nil
+}
+
+// startSimulators serves every simulator from this process.
+func (s *Stack) startSimulators() error {
 	s.Cybereason = cybereasonsim.New(CybereasonUser, CybereasonPassword)
 	s.WithSecure = withsecuresim.New(WithSecureClientID, WithSecureSecret)
 	s.Zscaler = zscalersim.New(ZscalerAPIKey, ZscalerUser, ZscalerPassword)
 	s.Slack = slacksim.New(SlackSigningSecret)
 	s.Twilio = twiliosim.New(TwilioSID, TwilioToken)
-	urls := map[string]string{}
-	for name, handler := range map[string]http.Handler{
+	handlers := map[string]http.Handler{
 		"cybereason": s.Cybereason, "withsecure": s.WithSecure, "zscaler": s.Zscaler, "slack": s.Slack, "twilio": s.Twilio,
-	} {
-		server := httptest.NewServer(handler)
-		s.servers = append(s.servers, server)
-		urls[name] = server.URL
 	}
-	return urls
-}
-
-// spawn starts a process whose output goes to <dir>/<name>.log (appended, so that a
-// restarted process keeps its earlier lines).
-func (s *Stack) spawn(name, path string, env []string, args ...string) error {
-	p := &process{name: name, path: path, env: env, args: args}
-	if err := s.run(p); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	s.processes = append(s.processes, p)
-	s.mu.Unlock()
-	return nil
-}
-
-func (s *Stack) run(p *process) error {
-	log, err := os.OpenFile(filepath.Join(s.Dir, p.name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return err
-	}
-	cmd := exec.Command(p.path, p.args...)
-	cmd.Env = p.env
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		log.Close()
-		return fmt.Errorf("starting %s: %w", p.name, err)
-	}
-	// The child holds its own descriptor; ours is not needed once it runs.
-	log.Close()
-	p.cmd = cmd
-	return nil
-}
-
-func (s *Stack) waitReady(ctx context.Context) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) && ctx.Err() == nil {
-		if ok(s.StarterURL+"/readyz") && ok(s.MailpitURL+"/api/v1/messages?limit=1") {
-			return nil
+	s.SimulatorURLs = map[string]string{}
+	var errs []error
+	for _, name := range SimulatorNames {
+		address := s.addresses.Simulators[name]
+		listener, err := net.Listen("tcp", address)
+		if err != nil {
+			setting := simulatorSetting(name)
+			if name != "slack" && name != "twilio" { // whose URLs the stack hands to the worker itself
+				setting += " and the customers file's " + name + " url"
+			}
+			errs = append(errs, &ComponentError{Component: name + " simulator", Err: err, Addresses: []string{listen{address, setting}.String()}})
+			continue
 		}
-		time.Sleep(100 * time.Millisecond)
+		server := &http.Server{Handler: handlers[name], ReadHeaderTimeout: 10 * time.Second}
+		s.servers = append(s.servers, server)
+		s.SimulatorURLs[name] = "http://" + listener.Addr().String()
+		go func() {
+			if err := server.Serve(listener); !errors.Is(err, http.ErrServerClosed) {
+				select {
+				case s.ended <- &ComponentError{Component: name + " simulator", Err: err}:
+				default: // one failure is enough to stop the stack
+				}
+			}
+		}()
 	}
-	return fmt.Errorf("the starter did not get ready at %s", s.StarterURL)
+	return errors.Join(errs...)
 }
 
-func ok(url string) bool {
-	resp, err := http.Get(url)
-	if err != nil {
-		return false
+// Wait returns when ctx ends (nil) or when a part stops that the stack did not stop:
+// that part's *ComponentError.
+func (s *Stack) Wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case failure := <-s.ended:
+		return failure
 	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
 }
 
-// PID answers the process id of a process the stack started (worker, starter, mailpit).
+// PID answers the process id of a process the stack started (temporal, mailpit,
+// worker, starter).
 func (s *Stack) PID(name string) (int, error) {
-	p, err := s.process(name)
+	part, err := s.part(name)
 	if err != nil {
 		return 0, err
 	}
-	return p.cmd.Process.Pid, nil
+	return part.cmd.Process.Pid, nil
 }
 
-// Restart stops a process the stack started (gracefully, as Stop does) and starts it
-// again with the same environment plus env (later values win, e.g. rotated keys): a
-// restarted worker starts with an empty cache.
+// Restart stops a process the stack started (gracefully, as Stop does), starts it
+// again with the same environment plus env (later values win, e.g. rotated keys) and
+// waits until it answers: a restarted worker starts with an empty cache.
 func (s *Stack) Restart(name string, env ...string) error {
-	p, err := s.process(name)
+	part, err := s.part(name)
 	if err != nil {
 		return err
 	}
-	halt(p.cmd)
-	p.env = slices.Concat(p.env, env) // a copy: the processes share the stack's slice
-	return s.run(p)
-}
-
-// lookup reads a variable of env as exec does: the last value wins.
-func lookup(env []string) func(string) string {
-	return func(name string) string {
-		for i := len(env) - 1; i >= 0; i-- {
-			if value, ok := strings.CutPrefix(env[i], name+"="); ok {
-				return value
-			}
-		}
-		return ""
+	part.stop()
+	part.env = slices.Concat(part.env, env) // a copy: the parts share the stack's slice
+	if err := part.start(); err != nil {
+		return err
 	}
+	return part.waitAnswers(context.Background(), answerWithin)
 }
 
-func (s *Stack) process(name string) (*process, error) {
+func (s *Stack) part(name string) (*component, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, p := range s.processes {
-		if p.name == name {
-			return p, nil
+	for _, part := range s.parts {
+		if part.name == name {
+			return part, nil
 		}
 	}
 	return nil, fmt.Errorf("no process %q in the stack", name)
 }
 
 // Stop interrupts the processes (killing those that do not end within 10 s), closes
-// the simulators, stops the dev server and removes the stack's directory.
+// the simulators and the client, and removes the stack's directory if it made it.
 func (s *Stack) Stop() {
 	s.mu.Lock()
-	processes := s.processes
+	parts := s.parts
 	s.mu.Unlock()
-	for _, p := range processes {
-		_ = p.cmd.Process.Signal(os.Interrupt)
+	for _, part := range parts {
+		part.interrupt()
 	}
-	for _, p := range processes {
-		halt(p.cmd)
+	for _, part := range parts {
+		part.awaitExit()
 	}
 	for _, server := range s.servers {
-		server.Close()
+		_ = server.Close()
 	}
-	if s.Dev != nil {
-		_ = s.Dev.Stop()
+	if s.Temporal != nil {
+		s.Temporal.Close()
 	}
-	_ = os.RemoveAll(s.Dir)
-}
-
-// halt interrupts a process and waits for it, killing it after 10 s.
-func halt(cmd *exec.Cmd) {
-	_ = cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = cmd.Process.Kill()
-		<-done
+	if s.temporary {
+		_ = os.RemoveAll(s.Dir)
 	}
 }
 
 // DumpLogs writes the last lines of the worker's and starter's logs.
 func (s *Stack) DumpLogs(w io.Writer, lines int) {
 	for _, name := range []string{"worker", "starter"} {
-		data, err := os.ReadFile(filepath.Join(s.Dir, name+".log"))
+		data, err := os.ReadFile(filepath.Join(s.Logs, name+".log"))
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			fmt.Fprintf(w, "--- %s.log: %v ---\n", name, err)
 			continue
@@ -386,4 +487,41 @@ func FreeAddress() string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// httpOK fails unless a GET of url answers 200.
+func httpOK(ctx context.Context, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return nil
+}
+
+// hostForURL is the host a browser reaches a listening IP by.
+func hostForURL(ip string) string {
+	if ip == "" || ip == "0.0.0.0" || ip == "127.0.0.1" {
+		return "localhost"
+	}
+	return ip
+}
+
+// lookup reads a variable of env as exec does: the last value wins.
+func lookup(env []string) func(string) string {
+	return func(name string) string {
+		for i := len(env) - 1; i >= 0; i-- {
+			if value, ok := strings.CutPrefix(env[i], name+"="); ok {
+				return value
+			}
+		}
+		return ""
+	}
 }

@@ -1,0 +1,94 @@
+package devstack
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// Addresses are where the parts of the stack listen (host:port). The tests leave them
+// empty, for free ports; make run reads them from the environment (AddressesFromEnv).
+type Addresses struct {
+	Temporal string // the dev server's frontend (gRPC)
+	// TemporalUI is the port of the Temporal UI, on the frontend's host; empty: no UI.
+	TemporalUI string
+	Mailpit    string // Mailpit's web UI and API
+	SMTP       string // Mailpit's SMTP
+	Starter    string
+	// Simulators by name (cybereason, withsecure, zscaler, slack, twilio).
+	Simulators map[string]string
+}
+
+// SimulatorNames are the simulators the stack runs, in the order make run lists them.
+var SimulatorNames = []string{"cybereason", "withsecure", "zscaler", "slack", "twilio"}
+
+// The environment variables that set each address under make run. Those the worker
+// and starter read too (TEMPORAL_ADDRESS, XSOC_SMTP_*, XSOC_LISTEN, XSOC_UI_URL) keep
+// their meaning; the others exist for make run alone.
+const (
+	temporalSetting = "TEMPORAL_ADDRESS"
+	uiSetting       = "XSOC_UI_URL"
+	mailpitSetting  = "XSOC_MAILPIT_LISTEN"
+	smtpSetting     = "XSOC_SMTP_PORT"
+	starterSetting  = "XSOC_LISTEN"
+)
+
+func simulatorSetting(name string) string {
+	return "XSOC_SIM_" + strings.ToUpper(name) + "_LISTEN"
+}
+
+// AddressesFromEnv answers make run's addresses: each from its variable, else the
+// default the README documents (Temporal 7233 and its UI 8233, Mailpit 8025 and SMTP
+// 1025, the simulators 9101 to 9105, the starter 8080).
+func AddressesFromEnv(getenv func(string) string) (Addresses, error) {
+	get := func(name, fallback string) string {
+		if value := getenv(name); value != "" {
+			return value
+		}
+		return fallback
+	}
+	a := Addresses{
+		Temporal:   get(temporalSetting, "127.0.0.1:7233"),
+		Mailpit:    get(mailpitSetting, "127.0.0.1:8025"),
+		SMTP:       net.JoinHostPort(get("XSOC_SMTP_HOST", "127.0.0.1"), get(smtpSetting, "1025")),
+		Starter:    get(starterSetting, "127.0.0.1:8080"),
+		Simulators: map[string]string{},
+	}
+	ui, err := url.Parse(get(uiSetting, "http://localhost:8233"))
+	if err != nil || ui.Port() == "" {
+		return a, fmt.Errorf("%s=%q: want a URL with a port, such as http://localhost:8233", uiSetting, getenv(uiSetting))
+	}
+	a.TemporalUI = ui.Port()
+	for i, name := range SimulatorNames {
+		a.Simulators[name] = get(simulatorSetting(name), fmt.Sprintf("127.0.0.1:%d", 9101+i))
+	}
+	for name, address := range map[string]string{temporalSetting: a.Temporal, mailpitSetting: a.Mailpit, smtpSetting: a.SMTP, starterSetting: a.Starter} {
+		if _, _, err := net.SplitHostPort(address); err != nil {
+			return a, fmt.Errorf("%s=%q: want host:port", name, address)
+		}
+	}
+	return a, nil
+}
+
+// withFreePorts fills every empty address with a free port on 127.0.0.1 (the
+// simulators bind port 0 themselves). The UI stays off unless asked for.
+func (a Addresses) withFreePorts(ui bool) Addresses {
+	for _, address := range []*string{&a.Temporal, &a.Mailpit, &a.SMTP, &a.Starter} {
+		if *address == "" {
+			*address = FreeAddress()
+		}
+	}
+	if ui && a.TemporalUI == "" {
+		_, a.TemporalUI, _ = net.SplitHostPort(FreeAddress())
+	}
+	simulators := map[string]string{}
+	for _, name := range SimulatorNames {
+		simulators[name] = a.Simulators[name]
+		if simulators[name] == "" {
+			simulators[name] = "127.0.0.1:0"
+		}
+	}
+	a.Simulators = simulators
+	return a
+}
