@@ -133,6 +133,10 @@ type MonthlyReport struct {
 	TicketsRemaining  int                       `json:"tickets_remaining"`
 	Lots              []LotView                 `json:"lots"`
 	Consumptions      []Consumption             `json:"consumptions"`
+	// Requests counts the customer requests that ended in the month by kind and state
+	// ({"isolate": {"done": 2, "declined": 1}}); RequestsAck how their ack clocks ended.
+	Requests    map[string]map[string]int `json:"requests,omitempty"`
+	RequestsAck map[string]int            `json:"requests_ack,omitempty"`
 }
 
 // LotView is one lot of option tickets as a balance or a report shows it.

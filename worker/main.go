@@ -55,6 +55,7 @@ func run(log *slog.Logger) error {
 	w.RegisterWorkflowWithOptions(workflows.Incident, workflow.RegisterOptions{Name: workflows.IncidentWorkflowType})
 	w.RegisterWorkflowWithOptions(workflows.Account, workflow.RegisterOptions{Name: workflows.AccountWorkflowType})
 	w.RegisterWorkflowWithOptions(workflows.Poller, workflow.RegisterOptions{Name: workflows.PollerWorkflowType})
+	w.RegisterWorkflowWithOptions(workflows.Request, workflow.RegisterOptions{Name: workflows.RequestWorkflowType})
 	w.RegisterWorkflowWithOptions(workflows.SendMonthlyReport, workflow.RegisterOptions{Name: workflows.MonthlyReportWorkflowType})
 	w.RegisterActivity(acts)
 

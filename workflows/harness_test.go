@@ -55,6 +55,7 @@ func newWorld(t *testing.T) *world {
 	}
 	env.RegisterActivity(acts)
 	env.RegisterWorkflowWithOptions(Incident, workflow.RegisterOptions{Name: IncidentWorkflowType})
+	env.RegisterWorkflowWithOptions(Request, workflow.RegisterOptions{Name: RequestWorkflowType})
 	env.OnActivity(acts.RecordIncident, mock.Anything, mock.Anything).Return(nil).Maybe()
 	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
 		w.mu.Lock()

@@ -60,6 +60,8 @@ type Brief struct {
 	// SOCNotice is set on notices to the SOC (KindSOCNotice): storms, vendor
 	// outages, over-broad suppression rules.
 	SOCNotice *SOCNotice `json:"soc_notice,omitempty"`
+	// Request is set on messages about a customer request (KindRequest).
+	Request *RequestNotice `json:"request,omitempty"`
 }
 
 // Audiences of a message.
@@ -264,6 +266,9 @@ func Render(language, kind string, b Brief, link string) Message {
 	w := wordsFor(language)
 	if kind == KindReport && b.Report != nil {
 		return w.renderReport(b.CustomerName, *b.Report)
+	}
+	if kind == KindRequest && b.Request != nil {
+		return renderRequest(language, b, link)
 	}
 	v := view{Brief: b, SEVERITY: strings.ToUpper(b.Severity), HostList: strings.Join(b.Hosts, ", "), Link: link}
 	lead := fill(w.lead[kind], v)

@@ -21,7 +21,10 @@ func TestReportCSVShowsActiveIDsBesideTheContract(t *testing.T) {
 			[][]string{{"report", "contracted_ids", "200"}, {"active_ids", "cybereason", "180"}, {"active_ids", "withsecure", "30"}, {"active_ids", "total", "210"}},
 			nil},
 		{"per_response", workflows.MonthlyReport{Customer: "acme", Month: "2026-11", Plan: "per_response", BillableResponses: 3},
-			[][]string{{"incidents", "billable_responses", "3"}}, []string{"active_ids"}},
+			[][]string{{"incidents", "billable_responses", "3"}}, []string{"active_ids", "requests"}},
+		{"with customer requests", workflows.MonthlyReport{Customer: "acme", Month: "2026-11", Plan: "per_response",
+			Requests: map[string]map[string]int{"isolate": {"done": 2, "declined": 1}}, RequestsAck: map[string]int{"met": 3}},
+			[][]string{{"requests", "isolate.declined", "1"}, {"requests", "isolate.done", "2"}, {"requests_ack", "met", "3"}}, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,5 +1,5 @@
-// Package server is the starter's HTTP surface: alert intake, vendor and notifier
-// callbacks, reports, and health.
+// Package server is the starter's HTTP surface: alert intake, customer requests,
+// vendor and notifier callbacks, reports, and health.
 package server
 
 import (
@@ -58,6 +58,7 @@ func New(customers *config.Customers, settings config.Settings, temporal client.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/alerts/{vendor}/{customer}", s.handleAlert)
+	mux.HandleFunc("POST /v1/requests/{customer}", s.handleRequest)
 	mux.HandleFunc("POST /v1/callbacks/twilio", s.handleTwilio)
 	mux.HandleFunc("POST /v1/callbacks/slack", s.handleSlack)
 	mux.HandleFunc("GET /v1/reports/{customer}", s.handleReport)
