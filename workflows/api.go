@@ -181,13 +181,12 @@ type CustomerRequest struct {
 }
 
 // RequestDecision is the one JSON argument of a request's decisions: By always,
-// Reason for decline, Note for done. Via and Page come from a phone keypress.
+// Reason for decline, Note for done. Via says where it came from (a phone keypress).
 type RequestDecision struct {
 	By     string `json:"by"`
 	Note   string `json:"note,omitempty"`
 	Reason string `json:"reason,omitempty"`
 	Via    string `json:"via,omitempty"`
-	Page   string `json:"page,omitempty"`
 }
 
 // RequestRef answers a posted request.

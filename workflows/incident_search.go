@@ -41,17 +41,27 @@ func (inc *incident) publish(ctx workflow.Context) {
 		SASLAState.ValueSet(now.slaState),
 		SAContained.ValueSet(now.contained),
 	}
-	updates = append(updates, setOrUnset(SASite, now.site), setOrUnset(SAVerdict, now.verdict))
-	if now.dueAt.IsZero() {
-		updates = append(updates, SASLADueAt.ValueUnset())
-	} else {
-		updates = append(updates, SASLADueAt.ValueSet(now.dueAt))
+	updates = append(updates, setOrUnset(SASite, now.site), setOrUnset(SAVerdict, now.verdict), setOrUnsetTime(SASLADueAt, now.dueAt))
+	if upsert(ctx, updates) {
+		inc.published = now
 	}
+}
+
+// upsert writes search attributes, and answers whether they were written: a failure
+// is logged, and the workflow goes on (the attributes are an index, not the record).
+func upsert(ctx workflow.Context, updates []temporal.SearchAttributeUpdate) bool {
 	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
 		workflow.GetLogger(ctx).Error("upserting search attributes", "error", err)
-		return
+		return false
 	}
-	inc.published = now
+	return true
+}
+
+func setOrUnsetTime(key temporal.SearchAttributeKeyTime, value time.Time) temporal.SearchAttributeUpdate {
+	if value.IsZero() {
+		return key.ValueUnset()
+	}
+	return key.ValueSet(value)
 }
 
 func setOrUnset(key temporal.SearchAttributeKeyKeyword, value string) temporal.SearchAttributeUpdate {

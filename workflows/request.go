@@ -1,5 +1,9 @@
 package workflows
 
+// Versioning: a request runs for minutes (an isolate) or days (an option service
+// delivered later), so, like an incident, a change to its commands must be guarded
+// with workflow.GetVersion once requests are running in production.
+
 import (
 	"errors"
 	"time"
@@ -115,10 +119,10 @@ func (r *request) open(ctx workflow.Context) {
 	r.publish(ctx)
 }
 
-// findHostOptions: the vendor is asked whether it knows the host before the SOC is
-// paged, so the question is bounded: after a few minutes of vendor trouble the SOC
-// is paged anyway and checks the host itself.
-var findHostOptions = workflow.ActivityOptions{
+// askVendorOptions bound a question to the vendor (does it know the host, what does it
+// know of these indicators): the host is asked about before the SOC is paged, so
+// after a few minutes of vendor trouble the SOC is paged anyway and checks it itself.
+var askVendorOptions = workflow.ActivityOptions{
 	StartToCloseTimeout:    time.Minute,
 	ScheduleToCloseTimeout: 3 * time.Minute,
 	RetryPolicy:            &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second},
@@ -139,7 +143,7 @@ func (r *request) checkHost(ctx workflow.Context) bool {
 	var a *activities.Activities
 	var found activities.HostFound
 	request := activities.FindHostRequest{Customer: r.in.Customer, Vendors: r.in.Vendors, Host: integrations.Host{Name: s.Request.Host}}
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, findHostOptions), a.FindHost, request).Get(ctx, &found)
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, askVendorOptions), a.FindHost, request).Get(ctx, &found)
 	var refused *temporal.ApplicationError
 	switch {
 	case err == nil && found.Vendor != "":
@@ -149,7 +153,7 @@ func (r *request) checkHost(ctx workflow.Context) bool {
 	case err == nil:
 		r.note(ctx, "host_unchecked", "no platform of the customer can look host %s up: the SOC checks it", s.Request.Host)
 	case errors.As(err, &refused) && refused.Type() == activities.ErrorHostUnknown && r.acts():
-		r.decline(ctx, "xsoc", refused.Message())
+		r.finish(ctx, StateDeclined, "xsoc", refused.Message())
 		return false
 	default:
 		r.note(ctx, "host_unchecked", "host %s could not be checked with the platforms: %s", s.Request.Host, failureMessage(err))

@@ -149,10 +149,10 @@ func (r *request) decide(ctx workflow.Context, name string, d RequestDecision) (
 		return r.accept(ctx, d)
 	case DecisionDecline:
 		r.acknowledge(ctx, d)
-		r.decline(ctx, d.By, d.Reason)
+		r.finish(ctx, StateDeclined, d.By, d.Reason)
 		return DecisionResult{Message: "declined; the requester is told"}, nil
 	default:
-		r.complete(ctx, d.By, d.Note)
+		r.finish(ctx, StateDone, d.By, d.Note)
 		return DecisionResult{Message: "done; the requester is told"}, nil
 	}
 }
@@ -247,7 +247,7 @@ func (r *request) act(ctx workflow.Context, d RequestDecision) (DecisionResult, 
 	}
 	args["answer"] = answer
 	r.record(ctx, entry(workflow.Now(ctx), "action", d.By, args, "%s %s done: %s", q.Kind, r.target(), answer))
-	r.complete(ctx, d.By, answer)
+	r.finish(ctx, StateDone, d.By, answer)
 	return DecisionResult{Message: fmt.Sprintf("%s %s done: %s", q.Kind, r.target(), answer)}, nil
 }
 
@@ -273,7 +273,7 @@ func (r *request) investigate(ctx workflow.Context) {
 	var a *activities.Activities
 	var findings integrations.Findings
 	request := activities.LookUpRequest{Customer: s.Customer, Vendors: r.in.Vendors, Indicators: s.Request.Indicators}
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, vendorOptions), a.LookUpIndicators, request).Get(ctx, &findings)
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, askVendorOptions), a.LookUpIndicators, request).Get(ctx, &findings)
 	switch {
 	case err != nil:
 		r.note(ctx, "investigation_failed", "looking the indicators up failed: %s", failureMessage(err))
@@ -300,7 +300,7 @@ func (r *request) acceptOption(ctx workflow.Context, d RequestDecision) (Decisio
 	var refused *temporal.ApplicationError
 	if errors.As(err, &refused) && refused.Type() == "AccountRefused" {
 		reason := refused.Message() + r.lotsNote(ctx)
-		r.decline(ctx, "xsoc", reason)
+		r.finish(ctx, StateDeclined, "xsoc", reason)
 		return DecisionResult{}, fmt.Errorf("%s: the request is declined and the requester told", reason)
 	}
 	if err != nil {
@@ -338,23 +338,21 @@ func (r *request) lotsNote(ctx workflow.Context) string {
 	return " (lots: " + strings.Join(lots, "; ") + ")"
 }
 
-// decline refuses the request: by the SOC with a reason, or by xsoc when the
-// platform does not know the host or the tickets are short.
-func (r *request) decline(ctx workflow.Context, by, reason string) {
+// finish ends the request, declined or done, with who and why (the SOC's reason or
+// note, the platform's answer, or xsoc's when the platform does not know the host or
+// the tickets are short), and tells the requester.
+func (r *request) finish(ctx workflow.Context, state, by, note string) {
 	now := workflow.Now(ctx)
-	r.status.Declined = &DecisionRecord{By: by, Note: reason, At: now}
-	r.record(ctx, entry(now, "declined", by, facts("reason", reason), "declined by %s: %s", by, reason))
-	r.setState(ctx, StateDeclined)
-	r.tellCustomer(ctx, messages.RequestDeclined, by, reason)
-}
-
-// complete ends the request as done, with what was done or found.
-func (r *request) complete(ctx workflow.Context, by, note string) {
-	now := workflow.Now(ctx)
-	r.status.Done = &DecisionRecord{By: by, Note: note, At: now}
-	r.record(ctx, entry(now, "done", by, facts("note", note), "done by %s: %s", by, note))
-	r.setState(ctx, StateDone)
-	r.tellCustomer(ctx, messages.RequestDone, by, note)
+	record := &DecisionRecord{By: by, Note: note, At: now}
+	event := messages.RequestDone
+	if state == StateDeclined {
+		r.status.Declined, event = record, messages.RequestDeclined
+	} else {
+		r.status.Done = record
+	}
+	r.record(ctx, entry(now, state, by, facts("note", note), "%s by %s: %s", state, by, note))
+	r.setState(ctx, state)
+	r.tellCustomer(ctx, event, by, note)
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") }

@@ -142,16 +142,9 @@ func (r *request) publish(ctx workflow.Context) {
 	}
 	updates := []temporal.SearchAttributeUpdate{
 		SACustomer.ValueSet(s.Customer), SAState.ValueSet(now.state), SASLAState.ValueSet(now.slaState),
-		setOrUnset(SAHost, now.host), setOrUnset(SAVendor, now.vendor),
+		setOrUnset(SAHost, now.host), setOrUnset(SAVendor, now.vendor), setOrUnsetTime(SASLADueAt, now.dueAt),
 	}
-	if now.dueAt.IsZero() {
-		updates = append(updates, SASLADueAt.ValueUnset())
-	} else {
-		updates = append(updates, SASLADueAt.ValueSet(now.dueAt))
+	if upsert(ctx, updates) {
+		r.published = now
 	}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
-		workflow.GetLogger(ctx).Error("upserting search attributes", "error", err)
-		return
-	}
-	r.published = now
 }

@@ -77,7 +77,8 @@ type requestView struct {
 }
 
 // renderRequest writes a request message in the reader's language and time zone. Only
-// the SOC's messages link to the Temporal UI: the customer has no access to it.
+// pages link to the Temporal UI, where the paged tier answers: the steps told to the
+// customer's people do not.
 func renderRequest(language string, b Brief, link string) Message {
 	w, ok := requestLanguages[language]
 	if !ok {
@@ -89,7 +90,7 @@ func renderRequest(language string, b Brief, link string) Message {
 	if name, ok := w.kinds[n.Kind]; ok {
 		v.KindName = name
 	}
-	if b.Audience == AudienceSOC {
+	if n.Event == RequestPage || n.Event == RequestBreach {
 		v.Link = link
 	}
 	subject, lead := fill(w.subject[n.Event], v), fill(w.lead[n.Event], v)
