@@ -95,7 +95,9 @@ func newRequest(ctx workflow.Context, in RequestInput) *request {
 	return &request{in: in, policy: in.Policy, incarnation: info.WorkflowExecution.ID + "#" + info.FirstRunID,
 		status: RequestStatus{
 			WorkflowID: info.WorkflowExecution.ID, Customer: in.Customer, Request: in.Request, State: StateRequested,
-			Severity: severity, ReceivedAt: workflow.Now(ctx), Paged: []Page{}, Timeline: []Entry{},
+			// The clock runs from when the request was posted, not from when a worker
+			// took it up.
+			Severity: severity, ReceivedAt: info.WorkflowStartTime.UTC(), Paged: []Page{}, Timeline: []Entry{},
 		}}
 }
 
