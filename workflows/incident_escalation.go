@@ -67,8 +67,7 @@ func contactID(c config.Contact) string {
 	return id
 }
 
-// nextPageOf is the chain's first planned page not yet done (nor skipped); none once
-// the tier acknowledged.
+// nextPageOf is the next page of one of the incident's chains (see Chain.next).
 func (inc *incident) nextPageOf(c *Chain) (plannedPage, bool) {
 	return c.next(inc.policy.audience(c.Tier), inc.incarnation)
 }
