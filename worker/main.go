@@ -51,6 +51,7 @@ func run(log *slog.Logger) error {
 	w.RegisterWorkflowWithOptions(workflows.Poller, workflow.RegisterOptions{Name: workflows.PollerWorkflowType})
 	w.RegisterWorkflowWithOptions(workflows.Triage, workflow.RegisterOptions{Name: workflows.TriageWorkflowType})
 	w.RegisterWorkflowWithOptions(workflows.Tuning, workflow.RegisterOptions{Name: workflows.TuningWorkflowType})
+	w.RegisterWorkflowWithOptions(workflows.Request, workflow.RegisterOptions{Name: workflows.RequestWorkflowType})
 	w.RegisterWorkflowWithOptions(workflows.SendMonthlyReport, workflow.RegisterOptions{Name: workflows.MonthlyReportWorkflowType})
 	w.RegisterActivity(acts)
 	w.RegisterActivity(own)

@@ -151,6 +151,10 @@ type MonthFigures struct {
 	// ActiveIDs are the endpoints each vendor reported active at the month's end
 	// (per_id plan), set beside the contracted IDs.
 	ActiveIDs map[string]int `json:"active_ids,omitempty"`
+	// Requests counts the customer requests that ended in the month by kind and state;
+	// RequestsAck how their ack clocks ended.
+	Requests    map[string]map[string]int `json:"requests,omitempty"`
+	RequestsAck map[string]int            `json:"requests_ack,omitempty"`
 }
 
 // Balance answers the `balance` query.
@@ -243,6 +247,12 @@ func (acc *account) setup(ctx workflow.Context) error {
 	}
 	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdateRecordIncident, acc.recordIncident, workflow.UpdateHandlerOptions{
 		Description: "Internal: a concluded incident reports its summary for the monthly figures.",
+	})
+	if err != nil {
+		return err
+	}
+	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdateRecordRequest, acc.recordRequest, workflow.UpdateHandlerOptions{
+		Description: "Internal: an ended customer request reports its kind and state for the monthly figures.",
 	})
 	if err != nil {
 		return err

@@ -34,6 +34,10 @@ type Report struct {
 	TicketsRemaining  int                       `json:"tickets_remaining"`
 	Lots              []LotView                 `json:"lots"`
 	Consumptions      []Consumption             `json:"consumptions"`
+	// Requests counts the customer requests that ended in the month by kind and state
+	// ({"isolate": {"done": 2, "declined": 1}}); RequestsAck how their ack clocks ended.
+	Requests    map[string]map[string]int `json:"requests,omitempty"`
+	RequestsAck map[string]int            `json:"requests_ack,omitempty"`
 }
 
 // LotView is one lot of option tickets as a balance or a report shows it.
@@ -75,6 +79,7 @@ func (acc *account) report(month string) (Report, error) {
 		r.BySeverity, r.ByVerdict, r.SLA = m.BySeverity, m.ByVerdict, m.SLA
 		r.TicketsUsed, r.TicketsExpired = m.TicketsUsed, m.TicketsExpired
 		r.ActiveIDs = m.ActiveIDs
+		r.Requests, r.RequestsAck = m.Requests, m.RequestsAck
 		for _, vendor := range sortedKeys(m.ActiveIDs) {
 			r.ActiveTotal += m.ActiveIDs[vendor]
 		}

@@ -132,6 +132,48 @@ func accountError(customer string, err error) error {
 	return err
 }
 
+// TicketBalance is the customer's option tickets as the Account's `balance` query
+// answers them.
+type TicketBalance struct {
+	Remaining int       `json:"remaining"`
+	Lots      []LotView `json:"lots"`
+}
+
+// ReadTicketBalance answers the customer's option tickets, lot by lot: what a refused
+// consumption tells the requester.
+func (a *Activities) ReadTicketBalance(ctx context.Context, customer string) (TicketBalance, error) {
+	var balance TicketBalance
+	value, err := a.Temporal.QueryWorkflow(ctx, AccountWorkflowID(customer), "", QueryBalance)
+	if err != nil {
+		return balance, accountError(customer, err)
+	}
+	if err := value.Get(&balance); err != nil {
+		return balance, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("decoding the ticket balance of customer %s: %v", customer, err), "AccountRefused", err)
+	}
+	return balance, nil
+}
+
+// RequestSummary is what a customer request reports to its customer's Account when
+// it ends: the monthly report counts requests by kind and state.
+type RequestSummary struct {
+	Customer string    `json:"customer"`
+	Request  string    `json:"request"`
+	Kind     string    `json:"kind"`
+	State    string    `json:"state"`
+	Urgent   bool      `json:"urgent,omitempty"`
+	OpenedAt time.Time `json:"opened_at"`
+	ClosedAt time.Time `json:"closed_at"`
+	// Ack is how the request's ack clock ended (met, breached, not_needed).
+	Ack string `json:"ack,omitempty"`
+}
+
+// RecordRequest hands an ended request's summary to the customer's Account, once (the
+// request id is the Update id).
+func (a *Activities) RecordRequest(ctx context.Context, in RequestSummary) error {
+	return a.updateAccount(ctx, in.Customer, UpdateRecordRequest, "record/"+in.Request, in, nil)
+}
+
 // PollRequest asks for a platform's alerts since the cursor.
 type PollRequest struct {
 	Customer string    `json:"customer"`

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"go.temporal.io/sdk/temporal"
+
+	"xsoc/integrations"
 )
 
 // TaskQueue is the one task queue xsoc's workers poll.
@@ -26,6 +28,8 @@ const (
 	// month just ended, started by the customer's report schedule on the 1st of each
 	// month. The schedules of running deployments start it by this name.
 	MonthlyReportWorkflowType = "MonthlyReport"
+	// RequestWorkflowType is a customer's request to operate their platform for them.
+	RequestWorkflowType = "Request"
 )
 
 // IncidentWorkflowID is the incident's id: incident/{customer}/{vendor}/{vendor alert id}.
@@ -65,6 +69,9 @@ func AccountWorkflowID(customer string) string { return "account/" + customer }
 // ReportScheduleID is the customer's monthly report schedule: report/{customer}. The
 // workflows it starts are named after it, with the time of each action appended.
 func ReportScheduleID(customer string) string { return "report/" + customer }
+
+// RequestWorkflowID is a customer request's id: request/{customer}/{request id}.
+func RequestWorkflowID(customer, id string) string { return "request/" + customer + "/" + id }
 
 // PollerWorkflowID is the durable poller of one customer's platform.
 func PollerWorkflowID(customer, vendor string) string {
@@ -133,6 +140,7 @@ const (
 	UpdateConsume         = "consume"
 	UpdateRecordIncident  = "record_incident"
 	UpdateRecordActiveIDs = "record_active_ids"
+	UpdateRecordRequest   = "record_request"
 	SignalPurchases       = "purchases"
 	// SignalSettings hands a running Account the customer's current plan, IDs,
 	// contacts, language and time zone from the customers file (AccountSettings).
@@ -187,6 +195,66 @@ const (
 	PollerPolling     = "polling"
 	PollerOutageState = "outage"
 )
+
+// Customer requests: what a customer may ask (kind), the SOC's decisions on a request
+// (each both a Signal and an Update; acknowledge is the incidents' own, so that a phone
+// keypress stops a request's paging too), and a request's states (XsocState).
+const (
+	RequestIsolate     = "isolate"
+	RequestRelease     = "release"
+	RequestBlock       = "block"
+	RequestUnblock     = "unblock"
+	RequestInvestigate = "investigate"
+	RequestOption      = "option"
+
+	DecisionAccept  = "accept"
+	DecisionDecline = "decline"
+	DecisionDone    = "done"
+
+	StateRequested = "requested"
+	StateAccepted  = "accepted"
+	StateDone      = "done"
+	StateDeclined  = "declined"
+)
+
+// RequestKinds lists every kind of request, in the order the SPEC names them.
+var RequestKinds = []string{RequestIsolate, RequestRelease, RequestBlock, RequestUnblock, RequestInvestigate, RequestOption}
+
+// RequestDecisions lists a request's decisions, in the order the UI should offer them.
+var RequestDecisions = []string{DecisionAcknowledge, DecisionAccept, DecisionDecline, DecisionDone}
+
+// CustomerRequest is what a customer posts to /v1/requests/{customer}: one thing to do
+// on their platform (isolate, release, block, unblock, investigate) or an option
+// service paid with tickets. Vendor (optional) names the platform to act on; without
+// it, the customer's platforms that can do the kind are asked in the file's order.
+type CustomerRequest struct {
+	ID         string                   `json:"id"`
+	Kind       string                   `json:"kind"`
+	Host       string                   `json:"host,omitempty"`
+	Indicators []integrations.Indicator `json:"indicators,omitempty"`
+	Service    string                   `json:"service,omitempty"`
+	Tickets    int                      `json:"tickets,omitempty"`
+	By         string                   `json:"by"`
+	Note       string                   `json:"note,omitempty"`
+	Urgent     bool                     `json:"urgent,omitempty"`
+	Vendor     string                   `json:"vendor,omitempty"`
+}
+
+// RequestDecision is the one JSON argument of a request's decisions: By always,
+// Reason for decline, Note for done. Via says where it came from (a phone keypress).
+type RequestDecision struct {
+	By     string `json:"by"`
+	Note   string `json:"note,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	Via    string `json:"via,omitempty"`
+}
+
+// RequestRef answers a posted request.
+type RequestRef struct {
+	WorkflowID string `json:"workflow_id"`
+	RunID      string `json:"run_id,omitempty"`
+	Duplicate  bool   `json:"duplicate"`
+}
 
 // Verdicts.
 const (

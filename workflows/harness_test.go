@@ -68,6 +68,7 @@ func newWorld(t *testing.T) *world {
 	own := &Activities{}
 	env.RegisterActivity(own)
 	env.RegisterWorkflowWithOptions(Incident, workflow.RegisterOptions{Name: IncidentWorkflowType})
+	env.RegisterWorkflowWithOptions(Request, workflow.RegisterOptions{Name: RequestWorkflowType})
 	env.RegisterWorkflowWithOptions(Triage, workflow.RegisterOptions{Name: TriageWorkflowType})
 	env.RegisterWorkflowWithOptions(Tuning, workflow.RegisterOptions{Name: TuningWorkflowType})
 	env.OnActivity(own.RecordIncident, mock.Anything, mock.Anything).Return(nil).Maybe()

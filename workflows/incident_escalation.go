@@ -67,13 +67,18 @@ func contactID(c config.Contact) string {
 	return id
 }
 
-// nextPageOf is the chain's first planned page not yet done (nor skipped); none once
-// the tier acknowledged.
+// nextPageOf is the next page of one of the incident's chains (see Chain.next).
 func (inc *incident) nextPageOf(c *Chain) (plannedPage, bool) {
+	return c.next(inc.policy.audience(c.Tier), inc.incarnation)
+}
+
+// next is the chain's first planned page not yet done (nor skipped); none once the
+// tier acknowledged.
+func (c Chain) next(audience Audience, incarnation string) (plannedPage, bool) {
 	if c.Stopped {
 		return plannedPage{}, false
 	}
-	for _, p := range c.plan(inc.policy.audience(c.Tier), inc.incarnation) {
+	for _, p := range c.plan(audience, incarnation) {
 		if slices.Contains(c.Done, p.key) {
 			continue
 		}
@@ -118,15 +123,24 @@ func (inc *incident) pageDueSteps(ctx workflow.Context) {
 	now := workflow.Now(ctx)
 	for i := range inc.status.Chains {
 		c := &inc.status.Chains[i]
-		for {
-			next, ok := inc.nextPageOf(c)
-			if !ok || (next.at.After(now) && !c.Hurry) {
-				break
-			}
-			c.Hurry = false
-			c.Done = append(c.Done, next.key)
-			inc.notify(ctx, activities.KindPage, c.Tier, next.key, next.contact, "")
+		for _, page := range c.takeDue(inc.policy.audience(c.Tier), inc.incarnation, now) {
+			inc.notify(ctx, activities.KindPage, c.Tier, page.key, page.contact, "")
 		}
+	}
+}
+
+// takeDue marks done and answers the chain's pages due now: all the steps whose time
+// has come, or the next one at once when an unanswered call hurried the chain.
+func (c *Chain) takeDue(audience Audience, incarnation string, now time.Time) []plannedPage {
+	var due []plannedPage
+	for {
+		next, ok := c.next(audience, incarnation)
+		if !ok || (next.at.After(now) && !c.Hurry) {
+			return due
+		}
+		c.Hurry = false
+		c.Done = append(c.Done, next.key)
+		due = append(due, next)
 	}
 }
 

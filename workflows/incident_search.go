@@ -54,17 +54,27 @@ func (inc *incident) upsertSearch(ctx workflow.Context) {
 		SAContained.ValueSet(now.contained),
 	}
 	updates = append(updates, setOrUnset(SASite, now.site), setOrUnset(SAVerdict, now.verdict),
-		setOrUnset(SARule, now.rule), setOrUnset(SAParent, now.parent))
-	if now.dueAt.IsZero() {
-		updates = append(updates, SASLADueAt.ValueUnset())
-	} else {
-		updates = append(updates, SASLADueAt.ValueSet(now.dueAt))
+		setOrUnset(SARule, now.rule), setOrUnset(SAParent, now.parent), setOrUnsetTime(SASLADueAt, now.dueAt))
+	if upsert(ctx, updates) {
+		inc.published = now
 	}
+}
+
+// upsert writes search attributes, and answers whether they were written: a failure
+// is logged, and the workflow goes on (the attributes are an index, not the record).
+func upsert(ctx workflow.Context, updates []temporal.SearchAttributeUpdate) bool {
 	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
 		workflow.GetLogger(ctx).Error("upserting search attributes", "error", err)
-		return
+		return false
 	}
-	inc.published = now
+	return true
+}
+
+func setOrUnsetTime(key temporal.SearchAttributeKeyTime, value time.Time) temporal.SearchAttributeUpdate {
+	if value.IsZero() {
+		return key.ValueUnset()
+	}
+	return key.ValueSet(value)
 }
 
 func setOrUnset(key temporal.SearchAttributeKeyKeyword, value string) temporal.SearchAttributeUpdate {

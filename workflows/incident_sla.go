@@ -111,9 +111,12 @@ func (s *IncidentStatus) dropClock(name string) {
 }
 
 // slaState sums the clocks up for XsocSLAState.
-func (s *IncidentStatus) slaState() string {
+func (s *IncidentStatus) slaState() string { return slaStateOf(s.Clocks) }
+
+// slaStateOf sums clocks up for XsocSLAState: an incident's, or a request's one clock.
+func slaStateOf(clocks []Clock) string {
 	state, open := SLAMet, false
-	for _, c := range s.Clocks {
+	for _, c := range clocks {
 		switch c.State {
 		case SLABreached:
 			return SLABreached
@@ -126,16 +129,18 @@ func (s *IncidentStatus) slaState() string {
 	if state == SLAAtRisk {
 		return SLAAtRisk
 	}
-	if open || len(s.Clocks) == 0 {
+	if open || len(clocks) == 0 {
 		return SLAOnTrack
 	}
 	return SLAMet
 }
 
 // nextDue is the earliest due time of the open clocks, zero when none is open.
-func (s *IncidentStatus) nextDue() time.Time {
+func (s *IncidentStatus) nextDue() time.Time { return nextDueOf(s.Clocks) }
+
+func nextDueOf(clocks []Clock) time.Time {
 	var next time.Time
-	for _, c := range s.Clocks {
+	for _, c := range clocks {
 		if c.open() && (next.IsZero() || c.Due.Before(next)) {
 			next = c.Due
 		}
@@ -144,9 +149,11 @@ func (s *IncidentStatus) nextDue() time.Time {
 }
 
 // nextClockEvent is when the next clock turns at risk or breaches.
-func (s *IncidentStatus) nextClockEvent() (time.Time, bool) {
+func (s *IncidentStatus) nextClockEvent() (time.Time, bool) { return nextClockEventOf(s.Clocks) }
+
+func nextClockEventOf(clocks []Clock) (time.Time, bool) {
 	var next time.Time
-	for _, c := range s.Clocks {
+	for _, c := range clocks {
 		var at time.Time
 		switch c.State {
 		case clockRunning:
@@ -165,8 +172,12 @@ func (s *IncidentStatus) nextClockEvent() (time.Time, bool) {
 
 // advanceClocks moves clocks whose moment has come; it answers the clocks that breached.
 func (s *IncidentStatus) advanceClocks(now time.Time) (breached []string) {
-	for i := range s.Clocks {
-		c := &s.Clocks[i]
+	return advanceClocksOf(s.Clocks, now)
+}
+
+func advanceClocksOf(clocks []Clock, now time.Time) (breached []string) {
+	for i := range clocks {
+		c := &clocks[i]
 		if c.open() && !now.Before(c.Due) {
 			c.State, c.BreachedAt = SLABreached, now
 			breached = append(breached, c.Name)

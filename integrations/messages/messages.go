@@ -57,6 +57,8 @@ type Brief struct {
 	// SOCNotice is set on notices to the SOC (KindSOCNotice): storms, vendor
 	// outages, over-broad suppression rules.
 	SOCNotice *SOCNotice `json:"soc_notice,omitempty"`
+	// Request is set on messages about a customer request (KindRequest).
+	Request *RequestNotice `json:"request,omitempty"`
 }
 
 // Audiences of a message.
@@ -298,6 +300,9 @@ func Render(language, kind string, b Brief, link string) Message {
 		return letter{subject: fill(w.subject[KindNotice], v), lead: fill(w.lead[KindNotice], v)}.message(w)
 	case kind == KindSOCNotice && b.SOCNotice != nil:
 		return w.socNotice(b, link)
+	}
+	if kind == KindRequest && b.Request != nil {
+		return renderRequest(language, b, link)
 	}
 	return w.incident(kind, b, link)
 }

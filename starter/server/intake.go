@@ -17,6 +17,7 @@ import (
 
 	"go.temporal.io/api/serviceerror"
 
+	"xsoc/config"
 	"xsoc/integrations"
 	"xsoc/workflows"
 )
@@ -49,23 +50,8 @@ type failedAlert struct {
 // others duplicate. A body refused before delivery (4xx) started nothing.
 func (s *Server) handleAlert(w http.ResponseWriter, r *http.Request) {
 	vendor, customerID := r.PathValue("vendor"), r.PathValue("customer")
-	customer, ok := s.customers.Customer(customerID)
+	customer, body, ok := s.readAuthenticated(w, r)
 	if !ok {
-		writeError(w, http.StatusNotFound, "unknown customer %q", customerID)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			writeError(w, http.StatusRequestEntityTooLarge, "body over %d bytes", maxBody)
-			return
-		}
-		writeError(w, http.StatusBadRequest, "reading body: %v", err)
-		return
-	}
-	if err := authenticate(r, body, lookupSecret(customer.WebhookSecretEnv)); err != nil {
-		writeError(w, http.StatusUnauthorized, "%v", err)
 		return
 	}
 	parse, ok := s.parsers[vendor]
@@ -124,6 +110,33 @@ func (s *Server) handleAlert(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, status, answer)
+}
+
+// readAuthenticated reads the body a customer posted (at most maxBody) and checks
+// its credentials. It answers 404, 413, 400 or 401 itself, and false, when the call
+// goes no further.
+func (s *Server) readAuthenticated(w http.ResponseWriter, r *http.Request) (*config.Customer, []byte, bool) {
+	customerID := r.PathValue("customer")
+	customer, ok := s.customers.Customer(customerID)
+	if !ok {
+		writeError(w, http.StatusNotFound, "unknown customer %q", customerID)
+		return nil, nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, "body over %d bytes", maxBody)
+			return nil, nil, false
+		}
+		writeError(w, http.StatusBadRequest, "reading body: %v", err)
+		return nil, nil, false
+	}
+	if err := authenticate(r, body, lookupSecret(customer.WebhookSecretEnv)); err != nil {
+		writeError(w, http.StatusUnauthorized, "%v", err)
+		return nil, nil, false
+	}
+	return customer, body, true
 }
 
 // lookupSecret reads a customer's webhook secret from the starter's environment.

@@ -98,6 +98,14 @@ func writeReportCSV(w http.ResponseWriter, r workflows.Report) {
 			row("sla", clock+"."+state, r.SLA[clock][state])
 		}
 	}
+	for _, kind := range sortedKeys(r.Requests) {
+		for _, state := range sortedKeys(r.Requests[kind]) {
+			row("requests", kind+"."+state, r.Requests[kind][state])
+		}
+	}
+	for _, state := range sortedKeys(r.RequestsAck) {
+		row("requests_ack", state, r.RequestsAck[state])
+	}
 	row("tickets", "bought", r.TicketsBought)
 	row("tickets", "used", r.TicketsUsed)
 	row("tickets", "expired", r.TicketsExpired)

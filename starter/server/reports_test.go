@@ -33,6 +33,9 @@ func TestReportCSVShowsActiveIDsBesideTheContract(t *testing.T) {
 				Service: "forensics", Tickets: 2, By: "hanako"}}},
 			[][]string{{"report", "timezone", "Asia/Tokyo"}, {"report", "start", "2026-11-01T00:00:00+09:00"}, {"report", "end", "2026-12-01T00:00:00+09:00"},
 				{"consumption", "2026-11-30T23:00:00+09:00 incident/acme/generic/1 forensics by hanako", "2"}}, nil},
+		{"with customer requests", workflows.Report{Customer: "acme", Month: "2026-11", Plan: "per_response",
+			Requests: map[string]map[string]int{"isolate": {"done": 2, "declined": 1}}, RequestsAck: map[string]int{"met": 3}},
+			[][]string{{"requests", "isolate.declined", "1"}, {"requests", "isolate.done", "2"}, {"requests_ack", "met", "3"}}, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,5 +1,5 @@
-// Package server is the starter's HTTP surface: alert intake, vendor and notifier
-// callbacks, reports, the codec server, and health.
+// Package server is the starter's HTTP surface: alert intake, customer requests,
+// vendor and notifier callbacks, reports, the codec server, and health.
 package server
 
 import (
@@ -66,6 +66,7 @@ func New(process config.Process, temporal client.Client, log *slog.Logger) *Serv
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/alerts/{vendor}/{customer}", s.handleAlert)
+	mux.HandleFunc("POST /v1/requests/{customer}", s.handleRequest)
 	mux.HandleFunc("POST /v1/callbacks/twilio", s.handleTwilio)
 	mux.HandleFunc("POST /v1/callbacks/slack", s.handleSlack)
 	mux.HandleFunc("GET /v1/reports/{customer}", s.handleReport)

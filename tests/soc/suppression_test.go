@@ -26,7 +26,10 @@ func TestSuppressionRuleAddedFromTheCLIClosesWhatItMatchesAndPagesTheRest(t *tes
 		"expires": time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339),
 		"match":   map[string]any{"detection": "Inventory scan*", "hosts": []string{"inv-*"}}}
 	input, _ := json.Marshal(rule)
+	// The CLI reads and writes payloads through the starter's codec server, as an
+	// analyst's does (README, Security).
 	out, err := exec.Command(temporal, "workflow", "update", "execute", "--address", xsoc.Dev.FrontendHostPort(),
+		"--codec-endpoint", xsoc.StarterURL+"/v1/codec",
 		"--workflow-id", workflows.TuningWorkflowID("umbrella"), "--name", workflows.UpdateAddRule, "--input", string(input)).CombinedOutput()
 	if err != nil {
 		t.Fatalf("temporal workflow update execute add_rule: %v\n%s", err, out)
