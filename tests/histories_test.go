@@ -8,12 +8,6 @@ import (
 	"testing"
 	"time"
 
-	commonpb "go.temporal.io/api/common/v1"
-	historypb "go.temporal.io/api/history/v1"
-	"go.temporal.io/api/proxy"
-	"go.temporal.io/api/temporalproto"
-	"go.temporal.io/sdk/converter"
-
 	cybereasonsim "xsoc/integrations/cybereason/sim"
 	"xsoc/workflows"
 )
@@ -77,7 +71,7 @@ func TestRecordHistories(t *testing.T) {
 	for name, run := range paths {
 		id := run()
 		waitClosed(t, id)
-		if err := writeHistory(filepath.Join(dir, name+".json"), id); err != nil {
+		if err := xsoc.WriteHistory(filepath.Join(dir, name+".json"), id); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -90,31 +84,4 @@ func queryStatus(id string) (workflows.IncidentStatus, error) {
 		err = value.Get(&status)
 	}
 	return status, err
-}
-
-func writeHistory(file, workflowID string) error {
-	history := &historypb.History{}
-	events := xsoc.Temporal.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
-	for events.HasNext() {
-		event, err := events.Next()
-		if err != nil {
-			return err
-		}
-		history.Events = append(history.Events, event)
-	}
-	// The replay test runs without the stack's key: record the payloads decrypted.
-	codec := xsoc.ClientOptions.DataConverter.(converter.PayloadCodecProvider).Codec()
-	err := proxy.VisitPayloads(context.Background(), history, proxy.VisitPayloadsOptions{
-		Visitor: func(_ *proxy.VisitPayloadsContext, p []*commonpb.Payload) ([]*commonpb.Payload, error) {
-			return codec.Decode(p)
-		},
-	})
-	if err != nil {
-		return err
-	}
-	data, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(history)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(file, data, 0o644)
 }

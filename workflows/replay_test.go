@@ -9,7 +9,9 @@ import (
 )
 
 // TestRecordedAccountsAndPollersStillReplay replays histories of the long-running
-// workflows recorded from the real stack before a change to them. The *_v0 files
+// workflows recorded from the real stack before a change to them. The triage_v1 and
+// tuning_v1 files are a customer's Triage and Tuning mid-run, recorded by
+// tests/soc's TestRecordHistories (a rule added, alerts suppressed and merged). The *_v0 files
 // come from commit 0ae6fe2 (before the poller outage and notice retry versions), run
 // as tests/ runs it with one more lot (3 tickets bought 2025-12-10, so that a ticket
 // notice goes out): an Account that merged purchases, sent the notice, took a
@@ -26,6 +28,8 @@ func TestRecordedAccountsAndPollersStillReplay(t *testing.T) {
 			replayer := worker.NewWorkflowReplayer()
 			replayer.RegisterWorkflowWithOptions(Account, workflow.RegisterOptions{Name: AccountWorkflowType})
 			replayer.RegisterWorkflowWithOptions(Poller, workflow.RegisterOptions{Name: PollerWorkflowType})
+			replayer.RegisterWorkflowWithOptions(Triage, workflow.RegisterOptions{Name: TriageWorkflowType})
+			replayer.RegisterWorkflowWithOptions(Tuning, workflow.RegisterOptions{Name: TuningWorkflowType})
 			if err := replayer.ReplayWorkflowHistoryFromJSONFile(nil, file); err != nil {
 				t.Fatalf("%s no longer replays: %v", file, err)
 			}

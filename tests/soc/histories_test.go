@@ -1,0 +1,124 @@
+package soc
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"xsoc/workflows"
+)
+
+// TestRecordHistories records the histories of round 2's paths — the SOC tier before
+// the customer's, suppression by a rule, an alert merged into an open incident — and
+// of the per-customer Triage and Tuning entities mid-run, for the replay tests that
+// guard them against breaking changes. XSOC_RECORD_HISTORIES names the incidents'
+// directory (workflows/testdata/histories); the entities go beside it, in
+// long-running/. Run it again after a deliberate, versioned change:
+//
+//	XSOC_RECORD_HISTORIES=$PWD/workflows/testdata/histories go test -run TestRecordHistories ./tests/soc
+func TestRecordHistories(t *testing.T) {
+	dir := os.Getenv("XSOC_RECORD_HISTORIES")
+	if dir == "" {
+		t.Skip("set XSOC_RECORD_HISTORIES to record histories for the replay tests")
+	}
+	stamp := time.Now().UnixNano() % 1_000_000
+	incidents := map[string]func() string{
+		"v2_soc_true_positive_customer_acknowledges": func() string {
+			id := postAlert(t, "initech", alert(fmt.Sprintf("hist-tp-%d", stamp), "Credential dumping (mimikatz)", "high", fmt.Sprintf("hist-pc-%d", stamp)))
+			mustDecide(t, id, workflows.DecisionAcknowledge, map[string]any{"by": "hanako"})
+			mustDecide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "true_positive", "note": "mimikatz confirmed"})
+			var customerPage string
+			eventually(t, 30*time.Second, "the customer paged", func() error {
+				for _, page := range status(t, id).Paged {
+					if page.Tier == workflows.TierCustomer {
+						customerPage = page.Key
+						return nil
+					}
+				}
+				return fmt.Errorf("no customer page yet")
+			})
+			mustDecide(t, id, workflows.DecisionAcknowledge, map[string]any{"by": "it-oncall", "page": customerPage})
+			mustDecide(t, id, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "reimaged"})
+			return id
+		},
+		"v2_suppressed_by_rule": func() string {
+			addRule(t, "hooli", map[string]any{"by": "hanako", "approved_by": "sato", "reason": "backup agent",
+				"expires": time.Now().Add(7 * 24 * time.Hour).UTC().Format(time.RFC3339),
+				"match":   map[string]any{"detection": fmt.Sprintf("Backup agent %d*", stamp)}})
+			return postAlert(t, "hooli", alert(fmt.Sprintf("hist-sup-%d", stamp), fmt.Sprintf("Backup agent %d writes", stamp), "high", "bk-1"))
+		},
+		"v2_merged_into_open_incident": func() string {
+			host := fmt.Sprintf("hist-merge-%d", stamp)
+			parent := postAlert(t, "hooli", alert(fmt.Sprintf("hist-m1-%d", stamp), "Suspicious PowerShell", "high", host))
+			eventually(t, 30*time.Second, "the first alert is triaged", func() error {
+				if s := status(t, parent).State; s == workflows.StateNew {
+					return fmt.Errorf("state %s", s)
+				}
+				return nil
+			})
+			child := postAlert(t, "hooli", alert(fmt.Sprintf("hist-m2-%d", stamp), "Credential access", "high", host))
+			eventually(t, 30*time.Second, "the second alert merged", func() error {
+				if s := status(t, child).State; s != workflows.StateMerged {
+					return fmt.Errorf("state %s", s)
+				}
+				return nil
+			})
+			mustDecide(t, parent, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "admin script"})
+			waitClosed(t, parent)
+			return child
+		},
+	}
+	for name, run := range incidents {
+		id := run()
+		waitClosed(t, id)
+		if err := xsoc.WriteHistory(filepath.Join(dir, name+".json"), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entities := map[string]string{"triage_v1": workflows.TriageWorkflowID("hooli"), "tuning_v1": workflows.TuningWorkflowID("hooli")}
+	for name, id := range entities {
+		if err := xsoc.WriteHistory(filepath.Join(dir, "..", "long-running", name+".json"), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func mustDecide(t *testing.T, id, name string, decision map[string]any) {
+	t.Helper()
+	if err := decide(t, id, name, decision); err != nil {
+		t.Fatalf("%s on %s: %v", name, id, err)
+	}
+}
+
+func addRule(t *testing.T, customer string, rule map[string]any) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	handle, err := xsoc.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: workflows.TuningWorkflowID(customer),
+		UpdateName: workflows.UpdateAddRule, Args: []any{rule}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	if err == nil {
+		err = handle.Get(ctx, nil)
+	}
+	if err != nil {
+		t.Fatalf("add_rule for %s: %v", customer, err)
+	}
+}
+
+func waitClosed(t *testing.T, id string) {
+	t.Helper()
+	eventually(t, 60*time.Second, id+" closed", func() error {
+		description, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), id, "")
+		if err != nil {
+			return err
+		}
+		if description.GetWorkflowExecutionInfo().GetCloseTime() == nil {
+			return fmt.Errorf("still running in state %s", status(t, id).State)
+		}
+		return nil
+	})
+}
