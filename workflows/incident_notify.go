@@ -196,18 +196,11 @@ func (inc *incident) tellSOC(ctx workflow.Context, topic string, notice messages
 	if soc == nil {
 		return
 	}
-	for i, contact := range soc.noticeContacts() {
-		for _, channel := range contact.Channels() {
-			if channel.Name == "call" {
-				continue
-			}
-			key := fmt.Sprintf("%s/soc-notice/%s/%d/%s", inc.incarnation, topic, i, channel.Name)
-			brief := inc.brief(TierSOC, "")
-			brief.SOCNotice = &notice
-			inc.deliver(ctx, TierSOC, activities.Notification{Key: key, Customer: inc.in.Customer, Language: soc.Language,
-				Zone: soc.Timezone, Audience: messages.AudienceSOC, Kind: messages.KindSOCNotice, Contact: contact.Only(channel),
-				Incident: brief}, channel, contact)
-		}
+	brief := inc.brief(TierSOC, "")
+	brief.SOCNotice = &notice
+	key := fmt.Sprintf("%s/soc-notice/%s", inc.incarnation, topic)
+	for _, m := range socNoticeMessages(soc.noticeContacts(), key, inc.in.Customer, soc.Language, soc.Timezone, brief) {
+		inc.deliver(ctx, TierSOC, m.request, m.channel, m.contact)
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"xsoc/activities"
 	"xsoc/integrations/messages"
 )
 
@@ -234,19 +233,10 @@ func (p *poller) tellSOC(ctx workflow.Context, topic string, outage PollerOutage
 	id := PollerWorkflowID(p.in.Customer, p.in.Vendor)
 	brief := messages.Brief{WorkflowID: id, CustomerName: soc.CustomerName, Vendor: p.in.Vendor, SOCNotice: &notice}
 	notifyCtx := workflow.WithActivityOptions(ctx, notifyOptions)
+	key := fmt.Sprintf("%s/%s/%s", id, topic, outage.Since.UTC().Format("20060102T150405"))
 	var sent []workflow.Future
-	for i, contact := range soc.Contacts {
-		for _, channel := range contact.Channels() {
-			if channel.Name == "call" {
-				continue
-			}
-			n := activities.Notification{
-				Key:      fmt.Sprintf("%s/%s/%s/%d/%s", id, topic, outage.Since.UTC().Format("20060102T150405"), i, channel.Name),
-				Customer: p.in.Customer, Language: soc.Language, Zone: soc.Timezone, Audience: messages.AudienceSOC,
-				Kind: messages.KindSOCNotice, Contact: contact.Only(channel), Incident: brief,
-			}
-			sent = append(sent, workflow.ExecuteActivity(notifyCtx, senders()[channel.Name], n))
-		}
+	for _, m := range socNoticeMessages(soc.Contacts, key, p.in.Customer, soc.Language, soc.Timezone, brief) {
+		sent = append(sent, workflow.ExecuteActivity(notifyCtx, senders()[m.channel.Name], m.request))
 	}
 	for _, f := range sent {
 		if err := f.Get(ctx, nil); err != nil {

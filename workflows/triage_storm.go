@@ -8,7 +8,6 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"xsoc/activities"
 	"xsoc/integrations/messages"
 )
 
@@ -136,25 +135,16 @@ func (t *triage) tellSOC(ctx workflow.Context, topic string, notice messages.SOC
 	if soc == nil {
 		return
 	}
-	for i, contact := range soc.noticeContacts() {
-		for _, channel := range contact.Channels() {
-			if channel.Name == "call" {
-				continue
+	brief := messages.Brief{CustomerName: t.in.Settings.Policy.CustomerName, SOCNotice: &notice}
+	key := fmt.Sprintf("%s/%s", TriageWorkflowID(t.in.Customer), topic)
+	for _, m := range socNoticeMessages(soc.noticeContacts(), key, t.in.Customer, soc.Language, soc.Timezone, brief) {
+		future := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, notifyOptions), senders()[m.channel.Name], m.request)
+		t.effects++
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			defer func() { t.effects-- }()
+			if err := future.Get(ctx, nil); err != nil {
+				workflow.GetLogger(ctx).Warn("a SOC notice failed", "customer", t.in.Customer, "topic", topic, "error", err)
 			}
-			request := activities.Notification{
-				Key:      fmt.Sprintf("%s/%s/%d/%s", TriageWorkflowID(t.in.Customer), topic, i, channel.Name),
-				Customer: t.in.Customer, Language: soc.Language, Zone: soc.Timezone, Audience: messages.AudienceSOC,
-				Kind: messages.KindSOCNotice, Contact: contact.Only(channel),
-				Incident: messages.Brief{CustomerName: t.in.Settings.Policy.CustomerName, SOCNotice: &notice},
-			}
-			future := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, notifyOptions), senders()[channel.Name], request)
-			t.effects++
-			workflow.Go(ctx, func(ctx workflow.Context) {
-				defer func() { t.effects-- }()
-				if err := future.Get(ctx, nil); err != nil {
-					workflow.GetLogger(ctx).Warn("a SOC notice failed", "customer", t.in.Customer, "topic", topic, "error", err)
-				}
-			})
-		}
+		})
 	}
 }
