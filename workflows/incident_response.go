@@ -78,6 +78,8 @@ func (inc *incident) containNote() string {
 	switch {
 	case !inc.policy.Respond:
 		return "; detect-only: the customer contains on our recommendation"
+	case !inc.policy.CanContain():
+		return fmt.Sprintf("; %s offers no containment: contain by hand", inc.in.Vendor)
 	case inc.policy.Response.Policy == "hybrid":
 		return " (critical host)"
 	}

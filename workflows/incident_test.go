@@ -109,6 +109,22 @@ func TestCriticalHostIsInvestigatedFirstAndContainedOnTruePositive(t *testing.T)
 	require.Equal(t, status.Findings.Summary, "mimikatz run by ACME\\taro on osk-pc-17")
 }
 
+// A vendor that cannot contain (a generic alert) is investigated first under any
+// policy, and the plan says why, not that the host is critical.
+func TestAPlatformThatCannotContainSaysSoInThePlan(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.decide(time.Minute, DecisionVerdict, Decision{By: "hanako", Verdict: VerdictFalsePositive})
+	policy := testPolicy()
+	policy.Capabilities = integrations.CapabilitiesOf("generic")
+	in := input(policy, testAlert(integrations.SeverityHigh, "osk-pc-17"))
+	in.Vendor = "generic"
+	status := w.run(in)
+
+	require.True(t, timelineHas(status, "plan", "generic offers no containment: contain by hand"), "%+v", status.Timeline)
+	require.False(t, timelineHas(status, "plan", "critical host"))
+}
+
 func TestInvestigateFirstWaitsForVerdictBeforeContaining(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
