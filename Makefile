@@ -25,8 +25,10 @@ build:
 	go build -o .xsoc/bin/ ./worker ./starter ./integrations/simulators
 
 # The same launcher as the end-to-end tests' (internal/devstack), on the README's ports.
+# Built, then run (not `go run`, which answers Ctrl-C with a failure of its own).
 run: tools
-	go run ./internal/devstack/run
+	go build -o .xsoc/bin/run ./internal/devstack/run
+	.xsoc/bin/run
 
 lint: $(WORKFLOWCHECK)
 	test -z "$$(gofmt -l . | tee /dev/stderr)"
