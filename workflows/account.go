@@ -155,6 +155,8 @@ type MonthFigures struct {
 	// RequestsAck how their ack clocks ended.
 	Requests    map[string]map[string]int `json:"requests,omitempty"`
 	RequestsAck map[string]int            `json:"requests_ack,omitempty"`
+	// ByRule counts the incidents each suppression rule closed.
+	ByRule map[string]int `json:"by_rule,omitempty"`
 }
 
 // Balance answers the `balance` query.
@@ -187,6 +189,8 @@ type IncidentSummary struct {
 	ClosedAt time.Time         `json:"closed_at"`
 	Billable bool              `json:"billable"`
 	Clocks   map[string]string `json:"clocks"`
+	// Rule is the suppression rule that closed the incident.
+	Rule string `json:"rule,omitempty"`
 }
 
 // ActiveIDs, the `record_active_ids` Update's argument, are the endpoints each vendor reported active for a customer's month
@@ -427,6 +431,12 @@ func (acc *account) recordIncident(ctx workflow.Context, s IncidentSummary) erro
 			m.SLA[clock] = map[string]int{}
 		}
 		m.SLA[clock][s.Clocks[clock]]++
+	}
+	if s.Rule != "" {
+		if m.ByRule == nil {
+			m.ByRule = map[string]int{}
+		}
+		m.ByRule[s.Rule]++
 	}
 	acc.remember(id)
 	return nil

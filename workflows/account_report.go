@@ -38,6 +38,30 @@ type Report struct {
 	// ({"isolate": {"done": 2, "declined": 1}}); RequestsAck how their ack clocks ended.
 	Requests    map[string]map[string]int `json:"requests,omitempty"`
 	RequestsAck map[string]int            `json:"requests_ack,omitempty"`
+	// ByRule counts the alerts each suppression rule closed in the month (they count
+	// in Incidents, and are not billable); IdleRules are the active rules without a
+	// hit in the last 30 days — a rule nobody needs any more should be retired.
+	ByRule    map[string]int `json:"by_rule,omitempty"`
+	IdleRules []string       `json:"idle_rules,omitempty"`
+}
+
+// ruleIdleAfter is how long an active rule may go without a hit before the report
+// flags it.
+const ruleIdleAfter = 30 * 24 * time.Hour
+
+// FlagIdleRules sets IdleRules from the customer's rules (the Tuning's `rules`
+// query) at now.
+func (r *Report) FlagIdleRules(rules []Rule, now time.Time) {
+	r.IdleRules = nil
+	for _, rule := range rules {
+		last := rule.LastHit
+		if last.IsZero() {
+			last = rule.AddedAt
+		}
+		if rule.stateAt(now) == RuleActive && now.Sub(last) >= ruleIdleAfter {
+			r.IdleRules = append(r.IdleRules, rule.ID)
+		}
+	}
 }
 
 // LotView is one lot of option tickets as a balance or a report shows it.
@@ -80,6 +104,7 @@ func (acc *account) report(month string) (Report, error) {
 		r.TicketsUsed, r.TicketsExpired = m.TicketsUsed, m.TicketsExpired
 		r.ActiveIDs = m.ActiveIDs
 		r.Requests, r.RequestsAck = m.Requests, m.RequestsAck
+		r.ByRule = m.ByRule
 		for _, vendor := range sortedKeys(m.ActiveIDs) {
 			r.ActiveTotal += m.ActiveIDs[vendor]
 		}

@@ -627,6 +627,7 @@ func TestAccountMonthlyReport(t *testing.T) {
 		{"record/4", summary("incident/acme/zscaler/4", "low", StateResolved, "", true, day(2026, 6, 2),
 			map[string]string{"ack": SLAMet})},
 	}
+	summaries[1].s.Rule = "R-7" // closed by a suppression rule
 	var recorded []*accountUpdate
 	for i, s := range summaries {
 		recorded = append(recorded, l.update(s.s.ClosedAt.Add(time.Duration(i)*time.Minute), UpdateRecordIncident, s.id, s.s))
@@ -654,6 +655,8 @@ func TestAccountMonthlyReport(t *testing.T) {
 	require.Equal(t, 1, may.NotBillable)
 	require.Equal(t, map[string]int{"high": 1, "medium": 1, "critical": 1}, may.BySeverity)
 	require.Equal(t, map[string]int{VerdictTruePositive: 2, VerdictFalsePositive: 1}, may.ByVerdict)
+	require.Equal(t, map[string]int{"R-7": 1}, may.ByRule, "suppressed alerts listed by their rule")
+	require.Empty(t, june.ByRule)
 	require.Equal(t, map[string]map[string]int{
 		"ack":     {SLAMet: 2, SLABreached: 1},
 		"verdict": {SLAMet: 2},

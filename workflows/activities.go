@@ -86,7 +86,26 @@ func (a *Activities) ReadMonthlyReport(ctx context.Context, customer, month stri
 		return report, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("decoding the %s report of customer %s: %v", month, customer, err), "AccountRefused", err)
 	}
+	if err := FlagIdleRules(ctx, a.Temporal, &report, time.Now()); err != nil {
+		// The report goes without the flag rather than not at all.
+		a.Log.Warn("monthly report without its idle rules", "customer", customer, "error", err)
+	}
 	return report, nil
+}
+
+// FlagIdleRules asks the customer's Tuning for its rules and flags in the report the
+// active ones without a hit in 30 days at now.
+func FlagIdleRules(ctx context.Context, c client.Client, report *Report, now time.Time) error {
+	value, err := c.QueryWorkflow(ctx, TuningWorkflowID(report.Customer), "", QueryRules)
+	if err != nil {
+		return fmt.Errorf("reading the rules of %s: %w", report.Customer, err)
+	}
+	var rules []Rule
+	if err := value.Get(&rules); err != nil {
+		return fmt.Errorf("decoding the rules of %s: %w", report.Customer, err)
+	}
+	report.FlagIdleRules(rules, now)
+	return nil
 }
 
 // updateAccount runs an Update of the customer's Account, starting the Account from

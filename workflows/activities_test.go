@@ -27,10 +27,23 @@ func TestReadMonthlyReportQueriesTheAccount(t *testing.T) {
 		*args.Get(0).(*Report) = Report{Customer: "acme", Month: "2026-11", Incidents: 3}
 	}).Return(nil)
 	c.On("QueryWorkflow", mock.Anything, "account/acme", "", "report", "2026-11").Return(value, nil)
+	rules := &mocks.Value{}
+	now := time.Now()
+	rules.On("Get", mock.Anything).Run(func(args mock.Arguments) {
+		*args.Get(0).(*[]Rule) = []Rule{
+			{ID: "R-1", AddedAt: now.Add(-60 * 24 * time.Hour), Expires: now.Add(24 * time.Hour), LastHit: now.Add(-31 * 24 * time.Hour)},
+			{ID: "R-2", AddedAt: now.Add(-60 * 24 * time.Hour), Expires: now.Add(24 * time.Hour), LastHit: now.Add(-time.Hour)},
+			{ID: "R-3", AddedAt: now.Add(-40 * 24 * time.Hour), Expires: now.Add(24 * time.Hour)},
+			{ID: "R-4", AddedAt: now.Add(-10 * 24 * time.Hour), Expires: now.Add(24 * time.Hour)},
+			{ID: "R-5", AddedAt: now.Add(-60 * 24 * time.Hour), Expires: now.Add(24 * time.Hour), RetiredAt: now.Add(-35 * 24 * time.Hour)},
+		}
+	}).Return(nil)
+	c.On("QueryWorkflow", mock.Anything, "tuning/acme", "", "rules").Return(rules, nil)
 	report, err := (&Activities{Temporal: c}).ReadMonthlyReport(context.Background(), "acme", "2026-11")
 	if err != nil || report.Incidents != 3 || report.Month != "2026-11" {
 		t.Fatalf("ReadMonthlyReport = %+v, %v", report, err)
 	}
+	require.Equal(t, []string{"R-1", "R-3"}, report.IdleRules, "active rules without a hit in 30 days; a retired one is not flagged")
 }
 
 func TestReadMonthlyReportFailures(t *testing.T) {

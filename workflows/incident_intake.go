@@ -191,5 +191,8 @@ func (inc *incident) summary() IncidentSummary {
 	for _, c := range s.Clocks {
 		summary.Clocks[c.Name] = c.State
 	}
+	if s.Rule != nil && s.State == StateSuppressed { // not a QA sample the SOC handled
+		summary.Rule = s.Rule.ID
+	}
 	return summary
 }

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -182,5 +183,10 @@ func reportBrief(r Report) messages.MonthReport {
 	for _, clock := range sortedKeys(r.SLA) {
 		b.SLABreached += r.SLA[clock][SLABreached]
 	}
+	for _, rule := range sortedKeys(r.ByRule) {
+		b.Suppressed = append(b.Suppressed, messages.Tally{Name: rule, Count: r.ByRule[rule]})
+	}
+	slices.SortStableFunc(b.Suppressed, func(x, y messages.Tally) int { return y.Count - x.Count })
+	b.IdleRules = r.IdleRules
 	return b
 }

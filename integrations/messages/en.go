@@ -146,7 +146,8 @@ var english = words{
 	report: reportWords{
 		labels: reportLabels{Month: "Month", Period: "Period", Plan: "Plan", ContractedIDs: "Contracted IDs", ActiveIDs: "Active endpoints",
 			Billable: "Billable responses", NotBillable: "Not billable (duplicates, suppressed)", Incidents: "Incidents",
-			SLABreached: "SLA breaches", Tickets: "Option tickets"},
+			SLABreached: "SLA breaches", Tickets: "Option tickets",
+			Suppressed: "Suppressed by rule", IdleRules: "Rules without a hit in 30 days (retire?)"},
 		plans:         map[string]string{PlanPerID: "per ID (per_id)", PlanPerResponse: "per response (per_response)"},
 		tickets:       "bought {{.TicketsBought}}, used {{.TicketsUsed}}, expired {{.TicketsExpired}}, remaining {{.TicketsRemaining}}",
 		overUse:       " Active endpoints ({{.ActiveTotal}}) exceed the contracted IDs ({{.ContractedIDs}}) by {{.OverUse}}.",

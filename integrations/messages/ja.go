@@ -144,7 +144,8 @@ var japanese = words{
 	report: reportWords{
 		labels: reportLabels{Month: "対象月", Period: "対象期間", Plan: "料金プラン", ContractedIDs: "契約 ID 数", ActiveIDs: "稼働端末数",
 			Billable: "課金対象の対応件数", NotBillable: "課金対象外（重複・抑止）", Incidents: "インシデント数",
-			SLABreached: "SLA 違反", Tickets: "オプションチケット"},
+			SLABreached: "SLA 違反", Tickets: "オプションチケット",
+			Suppressed: "抑止ルール別の抑止件数", IdleRules: "30 日間該当のないルール（廃止の検討を）"},
 		plans:         map[string]string{PlanPerID: "ID 数課金 (per_id)", PlanPerResponse: "対応件数課金 (per_response)"},
 		tickets:       "購入 {{.TicketsBought}} / 使用 {{.TicketsUsed}} / 失効 {{.TicketsExpired}} / 残り {{.TicketsRemaining}}",
 		overUse:       "稼働端末数 {{.ActiveTotal}} が契約 ID 数 {{.ContractedIDs}} を {{.OverUse}} 上回っています。",

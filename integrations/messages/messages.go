@@ -171,6 +171,10 @@ type MonthReport struct {
 	TicketsUsed      int     `json:"tickets_used"`
 	TicketsExpired   int     `json:"tickets_expired"`
 	TicketsRemaining int     `json:"tickets_remaining"`
+	// Suppressed counts the alerts each suppression rule closed, most first; IdleRules
+	// are the active rules without a hit in 30 days.
+	Suppressed []Tally  `json:"suppressed,omitempty"`
+	IdleRules  []string `json:"idle_rules,omitempty"`
 }
 
 // Tally is one named count, in the order a message lists it.
@@ -245,6 +249,7 @@ type reportWords struct {
 
 type reportLabels struct {
 	Month, Period, Plan, ContractedIDs, ActiveIDs, Billable, NotBillable, Incidents, SLABreached, Tickets string
+	Suppressed, IdleRules                                                                                 string
 }
 
 type labels struct {

@@ -54,11 +54,22 @@ func (w words) reportRows(v reportView) [][2]string {
 	} else {
 		rows = append(rows, [2]string{l.Billable, fmt.Sprint(v.Billable)}, [2]string{l.NotBillable, fmt.Sprint(v.NotBillable)})
 	}
-	return append(rows,
+	rows = append(rows,
 		[2]string{l.Incidents, withTallies(v.Incidents, v.BySeverity)},
 		[2]string{l.SLABreached, fmt.Sprint(v.SLABreached)},
 		[2]string{l.Tickets, fill(w.report.tickets, v)},
 	)
+	if len(v.Suppressed) > 0 {
+		total := 0
+		for _, t := range v.Suppressed {
+			total += t.Count
+		}
+		rows = append(rows, [2]string{l.Suppressed, withTallies(total, v.Suppressed)})
+	}
+	if len(v.IdleRules) > 0 {
+		rows = append(rows, [2]string{l.IdleRules, strings.Join(v.IdleRules, ", ")})
+	}
+	return rows
 }
 
 // withTallies writes a total and its parts: "210 (cybereason 180, withsecure 30)".

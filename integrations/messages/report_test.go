@@ -14,6 +14,8 @@ func TestMonthlyReportInTheCustomersLanguage(t *testing.T) {
 	withoutCount := perID
 	withoutCount.ActiveIDs, withoutCount.ActiveTotal = nil, 0
 	perResponse := MonthReport{Month: "2026-11", Plan: PlanPerResponse, Incidents: 4, Billable: 3, NotBillable: 1}
+	tuned := MonthReport{Month: "2026-11", Plan: PlanPerResponse, Incidents: 200, Billable: 10, NotBillable: 190,
+		Suppressed: []Tally{{"R-1", 150}, {"R-2", 40}}, IdleRules: []string{"R-3"}}
 	cases := []struct {
 		name, language string
 		report         MonthReport
@@ -33,7 +35,11 @@ func TestMonthlyReportInTheCustomersLanguage(t *testing.T) {
 			[]string{"稼働端末数を取得できませんでした"}, []string{"上回っています", "稼働端末数: "}},
 		{"per_response, en", "en", perResponse, "[xsoc] ACME: monthly report 2026-11",
 			[]string{"Billable responses: 3", "Not billable (duplicates, suppressed): 1", "per response (per_response)"},
-			[]string{"Contracted IDs", "Active endpoints", "exceed"}},
+			[]string{"Contracted IDs", "Active endpoints", "exceed", "Suppressed by rule", "Rules without a hit"}},
+		{"suppression rules, en", "en", tuned, "[xsoc] ACME: monthly report 2026-11",
+			[]string{"Suppressed by rule: 190 (R-1 150, R-2 40)", "Rules without a hit in 30 days (retire?): R-3"}, nil},
+		{"suppression rules, ja", "ja", tuned, "[xsoc] ACME: 2026-11 月次レポート",
+			[]string{"抑止ルール別の抑止件数: 190 (R-1 150, R-2 40)", "30 日間該当のないルール（廃止の検討を）: R-3"}, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -47,6 +47,9 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "decoding report: %v", err)
 		return
 	}
+	if err := workflows.FlagIdleRules(ctx, s.temporal, &report, time.Now()); err != nil {
+		s.log.Warn("report without its idle rules", "customer", customerID, "error", err)
+	}
 	if r.URL.Query().Get("format") == "csv" || strings.Contains(r.Header.Get("Accept"), "text/csv") {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="xsoc-`+customerID+`-`+month+`.csv"`)
@@ -105,6 +108,12 @@ func writeReportCSV(w http.ResponseWriter, r workflows.Report) {
 	}
 	for _, state := range sortedKeys(r.RequestsAck) {
 		row("requests_ack", state, r.RequestsAck[state])
+	}
+	for _, rule := range sortedKeys(r.ByRule) {
+		row("suppressed_by_rule", rule, r.ByRule[rule])
+	}
+	for _, rule := range r.IdleRules {
+		row("idle_rule", rule, "no hit in 30 days")
 	}
 	row("tickets", "bought", r.TicketsBought)
 	row("tickets", "used", r.TicketsUsed)

@@ -87,15 +87,12 @@ func TestSuppressionRuleAddedFromTheCLIClosesWhatItMatchesAndPagesTheRest(t *tes
 			return err
 		}
 		defer resp.Body.Close()
-		var report struct {
-			Incidents   int `json:"incidents"`
-			NotBillable int `json:"not_billable"`
-		}
+		var report workflows.Report
 		if err := json.NewDecoder(resp.Body).Decode(&report); err != nil {
 			return err
 		}
-		if report.NotBillable < 190 || report.Incidents < 190 {
-			return fmt.Errorf("report: %+v", report)
+		if report.NotBillable < 190 || report.Incidents < 190 || report.ByRule["R-1"] != 190 {
+			return fmt.Errorf("report: incidents %d, not billable %d, by rule %v", report.Incidents, report.NotBillable, report.ByRule)
 		}
 		return nil
 	})
