@@ -2,42 +2,19 @@ package tests
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/client"
-
+	"xsoc/internal/devstack"
 	"xsoc/workflows"
 )
 
-type mailpitMessage struct {
-	ID      string `json:"ID"`
-	Subject string `json:"Subject"`
-	To      []struct {
-		Address string `json:"Address"`
-	} `json:"To"`
-}
+type mailpitMessage = devstack.MailpitMessage
 
 // mails answers the messages Mailpit holds that match a search query.
-func mails(query string) ([]mailpitMessage, error) {
-	resp, err := http.Get(xsoc.MailpitURL + "/api/v1/search?limit=500&query=" + url.QueryEscape(query))
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var page struct {
-		Messages []mailpitMessage `json:"messages"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
-		return nil, err
-	}
-	return page.Messages, nil
-}
+func mails(query string) ([]mailpitMessage, error) { return xsoc.Mails(query) }
 
 // waitMail waits for a message to an address whose subject contains text.
 func waitMail(t *testing.T, to, subjectContains string) mailpitMessage {
@@ -61,13 +38,9 @@ func waitMail(t *testing.T, to, subjectContains string) mailpitMessage {
 
 func incidentStatus(t *testing.T, workflowID string) workflows.IncidentStatus {
 	t.Helper()
-	value, err := xsoc.Temporal.QueryWorkflow(context.Background(), workflowID, "", workflows.QueryStatus)
+	status, err := xsoc.Status(workflowID)
 	if err != nil {
 		t.Fatalf("query status of %s: %v", workflowID, err)
-	}
-	var status workflows.IncidentStatus
-	if err := value.Get(&status); err != nil {
-		t.Fatal(err)
 	}
 	return status
 }
@@ -75,17 +48,7 @@ func incidentStatus(t *testing.T, workflowID string) workflows.IncidentStatus {
 // decide sends an analyst decision as an Update, by name, as the Temporal UI does.
 func decide(t *testing.T, workflowID, name string, decision map[string]any) (workflows.DecisionResult, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	handle, err := xsoc.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflowID, UpdateName: name, Args: []any{decision}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err != nil {
-		return workflows.DecisionResult{}, err
-	}
-	var result workflows.DecisionResult
-	err = handle.Get(ctx, &result)
-	return result, err
+	return xsoc.Decide(workflowID, name, decision)
 }
 
 // searchAttributes answers the incident's search attributes as the server holds them.

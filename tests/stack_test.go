@@ -4,12 +4,9 @@ package tests
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"testing"
 	"text/template"
 	"time"
@@ -29,28 +26,13 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	s, err := devstack.Start(context.Background(), devstack.Options{Customers: customers, Env: []string{
+	devstack.RunTests(m, devstack.Options{Customers: customers, Env: []string{
 		"ACME_WEBHOOK_SECRET=" + webhookSecret, "GLOBEX_WEBHOOK_SECRET=" + webhookSecret,
 		"ACME_CR_USER=" + devstack.CybereasonUser, "ACME_CR_PASSWORD=" + devstack.CybereasonPassword,
 		"ACME_WS_ID=" + devstack.WithSecureClientID, "ACME_WS_SECRET=" + devstack.WithSecureSecret,
 		"ACME_ZS_KEY=" + devstack.ZscalerAPIKey, "ACME_ZS_USER=" + devstack.ZscalerUser, "ACME_ZS_PASSWORD=" + devstack.ZscalerPassword,
 		"XSOC_SMTP_PASSWORD=" + smtpPassword,
-	}})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "starting the stack:", err)
-		if s != nil {
-			s.DumpLogs(os.Stderr, 40)
-			s.Stop()
-		}
-		os.Exit(1)
-	}
-	xsoc = s
-	code := m.Run()
-	if code != 0 {
-		s.DumpLogs(os.Stderr, 40)
-	}
-	s.Stop()
-	os.Exit(code)
+	}}, func(s *devstack.Stack) { xsoc = s })
 }
 
 var customersTemplate = template.Must(template.New("").Parse(`customers:
@@ -141,13 +123,5 @@ func decode[T any](t *testing.T, data []byte) T {
 // eventually retries check until it passes or the time runs out.
 func eventually(t *testing.T, within time.Duration, what string, check func() error) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	var err error
-	for time.Now().Before(deadline) {
-		if err = check(); err == nil {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("%s: %v", what, err)
+	devstack.Eventually(t, within, what, check)
 }

@@ -6,21 +6,14 @@ package soc
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"text/template"
 	"time"
-
-	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/client"
 
 	"xsoc/internal/devstack"
 	"xsoc/workflows"
@@ -31,24 +24,9 @@ var xsoc *devstack.Stack
 const webhookSecret = "soc-test-secret"
 
 func TestMain(m *testing.M) {
-	s, err := devstack.Start(context.Background(), devstack.Options{Customers: customers, Env: []string{
+	devstack.RunTests(m, devstack.Options{Customers: customers, Env: []string{
 		"SOC_TEST_SECRET=" + webhookSecret,
-	}})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "starting the stack:", err)
-		if s != nil {
-			s.DumpLogs(os.Stderr, 40)
-			s.Stop()
-		}
-		os.Exit(1)
-	}
-	xsoc = s
-	code := m.Run()
-	if code != 0 {
-		s.DumpLogs(os.Stderr, 60)
-	}
-	s.Stop()
-	os.Exit(code)
+	}}, func(s *devstack.Stack) { xsoc = s })
 }
 
 // Every customer here sends generic alerts: triage and paging do not depend on the
@@ -161,37 +139,16 @@ func postAll(t *testing.T, customer string, alerts []map[string]any, concurrency
 	return ids
 }
 
-type mailpitMessage struct {
-	ID      string `json:"ID"`
-	Subject string `json:"Subject"`
-	To      []struct {
-		Address string `json:"Address"`
-	} `json:"To"`
-	Snippet string `json:"Snippet"`
-}
+type mailpitMessage = devstack.MailpitMessage
 
 // mails answers every message Mailpit holds that matches a search query.
 func mails(t *testing.T, query string) []mailpitMessage {
 	t.Helper()
-	var all []mailpitMessage
-	for start := 0; ; start += 500 {
-		resp, err := http.Get(fmt.Sprintf("%s/api/v1/search?limit=500&start=%d&query=%s", xsoc.MailpitURL, start, url.QueryEscape(query)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var page struct {
-			Messages []mailpitMessage `json:"messages"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&page)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, page.Messages...)
-		if len(page.Messages) < 500 {
-			return all
-		}
+	messages, err := xsoc.Mails(query)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return messages
 }
 
 // mailsAbout answers the messages to an address whose subject names the customer.
@@ -209,26 +166,15 @@ func mailsAbout(t *testing.T, to, customerName string) []mailpitMessage {
 // decide sends an analyst decision as an Update, by name, as the Temporal UI does.
 func decide(t *testing.T, workflowID, name string, decision map[string]any) error {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	handle, err := xsoc.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflowID, UpdateName: name, Args: []any{decision}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err != nil {
-		return err
-	}
-	return handle.Get(ctx, nil)
+	_, err := xsoc.Decide(workflowID, name, decision)
+	return err
 }
 
 func status(t *testing.T, workflowID string) workflows.IncidentStatus {
 	t.Helper()
-	value, err := xsoc.Temporal.QueryWorkflow(context.Background(), workflowID, "", workflows.QueryStatus)
+	s, err := xsoc.Status(workflowID)
 	if err != nil {
 		t.Fatalf("query status of %s: %v", workflowID, err)
-	}
-	var s workflows.IncidentStatus
-	if err := value.Get(&s); err != nil {
-		t.Fatal(err)
 	}
 	return s
 }
@@ -236,23 +182,15 @@ func status(t *testing.T, workflowID string) workflows.IncidentStatus {
 // count answers how many workflows a visibility query lists.
 func count(t *testing.T, query string) int64 {
 	t.Helper()
-	resp, err := xsoc.Temporal.CountWorkflow(context.Background(), &workflowservice.CountWorkflowExecutionsRequest{Query: query})
+	n, err := xsoc.Count(query)
 	if err != nil {
 		t.Fatalf("counting %s: %v", query, err)
 	}
-	return resp.GetCount()
+	return n
 }
 
 // eventually retries check until it passes or the time runs out.
 func eventually(t *testing.T, within time.Duration, what string, check func() error) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	var err error
-	for time.Now().Before(deadline) {
-		if err = check(); err == nil {
-			return
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-	t.Fatalf("%s: %v", what, err)
+	devstack.Eventually(t, within, what, check)
 }
