@@ -30,37 +30,67 @@ type HostFound struct {
 const ErrorHostUnknown = "HostUnknown"
 
 // FindHost asks each of the customer's platforms that can look hosts up whether it
-// knows the host, and answers the first that does. A platform's refusal (404, or a
-// name several devices share) is remembered and the next one asked; when all refuse,
-// the failure is final and carries each vendor's words. A vendor failing (5xx, 429)
-// retries the activity.
+// knows the host (Platforms.FindHost). When all refuse, the failure is final and
+// carries each vendor's words; a vendor failing (5xx, 429) retries the activity.
 func (a *Activities) FindHost(ctx context.Context, in FindHostRequest) (HostFound, error) {
-	var refusals []string
-	for _, vendor := range in.Vendors {
-		p, err := a.Platforms.Client(in.Customer, vendor)
+	found, err := a.Platforms.FindHost(ctx, in.Customer, in.Vendors, in.Host)
+	var unknown *HostUnknownError
+	if errors.As(err, &unknown) {
+		return HostFound{}, temporal.NewNonRetryableApplicationError(unknown.Error(), ErrorHostUnknown, nil)
+	}
+	return found, AsActivityError(err)
+}
+
+// HostUnknownError says that every platform asked answered that it does not know the
+// host, in each vendor's words.
+type HostUnknownError struct {
+	Customer string
+	Host     integrations.Host
+	// Asked are the platforms that can look hosts up, in the order asked; Refusals
+	// their answers, in the same order.
+	Asked    []string
+	Refusals []string
+}
+
+func (e *HostUnknownError) Error() string {
+	return fmt.Sprintf("host %s is not known to the platforms of customer %s (asked %s): %s",
+		e.Host.Label(), e.Customer, strings.Join(e.Asked, ", "), strings.Join(e.Refusals, "; "))
+}
+
+// FindHost asks each of the customer's vendors, in order, that can look hosts up
+// whether it knows the host, and answers the first that does. A platform's refusal
+// (404, or a name several devices share) is remembered and the next one asked; when
+// all refuse, it answers a *HostUnknownError. A vendor failing (5xx, 429, the
+// context's deadline) or a client that cannot be built ends the search with that
+// error: nobody can tell yet. When none of the vendors can look hosts up it answers
+// an empty HostFound: nobody could check. The worker's FindHost activity and the
+// starter's check at the door both ask through here.
+func (p *Platforms) FindHost(ctx context.Context, customer string, vendors []string, host integrations.Host) (HostFound, error) {
+	unknown := &HostUnknownError{Customer: customer, Host: host}
+	for _, vendor := range vendors {
+		client, err := p.Client(customer, vendor)
 		if err != nil {
 			return HostFound{}, err
 		}
-		finder, ok := p.(integrations.HostFinder)
+		finder, ok := client.(integrations.HostFinder)
 		if !ok {
 			continue
 		}
-		facts, err := finder.FindHost(ctx, in.Host)
+		facts, err := finder.FindHost(ctx, host)
 		if err == nil {
 			return HostFound{Vendor: vendor, Facts: facts}, nil
 		}
 		var vendorErr *integrations.VendorError
 		if !errors.As(err, &vendorErr) || vendorErr.Retryable() {
-			return HostFound{}, AsActivityError(fmt.Errorf("customer %s, %s: finding host %s: %w", in.Customer, vendor, in.Host.Label(), err))
+			return HostFound{}, fmt.Errorf("customer %s, %s: finding host %s: %w", customer, vendor, host.Label(), err)
 		}
-		refusals = append(refusals, err.Error())
+		unknown.Asked = append(unknown.Asked, vendor)
+		unknown.Refusals = append(unknown.Refusals, err.Error())
 	}
-	if len(refusals) == 0 {
+	if len(unknown.Asked) == 0 {
 		return HostFound{}, nil
 	}
-	return HostFound{}, temporal.NewNonRetryableApplicationError(
-		fmt.Sprintf("host %s is not known to the platforms of customer %s: %s", in.Host.Label(), in.Customer, strings.Join(refusals, "; ")),
-		ErrorHostUnknown, nil)
+	return HostFound{}, unknown
 }
 
 // LookUpRequest asks the customer's platforms what they know of indicators.

@@ -38,7 +38,7 @@ func TestFindHostAsksThePlatformsInOrder(t *testing.T) {
 	if !errors.As(err, &appErr) || appErr.Type() != ErrorHostUnknown || !appErr.NonRetryable() {
 		t.Fatalf("unknown host: %v", err)
 	}
-	for _, words := range []string{"host osk-pc-99 is not known to the platforms of customer acme", `no sensor for host "osk-pc-99"`, `no device named "osk-pc-99"`} {
+	for _, words := range []string{"host osk-pc-99 is not known to the platforms of customer acme (asked cybereason, withsecure)", `no sensor for host "osk-pc-99"`, `no device named "osk-pc-99"`} {
 		if !strings.Contains(appErr.Message(), words) {
 			t.Errorf("%q lacks %q", appErr.Message(), words)
 		}

@@ -3,6 +3,7 @@ package tests
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
@@ -150,25 +152,38 @@ func TestUrgentIsolateRequestForACybereasonHost(t *testing.T) {
 }
 
 // TestRequestRefusedAtTheDoorStartsNothing: a request the customers file already
-// says cannot be done answers why, and no workflow exists for it.
+// says cannot be done, or an isolate of a host none of the customer's platforms knows,
+// answers why, and no workflow exists for it.
 func TestRequestRefusedAtTheDoorStartsNothing(t *testing.T) {
 	t.Parallel()
 	id := fmt.Sprintf("CS-refused-%d", time.Now().UnixNano()%1000000)
 	cases := []struct {
 		customer, body string
 		code           int
-		says           string
+		says           []string
 	}{
-		{"acme", fmt.Sprintf(`{"id": %q, "kind": "isolate", "host": "osk-pc-1", "by": "y", "vendor": "zscaler"}`, id), http.StatusBadRequest, "zscaler cannot isolate a host"},
-		{"globex", fmt.Sprintf(`{"id": %q, "kind": "isolate", "host": "gx-pc-1", "by": "y"}`, id), http.StatusConflict, "not subscribed to respond"},
+		{"acme", fmt.Sprintf(`{"id": %q, "kind": "isolate", "host": "osk-pc-1", "by": "y", "vendor": "zscaler"}`, id), http.StatusBadRequest,
+			[]string{"zscaler cannot isolate a host"}},
+		{"globex", fmt.Sprintf(`{"id": %q, "kind": "isolate", "host": "gx-pc-1", "by": "y"}`, id), http.StatusConflict, []string{"not subscribed to respond"}},
+		// Both ACME's EDRs are asked, and each refusal is in the vendor's words.
+		{"acme", fmt.Sprintf(`{"id": %q, "kind": "isolate", "host": "osk-nowhere-%s", "by": "y", "urgent": true}`, id, id), http.StatusBadRequest, []string{
+			fmt.Sprintf(`host osk-nowhere-%s is not known to the platforms of customer acme (asked cybereason, withsecure)`, id),
+			"cybereason", "no sensor for host", "withsecure", "no device named"}},
 	}
 	for _, tc := range cases {
 		code, answer, _ := post(t, "/v1/requests/"+tc.customer, []byte(tc.body))
-		if code != tc.code || !strings.Contains(string(answer), tc.says) {
-			t.Errorf("%s: %d %s, want %d saying %q", tc.customer, code, answer, tc.code, tc.says)
+		if code != tc.code {
+			t.Errorf("%s: %d %s, want %d", tc.customer, code, answer, tc.code)
 		}
-		if _, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), workflows.RequestWorkflowID(tc.customer, id), ""); err == nil {
-			t.Errorf("%s: a refused request started a workflow", tc.customer)
+		for _, words := range tc.says {
+			if !strings.Contains(string(answer), words) {
+				t.Errorf("%s: %s does not say %q", tc.customer, answer, words)
+			}
+		}
+		_, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), workflows.RequestWorkflowID(tc.customer, id), "")
+		var notFound *serviceerror.NotFound
+		if !errors.As(err, &notFound) {
+			t.Errorf("%s: a refused request started a workflow, or Temporal could not tell: %v", tc.customer, err)
 		}
 	}
 }

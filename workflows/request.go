@@ -154,7 +154,7 @@ func (r *request) checkHost(ctx workflow.Context) bool {
 			"%s", found.Facts.Summary))
 	case err == nil:
 		r.note(ctx, "host_unchecked", "no platform of the customer can look host %s up: the SOC checks it", s.Request.Host)
-	case errors.As(err, &refused) && refused.Type() == activities.ErrorHostUnknown && r.acts():
+	case errors.As(err, &refused) && refused.Type() == activities.ErrorHostUnknown && s.Request.HostMustBeKnown():
 		r.finish(ctx, StateDeclined, "xsoc", refused.Message())
 		return false
 	default:
@@ -271,9 +271,6 @@ func (r *request) reportToAccount(ctx workflow.Context) {
 		r.note(ctx, "report_failed", "reporting to the account failed: %v", err)
 	}
 }
-
-// acts tells whether the request changes something on the customer's platform.
-func (r *request) acts() bool { return r.status.Request.needsRespond() }
 
 // record adds a line to the request's timeline.
 func (r *request) record(_ workflow.Context, e Entry) {

@@ -49,8 +49,8 @@ var blockableTypes = []string{"url", "domain", "ip"}
 
 // PlanRequest checks a request against what the customers file can tell (the fields
 // its kind needs, the customer's services, what its platforms can do) and answers the
-// workflow's input. Whether the platform knows the host is the workflow's first step:
-// only the vendor can tell.
+// workflow's input. Whether the platform knows the host only the vendor can tell: the
+// starter asks it before starting (HostMustBeKnown), and the workflow asks again.
 func PlanRequest(customer config.Customer, soc *config.SOC, r CustomerRequest) (RequestInput, error) {
 	r = trimRequest(r)
 	if err := r.validate(); err != nil {
@@ -163,6 +163,14 @@ func validIndicators(indicators []integrations.Indicator) error {
 // platform: only customers subscribed to respond let us.
 func (r CustomerRequest) needsRespond() bool {
 	return r.Kind == RequestIsolate || r.Kind == RequestRelease || r.Kind == RequestBlock || r.Kind == RequestUnblock
+}
+
+// HostMustBeKnown tells whether the request acts on a host (isolate, release), so
+// that a host none of the customer's platforms knows refuses it: at the door when the
+// vendors answer the starter in time, else as the workflow's first step. An
+// investigation of an unknown host goes on: the SOC looks for it.
+func (r CustomerRequest) HostMustBeKnown() bool {
+	return r.Host != "" && r.needsRespond()
 }
 
 // capability answers what a platform must be able to do for the request, and how a

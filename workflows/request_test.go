@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	sdkpb "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -442,4 +443,67 @@ func TestAPlatformRefusalIsToldAndTheRequestEndsWithTheAnalystsNote(t *testing.T
 	require.Equal(t, StateDone, status.State)
 	require.Contains(t, status.ActionError, "user lacks Responder role")
 	require.Contains(t, w.mailTo(requester), "[xsoc] Request CS-2026-0412: isolate osk-pc-17 failed")
+}
+
+func TestTheRequesterHearsEachStepInTheCustomersLanguageAndZone(t *testing.T) {
+	t.Parallel()
+	w := newRequestWorld(t)
+	policy := requestSOCPolicy()
+	policy.Language, policy.Timezone = "ja", "Asia/Tokyo"
+	// The customer's CSIRT follows its requests in Slack; its phone is never called for them.
+	policy.StatusUpdates = []config.Contact{{Slack: "#acme-csirt", Call: "+81300000077"}}
+	w.answer(3*time.Minute, DecisionAccept, RequestDecision{By: "hanako"})
+
+	status := w.run(requestInput(policy, CustomerRequest{Kind: RequestIsolate, Host: "osk-pc-17", Urgent: true}))
+
+	require.Equal(t, StateDone, status.State)
+	require.Equal(t, []string{
+		"[xsoc] ご依頼 CS-2026-0412 を受け付けました: osk-pc-17 の隔離",
+		"[xsoc] ご依頼 CS-2026-0412 が完了しました: osk-pc-17 の隔離",
+	}, w.mailTo(requester), "the requester hears each step in the customer's language")
+	mail := w.outbox.all("email")
+	done := mail[len(mail)-1]
+	require.Contains(t, done.Text, "結果: cybereason: isolate osk-pc-17 confirmed", "with the vendor's answer")
+	require.Contains(t, done.Text, "JST (+09:00)", "in the customer's time zone")
+
+	var csirt []sentMessage
+	for _, m := range w.outbox.all("slack") {
+		if m.To == "#acme-csirt" {
+			csirt = append(csirt, m)
+		}
+	}
+	require.Len(t, csirt, 2, "the customer's Slack channel hears received and done")
+	require.Contains(t, csirt[0].Text, "ご依頼 CS-2026-0412（osk-pc-17 の隔離）を受け付けました")
+	require.Contains(t, csirt[1].Text, "cybereason: isolate osk-pc-17 confirmed")
+	require.Empty(t, w.outbox.all("call"), "status updates are never phoned")
+	require.Equal(t, []string{"#soc-urgent"}, w.outbox.pages("slack"), "the SOC is paged in its own channel")
+}
+
+// The Temporal UI shows each handler's description beside it: an analyst deciding a
+// request there reads the JSON each decision takes.
+func TestRequestHandlersNameTheJSONTheyTake(t *testing.T) {
+	t.Parallel()
+	w := newRequestWorld(t)
+	var metadata sdkpb.WorkflowMetadata
+	w.at(time.Minute, func() { w.query("__temporal_workflow_metadata", &metadata) })
+	w.answer(2*time.Minute, DecisionDecline, RequestDecision{By: "hanako", Reason: "test over"})
+
+	w.run(requestInput(requestSOCPolicy(), CustomerRequest{Kind: RequestIsolate, Host: "osk-pc-17"}))
+
+	definition := metadata.GetDefinition()
+	described := func(name string, handlers []*sdkpb.WorkflowInteractionDefinition) string {
+		for _, h := range handlers {
+			if h.GetName() == name {
+				return h.GetDescription()
+			}
+		}
+		return ""
+	}
+	want := map[string]string{DecisionAcknowledge: `{"by": `, DecisionAccept: `{"by": "analyst", "note": `,
+		DecisionDecline: `{"by": "analyst", "reason": `, DecisionDone: `{"by": "analyst", "note": `}
+	for _, name := range RequestDecisions {
+		require.Contains(t, described(name, definition.GetUpdateDefinitions()), want[name], "update %s", name)
+		require.Contains(t, described(name, definition.GetSignalDefinitions()), want[name], "signal %s", name)
+	}
+	require.NotEmpty(t, described(QueryStatus, definition.GetQueryDefinitions()))
 }

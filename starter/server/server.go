@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
+	"xsoc/activities"
 	"xsoc/config"
 	"xsoc/integrations"
 	"xsoc/integrations/slack"
@@ -30,6 +31,13 @@ type Server struct {
 	metrics   metrics
 	registry  *prometheus.Registry
 	slack     *slack.Client
+	// platforms are the customers' vendor clients, built as the worker builds them
+	// (credentials from this process's environment), to ask whether a host exists
+	// before a request on it starts.
+	platforms *activities.Platforms
+	// hostCheckTimeout bounds that question: a vendor slower than this lets the
+	// request in, and the workflow asks again.
+	hostCheckTimeout time.Duration
 	// httpClient answers Slack's response_url; bounded so a slow Slack never holds a handler.
 	httpClient *http.Client
 }
@@ -51,6 +59,7 @@ func New(process config.Process, temporal client.Client, log *slog.Logger) *Serv
 		intake: workflows.NewIntake(temporal, process.ClientOptions, customers.SOC), parsers: Parsers(), metrics: m, registry: registry,
 		httpClient: &http.Client{Timeout: 5 * time.Second},
 		codec:      newCodecServer(process.Codec.Codecs(), process.Temporal.Namespace, settings.UIURL, settings.CodecToken),
+		platforms:  activities.NewPlatforms(customers), hostCheckTimeout: hostCheckTimeout,
 	}
 	if settings.CodecToken == "" {
 		log.Warn("XSOC_CODEC_TOKEN is not set: the codec server (/v1/codec) answers only clients on this machine; " +
