@@ -2,42 +2,21 @@ package tests
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/client"
 
+	"xsoc/internal/e2e"
 	"xsoc/workflows"
 )
 
-type mailpitMessage struct {
-	ID      string `json:"ID"`
-	Subject string `json:"Subject"`
-	To      []struct {
-		Address string `json:"Address"`
-	} `json:"To"`
-}
+type mailpitMessage = e2e.Mail
 
 // mails answers the messages Mailpit holds that match a search query.
-func mails(query string) ([]mailpitMessage, error) {
-	resp, err := http.Get(xsoc.MailpitURL + "/api/v1/search?limit=500&query=" + url.QueryEscape(query))
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var page struct {
-		Messages []mailpitMessage `json:"messages"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
-		return nil, err
-	}
-	return page.Messages, nil
-}
+func mails(query string) ([]mailpitMessage, error) { return e2e.Mails(xsoc.MailpitURL, query) }
 
 // waitMail waits for a message to an address whose subject contains text.
 func waitMail(t *testing.T, to, subjectContains string) mailpitMessage {
@@ -61,15 +40,7 @@ func waitMail(t *testing.T, to, subjectContains string) mailpitMessage {
 
 func incidentStatus(t *testing.T, workflowID string) workflows.IncidentStatus {
 	t.Helper()
-	value, err := xsoc.Temporal.QueryWorkflow(context.Background(), workflowID, "", workflows.QueryStatus)
-	if err != nil {
-		t.Fatalf("query status of %s: %v", workflowID, err)
-	}
-	var status workflows.IncidentStatus
-	if err := value.Get(&status); err != nil {
-		t.Fatal(err)
-	}
-	return status
+	return e2e.IncidentStatus(t, xsoc.Temporal, workflowID)
 }
 
 // decide sends an analyst decision as an Update, by name, as the Temporal UI does.
@@ -91,15 +62,7 @@ func decide(t *testing.T, workflowID, name string, decision map[string]any) (wor
 // searchAttributes answers the incident's search attributes as the server holds them.
 func searchAttributes(t *testing.T, workflowID string) map[string]string {
 	t.Helper()
-	described, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), workflowID, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	values := map[string]string{}
-	for name, payload := range described.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields() {
-		values[name] = strings.Trim(string(payload.GetData()), `"`)
-	}
-	return values
+	return e2e.SearchAttributes(t, xsoc.Temporal, workflowID)
 }
 
 func waitState(t *testing.T, workflowID, state string) workflows.IncidentStatus {

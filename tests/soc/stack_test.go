@@ -8,21 +8,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"text/template"
 	"time"
 
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"xsoc/internal/devstack"
+	"xsoc/internal/e2e"
 	"xsoc/workflows"
 )
 
@@ -31,24 +27,9 @@ var xsoc *devstack.Stack
 const webhookSecret = "soc-test-secret"
 
 func TestMain(m *testing.M) {
-	s, err := devstack.Start(context.Background(), devstack.Options{Customers: customers, Env: []string{
+	e2e.Main(m, &xsoc, devstack.Options{Customers: customers, Env: []string{
 		"SOC_TEST_SECRET=" + webhookSecret,
 	}})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "starting the stack:", err)
-		if s != nil {
-			s.DumpLogs(os.Stderr, 40)
-			s.Stop()
-		}
-		os.Exit(1)
-	}
-	xsoc = s
-	code := m.Run()
-	if code != 0 {
-		s.DumpLogs(os.Stderr, 60)
-	}
-	s.Stop()
-	os.Exit(code)
 }
 
 // Every customer here sends generic alerts: triage and paging do not depend on the
@@ -118,16 +99,9 @@ func alert(id, detection, severity, host string) map[string]any {
 func postAlert(t *testing.T, customer string, a map[string]any) string {
 	t.Helper()
 	body, _ := json.Marshal(a)
-	req, _ := http.NewRequest(http.MethodPost, xsoc.StarterURL+"/v1/alerts/generic/"+customer, bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+webhookSecret)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("posting %v: %d %s", a["id"], resp.StatusCode, data)
+	code, data, _ := e2e.Post(t, xsoc.StarterURL+"/v1/alerts/generic/"+customer, body, map[string]string{"Authorization": "Bearer " + webhookSecret})
+	if code != http.StatusAccepted {
+		t.Fatalf("posting %v: %d %s", a["id"], code, data)
 	}
 	var answer struct {
 		Incidents []workflows.IncidentRef `json:"incidents"`
@@ -161,37 +135,16 @@ func postAll(t *testing.T, customer string, alerts []map[string]any, concurrency
 	return ids
 }
 
-type mailpitMessage struct {
-	ID      string `json:"ID"`
-	Subject string `json:"Subject"`
-	To      []struct {
-		Address string `json:"Address"`
-	} `json:"To"`
-	Snippet string `json:"Snippet"`
-}
+type mailpitMessage = e2e.Mail
 
 // mails answers every message Mailpit holds that matches a search query.
 func mails(t *testing.T, query string) []mailpitMessage {
 	t.Helper()
-	var all []mailpitMessage
-	for start := 0; ; start += 500 {
-		resp, err := http.Get(fmt.Sprintf("%s/api/v1/search?limit=500&start=%d&query=%s", xsoc.MailpitURL, start, url.QueryEscape(query)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var page struct {
-			Messages []mailpitMessage `json:"messages"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&page)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, page.Messages...)
-		if len(page.Messages) < 500 {
-			return all
-		}
+	all, err := e2e.Mails(xsoc.MailpitURL, query)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return all
 }
 
 // mailsAbout answers the messages to an address whose subject names the customer.
@@ -222,37 +175,17 @@ func decide(t *testing.T, workflowID, name string, decision map[string]any) erro
 
 func status(t *testing.T, workflowID string) workflows.IncidentStatus {
 	t.Helper()
-	value, err := xsoc.Temporal.QueryWorkflow(context.Background(), workflowID, "", workflows.QueryStatus)
-	if err != nil {
-		t.Fatalf("query status of %s: %v", workflowID, err)
-	}
-	var s workflows.IncidentStatus
-	if err := value.Get(&s); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return e2e.IncidentStatus(t, xsoc.Temporal, workflowID)
 }
 
 // count answers how many workflows a visibility query lists.
 func count(t *testing.T, query string) int64 {
 	t.Helper()
-	resp, err := xsoc.Temporal.CountWorkflow(context.Background(), &workflowservice.CountWorkflowExecutionsRequest{Query: query})
-	if err != nil {
-		t.Fatalf("counting %s: %v", query, err)
-	}
-	return resp.GetCount()
+	return e2e.Count(t, xsoc.Temporal, query)
 }
 
 // eventually retries check until it passes or the time runs out.
 func eventually(t *testing.T, within time.Duration, what string, check func() error) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	var err error
-	for time.Now().Before(deadline) {
-		if err = check(); err == nil {
-			return
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-	t.Fatalf("%s: %v", what, err)
+	e2e.Eventually(t, within, what, check)
 }
