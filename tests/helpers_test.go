@@ -1,20 +1,19 @@
 package tests
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"xsoc/internal/devstack"
+	"xsoc/internal/e2e"
 	"xsoc/workflows"
 )
 
-type mailpitMessage = devstack.MailpitMessage
+type mailpitMessage = e2e.Mail
 
 // mails answers the messages Mailpit holds that match a search query.
-func mails(query string) ([]mailpitMessage, error) { return xsoc.Mails(query) }
+func mails(query string) ([]mailpitMessage, error) { return e2e.Mails(xsoc.MailpitURL, query) }
 
 // waitMail waits for a message to an address whose subject contains text.
 func waitMail(t *testing.T, to, subjectContains string) mailpitMessage {
@@ -38,31 +37,19 @@ func waitMail(t *testing.T, to, subjectContains string) mailpitMessage {
 
 func incidentStatus(t *testing.T, workflowID string) workflows.IncidentStatus {
 	t.Helper()
-	status, err := xsoc.Status(workflowID)
-	if err != nil {
-		t.Fatalf("query status of %s: %v", workflowID, err)
-	}
-	return status
+	return e2e.IncidentStatus(t, xsoc.Temporal, workflowID)
 }
 
 // decide sends an analyst decision as an Update, by name, as the Temporal UI does.
 func decide(t *testing.T, workflowID, name string, decision map[string]any) (workflows.DecisionResult, error) {
 	t.Helper()
-	return xsoc.Decide(workflowID, name, decision)
+	return e2e.Decide(xsoc.Temporal, workflowID, name, decision)
 }
 
 // searchAttributes answers the incident's search attributes as the server holds them.
 func searchAttributes(t *testing.T, workflowID string) map[string]string {
 	t.Helper()
-	described, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), workflowID, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	values := map[string]string{}
-	for name, payload := range described.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields() {
-		values[name] = strings.Trim(string(payload.GetData()), `"`)
-	}
-	return values
+	return e2e.SearchAttributes(t, xsoc.Temporal, workflowID)
 }
 
 func waitState(t *testing.T, workflowID, state string) workflows.IncidentStatus {

@@ -5,13 +5,13 @@ package tests
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"testing"
 	"text/template"
 	"time"
 
 	"xsoc/internal/devstack"
+	"xsoc/internal/e2e"
 	"xsoc/workflows"
 )
 
@@ -26,13 +26,13 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	devstack.RunTests(m, devstack.Options{Customers: customers, Env: []string{
+	e2e.Main(m, &xsoc, devstack.Options{Customers: customers, Env: []string{
 		"ACME_WEBHOOK_SECRET=" + webhookSecret, "GLOBEX_WEBHOOK_SECRET=" + webhookSecret,
 		"ACME_CR_USER=" + devstack.CybereasonUser, "ACME_CR_PASSWORD=" + devstack.CybereasonPassword,
 		"ACME_WS_ID=" + devstack.WithSecureClientID, "ACME_WS_SECRET=" + devstack.WithSecureSecret,
 		"ACME_ZS_KEY=" + devstack.ZscalerAPIKey, "ACME_ZS_USER=" + devstack.ZscalerUser, "ACME_ZS_PASSWORD=" + devstack.ZscalerPassword,
 		"XSOC_SMTP_PASSWORD=" + smtpPassword,
-	}}, func(s *devstack.Stack) { xsoc = s })
+	}})
 }
 
 var customersTemplate = template.Must(template.New("").Parse(`customers:
@@ -88,21 +88,7 @@ func post(t *testing.T, path string, body []byte) (int, []byte, http.Header) {
 
 func postWith(t *testing.T, path string, body []byte, headers map[string]string) (int, []byte, http.Header) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, xsoc.StarterURL+path, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, data, resp.Header
+	return e2e.Post(t, xsoc.StarterURL+path, body, headers)
 }
 
 type intakeAnswer struct {
@@ -123,5 +109,5 @@ func decode[T any](t *testing.T, data []byte) T {
 // eventually retries check until it passes or the time runs out.
 func eventually(t *testing.T, within time.Duration, what string, check func() error) {
 	t.Helper()
-	devstack.Eventually(t, within, what, check)
+	e2e.Eventually(t, within, what, check)
 }

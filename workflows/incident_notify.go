@@ -13,8 +13,9 @@ import (
 	"xsoc/integrations/messages"
 )
 
-// notifyOptions bound a notification's retries: a broken channel must not hold the
-// chain, which moves on to its next step (and records the failure) instead.
+// notifyOptions bound the retries of the notices a workflow waits for (a poller's
+// outage notices, an Account's ticket notices, storm digests): a broken channel must
+// not hold that workflow, which records the failure instead.
 var notifyOptions = workflow.ActivityOptions{
 	StartToCloseTimeout: 45 * time.Second,
 	RetryPolicy: &temporal.RetryPolicy{
@@ -22,6 +23,21 @@ var notifyOptions = workflow.ActivityOptions{
 		BackoffCoefficient: 2,
 		MaximumInterval:    time.Minute,
 		MaximumAttempts:    5,
+	},
+}
+
+// pageOptions are those of an incident's (or a request's) pages and status messages:
+// retried until they go through, for as long as they can matter, so that an outage
+// of SMTP, Slack or Twilio delays a page without losing it; they run beside the
+// story, so the chain's next steps page meanwhile. A refusal (4xx: bad address,
+// revoked token) still fails at once and is recorded.
+var pageOptions = workflow.ActivityOptions{
+	StartToCloseTimeout:    45 * time.Second,
+	ScheduleToCloseTimeout: time.Hour,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    2 * time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    10 * time.Second,
 	},
 }
 
@@ -60,7 +76,7 @@ func (inc *incident) deliver(ctx workflow.Context, tier string, request activiti
 	}
 	index := len(inc.status.Paged)
 	inc.status.Paged = append(inc.status.Paged, page)
-	future := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, notifyOptions), senders()[channel.Name], request)
+	future := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, pageOptions), senders()[channel.Name], request)
 	inc.await(ctx, future, func(get func(any) error) event {
 		var delivery activities.Delivery
 		err := get(&delivery)

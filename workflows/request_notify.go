@@ -86,7 +86,7 @@ func (r *request) send(ctx workflow.Context, tier, event string, n activities.No
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer func() { r.inflight-- }()
 		var delivery activities.Delivery
-		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, notifyOptions), senders()[channel.Name], n).Get(ctx, &delivery)
+		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, pageOptions), senders()[channel.Name], n).Get(ctx, &delivery)
 		page := &r.status.Paged[index]
 		if err != nil {
 			page.Error = failureMessage(err)

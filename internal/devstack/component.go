@@ -183,6 +183,29 @@ func (c *component) stop() {
 	c.awaitExit()
 }
 
+// kill ends the process with SIGKILL and waits for it.
+func (c *component) kill() {
+	if c.cmd == nil {
+		return
+	}
+	c.stopping.Store(true)
+	_ = c.cmd.Process.Kill()
+	<-c.exited
+}
+
+// running tells whether the process was started and has not ended.
+func (c *component) running() bool {
+	if c.cmd == nil {
+		return false
+	}
+	select {
+	case <-c.exited:
+		return false
+	default:
+		return true
+	}
+}
+
 // interrupt asks the process to end, as Ctrl-C does.
 func (c *component) interrupt() {
 	if c.cmd == nil {

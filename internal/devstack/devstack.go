@@ -244,6 +244,8 @@ func (s *Stack) temporal(temporalBin string, options Options) *component {
 					return err
 				}
 				s.Temporal = c
+			} else if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+				return err // a restarted server: the client dialled earlier reconnects once it serves
 			}
 			if s.Dev.uiURL != "" {
 				return httpOK(ctx, s.Dev.uiURL)
@@ -404,11 +406,45 @@ func (s *Stack) PID(name string) (int, error) {
 // again with the same environment plus env (later values win, e.g. rotated keys) and
 // waits until it answers: a restarted worker starts with an empty cache.
 func (s *Stack) Restart(name string, env ...string) error {
+	if err := s.StopPart(name); err != nil {
+		return err
+	}
+	return s.StartPart(name, env...)
+}
+
+// StopPart stops one process the stack started (gracefully, as Stop does) and leaves
+// it down until StartPart: an outage of Temporal, Mailpit, the worker or the starter.
+// The dev server keeps its state across the outage only with Options.PersistDB.
+func (s *Stack) StopPart(name string) error {
 	part, err := s.part(name)
 	if err != nil {
 		return err
 	}
 	part.stop()
+	return nil
+}
+
+// Kill ends one process with SIGKILL, as a crash or the kernel's OOM killer does:
+// nothing of its shutdown runs. It stays down until StartPart.
+func (s *Stack) Kill(name string) error {
+	part, err := s.part(name)
+	if err != nil {
+		return err
+	}
+	part.kill()
+	return nil
+}
+
+// StartPart starts a process that StopPart or Kill took down, with the same
+// environment plus env (later values win), and waits until it answers.
+func (s *Stack) StartPart(name string, env ...string) error {
+	part, err := s.part(name)
+	if err != nil {
+		return err
+	}
+	if part.running() {
+		return fmt.Errorf("%s is running: stop it first", name)
+	}
 	part.env = slices.Concat(part.env, env) // a copy: the parts share the stack's slice
 	if err := part.start(); err != nil {
 		return err

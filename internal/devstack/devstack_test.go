@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -157,5 +158,35 @@ func TestAddressesFromEnv(t *testing.T) {
 		if _, err := AddressesFromEnv(func(n string) string { return map[string]string{name: value}[n] }); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=%s: %v", name, value, err)
 		}
+	}
+}
+
+// A part the stack kills (a test's crash) is not reported as a failure of the stack,
+// and starts again.
+func TestAKilledComponentIsNotReportedAndStartsAgain(t *testing.T) {
+	ended := make(chan *ComponentError, 1)
+	part := &component{name: "worker", path: "/bin/sh", args: []string{"-c", "exec sleep 30"},
+		log: filepath.Join(t.TempDir(), "worker.log"), ended: ended}
+	if err := part.start(); err != nil {
+		t.Fatal(err)
+	}
+	part.kill()
+	if part.running() {
+		t.Fatal("running after kill")
+	}
+	if status := part.cmd.ProcessState.Sys().(syscall.WaitStatus); !status.Signaled() || status.Signal() != syscall.SIGKILL {
+		t.Fatalf("ended by %v, want SIGKILL", part.cmd.ProcessState)
+	}
+	if err := part.start(); err != nil {
+		t.Fatal(err)
+	}
+	defer part.stop()
+	if !part.running() {
+		t.Fatal("not running after a new start")
+	}
+	select {
+	case failure := <-ended:
+		t.Fatalf("the kill was reported: %v", failure)
+	default:
 	}
 }

@@ -7,7 +7,6 @@ package soc
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"xsoc/internal/devstack"
+	"xsoc/internal/e2e"
 	"xsoc/workflows"
 )
 
@@ -24,9 +24,9 @@ var xsoc *devstack.Stack
 const webhookSecret = "soc-test-secret"
 
 func TestMain(m *testing.M) {
-	devstack.RunTests(m, devstack.Options{Customers: customers, Env: []string{
+	e2e.Main(m, &xsoc, devstack.Options{Customers: customers, Env: []string{
 		"SOC_TEST_SECRET=" + webhookSecret,
-	}}, func(s *devstack.Stack) { xsoc = s })
+	}})
 }
 
 // Every customer here sends generic alerts: triage and paging do not depend on the
@@ -96,16 +96,9 @@ func alert(id, detection, severity, host string) map[string]any {
 func postAlert(t *testing.T, customer string, a map[string]any) string {
 	t.Helper()
 	body, _ := json.Marshal(a)
-	req, _ := http.NewRequest(http.MethodPost, xsoc.StarterURL+"/v1/alerts/generic/"+customer, bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+webhookSecret)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("posting %v: %d %s", a["id"], resp.StatusCode, data)
+	code, data, _ := e2e.Post(t, xsoc.StarterURL+"/v1/alerts/generic/"+customer, body, map[string]string{"Authorization": "Bearer " + webhookSecret})
+	if code != http.StatusAccepted {
+		t.Fatalf("posting %v: %d %s", a["id"], code, data)
 	}
 	var answer struct {
 		Incidents []workflows.IncidentRef `json:"incidents"`
@@ -139,16 +132,16 @@ func postAll(t *testing.T, customer string, alerts []map[string]any, concurrency
 	return ids
 }
 
-type mailpitMessage = devstack.MailpitMessage
+type mailpitMessage = e2e.Mail
 
 // mails answers every message Mailpit holds that matches a search query.
 func mails(t *testing.T, query string) []mailpitMessage {
 	t.Helper()
-	messages, err := xsoc.Mails(query)
+	all, err := e2e.Mails(xsoc.MailpitURL, query)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return messages
+	return all
 }
 
 // mailsAbout answers the messages to an address whose subject names the customer.
@@ -166,31 +159,23 @@ func mailsAbout(t *testing.T, to, customerName string) []mailpitMessage {
 // decide sends an analyst decision as an Update, by name, as the Temporal UI does.
 func decide(t *testing.T, workflowID, name string, decision map[string]any) error {
 	t.Helper()
-	_, err := xsoc.Decide(workflowID, name, decision)
+	_, err := e2e.Decide(xsoc.Temporal, workflowID, name, decision)
 	return err
 }
 
 func status(t *testing.T, workflowID string) workflows.IncidentStatus {
 	t.Helper()
-	s, err := xsoc.Status(workflowID)
-	if err != nil {
-		t.Fatalf("query status of %s: %v", workflowID, err)
-	}
-	return s
+	return e2e.IncidentStatus(t, xsoc.Temporal, workflowID)
 }
 
 // count answers how many workflows a visibility query lists.
 func count(t *testing.T, query string) int64 {
 	t.Helper()
-	n, err := xsoc.Count(query)
-	if err != nil {
-		t.Fatalf("counting %s: %v", query, err)
-	}
-	return n
+	return e2e.Count(t, xsoc.Temporal, query)
 }
 
 // eventually retries check until it passes or the time runs out.
 func eventually(t *testing.T, within time.Duration, what string, check func() error) {
 	t.Helper()
-	devstack.Eventually(t, within, what, check)
+	e2e.Eventually(t, within, what, check)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // control registers the /_sim/ API documented on the package.
@@ -31,6 +32,26 @@ func (s *Server) control(mux *http.ServeMux) {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("POST /_sim/fail", s.controlFail)
+	mux.HandleFunc("POST /_sim/slow", s.controlSlow)
+}
+
+func (s *Server) controlSlow(w http.ResponseWriter, r *http.Request) {
+	var slow struct {
+		Path  string `json:"path"`
+		Delay string `json:"delay"`
+		Times int    `json:"times"`
+	}
+	if err := decodeStrict(r, &slow); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "slow: " + err.Error()})
+		return
+	}
+	delay, err := time.ParseDuration(slow.Delay)
+	if !strings.HasPrefix(slow.Path, "/") || err != nil || delay <= 0 {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "slow: path (starting with /) and delay (a duration such as 5s) are required"})
+		return
+	}
+	s.SlowNext(slow.Path, delay, slow.Times)
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) controlAddMalop(w http.ResponseWriter, r *http.Request) {

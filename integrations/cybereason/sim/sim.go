@@ -41,6 +41,9 @@
 //	DELETE /_sim/calls            forget them
 //	POST   /_sim/expire-sessions  end every session: the next /rest call gets the login page
 //	POST   /_sim/fail             {"path","status","times"?,"retry_after"?,"message"?}: the next calls to path fail
+//	POST   /_sim/slow             {"path","delay","times"?}: the next calls to path take effect at once and are
+//	                              answered only after delay ("5s"), or when the caller hangs up, as a console
+//	                              slow to confirm a command
 package sim
 
 import (
@@ -50,8 +53,10 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"maps"
 	"math/big"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"sort"
@@ -176,6 +181,7 @@ type Server struct {
 	sensors  []*sensorRecord
 	calls    []Call
 	faults   simkit.Faults[fault]
+	slow     simkit.Faults[time.Duration]
 }
 
 // New answers a console that accepts one user.
@@ -229,7 +235,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeHTML(w, loginPageHTML(""))
 		return
 	}
+	if delay := s.slow.Take(r.URL.Path); delay != nil {
+		answerLate(w, r, *delay, s.mux)
+		return
+	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// answerLate runs the call at once and holds its answer for delay, or until the
+// caller hangs up: what the call did stays done either way.
+func answerLate(w http.ResponseWriter, r *http.Request, delay time.Duration, handler http.Handler) {
+	answer := httptest.NewRecorder()
+	handler.ServeHTTP(answer, r)
+	select {
+	case <-time.After(delay):
+	case <-r.Context().Done():
+		return
+	}
+	maps.Copy(w.Header(), answer.Header())
+	w.WriteHeader(answer.Code)
+	_, _ = w.Write(answer.Body.Bytes())
 }
 
 func (s *Server) record(r *http.Request, body []byte) {
@@ -336,6 +361,12 @@ func (s *Server) FailNext(path string, status int, times int, retryAfter string)
 // FailNextWith is FailNext with the console's message.
 func (s *Server) FailNextWith(path string, status int, times int, retryAfter, message string) {
 	s.faults.Add(path, fault{status: status, retryAfter: retryAfter, message: message}, times)
+}
+
+// SlowNext makes the next `times` calls to path take effect at once and answer only
+// after delay (or when the caller hangs up).
+func (s *Server) SlowNext(path string, delay time.Duration, times int) {
+	s.slow.Add(path, delay, times)
 }
 
 // MalopState answers the MalOp as the console holds it now.

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 type testConsole struct {
@@ -190,6 +192,43 @@ func TestFaultInjection(t *testing.T) {
 	}
 	if status, _, _ := c.do(http.MethodPost, "/_sim/fail", "application/json", `{"path":"rest","status":429}`); status != http.StatusBadRequest {
 		t.Errorf("bad fault accepted: %d", status)
+	}
+}
+
+// A slow isolate takes effect at once; its answer waits, and a caller who hangs up
+// meanwhile leaves the machine isolated.
+func TestSlowCommandTakesEffectBeforeItsAnswer(t *testing.T) {
+	t.Parallel()
+	c := newTestConsole(t)
+	c.login("pw")
+	pylumID, err := c.sim.AddSensor(Sensor{Name: "pc-slow"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, _, body := c.do(http.MethodPost, "/_sim/slow", "application/json",
+		`{"path":"/rest/monitor/global/commands/isolate","delay":"300ms"}`); status != http.StatusNoContent {
+		t.Fatalf("slow: %d %s", status, body)
+	}
+	started := time.Now()
+	status, _, body := c.do(http.MethodPost, "/rest/monitor/global/commands/isolate", "application/json", `{"pylumIds":["`+pylumID+`"]}`)
+	if took := time.Since(started); status != http.StatusOK || !strings.Contains(body, "Succeeded") || took < 300*time.Millisecond {
+		t.Fatalf("slow isolate: %d %s after %s", status, body, took)
+	}
+	c.sim.ResetCalls()
+	hungUp, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(hungUp, http.MethodPost, c.srv.URL+"/rest/monitor/global/commands/un-isolate", strings.NewReader(`{"pylumIds":["`+pylumID+`"]}`))
+	c.sim.SlowNext("/rest/monitor/global/commands/un-isolate", time.Minute, 1)
+	if _, err := c.client.Do(req); err == nil {
+		t.Fatal("the held answer came before the caller hung up")
+	}
+	if c.sim.IsIsolated("pc-slow") || len(c.sim.Calls()) != 1 {
+		t.Fatalf("after hanging up: isolated=%v calls=%v", c.sim.IsIsolated("pc-slow"), c.sim.Calls())
+	}
+	for _, bad := range []string{`{"path":"rest","delay":"1s"}`, `{"path":"/rest/x","delay":"soon"}`, `{"path":"/rest/x"}`} {
+		if status, _, _ := c.do(http.MethodPost, "/_sim/slow", "application/json", bad); status != http.StatusBadRequest {
+			t.Errorf("%s accepted: %d", bad, status)
+		}
 	}
 }
 

@@ -1,0 +1,174 @@
+// Package e2e is what the end-to-end test packages (tests/...) share: starting their
+// own stack for the package, and reading the running system from outside — an
+// incident's status query and search attributes, workflow counts, Mailpit's messages.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+
+	"xsoc/internal/devstack"
+	"xsoc/workflows"
+)
+
+// Main is a test package's TestMain: it starts the package's stack into *stack, runs
+// the tests, stops the stack and exits, with the end of the worker's and starter's
+// logs when the stack did not start or a test failed.
+func Main(m *testing.M, stack **devstack.Stack, options devstack.Options) {
+	s, err := devstack.Start(context.Background(), options)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "starting the stack:", err)
+		if s != nil {
+			s.DumpLogs(os.Stderr, 40)
+			s.Stop()
+		}
+		os.Exit(1)
+	}
+	*stack = s
+	code := m.Run()
+	if code != 0 {
+		s.DumpLogs(os.Stderr, 60)
+	}
+	s.Stop()
+	os.Exit(code)
+}
+
+// Eventually retries check until it passes or the time runs out, and then fails the
+// test with what the last check said.
+func Eventually(t testing.TB, within time.Duration, what string, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	var err error
+	for time.Now().Before(deadline) {
+		if err = check(); err == nil {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("%s: %v", what, err)
+}
+
+// IncidentStatus answers the incident's `status` query.
+func IncidentStatus(t testing.TB, c client.Client, workflowID string) workflows.IncidentStatus {
+	t.Helper()
+	value, err := c.QueryWorkflow(context.Background(), workflowID, "", workflows.QueryStatus)
+	if err != nil {
+		t.Fatalf("query status of %s: %v", workflowID, err)
+	}
+	var status workflows.IncidentStatus
+	if err := value.Get(&status); err != nil {
+		t.Fatal(err)
+	}
+	return status
+}
+
+// SearchAttributes answers a workflow's search attributes as the server holds them,
+// as text ("true", "breached").
+func SearchAttributes(t testing.TB, c client.Client, workflowID string) map[string]string {
+	t.Helper()
+	described, err := c.DescribeWorkflowExecution(context.Background(), workflowID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]string{}
+	for name, payload := range described.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields() {
+		values[name] = strings.Trim(string(payload.GetData()), `"`)
+	}
+	return values
+}
+
+// Count answers how many workflows a visibility query lists.
+func Count(t testing.TB, c client.Client, query string) int64 {
+	t.Helper()
+	resp, err := c.CountWorkflow(context.Background(), &workflowservice.CountWorkflowExecutionsRequest{Query: query})
+	if err != nil {
+		t.Fatalf("counting %s: %v", query, err)
+	}
+	return resp.GetCount()
+}
+
+// Mail is a message as Mailpit's API lists it.
+type Mail struct {
+	ID      string `json:"ID"`
+	Subject string `json:"Subject"`
+	To      []struct {
+		Address string `json:"Address"`
+	} `json:"To"`
+	Snippet string `json:"Snippet"`
+}
+
+// Mails answers every message Mailpit (at its API's base URL) holds that matches a
+// search query ("to:it@acme.example").
+func Mails(mailpitURL, query string) ([]Mail, error) {
+	const pageSize = 500
+	var all []Mail
+	for start := 0; ; start += pageSize {
+		resp, err := http.Get(fmt.Sprintf("%s/api/v1/search?limit=%d&start=%d&query=%s", mailpitURL, pageSize, start, url.QueryEscape(query)))
+		if err != nil {
+			return nil, err
+		}
+		var page struct {
+			Messages []Mail `json:"messages"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page.Messages...)
+		if len(page.Messages) < pageSize {
+			return all, nil
+		}
+	}
+}
+
+// Post sends a JSON body with headers (the caller's credentials) and answers the
+// answer's status, body and headers.
+func Post(t testing.TB, url string, body []byte, headers map[string]string) (int, []byte, http.Header) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading the answer of %s: %v", url, err)
+	}
+	return resp.StatusCode, data, resp.Header
+}
+
+// Decide sends an analyst's decision to an incident as an Update, by name, as the
+// Temporal UI does, and answers its result.
+func Decide(c client.Client, workflowID, name string, decision any) (workflows.DecisionResult, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var result workflows.DecisionResult
+	handle, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflowID, UpdateName: name, Args: []any{decision}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = handle.Get(ctx, &result)
+	}
+	return result, err
+}
