@@ -114,6 +114,7 @@ func (acc *account) trimMonths() {
 	for _, month := range months[:max(0, len(months)-keptMonths)] {
 		delete(acc.state.Months, month)
 	}
+	acc.freezeOldSamples()
 	var kept []Consumption
 	for _, c := range acc.state.Consumptions {
 		if _, ok := acc.state.Months[acc.monthKey(c.At)]; ok {

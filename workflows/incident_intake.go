@@ -190,6 +190,45 @@ func (inc *incident) summary() IncidentSummary {
 	}
 	for _, c := range s.Clocks {
 		summary.Clocks[c.Name] = c.State
+		if c.State == SLABreached {
+			if summary.BreachedAt == nil {
+				summary.BreachedAt = map[string]time.Time{}
+			}
+			summary.BreachedAt[c.Name] = c.BreachedAt
+		}
+	}
+	summary.DetectedAt = s.Alert.ObservedAt
+	if s.Acknowledged != nil {
+		summary.AcknowledgedAt = s.Acknowledged.At
+	}
+	if s.Verdict != "" && s.Decider != nil {
+		summary.VerdictAt = s.Decider.At
+	}
+	summary.ContainedAt = containedAt(s)
+	if s.Rule != nil {
+		summary.Rule = s.Rule.ID
+	}
+	summary.Parent = s.Parent
+	for _, p := range s.Paged {
+		if p.Tier == TierCustomer && p.Kind == activities.KindPage && p.Error == "" {
+			summary.CustomerPaged = true
+			summary.CustomerCalled = summary.CustomerCalled || p.Channel == "call"
+		}
 	}
 	return summary
+}
+
+// containedAt is when the vendor first confirmed the incident's containment: the
+// contain clock met, or, for a Severity without that clock, the first move to
+// contained in the timeline.
+func containedAt(s IncidentStatus) time.Time {
+	if c := s.clock(ClockContain); c != nil && c.State == SLAMet && s.State != StateSuppressed {
+		return c.MetAt
+	}
+	for _, e := range s.Timeline {
+		if e.Kind == "state" && e.Args["to"] == StateContained {
+			return e.At
+		}
+	}
+	return time.Time{}
 }
