@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"text/template"
 	"time"
@@ -111,9 +112,20 @@ func page(t *testing.T) context.Context {
 		if err == nil {
 			err = os.WriteFile(shot, png, 0o600)
 		}
-		if t.Failed() {
+		if t.Failed() && err == nil {
+			// The temp dir goes with the test: a copy that outlives it is what a
+			// person opens after a failed run.
+			kept := filepath.Join(os.TempDir(), "xsoc-browser-screenshots", strings.ReplaceAll(t.Name(), "/", "_")+".png")
+			if mkErr := os.MkdirAll(filepath.Dir(kept), 0o755); mkErr == nil {
+				err = os.WriteFile(kept, png, 0o644)
+			}
 			url, _ := chromedp.Run(shotCtx, chromedp.Location())
-			t.Logf("screenshot of %s: %s (%v)", url, shot, err)
+			t.Logf("screenshot of %s: %s (kept as %s: %v)", url, shot, kept, err)
+		} else if t.Failed() {
+			t.Logf("no screenshot: %v", err)
+		}
+		if os.Getenv("XSOC_SCREENSHOTS") != "" && err == nil {
+			_ = os.WriteFile(filepath.Join(os.Getenv("XSOC_SCREENSHOTS"), t.Name()+".png"), png, 0o644)
 		}
 	})
 	return ctx
