@@ -237,15 +237,9 @@ func (s *Server) handleDashboardCustomer(w http.ResponseWriter, r *http.Request)
 	if !s.dashboardGate(w, r, true) {
 		return
 	}
-	customer, ok := s.customers.Customer(r.PathValue("customer"))
-	if !ok {
-		s.renderPageError(w, http.StatusNotFound, fmt.Errorf("unknown customer %q", r.PathValue("customer")))
-		return
-	}
-	zone := config.LoadLocation(customer.Timezone)
-	viewer, err := s.readViewer(r, zone, zone)
+	customer, viewer, status, err := s.customerViewer(r)
 	if err != nil {
-		s.renderPageError(w, http.StatusBadRequest, err)
+		s.renderPageError(w, status, err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), dashboardTimeout)
@@ -264,20 +258,29 @@ func (s *Server) handleDashboardCustomer(w http.ResponseWriter, r *http.Request)
 	s.renderPage(w, http.StatusOK, "customer", page)
 }
 
+// customerViewer reads the customer a request names and the viewer's settings, whose
+// zone and month default to the customer's; an error comes with its HTTP status.
+func (s *Server) customerViewer(r *http.Request) (*config.Customer, viewerSettings, int, error) {
+	customer, ok := s.customers.Customer(r.PathValue("customer"))
+	if !ok {
+		return nil, viewerSettings{}, http.StatusNotFound, fmt.Errorf("unknown customer %q", r.PathValue("customer"))
+	}
+	zone := config.LoadLocation(customer.Timezone)
+	viewer, err := s.readViewer(r, zone, zone)
+	if err != nil {
+		return nil, viewerSettings{}, http.StatusBadRequest, err
+	}
+	return customer, viewer, http.StatusOK, nil
+}
+
 // handleSLA answers GET /v1/sla/{customer}?month=: the customer's page as JSON.
 func (s *Server) handleSLA(w http.ResponseWriter, r *http.Request) {
 	if !s.dashboardGate(w, r, false) {
 		return
 	}
-	customer, ok := s.customers.Customer(r.PathValue("customer"))
-	if !ok {
-		writeError(w, http.StatusNotFound, "unknown customer %q", r.PathValue("customer"))
-		return
-	}
-	zone := config.LoadLocation(customer.Timezone)
-	viewer, err := s.readViewer(r, zone, zone)
+	customer, viewer, status, err := s.customerViewer(r)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "%v", err)
+		writeError(w, status, "%v", err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), dashboardTimeout)

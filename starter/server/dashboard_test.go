@@ -153,7 +153,9 @@ func get(t *testing.T, target string, headers map[string]string) (*http.Response
 	return resp, string(body)
 }
 
-func bearer(token string) map[string]string { return map[string]string{"Authorization": "Bearer " + token} }
+func bearer(token string) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + token}
+}
 
 func TestDashboardIsOffWithoutAToken(t *testing.T) {
 	server, _ := dashboardServer(t, "")
