@@ -217,18 +217,3 @@ func (inc *incident) summary() IncidentSummary {
 	}
 	return summary
 }
-
-// containedAt is when the vendor first confirmed the incident's containment: the
-// contain clock met, or, for a Severity without that clock, the first move to
-// contained in the timeline.
-func containedAt(s IncidentStatus) time.Time {
-	if c := s.clock(ClockContain); c != nil && c.State == SLAMet && s.State != StateSuppressed {
-		return c.MetAt
-	}
-	for _, e := range s.Timeline {
-		if e.Kind == "state" && e.Args["to"] == StateContained {
-			return e.At
-		}
-	}
-	return time.Time{}
-}
