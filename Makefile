@@ -9,7 +9,7 @@ WORKFLOWCHECK := $(GOBIN)/workflowcheck
 export XSOC_TEMPORAL_BIN := $(TEMPORAL)
 export XSOC_MAILPIT_BIN := $(MAILPIT)
 
-.PHONY: run test unit e2e lint tools bench build
+.PHONY: run test unit e2e lint tools bench build chromium
 
 # The tools install once from the Go module proxy and stay in GOPATH/bin.
 $(TEMPORAL):
@@ -20,6 +20,17 @@ $(WORKFLOWCHECK):
 	go install go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 
 tools: $(TEMPORAL) $(MAILPIT) $(WORKFLOWCHECK)
+
+# The browser tests (tests/browser) drive Debian's chromium: installed here when it is
+# missing and we are root (CI, the dev machines), else the one command to run.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing chromium for the browser tests"; \
+			DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "the browser tests need chromium: run  sudo apt-get install -y chromium" >&2; exit 1; \
+		fi; }
 
 build:
 	go build -o .xsoc/bin/ ./worker ./starter ./integrations/simulators
@@ -36,7 +47,7 @@ lint: $(WORKFLOWCHECK)
 	go vet ./...
 	$(WORKFLOWCHECK) ./workflows/...
 
-test: tools lint
+test: tools chromium lint
 	go test -count=1 -timeout 20m ./...
 
 # Every package but tests/ and its subpackages, which start the real stack.
@@ -44,7 +55,7 @@ unit: tools
 	go test -count=1 -timeout 20m $$(go list ./... | grep -v '^xsoc/tests\(/\|$$\)')
 
 # The end-to-end tests alone, against the real stack.
-e2e: tools
+e2e: tools chromium
 	go test -count=1 -timeout 20m ./tests/...
 
 bench: tools

@@ -31,7 +31,14 @@ type Settings struct {
 	UIURL              string `envconfig:"UI_URL" default:"http://localhost:8233"`
 	// CodecToken guards the codec server; without it only loopback clients are answered.
 	CodecToken string `envconfig:"CODEC_TOKEN"`
+	// DashboardToken opens the managers' view (/dashboard, /v1/sla) as a bearer token
+	// or through its login form; without it the view is off.
+	DashboardToken string `envconfig:"DASHBOARD_TOKEN"`
 }
+
+// minDashboardTokenLength keeps the managers' view from being guarded by a word that
+// can be guessed: the login form takes as many tries as anyone sends.
+const minDashboardTokenLength = 16
 
 // LoadSettings reads the XSOC_* environment.
 func LoadSettings() (Settings, error) {
@@ -47,6 +54,9 @@ func LoadSettings() (Settings, error) {
 	// The UI's origin is the only one the codec server lets a browser call from.
 	if u, err := url.Parse(s.UIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return s, fmt.Errorf("XSOC_UI_URL=%q: want the Temporal UI's http(s) URL, e.g. http://localhost:8233", s.UIURL)
+	}
+	if s.DashboardToken != "" && len(s.DashboardToken) < minDashboardTokenLength {
+		return s, fmt.Errorf("XSOC_DASHBOARD_TOKEN is %d characters: want at least %d (e.g. openssl rand -hex 24)", len(s.DashboardToken), minDashboardTokenLength)
 	}
 	for name, value := range map[string]string{"XSOC_TWILIO_ACCOUNT_SID": s.TwilioAccountSID, "XSOC_TWILIO_AUTH_TOKEN": s.TwilioAuthToken} {
 		if !alphanumeric(value) {

@@ -114,6 +114,10 @@ type AccountState struct {
 	// Sent holds the keys of the ticket notices delivered, so that a notice that
 	// reached some contacts and not others is retried to the others only.
 	Sent []string `json:"sent,omitempty"`
+	// TimeToAck and BreachTotals count over the Account's whole life, for the
+	// starter's Prometheus metrics, which must never go down.
+	TimeToAck    Histogram      `json:"time_to_ack"`
+	BreachTotals map[string]int `json:"breach_totals,omitempty"`
 }
 
 // Lot is one purchase of option tickets.
@@ -155,8 +159,12 @@ type MonthFigures struct {
 	// RequestsAck how their ack clocks ended.
 	Requests    map[string]map[string]int `json:"requests,omitempty"`
 	RequestsAck map[string]int            `json:"requests_ack,omitempty"`
-	// ByRule counts the incidents each suppression rule closed.
-	ByRule map[string]int `json:"by_rule,omitempty"`
+	// The managers' figures (account_sla.go): where the alerts went, how long each
+	// step took, which clocks were breached, what each suppression rule closed.
+	Funnel    Funnel                     `json:"funnel"`
+	Durations map[string]*DurationSample `json:"durations,omitempty"`
+	Breaches  []Breach                   `json:"breaches,omitempty"`
+	RuleHits  map[string]int             `json:"rule_hits,omitempty"`
 }
 
 // Balance answers the `balance` query.
@@ -177,7 +185,7 @@ type ConsumeRequest struct {
 }
 
 // IncidentSummary, the `record_incident` Update's argument, is what an incident reports to its customer's Account when it
-// ends: the figures of the monthly report.
+// ends: the figures of the monthly report and of the managers' view.
 type IncidentSummary struct {
 	Customer string            `json:"customer"`
 	Incident string            `json:"incident"`
@@ -189,8 +197,23 @@ type IncidentSummary struct {
 	ClosedAt time.Time         `json:"closed_at"`
 	Billable bool              `json:"billable"`
 	Clocks   map[string]string `json:"clocks"`
-	// Rule is the suppression rule that closed the incident.
-	Rule string `json:"rule,omitempty"`
+	// DetectedAt is when the vendor detected the alert (ingest lag).
+	DetectedAt time.Time `json:"detected_at,omitzero"`
+	// AcknowledgedAt is the triaging tier's acknowledgement, VerdictAt the verdict
+	// (a rule's, for a suppressed alert), ContainedAt the vendor's confirmation that
+	// the containment holds: zero when it did not happen.
+	AcknowledgedAt time.Time `json:"acknowledged_at,omitzero"`
+	VerdictAt      time.Time `json:"verdict_at,omitzero"`
+	ContainedAt    time.Time `json:"contained_at,omitzero"`
+	// BreachedAt is when each breached clock ran out.
+	BreachedAt map[string]time.Time `json:"breached_at,omitempty"`
+	// Rule is the suppression rule that closed the incident (or sampled it for QA);
+	// Parent the incident or campaign its alert was merged into.
+	Rule   string `json:"rule,omitempty"`
+	Parent string `json:"parent,omitempty"`
+	// CustomerPaged: the customer's own chain paged them; CustomerCalled: by phone.
+	CustomerPaged  bool `json:"customer_paged,omitempty"`
+	CustomerCalled bool `json:"customer_called,omitempty"`
 }
 
 // ActiveIDs, the `record_active_ids` Update's argument, are the endpoints each vendor reported active for a customer's month
@@ -278,6 +301,11 @@ func (acc *account) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandlerWithOptions(ctx, QueryBalance, func() (Balance, error) {
 		return acc.balance(), nil
 	}, workflow.QueryHandlerOptions{Description: "Option tickets left, lot by lot."}); err != nil {
+		return err
+	}
+	if err := workflow.SetQueryHandlerWithOptions(ctx, QueryPerformance, func(month string) (Performance, error) {
+		return acc.performance(month)
+	}, workflow.QueryHandlerOptions{Description: `The managers' figures of a month and the trend of the 6 months ending with it. Argument: "YYYY-MM".`}); err != nil {
 		return err
 	}
 	return workflow.SetQueryHandlerWithOptions(ctx, QueryReport, func(month string) (Report, error) {
@@ -432,12 +460,7 @@ func (acc *account) recordIncident(ctx workflow.Context, s IncidentSummary) erro
 		}
 		m.SLA[clock][s.Clocks[clock]]++
 	}
-	if s.Rule != "" {
-		if m.ByRule == nil {
-			m.ByRule = map[string]int{}
-		}
-		m.ByRule[s.Rule]++
-	}
+	acc.recordPerformance(m, s)
 	acc.remember(id)
 	return nil
 }

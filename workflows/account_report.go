@@ -104,7 +104,7 @@ func (acc *account) report(month string) (Report, error) {
 		r.TicketsUsed, r.TicketsExpired = m.TicketsUsed, m.TicketsExpired
 		r.ActiveIDs = m.ActiveIDs
 		r.Requests, r.RequestsAck = m.Requests, m.RequestsAck
-		r.ByRule = m.ByRule
+		r.ByRule = m.RuleHits
 		for _, vendor := range sortedKeys(m.ActiveIDs) {
 			r.ActiveTotal += m.ActiveIDs[vendor]
 		}
@@ -139,6 +139,7 @@ func (acc *account) trimMonths() {
 	for _, month := range months[:max(0, len(months)-keptMonths)] {
 		delete(acc.state.Months, month)
 	}
+	acc.freezeOldSamples()
 	var kept []Consumption
 	for _, c := range acc.state.Consumptions {
 		if _, ok := acc.state.Months[acc.monthKey(c.At)]; ok {

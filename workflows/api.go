@@ -146,6 +146,9 @@ const (
 	// contacts, language and time zone from the customers file (AccountSettings).
 	SignalSettings = "settings"
 	QueryReport    = "report"
+	// QueryPerformance answers the managers' figures of a month ("YYYY-MM") and the
+	// trend of the months before it (Performance).
+	QueryPerformance = "performance"
 )
 
 // Search attribute keys.

@@ -190,9 +190,30 @@ func (inc *incident) summary() IncidentSummary {
 	}
 	for _, c := range s.Clocks {
 		summary.Clocks[c.Name] = c.State
+		if c.State == SLABreached {
+			if summary.BreachedAt == nil {
+				summary.BreachedAt = map[string]time.Time{}
+			}
+			summary.BreachedAt[c.Name] = c.BreachedAt
+		}
 	}
-	if s.Rule != nil && s.State == StateSuppressed { // not a QA sample the SOC handled
+	summary.DetectedAt = s.Alert.ObservedAt
+	if s.Acknowledged != nil {
+		summary.AcknowledgedAt = s.Acknowledged.At
+	}
+	if s.Verdict != "" && s.Decider != nil {
+		summary.VerdictAt = s.Decider.At
+	}
+	summary.ContainedAt = containedAt(s)
+	if s.Rule != nil {
 		summary.Rule = s.Rule.ID
+	}
+	summary.Parent = s.Parent
+	for _, p := range s.Paged {
+		if p.Tier == TierCustomer && p.Kind == activities.KindPage && p.Error == "" {
+			summary.CustomerPaged = true
+			summary.CustomerCalled = summary.CustomerCalled || p.Channel == "call"
+		}
 	}
 	return summary
 }

@@ -27,6 +27,12 @@ import (
 // the tests, stops the stack and exits, with the end of the worker's and starter's
 // logs when the stack did not start or a test failed.
 func Main(m *testing.M, stack **devstack.Stack, options devstack.Options) {
+	Run(stack, options, m.Run)
+}
+
+// Run is Main for a package that needs more around its tests (a browser): run runs
+// them, with the stack started, and answers their exit code.
+func Run(stack **devstack.Stack, options devstack.Options, run func() int) {
 	s, err := devstack.Start(context.Background(), options)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting the stack:", err)
@@ -37,7 +43,7 @@ func Main(m *testing.M, stack **devstack.Stack, options devstack.Options) {
 		os.Exit(1)
 	}
 	*stack = s
-	code := m.Run()
+	code := run()
 	if code != 0 {
 		s.DumpLogs(os.Stderr, 60)
 	}

@@ -1,8 +1,10 @@
 // Package server is the starter's HTTP surface: alert intake, customer requests,
-// vendor and notifier callbacks, reports, the codec server, and health.
+// vendor and notifier callbacks, reports, the managers' view, the codec server, and
+// health.
 package server
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -38,6 +40,8 @@ type Server struct {
 	// hostCheckTimeout bounds that question: a vendor slower than this lets the
 	// request in, and the workflow asks again.
 	hostCheckTimeout time.Duration
+	// namespace is the Temporal namespace, for links into the Temporal UI.
+	namespace string
 	// httpClient answers Slack's response_url; bounded so a slow Slack never holds a handler.
 	httpClient *http.Client
 }
@@ -60,6 +64,11 @@ func New(process config.Process, temporal client.Client, log *slog.Logger) *Serv
 		httpClient: &http.Client{Timeout: 5 * time.Second},
 		codec:      newCodecServer(process.Codec.Codecs(), process.Temporal.Namespace, settings.UIURL, settings.CodecToken),
 		platforms:  activities.NewPlatforms(customers), hostCheckTimeout: hostCheckTimeout,
+		namespace: cmp.Or(process.Temporal.Namespace, "default"),
+	}
+	registry.MustRegister(newSLACollector(s))
+	if settings.DashboardToken == "" {
+		log.Warn("XSOC_DASHBOARD_TOKEN is not set: the managers' view (/dashboard, /v1/sla) is off")
 	}
 	if settings.CodecToken == "" {
 		log.Warn("XSOC_CODEC_TOKEN is not set: the codec server (/v1/codec) answers only clients on this machine; " +
@@ -80,6 +89,12 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/callbacks/slack", s.handleSlack)
 	mux.HandleFunc("GET /v1/reports/{customer}", s.handleReport)
 	mux.Handle("/v1/codec/", s.codec)
+	mux.HandleFunc("GET /dashboard", s.handleDashboard)
+	mux.HandleFunc("GET /dashboard/{customer}", s.handleDashboardCustomer)
+	mux.HandleFunc("GET /dashboard/login", s.handleLoginForm)
+	mux.HandleFunc("POST /dashboard/login", s.handleLogin)
+	mux.HandleFunc("POST /dashboard/logout", s.handleLogout)
+	mux.HandleFunc("GET /v1/sla/{customer}", s.handleSLA)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

@@ -81,6 +81,7 @@ func run(log *slog.Logger) error {
 var demoDefaults = []string{
 	"XSOC_CUSTOMERS_FILE=examples/customers.yaml",
 	"ACME_WEBHOOK_SECRET=demo-secret", "GLOBEX_WEBHOOK_SECRET=demo-secret",
+	"XSOC_DASHBOARD_TOKEN=demo-dashboard-token",
 	"ACME_CR_USER=" + devstack.CybereasonUser, "ACME_CR_PASSWORD=" + devstack.CybereasonPassword,
 	"ACME_WS_ID=" + devstack.WithSecureClientID, "ACME_WS_SECRET=" + devstack.WithSecureSecret,
 	"ACME_ZS_KEY=" + devstack.ZscalerAPIKey, "ACME_ZS_USER=" + devstack.ZscalerUser, "ACME_ZS_PASSWORD=" + devstack.ZscalerPassword,
@@ -112,6 +113,7 @@ func lookup(env []string, name string) (string, bool) {
 func printURLs(w io.Writer, stack *devstack.Stack, ownSlack, ownTwilio bool) {
 	publicURL, _ := lookup(stack.Env, "XSOC_PUBLIC_URL")
 	secret, _ := lookup(stack.Env, "ACME_WEBHOOK_SECRET")
+	dashboardToken, _ := lookup(stack.Env, "XSOC_DASHBOARD_TOKEN")
 	var simulators []string
 	for _, name := range devstack.SimulatorNames {
 		url := stack.SimulatorURLs[name]
@@ -125,7 +127,8 @@ xsoc is running (logs in %s/logs/, Ctrl-C stops everything):
   Temporal UI    %s
   Mailpit        %s
   Webhook base   %s/v1/alerts/{vendor}/{customer}   (bearer secret: $ACME_WEBHOOK_SECRET = %s)
+  Dashboard      %s/dashboard   (token: $XSOC_DASHBOARD_TOKEN = %s)
   Simulators     %s
 
-`, stateDir, stack.Dev.UIURL(), stack.MailpitURL, publicURL, secret, strings.Join(simulators, "\n                 "))
+`, stateDir, stack.Dev.UIURL(), stack.MailpitURL, publicURL, secret, publicURL, dashboardToken, strings.Join(simulators, "\n                 "))
 }

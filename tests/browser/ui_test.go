@@ -1,0 +1,60 @@
+package browser
+
+import (
+	"fmt"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"xsoc/workflows"
+)
+
+// TestAnalystDecidesInTheTemporalUI is the analyst's path in the bundled Temporal UI:
+// open the incident (its payloads decrypted through the starter's codec server), Send
+// an Update `verdict`, see its result, and read the decrypted `status` query.
+func TestAnalystDecidesInTheTemporalUI(t *testing.T) {
+	t.Parallel()
+	alertID := fmt.Sprintf("ui-%d", time.Now().UnixNano())
+	id := postAlert(t, "globex", alertID, "high", "gx-pc-"+alertID)
+	var run string
+	eventually(t, 20*time.Second, id+" investigating", func() error {
+		if s := status(t, id); s.State != workflows.StateInvestigating {
+			return fmt.Errorf("state %s", s.State)
+		}
+		described, err := xsoc.Temporal.DescribeWorkflowExecution(t.Context(), id, "")
+		if err != nil {
+			return err
+		}
+		run = described.GetWorkflowExecutionInfo().GetExecution().GetRunId()
+		return nil
+	})
+	ctx := page(t)
+	incident := xsoc.Dev.UIURL() + "/namespaces/default/workflows/" + url.PathEscape(id) + "/" + run
+	do(t, ctx, "opening the incident in the Temporal UI", chromedp.Navigate(incident+"/history"),
+		// The UI decodes the input through the codec server: the alert is readable.
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="data-encoder-status-success"]`)),
+		waitText(`[data-testid="input-and-result"]`, "Credential dumping "+alertID))
+
+	do(t, ctx, "opening Send an Update", clickVisible(`button[aria-controls="workflow-actions"]`, ""),
+		clickVisible(`[data-testid="update-button"]`, ""), clickVisible(`[data-testid="update-select-button"]`, ""))
+	do(t, ctx, "choosing the verdict update", clickVisible(`#update-select-select li[role="option"] span`, workflows.DecisionVerdict))
+	do(t, ctx, "writing the decision", typeInto(`#update-confirmation-modal [contenteditable="true"]`,
+		`{"by": "hanako", "verdict": "false_positive", "note": "admin tool"}`))
+	do(t, ctx, "sending the update", clickVisible(`#update-confirmation-modal button[type="submit"]`, ""))
+	// The update's result, decoded, in the event history.
+	do(t, ctx, "seeing the update's result", waitText(`[data-testid="event-summary-table"]`, `"message":"resolved as false_positive"`))
+
+	final := status(t, id)
+	if final.State != workflows.StateResolved || final.Verdict != workflows.VerdictFalsePositive || final.Decider == nil || final.Decider.By != "hanako" {
+		t.Fatalf("after the UI's update: state %s, verdict %s, decider %+v", final.State, final.Verdict, final.Decider)
+	}
+
+	do(t, ctx, "running the status query", chromedp.Navigate(incident+"/query"),
+		clickVisible(`[data-testid="query-select-button"]`, ""), clickVisible(`#query-select-select li[role="option"] span`, workflows.QueryStatus),
+		clickVisible(`button`, "Run Query"))
+	for _, want := range []string{`"workflow_id": "` + id + `"`, `"verdict": "false_positive"`, `"state": "resolved"`, `"by": "hanako"`, `"note": "admin tool"`} {
+		do(t, ctx, "reading "+want+" in the decrypted status", waitText(`[data-testid="query-result"]`, want))
+	}
+}
