@@ -88,7 +88,7 @@ func TestStormPagesTheSOCByDigestWhileACriticalAlertIsPagedAlone(t *testing.T) {
 		}
 		return fmt.Errorf("no page to soc-urgent for %s", critical)
 	})
-	eventually(t, 90*time.Second, "the storm paged, digested and ended", func() error {
+	eventually(t, 180*time.Second, "the storm paged, digested and ended", func() error {
 		var started, digests, ended int
 		for _, m := range mails(t, "to:soc-notices@xsoc.example") {
 			if !strings.Contains(m.Subject+m.Snippet, "Cyberdyne") && !strings.Contains(m.Subject+m.Snippet, "cyberdyne") {

@@ -44,13 +44,13 @@ func TestSuppressionRuleAddedFromTheCLIClosesWhatItMatchesAndPagesTheRest(t *tes
 	}
 	postAll(t, "umbrella", alerts, 20)
 
-	eventually(t, 60*time.Second, "190 suppressed incidents in visibility", func() error {
+	eventually(t, 180*time.Second, "190 suppressed incidents in visibility", func() error {
 		if n := count(t, `WorkflowType="Incident" AND XsocCustomer="umbrella" AND XsocState="suppressed" AND XsocRule="R-1"`); n != 190 {
 			return fmt.Errorf("%d suppressed", n)
 		}
 		return nil
 	})
-	eventually(t, 30*time.Second, "the rule counts 190 hits", func() error {
+	eventually(t, 60*time.Second, "the rule counts 190 hits", func() error {
 		value, err := xsoc.Temporal.QueryWorkflow(context.Background(), workflows.TuningWorkflowID("umbrella"), "", workflows.QueryRules)
 		if err != nil {
 			return err
@@ -64,7 +64,7 @@ func TestSuppressionRuleAddedFromTheCLIClosesWhatItMatchesAndPagesTheRest(t *tes
 		}
 		return nil
 	})
-	eventually(t, 30*time.Second, "the SOC paged for the 10 others", func() error {
+	eventually(t, 60*time.Second, "the SOC paged for the 10 others", func() error {
 		if n := len(mailsAbout(t, "soc-triage@xsoc.example", "Umbrella")); n != 10 {
 			return fmt.Errorf("%d SOC pages", n)
 		}

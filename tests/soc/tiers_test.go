@@ -18,7 +18,7 @@ func TestTheCustomerHearsOfTheRealIncidentOnlyAndTheSOCOfEveryAlert(t *testing.T
 	alerts = append(alerts, alert("real-1", "Credential dumping (mimikatz)", "high", "fin-pc-7"))
 	ids := postAll(t, "initech", alerts, 10)
 
-	eventually(t, 60*time.Second, "the SOC paged for all 51", func() error {
+	eventually(t, 180*time.Second, "the SOC paged for all 51", func() error {
 		if n := len(mailsAbout(t, "soc-triage@xsoc.example", "Initech")); n != 51 {
 			return fmt.Errorf("%d SOC pages", n)
 		}
