@@ -238,6 +238,9 @@ func (inc *incident) continueAsNew(ctx workflow.Context) error {
 func (inc *incident) conclude(ctx workflow.Context) {
 	inc.closeClocks()
 	inc.drainWork(ctx)
+	// The SOC's list shows the final state now, not after the bookkeeping below, which
+	// waits on the vendor and the customer's Account.
+	inc.upsertSearch(ctx)
 	inc.writeBack(ctx)
 	inc.leaveTriage(ctx)
 	inc.reportToAccount(ctx)
