@@ -44,7 +44,8 @@ func Account(ctx workflow.Context, in AccountInput) error {
 			wait = next.Sub(workflow.Now(ctx))
 		}
 		changed := func() bool {
-			return acc.gen != gen || acc.purchases.Len() > 0 || acc.settings.Len() > 0 || acc.shouldContinueAsNew(ctx)
+			return acc.gen != gen || acc.purchases.Len() > 0 || acc.settings.Len() > 0 || acc.incidents.Len() > 0 ||
+				acc.shouldContinueAsNew(ctx)
 		}
 		if !ok {
 			if err := workflow.Await(ctx, changed); err != nil {
@@ -60,6 +61,7 @@ func Account(ctx workflow.Context, in AccountInput) error {
 		// continue-as-new below.
 		acc.receiveSettings()
 		acc.receivePurchases(ctx)
+		acc.receiveIncidents()
 		if acc.shouldContinueAsNew(ctx) {
 			acc.trimMonths()
 			return workflow.NewContinueAsNewError(ctx, Account, AccountInput{Customer: in.Customer, Notify: acc.in.Notify, State: acc.state})
@@ -251,6 +253,8 @@ type account struct {
 	gen       int
 	purchases workflow.ReceiveChannel
 	settings  workflow.ReceiveChannel
+	// incidents are the concluded incidents' summaries (SignalRecordIncident).
+	incidents workflow.ReceiveChannel
 	// zone is the customer's time zone (state.Timezone), where months and lots end.
 	zone *time.Location
 	// inflight counts the notification activities running: a continue-as-new
@@ -294,6 +298,9 @@ func (acc *account) setup(ctx workflow.Context) error {
 	}
 	acc.purchases = workflow.GetSignalChannelWithOptions(ctx, SignalPurchases, workflow.SignalChannelOptions{
 		Description: "Internal: the lots of the customers file, merged in on every worker start.",
+	})
+	acc.incidents = workflow.GetSignalChannelWithOptions(ctx, SignalRecordIncident, workflow.SignalChannelOptions{
+		Description: "Internal: a concluded incident reports its summary for the monthly figures.",
 	})
 	acc.settings = workflow.GetSignalChannelWithOptions(ctx, SignalSettings, workflow.SignalChannelOptions{
 		Description: "Internal: the plan, IDs, contacts, language and time zone of the customers file, on every worker start.",
@@ -435,11 +442,34 @@ func consumeRequestID(ctx workflow.Context, r ConsumeRequest) string {
 	return workflow.GetCurrentUpdateInfo(ctx).ID
 }
 
-// recordIncident adds a concluded incident to its month's figures, once.
+// recordIncident is the record_incident Update, which activities of earlier versions
+// still send: the summary counts once, by the Update's id.
 func (acc *account) recordIncident(ctx workflow.Context, s IncidentSummary) error {
-	id := workflow.GetCurrentUpdateInfo(ctx).ID
+	acc.applyIncident(workflow.GetCurrentUpdateInfo(ctx).ID, s)
+	return nil
+}
+
+// receiveIncidents applies the summaries signalled so far.
+func (acc *account) receiveIncidents() {
+	for {
+		var s IncidentSummary
+		if !acc.incidents.ReceiveAsync(&s) {
+			return
+		}
+		acc.applyIncident(s.RecordID(), s)
+	}
+}
+
+// RecordID names a summary's application in the Account: the incident's run, so that
+// a retried report counts once and a new run of the same alert counts again.
+func (s IncidentSummary) RecordID() string {
+	return "record/" + s.Incident + "/" + s.OpenedAt.UTC().Format("20060102T150405.000")
+}
+
+// applyIncident adds a concluded incident to its month's figures, once per id.
+func (acc *account) applyIncident(id string, s IncidentSummary) {
 	if slices.Contains(acc.state.Applied, id) {
-		return nil
+		return
 	}
 	m := acc.month(s.ClosedAt)
 	m.Incidents++
@@ -462,7 +492,6 @@ func (acc *account) recordIncident(ctx workflow.Context, s IncidentSummary) erro
 	}
 	acc.recordPerformance(m, s)
 	acc.remember(id)
-	return nil
 }
 
 func validateActiveIDs(r ActiveIDs) error {

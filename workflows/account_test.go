@@ -884,3 +884,30 @@ func TestAccountBillingMonthIsTheCustomersMonth(t *testing.T) {
 		})
 	}
 }
+
+// A storm's incidents report by signal (a workflow takes few Updates in flight); a
+// summary signalled twice, or signalled and sent as an Update by an older worker,
+// counts once, in this run and across continue-as-new.
+func TestIncidentsSignalledCountOnceAcrossContinueAsNew(t *testing.T) {
+	start := day(2026, 5, 1)
+	hour := func(n int) time.Time { return start.Add(time.Duration(n) * time.Hour) }
+	require.Equal(t, recordID, testSummary.RecordID(), "the signal and the Update name a summary alike")
+	first := newLedger(t, start)
+	other := testSummary
+	other.Incident = "incident/acme/cybereason/malop-2"
+	first.at(hour(1), func() { first.env.SignalWorkflow(SignalRecordIncident, testSummary) })
+	first.at(hour(1), func() { first.env.SignalWorkflow(SignalRecordIncident, other) })
+	first.at(hour(2), func() { first.env.SignalWorkflow(SignalRecordIncident, testSummary) })
+	byUpdate := first.update(hour(2), UpdateRecordIncident, recordID, testSummary)
+	first.at(hour(3), func() { first.env.SetContinueAsNewSuggested(true) })
+	next := first.runUntilContinuedAsNew(accountInput(), hour(4))
+
+	byUpdate.accepted(t, "record incident by Update")
+	require.Equal(t, 2, next.State.Months["2026-05"].Incidents)
+
+	second := newLedger(t, hour(4))
+	second.at(hour(5), func() { second.env.SignalWorkflow(SignalRecordIncident, other) })
+	report := second.reportAt(hour(6), "2026-05")
+	second.runUntil(next, hour(7))
+	require.Equal(t, 2, report.Incidents, "a summary signalled again after continue-as-new counts once")
+}

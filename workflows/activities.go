@@ -55,10 +55,20 @@ var RecordIncidentOptions = workflow.ActivityOptions{
 	},
 }
 
-// RecordIncident hands a concluded incident's summary to the customer's Account,
-// once (the incident id is the Update id).
+// RecordIncident hands a concluded incident's summary to the customer's Account by
+// signal, starting the Account from the customers file when it is not running
+// (Signal-With-Start); the Account applies it once (IncidentSummary.RecordID).
 func (a *Activities) RecordIncident(ctx context.Context, in IncidentSummary) error {
-	return a.updateAccount(ctx, in.Customer, UpdateRecordIncident, "record/"+in.Incident+"/"+in.OpenedAt.UTC().Format("20060102T150405.000"), in, nil)
+	c, ok := a.Customers.Customer(in.Customer)
+	if !ok {
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("customer %s is not in the customers file: its account cannot be started", in.Customer), "ConfigError", nil)
+	}
+	options, input := accountStart(*c)
+	if _, err := a.Temporal.SignalWithStartWorkflow(ctx, options.ID, SignalRecordIncident, in, options, AccountWorkflowType, input); err != nil {
+		return accountError(in.Customer, err)
+	}
+	return nil
 }
 
 // RecordActiveIDs hands a month's active endpoints by vendor to the customer's

@@ -125,8 +125,13 @@ func TestRecordActiveIDsUpdatesTheAccount(t *testing.T) {
 
 func TestRecordIncidentStartsAnAccountThatIsNotRunning(t *testing.T) {
 	c := &mocks.Client{}
-	handle := expectAccountUpdate(c, "record_incident", recordID, func(arg any) bool { return arg.(IncidentSummary).Incident == testSummary.Incident })
-	handle.On("Get", mock.Anything, nil).Return(nil)
+	c.On("SignalWithStartWorkflow", mock.Anything, "account/acme", "record_incident",
+		mock.MatchedBy(func(arg any) bool { return arg.(IncidentSummary).Incident == testSummary.Incident }),
+		mock.MatchedBy(func(o client.StartWorkflowOptions) bool {
+			return o.ID == "account/acme" && o.WorkflowIDConflictPolicy == enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
+		}),
+		AccountWorkflowType, mock.MatchedBy(func(in AccountInput) bool { return in.Customer == "acme" }),
+	).Return(&mocks.WorkflowRun{}, nil).Once()
 	a := &Activities{Temporal: c, Customers: testCustomers}
 	if err := runActivity(t, a, a.RecordIncident, testSummary); err != nil {
 		t.Fatal(err)

@@ -142,6 +142,11 @@ const (
 	UpdateRecordActiveIDs = "record_active_ids"
 	UpdateRecordRequest   = "record_request"
 	SignalPurchases       = "purchases"
+	// SignalRecordIncident carries a concluded incident's summary (IncidentSummary) to
+	// its Account: a signal, not an Update, because a storm's incidents conclude by
+	// the thousand and a workflow takes only a few Updates in flight at once. It is
+	// applied once per incident (IncidentSummary.RecordID).
+	SignalRecordIncident = "record_incident"
 	// SignalSettings hands a running Account the customer's current plan, IDs,
 	// contacts, language and time zone from the customers file (AccountSettings).
 	SignalSettings = "settings"
