@@ -163,11 +163,14 @@ func (s *Server) query(ctx context.Context, workflowID, name string, into any, a
 	return value.Get(into)
 }
 
-// openQuery is the visibility query of a customer's running incidents, with more
-// conditions when given.
+// openQuery is the visibility query of a customer's open incidents, with more
+// conditions when given. A concluded incident runs on for its bookkeeping (the
+// vendor's write-back, the Account) in a final state: it is not open.
 func openQuery(customer string, and ...string) string {
-	q := fmt.Sprintf(`WorkflowType=%s AND %s=%s AND ExecutionStatus="Running"`,
-		quoteVisibility(workflows.IncidentWorkflowType), workflows.SACustomer.GetName(), quoteVisibility(customer))
+	q := fmt.Sprintf(`WorkflowType=%s AND %s=%s AND ExecutionStatus="Running" AND %s NOT IN (%s, %s, %s)`,
+		quoteVisibility(workflows.IncidentWorkflowType), workflows.SACustomer.GetName(), quoteVisibility(customer),
+		workflows.SAState.GetName(), quoteVisibility(workflows.StateResolved), quoteVisibility(workflows.StateSuppressed),
+		quoteVisibility(workflows.StateMerged))
 	for _, condition := range and {
 		q += " AND " + condition
 	}
