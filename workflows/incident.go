@@ -55,7 +55,12 @@ func Incident(ctx workflow.Context, in IncidentInput) (IncidentStatus, error) {
 	}
 	if in.Resume == nil {
 		inc.open(ctx)
-		inc.actOnTriage(ctx, inc.askTriage(ctx))
+		pagedFirst := inc.pagesBeforeTriage()
+		if pagedFirst {
+			inc.page(ctx, false)
+			inc.pageDueSteps(ctx)
+		}
+		inc.actOnTriage(ctx, inc.askTriage(ctx), pagedFirst)
 	}
 	if err := inc.runUntilConcluded(ctx); err != nil {
 		return inc.status, err

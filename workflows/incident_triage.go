@@ -77,12 +77,24 @@ func (inc *incident) askTriage(ctx workflow.Context) TriageAnswer {
 	return answer
 }
 
+// pagesBeforeTriage tells whether the incident pages the SOC before triage answers:
+// critical and emergency ones do. In an alert storm triage's answer waits behind the
+// storm's work on the server (signals are not served by priority), and the page of an
+// urgent alert must leave within seconds. Triage still says what the incident is: a
+// suppressed or merged one closes as such, its page already sent.
+func (inc *incident) pagesBeforeTriage() bool {
+	return inc.policy.SOC != nil && inc.in.Campaign == nil && inc.status.Severity.Rank() >= integrations.SeverityCritical.Rank()
+}
+
 // actOnTriage does what triage said: close a suppressed alert, hand a joining alert
-// to its parent, put a QA sample in the SOC's queue, or page and respond to a new
-// incident.
-func (inc *incident) actOnTriage(ctx workflow.Context, answer TriageAnswer) {
+// to its parent, put a QA sample in the SOC's queue, or page (unless pagedFirst) and
+// respond to a new incident.
+func (inc *incident) actOnTriage(ctx workflow.Context, answer TriageAnswer, pagedFirst bool) {
 	switch answer.Decision {
 	case TriageSuppressed:
+		if pagedFirst {
+			inc.note(ctx, "paging", "paged before triage answered (%s): the page stands, the alert is suppressed", inc.status.Severity)
+		}
 		inc.suppressBy(ctx, *answer.Rule, answer.Why)
 		return
 	case TriageMerged:
@@ -95,7 +107,9 @@ func (inc *incident) actOnTriage(ctx workflow.Context, answer TriageAnswer) {
 		inc.setState(ctx, StateInvestigating, "QA sample of rule "+answer.Rule.ID+": an analyst checks the rule still holds")
 		return
 	}
-	inc.page(ctx, answer.Quiet)
+	if !pagedFirst {
+		inc.page(ctx, answer.Quiet)
+	}
 	inc.respondByPolicy(ctx)
 }
 

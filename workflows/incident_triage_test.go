@@ -186,3 +186,36 @@ func TestCampaignMemberHandsItsContainmentToTheCampaign(t *testing.T) {
 	require.Equal(t, []string{"pc-1"}, handed, "the campaign now holds the isolated host")
 	require.NotContains(t, w.platform.Calls(), "release pc-1", "joining releases nothing")
 }
+
+// A critical alert pages the SOC before triage answers (triage may be minutes behind
+// a storm); triage still decides what it is. A high one waits for triage.
+func TestCriticalAlertPagesTheSOCBeforeTriageAnswers(t *testing.T) {
+	t.Parallel()
+	parent := "incident/acme/cybereason/malop-0"
+	for _, tc := range []struct {
+		severity integrations.Severity
+		paged    []string
+	}{
+		{integrations.SeverityCritical, []string{"#soc-urgent"}},
+		{integrations.SeverityHigh, nil},
+	} {
+		t.Run(string(tc.severity), func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			w.triage = func(Admission) TriageAnswer {
+				return TriageAnswer{Decision: TriageMerged, Parent: parent, Why: "host pc-1 has an open incident"}
+			}
+			w.at(time.Second, func() { w.env.SignalWorkflow(SignalJoinAnswer, JoinAnswer{Accepted: true}) })
+
+			status := w.run(input(socPolicy(), testAlert(tc.severity, "pc-1")))
+
+			require.Equal(t, StateMerged, status.State, "triage decides what the incident is")
+			require.Equal(t, tc.paged, w.outbox.pages("slack"))
+			if tc.paged != nil {
+				require.Len(t, status.Paged, 1)
+				require.Equal(t, TierSOC, status.Paged[0].Tier)
+				require.True(t, status.Paged[0].At.Equal(testStart), "paged at once, not when triage answered")
+			}
+		})
+	}
+}
