@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -133,7 +134,29 @@ func (d *DevServer) UIURL() string { return d.uiURL }
 // simulators, the worker (it polls the task queue) and the starter (/readyz). A part
 // that fails is a *ComponentError (several, joined, when several addresses are taken).
 // On error the caller still gets the partial stack, to read its logs and Stop it.
+//
+// A stack on ports of its own choosing (no Addresses, no Dir: the tests, the
+// benchmark) starts again on other ports when one it found free was taken by another
+// process before its part bound it: test packages start their stacks side by side.
 func Start(ctx context.Context, options Options) (*Stack, error) {
+	for attempt := 1; ; attempt++ {
+		s, err := start(ctx, options)
+		if err == nil || attempt == 3 || !portTakenMeanwhile(err, options) {
+			return s, err
+		}
+		if s != nil {
+			s.Stop()
+		}
+	}
+}
+
+// portTakenMeanwhile tells whether a start failed on a port the stack chose.
+func portTakenMeanwhile(err error, options Options) bool {
+	chosen := options.Dir == "" && options.Addresses.Temporal == "" && options.Addresses.Starter == ""
+	return chosen && (errors.Is(err, syscall.EADDRINUSE) || strings.Contains(err.Error(), "address already in use"))
+}
+
+func start(ctx context.Context, options Options) (*Stack, error) {
 	s := &Stack{Dir: options.Dir, ended: make(chan *ComponentError, 1)}
 	if s.Dir == "" {
 		dir, err := os.MkdirTemp("", "xsoc-stack-")

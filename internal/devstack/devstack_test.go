@@ -190,3 +190,16 @@ func TestAKilledComponentIsNotReportedAndStartsAgain(t *testing.T) {
 	default:
 	}
 }
+
+func TestOnlyAStackOnPortsOfItsOwnChoosingStartsAgainWhenOneWasTaken(t *testing.T) {
+	taken := &ComponentError{Component: "Temporal dev server", Err: &net.OpError{Op: "listen", Err: os.NewSyscallError("bind", syscall.EADDRINUSE)}}
+	if !portTakenMeanwhile(taken, Options{}) {
+		t.Error("a port the stack chose and lost is tried again")
+	}
+	if portTakenMeanwhile(taken, Options{Dir: ".xsoc", Addresses: Addresses{Temporal: "127.0.0.1:7233"}}) {
+		t.Error("make run's own ports are reported, not changed")
+	}
+	if portTakenMeanwhile(&ComponentError{Component: "worker", Err: errors.New("exited")}, Options{}) {
+		t.Error("another failure is reported")
+	}
+}
