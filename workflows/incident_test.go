@@ -444,8 +444,13 @@ func TestStatusUpdatesGoToTheCSIRTAndTheSiteCoalesced(t *testing.T) {
 	require.NotContains(t, changes(csirt[0]), "Isolated", "the isolation came after the first message left")
 	require.Contains(t, changes(csirt[1]), "Isolated osk-pc-1 from the network")
 	require.Contains(t, changes(csirt[1]), "containing → contained", "two changes within 30s, one message")
-	require.Contains(t, changes(csirt[2]), "false_positive")
-	require.Contains(t, changes(csirt[3]), "Released osk-pc-1")
+	// The last two leave within the same instant: their activities may finish in
+	// either order.
+	last := changes(csirt[2]) + changes(csirt[3])
+	require.Contains(t, last, "false_positive")
+	require.Contains(t, last, "Released osk-pc-1")
+	require.False(t, strings.Contains(changes(csirt[2]), "false_positive") && strings.Contains(changes(csirt[2]), "Released osk-pc-1"),
+		"the verdict and the release that followed went out as two messages")
 }
 
 func TestUnansweredCallFallsBackToSMSWhereConfigured(t *testing.T) {
