@@ -1,8 +1,11 @@
 // Command bench measures xsoc on this machine against Temporal itself (`make bench`):
-// the no-op workflow rate of the same dev server as the baseline, then alert intake
-// throughput and latency (HTTP → incident started → first page in Mailpit), a burst of
-// a month of alerts, and the worker's memory with many open incidents. It prints a
-// table and writes it, with how to read it, to bench/results.md.
+// each section is measured against its own baseline in the same run — intake against
+// the raw start rate while the worker is busy, a burst of paging alerts against as many
+// no-op workflows, a critical alert in a storm, the worker's memory with many open
+// incidents and the cost of replaying them, suppressed alerts against no-op workflows —
+// and the workflows' histories and the server's database requests say where the time
+// goes. It prints the results and writes them, with how to read them, to
+// bench/results.md.
 package main
 
 import (
@@ -14,52 +17,92 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"time"
 
 	"xsoc/config"
 	"xsoc/internal/devstack"
+	"xsoc/workflows"
 )
 
 //go:embed customers.yaml
 var customersFile []byte
 
-const (
-	customerID    = "bench"
-	webhookSecret = "bench-webhook-secret"
-)
+const webhookSecret = "bench-webhook-secret"
+
+// sections in the order they run: memory last, because it restarts the worker with a
+// small cache and leaves thousands of incidents open.
+var sections = []string{"intake", "burst", "storm", "suppression", "memory"}
 
 type settings struct {
-	concurrency int
-	sustain     time.Duration
-	rates       []float64
-	ratePeriod  time.Duration
-	burst       int
-	open        []int
-	openBudget  time.Duration
-	pragmas     []string
-	out         string
+	only          []string
+	concurrency   int
+	intakeWarm    time.Duration
+	window        time.Duration
+	rounds        int
+	burst         int
+	storm         int
+	criticals     int
+	criticalFirst time.Duration
+	criticalEvery time.Duration
+	suppress      int
+	suppressEvery int
+	open          []int
+	openBudget    time.Duration
+	smallCache    int
+	events        int
+	sample        int
+	drainBudget   time.Duration
+	pragmas       []string
+	out           string
 }
 
+func (s settings) runs(section string) bool { return slices.Contains(s.only, section) }
+
 func main() {
-	s := settings{concurrency: 50, rates: []float64{2, 10, 20}, open: []int{1000, 10000}}
-	flag.DurationVar(&s.sustain, "sustain", 10*time.Second, "how long the baseline and the sustained intake run")
-	flag.DurationVar(&s.ratePeriod, "rate-period", 30*time.Second, "how long each fixed offered rate runs")
-	flag.IntVar(&s.burst, "burst", 2000, "alerts in the burst")
-	openList := flag.String("open", "1000,10000", "open incidents at which the worker's memory is read")
-	flag.DurationVar(&s.openBudget, "open-budget", 6*time.Minute, "time allowed to open the incidents of the memory measurement")
+	var s settings
+	only := flag.String("only", strings.Join(sections, ","), "the sections to run, comma-separated: "+strings.Join(sections, ", "))
+	flag.IntVar(&s.concurrency, "concurrency", 20, "senders (and baseline starters) in every section")
+	flag.DurationVar(&s.intakeWarm, "intake-backlog", 10*time.Second, "intake: how long alerts are sent to make the worker busy before the windows")
+	flag.DurationVar(&s.window, "window", 5*time.Second, "intake: length of each measured window")
+	flag.IntVar(&s.rounds, "rounds", 3, "intake: rounds of windows (raw, direct, http each once per round)")
+	flag.IntVar(&s.burst, "burst", 2000, "burst: paging alerts, and as many no-op workflows")
+	flag.IntVar(&s.storm, "storm", 2000, "storm: high alerts of the storm")
+	flag.IntVar(&s.criticals, "criticals", 20, "storm: critical alerts posted during the storm")
+	flag.DurationVar(&s.criticalFirst, "critical-first", 2*time.Second, "storm: when the first critical alert is posted")
+	flag.DurationVar(&s.criticalEvery, "critical-every", time.Second, "storm: time between critical alerts")
+	flag.IntVar(&s.suppress, "suppress", 200, "suppression: alerts sent")
+	flag.IntVar(&s.suppressEvery, "suppress-every", 20, "suppression: every n-th alert does not match the rule (200 and 20: 190 match)")
+	openList := flag.String("open", "1000,10000", "memory: open incidents at which the worker's memory is read")
+	flag.DurationVar(&s.openBudget, "open-budget", 12*time.Minute, "memory: time allowed to open the incidents")
+	flag.IntVar(&s.smallCache, "small-cache", 2000, "memory: the worker's sticky cache size (XSOC_STICKY_CACHE_SIZE) for the replay measurement")
+	flag.IntVar(&s.events, "events", 1000, "memory: re-deliveries to cached incidents (and at least as many to evicted ones)")
+	flag.IntVar(&s.sample, "sample", 200, "histories read per section to count events and tasks")
+	flag.DurationVar(&s.drainBudget, "drain-budget", 10*time.Minute, "how long a section waits for its pages")
 	pragmas := flag.String("sqlite-pragmas", "journal_mode=wal,synchronous=normal", "the dev server's SQLite pragmas, as `make run` sets them (empty: SQLite's defaults)")
 	flag.StringVar(&s.out, "out", "bench/results.md", "where to write the results")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	s.open = nil
+	fail := func(format string, args ...any) {
+		log.Error(fmt.Sprintf(format, args...))
+		os.Exit(2)
+	}
+	for name := range strings.SplitSeq(*only, ",") {
+		if name = strings.TrimSpace(name); !slices.Contains(sections, name) {
+			fail("-only %q: unknown section %q (sections: %s)", *only, name, strings.Join(sections, ", "))
+		}
+		s.only = append(s.only, name)
+	}
 	for field := range strings.SplitSeq(*openList, ",") {
 		var n int
-		if _, err := fmt.Sscan(field, &n); err != nil || n <= 0 {
-			log.Error("bad -open", "value", field)
-			os.Exit(2)
+		if _, err := fmt.Sscan(field, &n); err != nil || n <= 0 || len(s.open) > 0 && n <= s.open[len(s.open)-1] {
+			fail("-open %q: want increasing counts of open incidents, e.g. 1000,10000", *openList)
 		}
 		s.open = append(s.open, n)
+	}
+	if s.suppressEvery < 2 || s.concurrency < 1 || s.rounds < 1 || s.smallCache < 1 {
+		fail("-suppress-every must be at least 2, -concurrency, -rounds and -small-cache at least 1")
 	}
 	if *pragmas != "" {
 		s.pragmas = strings.Split(*pragmas, ",")
@@ -72,9 +115,25 @@ func main() {
 	}
 }
 
+// bench is what every section uses.
+type bench struct {
+	s         settings
+	stack     *devstack.Stack
+	customers *config.Customers
+	sender    *alertSender
+	intake    *workflows.Intake
+	slack     socPages
+	log       *slog.Logger
+}
+
+func (b *bench) customer(id string) config.Customer {
+	c, _ := b.customers.Customer(id)
+	return *c
+}
+
 func run(ctx context.Context, s settings, log *slog.Logger) (err error) {
-	began := time.Now()
-	log.Info("starting the stack")
+	r := newReport(s)
+	log.Info("starting the stack", "load", loadAverage())
 	stack, err := devstack.Start(ctx, devstack.Options{
 		Customers: func(map[string]string) ([]byte, error) { return customersFile, nil },
 		// gctrace: the worker's log tells its live heap and goroutine stacks.
@@ -99,63 +158,106 @@ func run(ctx context.Context, s settings, log *slog.Logger) (err error) {
 	if err != nil {
 		return err
 	}
-	customer, _ := customers.Customer(customerID)
-
-	mail := newMailbox(stack.MailpitURL, log)
-	follow, stopFollowing := context.WithCancel(ctx)
-	defer stopFollowing()
-	go mail.follow(follow)
-	sender := newAlertSender(stack.StarterURL, customerID, webhookSecret, s.concurrency)
-	r := newReport(s)
-
-	log.Info("warming up")
-	warm := sender.closedLoop(ctx, 5, 20, time.Now().Add(time.Minute), "warm", "high", "warm-host")
-	if sum := summarize(warm); sum.started != 20 {
-		return fmt.Errorf("warm-up: %d of 20 alerts started (%s)", sum.started, sum.firstError)
-	}
-	mail.await(ctx, alertIDs(warm), time.Minute)
-
-	log.Info("baseline: no-op workflows", "concurrency", s.concurrency, "for", s.sustain)
-	if r.baseline, err = runBaseline(ctx, stack.Temporal, s.concurrency, s.sustain); err != nil {
-		return fmt.Errorf("baseline: %w", err)
+	b := &bench{s: s, stack: stack, customers: customers, log: log,
+		sender: newAlertSender(stack.StarterURL, webhookSecret, s.concurrency),
+		intake: workflows.NewIntake(stack.Temporal, stack.ClientOptions, customers.SOC),
+		slack:  socPages{sim: stack.Slack}}
+	if err := b.warmUp(ctx); err != nil {
+		return err
 	}
 
-	log.Info("sustained intake", "concurrency", s.concurrency, "for", s.sustain)
-	sustained := sender.closedLoop(ctx, s.concurrency, 0, time.Now().Add(s.sustain), "sustained", "high", "sustained-host")
-	r.sustained = measure(ctx, mail, sustained, 0)
-
-	for _, rate := range s.rates {
-		log.Info("fixed offered rate", "alerts_per_second", rate, "for", s.ratePeriod)
-		host := fmt.Sprintf("rate%g-host", rate)
-		deliveries := sender.openLoop(ctx, rate, s.ratePeriod, fmt.Sprintf("rate%g", rate), "high", host)
-		r.rates = append(r.rates, measure(ctx, mail, deliveries, rate))
+	previous := time.Time{} // when the previous section ended
+	for _, name := range sections {
+		if !s.runs(name) {
+			continue
+		}
+		if !previous.IsZero() {
+			r.settled[name] = b.settle(ctx, previous)
+		}
+		log.Info("section", "name", name, "load", loadAverage())
+		var err error
+		switch name {
+		case "intake":
+			r.intake = new(intakeSection)
+			*r.intake, err = b.runIntake(ctx)
+		case "burst":
+			r.burst = new(burstSection)
+			*r.burst, err = b.runBurst(ctx)
+		case "storm":
+			r.storm = new(stormSection)
+			*r.storm, err = b.runStorm(ctx)
+		case "suppression":
+			r.suppression = new(suppressSection)
+			*r.suppression, err = b.runSuppression(ctx)
+		case "memory":
+			r.memory = new(memorySection)
+			*r.memory, err = b.runMemory(ctx)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		previous = time.Now()
 	}
-
-	log.Info("burst", "alerts", s.burst, "concurrency", s.concurrency)
-	burst := sender.closedLoop(ctx, s.concurrency, s.burst, time.Now().Add(10*time.Minute), "burst", "high", "burst-host")
-	r.burst = measure(ctx, mail, burst, 0)
-	r.burstCheck, err = checkBurst(ctx, stack, mail, burst, s.burst)
-	if err != nil {
-		return fmt.Errorf("burst: %w", err)
+	if r.burst != nil {
+		log.Info("reading the burst's incidents again")
+		r.burstLater, r.burstLaterAfter = costsOf(ctx, stack.Temporal, stack.ClientOptions.DataConverter, r.burst.sampled, nil).all, time.Since(r.burst.sum.firstSent)
 	}
-
-	log.Info("worker memory with open incidents", "targets", s.open)
-	r.memory, err = runMemory(ctx, stack, *customer, s.open, s.concurrency, time.Now().Add(s.openBudget))
-	if err != nil {
-		return fmt.Errorf("memory: %w", err)
-	}
-
-	// A page sent twice would show up late (a retried activity): count again at the end.
-	r.burstCheck.doubledPages = doubledPages(mail, burst)
-	r.elapsed = time.Since(began)
-	r.describe()
+	r.finish(log)
 	fmt.Print(r.markdown())
 	if err := os.WriteFile(s.out, []byte(r.markdown()), 0o644); err != nil {
 		return err
 	}
 	log.Info("results written", "file", s.out, "took", r.elapsed.Round(time.Second))
-	if !r.burstCheck.ok() {
+	if r.burst != nil && !r.burst.check.ok(r.burst.want) {
 		return errors.New("the burst lost or doubled alerts: see " + s.out)
+	}
+	return nil
+}
+
+// settle waits before a section until what the previous one started has quieted:
+// every incident starts a one-minute timer for its triage's answer that is never
+// cancelled, so it fires a minute later (a workflow task each); then until the
+// server writes less than quietWrites a second for three seconds in a row (at most
+// two minutes). It answers how long it waited.
+func (b *bench) settle(ctx context.Context, previous time.Time) time.Duration {
+	began := time.Now()
+	time.Sleep(time.Until(previous.Add(triageTimerFires)))
+	quiet := 0
+	last, err := readPersistence(ctx, b.stack.TemporalMetricsURL)
+	for deadline := time.Now().Add(2 * time.Minute); err == nil && quiet < 3 && time.Now().Before(deadline) && ctx.Err() == nil; {
+		time.Sleep(time.Second)
+		now, readErr := readPersistence(ctx, b.stack.TemporalMetricsURL)
+		if readErr != nil {
+			break
+		}
+		if now.since(last).writes() < quietWrites {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		last = now
+	}
+	b.log.Info("settled", "waited", time.Since(began).Round(time.Second))
+	return time.Since(began)
+}
+
+const (
+	// triageTimerFires is a little more than the incidents' triage timeout (one minute).
+	triageTimerFires = 65 * time.Second
+	quietWrites      = 5
+)
+
+// warmUp sends a few alerts of every kind the sections send, so that the first
+// section does not pay for the worker's and starter's first connections, and checks
+// that the SOC is paged.
+func (b *bench) warmUp(ctx context.Context) error {
+	b.log.Info("warming up")
+	ds := b.sender.postAll(ctx, 5, 20, time.Now().Add(time.Minute), "warm", numbered("warm", "high"))
+	if sum := summarize(ds); sum.started != 20 {
+		return fmt.Errorf("warm-up: %d of 20 alerts started (%s)", sum.started, sum.firstError)
+	}
+	if _, missing := b.slack.await(ctx, incidentIDs(ds), 2*time.Minute); missing > 0 {
+		return fmt.Errorf("warm-up: %d of 20 alerts did not page the SOC on Slack", missing)
 	}
 	return nil
 }

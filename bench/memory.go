@@ -7,132 +7,203 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	"xsoc/config"
 	"xsoc/integrations"
-	"xsoc/internal/devstack"
 	"xsoc/workflows"
 )
 
-// openHost is the host of the memory phase's incidents, to count them in visibility.
-const openHost = "open-host"
+// Section 4: the worker's memory with many open incidents, and what an event costs an
+// incident the worker no longer holds.
+//
+// The worker is restarted (an empty cache) and medium alerts are opened through the
+// starter's intake code (workflows.Intake, without HTTP): the bench's SOC has no
+// medium chain and the customer hears only of confirmed incidents, so they page
+// nobody and wait on their 30-day SLA timers. Memory is read once every one of them
+// has had triage's answer (visibility counts none in state new).
+//
+// Then every open incident gets one event — a re-delivery of its alert by intake, an
+// Update the incident applies (Deliveries+1, a timeline line) — first for incidents in
+// the worker's cache, then, after a restart with a sticky cache smaller than the
+// open set, for incidents it does not hold: each of those is replayed from its
+// history before the event applies.
+const openCustomer = "open"
 
-// memoryPoint is the worker's memory with a number of open incidents.
 type memoryPoint struct {
 	open     int
 	rssKiB   int64
 	hwmKiB   int64
-	gc       gcTrace       // the worker's last garbage collection
-	elapsed  time.Duration // to open the incidents since the previous point, until the worker ran them
+	gc       gcTrace
+	elapsed  time.Duration
 	startErr string
 }
 
-// runMemory restarts the worker (so that its cache holds only what this phase starts)
-// and opens medium incidents — which page nobody and wait on 30-day SLA timers —
-// through the starter's own intake path, reading the worker's RSS at each target once
-// the worker has run every one of them (none is still "new" in visibility). It stops
-// early at the deadline and says how far it got.
-func runMemory(ctx context.Context, stack *devstack.Stack, customer config.Customer, targets []int, concurrency int, deadline time.Time) ([]memoryPoint, error) {
-	if err := stack.Restart("worker"); err != nil {
-		return nil, err
-	}
-	intake := workflows.NewIntake(stack.Temporal, stack.ClientOptions, nil)
+// eventPass is one pass of re-deliveries.
+type eventPass struct {
+	label      string
+	cache      int
+	events     int
+	failed     int
+	firstError string
+	wall       time.Duration
+	latency    percentiles
+	workerCPU  time.Duration
+	rssAfter   int64
+	gc         gcTrace
+}
+
+type memorySection struct {
+	load         string
+	cacheDefault int
+	points       []memoryPoint
+	history      averageTally // an open incident's history, at rest
+	cached       eventPass
+	smallRestart memoryPoint // right after the restart with the small cache
+	replayed     eventPass
+	err          string
+}
+
+func (b *bench) runMemory(ctx context.Context) (memorySection, error) {
+	sec := memorySection{load: loadAverage()}
+	c := b.stack.Temporal
+	customer := b.customer(openCustomer)
+	alert := numbered("open", integrations.SeverityMedium)
 	deliver := func(n int) error {
-		id := fmt.Sprintf("open-%d", n)
-		alert := integrations.Alert{ID: id, Detection: detectionPrefix + id, Severity: integrations.SeverityMedium,
-			Hosts: []integrations.Host{{Name: openHost}}}
-		ref, err := intake.Deliver(ctx, customer, "generic", alert)
+		a := alert(n)
+		ref, err := b.intake.Deliver(ctx, customer, "generic", a.normalized())
 		if err == nil && ref.Duplicate {
-			err = fmt.Errorf("alert %s answered duplicate", id)
+			err = fmt.Errorf("alert %s answered duplicate", a.id)
 		}
 		return err
 	}
-	// Intake answers once an incident is started; the worker runs it afterwards.
-	unprocessed := fmt.Sprintf(`XsocCustomer=%q AND XsocHost=%q AND XsocState=%q`, customer.ID, openHost, workflows.StateNew)
+	if err := b.stack.Restart("worker"); err != nil {
+		return sec, err
+	}
+	sec.cacheDefault = workerCacheSize(b.stack.Logs)
+	untriaged := fmt.Sprintf(`WorkflowType="Incident" AND XsocCustomer=%q AND XsocState=%q`, openCustomer, workflows.StateNew)
 	if err := deliver(0); err != nil {
-		return nil, fmt.Errorf("first open incident: %w", err)
+		return sec, fmt.Errorf("first open incident: %w", err)
 	}
-	if err := waitCount(ctx, stack.Temporal, unprocessed, 0, time.Minute); err != nil {
-		return nil, fmt.Errorf("the restarted worker did not run the first open incident: %w", err)
+	if err := waitCount(ctx, c, untriaged, 0, time.Minute); err != nil {
+		return sec, fmt.Errorf("the restarted worker did not run the first open incident: %w", err)
 	}
-	points := []memoryPoint{{}}
 	time.Sleep(3 * time.Second)
-	if err := readMemory(stack, &points[0]); err != nil {
-		return nil, err
+	start := memoryPoint{open: 1}
+	if err := b.readMemory(&start); err != nil {
+		return sec, err
 	}
+	sec.points = append(sec.points, start)
+	deadline := time.Now().Add(b.s.openBudget)
 	opened := 0
-	for _, target := range targets {
+	for _, target := range b.s.open {
 		point := memoryPoint{}
 		begin := time.Now()
-		var next atomic.Int64
-		next.Store(int64(opened))
-		var failed sync.Once
-		var done atomic.Int64
-		var wg sync.WaitGroup
-		for range concurrency {
-			wg.Go(func() {
-				for ctx.Err() == nil && time.Now().Before(deadline) {
-					n := int(next.Add(1))
-					if n > target {
-						return
-					}
-					if err := deliver(n); err != nil {
-						failed.Do(func() { point.startErr = err.Error() })
-						continue
-					}
-					done.Add(1)
+		errs := closedLoop(ctx, b.s.concurrency, opened+1, target-opened, deadline, deliver)
+		for _, err := range errs {
+			if err != nil {
+				if point.startErr == "" {
+					point.startErr = err.Error()
 				}
-			})
+				continue
+			}
+			opened++
 		}
-		wg.Wait()
-		opened += int(done.Load())
-		if err := waitCount(ctx, stack.Temporal, unprocessed, 0, max(time.Until(deadline), time.Minute)); err != nil {
+		if err := waitCount(ctx, c, untriaged, 0, max(time.Until(deadline), time.Minute)); err != nil {
 			point.startErr = err.Error()
 		}
 		point.open, point.elapsed = opened, time.Since(begin)
 		// Let the garbage collector catch up with the last workflow tasks.
 		time.Sleep(5 * time.Second)
-		if err := readMemory(stack, &point); err != nil {
-			return points, err
+		if err := b.readMemory(&point); err != nil {
+			return sec, err
 		}
-		points = append(points, point)
+		b.log.Info("memory: open incidents", "open", opened, "rss_kib", point.rssKiB)
+		sec.points = append(sec.points, point)
 		if opened < target {
 			break
 		}
 	}
-	return points, nil
+	var ids []string
+	for n := 1; n <= opened; n++ {
+		ids = append(ids, workflows.IncidentWorkflowID(openCustomer, "generic", alert(n).id))
+	}
+	sec.history = costsOf(ctx, c, b.stack.ClientOptions.DataConverter, sample(ids, 100), nil).all
+
+	// Events for cached incidents: the most recently opened, which the cache holds.
+	events := min(b.s.events, opened)
+	b.log.Info("memory: events for cached incidents", "events", events)
+	sec.cached = b.redeliver(ctx, "cached", sec.cacheDefault, opened-events+1, events, alert)
+
+	// Events for incidents the worker does not hold: restart with a small cache and
+	// re-deliver from the oldest; the first fill the cache, the later evict them.
+	if err := b.stack.Restart("worker", "XSOC_STICKY_CACHE_SIZE="+strconv.Itoa(b.s.smallCache)); err != nil {
+		return sec, err
+	}
+	time.Sleep(3 * time.Second)
+	sec.smallRestart = memoryPoint{open: opened}
+	if err := b.readMemory(&sec.smallRestart); err != nil {
+		return sec, err
+	}
+	replays := min(max(2*b.s.smallCache, b.s.events), opened)
+	b.log.Info("memory: events for evicted incidents", "events", replays, "cache", b.s.smallCache)
+	sec.replayed = b.redeliver(ctx, "replayed", workerCacheSize(b.stack.Logs), 1, replays, alert)
+	return sec, nil
+}
+
+// redeliver re-delivers alerts first..first+n-1 of the open incidents and reads what
+// the events cost the worker.
+func (b *bench) redeliver(ctx context.Context, label string, cache, first, n int, alert func(int) benchAlert) eventPass {
+	p := eventPass{label: label, cache: cache}
+	customer := b.customer(openCustomer)
+	pid, _ := b.stack.PID("worker")
+	cpuBefore, _ := cpuTime(pid)
+	begin := time.Now()
+	type result struct {
+		took time.Duration
+		err  error
+	}
+	results := closedLoop(ctx, b.s.concurrency, first, n, begin.Add(b.s.openBudget), func(i int) result {
+		began := time.Now()
+		ref, err := b.intake.Deliver(ctx, customer, "generic", alert(i).normalized())
+		if err == nil && !ref.Duplicate {
+			err = fmt.Errorf("alert %s started a new incident", alert(i).id)
+		}
+		return result{time.Since(began), err}
+	})
+	p.wall = time.Since(begin)
+	cpuAfter, _ := cpuTime(pid)
+	p.workerCPU = cpuAfter - cpuBefore
+	var took []time.Duration
+	for _, r := range results {
+		if r.err != nil {
+			p.failed++
+			if p.firstError == "" {
+				p.firstError = r.err.Error()
+			}
+			continue
+		}
+		p.events++
+		took = append(took, r.took)
+	}
+	p.latency = percentilesOf(took)
+	time.Sleep(5 * time.Second)
+	var after memoryPoint
+	if err := b.readMemory(&after); err == nil {
+		p.rssAfter, p.gc = after.rssKiB, after.gc
+	}
+	return p
 }
 
 // readMemory reads the worker's resident set (VmRSS), its peak (VmHWM), and what its
 // last garbage collection found (the worker runs with GODEBUG=gctrace=1).
-func readMemory(stack *devstack.Stack, point *memoryPoint) error {
-	point.gc = lastGC(filepath.Join(stack.Logs, "worker.log"))
-	pid, err := stack.PID("worker")
+func (b *bench) readMemory(point *memoryPoint) error {
+	point.gc = lastGC(filepath.Join(b.stack.Logs, "worker.log"))
+	pid, err := b.stack.PID("worker")
 	if err != nil {
 		return err
 	}
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return err
-	}
-	for line := range strings.SplitSeq(string(data), "\n") {
-		name, value, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		kib, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
-		switch name {
-		case "VmRSS":
-			point.rssKiB = kib
-		case "VmHWM":
-			point.hwmKiB = kib
-		}
-	}
-	return nil
+	point.rssKiB, point.hwmKiB, err = memory(pid)
+	return err
 }
 
 // gcTrace is one line of the Go runtime's gctrace: the heap live after the collection
@@ -156,4 +227,22 @@ func lastGC(logFile string) gcTrace {
 	live, _ := strconv.ParseInt(last[1], 10, 64)
 	stacks, _ := strconv.ParseInt(last[2], 10, 64)
 	return gcTrace{liveMB: live, stacksMB: stacks}
+}
+
+var cacheLine = regexp.MustCompile(`msg="worker started".*sticky_cache_size=(\d+)`)
+
+// workerCacheSize reads the sticky cache size the worker last said it started with
+// (0 when its log does not say).
+func workerCacheSize(logs string) int {
+	data, err := os.ReadFile(filepath.Join(logs, "worker.log"))
+	if err != nil {
+		return 0
+	}
+	matches := cacheLine.FindAllStringSubmatch(string(data), -1)
+	if len(matches) == 0 {
+		return 0
+	}
+	last := matches[len(matches)-1]
+	n, _ := strconv.Atoi(last[1])
+	return n
 }

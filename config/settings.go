@@ -34,6 +34,10 @@ type Settings struct {
 	// DashboardToken opens the managers' view (/dashboard, /v1/sla) as a bearer token
 	// or through its login form; without it the view is off.
 	DashboardToken string `envconfig:"DASHBOARD_TOKEN"`
+	// StickyCacheSize bounds the workflows a worker keeps in memory (0: the SDK's
+	// 10,000): a smaller cache caps the worker's memory, and an evicted incident is
+	// replayed from its history at its next event.
+	StickyCacheSize int `envconfig:"STICKY_CACHE_SIZE"`
 }
 
 // minDashboardTokenLength keeps the managers' view from being guarded by a word that
@@ -50,6 +54,9 @@ func LoadSettings() (Settings, error) {
 	case "none", "starttls", "tls":
 	default:
 		return s, fmt.Errorf("XSOC_SMTP_TLS=%q: want none, starttls or tls", s.SMTPTLS)
+	}
+	if s.StickyCacheSize < 0 {
+		return s, fmt.Errorf("XSOC_STICKY_CACHE_SIZE=%d: want a number of workflows, or 0 for the SDK's default (10000)", s.StickyCacheSize)
 	}
 	// The UI's origin is the only one the codec server lets a browser call from.
 	if u, err := url.Parse(s.UIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

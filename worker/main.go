@@ -43,6 +43,10 @@ func run(log *slog.Logger) error {
 		Temporal: c, Customers: customers, Platforms: acts.Platforms, Log: log,
 		Intake: workflows.NewIntake(c, process.ClientOptions, customers.SOC),
 	}
+	// The cache is process-wide and must be sized before the first worker exists.
+	if settings.StickyCacheSize > 0 {
+		worker.SetStickyWorkflowCacheSize(settings.StickyCacheSize)
+	}
 	// Two pollers per kind (the SDK's default) leave the worker waiting on the server in an
 	// alert storm; with 8, `make bench` drained a 3,000-alert burst's pages ~25 % faster.
 	w := worker.New(c, workflows.TaskQueue, worker.Options{MaxConcurrentWorkflowTaskPollers: 8, MaxConcurrentActivityTaskPollers: 8})
@@ -66,6 +70,18 @@ func run(log *slog.Logger) error {
 	if err := workflows.EnsurePollers(ctx, c, customers); err != nil {
 		return err
 	}
-	log.Info("worker started", "task_queue", workflows.TaskQueue, "customers", len(customers.Customers))
+	log.Info("worker started", "task_queue", workflows.TaskQueue, "customers", len(customers.Customers),
+		"sticky_cache_size", stickyCacheSize(settings))
 	return w.Run(worker.InterruptCh())
 }
+
+// stickyCacheSize is the number of workflows the worker keeps in memory.
+func stickyCacheSize(settings config.Settings) int {
+	if settings.StickyCacheSize > 0 {
+		return settings.StickyCacheSize
+	}
+	return sdkDefaultStickyCacheSize
+}
+
+// sdkDefaultStickyCacheSize is the Go SDK's default (worker.SetStickyWorkflowCacheSize).
+const sdkDefaultStickyCacheSize = 10000

@@ -95,6 +95,7 @@ type Ring struct {
 	primary string
 	ids     []string
 	aeads   map[string]cipher.AEAD
+	zlib    *zlibCodec
 }
 
 // NewRing builds a ring whose primary key (the one that encrypts) is primary.
@@ -102,7 +103,7 @@ func NewRing(keys []Key, primary string) (*Ring, error) {
 	if len(keys) == 0 {
 		return nil, errors.New("no keys")
 	}
-	r := &Ring{primary: primary, aeads: make(map[string]cipher.AEAD, len(keys))}
+	r := &Ring{primary: primary, aeads: make(map[string]cipher.AEAD, len(keys)), zlib: newZlibCodec()}
 	for _, k := range keys {
 		if k.ID == "" {
 			return nil, errors.New("a key has an empty id")
@@ -191,9 +192,10 @@ func (r *Ring) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error)
 
 // Codecs is the chain every payload goes through, in converter order: the SDK encodes
 // from the last codec to the first, so payloads are compressed, then encrypted
-// (ciphertext does not compress), and decoded the other way round.
+// (ciphertext does not compress), and decoded the other way round. The compression
+// is the SDK's zlib codec's, with reused compressors (zlib.go).
 func (r *Ring) Codecs() []converter.PayloadCodec {
-	return []converter.PayloadCodec{r, converter.NewZlibCodec(converter.ZlibCodecOptions{AlwaysEncode: true})}
+	return []converter.PayloadCodec{r, r.zlib}
 }
 
 // DataConverter is the default data converter with the ring's codecs.

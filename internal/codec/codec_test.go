@@ -8,6 +8,7 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
+	"google.golang.org/protobuf/proto"
 )
 
 type incidentInput struct {
@@ -170,5 +171,46 @@ func TestParseKeys(t *testing.T) {
 	}
 	if _, err := NewRing(keys, "k3"); err == nil || !strings.Contains(err.Error(), `key id "k3" is not among the keys (k1, k2)`) {
 		t.Errorf("NewRing with an absent primary: %v", err)
+	}
+}
+
+// The reused compressors write what the SDK's zlib codec writes, and each reads the
+// other's payloads: payloads written before the change stay readable, and a process
+// still on the SDK's codec reads the new ones.
+func TestCompressionIsTheSDKZlibCodecs(t *testing.T) {
+	sdk := converter.NewZlibCodec(converter.ZlibCodecOptions{AlwaysEncode: true})
+	ours := newZlibCodec()
+	plain, err := converter.GetDefaultDataConverter().ToPayloads("host kob-pc-01", map[string]int{"alerts": 3}, []byte("binary"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := range 3 { // the pooled compressors are reused from the second round
+		fromSDK, err := sdk.Encode(plain.Payloads)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fromOurs, err := ours.Encode(plain.Payloads)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range plain.Payloads {
+			if !proto.Equal(fromSDK[i], fromOurs[i]) {
+				t.Fatalf("round %d, payload %d: ours %v, the SDK's %v", round, i, fromOurs[i], fromSDK[i])
+			}
+		}
+		for name, decode := range map[string]func([]*commonpb.Payload) ([]*commonpb.Payload, error){"ours": ours.Decode, "the SDK's": sdk.Decode} {
+			decoded, err := decode(fromOurs)
+			if err != nil {
+				t.Fatalf("%s codec decoding: %v", name, err)
+			}
+			for i := range plain.Payloads {
+				if !proto.Equal(decoded[i], plain.Payloads[i]) {
+					t.Fatalf("round %d: %s codec decoded payload %d as %v, want %v", round, name, i, decoded[i], plain.Payloads[i])
+				}
+			}
+		}
+	}
+	if _, err := ours.Decode([]*commonpb.Payload{{Metadata: map[string][]byte{converter.MetadataEncoding: []byte(MetadataEncodingZlib)}, Data: []byte("not zlib")}}); err == nil {
+		t.Fatal("a corrupt zlib payload decoded without an error")
 	}
 }

@@ -13,9 +13,12 @@ type Addresses struct {
 	Temporal string // the dev server's frontend (gRPC)
 	// TemporalUI is the port of the Temporal UI, on the frontend's host; empty: no UI.
 	TemporalUI string
-	Mailpit    string // Mailpit's web UI and API
-	SMTP       string // Mailpit's SMTP
-	Starter    string
+	// TemporalMetrics is the dev server's Prometheus /metrics (persistence requests,
+	// task latencies), which the benchmark reads; empty: a free port.
+	TemporalMetrics string
+	Mailpit         string // Mailpit's web UI and API
+	SMTP            string // Mailpit's SMTP
+	Starter         string
 	// Simulators by name (cybereason, withsecure, zscaler, slack, twilio).
 	Simulators map[string]string
 }
@@ -74,7 +77,7 @@ func AddressesFromEnv(getenv func(string) string) (Addresses, error) {
 // withFreePorts fills every empty address with a free port on 127.0.0.1 (the
 // simulators bind port 0 themselves). The UI stays off unless asked for.
 func (a Addresses) withFreePorts(ui bool) Addresses {
-	for _, address := range []*string{&a.Temporal, &a.Mailpit, &a.SMTP, &a.Starter} {
+	for _, address := range []*string{&a.Temporal, &a.TemporalMetrics, &a.Mailpit, &a.SMTP, &a.Starter} {
 		if *address == "" {
 			*address = FreeAddress()
 		}

@@ -94,6 +94,8 @@ type Stack struct {
 	Dev        *DevServer
 	StarterURL string
 	MailpitURL string
+	// TemporalMetricsURL is the dev server's Prometheus endpoint (…/metrics).
+	TemporalMetricsURL string
 	// SimulatorURLs are the simulators' base URLs by name.
 	SimulatorURLs map[string]string
 	// Env is the worker's and starter's environment.
@@ -235,6 +237,9 @@ func (s *Stack) temporal(temporalBin string, options Options) *component {
 		"--log-level", cmp.Or(options.TemporalLogLevel, "error"),
 		// The dev server otherwise asks the internet for newer versions.
 		"--dynamic-config-value", "frontend.enableServerVersionCheck=false"}
+	_, metricsPort, _ := net.SplitHostPort(s.addresses.TemporalMetrics)
+	args = append(args, "--metrics-port", metricsPort)
+	s.TemporalMetricsURL = "http://" + net.JoinHostPort(host, metricsPort) + "/metrics"
 	listens := []listen{{s.addresses.Temporal, temporalSetting}}
 	s.Dev = &DevServer{address: s.addresses.Temporal}
 	if options.UI {
