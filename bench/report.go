@@ -376,7 +376,7 @@ func (r *report) memorySection(w *writer) {
 	m := r.memory
 	w.line("## 4. Worker memory with open incidents waiting on SLA timers")
 	w.line("")
-	w.line("Load average at the start: %s%s. The worker's sticky cache: %d workflows (its log at start; the SDK's default, `XSOC_STICKY_CACHE_SIZE` unset).", m.load, r.settledNote("memory"), m.cacheDefault)
+	w.line("Load average at the start: %s%s. The worker's sticky cache: %d workflows (its log at start; `XSOC_STICKY_CACHE_SIZE` unset: xsoc's default).", m.load, r.settledNote("memory"), m.cacheDefault)
 	w.line("")
 	w.line("| open incidents | worker RSS | growth since restart | per open incident | Go heap live / goroutine stacks at the last GC | time to open them |")
 	w.line("|---|---|---|---|---|---|")
@@ -605,7 +605,7 @@ const howToRead = `## How to read it
   growth since the restart by the incidents open. The live heap and goroutine stacks come
   from GODEBUG=gctrace=1 in the worker's log; RSS runs above the live heap because Go
   lets the heap grow to twice the live size before collecting (GOGC=100). The sticky cache
-  (XSOC_STICKY_CACHE_SIZE, default the SDK's 10,000) bounds how many incidents the worker
+  (XSOC_STICKY_CACHE_SIZE, default 2,000; 0 for the SDK's 10,000) bounds how many incidents the worker
   holds: an event for an incident it does not hold makes it fetch the whole history and
   replay it first, which the *replayed* row measures (latency and worker CPU per event).
 - **Suppression (section 5)**: the suppressed incidents' server time runs from the first
