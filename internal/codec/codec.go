@@ -193,8 +193,11 @@ func (r *Ring) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error)
 // Codecs is the chain every payload goes through, in converter order: the SDK encodes
 // from the last codec to the first, so payloads are compressed, then encrypted
 // (ciphertext does not compress), and decoded the other way round. The compression
-// is the SDK's zlib codec's, with reused compressors (zlib.go).
+// is the SDK's zlib codec's, with reused compressors (zlib.go). No ring, no codecs.
 func (r *Ring) Codecs() []converter.PayloadCodec {
+	if r == nil {
+		return nil
+	}
 	return []converter.PayloadCodec{r, r.zlib}
 }
 
