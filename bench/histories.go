@@ -168,9 +168,18 @@ func readIncident(events []*historypb.HistoryEvent, triage map[string]triageTime
 				h.paged = true
 			}
 		case enumspb.EVENT_TYPE_MARKER_RECORDED:
-			if !h.paged && localActivityType(e, dc) == "PostSlack" {
-				pageDone = at
-				h.paged = true
+			switch localActivityType(e, dc) {
+			case "PostSlack":
+				if !h.paged {
+					pageDone = at
+					h.paged = true
+				}
+			case "AdmitToTriage":
+				// Asked by Update in the first workflow task: the answer is recorded when
+				// that task completes.
+				if answered.IsZero() {
+					answered = at
+				}
 			}
 		}
 	}
@@ -350,6 +359,8 @@ func shareOf(ctx context.Context, c client.Client, dc converter.DataConverter, w
 			}
 			s.within.add(e, dc)
 			switch e.GetEventType() {
+			case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+				signals++ // an admission by Update is taken by a workflow task as a signal is
 			case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
 				signals++
 				if a := e.GetWorkflowExecutionSignaledEventAttributes(); a.GetSignalName() == workflows.SignalAdmit {
@@ -392,7 +403,7 @@ func shareOf(ctx context.Context, c client.Client, dc converter.DataConverter, w
 	}
 	s.taskTimes, s.taskWaits = percentilesOf(taskTimes), percentilesOf(taskWaits)
 	if s.within.workflowTasks > 0 {
-		s.signalsPerTask = float64(s.within.signalsIn) / float64(s.within.workflowTasks)
+		s.signalsPerTask = float64(s.within.signalsIn+s.within.updates) / float64(s.within.workflowTasks)
 	}
 	return s, nil
 }

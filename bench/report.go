@@ -342,8 +342,8 @@ func writeTriage(w *writer, during string, t entityShare, shareErr string) {
 	if t.within.workflowTasks == 0 {
 		return
 	}
-	w.line("The customer's `%s` during %s (%d run(s)): %d workflow tasks for %d signals received (%.1f a task on average, at most %d), %d signals sent; each task waited %s (p50 / p95 / p99) from scheduled to picked up, and took %s on the worker.",
-		t.workflowID, during, t.runs, t.within.workflowTasks, t.within.signalsIn, t.signalsPerTask, t.maxSignalsInTask, t.within.signalsOut, t.taskWaits, t.taskTimes)
+	w.line("The customer's `%s` during %s (%d run(s)): %d workflow tasks for %d signals and %d updates received (%.1f a task on average, at most %d), %d signals sent; each task waited %s (p50 / p95 / p99) from scheduled to picked up, and took %s on the worker.",
+		t.workflowID, during, t.runs, t.within.workflowTasks, t.within.signalsIn, t.within.updates, t.signalsPerTask, t.maxSignalsInTask, t.within.signalsOut, t.taskWaits, t.taskTimes)
 }
 
 func (r *report) stormSection(w *writer) {

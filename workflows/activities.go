@@ -71,6 +71,48 @@ func (a *Activities) RecordIncident(ctx context.Context, in IncidentSummary) err
 	return nil
 }
 
+// AdmitOptions are the options of the local activity by which a new incident asks
+// its customer's triage what it is: tried again within the minute an incident waits
+// for triage (a triage busy with a storm, or continuing as new, answers later), after
+// which the incident pages as a new one.
+var AdmitOptions = workflow.LocalActivityOptions{
+	ScheduleToCloseTimeout: triageTimeout,
+	StartToCloseTimeout:    20 * time.Second,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    200 * time.Millisecond,
+		BackoffCoefficient: 2,
+		MaximumInterval:    5 * time.Second,
+	},
+}
+
+// AdmitToTriage asks the customer's Triage what a new alert is (Update admit) and
+// answers triage's answer. The Update id is the incident's, and triage remembers its
+// answers, so asking again answers the same.
+func (a *Activities) AdmitToTriage(ctx context.Context, in Admission) (TriageAnswer, error) {
+	var answer TriageAnswer
+	handle, err := a.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   TriageWorkflowID(in.Customer),
+		UpdateName:   UpdateAdmit,
+		UpdateID:     "admit/" + in.Incident,
+		Args:         []any{in},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = handle.Get(ctx, &answer)
+	}
+	var notFound *serviceerror.NotFound
+	var refused *temporal.ApplicationError
+	switch {
+	case errors.As(err, &notFound):
+		return answer, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("the triage of customer %s is not running: %v", in.Customer, err), "TriageNotFound", err)
+	case errors.As(err, &refused):
+		return answer, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("the triage of customer %s refused the admission: %v", in.Customer, refused), "TriageRefused", err)
+	}
+	return answer, err
+}
+
 // RecordActiveIDs hands a month's active endpoints by vendor to the customer's
 // Account. The Update id is this workflow run's, so a retry is applied once and a
 // later report run records its own (newer) count.

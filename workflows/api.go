@@ -107,10 +107,14 @@ const (
 	QueryRules       = "rules"
 )
 
-// Triage's conversation with incidents and with Tuning, all by Signal: an entity
-// that hears from every alert of a storm must never refuse or hold a caller.
+// Triage's conversation with incidents and with Tuning. A new incident asks by Update
+// and has its answer at once; everything else goes by Signal, so that an entity that
+// hears from every alert of a storm never holds a caller it need not answer.
 const (
-	// SignalAdmit: a new incident asks triage what it is (Admission).
+	// UpdateAdmit: a new incident asks triage what it is (Admission → TriageAnswer).
+	UpdateAdmit = "admit"
+	// SignalAdmit: the same question from an incident that pages before asking, or
+	// that an older worker started; answered by SignalTriaged.
 	SignalAdmit = "admit"
 	// SignalTriaged: triage's answer to the incident (TriageAnswer).
 	SignalTriaged = "triaged"
@@ -182,6 +186,19 @@ var SearchAttributeTypes = []string{
 	"XsocSeverity=Keyword", "XsocState=Keyword", "XsocVerdict=Keyword", "XsocSLAState=Keyword",
 	"XsocSeverityRank=Int", "XsocSLADueAt=Datetime", "XsocContained=Bool",
 	"XsocRule=Keyword", "XsocParent=Keyword",
+}
+
+// ServerDynamicConfig is the dynamic config a Temporal server needs for xsoc, as the
+// dev server's --dynamic-config-value flag takes it (key=value); a cluster takes the
+// same in examples/temporal-dynamicconfig.yaml.
+var ServerDynamicConfig = []string{
+	// Task priority (critical incidents' tasks served before a storm's lower ones) is
+	// honoured only by the new matcher, off by default in server 1.29.
+	"matching.useNewMatcher=true",
+	// Every new incident asks its customer's Triage by Update; in a storm hundreds are
+	// in flight at once on that one workflow, which the default (10) would refuse
+	// (the askers retry, but each refusal is a wasted round trip).
+	"history.maxInFlightUpdates=1000",
 }
 
 // Incident states (XsocState).

@@ -3,7 +3,6 @@ package workflows
 import (
 	"context"
 	"fmt"
-	sdklog "go.temporal.io/sdk/log"
 	"log/slog"
 	"os"
 	"slices"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
@@ -40,6 +41,8 @@ type world struct {
 	start    time.Time
 	// triage answers the incidents' admissions (default: a new incident of its own).
 	triage func(Admission) TriageAnswer
+	// triageDown, when set, is the error every admission by Update fails with.
+	triageDown error
 	// signalled records the signals the incident sent to other workflows.
 	signalled []externalSignal
 }
@@ -47,6 +50,8 @@ type world struct {
 type externalSignal struct {
 	WorkflowID, Name string
 	Arg              any
+	// Update is set for an Update sent by a local activity (the admission to triage).
+	Update bool
 }
 
 var testStart = time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
@@ -73,6 +78,16 @@ func newWorld(t *testing.T) *world {
 	env.RegisterWorkflowWithOptions(Tuning, workflow.RegisterOptions{Name: TuningWorkflowType})
 	env.OnActivity(own.RecordIncident, mock.Anything, mock.Anything).Return(nil).Maybe()
 	w.triage = func(Admission) TriageAnswer { return TriageAnswer{Decision: TriageOwn, Why: "a new incident"} }
+	env.OnActivity(own.AdmitToTriage, mock.Anything, mock.Anything).Return(func(_ context.Context, a Admission) (TriageAnswer, error) {
+		w.mu.Lock()
+		w.signalled = append(w.signalled, externalSignal{WorkflowID: TriageWorkflowID(a.Customer), Name: UpdateAdmit, Arg: a, Update: true})
+		answer := w.triage
+		w.mu.Unlock()
+		if w.triageDown != nil {
+			return TriageAnswer{}, w.triageDown
+		}
+		return answer(a), nil
+	}).Maybe()
 	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
 		func(_, workflowID, _, name string, arg any) error {
 			w.mu.Lock()
@@ -98,6 +113,19 @@ func searchAttributeMap(arg any) map[string]any {
 		values[k.GetName()] = v
 	}
 	return values
+}
+
+// admissions answers the incident's questions to triage, by Signal or by Update.
+func (w *world) admissions() []externalSignal {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var asked []externalSignal
+	for _, s := range w.signalled {
+		if s.Name == SignalAdmit {
+			asked = append(asked, s)
+		}
+	}
+	return asked
 }
 
 // at runs fn d after the incident started (workflow time).

@@ -60,7 +60,7 @@ func Incident(ctx workflow.Context, in IncidentInput) (IncidentStatus, error) {
 			inc.page(ctx, false)
 			inc.pageDueSteps(ctx)
 		}
-		inc.actOnTriage(ctx, inc.askTriage(ctx), pagedFirst)
+		inc.actOnTriage(ctx, inc.askTriage(ctx, pagedFirst), pagedFirst)
 	}
 	if err := inc.runUntilConcluded(ctx); err != nil {
 		return inc.status, err
@@ -292,6 +292,21 @@ func (inc *incident) cancelled(ctx workflow.Context, err error) error {
 	return temporal.NewCanceledError("incident cancelled by an operator")
 }
 
+// The incident's versions, recorded once per run under one change id (one marker).
+const (
+	incidentVersionChange = "incident-round-2"
+	// incidentVersionRound2: the event queue, tiers and triage by Signal.
+	incidentVersionRound2 workflow.Version = 1
+	// incidentVersionTriageByUpdate: a new incident that does not page first asks
+	// triage by Update in its first workflow task.
+	incidentVersionTriageByUpdate workflow.Version = 2
+)
+
+// incidentVersion answers the version the incident runs (the same on every call).
+func incidentVersion(ctx workflow.Context) workflow.Version {
+	return workflow.GetVersion(ctx, incidentVersionChange, workflow.DefaultVersion, incidentVersionTriageByUpdate)
+}
+
 // startedByVersion1 tells whether this run belongs to an incident started before
 // round 2: it replays a history without the version marker, or continues a
 // version-1 run.
@@ -299,7 +314,7 @@ func startedByVersion1(ctx workflow.Context, in IncidentInput) bool {
 	if len(in.Carried) > 0 {
 		return true
 	}
-	return workflow.GetVersion(ctx, "incident-round-2", workflow.DefaultVersion, 1) == workflow.DefaultVersion
+	return incidentVersion(ctx) == workflow.DefaultVersion
 }
 
 // runVersion1 hands the run to the frozen version 1, converting its input and answer

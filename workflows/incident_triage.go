@@ -1,9 +1,11 @@
 package workflows
 
 import (
+	"errors"
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"xsoc/integrations"
@@ -52,15 +54,24 @@ type JoinedRef struct {
 
 // askTriage asks the customer's triage what the new alert is. Without a SOC there is
 // no triage (every alert is the customer's incident), and a campaign is triage's own.
-func (inc *incident) askTriage(ctx workflow.Context) TriageAnswer {
+//
+// An incident asks by Update from a local activity and has the answer in its first
+// workflow task: no signal each way, no second workflow task to take the answer (an
+// incident started before incidentVersionTriageByUpdate asked by Signal and waits for
+// a Signal). One that paged first asks by Signal: a local activity would hold back its page, which
+// leaves the worker only when the workflow task completes.
+func (inc *incident) askTriage(ctx workflow.Context, pagedFirst bool) TriageAnswer {
 	own := TriageAnswer{Decision: TriageOwn}
 	if inc.policy.SOC == nil || inc.in.Campaign != nil {
 		return own
 	}
 	s := inc.status
-	admission := Admission{Incident: s.WorkflowID, Vendor: s.Vendor, AlertID: s.Alert.ID, Detection: s.Alert.Detection,
+	admission := Admission{Incident: s.WorkflowID, Customer: s.Customer, Vendor: s.Vendor, AlertID: s.Alert.ID, Detection: s.Alert.Detection,
 		Severity: s.Severity, Hosts: inc.hostsWithVendor(s.Alert.Hosts), Users: s.Alert.Users, Indicators: s.Alert.Indicators,
 		Site: s.Site, At: workflow.Now(ctx)}
+	if !pagedFirst && incidentVersion(ctx) >= incidentVersionTriageByUpdate {
+		return inc.askTriageByUpdate(ctx, admission)
+	}
 	if err := workflow.SignalExternalWorkflow(ctx, TriageWorkflowID(s.Customer), "", SignalAdmit, admission).Get(ctx, nil); err != nil {
 		inc.note(ctx, "triage", "the customer's triage could not be asked (%v): paged as a new incident", err)
 		return own
@@ -73,6 +84,24 @@ func (inc *incident) askTriage(ctx workflow.Context) TriageAnswer {
 	}
 	var answer TriageAnswer
 	answers.ReceiveAsync(&answer)
+	inc.note(ctx, "triage", "triage: %s", answer.Why)
+	return answer
+}
+
+// askTriageByUpdate asks triage by Update; a triage that cannot answer within
+// triageTimeout costs no page: the incident pages as a new one.
+func (inc *incident) askTriageByUpdate(ctx workflow.Context, admission Admission) TriageAnswer {
+	var a *Activities
+	var answer TriageAnswer
+	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, AdmitOptions), a.AdmitToTriage, admission).Get(ctx, &answer)
+	if err != nil {
+		why := err.Error()
+		if appErr := (*temporal.ApplicationError)(nil); errors.As(err, &appErr) {
+			why = appErr.Message()
+		}
+		inc.note(ctx, "triage", "the customer's triage did not answer (%s): paged as a new incident", why)
+		return TriageAnswer{Decision: TriageOwn}
+	}
 	inc.note(ctx, "triage", "triage: %s", answer.Why)
 	return answer
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
 
 	"xsoc/integrations"
 )
@@ -211,6 +212,11 @@ func TestCriticalAlertPagesTheSOCBeforeTriageAnswers(t *testing.T) {
 
 			require.Equal(t, StateMerged, status.State, "triage decides what the incident is")
 			require.Equal(t, tc.paged, w.outbox.pages("slack"))
+			asked := w.admissions()
+			require.Len(t, asked, 1, "triage is asked once")
+			require.Equal(t, TriageWorkflowID("acme"), asked[0].WorkflowID)
+			require.Equal(t, tc.paged == nil, asked[0].Update,
+				"one that waits for triage asks by Update in its first workflow task; one that paged first asks by Signal")
 			if tc.paged != nil {
 				require.Len(t, status.Paged, 1)
 				require.Equal(t, TierSOC, status.Paged[0].Tier)
@@ -218,4 +224,18 @@ func TestCriticalAlertPagesTheSOCBeforeTriageAnswers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A triage that cannot answer (not running, refusing, or busy past the minute) costs
+// no page: the incident pages as a new one and says why in its timeline.
+func TestIncidentPagesAsNewWhenTriageCannotAnswer(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.triageDown = temporal.NewNonRetryableApplicationError("the triage of customer acme is not running", "TriageNotFound", nil)
+	w.decide(time.Minute, DecisionClose, Decision{By: "x", Note: "test"})
+
+	status := w.run(input(socPolicy(), testAlert(integrations.SeverityHigh, "pc-1")))
+
+	require.Equal(t, []string{"#soc-triage"}, w.outbox.pages("slack"))
+	require.True(t, timelineHas(status, "triage", "is not running): paged as a new incident"), "%v", status.Timeline)
 }

@@ -22,3 +22,16 @@ func TestDeploymentsRegisterEverySearchAttribute(t *testing.T) {
 		}
 	}
 }
+
+func TestClusterConfigHasEveryDynamicConfigValue(t *testing.T) {
+	data, err := os.ReadFile("../examples/temporal-dynamicconfig.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, setting := range ServerDynamicConfig {
+		key, value, _ := strings.Cut(setting, "=")
+		if !strings.Contains(string(data), key+":\n  - value: "+value+"\n") {
+			t.Errorf("examples/temporal-dynamicconfig.yaml does not set %s to %s", key, value)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"xsoc/integrations"
@@ -211,4 +212,63 @@ func TestStormPagesOnceDigestsAndEnds(t *testing.T) {
 	}
 	require.ElementsMatch(t, []string{"/storm/1/started", "/storm/1/digest/1", "/storm/1/digest/2", "/storm/1/ended"}, topics,
 		"one page when it starts, a digest every 5m, a last digest and one page when it ends")
+}
+
+// admitByUpdate asks triage by Update, as an incident's local activity does, and
+// records the answer or the refusal.
+func (tw *triageWorld) admitByUpdate(at time.Duration, updateID string, a Admission) *updateOutcome {
+	outcome := &updateOutcome{}
+	tw.w.at(at, func() {
+		tw.w.env.UpdateWorkflow(UpdateAdmit, updateID, &testsuite.TestUpdateCallback{
+			OnAccept: func() {},
+			OnReject: func(err error) { outcome.rejected = err },
+			OnComplete: func(result any, err error) {
+				outcome.err, outcome.completed = err, true
+				if err == nil {
+					tw.mu.Lock()
+					tw.answers[a.Incident] = result.(TriageAnswer)
+					tw.mu.Unlock()
+				}
+			},
+		}, a)
+	})
+	return outcome
+}
+
+// Triage answers an admission Update as it answers the Signal, in the same order with
+// the rules and closures it received, and the same again when an incident asks twice.
+func TestTriageAnswersAdmissionsByUpdate(t *testing.T) {
+	t.Parallel()
+	tw := newTriageWorld(t)
+	rule := Rule{ID: "R-1", By: "hanako", ApprovedBy: "sato", Reason: "inventory script", Expires: testStart.Add(24 * time.Hour),
+		Match: RuleMatch{Detection: "Suspicious PowerShell*"}}
+	tw.rules(time.Second, rule)
+	tw.admitByUpdate(time.Second, "u1", admission(1, "Suspicious PowerShell usage", "high", "pc-1"))
+	tw.admitByUpdate(2*time.Second, "u2", admission(2, "Mimikatz", "high", "pc-2"))
+	tw.admit(3*time.Second, admission(3, "Mimikatz", "high", "pc-2"))
+	again := tw.admitByUpdate(4*time.Second, "u2-again", admission(2, "Mimikatz", "high", "pc-2"))
+	tw.close(5*time.Second, "incident/acme/cybereason/a2")
+	tw.admitByUpdate(6*time.Second, "u4", admission(4, "Mimikatz", "high", "pc-2"))
+	refused := tw.admitByUpdate(7*time.Second, "u5", Admission{AlertID: "a5"})
+
+	tw.run(time.Hour, triageSettings())
+
+	require.Equal(t, TriageSuppressed, tw.answer(1).Decision, "the rule handed over before the admission applies")
+	require.Equal(t, TriageOwn, tw.answer(2).Decision)
+	require.True(t, again.completed)
+	require.NoError(t, again.err)
+	require.Equal(t, TriageOwn, tw.answer(2).Decision, "asked twice: answered the same, not merged into itself")
+	require.Equal(t, TriageMerged, tw.answer(3).Decision, "an admission by Signal sees what an Update admitted")
+	require.Equal(t, "incident/acme/cybereason/a2", tw.answer(3).Parent)
+	require.Equal(t, TriageOwn, tw.answer(4).Decision, "the owner closed: its host is free")
+	require.ErrorContains(t, refused.rejected, "field incident")
+	require.Equal(t, []string{"incident/acme/cybereason/a1"}, hitIncidents(tw.hits), "the suppression is reported to Tuning")
+}
+
+func hitIncidents(hits []RuleHit) []string {
+	var ids []string
+	for _, h := range hits {
+		ids = append(ids, h.Incident)
+	}
+	return ids
 }

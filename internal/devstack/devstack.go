@@ -253,9 +253,11 @@ func (s *Stack) temporal(temporalBin string, options Options) *component {
 	if options.PersistDB {
 		args = append(args, "--db-filename", filepath.Join(s.Dir, "temporal.db"))
 	}
-	// Task priority (critical incidents served before a storm of lower ones) needs the
-	// new matcher, off by default in the dev server (and on a cluster: see README).
-	args = append(args, "--dynamic-config-value", "matching.useNewMatcher=true")
+	// Task priority and Triage's admissions by Update need dynamic config that is off
+	// by default (and the same on a cluster: see README).
+	for _, value := range workflows.ServerDynamicConfig {
+		args = append(args, "--dynamic-config-value", value)
+	}
 	for _, pragma := range options.SQLitePragmas {
 		args = append(args, "--sqlite-pragma", pragma)
 	}
