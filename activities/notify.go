@@ -62,6 +62,10 @@ func (a *Activities) PostSlack(ctx context.Context, n Notification) (Delivery, e
 		return delivery, notConfigured("slack", "XSOC_SLACK_TOKEN")
 	}
 	m := a.render(ctx, n)
+	if activity.GetInfo(ctx).Attempt == 1 {
+		// No attempt before this one can have posted: the client need not look.
+		ctx = slack.FirstAttempt(ctx)
+	}
 	var err error
 	if n.Kind != KindPage && n.Kind != KindBreach {
 		delivery.Ref, err = a.Slack.PostText(ctx, n.Contact.Slack, m.Slack, n.Key)

@@ -262,13 +262,30 @@ func (c *Client) postOnce(ctx context.Context, channel, key string, payload map[
 	return postedIn, ts, nil
 }
 
-// earlierPost looks for a message carrying key among the channel's latest messages.
+type firstAttemptKey struct{}
+
+// FirstAttempt marks ctx as the first attempt at its posts: nothing carrying their
+// keys can have been posted before (an activity's first attempt), so Post and
+// PostText post without searching the channel's latest messages for an earlier one.
+// The search reads and decodes up to historyLookback messages: in a storm, every page
+// paid for it, and it was most of a worker's CPU.
+func FirstAttempt(ctx context.Context) context.Context {
+	return context.WithValue(ctx, firstAttemptKey{}, true)
+}
+
+func isFirstAttempt(ctx context.Context) bool {
+	first, _ := ctx.Value(firstAttemptKey{}).(bool)
+	return first
+}
+
+// earlierPost looks for a message carrying key among the channel's latest messages
+// (unless ctx is a FirstAttempt).
 // A lookup Slack refuses for good (a missing scope, a channel the bot cannot read) is
 // logged and skipped: paging the channel matters more than never paging it twice.
 // A lookup that may succeed later fails the post, so that the retry looks again.
 func (c *Client) earlierPost(ctx context.Context, channel, key string) (channelID, ts string, found bool, err error) {
 	channelID, err = c.channelID(ctx, channel)
-	if err == nil && channelID != "" {
+	if err == nil && channelID != "" && !isFirstAttempt(ctx) {
 		ts, found, err = c.findByKey(ctx, channelID, key)
 	}
 	var vendorErr *integrations.VendorError

@@ -354,3 +354,35 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("Check with a wrong token = %v, want 401 invalid_auth", err)
 	}
 }
+
+// A first attempt posts without reading the channel's history; a retry looks first
+// and finds what the first attempt posted.
+func TestFirstAttemptPostsWithoutLookingForAnEarlierPost(t *testing.T) {
+	t.Parallel()
+	s, c := newPair(t)
+	m := incident("k/first-attempt")
+
+	_, ts, err := c.Post(slack.FirstAttempt(context.Background()), m)
+	if err != nil {
+		t.Fatalf("first attempt: %v", err)
+	}
+	if n := s.CountRequests("conversations.history"); n != 0 {
+		t.Errorf("first attempt read the history %d times, want 0", n)
+	}
+	_, again, err := c.Post(context.Background(), m)
+	if err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if n := s.CountRequests("conversations.history"); n != 1 {
+		t.Errorf("retry read the history %d times, want 1", n)
+	}
+	if again != ts || len(s.Messages()) != 1 {
+		t.Errorf("retry answered %s with %d messages, want the first post %s alone", again, len(s.Messages()), ts)
+	}
+	if _, err := c.PostText(slack.FirstAttempt(context.Background()), "#acme-soc", "status", "k/text"); err != nil {
+		t.Fatalf("PostText first attempt: %v", err)
+	}
+	if n := s.CountRequests("conversations.history"); n != 1 {
+		t.Errorf("PostText's first attempt read the history: %d reads, want still 1", n)
+	}
+}
