@@ -55,6 +55,13 @@ var RecordIncidentOptions = workflow.ActivityOptions{
 	},
 }
 
+// RecordIncidentLocalOptions are RecordIncidentOptions for the local activity that
+// incidents run now: the same retries, without end.
+var RecordIncidentLocalOptions = workflow.LocalActivityOptions{
+	StartToCloseTimeout: RecordIncidentOptions.StartToCloseTimeout,
+	RetryPolicy:         RecordIncidentOptions.RetryPolicy,
+}
+
 // RecordIncident hands a concluded incident's summary to the customer's Account by
 // signal, starting the Account from the customers file when it is not running
 // (Signal-With-Start); the Account applies it once (IncidentSummary.RecordID).

@@ -300,11 +300,14 @@ const (
 	// incidentVersionTriageByUpdate: a new incident that does not page first asks
 	// triage by Update in its first workflow task.
 	incidentVersionTriageByUpdate workflow.Version = 2
+	// incidentVersionLocalRecord: the concluded incident reports to its Account by a
+	// local activity.
+	incidentVersionLocalRecord workflow.Version = 3
 )
 
 // incidentVersion answers the version the incident runs (the same on every call).
 func incidentVersion(ctx workflow.Context) workflow.Version {
-	return workflow.GetVersion(ctx, incidentVersionChange, workflow.DefaultVersion, incidentVersionTriageByUpdate)
+	return workflow.GetVersion(ctx, incidentVersionChange, workflow.DefaultVersion, incidentVersionLocalRecord)
 }
 
 // startedByVersion1 tells whether this run belongs to an incident started before

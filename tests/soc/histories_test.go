@@ -14,9 +14,10 @@ import (
 )
 
 // TestRecordHistories records the histories of round 2's paths — the SOC tier before
-// the customer's, suppression by a rule, an alert merged into an open incident, each
-// asking triage by Update (v3; v2 asked by Signal and stays for the incidents that
-// did) — and
+// the customer's, suppression by a rule, an alert merged into an open incident — as
+// the incidents' latest version runs them (v4: triage asked by Update, the Account
+// told by a local activity; v3 and v2 stay for the incidents started by the versions
+// before: triage by Update and the Account by an activity; triage by Signal) — and
 // of the per-customer Triage and Tuning entities mid-run, for the replay tests that
 // guard them against breaking changes. XSOC_RECORD_HISTORIES names the incidents'
 // directory (workflows/testdata/histories); the entities go beside it, in
@@ -30,7 +31,7 @@ func TestRecordHistories(t *testing.T) {
 	}
 	stamp := time.Now().UnixNano() % 1_000_000
 	incidents := map[string]func() string{
-		"v3_soc_true_positive_customer_acknowledges": func() string {
+		"v4_soc_true_positive_customer_acknowledges": func() string {
 			id := postAlert(t, "initech", alert(fmt.Sprintf("hist-tp-%d", stamp), "Credential dumping (mimikatz)", "high", fmt.Sprintf("hist-pc-%d", stamp)))
 			mustDecide(t, id, workflows.DecisionAcknowledge, map[string]any{"by": "hanako"})
 			mustDecide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "true_positive", "note": "mimikatz confirmed"})
@@ -48,13 +49,13 @@ func TestRecordHistories(t *testing.T) {
 			mustDecide(t, id, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "reimaged"})
 			return id
 		},
-		"v3_suppressed_by_rule": func() string {
+		"v4_suppressed_by_rule": func() string {
 			addRule(t, "hooli", map[string]any{"by": "hanako", "approved_by": "sato", "reason": "backup agent",
 				"expires": time.Now().Add(7 * 24 * time.Hour).UTC().Format(time.RFC3339),
 				"match":   map[string]any{"detection": fmt.Sprintf("Backup agent %d*", stamp)}})
 			return postAlert(t, "hooli", alert(fmt.Sprintf("hist-sup-%d", stamp), fmt.Sprintf("Backup agent %d writes", stamp), "high", "bk-1"))
 		},
-		"v3_merged_into_open_incident": func() string {
+		"v4_merged_into_open_incident": func() string {
 			host := fmt.Sprintf("hist-merge-%d", stamp)
 			parent := postAlert(t, "hooli", alert(fmt.Sprintf("hist-m1-%d", stamp), "Suspicious PowerShell", "high", host))
 			eventually(t, 30*time.Second, "the first alert is triaged", func() error {
@@ -82,7 +83,7 @@ func TestRecordHistories(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	entities := map[string]string{"triage_v2": workflows.TriageWorkflowID("hooli"), "tuning_v2": workflows.TuningWorkflowID("hooli")}
+	entities := map[string]string{"triage_v3": workflows.TriageWorkflowID("hooli"), "tuning_v3": workflows.TuningWorkflowID("hooli")}
 	for name, id := range entities {
 		if err := xsoc.WriteHistory(filepath.Join(dir, "..", "long-running", name+".json"), id); err != nil {
 			t.Fatal(err)
