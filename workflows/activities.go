@@ -93,14 +93,15 @@ var AdmitOptions = workflow.LocalActivityOptions{
 }
 
 // AdmitToTriage asks the customer's Triage what a new alert is (Update admit) and
-// answers triage's answer. The Update id is the incident's, and triage remembers its
-// answers, so asking again answers the same.
+// answers triage's answer. The Update id is the incident run's, and triage remembers
+// its answers by run, so asking again answers the same (and a recurrence, a new run of
+// a closed incident, is asked afresh).
 func (a *Activities) AdmitToTriage(ctx context.Context, in Admission) (TriageAnswer, error) {
 	var answer TriageAnswer
 	handle, err := a.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   TriageWorkflowID(in.Customer),
 		UpdateName:   UpdateAdmit,
-		UpdateID:     "admit/" + in.Incident,
+		UpdateID:     "admit/" + in.Incident + "/" + in.Run,
 		Args:         []any{in},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})

@@ -70,6 +70,7 @@ func (inc *incident) askTriage(ctx workflow.Context, pagedFirst bool) TriageAnsw
 		Severity: s.Severity, Hosts: inc.hostsWithVendor(s.Alert.Hosts), Users: s.Alert.Users, Indicators: s.Alert.Indicators,
 		Site: s.Site, At: workflow.Now(ctx)}
 	if !pagedFirst && incidentVersion(ctx) >= incidentVersionTriageByUpdate {
+		admission.Run = workflow.GetInfo(ctx).WorkflowExecution.RunID
 		return inc.askTriageByUpdate(ctx, admission)
 	}
 	if err := workflow.SignalExternalWorkflow(ctx, TriageWorkflowID(s.Customer), "", SignalAdmit, admission).Get(ctx, nil); err != nil {

@@ -133,8 +133,11 @@ type RuleCount struct {
 
 // AdmittedIncident remembers an answer.
 type AdmittedIncident struct {
-	Incident string       `json:"incident"`
-	Answer   TriageAnswer `json:"answer"`
+	Incident string `json:"incident"`
+	// Run is the incident's run that asked ("" when it asked by Signal): a recurrence
+	// (a new run after close) is a new question.
+	Run    string       `json:"run,omitempty"`
+	Answer TriageAnswer `json:"answer"`
 }
 
 // admittedLimit bounds the remembered answers: an incident asks again only when its
@@ -145,7 +148,9 @@ const admittedLimit = 5000
 type Admission struct {
 	Incident string `json:"incident"`
 	// Customer names the triage to ask (an admission by Signal goes to it already).
-	Customer   string                   `json:"customer,omitempty"`
+	Customer string `json:"customer,omitempty"`
+	// Run is the incident's run (admissions by Update).
+	Run        string                   `json:"run,omitempty"`
 	Vendor     string                   `json:"vendor"`
 	AlertID    string                   `json:"alert_id"`
 	Detection  string                   `json:"detection"`
@@ -253,7 +258,7 @@ func (t *triage) setup(ctx workflow.Context) error {
 func (t *triage) admitByUpdate(ctx workflow.Context, a Admission) (TriageAnswer, error) {
 	t.receive(ctx)
 	answer := t.admit(ctx, a)
-	t.rememberAnswer(a.Incident, answer)
+	t.rememberAnswer(a.Incident, a.Run, answer)
 	t.admittedByUpdate = true
 	return answer, nil
 }
@@ -316,7 +321,7 @@ func (t *triage) readyToContinueAsNew(ctx workflow.Context) bool {
 // nobody, whatever their number.
 func (t *triage) admit(ctx workflow.Context, a Admission) TriageAnswer {
 	now := workflow.Now(ctx)
-	if answer, ok := t.answered(a.Incident); ok {
+	if answer, ok := t.answered(a.Incident, a.Run); ok {
 		return answer
 	}
 	if owner, ok := t.ownerOf(a.labels()); ok {
@@ -349,9 +354,9 @@ func (t *triage) admit(ctx workflow.Context, a Admission) TriageAnswer {
 	return answer
 }
 
-func (t *triage) answered(incident string) (TriageAnswer, bool) {
+func (t *triage) answered(incident, run string) (TriageAnswer, bool) {
 	for _, done := range t.state.Admitted {
-		if done.Incident == incident {
+		if done.Incident == incident && done.Run == run {
 			return done.Answer, true
 		}
 	}
@@ -360,17 +365,17 @@ func (t *triage) answered(incident string) (TriageAnswer, bool) {
 
 // answer tells the incident that asked by Signal what it is, and remembers it.
 func (t *triage) answer(ctx workflow.Context, incident string, answer TriageAnswer) {
-	t.rememberAnswer(incident, answer)
+	t.rememberAnswer(incident, "", answer)
 	t.signal(ctx, incident, SignalTriaged, answer)
 }
 
 // rememberAnswer keeps an answer, so that an incident asking again (its first ask
 // lost with a worker) is answered the same.
-func (t *triage) rememberAnswer(incident string, answer TriageAnswer) {
-	if _, ok := t.answered(incident); ok {
+func (t *triage) rememberAnswer(incident, run string, answer TriageAnswer) {
+	if _, ok := t.answered(incident, run); ok {
 		return
 	}
-	t.state.Admitted = append(t.state.Admitted, AdmittedIncident{Incident: incident, Answer: answer})
+	t.state.Admitted = append(t.state.Admitted, AdmittedIncident{Incident: incident, Run: run, Answer: answer})
 	if over := len(t.state.Admitted) - admittedLimit; over > 0 {
 		t.state.Admitted = t.state.Admitted[over:]
 	}

@@ -244,12 +244,17 @@ func TestTriageAnswersAdmissionsByUpdate(t *testing.T) {
 		Match: RuleMatch{Detection: "Suspicious PowerShell*"}}
 	tw.rules(time.Second, rule)
 	tw.admitByUpdate(time.Second, "u1", admission(1, "Suspicious PowerShell usage", "high", "pc-1"))
-	tw.admitByUpdate(2*time.Second, "u2", admission(2, "Mimikatz", "high", "pc-2"))
+	first, recurrence := admission(2, "Mimikatz", "high", "pc-2"), admission(2, "Mimikatz", "high", "pc-2")
+	first.Run, recurrence.Run = "run-1", "run-2"
+	tw.admitByUpdate(2*time.Second, "u2", first)
 	tw.admit(3*time.Second, admission(3, "Mimikatz", "high", "pc-2"))
-	again := tw.admitByUpdate(4*time.Second, "u2-again", admission(2, "Mimikatz", "high", "pc-2"))
+	again := tw.admitByUpdate(4*time.Second, "u2-again", first)
 	tw.close(5*time.Second, "incident/acme/cybereason/a2")
 	tw.admitByUpdate(6*time.Second, "u4", admission(4, "Mimikatz", "high", "pc-2"))
 	refused := tw.admitByUpdate(7*time.Second, "u5", Admission{AlertID: "a5"})
+	tw.close(8*time.Second, "incident/acme/cybereason/a4")
+	tw.admitByUpdate(9*time.Second, "u2-recurrence", recurrence)
+	tw.admitByUpdate(10*time.Second, "u6", admission(6, "Mimikatz", "high", "pc-2"))
 
 	tw.run(time.Hour, triageSettings())
 
@@ -262,6 +267,8 @@ func TestTriageAnswersAdmissionsByUpdate(t *testing.T) {
 	require.Equal(t, "incident/acme/cybereason/a2", tw.answer(3).Parent)
 	require.Equal(t, TriageOwn, tw.answer(4).Decision, "the owner closed: its host is free")
 	require.ErrorContains(t, refused.rejected, "field incident")
+	require.Equal(t, TriageMerged, tw.answer(6).Decision, "a recurrence (a new run) is admitted afresh and owns its host again")
+	require.Equal(t, "incident/acme/cybereason/a2", tw.answer(6).Parent)
 	require.Equal(t, []string{"incident/acme/cybereason/a1"}, hitIncidents(tw.hits), "the suppression is reported to Tuning")
 }
 
