@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"xsoc/internal/codec"
+
+	"go.temporal.io/sdk/client"
 )
 
 func codecEnv(values map[string]string) func(string) string {
@@ -102,5 +104,25 @@ func TestLoadCodecCreatesOneKeyFileAndSaysSo(t *testing.T) {
 	}
 	if _, err := LoadCodec(settings, quiet); err == nil || !strings.Contains(err.Error(), "key file "+path+" (XSOC_CODEC_KEY_FILE): entry 1 has no ':'") {
 		t.Fatalf("a corrupt key file: %v", err)
+	}
+}
+
+// Payloads are compressed before they are encrypted: with a ring, requests go without
+// gRPC's gzip; without one, the SDK's default stays.
+func TestWithCodecSendsWithoutGzipOverCiphertext(t *testing.T) {
+	key, err := codec.NewKey("k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring, err := codec.NewRing([]codec.Key{key}, "k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	options := WithCodec(client.Options{}, ring)
+	if _, ok := options.ConnectionOptions.GrpcCompression.(*client.GrpcCompressionNone); !ok {
+		t.Errorf("gRPC compression = %T, want none", options.ConnectionOptions.GrpcCompression)
+	}
+	if options := WithCodec(client.Options{}, nil); options.ConnectionOptions.GrpcCompression != nil {
+		t.Errorf("without a ring, gRPC compression = %T, want the SDK's default", options.ConnectionOptions.GrpcCompression)
 	}
 }
