@@ -110,11 +110,8 @@ func TestLoadCodecCreatesOneKeyFileAndSaysSo(t *testing.T) {
 // Payloads are compressed before they are encrypted: with a ring, requests go without
 // gRPC's gzip; without one, the SDK's default stays.
 func TestWithCodecSendsWithoutGzipOverCiphertext(t *testing.T) {
-	key, err := codec.NewKey("k1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := codec.NewRing([]codec.Key{key}, "k1")
+	key, _ := codec.NewKey("k1")
+	ring, err := LoadCodec(codecEnv(map[string]string{EnvCodecKeys: codec.FormatKeys([]codec.Key{key})}), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
