@@ -58,8 +58,8 @@ type JoinedRef struct {
 // An incident asks by Update from a local activity and has the answer in its first
 // workflow task: no signal each way, no second workflow task to take the answer (an
 // incident started before incidentVersionTriageByUpdate asked by Signal and waits for
-// a Signal). One that paged first asks by Signal: a local activity would hold back its page, which
-// leaves the worker only when the workflow task completes.
+// a Signal). One that paged first asks by Signal: a local activity would hold back
+// its page, which leaves the worker only when the workflow task completes.
 func (inc *incident) askTriage(ctx workflow.Context, pagedFirst bool) TriageAnswer {
 	own := TriageAnswer{Decision: TriageOwn}
 	if inc.policy.SOC == nil || inc.in.Campaign != nil {
