@@ -317,7 +317,7 @@ func startedByVersion1(ctx workflow.Context, in IncidentInput) bool {
 	if len(in.Carried) > 0 {
 		return true
 	}
-	return incidentVersion(ctx) == workflow.DefaultVersion
+	return incidentVersion(ctx) < incidentVersionRound2
 }
 
 // runVersion1 hands the run to the frozen version 1, converting its input and answer
