@@ -108,17 +108,7 @@ func (a *Activities) AdmitToTriage(ctx context.Context, in Admission) (TriageAns
 	if err == nil {
 		err = handle.Get(ctx, &answer)
 	}
-	var notFound *serviceerror.NotFound
-	var refused *temporal.ApplicationError
-	switch {
-	case errors.As(err, &notFound):
-		return answer, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("the triage of customer %s is not running: %v", in.Customer, err), "TriageNotFound", err)
-	case errors.As(err, &refused):
-		return answer, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("the triage of customer %s refused the admission: %v", in.Customer, refused), "TriageRefused", err)
-	}
-	return answer, err
+	return answer, entityError("the triage of customer "+in.Customer, "Triage", err)
 }
 
 // RecordActiveIDs hands a month's active endpoints by vendor to the customer's
@@ -200,13 +190,20 @@ func (a *Activities) updateAccount(ctx context.Context, customer, update, update
 // accountError makes a refusal by the Account (beyond the balance, unknown account)
 // final, with the Account's own words; anything else retries.
 func accountError(customer string, err error) error {
+	return entityError("account of customer "+customer, "Account", err)
+}
+
+// entityError makes what one of xsoc's workflows answered an activity final when
+// asking again cannot change it: the workflow is not running (kind+"NotFound"), or it
+// refused, in its own words (kind+"Refused"). Anything else retries; nil stays nil.
+func entityError(who, kind string, err error) error {
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
-		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("account of customer %s is not running: %v", customer, err), "AccountNotFound", err)
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s is not running: %v", who, err), kind+"NotFound", err)
 	}
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
-		return temporal.NewNonRetryableApplicationError(appErr.Error(), "AccountRefused", err)
+		return temporal.NewNonRetryableApplicationError(appErr.Error(), kind+"Refused", err)
 	}
 	return err
 }

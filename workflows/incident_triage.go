@@ -1,11 +1,9 @@
 package workflows
 
 import (
-	"errors"
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"xsoc/integrations"
@@ -96,11 +94,7 @@ func (inc *incident) askTriageByUpdate(ctx workflow.Context, admission Admission
 	var answer TriageAnswer
 	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, AdmitOptions), a.AdmitToTriage, admission).Get(ctx, &answer)
 	if err != nil {
-		why := err.Error()
-		if appErr := (*temporal.ApplicationError)(nil); errors.As(err, &appErr) {
-			why = appErr.Message()
-		}
-		inc.note(ctx, "triage", "the customer's triage did not answer (%s): paged as a new incident", why)
+		inc.note(ctx, "triage", "the customer's triage did not answer (%s): paged as a new incident", failureMessage(err))
 		return TriageAnswer{Decision: TriageOwn}
 	}
 	inc.note(ctx, "triage", "triage: %s", answer.Why)
