@@ -10,6 +10,7 @@ package workflows
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -162,8 +163,14 @@ func (inc *incident) applyEvents(ctx workflow.Context) {
 
 func (inc *incident) post(ev event) { inc.events = append(inc.events, ev) }
 
-// awaitEvents sleeps until an event arrives or the next moment something is due.
+// awaitEvents sleeps until an event arrives or the next moment something is due. A
+// cancelled incident does not wait: a timer set on a cancelled context is ready at once
+// (on the real server, not in the test environment), so the loop would set alarms for
+// ever without yielding.
 func (inc *incident) awaitEvents(ctx workflow.Context) error {
+	if ctx.Err() != nil {
+		return temporal.NewCanceledError("incident cancelled")
+	}
 	inc.upsertSearch(ctx)
 	inc.alarm = setAlarm(ctx, inc.alarm, inc.nextDue())
 	return workflow.Await(ctx, func() bool {
@@ -204,7 +211,8 @@ type alarm struct {
 
 func (a *alarm) rang() bool { return a != nil && a.timer.IsReady() }
 
-// setAlarm makes the alarm ring at the moment (none when zero or past).
+// setAlarm makes the alarm ring at the moment (none when zero or past, or when the
+// context is cancelled: its timer would ring at once).
 func setAlarm(ctx workflow.Context, current *alarm, at time.Time) *alarm {
 	if current != nil && current.at.Equal(at) && !current.rang() {
 		return current
@@ -213,7 +221,7 @@ func setAlarm(ctx workflow.Context, current *alarm, at time.Time) *alarm {
 		current.cancel()
 	}
 	wait := at.Sub(workflow.Now(ctx))
-	if at.IsZero() || wait <= 0 {
+	if at.IsZero() || wait <= 0 || ctx.Err() != nil {
 		return nil
 	}
 	timerCtx, cancel := workflow.WithCancel(ctx)
@@ -280,11 +288,20 @@ func (inc *incident) cancelled(ctx workflow.Context, err error) error {
 		return err
 	}
 	ctx, _ = workflow.NewDisconnectedContext(ctx)
-	inc.note(ctx, "cancelled", "cancelled by an operator in state %s; nothing was released", inc.status.State)
+	left := "nothing was contained"
+	if inc.status.Containment.Active() {
+		left = "still contained: " + strings.Join(inc.containedList(), ", ")
+	}
+	inc.note(ctx, "cancelled", "cancelled by an operator in state %s; nothing was released (%s)", inc.status.State, left)
 	inc.status.ClosedAt = workflow.Now(ctx)
 	inc.closeClocks()
 	if inc.status.Containment.Active() {
 		inc.tellSOC(ctx, "cancelled", inc.cancelNotice())
+	}
+	if incidentVersion(ctx) >= incidentVersionRound3 {
+		// Its hosts are free: the next alert for them must not be handed to an
+		// incident that is over.
+		inc.leaveTriage(ctx)
 	}
 	inc.reportToAccount(ctx)
 	_ = workflow.Await(ctx, func() bool { return inc.effects == 0 })
@@ -303,11 +320,16 @@ const (
 	// incidentVersionLocalRecord: the concluded incident reports to its Account by a
 	// local activity.
 	incidentVersionLocalRecord workflow.Version = 3
+	// incidentVersionRound3: an incident leaves triage however it ends (a cancel too),
+	// asks triage again when the incident it was to join is gone, carries what it
+	// blocked into the incident it joins, writes verdicts back in bounded batches, and
+	// names its run when it asks triage by Signal.
+	incidentVersionRound3 workflow.Version = 4
 )
 
 // incidentVersion answers the version the incident runs (the same on every call).
 func incidentVersion(ctx workflow.Context) workflow.Version {
-	return workflow.GetVersion(ctx, incidentVersionChange, workflow.DefaultVersion, incidentVersionLocalRecord)
+	return workflow.GetVersion(ctx, incidentVersionChange, workflow.DefaultVersion, incidentVersionRound3)
 }
 
 // startedByVersion1 tells whether this run belongs to an incident started before

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -31,6 +32,13 @@ func TestCancelledIncidentEndsCleanlyAndTellsTheSOCWhatStaysContained(t *testing
 		}
 	}
 	require.Len(t, notices, 2, "the triage page, then the notice that pc-1 stays isolated")
+	var status IncidentStatus
+	w.query(QueryStatus, &status)
+	require.True(t, timelineHas(status, "cancelled", "still contained: pc-1"), "the timeline says what stays contained: %+v", status.Timeline)
+	left := slices.ContainsFunc(w.signalled, func(s externalSignal) bool {
+		return s.Name == SignalIncidentClosed && s.WorkflowID == TriageWorkflowID("acme")
+	})
+	require.True(t, left, "a cancelled incident frees its hosts at triage: %+v", w.signalled)
 }
 
 func TestSignalsArrivingAsTheIncidentContinuesAsNewAreCarriedOver(t *testing.T) {
