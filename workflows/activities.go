@@ -101,7 +101,7 @@ func (a *Activities) AdmitToTriage(ctx context.Context, in Admission) (TriageAns
 	handle, err := a.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   TriageWorkflowID(in.Customer),
 		UpdateName:   UpdateAdmit,
-		UpdateID:     "admit/" + in.Incident + "/" + in.Run,
+		UpdateID:     admitUpdateID(in),
 		Args:         []any{in},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
@@ -109,6 +109,16 @@ func (a *Activities) AdmitToTriage(ctx context.Context, in Admission) (TriageAns
 		err = handle.Get(ctx, &answer)
 	}
 	return answer, entityError("the triage of customer "+in.Customer, "Triage", err)
+}
+
+// admitUpdateID is one question's Update id: the incident's run, and the incident it
+// could not join when it asks again.
+func admitUpdateID(in Admission) string {
+	id := "admit/" + in.Incident + "/" + in.Run
+	if in.Gone != "" {
+		id += "/without/" + in.Gone
+	}
+	return id
 }
 
 // RecordActiveIDs hands a month's active endpoints by vendor to the customer's

@@ -45,6 +45,11 @@ type world struct {
 	triageDown error
 	// signalled records the signals the incident sent to other workflows.
 	signalled []externalSignal
+	// signalFails makes signals to a workflow fail, by workflow id.
+	signalFails map[string]error
+	// alive answers triage's look-ups of owners (default: every owner is open).
+	alive   func(IncidentRun) Liveness
+	lookups []IncidentRun
 }
 
 type externalSignal struct {
@@ -64,7 +69,9 @@ func newWorld(t *testing.T) *world {
 		Platforms: &activities.Platforms{
 			Customers: &config.Customers{Customers: []config.Customer{{ID: "acme", Platforms: []config.Platform{
 				{Vendor: "cybereason"}, {Vendor: "zscaler"}, {Vendor: "withsecure"}}}}},
-			New: func(config.Platform) (integrations.Platform, error) { return w.platform, nil },
+			New: func(p config.Platform) (integrations.Platform, error) {
+				return vendorPlatform{fakePlatform: w.platform, vendor: p.Vendor}, nil
+			},
 		},
 		Settings: config.Settings{UIURL: "http://ui.test", PublicURL: "https://xsoc.test"},
 		Mailer:   w.outbox, Slack: w.outbox, Phone: w.outbox,
@@ -77,6 +84,14 @@ func newWorld(t *testing.T) *world {
 	env.RegisterWorkflowWithOptions(Triage, workflow.RegisterOptions{Name: TriageWorkflowType})
 	env.RegisterWorkflowWithOptions(Tuning, workflow.RegisterOptions{Name: TuningWorkflowType})
 	env.OnActivity(own.RecordIncident, mock.Anything, mock.Anything).Return(nil).Maybe()
+	w.signalFails = map[string]error{}
+	w.alive = func(run IncidentRun) Liveness { return Liveness{Alive: true, Why: run.WorkflowID + " is open"} }
+	env.OnActivity(own.IncidentAlive, mock.Anything, mock.Anything).Return(func(_ context.Context, run IncidentRun) (Liveness, error) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.lookups = append(w.lookups, run)
+		return w.alive(run), nil
+	}).Maybe()
 	w.triage = func(Admission) TriageAnswer { return TriageAnswer{Decision: TriageOwn, Why: "a new incident"} }
 	env.OnActivity(own.AdmitToTriage, mock.Anything, mock.Anything).Return(func(_ context.Context, a Admission) (TriageAnswer, error) {
 		w.mu.Lock()
@@ -92,7 +107,11 @@ func newWorld(t *testing.T) *world {
 		func(_, workflowID, _, name string, arg any) error {
 			w.mu.Lock()
 			w.signalled = append(w.signalled, externalSignal{WorkflowID: workflowID, Name: name, Arg: arg})
+			failure := w.signalFails[workflowID]
 			w.mu.Unlock()
+			if failure != nil {
+				return failure
+			}
 			if name == SignalAdmit {
 				answer := w.triage(arg.(Admission))
 				env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalTriaged, answer) }, 0)
@@ -204,6 +223,11 @@ type fakePlatform struct {
 	delays      map[string]time.Duration
 	findings    integrations.Findings
 	conclusions []integrations.Conclusion
+	// unblockedBy lists the vendors asked to unblock, in order.
+	unblockedBy []string
+	// writingBack counts the write-backs in flight; mostWritingBack the most at once.
+	writingBack, mostWritingBack int
+	writeBackDelay               time.Duration
 }
 
 func newFakePlatform() *fakePlatform {
@@ -275,8 +299,30 @@ func (p *fakePlatform) Investigate(_ context.Context, a integrations.Alert) (int
 func (p *fakePlatform) WriteBack(_ context.Context, c integrations.Conclusion) error {
 	p.mu.Lock()
 	p.conclusions = append(p.conclusions, c)
+	p.writingBack++
+	p.mostWritingBack = max(p.mostWritingBack, p.writingBack)
 	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.writingBack--
+		p.mu.Unlock()
+	}()
+	time.Sleep(p.writeBackDelay)
 	return p.record("writeback " + c.AlertID + " " + c.Verdict)
+}
+
+// vendorPlatform is the fake platform as one vendor's: it records which vendor was
+// asked to unblock.
+type vendorPlatform struct {
+	*fakePlatform
+	vendor string
+}
+
+func (v vendorPlatform) Unblock(ctx context.Context, inds []integrations.Indicator) (integrations.ActionResult, error) {
+	v.mu.Lock()
+	v.unblockedBy = append(v.unblockedBy, v.vendor)
+	v.mu.Unlock()
+	return v.fakePlatform.Unblock(ctx, inds)
 }
 
 // outbox is every notifier at once: it keeps what would have been sent.

@@ -61,7 +61,7 @@ func Incident(ctx workflow.Context, in IncidentInput) (IncidentStatus, error) {
 			inc.page(ctx, false)
 			inc.pageDueSteps(ctx)
 		}
-		inc.actOnTriage(ctx, inc.askTriage(ctx, pagedFirst), pagedFirst)
+		inc.actOnTriage(ctx, inc.askTriage(ctx, pagedFirst, ""), pagedFirst)
 	}
 	if err := inc.runUntilConcluded(ctx); err != nil {
 		return inc.status, err

@@ -136,6 +136,11 @@ func (inc *incident) ticketsUsed(ctx workflow.Context, p *pendingDecision, remai
 	p.answer(DecisionResult{Message: "tickets consumed; " + strconv.Itoa(remaining) + " left", State: inc.status.State}, nil)
 }
 
+// writeBackBatch bounds the write-backs in flight at once: a campaign may hold
+// thousands of joined alerts, and a workflow may have at most 2,000 activities pending
+// (the server refuses more, and the incident could never finish concluding).
+const writeBackBatch = 200
+
 // writeBack sets the vendor's own status of the alert, and of every alert that
 // joined it, with our verdict, in the deciding analyst's name and words.
 func (inc *incident) writeBack(ctx workflow.Context) {
@@ -148,22 +153,30 @@ func (inc *incident) writeBack(ctx workflow.Context) {
 		alerts = nil
 	}
 	alerts = append(alerts, s.Joined...)
+	alerts = slices.DeleteFunc(alerts, func(alert JoinedRef) bool {
+		return !integrations.CapabilitiesOf(alert.Vendor).WriteBackVerdict || alert.Vendor == inc.in.Vendor && !inc.policy.Capabilities.WriteBackVerdict
+	})
+	batch := len(alerts)
+	if incidentVersion(ctx) >= incidentVersionRound3 {
+		batch = writeBackBatch
+	}
+	for start := 0; start < len(alerts); start += batch {
+		inc.writeBackAll(ctx, alerts[start:min(start+batch, len(alerts))])
+	}
+}
+
+// writeBackAll writes the verdict back to each alert at once, and waits for all.
+func (inc *incident) writeBackAll(ctx workflow.Context, alerts []JoinedRef) {
+	s := inc.status
 	var a *activities.Activities
-	var futures []workflow.Future
+	futures := make([]workflow.Future, 0, len(alerts))
 	for _, alert := range alerts {
-		if !integrations.CapabilitiesOf(alert.Vendor).WriteBackVerdict || alert.Vendor == inc.in.Vendor && !inc.policy.Capabilities.WriteBackVerdict {
-			futures = append(futures, nil)
-			continue
-		}
 		request := activities.WriteBackRequest{Customer: inc.in.Customer, Vendor: alert.Vendor, Conclusion: integrations.Conclusion{
 			AlertID: alert.AlertID, Verdict: s.Verdict, Note: s.Decider.Note, By: s.Decider.By,
 		}}
 		futures = append(futures, workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, vendorOptions), a.WriteBack, request))
 	}
 	for i, future := range futures {
-		if future == nil {
-			continue
-		}
 		if err := future.Get(ctx, nil); err != nil {
 			inc.note(ctx, "writeback_failed", "writing the verdict back to %s (alert %s) failed: %v", alerts[i].Vendor, alerts[i].AlertID, err)
 			continue

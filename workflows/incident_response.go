@@ -40,6 +40,9 @@ type VendorAction struct {
 	Indicators []integrations.Indicator `json:"indicators,omitempty"`
 	By         string                   `json:"by"`
 	Why        string                   `json:"why"`
+	// Vendor is the platform of an unblock of indicators carried from a joined
+	// incident of another platform ("" for the incident's own).
+	Vendor string `json:"vendor,omitempty"`
 	// Running is set once the call went out.
 	Running bool `json:"running,omitempty"`
 	// ThenInvestigate starts the investigation when this action is done: isolate
@@ -217,6 +220,12 @@ func (inc *incident) release(ctx workflow.Context, by, only, why string, asked *
 		inc.queue(VendorAction{Action: "unblock", By: by, Why: why}, asked)
 		queued = true
 	}
+	if only == "" {
+		for _, carried := range inc.status.Containment.Carried {
+			inc.queue(VendorAction{Action: "unblock", Vendor: carried.Vendor, By: by, Why: why}, asked)
+			queued = true
+		}
+	}
 	if !queued {
 		asked.answerNow("nothing to release")
 	}
@@ -245,7 +254,7 @@ func (inc *incident) startNextAction(ctx workflow.Context) {
 	for len(inc.status.Pending) > 0 && !inc.status.Pending[0].Running {
 		next := &inc.status.Pending[0]
 		if next.Action == "unblock" {
-			next.Indicators = slices.Clone(inc.status.Containment.Indicators)
+			next.Indicators = slices.Clone(inc.status.Containment.blockedThrough(next.Vendor))
 		}
 		nothingToDo := next.Action == "unblock" && len(next.Indicators) == 0 ||
 			next.Action == "release" && !slices.Contains(inc.status.Containment.Hosts, next.Host.Label())
@@ -275,7 +284,11 @@ func (inc *incident) run(ctx workflow.Context, next *VendorAction) {
 		if next.Action == "unblock" {
 			activity = a.UnblockIndicators
 		}
-		request = activities.IndicatorAction{Customer: inc.in.Customer, Vendor: inc.in.Vendor, IncidentID: inc.status.WorkflowID, Indicators: next.Indicators}
+		vendor := inc.in.Vendor
+		if next.Vendor != "" {
+			vendor = next.Vendor
+		}
+		request = activities.IndicatorAction{Customer: inc.in.Customer, Vendor: vendor, IncidentID: inc.status.WorkflowID, Indicators: next.Indicators}
 	}
 	action := *next
 	future := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, vendorOptions), activity, request)
@@ -334,8 +347,32 @@ func (inc *incident) hold(action VendorAction) {
 			}
 		}
 	case "unblock":
+		if action.Vendor != "" {
+			for i := range c.Carried {
+				if c.Carried[i].Vendor == action.Vendor {
+					c.Carried[i].Indicators = slices.DeleteFunc(slices.Clone(c.Carried[i].Indicators),
+						func(ind integrations.Indicator) bool { return slices.Contains(action.Indicators, ind) })
+				}
+			}
+			c.Carried = slices.DeleteFunc(c.Carried, func(cb CarriedBlock) bool { return len(cb.Indicators) == 0 })
+			return
+		}
 		c.Indicators = slices.DeleteFunc(c.Indicators, func(i integrations.Indicator) bool { return slices.Contains(action.Indicators, i) })
 	}
+}
+
+// blockedThrough answers the indicators held blocked through a platform: the
+// incident's own ("") or a carried one.
+func (c Containment) blockedThrough(vendor string) []integrations.Indicator {
+	if vendor == "" {
+		return c.Indicators
+	}
+	for _, cb := range c.Carried {
+		if cb.Vendor == vendor {
+			return cb.Indicators
+		}
+	}
+	return nil
 }
 
 // settleContainmentState moves the state once no containment is queued: contained
@@ -406,6 +443,11 @@ func (inc *incident) containedList() []string {
 	list := slices.Clone(inc.status.Containment.Hosts)
 	for _, ind := range inc.status.Containment.Indicators {
 		list = append(list, ind.Value)
+	}
+	for _, carried := range inc.status.Containment.Carried {
+		for _, ind := range carried.Indicators {
+			list = append(list, ind.Value+" ("+carried.Vendor+")")
+		}
 	}
 	return list
 }

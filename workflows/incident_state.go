@@ -94,10 +94,21 @@ type Acknowledgement struct {
 type Containment struct {
 	Hosts      []string                 `json:"hosts,omitempty"`
 	Indicators []integrations.Indicator `json:"indicators,omitempty"`
+	// Carried are indicators blocked through other platforms by incidents that joined
+	// this one: this incident holds them now, and releases each through its platform.
+	Carried []CarriedBlock `json:"carried,omitempty"`
+}
+
+// CarriedBlock is indicators blocked through one platform.
+type CarriedBlock struct {
+	Vendor     string                   `json:"vendor"`
+	Indicators []integrations.Indicator `json:"indicators"`
 }
 
 // Active tells whether anything is contained.
-func (c Containment) Active() bool { return len(c.Hosts) > 0 || len(c.Indicators) > 0 }
+func (c Containment) Active() bool {
+	return len(c.Hosts) > 0 || len(c.Indicators) > 0 || len(c.Carried) > 0
+}
 
 // Page is one notification sent (or attempted) to one contact.
 type Page struct {

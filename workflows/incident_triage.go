@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -31,7 +32,11 @@ type JoinedAlert struct {
 	Vendor    string             `json:"vendor"`
 	Alert     integrations.Alert `json:"alert"`
 	Contained []string           `json:"contained,omitempty"`
-	Why       string             `json:"why"`
+	// Blocked are the indicators its incident blocked through its vendor, and Carried
+	// those it held from alerts that had joined it: the parent holds them now.
+	Blocked []integrations.Indicator `json:"blocked,omitempty"`
+	Carried []CarriedBlock           `json:"carried,omitempty"`
+	Why     string                   `json:"why"`
 }
 
 // JoinAnswer is the parent's answer to a joined alert.
@@ -58,7 +63,10 @@ type JoinedRef struct {
 // incident started before incidentVersionTriageByUpdate asked by Signal and waits for
 // a Signal). One that paged first asks by Signal: a local activity would hold back
 // its page, which leaves the worker only when the workflow task completes.
-func (inc *incident) askTriage(ctx workflow.Context, pagedFirst bool) TriageAnswer {
+//
+// gone, when set, is the incident triage first told this one to join, which was over:
+// triage forgets it and decides again.
+func (inc *incident) askTriage(ctx workflow.Context, pagedFirst bool, gone string) TriageAnswer {
 	own := TriageAnswer{Decision: TriageOwn}
 	if inc.policy.SOC == nil || inc.in.Campaign != nil {
 		return own
@@ -66,7 +74,12 @@ func (inc *incident) askTriage(ctx workflow.Context, pagedFirst bool) TriageAnsw
 	s := inc.status
 	admission := Admission{Incident: s.WorkflowID, Customer: s.Customer, Vendor: s.Vendor, AlertID: s.Alert.ID, Detection: s.Alert.Detection,
 		Severity: s.Severity, Hosts: inc.hostsWithVendor(s.Alert.Hosts), Users: s.Alert.Users, Indicators: s.Alert.Indicators,
-		Site: s.Site, At: workflow.Now(ctx)}
+		Site: s.Site, At: workflow.Now(ctx), Gone: gone}
+	if incidentVersion(ctx) >= incidentVersionRound3 {
+		// By Signal too: a recurrence (a new run after close) is a new question, not
+		// the first run's answer again.
+		admission.Run = workflow.GetInfo(ctx).WorkflowExecution.RunID
+	}
 	if !pagedFirst && incidentVersion(ctx) >= incidentVersionTriageByUpdate {
 		admission.Run = workflow.GetInfo(ctx).WorkflowExecution.RunID
 		return inc.askTriageByUpdate(ctx, admission)
@@ -114,6 +127,12 @@ func (inc *incident) pagesBeforeTriage() bool {
 // to its parent, put a QA sample in the SOC's queue, or page (unless pagedFirst) and
 // respond to a new incident.
 func (inc *incident) actOnTriage(ctx workflow.Context, answer TriageAnswer, pagedFirst bool) {
+	if answer.Decision == TriageMerged && !inc.join(ctx, answer.Parent, answer.Why) {
+		answer = inc.askAgainWithout(ctx, answer.Parent, pagedFirst)
+		if answer.Decision == TriageMerged && !inc.join(ctx, answer.Parent, answer.Why) {
+			answer = TriageAnswer{Decision: TriageOwn}
+		}
+	}
 	switch answer.Decision {
 	case TriageSuppressed:
 		if pagedFirst {
@@ -122,9 +141,7 @@ func (inc *incident) actOnTriage(ctx workflow.Context, answer TriageAnswer, page
 		inc.suppressBy(ctx, *answer.Rule, answer.Why)
 		return
 	case TriageMerged:
-		if inc.join(ctx, answer.Parent, answer.Why) {
-			return
-		}
+		return
 	case TriageQASample:
 		inc.status.Rule = ruleRef(*answer.Rule)
 		inc.note(ctx, "qa_sample", "%s", answer.Why)
@@ -135,6 +152,22 @@ func (inc *incident) actOnTriage(ctx workflow.Context, answer TriageAnswer, page
 		inc.page(ctx, answer.Quiet)
 	}
 	inc.respondByPolicy(ctx)
+}
+
+// askAgainWithout asks triage again when the incident it was told to join is over
+// (closed, or refusing alerts while it concludes): triage forgets that owner and
+// decides afresh, so that a rule that matches still suppresses the alert and a live
+// owner still takes it. Incidents before incidentVersionRound3 became incidents of
+// their own at once.
+func (inc *incident) askAgainWithout(ctx workflow.Context, gone string, pagedFirst bool) TriageAnswer {
+	if incidentVersion(ctx) < incidentVersionRound3 {
+		return TriageAnswer{Decision: TriageOwn}
+	}
+	answer := inc.askTriage(ctx, pagedFirst, gone)
+	if answer.Decision == TriageMerged && answer.Parent == gone {
+		return TriageAnswer{Decision: TriageOwn}
+	}
+	return answer
 }
 
 // page starts the chains of whoever must hear of a new alert: the SOC (unless a storm
@@ -181,7 +214,8 @@ func (inc *incident) join(ctx workflow.Context, parent, why string) bool {
 	s := &inc.status
 	alert := s.Alert
 	alert.Hosts = inc.hostsWithVendor(alert.Hosts)
-	joined := JoinedAlert{Incident: s.WorkflowID, Vendor: s.Vendor, Alert: alert, Contained: s.Containment.Hosts, Why: why}
+	joined := JoinedAlert{Incident: s.WorkflowID, Vendor: s.Vendor, Alert: alert, Contained: s.Containment.Hosts,
+		Blocked: s.Containment.Indicators, Carried: s.Containment.Carried, Why: why}
 	if err := workflow.SignalExternalWorkflow(ctx, parent, "", SignalJoinedAlert, joined).Get(ctx, nil); err != nil {
 		inc.note(ctx, "join_failed", "could not join %s (%v): handled as an incident of its own", parent, err)
 		return false
@@ -245,6 +279,9 @@ func (inc *incident) alertJoined(ctx workflow.Context, j JoinedAlert) {
 			s.Containment.Hosts = append(s.Containment.Hosts, host)
 		}
 	}
+	if incidentVersion(ctx) >= incidentVersionRound3 {
+		inc.carryBlocks(j)
+	}
 	inc.answerJoin(ctx, j.Incident, JoinAnswer{Accepted: true})
 	inc.publish(ctx)
 	if len(added) > 0 && (s.Containment.Active() || inc.containing()) && len(inc.toContain("")) > 0 {
@@ -291,8 +328,35 @@ func (inc *incident) leaveTriage(ctx workflow.Context) {
 	if inc.policy.SOC == nil || inc.status.State == StateMerged || inc.status.Rule != nil && inc.status.State == StateSuppressed {
 		return
 	}
-	future := workflow.SignalExternalWorkflow(ctx, TriageWorkflowID(inc.in.Customer), "", SignalIncidentClosed, Closure{Incident: inc.status.WorkflowID})
+	closure := Closure{Incident: inc.status.WorkflowID, Run: workflow.GetInfo(ctx).FirstRunID}
+	future := workflow.SignalExternalWorkflow(ctx, TriageWorkflowID(inc.in.Customer), "", SignalIncidentClosed, closure)
 	inc.await(ctx, future, func(get func(any) error) event { return event{kind: evNoted} })
+}
+
+// carryBlocks takes over what a joining alert's incident held blocked: its own vendor's
+// blocks, and those it carried itself. The same platform's blocks are this incident's
+// own; another's are carried, and released through it.
+func (inc *incident) carryBlocks(j JoinedAlert) {
+	c := &inc.status.Containment
+	blocks := append([]CarriedBlock{{Vendor: j.Vendor, Indicators: j.Blocked}}, j.Carried...)
+	for _, b := range blocks {
+		for _, ind := range b.Indicators {
+			if b.Vendor == inc.in.Vendor {
+				if !slices.Contains(c.Indicators, ind) {
+					c.Indicators = append(c.Indicators, ind)
+				}
+				continue
+			}
+			i := slices.IndexFunc(c.Carried, func(cb CarriedBlock) bool { return cb.Vendor == b.Vendor })
+			if i < 0 {
+				c.Carried = append(c.Carried, CarriedBlock{Vendor: b.Vendor})
+				i = len(c.Carried) - 1
+			}
+			if !slices.Contains(c.Carried[i].Indicators, ind) {
+				c.Carried[i].Indicators = append(c.Carried[i].Indicators, ind)
+			}
+		}
+	}
 }
 
 func containsFold(list []string, value string) bool {

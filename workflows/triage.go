@@ -3,7 +3,6 @@ package workflows
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -30,11 +29,14 @@ func Triage(ctx workflow.Context, in TriageInput) error {
 		return err
 	}
 	for {
-		t.receive(ctx)
+		t.exclusive(ctx, func() { t.receive(ctx) })
 		t.passTime(ctx)
 		t.reportHits(ctx)
 		if t.readyToContinueAsNew(ctx) {
 			t.state.forget(workflow.Now(ctx), t.in.Settings.window())
+			if t.round3 {
+				t.state.bound()
+			}
 			return workflow.NewContinueAsNewError(ctx, TriageWorkflowType, TriageInput{Customer: in.Customer, Settings: t.in.Settings, State: &t.state})
 		}
 		if err := t.await(ctx); err != nil {
@@ -96,6 +98,13 @@ type HostOwner struct {
 	Incident string   `json:"incident"`
 	Hosts    []string `json:"hosts"`
 	Campaign bool     `json:"campaign,omitempty"`
+	// Run is the owner's first run: a closure of another run (an earlier incident of
+	// the same alert) does not free its hosts, and a recurrence does not join the run
+	// it recurs after. Empty for owners recorded before round 3.
+	Run string `json:"run,omitempty"`
+	// Alive is when the owner was last known to be running and open: an alert joins
+	// it without asking again for ownerFreshness after that.
+	Alive time.Time `json:"alive,omitzero"`
 }
 
 // RecentAlert is an admitted alert kept for the campaign window.
@@ -134,10 +143,11 @@ type RuleCount struct {
 // AdmittedIncident remembers an answer.
 type AdmittedIncident struct {
 	Incident string `json:"incident"`
-	// Run is the incident's run that asked ("" when it asked by Signal): a recurrence
-	// (a new run after close) is a new question.
+	// Run is the incident's run that asked ("" when an incident before round 3 asked
+	// by Signal): a recurrence (a new run after close) is a new question.
 	Run    string       `json:"run,omitempty"`
 	Answer TriageAnswer `json:"answer"`
+	At     time.Time    `json:"at,omitzero"`
 }
 
 // admittedLimit bounds the remembered answers: an incident asks again only when its
@@ -160,6 +170,9 @@ type Admission struct {
 	Indicators []integrations.Indicator `json:"indicators,omitempty"`
 	Site       string                   `json:"site,omitempty"`
 	At         time.Time                `json:"at"`
+	// Gone is the incident an earlier answer told this one to join, which turned out
+	// to be over: triage forgets it as an owner and decides again.
+	Gone string `json:"gone,omitempty"`
 }
 
 // validate refuses an admission triage could not remember or answer.
@@ -206,6 +219,8 @@ type TriageAnswer struct {
 // Closure tells triage an incident that owned hosts is over.
 type Closure struct {
 	Incident string `json:"incident"`
+	// Run is the incident's first run ("" from incidents before round 3).
+	Run string `json:"run,omitempty"`
 }
 
 // JoinRequest asks an open incident to join a campaign.
@@ -227,7 +242,27 @@ type triage struct {
 	// admittedByUpdate is set when an admission Update changed what triage knows, so
 	// that the loop does what follows (storm digests, rule hits) at once.
 	admittedByUpdate bool
+	// round3 is set on runs started by round 3's code (triageVersionRound3).
+	round3 bool
+	// deciding is set while a decision is being made: one may wait (on a campaign's
+	// start, on an owner's liveness), and the next must see its outcome.
+	deciding bool
+	// hitsRetryAt holds back the next report of rule hits after a failed one;
+	// hitsFailed wakes the loop to set its alarm for it.
+	hitsRetryAt  time.Time
+	hitsFailures int
+	hitsFailed   bool
 }
+
+// Triage's versions: one change id, read once at the start of each run, so that a run
+// started by older code keeps its behaviour until it continues as new.
+const (
+	triageVersionChange = "triage-round-3"
+	// triageVersionRound3: decisions one at a time; an owner checked alive before an
+	// alert joins it; owners and closures by run; campaigns never re-opened; rule sets
+	// by epoch; rule hits reported with backoff; state bounded at continue-as-new.
+	triageVersionRound3 workflow.Version = 1
+)
 
 func newTriage(ctx workflow.Context, in TriageInput) *triage {
 	t := &triage{in: in}
@@ -238,6 +273,7 @@ func newTriage(ctx workflow.Context, in TriageInput) *triage {
 }
 
 func (t *triage) setup(ctx workflow.Context) error {
+	t.round3 = workflow.GetVersion(ctx, triageVersionChange, workflow.DefaultVersion, triageVersionRound3) >= triageVersionRound3
 	t.rules = workflow.GetSignalChannelWithOptions(ctx, SignalRules, workflow.SignalChannelOptions{
 		Description: "Internal: the suppression rules in force, from the customer's Tuning."})
 	t.closures = workflow.GetSignalChannelWithOptions(ctx, SignalIncidentClosed, workflow.SignalChannelOptions{
@@ -256,11 +292,29 @@ func (t *triage) setup(ctx workflow.Context) error {
 // settings, closures, admissions) is taken first, so that a rule handed over before
 // add_rule answered applies to every alert admitted after.
 func (t *triage) admitByUpdate(ctx workflow.Context, a Admission) (TriageAnswer, error) {
-	t.receive(ctx)
-	answer := t.admit(ctx, a)
-	t.rememberAnswer(a.Incident, a.Run, answer)
+	var answer TriageAnswer
+	t.exclusive(ctx, func() {
+		t.receive(ctx)
+		answer = t.admit(ctx, a)
+		t.rememberAnswer(a, answer)
+	})
 	t.admittedByUpdate = true
 	return answer, nil
+}
+
+// exclusive makes a decision while no other is being made. Most decisions never wait
+// and run at once; one that waits (a campaign's start, an owner's liveness) holds the
+// others back, so that no alert is decided on what is about to change: two alerts
+// forming one campaign together open it once.
+func (t *triage) exclusive(ctx workflow.Context, decide func()) {
+	if !t.round3 {
+		decide()
+		return
+	}
+	_ = workflow.Await(ctx, func() bool { return !t.deciding })
+	t.deciding = true
+	defer func() { t.deciding = false }()
+	decide()
 }
 
 // receive takes every signal received so far: the rules first, then closures (a host
@@ -278,7 +332,9 @@ func (t *triage) receive(ctx workflow.Context) {
 		if !t.rules.ReceiveAsync(&set) {
 			break
 		}
-		if set.Revision >= t.state.Rules.Revision {
+		if set.Revision >= t.state.Rules.Revision || t.round3 && set.Epoch != t.state.Rules.Epoch {
+			// A Tuning started afresh counts its revisions from 0 again: its rule set
+			// is believed, by its new epoch.
 			t.state.Rules = set
 		}
 	}
@@ -287,14 +343,14 @@ func (t *triage) receive(ctx workflow.Context) {
 		if !t.closures.ReceiveAsync(&c) {
 			break
 		}
-		t.closed(c.Incident)
+		t.closed(c)
 	}
 	for {
 		var a Admission
 		if !t.admits.ReceiveAsync(&a) {
 			break
 		}
-		t.answer(ctx, a.Incident, t.admit(ctx, a))
+		t.answer(ctx, a, t.admit(ctx, a))
 	}
 	t.admittedByUpdate = false
 }
@@ -303,7 +359,7 @@ func (t *triage) await(ctx workflow.Context) error {
 	t.alarm = setAlarm(ctx, t.alarm, t.nextDue())
 	return workflow.Await(ctx, func() bool {
 		return t.admits.Len() > 0 || t.closures.Len() > 0 || t.rules.Len() > 0 || t.settings.Len() > 0 || t.alarm.rang() ||
-			t.admittedByUpdate || len(t.state.Hits) > 0 && t.effects == 0 || t.readyToContinueAsNew(ctx)
+			t.admittedByUpdate || t.hitsDue(workflow.Now(ctx)) || t.hitsFailed || t.readyToContinueAsNew(ctx)
 	})
 }
 
@@ -321,16 +377,21 @@ func (t *triage) readyToContinueAsNew(ctx workflow.Context) bool {
 // nobody, whatever their number.
 func (t *triage) admit(ctx workflow.Context, a Admission) TriageAnswer {
 	now := workflow.Now(ctx)
-	if answer, ok := t.answered(a.Incident, a.Run); ok {
+	if a.Gone != "" && t.round3 {
+		// The incident triage named is over: it owns nothing any more, and the alert
+		// is decided again as if it had never been answered.
+		t.forgetOwner(a.Gone, "")
+		t.forgetAnswer(a)
+	} else if answer, ok := t.answered(a.Incident, a.Run); ok {
 		return answer
 	}
-	if owner, ok := t.ownerOf(a.labels()); ok {
+	if owner, ok := t.liveOwnerOf(ctx, a); ok {
 		t.remember(a, owner, now)
 		return TriageAnswer{Decision: TriageMerged, Parent: owner, Why: fmt.Sprintf("host %s has an open incident: the alert joins %s", t.sharedHost(owner, a.labels()), owner)}
 	}
 	rule, ruled := t.matchingRule(a, now)
 	if campaign, ok := t.campaignOf(a); ok && !(ruled && rule.writtenFor(campaign.Detection)) {
-		t.own(campaign.Incident, a.labels(), true)
+		t.own(campaign.Incident, "", a.labels(), true, now)
 		t.remember(a, campaign.Incident, now)
 		return TriageAnswer{Decision: TriageMerged, Parent: campaign.Incident, Why: "the alert belongs to campaign " + campaign.Incident}
 	}
@@ -338,9 +399,8 @@ func (t *triage) admit(ctx workflow.Context, a Admission) TriageAnswer {
 		return t.suppress(ctx, a, rule, now)
 	}
 	t.remember(a, a.Incident, now)
-	t.own(a.Incident, a.labels(), false)
-	if campaign, members, ok := t.campaignFormedBy(a, now); ok {
-		t.openCampaign(ctx, campaign, members, a)
+	t.own(a.Incident, a.Run, a.labels(), false, now)
+	if campaign, members, ok := t.campaignFormedBy(a, now); ok && t.openCampaign(ctx, campaign, members, a) {
 		return TriageAnswer{Decision: TriageMerged, Parent: campaign.Incident,
 			Why: fmt.Sprintf("%d hosts share %s within %s: campaign %s opened", len(t.hostsOf(members)), campaign.Key, t.in.Settings.window(), campaign.Incident)}
 	}
@@ -364,21 +424,27 @@ func (t *triage) answered(incident, run string) (TriageAnswer, bool) {
 }
 
 // answer tells the incident that asked by Signal what it is, and remembers it.
-func (t *triage) answer(ctx workflow.Context, incident string, answer TriageAnswer) {
-	t.rememberAnswer(incident, "", answer)
-	t.signal(ctx, incident, SignalTriaged, answer)
+func (t *triage) answer(ctx workflow.Context, a Admission, answer TriageAnswer) {
+	t.rememberAnswer(a, answer)
+	t.signal(ctx, a.Incident, SignalTriaged, answer)
 }
 
 // rememberAnswer keeps an answer, so that an incident asking again (its first ask
 // lost with a worker) is answered the same.
-func (t *triage) rememberAnswer(incident, run string, answer TriageAnswer) {
-	if _, ok := t.answered(incident, run); ok {
+func (t *triage) rememberAnswer(a Admission, answer TriageAnswer) {
+	if _, ok := t.answered(a.Incident, a.Run); ok {
 		return
 	}
-	t.state.Admitted = append(t.state.Admitted, AdmittedIncident{Incident: incident, Run: run, Answer: answer})
+	t.state.Admitted = append(t.state.Admitted, AdmittedIncident{Incident: a.Incident, Run: a.Run, Answer: answer, At: a.At})
 	if over := len(t.state.Admitted) - admittedLimit; over > 0 {
 		t.state.Admitted = t.state.Admitted[over:]
 	}
+}
+
+// forgetAnswer drops what the incident was answered: it asks again.
+func (t *triage) forgetAnswer(a Admission) {
+	t.state.Admitted = slices.DeleteFunc(t.state.Admitted, func(d AdmittedIncident) bool { return d.Incident == a.Incident && d.Run == a.Run })
+	t.state.Recent = slices.DeleteFunc(t.state.Recent, func(r RecentAlert) bool { return r.Incident == a.Incident })
 }
 
 // signal sends a signal beside the loop; a closed incident cannot be told and needs
@@ -392,52 +458,6 @@ func (t *triage) signal(ctx workflow.Context, workflowID, name string, arg any) 
 			workflow.GetLogger(ctx).Warn("triage could not signal", "workflow", workflowID, "signal", name, "error", err)
 		}
 	})
-}
-
-// ownerOf answers the open incident that owns one of the hosts.
-func (t *triage) ownerOf(hosts []string) (string, bool) {
-	for _, owner := range t.state.Owners {
-		for _, h := range hosts {
-			if slices.Contains(owner.Hosts, strings.ToLower(h)) {
-				return owner.Incident, true
-			}
-		}
-	}
-	return "", false
-}
-
-func (t *triage) sharedHost(owner string, hosts []string) string {
-	for _, o := range t.state.Owners {
-		if o.Incident != owner {
-			continue
-		}
-		for _, h := range hosts {
-			if slices.Contains(o.Hosts, strings.ToLower(h)) {
-				return h
-			}
-		}
-	}
-	return strings.Join(hosts, ", ")
-}
-
-// own makes an incident the owner of hosts.
-func (t *triage) own(incident string, hosts []string, campaign bool) {
-	i := slices.IndexFunc(t.state.Owners, func(o HostOwner) bool { return o.Incident == incident })
-	if i < 0 {
-		t.state.Owners = append(t.state.Owners, HostOwner{Incident: incident, Campaign: campaign})
-		i = len(t.state.Owners) - 1
-	}
-	for _, h := range hosts {
-		if h = strings.ToLower(h); !slices.Contains(t.state.Owners[i].Hosts, h) {
-			t.state.Owners[i].Hosts = append(t.state.Owners[i].Hosts, h)
-		}
-	}
-}
-
-// closed frees an incident's hosts and ends its campaign.
-func (t *triage) closed(incident string) {
-	t.state.Owners = slices.DeleteFunc(t.state.Owners, func(o HostOwner) bool { return o.Incident == incident })
-	t.state.Campaigns = slices.DeleteFunc(t.state.Campaigns, func(c OpenCampaign) bool { return c.Incident == incident })
 }
 
 // matchingRule answers the first rule in force that matches the alert.
@@ -489,9 +509,11 @@ func (t *triage) ruleCount(rule string) *RuleCount {
 	return &t.state.RuleCounts[i]
 }
 
-// reportHits hands Tuning the hits gathered since the last report, in one signal.
+// reportHits hands Tuning the hits gathered since the last report, in one signal. A
+// report that failed (Tuning gone) is tried again with backoff, never in a loop.
 func (t *triage) reportHits(ctx workflow.Context) {
-	if len(t.state.Hits) == 0 || t.effects > 0 {
+	t.hitsFailed = false
+	if !t.hitsDue(workflow.Now(ctx)) {
 		return
 	}
 	hits := slices.Clone(t.state.Hits)
@@ -501,8 +523,14 @@ func (t *triage) reportHits(ctx workflow.Context) {
 		defer func() { t.effects-- }()
 		if err := future.Get(ctx, nil); err != nil {
 			workflow.GetLogger(ctx).Warn("reporting rule hits to tuning failed; will retry", "customer", t.in.Customer, "error", err)
+			if t.round3 {
+				t.hitsFailures++
+				t.hitsRetryAt = workflow.Now(ctx).Add(backoff(t.hitsFailures))
+				t.hitsFailed = true
+			}
 			return
 		}
+		t.hitsFailures, t.hitsRetryAt = 0, time.Time{}
 		t.state.Hits = slices.DeleteFunc(t.state.Hits, func(h RuleHit) bool {
 			return slices.ContainsFunc(hits, func(sent RuleHit) bool { return sent.Incident == h.Incident })
 		})
@@ -518,7 +546,26 @@ func (t *triage) passTime(ctx workflow.Context) {
 }
 
 func (t *triage) nextDue() time.Time {
-	return t.state.Storm.nextDue(t.in.Settings)
+	next := t.state.Storm.nextDue(t.in.Settings)
+	if len(t.state.Hits) > 0 && !t.hitsRetryAt.IsZero() && (next.IsZero() || t.hitsRetryAt.Before(next)) {
+		next = t.hitsRetryAt
+	}
+	return next
+}
+
+// hitsDue tells whether rule hits wait to be reported and may be now.
+func (t *triage) hitsDue(now time.Time) bool {
+	return len(t.state.Hits) > 0 && t.effects == 0 && !now.Before(t.hitsRetryAt)
+}
+
+// backoff is the wait before the next try after failures in a row: 2 s doubling, at
+// most 5 minutes.
+func backoff(failures int) time.Duration {
+	wait := 2 * time.Second
+	for i := 1; i < failures && wait < 5*time.Minute; i++ {
+		wait *= 2
+	}
+	return min(wait, 5*time.Minute)
 }
 
 // forget drops the recent alerts older than the campaign window.

@@ -85,23 +85,31 @@ func (t *triage) hostsOf(alerts []RecentAlert) []integrations.Host {
 }
 
 // openCampaign starts the campaign incident and moves its members into it: the open
-// incidents of earlier members are asked to join, and own their hosts no more.
-func (t *triage) openCampaign(ctx workflow.Context, campaign OpenCampaign, members []RecentAlert, trigger Admission) {
+// incidents of earlier members are asked to join, and own their hosts no more. It
+// answers whether the campaign started; when it did not, nothing moved and the trigger
+// stays an incident of its own.
+func (t *triage) openCampaign(ctx workflow.Context, campaign OpenCampaign, members []RecentAlert, trigger Admission) bool {
 	in := t.campaignInput(campaign, members)
 	options := workflow.ChildWorkflowOptions{
 		WorkflowID: campaign.Incident, TaskQueue: TaskQueue,
 		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
 		Priority:          priorityOf(in.Alert.Severity),
 	}
+	if t.round3 {
+		// A campaign that ended is never started again under its id: its analyst
+		// decided it.
+		options.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
+	}
 	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, options), IncidentWorkflowType, in)
-	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+	var started workflow.Execution
+	if err := child.GetChildWorkflowExecution().Get(ctx, &started); err != nil {
 		workflow.GetLogger(ctx).Error("opening a campaign failed; its members stay incidents of their own", "campaign", campaign.Incident, "error", err)
-		return
+		return !t.round3
 	}
 	t.state.Campaigns = append(t.state.Campaigns, campaign)
 	var moved []string
 	for _, m := range members {
-		if m.Owner == trigger.Incident || slices.Contains(moved, m.Owner) {
+		if m.Owner == trigger.Incident || m.Owner == campaign.Incident || slices.Contains(moved, m.Owner) {
 			continue
 		}
 		moved = append(moved, m.Owner)
@@ -115,7 +123,18 @@ func (t *triage) openCampaign(ctx workflow.Context, campaign OpenCampaign, membe
 	t.state.Owners = slices.DeleteFunc(t.state.Owners, func(o HostOwner) bool {
 		return o.Incident == trigger.Incident || slices.Contains(moved, o.Incident)
 	})
-	t.own(campaign.Incident, labels, true)
+	t.own(campaign.Incident, started.RunID, labels, true, workflow.Now(ctx))
+	if t.round3 {
+		// The members are the campaign's now: they leave with it, and no other
+		// campaign forms of them.
+		for i := range t.state.Recent {
+			r := &t.state.Recent[i]
+			if r.Owner == trigger.Incident || slices.Contains(moved, r.Owner) || slices.ContainsFunc(members, func(m RecentAlert) bool { return m.Incident == r.Incident }) {
+				r.Owner = campaign.Incident
+			}
+		}
+	}
+	return true
 }
 
 // campaignInput is the campaign incident's start: its own alert gathers the members'

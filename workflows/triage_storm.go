@@ -15,10 +15,10 @@ import (
 // tells the SOC.
 type StormState struct {
 	// Arrivals are the admissions of the last minute.
-	Arrivals   []time.Time `json:"arrivals"`
-	Active     bool        `json:"active,omitempty"`
-	Since      time.Time   `json:"since,omitzero"`
-	LastDigest time.Time   `json:"last_digest,omitzero"`
+	Arrivals   Arrivals  `json:"arrivals"`
+	Active     bool      `json:"active,omitempty"`
+	Since      time.Time `json:"since,omitzero"`
+	LastDigest time.Time `json:"last_digest,omitzero"`
 	// Number counts the customer's storms, for the notices' keys.
 	Number int `json:"number"`
 	// Digests counts this storm's digests.
@@ -33,20 +33,20 @@ type StormState struct {
 // storm, paged to the SOC once.
 func (t *triage) countForStorm(ctx workflow.Context, a Admission, now time.Time) {
 	s := &t.state.Storm
-	s.Arrivals = append(s.pruned(now), now)
+	s.Arrivals = s.pruned(now).add(now)
 	limit := t.in.Settings.StormPerMinute
-	if limit <= 0 || s.Active || len(s.Arrivals) <= limit {
+	if limit <= 0 || s.Active || s.Arrivals.count() <= limit {
 		return
 	}
 	s.Active, s.Since, s.LastDigest, s.Digests = true, now, now, 0
 	s.Number++
 	t.tellSOC(ctx, fmt.Sprintf("storm/%d/started", s.Number), messages.SOCNotice{Topic: messages.TopicStormStarted,
-		Customer: t.in.Customer, At: now, Since: now, Alerts: len(s.Arrivals), ListQuery: t.listQuery(now)})
+		Customer: t.in.Customer, At: now, Since: now, Alerts: s.Arrivals.count(), ListQuery: t.listQuery(now)})
 }
 
 // pruned drops the arrivals older than a minute.
-func (s *StormState) pruned(now time.Time) []time.Time {
-	return slices.DeleteFunc(s.Arrivals, func(at time.Time) bool { return now.Sub(at) >= time.Minute })
+func (s *StormState) pruned(now time.Time) Arrivals {
+	return slices.DeleteFunc(s.Arrivals, func(a Arrival) bool { return now.Sub(a.At) >= time.Minute })
 }
 
 // tally counts a quiet alert for the next digest.
@@ -74,7 +74,7 @@ func (t *triage) passStorm(ctx workflow.Context, now time.Time) {
 		return
 	}
 	s.Arrivals = s.pruned(now)
-	ended := len(s.Arrivals) <= t.in.Settings.StormPerMinute
+	ended := s.Arrivals.count() <= t.in.Settings.StormPerMinute
 	if ended || !now.Before(s.LastDigest.Add(t.in.Settings.DigestEvery)) {
 		t.sendDigest(ctx, now)
 	}
@@ -114,7 +114,7 @@ func (s StormState) nextDue(settings TriageSettings) time.Time {
 	}
 	next := s.LastDigest.Add(settings.DigestEvery)
 	if len(s.Arrivals) > 0 {
-		if leaves := s.Arrivals[0].Add(time.Minute); leaves.Before(next) {
+		if leaves := s.Arrivals[0].At.Add(time.Minute); leaves.Before(next) {
 			next = leaves
 		}
 	}

@@ -25,6 +25,8 @@ type triageWorld struct {
 	joins     map[string]JoinRequest
 	hits      []RuleHit
 	campaigns []IncidentInput
+	// updated are the answers given to admissions by Update, in order.
+	updated []updatedAnswer
 }
 
 func newTriageWorld(t *testing.T) *triageWorld {

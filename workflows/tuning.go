@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -27,16 +28,21 @@ func Tuning(ctx workflow.Context, in TuningInput) error {
 		for t.handOverAsked.ReceiveAsync(nil) {
 			t.dirty = true
 		}
-		if t.dirty {
-			t.handOver(ctx)
+		if t.handOverDue(workflow.Now(ctx)) {
+			_ = t.handOver(ctx)
 		}
 		if t.readyToContinueAsNew(ctx) {
 			return workflow.NewContinueAsNewError(ctx, TuningWorkflowType, TuningInput{Customer: in.Customer, State: t.state})
 		}
 		// Triage keeps the rules across its own restarts; handing them over again
-		// now and then repairs a Triage that was replaced by an operator.
-		woken, err := workflow.AwaitWithTimeout(ctx, time.Hour, func() bool {
-			return t.hits.Len() > 0 || t.handOverAsked.Len() > 0 || t.dirty || t.readyToContinueAsNew(ctx)
+		// now and then repairs a Triage that was replaced by an operator. A hand-over
+		// that failed (Triage gone) is tried again with backoff, not in a loop.
+		wait := time.Hour
+		if t.round3 && t.dirty && !t.retryAt.IsZero() {
+			wait = max(t.retryAt.Sub(workflow.Now(ctx)), time.Millisecond)
+		}
+		woken, err := workflow.AwaitWithTimeout(ctx, wait, func() bool {
+			return t.hits.Len() > 0 || t.handOverAsked.Len() > 0 || t.handOverDue(workflow.Now(ctx)) || t.readyToContinueAsNew(ctx)
 		})
 		if err != nil {
 			return err
@@ -62,12 +68,17 @@ type TuningState struct {
 	// Applied holds the incidents whose hit was counted, so that a hit reported twice
 	// counts once, even across continue-as-new.
 	Applied []string `json:"applied"`
+	// Epoch names this Tuning (its first run) in the rule sets it hands over.
+	Epoch string `json:"epoch,omitempty"`
 }
 
 // RuleSet is what Tuning hands Triage: the rules in force, and their revision.
 type RuleSet struct {
 	Revision int    `json:"revision"`
 	Rules    []Rule `json:"rules"`
+	// Epoch names the Tuning that counts the revisions (its first run): a Tuning
+	// started afresh counts from 0 again, and Triage believes it by its new epoch.
+	Epoch string `json:"epoch,omitempty"`
 }
 
 // RuleHits are the incidents rules suppressed, as Triage reports them.
@@ -93,9 +104,32 @@ type tuning struct {
 	handOverAsked workflow.ReceiveChannel
 	// dirty is set when Triage must be handed the rules again.
 	dirty bool
+	// round3 is set on runs started by round 3's code (tuningVersionRound3).
+	round3 bool
+	// retryAt holds back the next hand-over after failures in a row.
+	retryAt  time.Time
+	failures int
+}
+
+// Tuning's versions, read once at the start of each run.
+const (
+	tuningVersionChange = "tuning-round-3"
+	// tuningVersionRound3: hand-overs that fail are retried with backoff; rule sets
+	// carry the Tuning's epoch.
+	tuningVersionRound3 workflow.Version = 1
+)
+
+// handOverDue tells whether the rules must be handed over and may be now.
+func (t *tuning) handOverDue(now time.Time) bool {
+	return t.dirty && (!t.round3 || !now.Before(t.retryAt))
 }
 
 func (t *tuning) setup(ctx workflow.Context) error {
+	t.round3 = workflow.GetVersion(ctx, tuningVersionChange, workflow.DefaultVersion, tuningVersionRound3) >= tuningVersionRound3
+	if t.round3 && t.state.Epoch == "" {
+		info := workflow.GetInfo(ctx)
+		t.state.Epoch = cmp.Or(info.FirstRunID, info.WorkflowExecution.RunID)
+	}
 	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAddRule, t.addRule, workflow.UpdateHandlerOptions{
 		Validator: func(ctx workflow.Context, r AddRuleRequest) error { return validateAddRule(r, workflow.Now(ctx)) },
 		Description: `Add a suppression rule (approved by a second person, expiring within 90 days). ` +
@@ -174,7 +208,7 @@ func (t *tuning) retireRule(ctx workflow.Context, r RetireRuleRequest) (RuleAdde
 // handOver gives Triage the rules in force, and waits until it has them.
 func (t *tuning) handOver(ctx workflow.Context) error {
 	now := workflow.Now(ctx)
-	set := RuleSet{Revision: t.state.Revision, Rules: []Rule{}}
+	set := RuleSet{Revision: t.state.Revision, Rules: []Rule{}, Epoch: t.state.Epoch}
 	for _, r := range t.state.Rules {
 		if r.stateAt(now) == RuleActive {
 			r.History = nil
@@ -184,9 +218,13 @@ func (t *tuning) handOver(ctx workflow.Context) error {
 	err := workflow.SignalExternalWorkflow(ctx, TriageWorkflowID(t.in.Customer), "", SignalRules, set).Get(ctx, nil)
 	t.dirty = err != nil
 	if err != nil {
-		workflow.GetLogger(ctx).Warn("handing the rules to triage failed; will retry", "customer", t.in.Customer, "error", err)
+		t.failures++
+		t.retryAt = workflow.Now(ctx).Add(backoff(t.failures))
+		workflow.GetLogger(ctx).Warn("handing the rules to triage failed; will retry", "customer", t.in.Customer, "error", err, "retry_at", t.retryAt)
+		return err
 	}
-	return err
+	t.failures, t.retryAt = 0, time.Time{}
+	return nil
 }
 
 // receiveHits counts the hits Triage reported, once per incident.

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -63,4 +64,25 @@ func TestTuningAddsRetiresCountsHitsOnceAndHandsTriageTheRulesInForce(t *testing
 	require.Len(t, sets[len(sets)-2].Rules, 1, "after add_rule, triage has the rule")
 	require.Empty(t, sets[len(sets)-1].Rules, "after retire_rule, triage has none")
 	require.Greater(t, sets[len(sets)-1].Revision, sets[len(sets)-2].Revision)
+}
+
+// A Triage that cannot be reached is handed the rules again with backoff, not in a loop
+// that grows Tuning's history to the server's limit; the rule set names Tuning's epoch.
+func TestTuningHandsRulesToAGoneTriageWithBackoff(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.signalFails[TriageWorkflowID("acme")] = errors.New("unknown external workflow execution")
+	w.at(time.Hour, func() { w.env.CancelWorkflow() })
+
+	w.env.ExecuteWorkflow(TuningWorkflowType, TuningInput{Customer: "acme"})
+
+	var handOvers []RuleSet
+	for _, s := range w.signalled {
+		if s.Name == SignalRules {
+			handOvers = append(handOvers, s.Arg.(RuleSet))
+		}
+	}
+	require.Greater(t, len(handOvers), 3, "it keeps trying")
+	require.Less(t, len(handOvers), 25, "with backoff (2 s doubling to 5 min): about 18 tries in an hour")
+	require.NotEmpty(t, handOvers[0].Epoch, "the rule set names the Tuning that counts its revisions")
 }
