@@ -66,6 +66,13 @@ var customersTemplate = template.Must(template.New("").Parse(`customers:
     storm: {alerts_per_minute: 40, digest_every: 20s}
     escalation:
       high: [{after: 0s, email: it@cyberdyne.example}]
+  - id: wayne
+    name: Wayne Enterprises
+    services: [detect]
+    webhook_secret_env: SOC_TEST_SECRET
+    response: {policy: investigate_first}
+    escalation:
+      high: [{after: 0s, email: it@wayne.example}]
 
 soc:
   name: X-SOC
