@@ -13,11 +13,12 @@ import (
 	"xsoc/workflows"
 )
 
-// TestRecordHistories records the histories of round 2's paths — the SOC tier before
-// the customer's, suppression by a rule, an alert merged into an open incident — as
-// the incidents' latest version runs them (v4: triage asked by Update, the Account
-// told by a local activity; v3 and v2 stay for the incidents started by the versions
-// before: triage by Update and the Account by an activity; triage by Signal) — and
+// TestRecordHistories records the histories of round 2's and round 3's paths — the SOC
+// tier before the customer's, suppression by a rule, an alert merged into an open
+// incident, a cancel, an alert asking triage again when its parent was gone — as the
+// incidents' latest version runs them (v5: round 3's lifecycle; v4, v3 and v2 stay for
+// the incidents started by the versions before: the Account told by a local activity;
+// triage by Update and the Account by an activity; triage by Signal) — and
 // of the per-customer Triage and Tuning entities mid-run, for the replay tests that
 // guard them against breaking changes. XSOC_RECORD_HISTORIES names the incidents'
 // directory (workflows/testdata/histories); the entities go beside it, in
@@ -31,7 +32,7 @@ func TestRecordHistories(t *testing.T) {
 	}
 	stamp := time.Now().UnixNano() % 1_000_000
 	incidents := map[string]func() string{
-		"v4_soc_true_positive_customer_acknowledges": func() string {
+		"v5_soc_true_positive_customer_acknowledges": func() string {
 			id := postAlert(t, "initech", alert(fmt.Sprintf("hist-tp-%d", stamp), "Credential dumping (mimikatz)", "high", fmt.Sprintf("hist-pc-%d", stamp)))
 			mustDecide(t, id, workflows.DecisionAcknowledge, map[string]any{"by": "hanako"})
 			mustDecide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "true_positive", "note": "mimikatz confirmed"})
@@ -49,13 +50,13 @@ func TestRecordHistories(t *testing.T) {
 			mustDecide(t, id, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "reimaged"})
 			return id
 		},
-		"v4_suppressed_by_rule": func() string {
+		"v5_suppressed_by_rule": func() string {
 			addRule(t, "hooli", map[string]any{"by": "hanako", "approved_by": "sato", "reason": "backup agent",
 				"expires": time.Now().Add(7 * 24 * time.Hour).UTC().Format(time.RFC3339),
 				"match":   map[string]any{"detection": fmt.Sprintf("Backup agent %d*", stamp)}})
 			return postAlert(t, "hooli", alert(fmt.Sprintf("hist-sup-%d", stamp), fmt.Sprintf("Backup agent %d writes", stamp), "high", "bk-1"))
 		},
-		"v4_merged_into_open_incident": func() string {
+		"v5_merged_into_open_incident": func() string {
 			host := fmt.Sprintf("hist-merge-%d", stamp)
 			parent := postAlert(t, "hooli", alert(fmt.Sprintf("hist-m1-%d", stamp), "Suspicious PowerShell", "high", host))
 			eventually(t, 30*time.Second, "the first alert is triaged", func() error {
@@ -75,6 +76,37 @@ func TestRecordHistories(t *testing.T) {
 			waitClosed(t, parent)
 			return child
 		},
+		"v5_cancelled_by_an_operator": func() string {
+			id := postAlert(t, "hooli", alert(fmt.Sprintf("hist-cancel-%d", stamp), "Odd service install", "high", fmt.Sprintf("hist-cx-%d", stamp)))
+			eventually(t, 30*time.Second, "the alert is triaged", func() error {
+				if s := status(t, id).State; s == workflows.StateNew {
+					return fmt.Errorf("state %s", s)
+				}
+				return nil
+			})
+			if err := xsoc.Temporal.CancelWorkflow(context.Background(), id, ""); err != nil {
+				t.Fatal(err)
+			}
+			return id
+		},
+		"v5_asked_again_when_its_parent_was_gone": func() string {
+			host := fmt.Sprintf("hist-gone-%d", stamp)
+			addRule(t, "hooli", map[string]any{"by": "hanako", "approved_by": "sato", "reason": "vulnerability scanner",
+				"expires": time.Now().Add(7 * 24 * time.Hour).UTC().Format(time.RFC3339),
+				"match":   map[string]any{"detection": fmt.Sprintf("Scanner %d*", stamp)}})
+			owner := postAlert(t, "hooli", alert(fmt.Sprintf("hist-g1-%d", stamp), "Unusual logon", "high", host))
+			eventually(t, 30*time.Second, "the owner is triaged", func() error {
+				if s := status(t, owner).State; s == workflows.StateNew {
+					return fmt.Errorf("state %s", s)
+				}
+				return nil
+			})
+			// Terminated: it never tells triage; the next alert's join fails and it asks again.
+			if err := xsoc.Temporal.TerminateWorkflow(context.Background(), owner, "", "recording"); err != nil {
+				t.Fatal(err)
+			}
+			return postAlert(t, "hooli", alert(fmt.Sprintf("hist-g2-%d", stamp), fmt.Sprintf("Scanner %d probe", stamp), "high", host))
+		},
 	}
 	for name, run := range incidents {
 		id := run()
@@ -83,7 +115,7 @@ func TestRecordHistories(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	entities := map[string]string{"triage_v3": workflows.TriageWorkflowID("hooli"), "tuning_v3": workflows.TuningWorkflowID("hooli")}
+	entities := map[string]string{"triage_v4": workflows.TriageWorkflowID("hooli"), "tuning_v4": workflows.TuningWorkflowID("hooli")}
 	for name, id := range entities {
 		if err := xsoc.WriteHistory(filepath.Join(dir, "..", "long-running", name+".json"), id); err != nil {
 			t.Fatal(err)
