@@ -33,7 +33,7 @@ const webhookSecret = "bench-webhook-secret"
 
 // sections in the order they run: memory last, because it restarts the worker with a
 // small cache and leaves thousands of incidents open.
-var sections = []string{"intake", "burst", "storm", "suppression", "memory"}
+var sections = []string{"intake", "burst", "storm", "suppression", "worm", "memory"}
 
 type settings struct {
 	only          []string
@@ -48,6 +48,7 @@ type settings struct {
 	criticalEvery time.Duration
 	suppress      int
 	suppressEvery int
+	worm          int
 	open          []int
 	openBudget    time.Duration
 	smallCache    int
@@ -74,6 +75,7 @@ func main() {
 	flag.DurationVar(&s.criticalEvery, "critical-every", time.Second, "storm: time between critical alerts")
 	flag.IntVar(&s.suppress, "suppress", 200, "suppression: alerts sent")
 	flag.IntVar(&s.suppressEvery, "suppress-every", 20, "suppression: every n-th alert does not match the rule (200 and 20: 190 match)")
+	flag.IntVar(&s.worm, "worm", 20000, "worm: alerts of one customer's worm, posted as fast as the senders are answered")
 	openList := flag.String("open", "1000,10000", "memory: open incidents at which the worker's memory is read")
 	flag.DurationVar(&s.openBudget, "open-budget", 12*time.Minute, "memory: time allowed to open the incidents")
 	flag.IntVar(&s.smallCache, "small-cache", 2000, "memory: the worker's sticky cache size (XSOC_STICKY_CACHE_SIZE) for the replay measurement")
@@ -189,6 +191,9 @@ func run(ctx context.Context, s settings, log *slog.Logger) (err error) {
 		case "suppression":
 			r.suppression = new(suppressSection)
 			*r.suppression, err = b.runSuppression(ctx)
+		case "worm":
+			r.worm = new(wormSection)
+			*r.worm, err = b.runWorm(ctx)
 		case "memory":
 			r.memory = new(memorySection)
 			*r.memory, err = b.runMemory(ctx)

@@ -65,6 +65,7 @@ type report struct {
 	storm       *stormSection
 	suppression *suppressSection
 	memory      *memorySection
+	worm        *wormSection
 	// burstLater is the burst's sampled incidents read again at the end of the run,
 	// after what they do once paged (timers firing).
 	burstLater      averageTally
@@ -130,6 +131,9 @@ func (r *report) markdown() string {
 	}
 	if r.suppression != nil {
 		r.suppressionSection(&w)
+	}
+	if r.worm != nil {
+		r.wormSection(&w)
 	}
 	r.whereTheTimeGoes(&w)
 	w.line(howToRead)
