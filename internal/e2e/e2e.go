@@ -113,6 +113,8 @@ type Mail struct {
 		Address string `json:"Address"`
 	} `json:"To"`
 	Snippet string `json:"Snippet"`
+	// Created is when Mailpit received it.
+	Created time.Time `json:"Created"`
 }
 
 // Mails answers every message Mailpit (at its API's base URL) holds that matches a
