@@ -113,14 +113,21 @@ type pollerWorld struct {
 
 func newPollerWorld(t *testing.T, vendor *flakyVendor) *pollerWorld {
 	t.Helper()
+	w := newPollerWorldPolling(t, vendor.poll)
+	vendor.env, w.vendor = w.env, vendor
+	return w
+}
+
+// newPollerWorldPolling is a Poller under test whose PollPlatform activity is poll.
+func newPollerWorldPolling(t *testing.T, poll func(context.Context, PollRequest) (PollResult, error)) *pollerWorld {
+	t.Helper()
 	env := newTestEnv(testStart)
-	vendor.env = env
-	w := &pollerWorld{env: env, vendor: vendor}
+	w := &pollerWorld{env: env}
 	own, acts := &Activities{}, &activities.Activities{}
 	env.RegisterActivity(own)
 	env.RegisterActivity(acts)
 	env.RegisterWorkflowWithOptions(Poller, workflow.RegisterOptions{Name: PollerWorkflowType})
-	env.OnActivity(own.PollPlatform, mock.Anything, mock.Anything).Return(vendor.poll)
+	env.OnActivity(own.PollPlatform, mock.Anything, mock.Anything).Return(poll)
 	env.OnActivity(own.SOCNoticesFor, mock.Anything, "acme").Return(SOCNotices{
 		CustomerName: "ACME", Language: "en", Timezone: "Asia/Tokyo",
 		Contacts: []config.Contact{{Email: "soc@xsoc.example"}, {Slack: "#soc-triage", Call: "+81300009999"}},
