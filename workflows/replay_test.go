@@ -18,7 +18,8 @@ import (
 // consume and a recorded incident; a Poller mid-run. poller_v1 is a Cybereason Poller
 // as it ran before first fetch (commit after 96affa7: the outage version; a MalOp
 // delivered, an outage told to the SOC and its end), recorded by tests/firstfetch's
-// TestRecordPollerHistory. Accounts and pollers run for years: a change that would
+// TestRecordPollerHistory; poller_v2 is the same with first fetch (the seeded backlog
+// fetched from a day back and the SOC told). Accounts and pollers run for years: a change that would
 // break them fails here. Guard it with workflow.GetVersion.
 func TestRecordedAccountsAndPollersStillReplay(t *testing.T) {
 	files, err := filepath.Glob("testdata/long-running/*.json")

@@ -12,11 +12,12 @@ import (
 )
 
 // recordedPoller names the poller history this recorder writes: the Poller as the
-// workflow runs it now.
-const recordedPoller = "poller_v1"
+// workflow runs it now (poller_v1 was recorded before first fetch).
+const recordedPoller = "poller_v2"
 
-// TestRecordPollerHistory records a Cybereason poller mid-run — its first polls, a
-// MalOp delivered, a vendor outage told to the SOC and its end — for the replay test
+// TestRecordPollerHistory records a Cybereason poller mid-run — its first fetch of
+// the seeded backlog and its notice, a MalOp delivered, a vendor outage told to the
+// SOC and its end — for the replay test
 // that guards running pollers against breaking changes. XSOC_RECORD_HISTORIES names
 // the incidents' directory (workflows/testdata/histories); the poller goes beside it,
 // in long-running/. Run it again after a deliberate, versioned change to the Poller:
@@ -28,7 +29,7 @@ func TestRecordPollerHistory(t *testing.T) {
 		t.Skip("set XSOC_RECORD_HISTORIES to record a poller history for the replay tests")
 	}
 	id := workflows.PollerWorkflowID("acme", "cybereason")
-	waitPolled(t, id, time.Time{})
+	waitFirstFetch(t, id)
 	guid, err := xsoc.Cybereason.AddMalop(cybereasonsim.Malop{Name: "recorded.exe", Machines: []cybereasonsim.Machine{{Name: "pc-recorded"}}})
 	if err != nil {
 		t.Fatal(err)

@@ -10,11 +10,15 @@ package firstfetch
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"hash/crc32"
 	"testing"
 	"text/template"
 	"time"
 
+	cybereasonsim "xsoc/integrations/cybereason/sim"
+	withsecuresim "xsoc/integrations/withsecure/sim"
 	"xsoc/internal/devstack"
 	"xsoc/internal/e2e"
 	"xsoc/workflows"
@@ -39,7 +43,7 @@ var customersTemplate = template.Must(template.New("").Parse(`customers:
     webhook_secret_env: FF_WEBHOOK_SECRET
     platforms:
       - {vendor: cybereason, url: "{{.cybereason}}", username_env: FF_CR_USER, password_env: FF_CR_PASSWORD, poll: 1s}
-      - {vendor: withsecure, url: "{{.withsecure}}", client_id_env: FF_WS_ID, secret_env: FF_WS_SECRET, poll: 1s}
+      - {vendor: withsecure, url: "{{.withsecure}}", client_id_env: FF_WS_ID, secret_env: FF_WS_SECRET, poll: 1s, first_fetch: 48h}
     response: {policy: investigate_first}
     escalation:
       high: [{after: 0s, email: it@acme.example}]
@@ -56,8 +60,46 @@ func customers(urls map[string]string) ([]byte, error) {
 	return out.Bytes(), err
 }
 
-// seed raises, at the vendors, what they detected before the stack started.
-func seed(*devstack.Stack) error { return nil }
+// seeded is what the vendors detected before the stack started, and when it was
+// seeded (just before the worker started).
+var seeded struct {
+	at time.Time
+	// Cybereason: a MalOp 20 minutes old (fetched), 30 hours (past the default day of
+	// first fetch) and 3 days old (not fetched).
+	malopRecent, malopDayAndAHalf, malopOld string
+	// WithSecure, whose first_fetch is 48h: an incident 20 minutes old and one 30
+	// hours old (both fetched), one 3 days old (not fetched).
+	wsRecent, wsDayAndAHalf, wsOld withsecuresim.Incident
+}
+
+// seed raises, at the vendors, what they detected before the stack started: it runs
+// before the worker, so before the pollers' first run.
+func seed(s *devstack.Stack) error {
+	now := time.Now()
+	seeded.at = now
+	malop := func(name, host string, age time.Duration) (string, error) {
+		at := now.Add(-age).UnixMilli()
+		return s.Cybereason.AddMalop(cybereasonsim.Malop{Name: name, Severity: "High", CreationTime: at, LastUpdateTime: at,
+			Machines: []cybereasonsim.Machine{{Name: host}}})
+	}
+	incident := func(name, host string, age time.Duration) (withsecuresim.Incident, error) {
+		return s.WithSecure.AddIncident(withsecuresim.NewIncident{Name: name, Severity: "high", Created: now.Add(-age),
+			Devices: []withsecuresim.DeviceRef{{Name: host, ID: wsDeviceID(host)}}})
+	}
+	var errs [6]error
+	seeded.malopRecent, errs[0] = malop("beacon.exe", "ff-cr-recent", 20*time.Minute)
+	seeded.malopDayAndAHalf, errs[1] = malop("dropper.exe", "ff-cr-30h", 30*time.Hour)
+	seeded.malopOld, errs[2] = malop("oldworm.exe", "ff-cr-old", 72*time.Hour)
+	seeded.wsRecent, errs[3] = incident("Suspicious PowerShell", "ff-ws-recent", 20*time.Minute)
+	seeded.wsDayAndAHalf, errs[4] = incident("Credential dumping", "ff-ws-30h", 30*time.Hour)
+	seeded.wsOld, errs[5] = incident("Old lateral movement", "ff-ws-old", 72*time.Hour)
+	return errors.Join(errs[:]...)
+}
+
+// wsDeviceID is the WithSecure device id of a seeded host.
+func wsDeviceID(host string) string {
+	return fmt.Sprintf("6f1e4a2c-0000-4000-a000-%012x", crc32.ChecksumIEEE([]byte(host)))
+}
 
 func eventually(t *testing.T, within time.Duration, what string, check func() error) {
 	t.Helper()
@@ -85,6 +127,24 @@ func waitPolled(t *testing.T, id string, since time.Time) workflows.PollerStatus
 		}
 		if status.State != workflows.PollerPolling || !status.LastPoll.After(since) {
 			return fmt.Errorf("state %s, last poll %s", status.State, status.LastPoll)
+		}
+		return nil
+	})
+	return status
+}
+
+// waitFirstFetch waits until a poller has caught up with its platform after its first
+// fetch, and answers its status.
+func waitFirstFetch(t *testing.T, id string) workflows.PollerStatus {
+	t.Helper()
+	var status workflows.PollerStatus
+	eventually(t, time.Minute, id+"'s first fetch", func() error {
+		var err error
+		if status, err = pollerStatus(id); err != nil {
+			return err
+		}
+		if status.FirstFetch == nil || status.FirstFetch.Done.IsZero() {
+			return fmt.Errorf("first fetch under way: %+v", status.FirstFetch)
 		}
 		return nil
 	})

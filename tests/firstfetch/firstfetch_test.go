@@ -1,0 +1,213 @@
+package firstfetch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"xsoc/internal/e2e"
+	"xsoc/workflows"
+)
+
+// The issue's race: what a platform raised before its poller's first run is fetched
+// by that first run — within the platform's first_fetch, and only within it — and
+// goes through triage as any alert; the SOC is told how much came in.
+func TestFirstFetchPicksUpWhatWasRaisedBeforeTheStackStarted(t *testing.T) {
+	platforms := []struct {
+		vendor   string
+		lookBack time.Duration
+		fetched  int
+	}{{"cybereason", 24 * time.Hour, 1}, {"withsecure", 48 * time.Hour, 2}}
+	for _, p := range platforms {
+		status := waitFirstFetch(t, workflows.PollerWorkflowID("acme", p.vendor))
+		first := status.FirstFetch
+		if first.Began.Before(seeded.at) || first.Began.After(time.Now()) {
+			t.Errorf("%s: the poller's first run at %s, not between the seeding (%s) and now", p.vendor, first.Began, seeded.at)
+		}
+		if !status.Since.Equal(first.Began.Add(-p.lookBack)) || !first.Since.Equal(status.Since) {
+			t.Errorf("%s: the poller started at %s (first fetch from %s), want %s before its first run %s",
+				p.vendor, status.Since, first.Since, p.lookBack, first.Began)
+		}
+		if first.Alerts != p.fetched || first.New != p.fetched {
+			t.Errorf("%s: the first fetch delivered %d alerts, %d new; want %d, all new", p.vendor, first.Alerts, first.New, p.fetched)
+		}
+	}
+
+	for _, id := range []string{malopIncident(seeded.malopRecent), wsIncident(seeded.wsRecent.IncidentID), wsIncident(seeded.wsDayAndAHalf.IncidentID)} {
+		// Through triage like any alert: the SOC is paged for it.
+		eventually(t, 30*time.Second, id+" paged to the SOC", func() error {
+			status, err := incidentStatus(id)
+			if err != nil {
+				return err
+			}
+			if !slices.ContainsFunc(status.Paged, func(p workflows.Page) bool { return p.Tier == workflows.TierSOC }) {
+				return fmt.Errorf("state %s, paged %+v", status.State, status.Paged)
+			}
+			return nil
+		})
+		requireOneRun(t, id)
+	}
+	for what, id := range map[string]string{
+		"a MalOp raised 3 days before":                     malopIncident(seeded.malopOld),
+		"a MalOp raised 30 hours before (first_fetch 24h)": malopIncident(seeded.malopDayAndAHalf),
+		"a WithSecure incident raised 3 days before":       wsIncident(seeded.wsOld.IncidentID),
+	} {
+		_, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), id, "")
+		if notFound := (*serviceerror.NotFound)(nil); !errors.As(err, &notFound) {
+			t.Errorf("%s, past the first fetch, became an incident (%s): %v", what, id, err)
+		}
+	}
+
+	waitNotice(t, "First fetch for acme/cybereason: 1 alert raised or updated since")
+	waitNotice(t, "First fetch for acme/withsecure: 2 alerts raised or updated since")
+}
+
+// Fetching again doubles nothing: the same alerts pushed by a forwarder while the
+// first fetch runs, a second poller beside the first (as during a redeploy), and a
+// poller started again from nothing (its history lost) are re-deliveries to the
+// incidents the first fetch opened.
+func TestFetchingAgainDoublesNothing(t *testing.T) {
+	waitFirstFetch(t, workflows.PollerWorkflowID("acme", "cybereason"))
+	waitFirstFetch(t, workflows.PollerWorkflowID("acme", "withsecure"))
+	ids := []string{malopIncident(seeded.malopRecent), wsIncident(seeded.wsRecent.IncidentID), wsIncident(seeded.wsDayAndAHalf.IncidentID)}
+	deliveries := map[string]int{}
+	for _, id := range ids {
+		eventually(t, 30*time.Second, id+" opened", func() error {
+			status, err := incidentStatus(id)
+			deliveries[id] = status.Deliveries
+			return err
+		})
+	}
+
+	// A forwarder pushes the WithSecure incident the first fetch delivered.
+	code, answer, _ := e2e.Post(t, xsoc.StarterURL+"/v1/alerts/withsecure/acme", pushedIncident(t, seeded.wsRecent, "ff-ws-recent"),
+		map[string]string{"Authorization": "Bearer " + webhookSecret})
+	var pushed struct {
+		Incidents []workflows.IncidentRef `json:"incidents"`
+	}
+	if err := json.Unmarshal(answer, &pushed); err != nil || code != 200 || len(pushed.Incidents) != 1 ||
+		!pushed.Incidents[0].Duplicate || pushed.Incidents[0].WorkflowID != ids[1] {
+		t.Fatalf("the pushed copy of a fetched incident answered %d %s, want 200, a duplicate of %s", code, answer, ids[1])
+	}
+
+	// A second Cybereason poller beside the running one.
+	second := "poller/acme/cybereason/second"
+	_, err := xsoc.Temporal.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: second, TaskQueue: workflows.TaskQueue},
+		workflows.PollerWorkflowType, workflows.PollerInput{Customer: "acme", Vendor: "cybereason", Every: time.Second, FirstFetch: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first := waitFirstFetch(t, second).FirstFetch; first.Alerts != 1 || first.New != 0 {
+		t.Errorf("the second poller's first fetch: %d alerts, %d new; want the 1 MalOp, known already", first.Alerts, first.New)
+	}
+	if err := xsoc.Temporal.TerminateWorkflow(context.Background(), second, "", "the overlap is over"); err != nil {
+		t.Fatal(err)
+	}
+
+	// The WithSecure poller started again from nothing: the worker starts a new one.
+	poller := workflows.PollerWorkflowID("acme", "withsecure")
+	if err := xsoc.Temporal.TerminateWorkflow(context.Background(), poller, "", "its history is lost"); err != nil {
+		t.Fatal(err)
+	}
+	restarted := time.Now()
+	if err := xsoc.Restart("worker"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, time.Minute, "the new WithSecure poller's first fetch", func() error {
+		status, err := pollerStatus(poller)
+		switch {
+		case err != nil:
+			return err
+		case status.FirstFetch == nil || status.FirstFetch.Began.Before(restarted) || status.FirstFetch.Done.IsZero():
+			return fmt.Errorf("first fetch: %+v", status.FirstFetch)
+		case status.FirstFetch.Alerts != 2 || status.FirstFetch.New != 0:
+			return fmt.Errorf("the new poller fetched %d alerts, %d new; want the 2 incidents, known already", status.FirstFetch.Alerts, status.FirstFetch.New)
+		}
+		return nil
+	})
+
+	for _, id := range ids {
+		requireOneRun(t, id)
+		status, err := incidentStatus(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status.Deliveries <= deliveries[id] {
+			t.Errorf("%s: %d deliveries before fetching again, %d after: the re-fetched alert did not reach its incident", id, deliveries[id], status.Deliveries)
+		}
+	}
+	if n := e2e.Count(t, xsoc.Temporal, `WorkflowType="Incident" AND XsocCustomer="acme"`); n != int64(len(ids)) {
+		t.Errorf("%d incidents for acme, want %d", n, len(ids))
+	}
+	waitNotice(t, "First fetch for acme/cybereason: 1 alert raised or updated since")
+	waitNotice(t, "First fetch for acme/withsecure: 2 alerts raised or updated since", "2 of them already known")
+}
+
+func malopIncident(guid string) string {
+	return workflows.IncidentWorkflowID("acme", "cybereason", guid)
+}
+func wsIncident(id string) string { return workflows.IncidentWorkflowID("acme", "withsecure", id) }
+
+func incidentStatus(id string) (workflows.IncidentStatus, error) {
+	var status workflows.IncidentStatus
+	value, err := xsoc.Temporal.QueryWorkflow(context.Background(), id, "", workflows.QueryStatus)
+	if err == nil {
+		err = value.Get(&status)
+	}
+	return status, err
+}
+
+// requireOneRun fails unless the incident has exactly one run: no alert started it twice.
+func requireOneRun(t *testing.T, id string) {
+	t.Helper()
+	eventually(t, 15*time.Second, id+" listed once", func() error {
+		if n := e2e.Count(t, xsoc.Temporal, fmt.Sprintf(`WorkflowId=%q`, id)); n != 1 {
+			return fmt.Errorf("%d runs", n)
+		}
+		return nil
+	})
+}
+
+// waitNotice waits for a SOC notice of a first fetch whose text has every phrase.
+func waitNotice(t *testing.T, phrases ...string) {
+	t.Helper()
+	eventually(t, 30*time.Second, "the SOC told: "+strings.Join(phrases, " … "), func() error {
+		messages, err := e2e.Mails(xsoc.MailpitURL, "to:soc-notices@xsoc.example")
+		if err != nil {
+			return err
+		}
+		var subjects []string
+		for _, m := range messages {
+			if !strings.Contains(m.Subject, "[xsoc][FIRST FETCH]") {
+				continue
+			}
+			subjects = append(subjects, m.Subject)
+			if !slices.ContainsFunc(phrases, func(p string) bool { return !strings.Contains(m.Snippet, p) }) {
+				return nil
+			}
+		}
+		return fmt.Errorf("no such notice among %q", subjects)
+	})
+}
+
+// pushedIncident is a WithSecure incident as a forwarder pushes it: the Incidents API
+// lists no devices, the forwarder adds them.
+func pushedIncident(t *testing.T, incident any, device string) []byte {
+	t.Helper()
+	var pushed map[string]any
+	raw, _ := json.Marshal(incident)
+	if err := json.Unmarshal(raw, &pushed); err != nil {
+		t.Fatal(err)
+	}
+	pushed["devices"] = []map[string]string{{"name": device, "id": wsDeviceID(device)}}
+	body, _ := json.Marshal(map[string]any{"items": []any{pushed}})
+	return body
+}
