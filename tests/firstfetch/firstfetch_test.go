@@ -19,13 +19,15 @@ import (
 
 // The issue's race: what a platform raised before its poller's first run is fetched
 // by that first run — within the platform's first_fetch, and only within it — and
-// goes through triage as any alert; the SOC is told how much came in.
+// goes through triage as any alert: a backlog larger than the customer's storm
+// threshold arrives at once and is an alert storm there. The SOC is told how much
+// came in.
 func TestFirstFetchPicksUpWhatWasRaisedBeforeTheStackStarted(t *testing.T) {
 	platforms := []struct {
 		vendor   string
 		lookBack time.Duration
 		fetched  int
-	}{{"cybereason", 24 * time.Hour, 1}, {"withsecure", 48 * time.Hour, 2}}
+	}{{"cybereason", 24 * time.Hour, 1 + backlogMalops}, {"withsecure", 48 * time.Hour, 2}}
 	for _, p := range platforms {
 		status := waitFirstFetch(t, workflows.PollerWorkflowID("acme", p.vendor))
 		first := status.FirstFetch
@@ -41,19 +43,25 @@ func TestFirstFetchPicksUpWhatWasRaisedBeforeTheStackStarted(t *testing.T) {
 		}
 	}
 
-	for _, id := range []string{malopIncident(seeded.malopRecent), wsIncident(seeded.wsRecent.IncidentID), wsIncident(seeded.wsDayAndAHalf.IncidentID)} {
-		// Through triage like any alert: the SOC is paged for it.
-		eventually(t, 30*time.Second, id+" paged to the SOC", func() error {
+	quiet := 0
+	for _, id := range fetchedIncidents() {
+		eventually(t, 30*time.Second, id+" triaged", func() error {
 			status, err := incidentStatus(id)
 			if err != nil {
 				return err
 			}
-			if !slices.ContainsFunc(status.Paged, func(p workflows.Page) bool { return p.Tier == workflows.TierSOC }) {
-				return fmt.Errorf("state %s, paged %+v", status.State, status.Paged)
+			if !slices.ContainsFunc(status.Timeline, func(e workflows.Entry) bool { return e.Kind == "triage" }) {
+				return fmt.Errorf("state %s, not triaged yet", status.State)
+			}
+			if slices.ContainsFunc(status.Timeline, func(e workflows.Entry) bool { return e.Kind == "paging" && strings.Contains(e.Text, "alert storm") }) {
+				quiet++
 			}
 			return nil
 		})
 		requireOneRun(t, id)
+	}
+	if quiet == 0 {
+		t.Errorf("none of the %d backfilled incidents was left to the storm digest: they did not reach triage together", len(fetchedIncidents()))
 	}
 	for what, id := range map[string]string{
 		"a MalOp raised 3 days before":                     malopIncident(seeded.malopOld),
@@ -66,8 +74,9 @@ func TestFirstFetchPicksUpWhatWasRaisedBeforeTheStackStarted(t *testing.T) {
 		}
 	}
 
-	waitNotice(t, "First fetch for acme/cybereason: 1 alert raised or updated since")
-	waitNotice(t, "First fetch for acme/withsecure: 2 alerts raised or updated since")
+	waitNotice(t, "[xsoc][FIRST FETCH]", fmt.Sprintf("First fetch for acme/cybereason: %d alerts raised or updated since", 1+backlogMalops))
+	waitNotice(t, "[xsoc][FIRST FETCH]", "First fetch for acme/withsecure: 2 alerts raised or updated since")
+	waitNotice(t, "storm mode started", "ACME First Fetch is in storm mode")
 }
 
 // Fetching again doubles nothing: the same alerts pushed by a forwarder while the
@@ -77,7 +86,7 @@ func TestFirstFetchPicksUpWhatWasRaisedBeforeTheStackStarted(t *testing.T) {
 func TestFetchingAgainDoublesNothing(t *testing.T) {
 	waitFirstFetch(t, workflows.PollerWorkflowID("acme", "cybereason"))
 	waitFirstFetch(t, workflows.PollerWorkflowID("acme", "withsecure"))
-	ids := []string{malopIncident(seeded.malopRecent), wsIncident(seeded.wsRecent.IncidentID), wsIncident(seeded.wsDayAndAHalf.IncidentID)}
+	ids := fetchedIncidents()
 	deliveries := map[string]int{}
 	for _, id := range ids {
 		eventually(t, 30*time.Second, id+" opened", func() error {
@@ -105,8 +114,8 @@ func TestFetchingAgainDoublesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first := waitFirstFetch(t, second).FirstFetch; first.Alerts != 1 || first.New != 0 {
-		t.Errorf("the second poller's first fetch: %d alerts, %d new; want the 1 MalOp, known already", first.Alerts, first.New)
+	if first := waitFirstFetch(t, second).FirstFetch; first.Alerts != 1+backlogMalops || first.New != 0 {
+		t.Errorf("the second poller's first fetch: %d alerts, %d new; want the %d MalOps, known already", first.Alerts, first.New, 1+backlogMalops)
 	}
 	if err := xsoc.Temporal.TerminateWorkflow(context.Background(), second, "", "the overlap is over"); err != nil {
 		t.Fatal(err)
@@ -147,8 +156,18 @@ func TestFetchingAgainDoublesNothing(t *testing.T) {
 	if n := e2e.Count(t, xsoc.Temporal, `WorkflowType="Incident" AND XsocCustomer="acme"`); n != int64(len(ids)) {
 		t.Errorf("%d incidents for acme, want %d", n, len(ids))
 	}
-	waitNotice(t, "First fetch for acme/cybereason: 1 alert raised or updated since")
-	waitNotice(t, "First fetch for acme/withsecure: 2 alerts raised or updated since", "2 of them already known")
+	waitNotice(t, "[xsoc][FIRST FETCH]", fmt.Sprintf("%d of them already known", 1+backlogMalops))
+	waitNotice(t, "[xsoc][FIRST FETCH]", "First fetch for acme/withsecure: 2 alerts raised or updated since", "2 of them already known")
+}
+
+// fetchedIncidents are the incidents the first fetch opens: what was raised within
+// each platform's first_fetch.
+func fetchedIncidents() []string {
+	ids := []string{malopIncident(seeded.malopRecent), wsIncident(seeded.wsRecent.IncidentID), wsIncident(seeded.wsDayAndAHalf.IncidentID)}
+	for _, guid := range seeded.backlog {
+		ids = append(ids, malopIncident(guid))
+	}
+	return ids
 }
 
 func malopIncident(guid string) string {
@@ -176,25 +195,26 @@ func requireOneRun(t *testing.T, id string) {
 	})
 }
 
-// waitNotice waits for a SOC notice of a first fetch whose text has every phrase.
-func waitNotice(t *testing.T, phrases ...string) {
+// waitNotice waits for a SOC notice whose subject has a phrase and whose text has
+// every other.
+func waitNotice(t *testing.T, subject string, phrases ...string) {
 	t.Helper()
-	eventually(t, 30*time.Second, "the SOC told: "+strings.Join(phrases, " … "), func() error {
+	eventually(t, 30*time.Second, "the SOC told: "+subject+": "+strings.Join(phrases, " … "), func() error {
 		messages, err := e2e.Mails(xsoc.MailpitURL, "to:soc-notices@xsoc.example")
 		if err != nil {
 			return err
 		}
-		var subjects []string
+		var texts []string
 		for _, m := range messages {
-			if !strings.Contains(m.Subject, "[xsoc][FIRST FETCH]") {
+			if !strings.Contains(m.Subject, subject) {
 				continue
 			}
-			subjects = append(subjects, m.Subject)
+			texts = append(texts, m.Snippet)
 			if !slices.ContainsFunc(phrases, func(p string) bool { return !strings.Contains(m.Snippet, p) }) {
 				return nil
 			}
 		}
-		return fmt.Errorf("no such notice among %q", subjects)
+		return fmt.Errorf("no such notice among %q", texts)
 	})
 }
 

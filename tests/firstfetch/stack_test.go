@@ -47,6 +47,7 @@ var customersTemplate = template.Must(template.New("").Parse(`customers:
     response: {policy: investigate_first}
     escalation:
       high: [{after: 0s, email: it@acme.example}]
+    storm: {alerts_per_minute: 20, digest_every: 10s}
 soc:
   name: X-SOC
   escalation:
@@ -67,6 +68,9 @@ var seeded struct {
 	// Cybereason: a MalOp 20 minutes old (fetched), 30 hours (past the default day of
 	// first fetch) and 3 days old (not fetched).
 	malopRecent, malopDayAndAHalf, malopOld string
+	// backlog: MalOps of a busy morning, two hours old: with the rest, more than
+	// acme's storm threshold reach triage at once.
+	backlog []string
 	// WithSecure, whose first_fetch is 48h: an incident 20 minutes old and one 30
 	// hours old (both fetched), one 3 days old (not fetched).
 	wsRecent, wsDayAndAHalf, wsOld withsecuresim.Incident
@@ -93,8 +97,16 @@ func seed(s *devstack.Stack) error {
 	seeded.wsRecent, errs[3] = incident("Suspicious PowerShell", "ff-ws-recent", 20*time.Minute)
 	seeded.wsDayAndAHalf, errs[4] = incident("Credential dumping", "ff-ws-30h", 30*time.Hour)
 	seeded.wsOld, errs[5] = incident("Old lateral movement", "ff-ws-old", 72*time.Hour)
+	for i := range backlogMalops {
+		guid, err := malop(fmt.Sprintf("Heuristic %d", i), fmt.Sprintf("ff-storm-%02d", i), 2*time.Hour)
+		seeded.backlog = append(seeded.backlog, guid)
+		errs[0] = errors.Join(errs[0], err)
+	}
 	return errors.Join(errs[:]...)
 }
+
+// backlogMalops is the size of the seeded backlog.
+const backlogMalops = 40
 
 // wsDeviceID is the WithSecure device id of a seeded host.
 func wsDeviceID(host string) string {
