@@ -80,12 +80,7 @@ func TestNewPollerStartsAtNowLessFirstFetchAndPagesThroughTheBacklogAtOnce(t *te
 	t.Parallel()
 	vendor := &backlogVendor{pages: backlog(237, 100, 2)}
 	w := newBacklogWorld(t, vendor)
-	var status PollerStatus
-	w.env.RegisterDelayedCallback(func() {
-		value, err := w.env.QueryWorkflow(QueryStatus)
-		require.NoError(t, err)
-		require.NoError(t, value.Get(&status))
-	}, 30*time.Second)
+	status := w.statusAt(t, 30*time.Second)
 
 	next := w.run(t, PollerInput{Customer: "acme", Vendor: "cybereason", Every: time.Minute, FirstFetch: 72 * time.Hour})
 

@@ -148,6 +148,19 @@ func newPollerWorldPolling(t *testing.T, poll func(context.Context, PollRequest)
 	return w
 }
 
+// statusAt answers the poller's `status` query as it stands after a while, once the
+// poller ran that far.
+func (w *pollerWorld) statusAt(t *testing.T, after time.Duration) *PollerStatus {
+	t.Helper()
+	var status PollerStatus
+	w.env.RegisterDelayedCallback(func() {
+		value, err := w.env.QueryWorkflow(QueryStatus)
+		require.NoError(t, err)
+		require.NoError(t, value.Get(&status))
+	}, after)
+	return &status
+}
+
 // run runs the poller until it continues as new, and answers the next run's input.
 func (w *pollerWorld) run(t *testing.T, in PollerInput) PollerInput {
 	t.Helper()
@@ -177,12 +190,7 @@ func TestPollerRidesOutACredentialsOutageAndDeliversWhatWasRaisedMeanwhile(t *te
 		},
 	}
 	w := newPollerWorld(t, vendor)
-	var during PollerStatus
-	w.env.RegisterDelayedCallback(func() {
-		value, err := w.env.QueryWorkflow(QueryStatus)
-		require.NoError(t, err)
-		require.NoError(t, value.Get(&during))
-	}, 90*time.Minute)
+	during := w.statusAt(t, 90*time.Minute)
 
 	next := w.run(t, PollerInput{Customer: "acme", Vendor: "cybereason", Every: time.Minute})
 

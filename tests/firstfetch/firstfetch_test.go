@@ -29,7 +29,7 @@ func TestFirstFetchPicksUpWhatWasRaisedBeforeTheStackStarted(t *testing.T) {
 		fetched  int
 	}{{"cybereason", 24 * time.Hour, 1 + backlogMalops}, {"withsecure", 48 * time.Hour, 2}}
 	for _, p := range platforms {
-		status := waitFirstFetch(t, workflows.PollerWorkflowID("acme", p.vendor))
+		status := waitFirstFetch(t, workflows.PollerWorkflowID("acme", p.vendor), seeded.at)
 		first := status.FirstFetch
 		if first.Began.Before(seeded.at) || first.Began.After(time.Now()) {
 			t.Errorf("%s: the poller's first run at %s, not between the seeding (%s) and now", p.vendor, first.Began, seeded.at)
@@ -84,8 +84,8 @@ func TestFirstFetchPicksUpWhatWasRaisedBeforeTheStackStarted(t *testing.T) {
 // poller started again from nothing (its history lost) are re-deliveries to the
 // incidents the first fetch opened.
 func TestFetchingAgainDoublesNothing(t *testing.T) {
-	waitFirstFetch(t, workflows.PollerWorkflowID("acme", "cybereason"))
-	waitFirstFetch(t, workflows.PollerWorkflowID("acme", "withsecure"))
+	waitFirstFetch(t, workflows.PollerWorkflowID("acme", "cybereason"), seeded.at)
+	waitFirstFetch(t, workflows.PollerWorkflowID("acme", "withsecure"), seeded.at)
 	ids := fetchedIncidents()
 	deliveries := map[string]int{}
 	for _, id := range ids {
@@ -114,7 +114,7 @@ func TestFetchingAgainDoublesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first := waitFirstFetch(t, second).FirstFetch; first.Alerts != 1+backlogMalops || first.New != 0 {
+	if first := waitFirstFetch(t, second, seeded.at).FirstFetch; first.Alerts != 1+backlogMalops || first.New != 0 {
 		t.Errorf("the second poller's first fetch: %d alerts, %d new; want the %d MalOps, known already", first.Alerts, first.New, 1+backlogMalops)
 	}
 	if err := xsoc.Temporal.TerminateWorkflow(context.Background(), second, "", "the overlap is over"); err != nil {
@@ -130,18 +130,9 @@ func TestFetchingAgainDoublesNothing(t *testing.T) {
 	if err := xsoc.Restart("worker"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Minute, "the new WithSecure poller's first fetch", func() error {
-		status, err := pollerStatus(poller)
-		switch {
-		case err != nil:
-			return err
-		case status.FirstFetch == nil || status.FirstFetch.Began.Before(restarted) || status.FirstFetch.Done.IsZero():
-			return fmt.Errorf("first fetch: %+v", status.FirstFetch)
-		case status.FirstFetch.Alerts != 2 || status.FirstFetch.New != 0:
-			return fmt.Errorf("the new poller fetched %d alerts, %d new; want the 2 incidents, known already", status.FirstFetch.Alerts, status.FirstFetch.New)
-		}
-		return nil
-	})
+	if first := waitFirstFetch(t, poller, restarted).FirstFetch; first.Alerts != 2 || first.New != 0 {
+		t.Errorf("the new WithSecure poller fetched %d alerts, %d new; want the 2 incidents, known already", first.Alerts, first.New)
+	}
 
 	for _, id := range ids {
 		requireOneRun(t, id)
@@ -176,12 +167,7 @@ func malopIncident(guid string) string {
 func wsIncident(id string) string { return workflows.IncidentWorkflowID("acme", "withsecure", id) }
 
 func incidentStatus(id string) (workflows.IncidentStatus, error) {
-	var status workflows.IncidentStatus
-	value, err := xsoc.Temporal.QueryWorkflow(context.Background(), id, "", workflows.QueryStatus)
-	if err == nil {
-		err = value.Get(&status)
-	}
-	return status, err
+	return e2e.Query[workflows.IncidentStatus](xsoc.Temporal, id, workflows.QueryStatus)
 }
 
 // requireOneRun fails unless the incident has exactly one run: no alert started it twice.

@@ -29,7 +29,7 @@ func TestRecordPollerHistory(t *testing.T) {
 		t.Skip("set XSOC_RECORD_HISTORIES to record a poller history for the replay tests")
 	}
 	id := workflows.PollerWorkflowID("acme", "cybereason")
-	waitFirstFetch(t, id)
+	waitFirstFetch(t, id, time.Time{})
 	guid, err := xsoc.Cybereason.AddMalop(cybereasonsim.Malop{Name: "recorded.exe", Machines: []cybereasonsim.Machine{{Name: "pc-recorded"}}})
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,6 @@ package firstfetch
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -120,45 +119,42 @@ func eventually(t *testing.T, within time.Duration, what string, check func() er
 
 // pollerStatus answers a poller's `status` query.
 func pollerStatus(id string) (workflows.PollerStatus, error) {
+	return e2e.Query[workflows.PollerStatus](xsoc.Temporal, id, workflows.QueryStatus)
+}
+
+// waitPoller waits until a poller's status is what ready wants, and answers it.
+func waitPoller(t *testing.T, id, what string, ready func(workflows.PollerStatus) error) workflows.PollerStatus {
+	t.Helper()
 	var status workflows.PollerStatus
-	value, err := xsoc.Temporal.QueryWorkflow(context.Background(), id, "", workflows.QueryStatus)
-	if err == nil {
-		err = value.Get(&status)
-	}
-	return status, err
+	eventually(t, time.Minute, id+": "+what, func() error {
+		var err error
+		if status, err = pollerStatus(id); err != nil {
+			return err
+		}
+		return ready(status)
+	})
+	return status
 }
 
 // waitPolled waits until a poller has polled since a moment.
 func waitPolled(t *testing.T, id string, since time.Time) workflows.PollerStatus {
 	t.Helper()
-	var status workflows.PollerStatus
-	eventually(t, time.Minute, id+" polling", func() error {
-		var err error
-		if status, err = pollerStatus(id); err != nil {
-			return err
-		}
+	return waitPoller(t, id, "polling", func(status workflows.PollerStatus) error {
 		if status.State != workflows.PollerPolling || !status.LastPoll.After(since) {
 			return fmt.Errorf("state %s, last poll %s", status.State, status.LastPoll)
 		}
 		return nil
 	})
-	return status
 }
 
-// waitFirstFetch waits until a poller has caught up with its platform after its first
-// fetch, and answers its status.
-func waitFirstFetch(t *testing.T, id string) workflows.PollerStatus {
+// waitFirstFetch waits until a poller has caught up with its platform after a first
+// fetch that began after a moment, and answers its status.
+func waitFirstFetch(t *testing.T, id string, after time.Time) workflows.PollerStatus {
 	t.Helper()
-	var status workflows.PollerStatus
-	eventually(t, time.Minute, id+"'s first fetch", func() error {
-		var err error
-		if status, err = pollerStatus(id); err != nil {
-			return err
-		}
-		if status.FirstFetch == nil || status.FirstFetch.Done.IsZero() {
-			return fmt.Errorf("first fetch under way: %+v", status.FirstFetch)
+	return waitPoller(t, id, "first fetch", func(status workflows.PollerStatus) error {
+		if first := status.FirstFetch; first == nil || first.Began.Before(after) || first.Done.IsZero() {
+			return fmt.Errorf("first fetch under way: %+v", first)
 		}
 		return nil
 	})
-	return status
 }
