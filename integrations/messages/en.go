@@ -125,7 +125,8 @@ var english = words{
 			lead: "First fetch for {{.Customer}}/{{.Vendor}}: {{if .Alerts}}{{.Alerts}} alert{{if ne .Alerts 1}}s{{end}}{{else}}no alert{{end}} raised or updated since {{.Since}}" +
 				"{{if .Known}}, {{.Known}} of them already known (pushed, or fetched before){{end}}. " +
 				"Each new one is an incident, triaged like any alert." +
-				"{{if .Storm}} So many at once are an alert storm: high and lower alerts come in storm digests; critical and emergency alerts still page one by one.{{end}}",
+				"{{if .Storm}} So many at once are an alert storm: they reached triage together, and beyond the customer's storm threshold a minute " +
+				"high and lower alerts come in storm digests; critical and emergency alerts still page one by one.{{end}}",
 			short: "First fetch for {{.CustomerName}}/{{.Vendor}}: {{.Alerts}} alert{{if ne .Alerts 1}}s{{end}}{{if .Storm}}, a storm{{end}}.",
 		},
 		TopicRuleOverBroad: {

@@ -123,7 +123,8 @@ var japanese = words{
 			lead: "{{.Customer}}/{{.Vendor}} の初回取得: {{.Since}} 以降に発生または更新されたアラート {{.Alerts}} 件" +
 				"{{if .Known}}（うち {{.Known}} 件はプッシュ受信または以前の取得で取り込み済み）{{end}}。" +
 				"新しいものはそれぞれインシデントとして、ほかのアラートと同じようにトリアージします。" +
-				"{{if .Storm}}一度にこれだけ多いためアラートストームとして扱います。high 以下はストームのダイジェストでお知らせし、critical と emergency は引き続き 1 件ずつ呼び出します。{{end}}",
+				"{{if .Storm}}一度にこれだけ多いためアラートストームとして扱います。まとめてトリアージに渡したため、お客様のストームしきい値（1 分あたり）を超えた high 以下のアラートはストームのダイジェストでお知らせし、" +
+				"critical と emergency は引き続き 1 件ずつ呼び出します。{{end}}",
 			short: "{{.CustomerName}} の {{.Vendor}} の初回取得: アラート {{.Alerts}} 件{{if .Storm}}（ストーム）{{end}}。",
 		},
 		TopicRuleOverBroad: {

@@ -372,7 +372,7 @@ func TestSOCNoticesByTopic(t *testing.T) {
 		{SOCNotice{Topic: TopicFirstFetch, Customer: "acme", Vendor: "cybereason", At: at, Since: at.Add(-24 * time.Hour), Alerts: 0}, Brief{},
 			[]string{"First fetch for acme/cybereason: no alert raised or updated since"}, []string{"アラート 0 件。"}},
 		{SOCNotice{Topic: TopicFirstFetch, Customer: "acme", Vendor: "cybereason", At: at, Since: at.Add(-24 * time.Hour), Alerts: 612, Storm: true}, Brief{},
-			[]string{"[xsoc][FIRST FETCH][STORM] acme: 612 cybereason alerts", "So many at once are an alert storm: high and lower alerts come in storm digests; critical and emergency alerts still page one by one."},
+			[]string{"[xsoc][FIRST FETCH][STORM] acme: 612 cybereason alerts", "So many at once are an alert storm: they reached triage together, and beyond the customer's storm threshold a minute high and lower alerts come in storm digests; critical and emergency alerts still page one by one."},
 			[]string{"[xsoc][FIRST FETCH][STORM]", "アラートストームとして扱います"}},
 		{SOCNotice{Topic: TopicRuleOverBroad, Customer: "acme", At: at, Rule: "R-7", Count: 812, Detail: "nightly inventory"}, Brief{},
 			[]string{"rule R-7 matched 812 alerts in an hour", "Suppression rule R-7 of acme matched 812 alerts in the hour up to 2026-11-27 12:12 JST (+09:00) (nightly inventory)"},
