@@ -19,15 +19,15 @@ import (
 
 // The issue's race: what a platform raised before its poller's first run is fetched
 // by that first run — within the platform's first_fetch, and only within it — and
-// goes through triage as any alert: a backlog larger than the customer's storm
-// threshold arrives at once and is an alert storm there. The SOC is told how much
-// came in.
+// goes through triage as any alert: one detection on three hosts is a campaign, and a
+// backlog larger than the customer's storm threshold arrives at once and is an alert
+// storm there. The SOC is told how much came in.
 func TestFirstFetchPicksUpWhatWasRaisedBeforeTheStackStarted(t *testing.T) {
 	platforms := []struct {
 		vendor   string
 		lookBack time.Duration
 		fetched  int
-	}{{"cybereason", 24 * time.Hour, 1 + backlogMalops}, {"withsecure", 48 * time.Hour, 2}}
+	}{{"cybereason", 24 * time.Hour, crFetched}, {"withsecure", 48 * time.Hour, 2}}
 	for _, p := range platforms {
 		status := waitFirstFetch(t, workflows.PollerWorkflowID("acme", p.vendor), seeded.at)
 		first := status.FirstFetch
@@ -44,7 +44,7 @@ func TestFirstFetchPicksUpWhatWasRaisedBeforeTheStackStarted(t *testing.T) {
 	}
 
 	quiet := 0
-	for _, id := range fetchedIncidents() {
+	for _, id := range slices.Concat(fetchedIncidents(), campaignMembers()) {
 		eventually(t, 30*time.Second, id+" triaged", func() error {
 			status, err := incidentStatus(id)
 			if err != nil {
@@ -63,6 +63,19 @@ func TestFirstFetchPicksUpWhatWasRaisedBeforeTheStackStarted(t *testing.T) {
 	if quiet == 0 {
 		t.Errorf("none of the %d backfilled incidents was left to the storm digest: they did not reach triage together", len(fetchedIncidents()))
 	}
+	for _, id := range campaignMembers() {
+		eventually(t, 30*time.Second, id+" joined its campaign", func() error {
+			status, err := incidentStatus(id)
+			if err != nil {
+				return err
+			}
+			if parent := e2e.SearchAttributes(t, xsoc.Temporal, id)["XsocParent"]; status.State != workflows.StateMerged ||
+				!strings.HasPrefix(parent, "incident/acme/campaign/") {
+				return fmt.Errorf("state %s, parent %q", status.State, parent)
+			}
+			return nil
+		})
+	}
 	for what, id := range map[string]string{
 		"a MalOp raised 3 days before":                     malopIncident(seeded.malopOld),
 		"a MalOp raised 30 hours before (first_fetch 24h)": malopIncident(seeded.malopDayAndAHalf),
@@ -74,7 +87,7 @@ func TestFirstFetchPicksUpWhatWasRaisedBeforeTheStackStarted(t *testing.T) {
 		}
 	}
 
-	waitNotice(t, "[xsoc][FIRST FETCH]", fmt.Sprintf("First fetch for acme/cybereason: %d alerts raised or updated since", 1+backlogMalops))
+	waitNotice(t, "[xsoc][FIRST FETCH]", fmt.Sprintf("First fetch for acme/cybereason: %d alerts raised or updated since", crFetched))
 	waitNotice(t, "[xsoc][FIRST FETCH]", "First fetch for acme/withsecure: 2 alerts raised or updated since")
 	waitNotice(t, "storm mode started", "ACME First Fetch is in storm mode")
 }
@@ -82,7 +95,8 @@ func TestFirstFetchPicksUpWhatWasRaisedBeforeTheStackStarted(t *testing.T) {
 // Fetching again doubles nothing: the same alerts pushed by a forwarder while the
 // first fetch runs, a second poller beside the first (as during a redeploy), and a
 // poller started again from nothing (its history lost) are re-deliveries to the
-// incidents the first fetch opened.
+// incidents the first fetch opened, or duplicates of those that closed (the campaign's
+// members, merged at once).
 func TestFetchingAgainDoublesNothing(t *testing.T) {
 	waitFirstFetch(t, workflows.PollerWorkflowID("acme", "cybereason"), seeded.at)
 	waitFirstFetch(t, workflows.PollerWorkflowID("acme", "withsecure"), seeded.at)
@@ -114,9 +128,11 @@ func TestFetchingAgainDoublesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first := waitFirstFetch(t, second, seeded.at).FirstFetch; first.Alerts != 1+backlogMalops || first.New != 0 {
-		t.Errorf("the second poller's first fetch: %d alerts, %d new; want the %d MalOps, known already", first.Alerts, first.New, 1+backlogMalops)
+	if first := waitFirstFetch(t, second, seeded.at).FirstFetch; first.Alerts != crFetched || first.New != 0 {
+		t.Errorf("the second poller's first fetch: %d alerts, %d new; want the %d MalOps, known already", first.Alerts, first.New, crFetched)
 	}
+	waitNotice(t, "[xsoc][FIRST FETCH]", fmt.Sprintf("First fetch for acme/cybereason: %d alerts raised or updated since", crFetched),
+		fmt.Sprintf("%d of them already known", crFetched))
 	if err := xsoc.Temporal.TerminateWorkflow(context.Background(), second, "", "the overlap is over"); err != nil {
 		t.Fatal(err)
 	}
@@ -144,15 +160,30 @@ func TestFetchingAgainDoublesNothing(t *testing.T) {
 			t.Errorf("%s: %d deliveries before fetching again, %d after: the re-fetched alert did not reach its incident", id, deliveries[id], status.Deliveries)
 		}
 	}
-	if n := e2e.Count(t, xsoc.Temporal, `WorkflowType="Incident" AND XsocCustomer="acme"`); n != int64(len(ids)) {
-		t.Errorf("%d incidents for acme, want %d", n, len(ids))
+	for _, id := range campaignMembers() {
+		requireOneRun(t, id)
 	}
-	waitNotice(t, "[xsoc][FIRST FETCH]", fmt.Sprintf("%d of them already known", 1+backlogMalops))
+	// The fetched incidents, the campaign's members and the campaign.
+	if n, want := e2e.Count(t, xsoc.Temporal, `WorkflowType="Incident" AND XsocCustomer="acme"`), len(ids)+len(campaignMembers())+1; n != int64(want) {
+		t.Errorf("%d incidents for acme, want %d", n, want)
+	}
 	waitNotice(t, "[xsoc][FIRST FETCH]", "First fetch for acme/withsecure: 2 alerts raised or updated since", "2 of them already known")
 }
 
-// fetchedIncidents are the incidents the first fetch opens: what was raised within
-// each platform's first_fetch.
+// crFetched is how many MalOps the Cybereason poller's first fetch finds.
+var crFetched = 1 + backlogMalops + 3
+
+// campaignMembers are the incidents of the seeded campaign's MalOps.
+func campaignMembers() []string {
+	var ids []string
+	for _, guid := range seeded.campaign {
+		ids = append(ids, malopIncident(guid))
+	}
+	return ids
+}
+
+// fetchedIncidents are the incidents the first fetch opens and that stay open: what
+// was raised within each platform's first_fetch, but the campaign's members.
 func fetchedIncidents() []string {
 	ids := []string{malopIncident(seeded.malopRecent), wsIncident(seeded.wsRecent.IncidentID), wsIncident(seeded.wsDayAndAHalf.IncidentID)}
 	for _, guid := range seeded.backlog {

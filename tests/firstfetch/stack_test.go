@@ -70,6 +70,8 @@ var seeded struct {
 	// backlog: MalOps of a busy morning, two hours old: with the rest, more than
 	// acme's storm threshold reach triage at once.
 	backlog []string
+	// campaign: one detection on three hosts, an hour old: a campaign in triage.
+	campaign []string
 	// WithSecure, whose first_fetch is 48h: an incident 20 minutes old and one 30
 	// hours old (both fetched), one 3 days old (not fetched).
 	wsRecent, wsDayAndAHalf, wsOld withsecuresim.Incident
@@ -99,6 +101,11 @@ func seed(s *devstack.Stack) error {
 	for i := range backlogMalops {
 		guid, err := malop(fmt.Sprintf("Heuristic %d", i), fmt.Sprintf("ff-storm-%02d", i), 2*time.Hour)
 		seeded.backlog = append(seeded.backlog, guid)
+		errs[0] = errors.Join(errs[0], err)
+	}
+	for i := range 3 {
+		guid, err := malop("cobalt.exe", fmt.Sprintf("ff-camp-%d", i), time.Hour)
+		seeded.campaign = append(seeded.campaign, guid)
 		errs[0] = errors.Join(errs[0], err)
 	}
 	return errors.Join(errs[:]...)
