@@ -132,15 +132,36 @@ type Lot struct {
 // Platform is one vendor product instance of the customer. Credentials are never in
 // the file: the *_env fields name environment variables that hold them.
 type Platform struct {
-	Vendor      string            `yaml:"vendor" json:"vendor"`
-	URL         string            `yaml:"url" json:"url"`
-	UsernameEnv string            `yaml:"username_env" json:"username_env,omitempty"`
-	PasswordEnv string            `yaml:"password_env" json:"password_env,omitempty"`
-	ClientIDEnv string            `yaml:"client_id_env" json:"client_id_env,omitempty"`
-	SecretEnv   string            `yaml:"secret_env" json:"secret_env,omitempty"`
-	APIKeyEnv   string            `yaml:"api_key_env" json:"api_key_env,omitempty"`
-	Poll        Duration          `yaml:"poll" json:"poll,omitempty"`
+	Vendor      string   `yaml:"vendor" json:"vendor"`
+	URL         string   `yaml:"url" json:"url"`
+	UsernameEnv string   `yaml:"username_env" json:"username_env,omitempty"`
+	PasswordEnv string   `yaml:"password_env" json:"password_env,omitempty"`
+	ClientIDEnv string   `yaml:"client_id_env" json:"client_id_env,omitempty"`
+	SecretEnv   string   `yaml:"secret_env" json:"secret_env,omitempty"`
+	APIKeyEnv   string   `yaml:"api_key_env" json:"api_key_env,omitempty"`
+	Poll        Duration `yaml:"poll" json:"poll,omitempty"`
+	// FirstFetch is how far back the platform's poller looks when it has no cursor
+	// yet (its first run, or a poller started again after its history was lost), so
+	// that what the platform raised before xsoc polled it is not lost. Nil:
+	// DefaultFirstFetch; 0s: from the poller's first run on.
+	FirstFetch  *Duration         `yaml:"first_fetch" json:"first_fetch,omitempty"`
 	SeverityMap map[string]string `yaml:"severity_map" json:"severity_map,omitempty"`
+}
+
+// A new poller looks back a day unless the file says otherwise, and at most 30 days:
+// further back is more than the SOC can usefully triage at once (and than some
+// consoles keep).
+const (
+	DefaultFirstFetch = 24 * time.Hour
+	MaxFirstFetch     = 30 * 24 * time.Hour
+)
+
+// FirstFetchWindow answers how far back the platform's new poller looks.
+func (p Platform) FirstFetchWindow() time.Duration {
+	if p.FirstFetch == nil {
+		return DefaultFirstFetch
+	}
+	return p.FirstFetch.D()
 }
 
 // Response is the customer's response policy.
@@ -257,7 +278,7 @@ func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		var n int
-		if _, err := fmt.Sscanf(days, "%d", &n); err == nil && fmt.Sprint(n) == days {
+		if _, err := fmt.Sscanf(days, "%d", &n); err == nil && n >= 0 && fmt.Sprint(n) == days {
 			return time.Duration(n) * 24 * time.Hour, nil
 		}
 	}

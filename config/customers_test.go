@@ -52,6 +52,9 @@ func TestValidCustomersFileLoadsWithDefaults(t *testing.T) {
 	if acme.SLA["low"].Ack.D() != 48*time.Hour || acme.Platforms[0].Poll.D() != time.Minute {
 		t.Errorf("durations: %+v", acme.SLA["low"])
 	}
+	if got := acme.Platforms[0].FirstFetchWindow(); got != DefaultFirstFetch || DefaultFirstFetch != 24*time.Hour {
+		t.Errorf("a poller without first_fetch looks back %s, want a day", got)
+	}
 	if *acme.EscalationRepeat != DefaultRepeat {
 		t.Errorf("default repeat: %+v", acme.EscalationRepeat)
 	}
@@ -92,6 +95,15 @@ func TestInvalidCustomersFilesListEveryProblem(t *testing.T) {
 		{"a pushing vendor polled", "{vendor: cybereason, url: \"https://acme.cybereason.net\", username_env: CR_USER, password_env: CR_PASS, poll: 1m}",
 			"{vendor: zscaler, url: \"https://zsapi.zscaler.net\", api_key_env: CR_USER, username_env: CR_USER, password_env: CR_PASS, poll: 1m}",
 			[]string{"platforms[0].poll: zscaler pushes its alerts to intake and is not polled"}},
+		// first_fetch: how far back a new poller looks, for polled platforms only.
+		{"first fetch beyond 30 days", "poll: 1m}", "poll: 1m, first_fetch: 45d}",
+			[]string{`customer "acme": platforms[0].first_fetch: cybereason looks back at most 30d (720h), not 1080h0m0s (45 days)`}},
+		{"negative first fetch", "poll: 1m}", "poll: 1m, first_fetch: -3d}", []string{`platforms[0].first_fetch: bad duration "-3d"`}},
+		{"first fetch of a platform not polled", "poll: 1m}", "first_fetch: 3d}",
+			[]string{"platforms[0].first_fetch: cybereason is not polled here (no poll:), so there is no first fetch"}},
+		{"first fetch of a pushing vendor", "{vendor: cybereason, url: \"https://acme.cybereason.net\", username_env: CR_USER, password_env: CR_PASS, poll: 1m}",
+			"{vendor: zscaler, url: \"https://zsapi.zscaler.net\", api_key_env: CR_USER, username_env: CR_USER, password_env: CR_PASS, first_fetch: 3d}",
+			[]string{"platforms[0].first_fetch: zscaler pushes its alerts to intake: there is nothing to fetch"}},
 		// Never read by anything, the denylist field was dropped: the file says so.
 		{"denylist", "status_updates:", "denylist: [{type: domain, value: evil.example}]\n    status_updates:", []string{"field denylist not found"}},
 	}
@@ -195,5 +207,18 @@ func TestPlatformConnectReadsTheVendorsCredentials(t *testing.T) {
 	client, err := Platform{Vendor: "withsecure", URL: "https://api.connect.withsecure.com", ClientIDEnv: "WS_ID", SecretEnv: "WS_SECRET"}.Connect(getenv)
 	if err != nil || client == nil {
 		t.Fatalf("Connect = %v, %v", client, err)
+	}
+}
+
+func TestFirstFetchIsHowFarBackANewPollerLooks(t *testing.T) {
+	for given, want := range map[string]time.Duration{"3d": 72 * time.Hour, "30d": MaxFirstFetch, "90m": 90 * time.Minute, "0s": 0} {
+		file := strings.Replace(validCustomer, "poll: 1m}", "poll: 1m, first_fetch: "+given+"}", 1)
+		customers, err := ParseCustomers("c.yaml", []byte(file), env("ACME_SECRET", "CR_USER", "CR_PASS"))
+		if err != nil {
+			t.Fatalf("first_fetch: %s: %v", given, err)
+		}
+		if got := customers.Customers[0].Platforms[0].FirstFetchWindow(); got != want {
+			t.Errorf("first_fetch: %s looks back %s, want %s", given, got, want)
+		}
 	}
 }

@@ -257,6 +257,16 @@ func (p Platform) validate(add addProblem, lookupEnv func(string) (string, bool)
 	if !vendor.Polled && p.Poll > 0 {
 		add("poll", "%s pushes its alerts to intake and is not polled", p.Vendor)
 	}
+	if p.FirstFetch != nil {
+		switch window := p.FirstFetch.D(); {
+		case !vendor.Polled:
+			add("first_fetch", "%s pushes its alerts to intake: there is nothing to fetch (see the README on alerts raised before its feed was configured)", p.Vendor)
+		case p.Poll <= 0:
+			add("first_fetch", "%s is not polled here (no poll:), so there is no first fetch: set poll or leave first_fetch out", p.Vendor)
+		case window > MaxFirstFetch:
+			add("first_fetch", "%s looks back at most 30d (720h), not %s (%.4g days)", p.Vendor, window, window.Hours()/24)
+		}
+	}
 	for vendorSeverity, ours := range p.SeverityMap {
 		if _, err := integrations.ParseSeverity(ours); err != nil {
 			add("severity_map."+vendorSeverity, "%v", err)

@@ -170,7 +170,6 @@ func TestHistoriesHoldNoSecrets(t *testing.T) {
 	n := time.Now().UnixNano() % 100000
 	var ids []string
 
-	waitCybereasonPolling(t)
 	// A critical host (fs-*): investigated, not isolated, so that the Cybereason platform
 	// test counts only its own isolation.
 	guid, err := xsoc.Cybereason.AddMalop(cybereasonsim.Malop{Name: "Ransomware behaviour", Severity: "High",

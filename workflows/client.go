@@ -207,6 +207,11 @@ func EnsureAccounts(ctx context.Context, c client.Client, customers *config.Cust
 	return nil
 }
 
+// pollerInput starts the poller of a customer's platform from the customers file.
+func pollerInput(customer string, platform config.Platform) PollerInput {
+	return PollerInput{Customer: customer, Vendor: platform.Vendor, Every: platform.Poll.D(), FirstFetch: platform.FirstFetchWindow()}
+}
+
 // accountStart is how a customer's Account starts from the customers file: at worker
 // start, or when an activity finds it not running. An Account already running is
 // kept (its ledger is the truth), never started over.
@@ -264,7 +269,9 @@ func ensureReportSchedule(ctx context.Context, c client.Client, in MonthlyReport
 	})
 }
 
-// EnsurePollers starts a durable poller for every platform that has a poll interval.
+// EnsurePollers starts a durable poller for every platform that has a poll interval;
+// a new one looks back the platform's first_fetch. A poller already running keeps its
+// cursor.
 func EnsurePollers(ctx context.Context, c client.Client, customers *config.Customers) error {
 	for _, customer := range customers.Customers {
 		for _, platform := range customer.Platforms {
@@ -276,7 +283,7 @@ func EnsurePollers(ctx context.Context, c client.Client, customers *config.Custo
 				ID: id, TaskQueue: TaskQueue,
 				WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 				TypedSearchAttributes:    temporal.NewSearchAttributes(SACustomer.ValueSet(customer.ID), SAVendor.ValueSet(platform.Vendor)),
-			}, PollerWorkflowType, PollerInput{Customer: customer.ID, Vendor: platform.Vendor, Every: platform.Poll.D()})
+			}, PollerWorkflowType, pollerInput(customer.ID, platform))
 			if err != nil {
 				return fmt.Errorf("starting the %s poller of customer %s: %w", platform.Vendor, customer.ID, err)
 			}

@@ -17,8 +17,14 @@ type PollerInput struct {
 	Vendor   string        `json:"vendor"`
 	Every    time.Duration `json:"every"`
 	Cursor   string        `json:"cursor,omitempty"`
-	// Since is where a poller with no cursor starts: its first start.
+	// FirstFetch is how far back the poller looks when it starts without a cursor
+	// (the platform's first_fetch).
+	FirstFetch time.Duration `json:"first_fetch,omitempty"`
+	// Since is where a poller with no cursor starts: its first start less FirstFetch
+	// (its first start, for pollers started before first fetch).
 	Since time.Time `json:"since,omitzero"`
+	// Backfill is the poller's first fetch, under way or done.
+	Backfill *PollerFirstFetch `json:"backfill,omitempty"`
 	// Outage is the vendor failure the poller is riding out, carried over so that
 	// the SOC is told once per outage however many runs it lasts.
 	Outage *PollerOutage `json:"outage,omitempty"`
@@ -41,6 +47,10 @@ type PollerStatus struct {
 	// State is polling or outage, as XsocState shows it.
 	State  string `json:"state"`
 	Cursor string `json:"cursor"`
+	// Since is where the poller started fetching: its first run less first_fetch.
+	Since time.Time `json:"since"`
+	// FirstFetch is the poller's first fetch: how far it got, or how it went.
+	FirstFetch *PollerFirstFetch `json:"first_fetch,omitempty"`
 	// LastPoll is the last poll the vendor answered.
 	LastPoll  time.Time     `json:"last_poll,omitzero"`
 	Delivered int           `json:"delivered"`
@@ -84,13 +94,19 @@ const pollerOutageVersion = "poller-outage"
 // themselves never enter this history: the activity delivers them and answers only
 // the next cursor.
 //
+// A poller without a cursor starts at its platform's first_fetch before its first
+// run, so that what the platform raised before xsoc polled it is not lost: it pages
+// through that backlog at once, and tells the SOC how much it fetched. Alerts known
+// already (pushed, or fetched by an earlier poller) are re-deliveries to their
+// incidents, never new ones.
+//
 // A vendor error never ends it: it records the outage (XsocState "outage", the last
 // error in its `status` query), tells the SOC once, keeps its cursor and tries again
 // with a backoff; once the vendor answers, it fetches from where it stopped, so the
 // alerts raised during the outage are delivered, and tells the SOC it is over.
 func Poller(ctx workflow.Context, in PollerInput) error {
 	if in.Since.IsZero() {
-		in.Since = workflow.Now(ctx)
+		in = startAt(ctx, in)
 	}
 	if workflow.GetVersion(ctx, pollerOutageVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return pollUntilError(ctx, in)
@@ -114,6 +130,7 @@ func Poller(ctx workflow.Context, in PollerInput) error {
 			wait = p.failed(ctx, err)
 		} else {
 			p.polled(ctx, result)
+			p.fetchedFirst(ctx, result)
 			if result.More {
 				wait = 0
 			}
@@ -139,7 +156,7 @@ type poller struct {
 
 func (p *poller) status() (PollerStatus, error) {
 	s := PollerStatus{Customer: p.in.Customer, Vendor: p.in.Vendor, State: PollerPolling, Cursor: p.in.Cursor,
-		LastPoll: p.lastPoll, Delivered: p.delivered, Outage: p.in.Outage}
+		Since: p.in.Since, FirstFetch: p.in.Backfill, LastPoll: p.lastPoll, Delivered: p.delivered, Outage: p.in.Outage}
 	if p.in.Outage != nil {
 		s.State = PollerOutageState
 	}
@@ -211,36 +228,40 @@ func (p *poller) show(ctx workflow.Context, state string) {
 	p.shown = state
 }
 
-// tellSOC sends an outage notice (or its end) to the SOC's notice contacts, by
-// every channel but calls, all at once, and waits for them: it happens twice per
-// outage. The keys name the outage, so a retry tells nobody twice. Without a SOC to
-// tell, the log says it.
+// tellSOC sends an outage notice (or its end) to the SOC's notice contacts: it
+// happens twice per outage. The keys name the outage, so a retry tells nobody twice.
 func (p *poller) tellSOC(ctx workflow.Context, topic string, outage PollerOutage) {
-	log := workflow.GetLogger(ctx)
-	var a *Activities
-	var soc SOCNotices
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, socNoticesOptions), a.SOCNoticesFor, p.in.Customer).Get(ctx, &soc)
-	if err != nil || len(soc.Contacts) == 0 {
-		log.Warn("vendor outage: no SOC contact to tell", "topic", topic, "customer", p.in.Customer, "vendor", p.in.Vendor,
-			"since", outage.Since, "error", outage.LastError, "lookup_error", err)
-		return
-	}
 	notice := messages.SOCNotice{Topic: topic, Customer: p.in.Customer, Vendor: p.in.Vendor, At: outage.Since,
 		Since: outage.Since, Error: outage.LastError}
 	if topic == messages.TopicRecovered {
 		notice.At, notice.Count = workflow.Now(ctx), outage.Failures
 	}
 	id := PollerWorkflowID(p.in.Customer, p.in.Vendor)
+	p.sendSOCNotice(ctx, id, fmt.Sprintf("%s/%s/%s", id, topic, outage.Since.UTC().Format("20060102T150405")), notice)
+}
+
+// sendSOCNotice sends a notice about the poller id to the SOC's notice contacts, by
+// every channel but calls, all at once, and waits for them. key names the notice, so
+// that a retry tells nobody twice. Without a SOC to tell, the log says it.
+func (p *poller) sendSOCNotice(ctx workflow.Context, id, key string, notice messages.SOCNotice) {
+	log := workflow.GetLogger(ctx)
+	var a *Activities
+	var soc SOCNotices
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, socNoticesOptions), a.SOCNoticesFor, p.in.Customer).Get(ctx, &soc)
+	if err != nil || len(soc.Contacts) == 0 {
+		log.Warn("no SOC contact to tell", "topic", notice.Topic, "customer", p.in.Customer, "vendor", p.in.Vendor,
+			"since", notice.Since, "alerts", notice.Alerts, "error", notice.Error, "lookup_error", err)
+		return
+	}
 	brief := messages.Brief{WorkflowID: id, CustomerName: soc.CustomerName, Vendor: p.in.Vendor, SOCNotice: &notice}
 	notifyCtx := workflow.WithActivityOptions(ctx, notifyOptions)
-	key := fmt.Sprintf("%s/%s/%s", id, topic, outage.Since.UTC().Format("20060102T150405"))
 	var sent []workflow.Future
 	for _, m := range socNoticeMessages(soc.Contacts, key, p.in.Customer, soc.Language, soc.Timezone, brief) {
 		sent = append(sent, workflow.ExecuteActivity(notifyCtx, senders()[m.channel.Name], m.request))
 	}
 	for _, f := range sent {
 		if err := f.Get(ctx, nil); err != nil {
-			log.Error("vendor outage notice not delivered", "topic", topic, "customer", p.in.Customer, "vendor", p.in.Vendor, "error", err)
+			log.Error("SOC notice not delivered", "topic", notice.Topic, "customer", p.in.Customer, "vendor", p.in.Vendor, "error", err)
 		}
 	}
 }

@@ -113,14 +113,21 @@ type pollerWorld struct {
 
 func newPollerWorld(t *testing.T, vendor *flakyVendor) *pollerWorld {
 	t.Helper()
+	w := newPollerWorldPolling(t, vendor.poll)
+	vendor.env, w.vendor = w.env, vendor
+	return w
+}
+
+// newPollerWorldPolling is a Poller under test whose PollPlatform activity is poll.
+func newPollerWorldPolling(t *testing.T, poll func(context.Context, PollRequest) (PollResult, error)) *pollerWorld {
+	t.Helper()
 	env := newTestEnv(testStart)
-	vendor.env = env
-	w := &pollerWorld{env: env, vendor: vendor}
+	w := &pollerWorld{env: env}
 	own, acts := &Activities{}, &activities.Activities{}
 	env.RegisterActivity(own)
 	env.RegisterActivity(acts)
 	env.RegisterWorkflowWithOptions(Poller, workflow.RegisterOptions{Name: PollerWorkflowType})
-	env.OnActivity(own.PollPlatform, mock.Anything, mock.Anything).Return(vendor.poll)
+	env.OnActivity(own.PollPlatform, mock.Anything, mock.Anything).Return(poll)
 	env.OnActivity(own.SOCNoticesFor, mock.Anything, "acme").Return(SOCNotices{
 		CustomerName: "ACME", Language: "en", Timezone: "Asia/Tokyo",
 		Contacts: []config.Contact{{Email: "soc@xsoc.example"}, {Slack: "#soc-triage", Call: "+81300009999"}},
@@ -139,6 +146,19 @@ func newPollerWorld(t *testing.T, vendor *flakyVendor) *pollerWorld {
 		w.upserts = append(w.upserts, searchAttributeMap(args.Get(0))[SAState.GetName()].(string))
 	}).Return(nil)
 	return w
+}
+
+// statusAt answers the poller's `status` query as it stands after a while, once the
+// poller ran that far.
+func (w *pollerWorld) statusAt(t *testing.T, after time.Duration) *PollerStatus {
+	t.Helper()
+	var status PollerStatus
+	w.env.RegisterDelayedCallback(func() {
+		value, err := w.env.QueryWorkflow(QueryStatus)
+		require.NoError(t, err)
+		require.NoError(t, value.Get(&status))
+	}, after)
+	return &status
 }
 
 // run runs the poller until it continues as new, and answers the next run's input.
@@ -170,12 +190,7 @@ func TestPollerRidesOutACredentialsOutageAndDeliversWhatWasRaisedMeanwhile(t *te
 		},
 	}
 	w := newPollerWorld(t, vendor)
-	var during PollerStatus
-	w.env.RegisterDelayedCallback(func() {
-		value, err := w.env.QueryWorkflow(QueryStatus)
-		require.NoError(t, err)
-		require.NoError(t, value.Get(&during))
-	}, 90*time.Minute)
+	during := w.statusAt(t, 90*time.Minute)
 
 	next := w.run(t, PollerInput{Customer: "acme", Vendor: "cybereason", Every: time.Minute})
 

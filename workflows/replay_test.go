@@ -15,9 +15,12 @@ import (
 // come from commit 0ae6fe2 (before the poller outage and notice retry versions), run
 // as tests/ runs it with one more lot (3 tickets bought 2025-12-10, so that a ticket
 // notice goes out): an Account that merged purchases, sent the notice, took a
-// consume and a recorded incident; a Poller mid-run. Accounts and pollers run for
-// years: a change that would break them fails here. Guard it with
-// workflow.GetVersion.
+// consume and a recorded incident; a Poller mid-run. poller_v1 is a Cybereason Poller
+// as it ran before first fetch (commit after 96affa7: the outage version; a MalOp
+// delivered, an outage told to the SOC and its end), recorded by tests/firstfetch's
+// TestRecordPollerHistory; poller_v2 is the same with first fetch (the seeded backlog
+// fetched from a day back and the SOC told). Accounts and pollers run for years: a change that would
+// break them fails here. Guard it with workflow.GetVersion.
 func TestRecordedAccountsAndPollersStillReplay(t *testing.T) {
 	files, err := filepath.Glob("testdata/long-running/*.json")
 	if err != nil || len(files) == 0 {

@@ -62,6 +62,7 @@ var english = words{
 		Open: "Open the incident", OpenList: "Open the list",
 		When: "When", Since: "Since", Alerts: "Alerts", ByDetection: "By detection", ByHost: "By host", ListQuery: "List query",
 		Vendor: "Vendor", Error: "Error", Rule: "Rule", Matched: "Alerts matched in the hour", Incident: "Incident",
+		Known: "Already known",
 	},
 	lines: map[string]string{
 		"opened":                 "{{if .vendor}}{{.vendor}} reported{{else}}Detected{{end}} {{.detection}} on {{.hosts}}{{if .severity}} ({{.severity}}{{if .alert}}, alert {{.alert}}{{end}}){{end}}",
@@ -118,6 +119,15 @@ var english = words{
 			subject: "[xsoc][RECOVERED] {{.CustomerName}}: {{.Vendor}} answers again",
 			lead:    "Polling {{.Vendor}} for {{.CustomerName}} works again since {{.At}}{{if .Since}}, after failing since {{.Since}}{{end}}{{if .Count}} ({{.Count}} failed polls){{end}}. The alerts raised meanwhile are being fetched.",
 			short:   "{{.Vendor}} of {{.CustomerName}} answers again.",
+		},
+		TopicFirstFetch: {
+			subject: "[xsoc][FIRST FETCH]{{if .Storm}}[STORM]{{end}} {{.CustomerName}}: {{.Alerts}} {{.Vendor}} alert{{if ne .Alerts 1}}s{{end}} since {{.Since}}",
+			lead: "First fetch for {{.Customer}}/{{.Vendor}}: {{if .Alerts}}{{.Alerts}} alert{{if ne .Alerts 1}}s{{end}}{{else}}no alert{{end}} raised or updated since {{.Since}}" +
+				"{{if .Known}}, {{.Known}} of them already known (pushed, or fetched before){{end}}. " +
+				"Each new one is an incident, triaged like any alert." +
+				"{{if .Storm}} So many at once are an alert storm: they reached triage together, and beyond the customer's storm threshold a minute " +
+				"high and lower alerts come in storm digests; critical and emergency alerts still page one by one.{{end}}",
+			short: "First fetch for {{.CustomerName}}/{{.Vendor}}: {{.Alerts}} alert{{if ne .Alerts 1}}s{{end}}{{if .Storm}}, a storm{{end}}.",
 		},
 		TopicRuleOverBroad: {
 			subject: "[xsoc][RULE] {{.CustomerName}}: rule {{.Rule}} matched {{.Count}} alerts in an hour",

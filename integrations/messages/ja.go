@@ -62,6 +62,7 @@ var japanese = words{
 		Open: "インシデントを開く", OpenList: "一覧を開く",
 		When: "日時", Since: "集計開始", Alerts: "アラート数", ByDetection: "検知内容別", ByHost: "ホスト別", ListQuery: "一覧の検索条件",
 		Vendor: "ベンダー", Error: "エラー", Rule: "ルール", Matched: "1 時間の一致件数", Incident: "インシデント",
+		Known: "取り込み済み",
 	},
 	lines: map[string]string{
 		"opened":                 "{{if .vendor}}{{.vendor}} が {{end}}{{.hosts}} で {{.detection}} を検知{{if .severity}}（{{.severity}}{{if .alert}}、アラート {{.alert}}{{end}}）{{end}}",
@@ -116,6 +117,15 @@ var japanese = words{
 			subject: "[xsoc][RECOVERED] {{.CustomerName}}: {{.Vendor}} が復旧しました",
 			lead:    "{{.CustomerName}} の {{.Vendor}} からのアラート取得が {{.At}} に復旧しました{{if .Since}}（{{.Since}} から失敗{{if .Count}}、{{.Count}} 回{{end}}）{{end}}。その間のアラートを取得しています。",
 			short:   "{{.CustomerName}} の {{.Vendor}} が復旧しました。",
+		},
+		TopicFirstFetch: {
+			subject: "[xsoc][FIRST FETCH]{{if .Storm}}[STORM]{{end}} {{.CustomerName}}: {{.Since}} 以降の {{.Vendor}} のアラート {{.Alerts}} 件",
+			lead: "{{.Customer}}/{{.Vendor}} の初回取得: {{.Since}} 以降に発生または更新されたアラート {{.Alerts}} 件" +
+				"{{if .Known}}（うち {{.Known}} 件はプッシュ受信または以前の取得で取り込み済み）{{end}}。" +
+				"新しいものはそれぞれインシデントとして、ほかのアラートと同じようにトリアージします。" +
+				"{{if .Storm}}一度にこれだけ多いためアラートストームとして扱います。まとめてトリアージに渡したため、お客様のストームしきい値（1 分あたり）を超えた high 以下のアラートはストームのダイジェストでお知らせし、" +
+				"critical と emergency は引き続き 1 件ずつ呼び出します。{{end}}",
+			short: "{{.CustomerName}} の {{.Vendor}} の初回取得: アラート {{.Alerts}} 件{{if .Storm}}（ストーム）{{end}}。",
 		},
 		TopicRuleOverBroad: {
 			subject: "[xsoc][RULE] {{.CustomerName}}: ルール {{.Rule}} が 1 時間に {{.Count}} 件一致",

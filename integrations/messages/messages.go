@@ -127,6 +127,11 @@ type SOCNotice struct {
 	Rule   string `json:"rule,omitempty"`
 	Count  int    `json:"count,omitempty"`
 	Detail string `json:"detail,omitempty"`
+	// First fetch: of the Alerts a new poller fetched since Since, those that were
+	// already known (pushed, or fetched before) and so started no incident; Storm says
+	// that the new ones were so many that they are an alert storm.
+	Known int  `json:"known,omitempty"`
+	Storm bool `json:"storm,omitempty"`
 }
 
 // SOCNotice topics.
@@ -138,6 +143,7 @@ const (
 	TopicRecovered     = "vendor_recovered"
 	TopicRuleOverBroad = "rule_over_broad"
 	TopicCancelled     = "incident_cancelled"
+	TopicFirstFetch    = "first_fetch"
 )
 
 // TicketNotice tells the customer about option tickets about to expire or expired.
@@ -256,7 +262,7 @@ type labels struct {
 	Customer, Detection, Severity, Hosts, Users, Site, Opened, State, Verdict, Parent, Policy, Reason string
 	Done, Need, NeedYou, Contact, Changes, Recent, Open, OpenList                                     string
 	// SOC notices.
-	When, Since, Alerts, ByDetection, ByHost, ListQuery, Vendor, Error, Rule, Matched, Incident string
+	When, Since, Alerts, ByDetection, ByHost, ListQuery, Vendor, Error, Rule, Matched, Incident, Known string
 }
 
 var languages = map[string]words{"en": english, "ja": japanese}

@@ -20,8 +20,8 @@ type noticeView struct {
 }
 
 // socNotice tells the SOC about no single incident: a storm (started, its digest,
-// ended), a vendor outage and its recovery, an over-broad suppression rule, a
-// cancelled incident. link opens what the notice is about in the Temporal UI (the
+// ended), a vendor outage and its recovery, a new poller's first fetch, an over-broad
+// suppression rule, a cancelled incident. link opens what the notice is about in the Temporal UI (the
 // digest's list, or the incident).
 func (w words) socNotice(b Brief, link string) Message {
 	n := *b.SOCNotice
@@ -55,7 +55,7 @@ func (w words) socNotice(b Brief, link string) Message {
 		[2]string{l.Incident, v.Incident}, [2]string{l.Detection, v.Detection}, [2]string{l.Hosts, v.HostList},
 		[2]string{l.Vendor, n.Vendor}, [2]string{l.Error, n.Error},
 		[2]string{l.Rule, n.Rule}, [2]string{l.Reason, n.Detail}, [2]string{l.Matched, count(n.Count)},
-		[2]string{l.Alerts, count(n.Alerts)},
+		[2]string{l.Alerts, count(n.Alerts)}, [2]string{l.Known, count(n.Known)},
 	),
 		block{title: l.ByDetection, items: tallies(n.ByDetection)},
 		block{title: l.ByHost, items: tallies(n.ByHost)},

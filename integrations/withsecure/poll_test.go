@@ -248,3 +248,20 @@ func TestPollRefusesForeignCursor(t *testing.T) {
 		t.Errorf("error = %v, want one naming the cursor", err)
 	}
 }
+
+// A poller's first fetch: with no cursor, the poll starts at since (now − first_fetch)
+// and fetches what was raised after it, not what was raised before.
+func TestFirstPollStartsAtSince(t *testing.T) {
+	t.Parallel()
+	s, c := newSimClient(t)
+	now := time.Now().UTC()
+	old := addIncident(t, s, sim.NewIncident{Name: "old", Devices: []sim.DeviceRef{{Name: "pc-old"}}, Created: now.Add(-72 * time.Hour)})
+	recent := addIncident(t, s, sim.NewIncident{Name: "recent", Devices: []sim.DeviceRef{{Name: "pc-recent"}}, Created: now.Add(-20 * time.Minute)})
+	alerts, _ := pollAll(t, c, "", now.Add(-24*time.Hour))
+	if got := alertIDs(alerts); len(got) != 1 || got[0] != recent.IncidentID {
+		t.Fatalf("first poll from a day ago fetched %v, want only %s (not %s, raised 3 days ago)", got, recent.IncidentID, old.IncidentID)
+	}
+	if !alerts[0].ObservedAt.Equal(now.Add(-20 * time.Minute).Truncate(time.Millisecond)) {
+		t.Errorf("observed_at %s, want when the incident was raised", alerts[0].ObservedAt)
+	}
+}

@@ -82,6 +82,10 @@ type Options struct {
 	// OwnSlack and OwnTwilio keep the caller's XSOC_SLACK_* or XSOC_TWILIO_* settings
 	// (real credentials) instead of pointing the worker at the simulator.
 	OwnSlack, OwnTwilio bool
+	// Seed runs once the simulators serve and before the worker starts: what it raises
+	// at a vendor is there before the pollers' first run, as on a platform that was
+	// detecting before xsoc was deployed.
+	Seed func(*Stack) error
 }
 
 // Stack is a running xsoc.
@@ -198,6 +202,11 @@ func start(ctx context.Context, options Options) (*Stack, error) {
 	}
 	if err := s.launch(ctx, temporal, mailpit); err != nil {
 		return s, err
+	}
+	if options.Seed != nil {
+		if err := options.Seed(s); err != nil {
+			return s, fmt.Errorf("seeding the simulators: %w", err)
+		}
 	}
 	if s.Env, err = s.processEnv(options); err != nil {
 		return s, err

@@ -69,15 +69,22 @@ func Eventually(t testing.TB, within time.Duration, what string, check func() er
 // IncidentStatus answers the incident's `status` query.
 func IncidentStatus(t testing.TB, c client.Client, workflowID string) workflows.IncidentStatus {
 	t.Helper()
-	value, err := c.QueryWorkflow(context.Background(), workflowID, "", workflows.QueryStatus)
+	status, err := Query[workflows.IncidentStatus](c, workflowID, workflows.QueryStatus)
 	if err != nil {
 		t.Fatalf("query status of %s: %v", workflowID, err)
 	}
-	var status workflows.IncidentStatus
-	if err := value.Get(&status); err != nil {
-		t.Fatal(err)
-	}
 	return status
+}
+
+// Query answers a workflow's query by name (an incident's or a poller's `status`),
+// for checks that wait for it to answer.
+func Query[T any](c client.Client, workflowID, name string) (T, error) {
+	var answer T
+	value, err := c.QueryWorkflow(context.Background(), workflowID, "", name)
+	if err == nil {
+		err = value.Get(&answer)
+	}
+	return answer, err
 }
 
 // SearchAttributes answers a workflow's search attributes as the server holds them,

@@ -21,8 +21,9 @@
 // Control API (JSON, no auth), for demos and end-to-end tests:
 //
 //	POST   /_sim/incidents      {"incidentId"?, "name", "severity", "devices": [{"name", "id"?, "ip"?}],
-//	                            "users"?, "categories"?, "process"?, "sha1"?} → 201 the incident;
-//	                            one detection per device; unknown devices are registered
+//	                            "users"?, "categories"?, "process"?, "sha1"?, "created"?} → 201 the incident;
+//	                            one detection per device; unknown devices are registered; created (RFC 3339,
+//	                            default now) backdates the incident and its detections: raised before a poller ran
 //	GET    /_sim/incidents      every incident with its status, resolution and comments
 //	POST   /_sim/devices        {"name", "id"?, "ip"?, "state"?} → 201 the device (state active, inactive or blocked)
 //	GET    /_sim/calls          the recorded vendor calls [{"method", "path", "query", "body"}]
@@ -219,6 +220,9 @@ type NewIncident struct {
 	Categories []string    `json:"categories,omitempty"`
 	Process    string      `json:"process,omitempty"` // executable name of the detections
 	SHA1       string      `json:"sha1,omitempty"`    // its hash; derived from the name when empty
+	// Created is when the incident was raised (and last updated), default now: an
+	// incident raised before xsoc polled this organization.
+	Created time.Time `json:"created,omitzero"`
 }
 
 // New starts an empty simulator accepting one API client.
@@ -359,6 +363,9 @@ func (s *Server) AddIncident(n NewIncident) (Incident, error) {
 	}
 
 	now := s.clock()
+	if !n.Created.IsZero() {
+		now = n.Created.UTC().Truncate(time.Millisecond)
+	}
 	s.seq++
 	categories := n.Categories
 	if len(categories) == 0 {

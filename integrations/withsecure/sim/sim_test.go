@@ -353,3 +353,45 @@ func TestDeviceStates(t *testing.T) {
 		}
 	}
 }
+
+// An incident raised before a poller ran: the control API backdates it, and the
+// Incidents API lists it by that time.
+func TestControlAPIBackdatesAnIncident(t *testing.T) {
+	t.Parallel()
+	h := start(t)
+	raised := time.Now().Add(-20 * time.Minute).UTC().Truncate(time.Millisecond)
+	var created Incident
+	status := h.do(http.MethodPost, "/_sim/incidents", "", map[string]any{"name": "Old beacon", "severity": "high",
+		"devices": []map[string]string{{"name": "old-pc"}}, "created": raised.Format(time.RFC3339Nano)}, &created)
+	if status != http.StatusCreated || created.CreatedTimestamp != raised.Format(timeLayout) || created.UpdatedTimestamp != created.CreatedTimestamp {
+		t.Fatalf("backdated incident: %d %+v", status, created)
+	}
+	if _, err := h.s.AddIncident(NewIncident{Name: "Fresh", Devices: []DeviceRef{{Name: "new-pc"}}}); err != nil {
+		t.Fatal(err)
+	}
+	tok := h.writeToken()
+	list := func(start time.Time) []string {
+		var page struct {
+			Items []Incident `json:"items"`
+		}
+		h.do(http.MethodGet, "/incidents/v1/incidents?order=asc&updatedTimestampStart="+url.QueryEscape(start.Format(timeLayout)), tok, nil, &page)
+		var names []string
+		for _, inc := range page.Items {
+			names = append(names, inc.Name)
+		}
+		return names
+	}
+	if got := list(raised.Add(-time.Hour)); strings.Join(got, ",") != "Old beacon,Fresh" {
+		t.Errorf("from an hour before it: %v, want the old incident first", got)
+	}
+	if got := list(raised.Add(time.Minute)); strings.Join(got, ",") != "Fresh" {
+		t.Errorf("from after it: %v, want only the fresh one", got)
+	}
+	var detections struct {
+		Items []Detection `json:"items"`
+	}
+	h.do(http.MethodGet, "/incidents/v1/detections?incidentId="+created.IncidentID, tok, nil, &detections)
+	if len(detections.Items) != 1 || detections.Items[0].CreatedTimestamp != created.CreatedTimestamp {
+		t.Errorf("the detection is not backdated with its incident: %+v", detections.Items)
+	}
+}
