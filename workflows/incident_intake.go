@@ -78,6 +78,7 @@ func (inc *incident) redelivered(ctx workflow.Context, p *pendingDelivery) {
 		return
 	}
 	inc.note(ctx, "redelivery", "alert delivered again (delivery %d)", s.Deliveries)
+	inc.tookVersion(ctx, p.alert)
 	if len(added) > 0 {
 		inc.record(ctx, entry(workflow.Now(ctx), "hosts_added", "vendor", facts("hosts", joinHosts(added)), "vendor update adds hosts %v", added))
 		inc.publish(ctx)

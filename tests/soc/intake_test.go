@@ -1,6 +1,7 @@
 package soc
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -8,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/converter"
+
+	"xsoc/internal/codec"
 	"xsoc/internal/e2e"
 	"xsoc/workflows"
 )
@@ -151,4 +155,60 @@ func postForAnswer(t *testing.T, customer string, a map[string]any) stormAnswer 
 		answer.incidents = decoded.Incidents
 	}
 	return answer
+}
+
+// A vendor updates an alert while its incident is open (Severity raised, a host
+// added), and sends that version again after the incident closed: the incident took
+// that version, so it is a duplicate, not a re-opening. A version after it re-opens
+// the incident in a new run, linked to the closed one.
+func TestVersionTakenWhileOpenIsADuplicateAfterClose(t *testing.T) {
+	t.Parallel()
+	id := fmt.Sprintf("ver-%d", time.Now().UnixNano())
+	first := alert(id, "Suspicious service install", "high", "hooli-ver-1")
+	later := alert(id, "Suspicious service install", "critical", "hooli-ver-1")
+	later["hosts"] = []map[string]string{{"name": "hooli-ver-1"}, {"name": "hooli-ver-2"}}
+	run := func(a stormAnswer) string {
+		if len(a.incidents) != 1 {
+			t.Fatalf("answer %d %s", a.code, a.body)
+		}
+		return a.incidents[0].RunID
+	}
+	opened := postForAnswer(t, "hooli", first)
+	workflowID, firstRun := workflows.IncidentWorkflowID("hooli", "generic", id), run(opened)
+	if opened.code != http.StatusAccepted {
+		t.Fatalf("first delivery: %d %s", opened.code, opened.body)
+	}
+	if a := postForAnswer(t, "hooli", later); a.code != http.StatusOK || !a.incidents[0].Duplicate || run(a) != firstRun {
+		t.Fatalf("the later version while open: %d %s, want 200 duplicate of run %s", a.code, a.body, firstRun)
+	}
+	eventually(t, 60*time.Second, "the incident took the later version", func() error {
+		if s := status(t, workflowID); s.Deliveries != 2 || s.Severity != "critical" {
+			return fmt.Errorf("%d deliveries, severity %s", s.Deliveries, s.Severity)
+		}
+		return nil
+	})
+	mustDecide(t, workflowID, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "installer of the IT team"})
+	waitClosed(t, workflowID)
+	described, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), workflowID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	memo := described.GetWorkflowExecutionInfo().GetMemo().GetFields()["fingerprint"]
+	if encoding := string(memo.GetMetadata()[converter.MetadataEncoding]); encoding != codec.MetadataEncodingEncrypted {
+		t.Errorf("the memo the incident upserted is encoded %q, not by the codec", encoding)
+	}
+
+	if a := postForAnswer(t, "hooli", later); a.code != http.StatusOK || !a.incidents[0].Duplicate || run(a) != firstRun {
+		t.Fatalf("the version the incident took, after close: %d %s, want 200 duplicate of run %s", a.code, a.body, firstRun)
+	}
+	newer := alert(id, "Suspicious service install", "critical", "hooli-ver-1")
+	newer["observed_at"] = time.Now().UTC().Format(time.RFC3339)
+	a := postForAnswer(t, "hooli", newer)
+	if a.code != http.StatusAccepted || a.incidents[0].Duplicate || run(a) == firstRun {
+		t.Fatalf("a newer version after close: %d %s, want 202 and a new run", a.code, a.body)
+	}
+	if s := status(t, workflowID); s.PreviousRunID != firstRun {
+		t.Fatalf("the new run is linked to %q, want %s", s.PreviousRunID, firstRun)
+	}
+	mustDecide(t, workflowID, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "recurrence handled"})
 }
