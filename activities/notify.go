@@ -71,7 +71,7 @@ func (a *Activities) PostSlack(ctx context.Context, n Notification) (Delivery, e
 		delivery.Ref, err = a.Slack.PostText(ctx, n.Contact.Slack, m.Slack, n.Key)
 	} else {
 		_, delivery.Ref, err = a.Slack.Post(ctx, slack.IncidentMessage{
-			Channel: n.Contact.Slack, IncidentID: n.Incident.WorkflowID, Title: m.Subject, Text: m.Slack, Key: n.Key,
+			Channel: n.Contact.Slack, IncidentID: n.Incident.WorkflowID, Run: n.Run, Title: m.Subject, Text: m.Slack, Key: n.Key,
 			Buttons: slackButtons(n.Language, n.brief().Reader()),
 		})
 	}
@@ -152,12 +152,16 @@ func (a *Activities) incidentLink(ctx context.Context, workflowID string) string
 		url.PathEscape(namespace), url.PathEscape(workflowID))
 }
 
-// twilioCallbackURL carries the incident and the step in the query string, which
-// Twilio's signature covers, so a callback cannot be pointed at another incident.
+// twilioCallbackURL carries the incident, its run and the step in the query string,
+// which Twilio's signature covers, so a callback cannot be pointed at another incident
+// or at a later run of this one.
 func (a *Activities) twilioCallbackURL(n Notification) string {
 	query := url.Values{"incident": {n.Incident.WorkflowID}, "key": {n.Key}, "to": {n.Contact.Call}, "lang": {n.Language}}
 	if n.Contact.Name != "" {
 		query.Set("name", n.Contact.Name)
+	}
+	if n.Run != "" {
+		query.Set("run", n.Run)
 	}
 	return strings.TrimRight(a.Settings.PublicURL, "/") + "/v1/callbacks/twilio?" + query.Encode()
 }

@@ -32,7 +32,8 @@ func (r *recordingSlack) PostText(_ context.Context, _, text, _ string) (string,
 func slackNotification(kind, audience string) Notification {
 	n := notification("en")
 	n.Kind, n.Audience = kind, audience
-	n.Key = "incident/acme/generic/a1#run/" + kind + "/" + audience + "/0/slack"
+	n.Key = "incident/acme/generic/a1#run-1/" + kind + "/" + audience + "/0/slack"
+	n.Run = "run-1"
 	n.Contact = config.Contact{Slack: "#desk"}
 	return n
 }
@@ -68,8 +69,9 @@ func TestSlackPagesOfferEachReaderItsDecisionsAndNameThePage(t *testing.T) {
 			for _, b := range page.Buttons {
 				offered = append(offered, b.Decision)
 			}
-			if !slices.Equal(offered, tc.offers) || page.Key != n.Key || page.IncidentID != n.Incident.WorkflowID {
-				t.Errorf("page offers %v under key %q for %q, want %v under %q", offered, page.Key, page.IncidentID, tc.offers, n.Key)
+			if !slices.Equal(offered, tc.offers) || page.Key != n.Key || page.IncidentID != n.Incident.WorkflowID || page.Run != n.Run {
+				t.Errorf("page offers %v under key %q for %q run %q, want %v under %q for run %q", offered, page.Key, page.IncidentID, page.Run,
+					tc.offers, n.Key, n.Run)
 			}
 		})
 	}
@@ -139,7 +141,7 @@ func TestCustomerCallSaysHowToAcknowledgeWithoutTheTemporalUI(t *testing.T) {
 	phone := &recordingPhone{}
 	a := &Activities{Phone: phone, Settings: config.Settings{PublicURL: "https://xsoc.example/", UIURL: "http://ui.test"}}
 	n := notification("en")
-	n.Kind, n.Audience, n.Key = KindPage, messages.AudienceCustomer, "incident/acme/generic/a1#run/page/customer/0/call"
+	n.Kind, n.Audience, n.Key, n.Run = KindPage, messages.AudienceCustomer, "incident/acme/generic/a1#run-1/page/customer/0/call", "run-1"
 	n.Incident.SOCName, n.Incident.SOCContact = "X-SOC", "+81-3-0000-9999"
 	if _, err := run[Delivery](t, a, a.PlaceCall, n); err != nil {
 		t.Fatal(err)
@@ -149,8 +151,9 @@ func TestCustomerCallSaysHowToAcknowledgeWithoutTheTemporalUI(t *testing.T) {
 		strings.Contains(call.TwiML, "Temporal") || strings.Contains(call.TwiML, "ui.test") {
 		t.Errorf("TwiML:\n%s", call.TwiML)
 	}
-	if !strings.Contains(call.StatusCallback, "key=incident%2Facme%2Fgeneric%2Fa1%23run%2Fpage%2Fcustomer%2F0%2Fcall") {
-		t.Errorf("the callback does not name the page: %s", call.StatusCallback)
+	if !strings.Contains(call.StatusCallback, "key=incident%2Facme%2Fgeneric%2Fa1%23run-1%2Fpage%2Fcustomer%2F0%2Fcall") ||
+		!strings.Contains(call.StatusCallback, "run=run-1") {
+		t.Errorf("the callback does not name the page and its run: %s", call.StatusCallback)
 	}
 }
 

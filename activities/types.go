@@ -51,6 +51,12 @@ type Notification struct {
 	// the reader's IANA time zone; when set they override the brief's.
 	Audience string `json:"audience,omitempty"`
 	Zone     string `json:"zone,omitempty"`
+	// Run is the first run of the incident (incarnation) that sent the page, which
+	// continue-as-new keeps and a re-opening replaces. A Slack button and a call's
+	// callback carry it back, so that a decision goes to that incarnation only: one of an
+	// earlier incarnation is refused once the incident was re-opened. Empty on pages
+	// of older workers, and on requests (a request id is never re-opened).
+	Run string `json:"run,omitempty"`
 }
 
 // Notification kinds.

@@ -96,9 +96,16 @@ var Decisions = []string{
 	DecisionEscalate, DecisionUseTickets, DecisionComment, DecisionClose,
 }
 
-// UpdateDeliverAlert is how intake hands a re-delivered or updated alert to its
-// running incident (the first delivery is the incident's input).
+// UpdateDeliverAlert is how a caller that wants the incident's answer hands a
+// re-delivered or updated alert to its running incident (the first delivery is the
+// incident's input).
 const UpdateDeliverAlert = "deliver_alert"
+
+// SignalDeliverAlert hands the same to the running incident without waiting for it:
+// intake's way, since a Signal the server accepted is durably the incident's, while an
+// Update waits for a worker that a storm may keep busy, and is aborted when the
+// incident closes before taking it. The incident applies both the same way.
+const SignalDeliverAlert = "deliver_alert"
 
 // Tuning: suppression rules are added and retired by Update, listed by Query.
 const (

@@ -54,9 +54,10 @@ func NewIntake(c client.Client, options client.Options, soc *config.SOC) *Intake
 // Deliver hands an alert to its incident. A new alert starts its incident: one call to
 // Temporal, answered as soon as the incident is durably started, without waiting for a
 // worker, so that intake keeps up with an alert storm. A re-delivery to a running
-// incident goes to it as an Update (the incident merges new hosts or a higher Severity)
-// and answers duplicate. A re-delivery of a closed incident's alert answers duplicate;
-// a later recurrence starts a new run linked to the closed one.
+// incident is handed over by Signal (the incident merges new hosts or a higher
+// Severity) and answers duplicate as soon as the server has it. A re-delivery of a
+// closed incident's alert answers duplicate; a later version starts a new run linked
+// to the closed one. Only Temporal's errors (unreachable, overloaded) fail a delivery.
 func (in *Intake) Deliver(ctx context.Context, customer config.Customer, vendor string, alert integrations.Alert) (IncidentRef, error) {
 	if err := alert.Validate(); err != nil {
 		return IncidentRef{}, fmt.Errorf("customer %s, %s alert %q: %w", customer.ID, vendor, alert.ID, err)
@@ -71,25 +72,15 @@ func (in *Intake) Deliver(ctx context.Context, customer config.Customer, vendor 
 	case err == nil && !ref.Duplicate:
 		return ref, nil
 	case err == nil:
-		return ref, in.redeliver(ctx, ref, alert)
+		handed, err := in.handOver(ctx, ref, alert)
+		if err != nil || handed {
+			return ref, err
+		}
+		// The incident closed between the start and the hand-over.
 	case !errors.As(err, &alreadyStarted):
 		return ref, err
 	}
-	closed, err := in.Temporal.DescribeWorkflowExecution(ctx, id, "")
-	if err != nil {
-		return ref, err
-	}
-	info := closed.GetWorkflowExecutionInfo()
-	var fingerprint string
-	if field, ok := info.GetMemo().GetFields()[memoFingerprint]; ok {
-		// A memo that does not decode (a key dropped from the ring) reads as another
-		// version of the alert: a new run, never a lost alert.
-		_ = in.Converter.FromPayload(field, &fingerprint)
-	}
-	if fingerprint == Fingerprint(alert) {
-		return IncidentRef{WorkflowID: id, RunID: info.GetExecution().GetRunId(), Duplicate: true}, nil
-	}
-	return in.start(ctx, customer, vendor, alert, id, info.GetExecution().GetRunId(), enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+	return in.deliverAfterClose(ctx, customer, vendor, alert, id)
 }
 
 const memoFingerprint = "fingerprint"
@@ -147,18 +138,6 @@ func (in *Intake) namespace() string {
 		return "default"
 	}
 	return in.Namespace
-}
-
-// redeliver hands a re-delivered alert to its running incident.
-func (in *Intake) redeliver(ctx context.Context, ref IncidentRef, alert integrations.Alert) error {
-	handle, err := in.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: ref.WorkflowID, RunID: ref.RunID, UpdateName: UpdateDeliverAlert,
-		Args: []any{alert}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err != nil {
-		return err
-	}
-	return handle.Get(ctx, nil)
 }
 
 func searchAttributePayloads(values map[string]any) (*commonpb.SearchAttributes, error) {

@@ -184,6 +184,10 @@ func (s signalChannel) receive() event {
 		var request JoinRequest
 		s.channel.ReceiveAsync(&request)
 		return event{kind: evJoinCampaign, join: request}
+	case SignalDeliverAlert:
+		var alert integrations.Alert
+		s.channel.ReceiveAsync(&alert)
+		return event{kind: evDelivery, delivery: &pendingDelivery{alert: alert}}
 	}
 	var d Decision
 	s.channel.ReceiveAsync(&d)

@@ -52,6 +52,10 @@ func (inc *incident) registerIntake(ctx workflow.Context) error {
 		channel: workflow.GetSignalChannelWithOptions(ctx, SignalCallOutcome, workflow.SignalChannelOptions{
 			Description: "Intake only: how a call of an escalation chain ended (no answer, busy, voicemail).",
 		})})
+	inc.signals = append(inc.signals, signalChannel{name: SignalDeliverAlert,
+		channel: workflow.GetSignalChannelWithOptions(ctx, SignalDeliverAlert, workflow.SignalChannelOptions{
+			Description: "Intake only: a re-delivery or vendor update of this incident's alert, handed over without waiting.",
+		})})
 	return nil
 }
 
@@ -60,6 +64,12 @@ func (inc *incident) registerIntake(ctx workflow.Context) error {
 // Nothing else happens twice: the incident, its paging and its actions stay as they are.
 func (inc *incident) redelivered(ctx workflow.Context, p *pendingDelivery) {
 	s := &inc.status
+	if p.alert.ID != s.Alert.ID {
+		// Only a Signal gets here: the Update's validator refuses another alert.
+		inc.note(ctx, "rejected", "a delivery of alert %s does not belong to this incident of alert %s: ignored", p.alert.ID, s.Alert.ID)
+		p.done = true
+		return
+	}
 	s.Deliveries++
 	defer func() { p.result, p.done = DeliveryResult{Duplicate: true, State: s.State}, true }()
 	added := inc.merge(p.alert)
@@ -68,6 +78,7 @@ func (inc *incident) redelivered(ctx workflow.Context, p *pendingDelivery) {
 		return
 	}
 	inc.note(ctx, "redelivery", "alert delivered again (delivery %d)", s.Deliveries)
+	inc.tookVersion(ctx, p.alert)
 	if len(added) > 0 {
 		inc.record(ctx, entry(workflow.Now(ctx), "hosts_added", "vendor", facts("hosts", joinHosts(added)), "vendor update adds hosts %v", added))
 		inc.publish(ctx)

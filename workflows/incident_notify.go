@@ -64,6 +64,8 @@ func (inc *incident) send(ctx workflow.Context, kind, tier, key string, channel 
 	inc.deliver(ctx, tier, activities.Notification{
 		Key: key, Customer: inc.in.Customer, Language: audience.Language, Zone: audience.Timezone, Audience: inc.audienceOf(tier),
 		Kind: kind, Contact: contact.Only(channel), Incident: inc.brief(tier, reason),
+		// A button or keypress decides for this incarnation only (see Notification.Run).
+		Run: workflow.GetInfo(ctx).FirstRunID,
 	}, channel, contact)
 }
 

@@ -74,6 +74,9 @@ type IncidentStatus struct {
 	// Sequence numbers the vendor actions and status messages of this incident, so
 	// that their idempotency keys stay unique across continue-as-new.
 	Sequence int `json:"sequence"`
+	// Fingerprint is that of the last version of the alert the incident took, when a
+	// re-delivery brought one other than the first (see tookVersion); empty until then.
+	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
 // DecisionRecord is who decided, and why.

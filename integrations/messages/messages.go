@@ -235,6 +235,9 @@ type words struct {
 	phoneAcknowledged, phoneDeclined, phoneClosed string
 	buttons                                       map[string]string
 	report                                        reportWords
+	// phoneReopened answers a key press on a call an earlier run of a re-opened
+	// incident placed.
+	phoneReopened string
 }
 
 // noticeWords tell the SOC about one SOCNotice topic: subject and lead in full (with
@@ -341,12 +344,15 @@ func fill(source string, data any) string {
 // Phone answers after a key press, in the customer's language.
 type Phone struct {
 	Acknowledged, Declined, Closed, SayLanguage string
+	// Reopened: the call was placed by an earlier run of an incident re-opened since.
+	Reopened string
 }
 
 // PhoneAnswers answers what a call says once a key was pressed.
 func PhoneAnswers(language string) Phone {
 	w := wordsFor(language)
-	return Phone{Acknowledged: w.phoneAcknowledged, Declined: w.phoneDeclined, Closed: w.phoneClosed, SayLanguage: w.sayLanguage}
+	return Phone{Acknowledged: w.phoneAcknowledged, Declined: w.phoneDeclined, Closed: w.phoneClosed, Reopened: w.phoneReopened,
+		SayLanguage: w.sayLanguage}
 }
 
 // ButtonLabels answers the Slack button labels by decision.

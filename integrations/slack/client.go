@@ -113,14 +113,20 @@ type IncidentMessage struct {
 	// with the same key posts once. Every button carries it back as the page the
 	// click answers, so the incident knows whose chain (SOC or customer) it stops.
 	Key string
+	// Run is the incident's run (its first run id) that posted the message, carried
+	// back by every button so that a click decides for that run only; empty on
+	// messages not bound to a run.
+	Run string
 }
 
 // buttonValue is what a button carries back to us in its value. Page is empty on
-// buttons posted before buttons carried the page key.
+// buttons posted before buttons carried the page key, Run on those posted before
+// they carried the run.
 type buttonValue struct {
 	Incident string `json:"incident"`
 	Decision string `json:"decision"`
 	Page     string `json:"page,omitempty"`
+	Run      string `json:"run,omitempty"`
 }
 
 func (m IncidentMessage) validate() error {
@@ -383,7 +389,7 @@ func incidentBlocks(m IncidentMessage) ([]slackapi.Block, error) {
 	}
 	elements := make([]slackapi.BlockElement, 0, len(m.Buttons))
 	for _, b := range m.Buttons {
-		value, err := json.Marshal(buttonValue{Incident: m.IncidentID, Decision: b.Decision, Page: m.Key})
+		value, err := json.Marshal(buttonValue{Incident: m.IncidentID, Decision: b.Decision, Page: m.Key, Run: m.Run})
 		if err != nil {
 			return nil, fmt.Errorf("slack message for incident %q: encoding button %q: %w", m.IncidentID, b.Decision, err)
 		}

@@ -87,6 +87,7 @@ type Interaction struct {
 	IncidentID  string // the Temporal workflow id the button carried
 	Decision    string // acknowledge | verdict_true_positive | verdict_false_positive | contain
 	Page        string // the key of the page the button was on; empty on buttons older than page keys
+	Run         string // the incident's run that posted the button; empty on buttons older than that
 	UserID      string
 	UserName    string
 	ChannelID   string
@@ -127,6 +128,7 @@ func ParseInteraction(body []byte) (Interaction, error) {
 		IncidentID:  value.Incident,
 		Decision:    value.Decision,
 		Page:        value.Page,
+		Run:         value.Run,
 		UserID:      callback.User.ID,
 		UserName:    firstNonEmpty(callback.User.Name, callback.User.Username),
 		ChannelID:   firstNonEmpty(callback.Container.ChannelID, callback.Channel.ID),

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
@@ -22,19 +23,42 @@ import (
 // decisionTimeout bounds how long a callback waits for the incident to take a decision.
 const decisionTimeout = 15 * time.Second
 
+// errReopened answers a callback of an earlier run of an incident re-opened since (a
+// recurrence is a new run under the same workflow id): it decides nothing.
+var errReopened = errors.New("this incident was re-opened since: decide in the new one; nothing was done")
+
 // decide sends an analyst decision to an incident as an Update and answers its result
-// or the incident's refusal.
-func (s *Server) decide(ctx context.Context, incident, name string, d workflows.Decision) (workflows.DecisionResult, error) {
+// or the incident's refusal. run, when the page carried it, is the first run of the
+// incarnation that paged (continue-as-new keeps it, a re-opening does not): the server
+// then takes the Update only while the incident's current run belongs to it, and a
+// page of an earlier incarnation is answered errReopened. Pages of older workers carry
+// no run and decide for the current run, as they always did.
+func (s *Server) decide(ctx context.Context, incident, run, name string, d workflows.Decision) (workflows.DecisionResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, decisionTimeout)
 	defer cancel()
 	handle, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: incident, UpdateName: name, Args: []any{d}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		WorkflowID: incident, FirstExecutionRunID: run, UpdateName: name, Args: []any{d}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	var result workflows.DecisionResult
 	if err == nil {
 		err = handle.Get(ctx, &result)
 	}
+	if err != nil && run != "" && incidentGone(err) && s.reopened(ctx, incident, run) {
+		return result, errReopened
+	}
 	return result, err
+}
+
+// reopened tells whether the incident runs now in another incarnation than run: it
+// was re-opened after the page went out. A re-opened incident that closed again is
+// just closed.
+func (s *Server) reopened(ctx context.Context, incident, run string) bool {
+	described, err := s.temporal.DescribeWorkflowExecution(ctx, incident, "")
+	if err != nil {
+		return false
+	}
+	info := described.GetWorkflowExecutionInfo()
+	return info.GetFirstRunId() != run && info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
 }
 
 func incidentGone(err error) bool {
@@ -57,7 +81,7 @@ func (s *Server) handleTwilio(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	query := r.URL.Query()
-	incident, to := query.Get("incident"), query.Get("to")
+	incident, run, to := query.Get("incident"), query.Get("run"), query.Get("to")
 	who := query.Get("name")
 	if who == "" {
 		who = to
@@ -65,17 +89,20 @@ func (s *Server) handleTwilio(w http.ResponseWriter, r *http.Request) {
 	callback := twilio.ParseCallback(r.PostForm)
 	phone := messages.PhoneAnswers(query.Get("lang"))
 	if callback.Digits == "" {
-		s.callEnded(r.Context(), incident, query.Get("key"), to, callback)
+		s.callEnded(r.Context(), incident, run, query.Get("key"), to, callback)
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
 	say := phone.Declined
 	if callback.Digits == "1" {
-		_, err := s.decide(r.Context(), incident, workflows.DecisionAcknowledge,
+		_, err := s.decide(r.Context(), incident, run, workflows.DecisionAcknowledge,
 			workflows.Decision{By: who, Via: "phone", Note: "pressed 1 on call " + callback.CallSID, Page: query.Get("key")})
 		switch {
 		case err == nil:
 			say = phone.Acknowledged
+		case errors.Is(err, errReopened):
+			s.log.Info("refused a keypress of an earlier run of a re-opened incident", "incident", incident, "run", run)
+			say = phone.Reopened
 		case incidentGone(err):
 			say = phone.Closed
 		case strings.Contains(err.Error(), "already acknowledged"):
@@ -84,7 +111,7 @@ func (s *Server) handleTwilio(w http.ResponseWriter, r *http.Request) {
 			s.log.Error("phone acknowledgement failed", "incident", incident, "error", err)
 		}
 	} else {
-		s.signalCallOutcome(r.Context(), incident, query.Get("key"), to, "pressed "+callback.Digits)
+		s.signalCallOutcome(r.Context(), incident, run, query.Get("key"), to, "pressed "+callback.Digits)
 	}
 	w.Header().Set("Content-Type", "application/xml")
 	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Response><Say language=%q>%s</Say><Hangup/></Response>`, phone.SayLanguage, xmlEscape(say))
@@ -92,7 +119,7 @@ func (s *Server) handleTwilio(w http.ResponseWriter, r *http.Request) {
 
 // callEnded moves the chain on when a call ended without a person pressing 1:
 // no answer, busy, failed, or a voicemail (machine detection).
-func (s *Server) callEnded(ctx context.Context, incident, key, to string, cb twilio.Callback) {
+func (s *Server) callEnded(ctx context.Context, incident, run, key, to string, cb twilio.Callback) {
 	status := cb.CallStatus
 	switch {
 	case status == "no-answer" || status == "busy" || status == "failed" || status == "canceled":
@@ -103,10 +130,16 @@ func (s *Server) callEnded(ctx context.Context, incident, key, to string, cb twi
 	default:
 		return
 	}
-	s.signalCallOutcome(ctx, incident, key, to, status)
+	s.signalCallOutcome(ctx, incident, run, key, to, status)
 }
 
-func (s *Server) signalCallOutcome(ctx context.Context, incident, key, to, status string) {
+// signalCallOutcome tells the incident how its call ended, unless the call belongs to
+// an earlier run of an incident re-opened since: the new run's chain is its own.
+func (s *Server) signalCallOutcome(ctx context.Context, incident, run, key, to, status string) {
+	if run != "" && s.reopened(ctx, incident, run) {
+		s.log.Info("ignored the call outcome of an earlier run of a re-opened incident", "incident", incident, "run", run, "status", status)
+		return
+	}
 	err := s.temporal.SignalWorkflow(ctx, incident, "", workflows.SignalCallOutcome, workflows.CallOutcome{Key: key, To: to, Status: status})
 	if err != nil && !incidentGone(err) {
 		s.log.Error("signalling call outcome", "incident", incident, "error", err)
@@ -148,7 +181,7 @@ func (s *Server) handleSlack(w http.ResponseWriter, r *http.Request) {
 	if who == "" {
 		who = click.UserID
 	}
-	_, err = s.decide(r.Context(), click.IncidentID, decision.name, workflows.Decision{By: who, Via: "slack", Verdict: decision.verdict, Page: click.Page})
+	_, err = s.decide(r.Context(), click.IncidentID, click.Run, decision.name, workflows.Decision{By: who, Via: "slack", Verdict: decision.verdict, Page: click.Page})
 	switch {
 	case err == nil:
 		outcome := fmt.Sprintf("%s: %s by %s", click.IncidentID, strings.TrimSpace(decision.name+" "+decision.verdict), who)
@@ -158,6 +191,9 @@ func (s *Server) handleSlack(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		s.replySlack(r.Context(), w, click, outcome)
+	case errors.Is(err, errReopened):
+		s.log.Info("refused a Slack click of an earlier run of a re-opened incident", "incident", click.IncidentID, "run", click.Run)
+		s.replySlack(r.Context(), w, click, fmt.Sprintf("incident %s was re-opened after this message was posted: decide in the new one's message (nothing was done)", click.IncidentID))
 	case incidentGone(err):
 		s.replySlack(r.Context(), w, click, fmt.Sprintf("incident %s is closed or unknown: nothing was done", click.IncidentID))
 	default:

@@ -11,6 +11,11 @@ import (
 	"sync"
 	"testing"
 
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"xsoc/config"
@@ -22,17 +27,42 @@ import (
 
 // decisionRecorder is the Temporal client as the callbacks use it: it takes every
 // decision Update and remembers it. Other client calls are not part of this test.
+// firstRun, when set, is the first run of the incident's current incarnation: an
+// Update bound to another is refused as the server refuses it.
 type decisionRecorder struct {
 	client.Client
-	mu      sync.Mutex
-	updates []client.UpdateWorkflowOptions
+	mu       sync.Mutex
+	updates  []client.UpdateWorkflowOptions
+	firstRun string
+	refused  int
+	signals  []workflows.CallOutcome
 }
 
 func (r *decisionRecorder) UpdateWorkflow(_ context.Context, options client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if options.FirstExecutionRunID != "" && options.FirstExecutionRunID != r.firstRun {
+		r.refused++
+		return nil, serviceerror.NewNotFound("workflow execution not found")
+	}
 	r.updates = append(r.updates, options)
 	return acceptedUpdate{options}, nil
+}
+
+func (r *decisionRecorder) DescribeWorkflowExecution(_ context.Context, workflowID, _ string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
+	return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: &workflowpb.WorkflowExecutionInfo{
+		Execution:  &commonpb.WorkflowExecution{WorkflowId: workflowID, RunId: r.firstRun + "-continued"},
+		FirstRunId: r.firstRun, Status: enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING,
+	}}, nil
+}
+
+func (r *decisionRecorder) SignalWorkflow(_ context.Context, _, _, name string, arg any) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if outcome, ok := arg.(workflows.CallOutcome); ok && name == workflows.SignalCallOutcome {
+		r.signals = append(r.signals, outcome)
+	}
+	return nil
 }
 
 func (r *decisionRecorder) only(t *testing.T) (client.UpdateWorkflowOptions, workflows.Decision) {
@@ -76,45 +106,42 @@ func TestPhoneKeypressAcknowledgesThePageItAnswers(t *testing.T) {
 	srv, temporal := callbackServer(t, config.Settings{TwilioAuthToken: token, PublicURL: publicURL})
 	page := "incident/acme/generic/a1#run/page/customer/0/r0/s1/call"
 	query := url.Values{"incident": {"incident/acme/generic/a1"}, "key": {page}, "to": {"+81300000001"}, "name": {"CSO"}, "lang": {"ja"}}
-	path := "/v1/callbacks/twilio?" + query.Encode()
 	form := url.Values{"CallSid": {"CA1"}, "Digits": {"1"}, "CallStatus": {"in-progress"}}
-	req, err := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Twilio-Signature", twiliosim.Signature(token, publicURL+path, form))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "受領しました") {
-		t.Fatalf("answered %d:\n%s", resp.StatusCode, body)
+	code, body := postTwilio(t, srv.URL, token, publicURL, query, form)
+	if code != http.StatusOK || !strings.Contains(body, "受領しました") {
+		t.Fatalf("answered %d:\n%s", code, body)
 	}
 	update, d := temporal.only(t)
 	if update.WorkflowID != "incident/acme/generic/a1" || update.UpdateName != workflows.DecisionAcknowledge ||
-		d.By != "CSO" || d.Via != "phone" || d.Page != page {
+		d.By != "CSO" || d.Via != "phone" || d.Page != page || update.FirstExecutionRunID != "" {
 		t.Errorf("update %s %s with %+v, want acknowledge by CSO via phone for page %s", update.WorkflowID, update.UpdateName, d, page)
 	}
 }
 
-func TestSlackButtonDecidesForThePageItWasOn(t *testing.T) {
-	const secret = "slack-signing-secret"
-	slackSim := slacksim.New(secret)
+const slackSecret = "slack-signing-secret"
+
+// slackAPI is the Slack simulator serving the Web API, signing clicks with slackSecret,
+// and a client of it.
+func slackAPI(t *testing.T) (*slacksim.Server, *slack.Client) {
+	t.Helper()
+	slackSim := slacksim.New(slackSecret)
 	api := httptest.NewServer(slackSim)
 	t.Cleanup(api.Close)
 	slackSim.BaseURL = api.URL
+	return slackSim, slack.New("xoxb-test", api.URL+"/api/")
+}
+
+func TestSlackButtonDecidesForThePageItWasOn(t *testing.T) {
+	slackSim, slackClient := slackAPI(t)
 	page := "incident/acme/generic/a1#run/page/soc/0/r0/s0/slack"
-	_, ts, err := slack.New("xoxb-test", api.URL+"/api/").Post(context.Background(), slack.IncidentMessage{
+	_, ts, err := slackClient.Post(context.Background(), slack.IncidentMessage{
 		Channel: "#soc-triage", IncidentID: "incident/acme/generic/a1", Title: "page", Key: page,
 		Buttons: []slack.Button{{Decision: slack.DecisionAcknowledge, Label: "Acknowledge"}, {Decision: slack.DecisionFalsePositive, Label: "False positive"}},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, temporal := callbackServer(t, config.Settings{SlackSigningSecret: secret})
+	srv, temporal := callbackServer(t, config.Settings{SlackSigningSecret: slackSecret})
 	resp, err := slackSim.Click(context.Background(), srv.URL+"/v1/callbacks/slack", "#soc-triage", ts, slack.DecisionFalsePositive, "hanako")
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +152,27 @@ func TestSlackButtonDecidesForThePageItWasOn(t *testing.T) {
 	}
 	update, d := temporal.only(t)
 	if update.UpdateName != workflows.DecisionVerdict || d.Verdict != workflows.VerdictFalsePositive ||
-		d.By != "hanako" || d.Via != "slack" || d.Page != page {
+		d.By != "hanako" || d.Via != "slack" || d.Page != page || update.FirstExecutionRunID != "" {
 		t.Errorf("update %s with %+v, want a false_positive verdict by hanako via slack for page %s", update.UpdateName, d, page)
 	}
+}
+
+// postTwilio posts a Twilio callback signed as Twilio signs it (the public URL with
+// its query, and the form) and answers the status and body.
+func postTwilio(t *testing.T, serverURL, token, publicURL string, query, form url.Values) (int, string) {
+	t.Helper()
+	path := "/v1/callbacks/twilio?" + query.Encode()
+	req, err := http.NewRequest(http.MethodPost, serverURL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", twiliosim.Signature(token, publicURL+path, form))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
 }

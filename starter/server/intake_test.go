@@ -19,12 +19,12 @@ import (
 )
 
 // flakyTemporal is a Temporal that runs incidents like the real one (a start of a
-// running id finds it, a re-delivery goes to it as an Update) except that the starts
+// running id finds it, a re-delivery is handed to it by Signal) except that the starts
 // listed in fail answer with the error given.
 type flakyTemporal struct {
 	client.Client
 	service *flakyService
-	updates int
+	signals int
 }
 
 type flakyService struct {
@@ -54,17 +54,12 @@ func (f *flakyService) StartWorkflowExecution(_ context.Context, req *workflowse
 	return &workflowservice.StartWorkflowExecutionResponse{RunId: "run-" + id, Started: true}, nil
 }
 
-func (f *flakyTemporal) UpdateWorkflow(_ context.Context, options client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error) {
-	f.updates++
-	return deliveredUpdate{options}, nil
+func (f *flakyTemporal) SignalWorkflow(_ context.Context, _, _, name string, _ any) error {
+	if name == workflows.SignalDeliverAlert {
+		f.signals++
+	}
+	return nil
 }
-
-type deliveredUpdate struct{ options client.UpdateWorkflowOptions }
-
-func (u deliveredUpdate) WorkflowID() string             { return u.options.WorkflowID }
-func (u deliveredUpdate) RunID() string                  { return u.options.RunID }
-func (u deliveredUpdate) UpdateID() string               { return u.options.UpdateID }
-func (u deliveredUpdate) Get(context.Context, any) error { return nil }
 
 const intakeSecret = "intake-test-secret"
 
@@ -141,8 +136,8 @@ func TestABodyWhoseThirdStartFailsSaysWhatStartedAndARetryFinishesIt(t *testing.
 			t.Errorf("%s created %d times", id, created)
 		}
 	}
-	if len(temporal.service.running) != 4 || temporal.updates != 3 {
-		t.Errorf("%d incidents and %d re-deliveries, want 4 and 3", len(temporal.service.running), temporal.updates)
+	if len(temporal.service.running) != 4 || temporal.signals != 3 {
+		t.Errorf("%d incidents and %d re-deliveries, want 4 and 3", len(temporal.service.running), temporal.signals)
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 // fails the join and pages the alert on its own).
 func TestAlertForTheHostOfAnIncidentThatIsOverIsSuppressedByItsRule(t *testing.T) {
 	t.Parallel()
-	addRule(t, "wayne", map[string]any{"by": "hanako", "approved_by": "sato", "reason": "IT's remote admin tool",
+	addRule(t, "stark", map[string]any{"by": "hanako", "approved_by": "sato", "reason": "IT's remote admin tool",
 		"expires": time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339),
 		"match":   map[string]any{"detection": "Remote admin tool*"}})
 	run := time.Now().UnixNano()
@@ -32,8 +32,8 @@ func TestAlertForTheHostOfAnIncidentThatIsOverIsSuppressedByItsRule(t *testing.T
 	for how, end := range ends {
 		t.Run(how, func(t *testing.T) {
 			t.Parallel()
-			host := fmt.Sprintf("wy-%s-%d", how, run%100000)
-			owner := postAlert(t, "wayne", alert(fmt.Sprintf("owner-%s-%d", how, run), "Odd login ("+how+")", "high", host))
+			host := fmt.Sprintf("st-%s-%d", how, run%100000)
+			owner := postAlert(t, "stark", alert(fmt.Sprintf("owner-%s-%d", how, run), "Odd login ("+how+")", "high", host))
 			eventually(t, 30*time.Second, owner+" in the SOC queue", func() error {
 				if s := status(t, owner); s.State != workflows.StateInvestigating {
 					return fmt.Errorf("state %s", s.State)
@@ -47,7 +47,7 @@ func TestAlertForTheHostOfAnIncidentThatIsOverIsSuppressedByItsRule(t *testing.T
 			}
 			waitClosed(t, owner)
 
-			next := postAlert(t, "wayne", alert(fmt.Sprintf("next-%s-%d", how, run), "Remote admin tool started", "high", host))
+			next := postAlert(t, "stark", alert(fmt.Sprintf("next-%s-%d", how, run), "Remote admin tool started", "high", host))
 			eventually(t, 60*time.Second, next+" suppressed by the rule", func() error {
 				attributes := e2e.SearchAttributes(t, xsoc.Temporal, next)
 				if attributes["XsocState"] != workflows.StateSuppressed || attributes["XsocRule"] == "" {

@@ -30,8 +30,8 @@ func TestMain(m *testing.M) {
 }
 
 // Every customer here sends generic alerts: triage and paging do not depend on the
-// vendor. Storms are off but for cyberdyne, so that bursts of other tests page alert
-// by alert.
+// vendor. Storms are off but for cyberdyne and wayne, so that bursts of other tests
+// page alert by alert.
 var customersTemplate = template.Must(template.New("").Parse(`customers:
   - id: initech
     name: Initech
@@ -71,8 +71,16 @@ var customersTemplate = template.Must(template.New("").Parse(`customers:
     services: [detect]
     webhook_secret_env: SOC_TEST_SECRET
     response: {policy: investigate_first}
+    storm: {alerts_per_minute: 60, digest_every: 20s}
     escalation:
       high: [{after: 0s, email: it@wayne.example}]
+  - id: stark
+    name: Stark Industries
+    services: [detect]
+    webhook_secret_env: SOC_TEST_SECRET
+    response: {policy: investigate_first}
+    escalation:
+      high: [{after: 0s, email: it@stark.example}]
 
 soc:
   name: X-SOC
@@ -120,6 +128,13 @@ func postAlert(t *testing.T, customer string, a map[string]any) string {
 func postAll(t *testing.T, customer string, alerts []map[string]any, concurrency int) []string {
 	t.Helper()
 	ids := make([]string, len(alerts))
+	concurrently(len(alerts), concurrency, func(i int) { ids[i] = postAlert(t, customer, alerts[i]) })
+	return ids
+}
+
+// concurrently calls do(0) … do(count-1) from `concurrency` goroutines, in order of i
+// as each goroutine comes free, and returns when every call has.
+func concurrently(count, concurrency int, do func(i int)) {
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range concurrency {
@@ -127,16 +142,15 @@ func postAll(t *testing.T, customer string, alerts []map[string]any, concurrency
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				ids[i] = postAlert(t, customer, alerts[i])
+				do(i)
 			}
 		}()
 	}
-	for i := range alerts {
+	for i := range count {
 		work <- i
 	}
 	close(work)
 	wg.Wait()
-	return ids
 }
 
 type mailpitMessage = e2e.Mail

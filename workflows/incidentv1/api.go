@@ -33,6 +33,8 @@ var Decisions = []string{
 
 const (
 	UpdateDeliverAlert = "deliver_alert"
+	// SignalDeliverAlert is how intake hands over a re-delivery since issue 22.
+	SignalDeliverAlert = "deliver_alert"
 	QuerySLA           = "sla"
 	QueryStatus        = "status"
 	SignalCallOutcome  = "call_outcome"

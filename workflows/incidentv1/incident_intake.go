@@ -47,6 +47,24 @@ func (inc *incident) registerIntake(ctx workflow.Context) error {
 			}
 		}
 	})
+	// Intake hands re-deliveries over by Signal since issue 22: a version-1 incident
+	// still running takes them as it took the Update. No command comes of it unless
+	// such a signal is in the history, so older histories replay unchanged.
+	deliveries := workflow.GetSignalChannelWithOptions(ctx, SignalDeliverAlert, workflow.SignalChannelOptions{
+		Description: "Intake only: a re-delivery or vendor update of this incident's alert, handed over without waiting.",
+	})
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var alert integrations.Alert
+			if !deliveries.Receive(ctx, &alert) {
+				return
+			}
+			if alert.ID == inc.status.Alert.ID {
+				inc.status.Deliveries++
+				inc.redelivered(ctx, alert)
+			}
+		}
+	})
 	return nil
 }
 

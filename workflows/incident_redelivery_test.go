@@ -1,0 +1,88 @@
+package workflows
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"xsoc/integrations"
+	"xsoc/workflows/incidentv1"
+)
+
+// Intake hands re-deliveries over by Signal: the incident applies them as it applies
+// the Update (new hosts contained, a higher Severity escalates, nothing twice).
+func TestRedeliveryBySignalAddsHostsAndRaisesSeverityWithoutDuplicating(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.at(time.Minute, func() {
+		w.env.SignalWorkflow(SignalDeliverAlert, testAlert(integrations.SeverityCritical, "pc-1", "pc-2"))
+	})
+	other := testAlert(integrations.SeverityEmergency, "pc-9")
+	other.ID = "malop-2"
+	w.at(2*time.Minute, func() { w.env.SignalWorkflow(SignalDeliverAlert, other) })
+	w.decide(3*time.Minute, DecisionVerdict, Decision{By: "x", Verdict: VerdictFalsePositive})
+	policy := testPolicy()
+	policy.Response.Policy = "isolate_first"
+
+	status := w.run(input(policy, testAlert(integrations.SeverityHigh, "pc-1")))
+
+	require.Equal(t, 2, status.Deliveries, "the other alert's delivery is not this incident's")
+	require.Equal(t, integrations.SeverityCritical, status.Severity)
+	require.Equal(t, []string{"isolate pc-1", "investigate malop-1", "isolate pc-2", "release pc-1", "release pc-2", "writeback malop-1 false_positive"}, w.platform.Calls())
+	require.True(t, timelineHas(status, "hosts_added", "pc-2"))
+	require.True(t, timelineHas(status, "rejected", "alert malop-2 does not belong to this incident of alert malop-1"))
+}
+
+// A suppressed incident closes in its first workflow task; a re-delivery the server
+// accepted as it closed is still the incident's: it is recorded, not lost, and does
+// not re-open it.
+func TestRedeliveryHandedOverAsTheIncidentClosesIsRecorded(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.triage = func(Admission) TriageAnswer {
+		return TriageAnswer{Decision: TriageSuppressed, Rule: suppressingRule(), Why: "rule R-7 matched: nightly IT inventory script"}
+	}
+	// The vendor is slow to take the verdict: the incident is closed, not yet over.
+	w.platform.delays["writeback malop-1 false_positive"] = 1500 * time.Millisecond
+	w.at(500*time.Millisecond, func() {
+		w.env.SignalWorkflow(SignalDeliverAlert, testAlert(integrations.SeverityHigh, "osk-pc-1", "osk-pc-2"))
+	})
+
+	status := w.run(input(socPolicy(), testAlert(integrations.SeverityHigh, "osk-pc-1")))
+
+	require.Equal(t, StateSuppressed, status.State)
+	require.Equal(t, 2, status.Deliveries)
+	require.True(t, timelineHas(status, "redelivery", "after close: recorded, not reopened"))
+	require.Empty(t, status.Paged)
+}
+
+// An incident started before round 2 still runs in the frozen incidentv1; it takes
+// intake's Signal as it took the Update.
+func TestVersion1IncidentTakesARedeliveryBySignal(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	policy := testPolicy()
+	policy.Response.Policy = "investigate_first"
+	alert := testAlert(integrations.SeverityHigh, "pc-1")
+	carried, err := json.Marshal(incidentv1.IncidentStatus{
+		WorkflowID: IncidentWorkflowID("acme", "cybereason", alert.ID), Customer: "acme", Vendor: "cybereason",
+		Alert: alert, Severity: alert.Severity, State: StateInvestigating, OpenedAt: testStart, Deliveries: 1,
+		Chain: incidentv1.Chain{Severity: alert.Severity, StartedAt: testStart},
+	})
+	require.NoError(t, err)
+	w.at(time.Minute, func() {
+		w.env.SignalWorkflow(SignalDeliverAlert, testAlert(integrations.SeverityHigh, "pc-1", "pc-2"))
+	})
+	var during IncidentStatus
+	w.at(2*time.Minute, func() { w.query(QueryStatus, &during) })
+	w.decide(3*time.Minute, DecisionClose, Decision{By: "x", Note: "test"})
+
+	in := input(policy, alert)
+	in.Carried = carried
+	w.run(in)
+
+	require.Equal(t, 2, during.Deliveries)
+	require.Equal(t, []string{"pc-1", "pc-2"}, during.hostNames())
+}
