@@ -125,7 +125,7 @@ func (p promotion) attempt(ctx context.Context) (current string, done bool, err 
 		previous = answer.PreviousVersion.BuildID
 	}
 	p.log.Info("this build is now the current version: new workflows start on it, auto-upgrading ones move to it",
-		"deployment", workflows.DeploymentName, "build_id", p.buildID, "previous", previous, "promote", p.policy)
+		"deployment", workflows.DeploymentName, "previous", previous, "promote", p.policy)
 	return p.buildID, true, nil
 }
 
