@@ -4,11 +4,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"time"
 
@@ -99,7 +96,7 @@ func run(log *slog.Logger) error {
 	}
 	if current != buildID {
 		log.Warn("this build is not the current version: it runs only the workflows pinned to it until an operator promotes it",
-			"deployment", workflows.DeploymentName, "current", current, "promote", settings.PromoteVersion,
+			"deployment", workflows.DeploymentName, "current", orNone(current), "promote", settings.PromoteVersion,
 			"to_promote", "temporal worker deployment set-current-version --deployment-name "+workflows.DeploymentName+" --build-id "+buildID)
 	}
 	if err := workflows.EnsureAccounts(ctx, c, customers); err != nil {
@@ -122,31 +119,6 @@ func run(log *slog.Logger) error {
 	case err := <-fatal:
 		return err
 	}
-}
-
-// serveHTTP serves the worker's /metrics and /readyz; the address is bound before
-// anything else starts, so that a taken port stops the worker at once.
-func serveHTTP(log *slog.Logger, address string, handler http.Handler) (stop func(), err error) {
-	listener, err := net.Listen("tcp", address)
-	if err != nil {
-		return nil, fmt.Errorf("XSOC_WORKER_METRICS_LISTEN=%s: %w", address, err)
-	}
-	server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := server.Serve(listener); !errors.Is(err, http.ErrServerClosed) {
-			log.Error("the worker's metrics listener stopped", "address", address, "error", err)
-		}
-	}()
-	log.Info("worker metrics and readiness served", "metrics", "http://"+listener.Addr().String()+"/metrics",
-		"readyz", "http://"+listener.Addr().String()+"/readyz")
-	return func() { _ = server.Close() }, nil
-}
-
-func orNone(buildID string) string {
-	if buildID == "" {
-		return "none"
-	}
-	return buildID
 }
 
 // stickyCacheSize is the number of workflows the worker keeps in memory.

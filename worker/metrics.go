@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -106,4 +108,22 @@ func workerMux(metrics http.Handler, ready http.Handler) *http.ServeMux {
 	mux.Handle("GET /metrics", metrics)
 	mux.Handle("GET /readyz", ready)
 	return mux
+}
+
+// serveHTTP serves the worker's /metrics and /readyz; the address is bound before
+// anything else starts, so that a taken port stops the worker at once.
+func serveHTTP(log *slog.Logger, address string, handler http.Handler) (stop func(), err error) {
+	listener, err := net.Listen("tcp", address)
+	if err != nil {
+		return nil, fmt.Errorf("XSOC_WORKER_METRICS_LISTEN=%s: %w", address, err)
+	}
+	server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := server.Serve(listener); !errors.Is(err, http.ErrServerClosed) {
+			log.Error("the worker's metrics listener stopped", "address", address, "error", err)
+		}
+	}()
+	log.Info("worker metrics and readiness served", "metrics", "http://"+listener.Addr().String()+"/metrics",
+		"readyz", "http://"+listener.Addr().String()+"/readyz")
+	return func() { _ = server.Close() }, nil
 }

@@ -151,3 +151,11 @@ func retryable(err error) bool {
 	return errors.Is(err, errVersionNotRegistered) || errors.As(err, &notFound) || errors.As(err, &precondition) ||
 		errors.As(err, &unavailable) || errors.As(err, &exhausted)
 }
+
+// orNone names a deployment without a current version.
+func orNone(buildID string) string {
+	if buildID == "" {
+		return "none"
+	}
+	return buildID
+}
