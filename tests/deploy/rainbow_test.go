@@ -25,13 +25,7 @@ func TestRainbowDeploy(t *testing.T) {
 	stamp := time.Now().UnixNano() % 1_000_000
 	buildA := currentBuild(t)
 
-	var onA []string
-	for i := range 3 {
-		id := postAlert(t, fmt.Sprintf("rainbow-a%d-%d", i, stamp), fmt.Sprintf("pc-a%d", i))
-		waitTriaged(t, id)
-		requireVersion(t, id, buildA, enumspb.VERSIONING_BEHAVIOR_PINNED)
-		onA = append(onA, id)
-	}
+	onA := openIncidents(t, fmt.Sprintf("rainbow-a-%d", stamp), 3, buildA)
 	mustDecide(t, onA[0], workflows.DecisionAcknowledge, map[string]any{"by": "hanako"})
 
 	// Deploy B beside A: it polls, the server registers its version, nothing moves.
@@ -53,13 +47,7 @@ func TestRainbowDeploy(t *testing.T) {
 		t.Fatalf("after set-current-version: current %s, want %s", current, buildB)
 	}
 
-	var onB []string
-	for i := range 2 {
-		id := postAlert(t, fmt.Sprintf("rainbow-b%d-%d", i, stamp), fmt.Sprintf("pc-b%d", i))
-		waitTriaged(t, id)
-		requireVersion(t, id, buildB, enumspb.VERSIONING_BEHAVIOR_PINNED)
-		onB = append(onB, id)
-	}
+	onB := openIncidents(t, fmt.Sprintf("rainbow-b-%d", stamp), 2, buildB)
 	requireVersion(t, workflows.TriageWorkflowID("initech"), buildB, enumspb.VERSIONING_BEHAVIOR_AUTO_UPGRADE)
 	e2e.Eventually(t, 10*time.Second, "A's incidents listed as pinned to A", func() error {
 		if n := e2e.Count(t, xsoc.Temporal, pinnedTo(buildA)); n != 3 {
@@ -67,57 +55,82 @@ func TestRainbowDeploy(t *testing.T) {
 		}
 		return nil
 	})
+	waitDrainage(t, buildA, "draining")
 
 	// A's incidents take decisions and finish, on A.
-	for _, id := range onA {
-		mustDecide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "admin script"})
-		if err := waitClosed(t, id); err != nil {
-			t.Fatalf("%s did not complete: %v", id, err)
-		}
-		requireTasksRanOn(t, id, buildA)
-	}
+	finishOn(t, onA, buildA)
 	requireVersion(t, workflows.AccountWorkflowID("initech"), buildB, enumspb.VERSIONING_BEHAVIOR_AUTO_UPGRADE)
 
 	// A drains: no open workflow is pinned to it any more.
 	if n := e2e.Count(t, xsoc.Temporal, pinnedTo(buildA)); n != 0 {
 		t.Errorf("%d running workflows still pinned to A", n)
 	}
-	e2e.Eventually(t, time.Minute, "build A drained", func() error {
-		if status := drainageStatus(t, buildA); status != "drained" {
-			return fmt.Errorf("A's drainage status is %q", status)
-		}
-		return nil
-	})
+	waitDrainage(t, buildA, "drained")
 	if err := xsoc.StopPart("worker"); err != nil {
 		t.Fatal(err)
 	}
 
 	// B serves alone: its incidents and a new one finish on it.
-	onB = append(onB, postAlert(t, fmt.Sprintf("rainbow-b9-%d", stamp), "pc-b9"))
-	for _, id := range onB {
+	onB = append(onB, openIncidents(t, fmt.Sprintf("rainbow-b-last-%d", stamp), 1, buildB)...)
+	finishOn(t, onB, buildB)
+}
+
+// openIncidents posts n alerts and waits until each incident is triaged, pinned to
+// the build.
+func openIncidents(t *testing.T, prefix string, n int, buildID string) []string {
+	t.Helper()
+	var ids []string
+	for i := range n {
+		id := postAlert(t, fmt.Sprintf("%s-%d", prefix, i), fmt.Sprintf("pc-%s-%d", prefix, i))
 		waitTriaged(t, id)
+		requireVersion(t, id, buildID, enumspb.VERSIONING_BEHAVIOR_PINNED)
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// finishOn gives each incident its verdict, waits until it completes and checks that
+// the build ran every workflow task of it.
+func finishOn(t *testing.T, ids []string, buildID string) {
+	t.Helper()
+	for _, id := range ids {
 		mustDecide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "admin script"})
 		if err := waitClosed(t, id); err != nil {
 			t.Fatalf("%s did not complete: %v", id, err)
 		}
-		requireTasksRanOn(t, id, buildB)
+		requireTasksRanOn(t, id, buildID)
 	}
 }
 
 // drainageStatus answers a version's drainage status as `temporal worker deployment
 // describe-version` shows it: draining while workflows pinned to it run, then drained.
-func drainageStatus(t *testing.T, buildID string) string {
-	t.Helper()
-	out := temporalCLI(t, "worker", "deployment", "describe-version", "--deployment-name", workflows.DeploymentName, "--build-id", buildID, "-o", "json")
+// (Right after a change of the current version the server may answer not found.)
+func drainageStatus(buildID string) (string, error) {
+	out, err := runTemporalCLI("worker", "deployment", "describe-version", "--deployment-name", workflows.DeploymentName, "--build-id", buildID, "-o", "json")
+	if err != nil {
+		return "", err
+	}
 	var version struct {
 		DrainageInfo struct {
 			DrainageStatus string `json:"drainageStatus"`
 		} `json:"drainageInfo"`
 	}
 	if err := json.Unmarshal(out, &version); err != nil {
-		t.Fatalf("describe-version %s: %v\n%s", buildID, err, out)
+		return "", fmt.Errorf("describe-version %s: %w\n%s", buildID, err, out)
 	}
-	return strings.ToLower(version.DrainageInfo.DrainageStatus)
+	return strings.ToLower(version.DrainageInfo.DrainageStatus), nil
+}
+
+// waitDrainage waits until the build's drainage status is the one wanted.
+func waitDrainage(t *testing.T, buildID, want string) {
+	t.Helper()
+	e2e.Eventually(t, time.Minute, "build "+buildID+" "+want, func() error {
+		status, err := drainageStatus(buildID)
+		if err == nil && status != want {
+			err = fmt.Errorf("its drainage status is %q", status)
+		}
+		return err
+	})
 }
 
 // currentBuild answers the deployment's current build id.

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os/exec"
 	"testing"
@@ -100,18 +101,26 @@ func waitClosed(t *testing.T, workflowID string) error {
 // and answers its output.
 func temporalCLI(t *testing.T, args ...string) []byte {
 	t.Helper()
-	bin, err := devstack.Tool("XSOC_TEMPORAL_BIN", "temporal")
+	out, err := runTemporalCLI(args...)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return out
+}
+
+func runTemporalCLI(args ...string) ([]byte, error) {
+	bin, err := devstack.Tool("XSOC_TEMPORAL_BIN", "temporal")
+	if err != nil {
+		return nil, err
 	}
 	cmd := exec.Command(bin, append(args, "--address", xsoc.Dev.FrontendHostPort(), "--namespace", "default")...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("temporal %v: %v\n%s%s", args, err, out, stderr.Bytes())
+		return out, fmt.Errorf("temporal %v: %w\n%s%s", args, err, out, stderr.Bytes())
 	}
-	return out
+	return out, nil
 }
 
 type errString string
