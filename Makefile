@@ -32,8 +32,10 @@ chromium:
 			echo "the browser tests need chromium: run  sudo apt-get install -y chromium" >&2; exit 1; \
 		fi; }
 
+# BUILD_ID=2026.12.1 stamps the worker's build id (docs/deploy.md); without it the worker
+# takes its binary's digest.
 build:
-	go build -o .xsoc/bin/ ./worker ./starter ./integrations/simulators
+	go build $(if $(BUILD_ID),-ldflags "-X xsoc/config.stampedBuildID=$(BUILD_ID)") -o .xsoc/bin/ ./worker ./starter ./integrations/simulators
 
 # The same launcher as the end-to-end tests' (internal/devstack), on the README's ports.
 # Built, then run (not `go run`, which answers Ctrl-C with a failure of its own).

@@ -39,6 +39,19 @@ type Settings struct {
 	// measured ~26 KiB of worker memory per open incident at 10,000 open with 2,000
 	// (138 KiB with the SDK's 10,000), and replayed events at 4 ms of CPU each.
 	StickyCacheSize int `envconfig:"STICKY_CACHE_SIZE" default:"2000"`
+	// BuildID names the worker's build in the Worker Deployment (docs/deploy.md):
+	// empty, the id stamped into the binary at link time, else one derived from the
+	// binary itself (WorkerBuildID).
+	BuildID string `envconfig:"BUILD_ID"`
+	// PromoteVersion says when a worker makes its build the deployment's current
+	// version, which new workflows start on: if-none (the first deploy), always (dev
+	// stacks, whose worker is the code under test) or never (an operator promotes).
+	PromoteVersion string `envconfig:"PROMOTE_VERSION" default:"if-none"`
+	// WorkerMetricsListen is where the worker serves its own /metrics (the SDK's:
+	// task latencies, slots, sticky cache) and /readyz; empty: not served. Its own
+	// setting, not XSOC_METRICS_LISTEN: the worker and the starter often share an
+	// environment, and two processes cannot bind one address.
+	WorkerMetricsListen string `envconfig:"WORKER_METRICS_LISTEN"`
 }
 
 // minDashboardTokenLength keeps the managers' view from being guarded by a word that
@@ -58,6 +71,9 @@ func LoadSettings() (Settings, error) {
 	}
 	if s.StickyCacheSize < 0 {
 		return s, fmt.Errorf("XSOC_STICKY_CACHE_SIZE=%d: want a number of workflows (default 2000), or 0 for the SDK's default (10000)", s.StickyCacheSize)
+	}
+	if err := s.checkVersioning(); err != nil {
+		return s, err
 	}
 	// The UI's origin is the only one the codec server lets a browser call from.
 	if u, err := url.Parse(s.UIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -37,3 +37,56 @@ func TestStickyCacheSizeSetting(t *testing.T) {
 		t.Fatalf("a negative cache size: %v, want an error naming XSOC_STICKY_CACHE_SIZE", err)
 	}
 }
+
+func TestVersioningSettings(t *testing.T) {
+	for _, tc := range []struct{ name, value, problem string }{
+		{"XSOC_PROMOTE_VERSION", "if-none", ""},
+		{"XSOC_PROMOTE_VERSION", "always", ""},
+		{"XSOC_PROMOTE_VERSION", "never", ""},
+		{"XSOC_PROMOTE_VERSION", "yes", `XSOC_PROMOTE_VERSION="yes": want if-none (default), always or never`},
+		{"XSOC_BUILD_ID", "2026.12.1+7f3c2a1", ""},
+		{"XSOC_BUILD_ID", "__unversioned__", `XSOC_BUILD_ID="__unversioned__"`},
+		{"XSOC_BUILD_ID", "release 4", `XSOC_BUILD_ID="release 4"`},
+		{"XSOC_BUILD_ID", strings.Repeat("a", 101), "XSOC_BUILD_ID="},
+		{"XSOC_WORKER_METRICS_LISTEN", "0.0.0.0:9090", ""},
+		{"XSOC_WORKER_METRICS_LISTEN", "9090", `XSOC_WORKER_METRICS_LISTEN="9090": want host:port`},
+	} {
+		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
+			t.Setenv(tc.name, tc.value)
+			_, err := LoadSettings()
+			if tc.problem == "" && err != nil || tc.problem != "" && (err == nil || !strings.Contains(err.Error(), tc.problem)) {
+				t.Fatalf("error %v, want %q", err, tc.problem)
+			}
+		})
+	}
+}
+
+// The worker's build id: the operator's setting, else the stamp of the build, else
+// the executable's own digest — the same for the same binary, another for another.
+func TestWorkerBuildID(t *testing.T) {
+	t.Setenv("XSOC_BUILD_ID", "")
+	s, err := LoadSettings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	derived, err := s.WorkerBuildID()
+	if err != nil || len(derived) != 12 || strings.Trim(derived, "0123456789abcdef") != "" {
+		t.Fatalf("derived build id %q, %v: want 12 hex digits of the executable's digest", derived, err)
+	}
+	if again, _ := s.WorkerBuildID(); again != derived {
+		t.Errorf("the same executable gave %q and %q", derived, again)
+	}
+	stampedBuildID = "v2026.12.1"
+	t.Cleanup(func() { stampedBuildID = "" })
+	if id, err := s.WorkerBuildID(); id != "v2026.12.1" || err != nil {
+		t.Errorf("stamped: %q, %v", id, err)
+	}
+	s.BuildID = "hotfix-3"
+	if id, err := s.WorkerBuildID(); id != "hotfix-3" || err != nil {
+		t.Errorf("XSOC_BUILD_ID wins over the stamp: %q, %v", id, err)
+	}
+	s.BuildID, stampedBuildID = "", "bad id"
+	if _, err := s.WorkerBuildID(); err == nil || !strings.Contains(err.Error(), `stamped into this binary ("bad id")`) {
+		t.Errorf("a bad stamp: %v", err)
+	}
+}

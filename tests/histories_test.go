@@ -12,10 +12,12 @@ import (
 	"xsoc/workflows"
 )
 
-// TestRecordHistories records the histories of the incident's main paths into the
-// directory named by XSOC_RECORD_HISTORIES (workflows/testdata/histories), for the
-// replay test that guards running incidents against breaking changes. Run it again
-// after a deliberate, versioned change to the workflow:
+// TestRecordHistories records the histories of the incident's main paths without a
+// SOC (investigation, containment and release, a breach escalated and paid with
+// tickets) as the incident's latest version runs them (v4), into the directory named
+// by XSOC_RECORD_HISTORIES (workflows/testdata/histories), for the replay test that
+// guards running incidents against breaking changes. Run it again after a
+// deliberate, versioned change to the workflow:
 //
 //	XSOC_RECORD_HISTORIES=$PWD/workflows/testdata/histories go test -run TestRecordHistories ./tests
 func TestRecordHistories(t *testing.T) {
@@ -25,7 +27,7 @@ func TestRecordHistories(t *testing.T) {
 	}
 	stamp := time.Now().UnixNano()
 	paths := map[string]func() string{
-		"investigate_first_true_positive": func() string {
+		"v4_investigate_first_true_positive": func() string {
 			id := postGeneric(t, "acme", fmt.Sprintf("hist-inv-%d", stamp), "high", "fs-hist01")
 			waitState(t, id, workflows.StateInvestigating)
 			mustDecide(t, id, workflows.DecisionAcknowledge, map[string]any{"by": "hanako"})
@@ -34,7 +36,7 @@ func TestRecordHistories(t *testing.T) {
 			mustDecide(t, id, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "reimaged"})
 			return id
 		},
-		"isolate_first_false_positive": func() string {
+		"v4_isolate_first_false_positive": func() string {
 			guid, err := xsoc.Cybereason.AddMalop(cybereasonsim.Malop{Name: "Suspicious script", Severity: "High",
 				Machines: []cybereasonsim.Machine{{Name: fmt.Sprintf("pc-hist-%d", stamp%1000)}}})
 			if err != nil {
@@ -50,7 +52,7 @@ func TestRecordHistories(t *testing.T) {
 			mustDecide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive"})
 			return id
 		},
-		"breach_escalate_tickets_suppressed": func() string {
+		"v4_breach_escalate_tickets_suppressed": func() string {
 			id := postGeneric(t, "acme", fmt.Sprintf("hist-breach-%d", stamp), "low", "pc-hist-late")
 			eventually(t, 20*time.Second, "breach", func() error {
 				if status, err := queryStatus(id); err != nil || status.Clocks[0].State != workflows.SLABreached {

@@ -1,4 +1,5 @@
-// The xsoc worker: runs incidents, accounts and pollers, and every activity.
+// The xsoc worker: runs incidents, accounts and pollers, and every activity, as one
+// build (version) of the Worker Deployment "xsoc" (docs/deploy.md).
 package main
 
 import (
@@ -6,10 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"xsoc/activities"
 	"xsoc/config"
@@ -29,6 +30,22 @@ func run(log *slog.Logger) error {
 		return err
 	}
 	settings, customers, temporalSettings := process.Settings, process.Customers, process.Temporal
+	buildID, err := settings.WorkerBuildID()
+	if err != nil {
+		return err
+	}
+	log = log.With("build_id", buildID)
+	ready := &readiness{}
+	if settings.WorkerMetricsListen != "" {
+		metrics := newWorkerMetrics(log, buildID)
+		defer metrics.close()
+		process.ClientOptions.MetricsHandler = metrics.handler
+		stop, err := serveHTTP(log, settings.WorkerMetricsListen, workerMux(metrics.http, ready))
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	c, err := client.Dial(process.ClientOptions)
 	if err != nil {
 		return fmt.Errorf("connecting to Temporal at %s: %w", temporalSettings.Address, err)
@@ -47,20 +64,41 @@ func run(log *slog.Logger) error {
 	if settings.StickyCacheSize > 0 {
 		worker.SetStickyWorkflowCacheSize(settings.StickyCacheSize)
 	}
-	// Two pollers per kind (the SDK's default) leave the worker waiting on the server in an
-	// alert storm; with 8, `make bench` drained a 3,000-alert burst's pages ~25 % faster.
-	w := worker.New(c, workflows.TaskQueue, worker.Options{MaxConcurrentWorkflowTaskPollers: 8, MaxConcurrentActivityTaskPollers: 8})
-	w.RegisterWorkflowWithOptions(workflows.Incident, workflow.RegisterOptions{Name: workflows.IncidentWorkflowType})
-	w.RegisterWorkflowWithOptions(workflows.Account, workflow.RegisterOptions{Name: workflows.AccountWorkflowType})
-	w.RegisterWorkflowWithOptions(workflows.Poller, workflow.RegisterOptions{Name: workflows.PollerWorkflowType})
-	w.RegisterWorkflowWithOptions(workflows.Triage, workflow.RegisterOptions{Name: workflows.TriageWorkflowType})
-	w.RegisterWorkflowWithOptions(workflows.Tuning, workflow.RegisterOptions{Name: workflows.TuningWorkflowType})
-	w.RegisterWorkflowWithOptions(workflows.Request, workflow.RegisterOptions{Name: workflows.RequestWorkflowType})
-	w.RegisterWorkflowWithOptions(workflows.SendMonthlyReport, workflow.RegisterOptions{Name: workflows.MonthlyReportWorkflowType})
+	fatal := make(chan error, 1)
+	w := worker.New(c, workflows.TaskQueue, worker.Options{
+		// Two pollers per kind (the SDK's default) leave the worker waiting on the server in an
+		// alert storm; with 8, `make bench` drained a 3,000-alert burst's pages ~25 % faster.
+		MaxConcurrentWorkflowTaskPollers: 8, MaxConcurrentActivityTaskPollers: 8,
+		DeploymentOptions: deploymentOptions(buildID),
+		OnFatalError: func(err error) {
+			select {
+			case fatal <- err:
+			default:
+			}
+		},
+	})
+	registerWorkflows(w)
 	w.RegisterActivity(acts)
 	w.RegisterActivity(own)
 
+	// The server learns of this build's version from the worker's polls: the worker
+	// polls first, then (maybe) becomes current, then starts the customers' entities,
+	// whose first tasks need a current version to run on.
+	if err := w.Start(); err != nil {
+		return err
+	}
+	defer w.Stop()
 	ctx := context.Background()
+	current, err := promotion{deployment: c.WorkerDeploymentClient().GetHandle(workflows.DeploymentName), buildID: buildID,
+		policy: settings.PromoteVersion, log: log, retryEvery: 500 * time.Millisecond}.run(ctx)
+	if err != nil {
+		return err
+	}
+	if current != buildID {
+		log.Warn("this build is not the current version: it runs only the workflows pinned to it until an operator promotes it",
+			"deployment", workflows.DeploymentName, "current", orNone(current), "promote", settings.PromoteVersion,
+			"to_promote", "temporal worker deployment set-current-version --deployment-name "+workflows.DeploymentName+" --build-id "+buildID)
+	}
 	if err := workflows.EnsureAccounts(ctx, c, customers); err != nil {
 		return err
 	}
@@ -70,9 +108,17 @@ func run(log *slog.Logger) error {
 	if err := workflows.EnsurePollers(ctx, c, customers); err != nil {
 		return err
 	}
-	log.Info("worker started", "task_queue", workflows.TaskQueue, "customers", len(customers.Customers),
-		"sticky_cache_size", stickyCacheSize(settings))
-	return w.Run(worker.InterruptCh())
+	ready.set(fmt.Sprintf("build %s serves task queue %s; current version of deployment %s: %s",
+		buildID, workflows.TaskQueue, workflows.DeploymentName, orNone(current)))
+	log.Info("worker started", "task_queue", workflows.TaskQueue, "deployment", workflows.DeploymentName,
+		"current", current == buildID, "customers", len(customers.Customers), "sticky_cache_size", stickyCacheSize(settings))
+	select {
+	case <-worker.InterruptCh():
+		log.Info("worker stopping")
+		return nil
+	case err := <-fatal:
+		return err
+	}
 }
 
 // stickyCacheSize is the number of workflows the worker keeps in memory.

@@ -14,6 +14,10 @@ import (
 // TaskQueue is the one task queue xsoc's workers poll.
 const TaskQueue = "xsoc"
 
+// DeploymentName is the Worker Deployment every xsoc worker joins, each build as one
+// of its versions (docs/deploy.md): `temporal worker deployment describe --name xsoc`.
+const DeploymentName = "xsoc"
+
 // Workflow types.
 const (
 	IncidentWorkflowType = "Incident"

@@ -1,22 +1,23 @@
 package workflows
 
-// Versioning: incidents run for hours or days, so a change to this workflow's commands
-// (activities, timers, their order) breaks the incidents already running. Guard such a
-// change with workflow.GetVersion, and keep the replay test (incident_replay_test.go)
-// passing over the recorded histories in testdata/: it fails when a change would
-// break a running incident. Incidents started before round 2 run to their end in
-// package incidentv1.
+// Versioning: incidents run for hours or days. The worker registers Incident pinned
+// (Worker Versioning, docs/deploy.md): an open incident finishes on the build that
+// started it. A change to this workflow's commands (activities, timers, their order)
+// is still guarded with workflow.GetVersion, and the replay test
+// (incident_replay_test.go) keeps passing over the recorded histories in testdata/:
+// an operator may move a pinned incident to a newer build when its own is gone, and
+// the incidents of the unversioned workers before round 3 move to the first
+// versioned build. Incidents started before round 2 (incidentMinimumVersion) fail at
+// once with a clear error instead of replaying wrong.
 
 import (
-	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
-
-	"xsoc/workflows/incidentv1"
 )
 
 // incident is one running incident: its input, its state, and the events waiting to
@@ -47,8 +48,8 @@ type incident struct {
 // page whoever must hear of a new incident), respond by the customer's policy, take decisions under the SLA clocks while paging
 // people until someone acknowledges, then conclude and report.
 func Incident(ctx workflow.Context, in IncidentInput) (IncidentStatus, error) {
-	if startedByVersion1(ctx, in) {
-		return runVersion1(ctx, in)
+	if err := requireSupportedVersion(ctx); err != nil {
+		return IncidentStatus{}, err
 	}
 	inc := newIncident(ctx, in)
 	if err := inc.setup(ctx); err != nil {
@@ -329,37 +330,41 @@ const (
 
 // incidentVersion answers the version the incident runs (the same on every call).
 func incidentVersion(ctx workflow.Context) workflow.Version {
-	return workflow.GetVersion(ctx, incidentVersionChange, workflow.DefaultVersion, incidentVersionRound3)
+	return workflow.GetVersion(ctx, incidentVersionChange, workflow.DefaultVersion, incidentLatestVersion)
 }
 
-// startedByVersion1 tells whether this run belongs to an incident started before
-// round 2: it replays a history without the version marker, or continues a
-// version-1 run.
-func startedByVersion1(ctx workflow.Context, in IncidentInput) bool {
-	if len(in.Carried) > 0 {
-		return true
-	}
-	return incidentVersion(ctx) < incidentVersionRound2
-}
+// incidentLatestVersion is the version new incidents run.
+const incidentLatestVersion = incidentVersionRound3
 
-// runVersion1 hands the run to the frozen version 1, converting its input and answer
-// through their JSON, which version 2 keeps compatible. encoding/json writes map
-// keys in sorted order, so the conversion is deterministic.
-//
-//workflowcheck:ignore
-func runVersion1(ctx workflow.Context, in IncidentInput) (IncidentStatus, error) {
-	var old incidentv1.IncidentInput
-	var status IncidentStatus
-	raw, err := json.Marshal(in)
-	if err == nil {
-		err = json.Unmarshal(raw, &old)
+// incidentMinimumVersion is the oldest incident version this code runs: round 1's
+// incidents (no version marker) ran in package incidentv1, which is gone.
+const incidentMinimumVersion = incidentVersionRound2
+
+// IncidentVersionUnsupported is the failure type of an incident whose history is
+// older than incidentMinimumVersion.
+const IncidentVersionUnsupported = "IncidentVersionUnsupported"
+
+// requireSupportedVersion fails the incident at once when its history was written by
+// a version this code no longer runs. Replaying it would not match its history: the
+// worker would fail the workflow task over and over (a non-determinism loop) while
+// the incident's clocks stand still. Failing the workflow instead ends it visibly,
+// with the incident and the minimum named, on its first workflow task on this build.
+// (A worker that ends a workflow during replay does not compare the rest of the
+// history with the code: the failure is accepted.)
+func requireSupportedVersion(ctx workflow.Context) error {
+	version := incidentVersion(ctx)
+	if version >= incidentMinimumVersion {
+		return nil
 	}
-	if err != nil {
-		return status, err
+	id := workflow.GetInfo(ctx).WorkflowExecution.ID
+	started := fmt.Sprintf("incident version %d", version)
+	if version == workflow.DefaultVersion {
+		started = "round 1 (no " + incidentVersionChange + " marker)"
 	}
-	result, runErr := incidentv1.Run(ctx, old)
-	if raw, err := json.Marshal(result); err == nil {
-		_ = json.Unmarshal(raw, &status)
-	}
-	return status, runErr
+	message := fmt.Sprintf("incident %s was started by %s; this build runs incident versions %d to %d of %s, so it cannot "+
+		"continue here: finish it on the build that started it, or close it by hand (docs/deploy.md, an incident too old for its build)",
+		id, started, incidentMinimumVersion, incidentLatestVersion, incidentVersionChange)
+	workflow.GetLogger(ctx).Error("incident too old for this build", "incident", id, "version", version,
+		"minimum", incidentMinimumVersion, "change_id", incidentVersionChange)
+	return temporal.NewNonRetryableApplicationError(message, IncidentVersionUnsupported, nil)
 }

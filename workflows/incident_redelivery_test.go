@@ -1,14 +1,12 @@
 package workflows
 
 import (
-	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"xsoc/integrations"
-	"xsoc/workflows/incidentv1"
 )
 
 // Intake hands re-deliveries over by Signal: the incident applies them as it applies
@@ -58,31 +56,3 @@ func TestRedeliveryHandedOverAsTheIncidentClosesIsRecorded(t *testing.T) {
 	require.Empty(t, status.Paged)
 }
 
-// An incident started before round 2 still runs in the frozen incidentv1; it takes
-// intake's Signal as it took the Update.
-func TestVersion1IncidentTakesARedeliveryBySignal(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t)
-	policy := testPolicy()
-	policy.Response.Policy = "investigate_first"
-	alert := testAlert(integrations.SeverityHigh, "pc-1")
-	carried, err := json.Marshal(incidentv1.IncidentStatus{
-		WorkflowID: IncidentWorkflowID("acme", "cybereason", alert.ID), Customer: "acme", Vendor: "cybereason",
-		Alert: alert, Severity: alert.Severity, State: StateInvestigating, OpenedAt: testStart, Deliveries: 1,
-		Chain: incidentv1.Chain{Severity: alert.Severity, StartedAt: testStart},
-	})
-	require.NoError(t, err)
-	w.at(time.Minute, func() {
-		w.env.SignalWorkflow(SignalDeliverAlert, testAlert(integrations.SeverityHigh, "pc-1", "pc-2"))
-	})
-	var during IncidentStatus
-	w.at(2*time.Minute, func() { w.query(QueryStatus, &during) })
-	w.decide(3*time.Minute, DecisionClose, Decision{By: "x", Note: "test"})
-
-	in := input(policy, alert)
-	in.Carried = carried
-	w.run(in)
-
-	require.Equal(t, 2, during.Deliveries)
-	require.Equal(t, []string{"pc-1", "pc-2"}, during.hostNames())
-}

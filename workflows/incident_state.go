@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -17,9 +16,6 @@ type IncidentInput struct {
 	Policy        Policy             `json:"policy"`
 	PreviousRunID string             `json:"previous_run_id,omitempty"`
 	Resume        *IncidentStatus    `json:"resume,omitempty"`
-	// Carried is the state of a version-1 incident continuing as new (see
-	// incidentv1): it routes the run back to that version.
-	Carried json.RawMessage `json:"carried,omitempty"`
 	// Campaign is set on a campaign incident, which triage opened for alerts that
 	// share a detection or an indicator across hosts.
 	Campaign *CampaignInfo `json:"campaign,omitempty"`

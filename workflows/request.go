@@ -1,8 +1,10 @@
 package workflows
 
 // Versioning: a request runs for minutes (an isolate) or days (an option service
-// delivered later), so, like an incident, a change to its commands must be guarded
-// with workflow.GetVersion once requests are running in production.
+// delivered later). Like an incident it is case work, and the worker registers it
+// pinned: it finishes on the build that started it. A change to its commands is still
+// guarded with workflow.GetVersion, for a request an operator moves to a newer build
+// when its own is gone (docs/deploy.md).
 
 import (
 	"errors"

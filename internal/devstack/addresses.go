@@ -19,6 +19,8 @@ type Addresses struct {
 	Mailpit         string // Mailpit's web UI and API
 	SMTP            string // Mailpit's SMTP
 	Starter         string
+	// WorkerMetrics is the worker's own /metrics and /readyz (XSOC_WORKER_METRICS_LISTEN).
+	WorkerMetrics string
 	// Simulators by name (cybereason, withsecure, zscaler, slack, twilio).
 	Simulators map[string]string
 }
@@ -35,6 +37,8 @@ const (
 	mailpitSetting  = "XSOC_MAILPIT_LISTEN"
 	smtpSetting     = "XSOC_SMTP_PORT"
 	starterSetting  = "XSOC_LISTEN"
+	// workerMetricsSetting is the worker's own; the stack hands its address to the worker.
+	workerMetricsSetting = "XSOC_WORKER_METRICS_LISTEN"
 )
 
 func simulatorSetting(name string) string {
@@ -43,7 +47,7 @@ func simulatorSetting(name string) string {
 
 // AddressesFromEnv answers make run's addresses: each from its variable, else the
 // default the README documents (Temporal 7233 and its UI 8233, Mailpit 8025 and SMTP
-// 1025, the simulators 9101 to 9105, the starter 8080).
+// 1025, the simulators 9101 to 9105, the starter 8080, the worker's metrics 9090).
 func AddressesFromEnv(getenv func(string) string) (Addresses, error) {
 	get := func(name, fallback string) string {
 		if value := getenv(name); value != "" {
@@ -52,11 +56,12 @@ func AddressesFromEnv(getenv func(string) string) (Addresses, error) {
 		return fallback
 	}
 	a := Addresses{
-		Temporal:   get(temporalSetting, "127.0.0.1:7233"),
-		Mailpit:    get(mailpitSetting, "127.0.0.1:8025"),
-		SMTP:       net.JoinHostPort(get("XSOC_SMTP_HOST", "127.0.0.1"), get(smtpSetting, "1025")),
-		Starter:    get(starterSetting, "127.0.0.1:8080"),
-		Simulators: map[string]string{},
+		Temporal:      get(temporalSetting, "127.0.0.1:7233"),
+		Mailpit:       get(mailpitSetting, "127.0.0.1:8025"),
+		SMTP:          net.JoinHostPort(get("XSOC_SMTP_HOST", "127.0.0.1"), get(smtpSetting, "1025")),
+		Starter:       get(starterSetting, "127.0.0.1:8080"),
+		WorkerMetrics: get(workerMetricsSetting, "127.0.0.1:9090"),
+		Simulators:    map[string]string{},
 	}
 	ui, err := url.Parse(get(uiSetting, "http://localhost:8233"))
 	if err != nil || ui.Port() == "" {
@@ -66,7 +71,8 @@ func AddressesFromEnv(getenv func(string) string) (Addresses, error) {
 	for i, name := range SimulatorNames {
 		a.Simulators[name] = get(simulatorSetting(name), fmt.Sprintf("127.0.0.1:%d", 9101+i))
 	}
-	for name, address := range map[string]string{temporalSetting: a.Temporal, mailpitSetting: a.Mailpit, smtpSetting: a.SMTP, starterSetting: a.Starter} {
+	for name, address := range map[string]string{temporalSetting: a.Temporal, mailpitSetting: a.Mailpit, smtpSetting: a.SMTP, starterSetting: a.Starter,
+		workerMetricsSetting: a.WorkerMetrics} {
 		if _, _, err := net.SplitHostPort(address); err != nil {
 			return a, fmt.Errorf("%s=%q: want host:port", name, address)
 		}
@@ -77,7 +83,7 @@ func AddressesFromEnv(getenv func(string) string) (Addresses, error) {
 // withFreePorts fills every empty address with a free port on 127.0.0.1 (the
 // simulators bind port 0 themselves). The UI stays off unless asked for.
 func (a Addresses) withFreePorts(ui bool) Addresses {
-	for _, address := range []*string{&a.Temporal, &a.TemporalMetrics, &a.Mailpit, &a.SMTP, &a.Starter} {
+	for _, address := range []*string{&a.Temporal, &a.TemporalMetrics, &a.Mailpit, &a.SMTP, &a.Starter, &a.WorkerMetrics} {
 		if *address == "" {
 			*address = FreeAddress()
 		}

@@ -23,7 +23,6 @@ import (
 	"syscall"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
 	"xsoc/config"
@@ -86,6 +85,9 @@ type Options struct {
 	// at a vendor is there before the pollers' first run, as on a platform that was
 	// detecting before xsoc was deployed.
 	Seed func(*Stack) error
+	// TemporalDynamicConfig are more --dynamic-config-value settings for the dev server
+	// (key=value), beside those xsoc needs everywhere (workflows.ServerDynamicConfig).
+	TemporalDynamicConfig []string
 }
 
 // Stack is a running xsoc.
@@ -100,6 +102,9 @@ type Stack struct {
 	MailpitURL string
 	// TemporalMetricsURL is the dev server's Prometheus endpoint (…/metrics).
 	TemporalMetricsURL string
+	// WorkerMetricsURL is the worker's own Prometheus endpoint (…/metrics): the SDK's
+	// metrics; its /readyz beside it.
+	WorkerMetricsURL string
 	// SimulatorURLs are the simulators' base URLs by name.
 	SimulatorURLs map[string]string
 	// Env is the worker's and starter's environment.
@@ -189,10 +194,11 @@ func start(ctx context.Context, options Options) (*Stack, error) {
 		return s, err
 	}
 	s.ClientOptions = config.WithCodec(client.Options{HostPort: s.addresses.Temporal, Namespace: "default"}, ring)
-	temporal, mailpit, worker, starter := s.temporal(temporalBin, options), s.mailpit(mailpitBin), s.worker(), s.starter()
+	temporal, mailpit, starter := s.temporal(temporalBin, options), s.mailpit(mailpitBin), s.starter()
+	worker := s.newWorker("worker", filepath.Join(s.Bin, "worker"), s.addresses.WorkerMetrics)
 	// Every address is tried before anything starts, so that each one taken is
 	// reported at once rather than after the dev server's start.
-	if err := errors.Join(s.startSimulators(), temporal.checkFree(), mailpit.checkFree(), starter.checkFree()); err != nil {
+	if err := errors.Join(s.startSimulators(), temporal.checkFree(), mailpit.checkFree(), starter.checkFree(), worker.checkFree()); err != nil {
 		return s, err
 	}
 	build := exec.CommandContext(ctx, "go", "build", "-o", s.Bin+"/", "xsoc/worker", "xsoc/starter")
@@ -211,7 +217,8 @@ func start(ctx context.Context, options Options) (*Stack, error) {
 	if s.Env, err = s.processEnv(options); err != nil {
 		return s, err
 	}
-	worker.env, starter.env = s.Env, s.Env
+	s.WorkerMetricsURL = "http://" + s.addresses.WorkerMetrics + "/metrics"
+	worker.env, starter.env = slices.Concat(s.Env, []string{workerMetricsSetting + "=" + s.addresses.WorkerMetrics}), s.Env
 	return s, s.launch(ctx, worker, starter)
 }
 
@@ -264,7 +271,7 @@ func (s *Stack) temporal(temporalBin string, options Options) *component {
 	}
 	// Task priority and Triage's admissions by Update need dynamic config that is off
 	// by default (and the same on a cluster: see README).
-	for _, value := range workflows.ServerDynamicConfig {
+	for _, value := range slices.Concat(workflows.ServerDynamicConfig, options.TemporalDynamicConfig) {
 		args = append(args, "--dynamic-config-value", value)
 	}
 	for _, pragma := range options.SQLitePragmas {
@@ -320,24 +327,43 @@ func (s *Stack) mailpit(mailpitBin string) *component {
 	}
 }
 
-func (s *Stack) worker() *component {
-	worker := &component{name: "worker", path: filepath.Join(s.Bin, "worker"), log: filepath.Join(s.Logs, "worker.log")}
-	// The worker answers once it polls the task queue: the SDK names each poller
-	// "<pid>@<host>@...", which tells this worker's pollers from an earlier run's.
-	worker.answers = func(ctx context.Context) error {
-		description, err := s.Temporal.DescribeTaskQueue(ctx, workflows.TaskQueue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
-		if err != nil {
-			return err
-		}
-		pid := fmt.Sprintf("%d@", worker.cmd.Process.Pid)
-		for _, poller := range description.GetPollers() {
-			if strings.HasPrefix(poller.GetIdentity(), pid) {
-				return nil
-			}
-		}
-		return fmt.Errorf("not polling task queue %s yet", workflows.TaskQueue)
+// newWorker is a worker process serving its metrics and /readyz at metricsAddress: it
+// answers once /readyz does, which the worker serves once it polls the task queue, its
+// build's promotion is settled and the customers' entities run.
+func (s *Stack) newWorker(name, path, metricsAddress string) *component {
+	readyz := "http://" + metricsAddress + "/readyz"
+	return &component{
+		name: name, path: path, log: filepath.Join(s.Logs, name+".log"),
+		listens: []listen{{metricsAddress, workerMetricsSetting}},
+		answers: func(ctx context.Context) error { return httpOK(ctx, readyz) },
 	}
-	return worker
+}
+
+// BuildWorker builds the worker into the stack's bin directory as name, with its build
+// id stamped in at link time as a release build would be (-ldflags -X): the same
+// code as a different build, for a deploy beside the running one.
+func (s *Stack) BuildWorker(ctx context.Context, name, buildID string) (string, error) {
+	path := filepath.Join(s.Bin, name)
+	build := exec.CommandContext(ctx, "go", "build", "-ldflags", "-X xsoc/config.stampedBuildID="+buildID, "-o", path, "xsoc/worker")
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building worker %s: %w\n%s", buildID, err, out)
+	}
+	return path, nil
+}
+
+// StartWorker starts one more worker from a binary (BuildWorker), with the stack's
+// environment plus env, its metrics on a free port, and waits until it answers. It
+// runs beside the stack's own worker — a second build of a rainbow deploy, or a
+// replica — and StopPart, Kill and StartPart take its name. It answers the worker's
+// metrics URL.
+func (s *Stack) StartWorker(name, path string, env ...string) (string, error) {
+	if _, err := s.part(name); err == nil {
+		return "", fmt.Errorf("the stack has a process named %s already", name)
+	}
+	address := FreeAddress()
+	part := s.newWorker(name, path, address)
+	part.env = slices.Concat(s.Env, []string{workerMetricsSetting + "=" + address}, env)
+	return "http://" + address + "/metrics", s.launch(context.Background(), part)
 }
 
 func (s *Stack) starter() *component {
@@ -356,6 +382,9 @@ func (s *Stack) processEnv(options Options) ([]string, error) {
 	smtpHost, smtpPort, _ := net.SplitHostPort(s.addresses.SMTP)
 	env := append(os.Environ(),
 		"TEMPORAL_ADDRESS="+s.addresses.Temporal, "TEMPORAL_NAMESPACE=default",
+		// The stack's worker is the code under test: its build serves new work at once,
+		// even over a kept database whose current version is an earlier build.
+		"XSOC_PROMOTE_VERSION=always",
 		"XSOC_LISTEN="+s.addresses.Starter, "XSOC_PUBLIC_URL="+s.StarterURL,
 		"XSOC_SMTP_HOST="+smtpHost, "XSOC_SMTP_PORT="+smtpPort, "XSOC_SMTP_FROM=xsoc@soc.example",
 		"XSOC_UI_URL="+cmp.Or(s.Dev.uiURL, "http://ui.test"), s.keyFile,

@@ -138,7 +138,7 @@ func TestAddressesFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	if defaults.Temporal != "127.0.0.1:7233" || defaults.TemporalUI != "8233" || defaults.Mailpit != "127.0.0.1:8025" ||
-		defaults.SMTP != "127.0.0.1:1025" || defaults.Starter != "127.0.0.1:8080" ||
+		defaults.SMTP != "127.0.0.1:1025" || defaults.Starter != "127.0.0.1:8080" || defaults.WorkerMetrics != "127.0.0.1:9090" ||
 		defaults.Simulators["cybereason"] != "127.0.0.1:9101" || defaults.Simulators["twilio"] != "127.0.0.1:9105" {
 		t.Errorf("defaults: %+v", defaults)
 	}

@@ -128,7 +128,9 @@ xsoc is running (logs in %s/logs/, Ctrl-C stops everything):
   Mailpit        %s
   Webhook base   %s/v1/alerts/{vendor}/{customer}   (bearer secret: $ACME_WEBHOOK_SECRET = %s)
   Dashboard      %s/dashboard   (token: $XSOC_DASHBOARD_TOKEN = %s)
+  Worker metrics %s   (the SDK's: task latencies, slots, sticky cache)
   Simulators     %s
 
-`, stateDir, stack.Dev.UIURL(), stack.MailpitURL, publicURL, secret, publicURL, dashboardToken, strings.Join(simulators, "\n                 "))
+`, stateDir, stack.Dev.UIURL(), stack.MailpitURL, publicURL, secret, publicURL, dashboardToken, stack.WorkerMetricsURL,
+		strings.Join(simulators, "\n                 "))
 }
