@@ -55,4 +55,3 @@ func TestRedeliveryHandedOverAsTheIncidentClosesIsRecorded(t *testing.T) {
 	require.True(t, timelineHas(status, "redelivery", "after close: recorded, not reopened"))
 	require.Empty(t, status.Paged)
 }
-
