@@ -79,3 +79,14 @@ type Delivery struct {
 	Address string `json:"address"`
 	Ref     string `json:"ref"`
 }
+
+// HostsAction asks to isolate or release many hosts of one platform at once (Action
+// "isolate" or "release"): a worm's new hosts, contained in one vendor call where the
+// vendor's API takes a list.
+type HostsAction struct {
+	Customer   string              `json:"customer"`
+	Vendor     string              `json:"vendor"`
+	IncidentID string              `json:"incident_id"`
+	Action     string              `json:"action"`
+	Hosts      []integrations.Host `json:"hosts"`
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 
 	"xsoc/integrations"
 )
@@ -123,4 +124,66 @@ func (a *Activities) logAction(customer, vendor, incident, what string, result i
 	}
 	a.Log.Info("containment action", "customer", customer, "vendor", vendor, "incident", incident, "action", what,
 		"targets", result.Targets, "already_in_place", result.AlreadyInPlace)
+}
+
+// ContainHosts isolates or releases many hosts of one platform: in one call per batch
+// where the vendor's API takes a list (integrations.HostBatchContainer), else host by
+// host. Each host's outcome is answered; a host the vendor refused does not fail the
+// others. Only a failure of the vendor's API itself (network, 5xx, 429, bad
+// credentials) fails the activity, to be retried as a whole: each platform checks the
+// hosts' state first, so a retry never acts twice.
+func (a *Activities) ContainHosts(ctx context.Context, in HostsAction) ([]integrations.HostResult, error) {
+	defer heartbeating(ctx)()
+	if in.Action != "isolate" && in.Action != "release" {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("action %q: want isolate or release", in.Action), "BadRequest", nil)
+	}
+	p, err := a.Platforms.Client(in.Customer, in.Vendor)
+	if err != nil {
+		return nil, err
+	}
+	var results []integrations.HostResult
+	if batch, ok := p.(integrations.HostBatchContainer); ok {
+		act := batch.IsolateHosts
+		if in.Action == "release" {
+			act = batch.ReleaseHosts
+		}
+		results, err = act(ctx, in.Hosts)
+	} else {
+		results, err = hostByHost(ctx, p, in.Action, in.Hosts)
+	}
+	if err != nil {
+		err = fmt.Errorf("customer %s, %s: %s %d hosts: %w", in.Customer, in.Vendor, in.Action, len(in.Hosts), err)
+		a.logAction(in.Customer, in.Vendor, in.IncidentID, in.Action, integrations.ActionResult{Action: in.Action}, err)
+		return nil, AsActivityError(err)
+	}
+	for _, r := range results {
+		var refused error
+		if !r.Done() {
+			refused = errors.New(r.Error)
+		}
+		a.logAction(in.Customer, in.Vendor, in.IncidentID, in.Action, r.Result, refused)
+	}
+	return results, nil
+}
+
+// hostByHost contains hosts one call each, for platforms whose API takes one host.
+func hostByHost(ctx context.Context, p integrations.Platform, action string, hosts []integrations.Host) ([]integrations.HostResult, error) {
+	act := p.Isolate
+	if action == "release" {
+		act = p.Release
+	}
+	results := make([]integrations.HostResult, 0, len(hosts))
+	for _, host := range hosts {
+		result, err := act(ctx, host)
+		if err != nil {
+			refused := integrations.HostRefused(host, action, err)
+			if refused.Retryable {
+				return nil, err
+			}
+			results = append(results, refused)
+			continue
+		}
+		results = append(results, integrations.HostResult{Host: host, Result: result})
+	}
+	return results, nil
 }

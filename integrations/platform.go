@@ -2,6 +2,7 @@ package integrations
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -72,4 +73,36 @@ type PollPage struct {
 // ID count, and this active count shows the customer's over-use beside it.
 type EndpointCounter interface {
 	CountEndpoints(ctx context.Context) (int, error)
+}
+
+// HostBatchContainer is a platform whose API isolates and releases many hosts in one
+// call (Cybereason's isolate command takes a list of sensors, WithSecure's device
+// operations a list of devices): a worm's new hosts are contained by one vendor call
+// per batch, not one call each. A call that fails as a whole (network, 5xx, 429) is an
+// error to retry; a host the vendor refuses is that host's HostResult.
+type HostBatchContainer interface {
+	IsolateHosts(ctx context.Context, hosts []Host) ([]HostResult, error)
+	ReleaseHosts(ctx context.Context, hosts []Host) ([]HostResult, error)
+}
+
+// HostResult is one host's outcome in a batch: its ActionResult when done (or already
+// in place), else the vendor's refusal and whether asking again may change it.
+type HostResult struct {
+	Host      Host         `json:"host"`
+	Result    ActionResult `json:"result"`
+	Error     string       `json:"error,omitempty"`
+	Retryable bool         `json:"retryable,omitempty"`
+}
+
+// Done tells whether the host is in the wanted state.
+func (r HostResult) Done() bool { return r.Error == "" }
+
+// HostRefused is the HostResult of a host the vendor refused, from its error.
+func HostRefused(host Host, action string, err error) HostResult {
+	result := HostResult{Host: host, Result: ActionResult{Action: action, Targets: []string{host.Label()}}, Error: err.Error(), Retryable: true}
+	var vendorErr *VendorError
+	if errors.As(err, &vendorErr) {
+		result.Retryable = vendorErr.Retryable()
+	}
+	return result
 }
