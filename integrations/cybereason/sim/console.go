@@ -573,6 +573,9 @@ func (s *Server) isolationCommand(isolate bool) http.HandlerFunc {
 				answer[id] = "Failed"
 				continue
 			}
+			if isolate && !sensor.Isolated {
+				sensor.isolatedAt = time.Now()
+			}
 			sensor.Isolated = isolate
 			answer[id] = "Succeeded"
 		}

@@ -146,6 +146,9 @@ type sensorRecord struct {
 	Sensor
 	guid     string
 	lastSeen int64
+	// isolatedAt is when an isolate command last cut the machine off (a benchmark
+	// reads how long after its alert a worm's host was isolated).
+	isolatedAt time.Time
 }
 
 type userRecord struct {
@@ -329,6 +332,20 @@ func (s *Server) IsIsolated(machineName string) bool {
 		}
 	}
 	return false
+}
+
+// IsolatedAt answers, for each machine an isolate command cut off and still isolated,
+// when the command arrived.
+func (s *Server) IsolatedAt() map[string]time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	at := map[string]time.Time{}
+	for _, sensor := range s.sensors {
+		if sensor.Isolated && !sensor.isolatedAt.IsZero() {
+			at[sensor.Name] = sensor.isolatedAt
+		}
+	}
+	return at
 }
 
 // Isolated answers the names of the isolated machines, sorted.
