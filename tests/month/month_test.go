@@ -183,10 +183,21 @@ func incidents(t *testing.T) map[string]incident {
 	all := map[string]incident{}
 	var token []byte
 	for {
-		resp, err := xsoc.Temporal.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
-			Query: `WorkflowType="Incident" AND XsocCustomer="kestrel"`, PageSize: 1000, NextPageToken: token})
+		var resp *workflowservice.ListWorkflowExecutionsResponse
+		var err error
+		// A storm keeps the server busy: a list may time out and is asked again.
+		for attempt := 0; attempt < 6; attempt++ {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			resp, err = xsoc.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+				Query: `WorkflowType="Incident" AND XsocCustomer="kestrel"`, PageSize: 1000, NextPageToken: token})
+			cancel()
+			if err == nil {
+				break
+			}
+			time.Sleep(time.Duration(attempt+1) * time.Second)
+		}
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("listing the customer's incidents: %v", err)
 		}
 		for _, e := range resp.GetExecutions() {
 			values := map[string]string{}
