@@ -82,6 +82,9 @@ type Options struct {
 	// OwnSlack and OwnTwilio keep the caller's XSOC_SLACK_* or XSOC_TWILIO_* settings
 	// (real credentials) instead of pointing the worker at the simulator.
 	OwnSlack, OwnTwilio bool
+	// Syslog turns on the starter's syslog listeners, TCP and UDP, on free ports of
+	// 127.0.0.1 (the caller's environment may set them instead, as make run's does).
+	Syslog bool
 }
 
 // Stack is a running xsoc.
@@ -93,7 +96,9 @@ type Stack struct {
 	Temporal   client.Client
 	Dev        *DevServer
 	StarterURL string
-	MailpitURL string
+	// SyslogTCP and SyslogUDP are the starter's syslog listeners (host:port), "" when off.
+	SyslogTCP, SyslogUDP string
+	MailpitURL           string
 	// TemporalMetricsURL is the dev server's Prometheus endpoint (…/metrics).
 	TemporalMetricsURL string
 	// SimulatorURLs are the simulators' base URLs by name.
@@ -203,6 +208,10 @@ func start(ctx context.Context, options Options) (*Stack, error) {
 		return s, err
 	}
 	worker.env, starter.env = s.Env, s.Env
+	s.SyslogTCP, s.SyslogUDP = lookup(s.Env)("XSOC_SYSLOG_TCP"), lookup(s.Env)("XSOC_SYSLOG_UDP")
+	if s.SyslogTCP != "" {
+		starter.listens = append(starter.listens, listen{s.SyslogTCP, "XSOC_SYSLOG_TCP"})
+	}
 	return s, s.launch(ctx, worker, starter)
 }
 
@@ -358,6 +367,9 @@ func (s *Stack) processEnv(options Options) ([]string, error) {
 	if !options.OwnTwilio {
 		env = append(env, "XSOC_TWILIO_ACCOUNT_SID="+TwilioSID, "XSOC_TWILIO_AUTH_TOKEN="+TwilioToken,
 			"XSOC_TWILIO_FROM=+15005550006", "XSOC_TWILIO_API_URL="+s.SimulatorURLs["twilio"])
+	}
+	if options.Syslog {
+		env = append(env, "XSOC_SYSLOG_TCP="+FreeAddress(), "XSOC_SYSLOG_UDP="+FreeUDPAddress())
 	}
 	if options.Customers != nil {
 		customers, err := options.Customers(s.SimulatorURLs)
@@ -553,6 +565,16 @@ func FreeAddress() string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// FreeUDPAddress answers a 127.0.0.1 address with a UDP port nobody reads right now.
+func FreeUDPAddress() string {
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().String()
 }
 
 // httpOK fails unless a GET of url answers 200.
