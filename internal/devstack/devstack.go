@@ -96,13 +96,13 @@ type Stack struct {
 	Temporal   client.Client
 	Dev        *DevServer
 	StarterURL string
-	// SyslogTCP and SyslogUDP are the starter's syslog listeners (host:port), "" when off.
-	SyslogTCP, SyslogUDP string
-	MailpitURL           string
+	MailpitURL string
 	// TemporalMetricsURL is the dev server's Prometheus endpoint (…/metrics).
 	TemporalMetricsURL string
 	// SimulatorURLs are the simulators' base URLs by name.
 	SimulatorURLs map[string]string
+	// SyslogTCP and SyslogUDP are the starter's syslog listeners (host:port), "" when off.
+	SyslogTCP, SyslogUDP string
 	// Env is the worker's and starter's environment.
 	Env []string
 	// ClientOptions dial Temporal with the worker's and starter's payload codec; Temporal
