@@ -3,7 +3,9 @@ package config
 import (
 	"crypto/x509/pkix"
 	"net/netip"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"xsoc/integrations"
@@ -157,5 +159,32 @@ func TestDistinguishedNames(t *testing.T) {
 		if _, err := ParseDistinguishedName(bad); err == nil {
 			t.Errorf("%q read", bad)
 		}
+	}
+}
+
+// The README's syslog_sources example is a valid customers file.
+func TestTheREADMESyslogExampleLoads(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, found := strings.Cut(string(readme), "```yaml\n    syslog_sources:\n")
+	block, _, closed := strings.Cut(rest, "```")
+	if !found || !closed {
+		t.Fatal("the README has no syslog_sources example")
+	}
+	file := `customers:
+  - id: acme
+    services: [detect]
+    webhook_secret_env: S
+    response: {policy: hybrid}
+    syslog_sources:
+` + block
+	customers, err := ParseCustomers("README.md", []byte(file), env("S"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(customers.Customers[0].SyslogSources); n != 2 {
+		t.Errorf("%d sources, want the FortiGate and the Palo Alto", n)
 	}
 }
