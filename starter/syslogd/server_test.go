@@ -358,7 +358,7 @@ func TestUnknownSenderIsCountedAndDropped(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if _, err := io.WriteString(conn, "<134>Mar  1 09:12:44 fw01 "+ipsEvent+"\n"); err != nil {
+	if _, err := io.WriteString(conn, strings.Repeat("<134>Mar  1 09:12:44 fw01 "+ipsEvent+"\n", 3)); err != nil {
 		t.Fatal(err)
 	}
 	h.send("udp", "<134>Mar  1 09:12:44 fw01 "+ipsEvent+"\n")
@@ -372,6 +372,9 @@ func TestUnknownSenderIsCountedAndDropped(t *testing.T) {
 	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := conn.Read(make([]byte, 1)); !errors.Is(err, io.EOF) && !strings.Contains(fmt.Sprint(err), "reset") {
 		t.Errorf("an unknown sender's connection stays open: %v", err)
+	}
+	if n := h.count(m.unknown, "tcp"); n != 1 {
+		t.Errorf("%d messages of the let-go connection counted, want its first", n)
 	}
 	if got := h.intake.deliveries(); len(got) != 0 {
 		t.Errorf("an unknown sender's event was delivered: %+v", got)

@@ -110,8 +110,13 @@ func (s *Server) identify(conn net.Conn, transport string) (sender, error) {
 // whose count is wrong: the stream cannot be trusted after it, and the connection is
 // closed (the sender reconnects).
 func (s *Server) readFrames(ctx context.Context, from sender, reader io.Reader, onlyOne bool, conn net.Conn) {
+	heard := false
 	parser := octetcounting.NewParserAuto(
 		gosyslog.WithListener(func(r *gosyslog.Result) {
+			if onlyOne && heard {
+				return // frames read ahead before the close below
+			}
+			heard = true
 			s.handle(ctx, from, r, true)
 			if onlyOne {
 				_ = conn.Close() // the parser reads no further
