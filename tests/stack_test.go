@@ -82,13 +82,13 @@ var customersTemplate = template.Must(template.New("").Parse(`customers:
     response: {policy: investigate_first}
     escalation:
       high: [{after: 0s, email: soc@globex.example}]
-  - id: initech
-    name: Initech
+  - id: initrode
+    name: Initrode
     services: [detect]
     webhook_secret_env: GLOBEX_WEBHOOK_SECRET
     response: {policy: investigate_first}
     escalation:
-      critical: [{after: 0s, email: soc@initech.example}]
+      critical: [{after: 0s, email: soc@initrode.example}]
     syslog_sources:
       - {name: hq-fortigate, from: ["127.0.0.1/32"], hostname: "{{.logger_hostname}}", format: cef,
          min_severity: medium, severity: {"7-8": critical, "9-10": emergency}, hosts_from: [dhost, dst, shost, src]}
@@ -101,7 +101,7 @@ var customersTemplate = template.Must(template.New("").Parse(`customers:
       - {name: lab-ndr, from: ["127.0.0.1/32"], format: leef}
 `))
 
-// customersWith is the tests' customers file, pointing at the simulators; initech's
+// customersWith is the tests' customers file, pointing at the simulators; initrode's
 // firewall is the sender whose syslog hostname is what logger writes on this machine.
 func customersWith(urls map[string]string, loggerHostname string) ([]byte, error) {
 	data := maps.Clone(urls)

@@ -26,7 +26,7 @@ import (
 )
 
 // Network products send CEF and LEEF over syslog; util-linux logger is the sender, as
-// any Debian machine has it. Initech's FortiGate is known by its address and its
+// any Debian machine has it. Initrode's FortiGate is known by its address and its
 // syslog hostname (what logger writes on this machine); Hooli's NDR sensor by its
 // address alone, and logger leaves the hostname out for it (--rfc5424=nohost).
 
@@ -137,7 +137,7 @@ func syslogCounter(t *testing.T, name string, labels map[string]string) float64 
 func unique() string { return fmt.Sprint(time.Now().UnixNano()) }
 
 // A FortiGate's CEF event sent by logger over TCP with octet counting becomes an
-// incident of Initech with the source's severity, the host, the user and the
+// incident of Initrode with the source's severity, the host, the user and the
 // indicators; the same event sent again is a re-delivery of it.
 func TestSyslogCEFEventBecomesAnIncidentOnce(t *testing.T) {
 	run := unique()
@@ -145,13 +145,13 @@ func TestSyslogCEFEventBecomesAnIncidentOnce(t *testing.T) {
 	event := fmt.Sprintf(`CEF:0|Fortinet|Fortigate|v7.2.4|16384|utm:ips signature reset|8|deviceExternalId=FGT5HD3915800610 `+
 		`FTNTFGTeventtime=%s cat=utm:ips src=198.51.100.23 dst=10.1.100.11 dhost=%s duser=ACME\\taro `+
 		`request=http://evil.example/payload.exe act=reset msg=file_transfer: Eicar.Virus.Test.File`, run, host)
-	labels := map[string]string{"customer": "initech", "source": "hq-fortigate"}
+	labels := map[string]string{"customer": "initrode", "source": "hq-fortigate"}
 	redeliveredBefore := syslogCounter(t, "xsoc_syslog_redelivered_total", labels)
 
 	logger(t, "--octet-count", "--rfc5424", event)
-	status := syslogIncident(t, "initech", host)
+	status := syslogIncident(t, "initrode", host)
 	alert := status.Alert
-	if status.Vendor != "syslog" || !strings.HasPrefix(status.WorkflowID, "incident/initech/syslog/") {
+	if status.Vendor != "syslog" || !strings.HasPrefix(status.WorkflowID, "incident/initrode/syslog/") {
 		t.Errorf("incident %s of vendor %s", status.WorkflowID, status.Vendor)
 	}
 	if status.Severity != integrations.SeverityCritical || alert.VendorSeverity != "8" {
@@ -178,7 +178,7 @@ func TestSyslogCEFEventBecomesAnIncidentOnce(t *testing.T) {
 		}
 		return nil
 	})
-	again := syslogIncident(t, "initech", host)
+	again := syslogIncident(t, "initrode", host)
 	if again.WorkflowID != status.WorkflowID || again.Deliveries != status.Deliveries+1 {
 		t.Errorf("the same event went to %s (deliveries %d), then %s (deliveries %d)", status.WorkflowID, status.Deliveries,
 			again.WorkflowID, again.Deliveries)
