@@ -33,7 +33,7 @@ const webhookSecret = "bench-webhook-secret"
 
 // sections in the order they run: memory last, because it restarts the worker with a
 // small cache and leaves thousands of incidents open.
-var sections = []string{"intake", "burst", "storm", "suppression", "worm", "memory"}
+var sections = []string{"intake", "syslog", "burst", "storm", "suppression", "worm", "memory"}
 
 type settings struct {
 	only          []string
@@ -41,6 +41,7 @@ type settings struct {
 	intakeWarm    time.Duration
 	window        time.Duration
 	rounds        int
+	syslogEvents  int
 	burst         int
 	storm         int
 	criticals     int
@@ -68,6 +69,7 @@ func main() {
 	flag.DurationVar(&s.intakeWarm, "intake-backlog", 10*time.Second, "intake: how long alerts are sent to make the worker busy before the windows")
 	flag.DurationVar(&s.window, "window", 5*time.Second, "intake: length of each measured window")
 	flag.IntVar(&s.rounds, "rounds", 3, "intake: rounds of windows (raw, direct, http each once per round)")
+	flag.IntVar(&s.syslogEvents, "syslog-events", 1000, "syslog: alerts of each http and syslog window")
 	flag.IntVar(&s.burst, "burst", 2000, "burst: paging alerts, and as many no-op workflows")
 	flag.IntVar(&s.storm, "storm", 2000, "storm: high alerts of the storm")
 	flag.IntVar(&s.criticals, "criticals", 20, "storm: critical alerts posted during the storm")
@@ -103,8 +105,8 @@ func main() {
 		}
 		s.open = append(s.open, n)
 	}
-	if s.suppressEvery < 2 || s.concurrency < 1 || s.rounds < 1 || s.smallCache < 1 {
-		fail("-suppress-every must be at least 2, -concurrency, -rounds and -small-cache at least 1")
+	if s.suppressEvery < 2 || s.concurrency < 1 || s.rounds < 1 || s.smallCache < 1 || s.syslogEvents < 1 {
+		fail("-suppress-every must be at least 2, -concurrency, -rounds, -small-cache and -syslog-events at least 1")
 	}
 	if *pragmas != "" {
 		s.pragmas = strings.Split(*pragmas, ",")
@@ -142,6 +144,7 @@ func run(ctx context.Context, s settings, log *slog.Logger) (err error) {
 		Env:           []string{"BENCH_WEBHOOK_SECRET=" + webhookSecret, "GODEBUG=gctrace=1"},
 		PersistDB:     true,
 		SQLitePragmas: s.pragmas,
+		Syslog:        true,
 	})
 	if stack != nil {
 		defer stack.Stop()
@@ -182,6 +185,9 @@ func run(ctx context.Context, s settings, log *slog.Logger) (err error) {
 		case "intake":
 			r.intake = new(intakeSection)
 			*r.intake, err = b.runIntake(ctx)
+		case "syslog":
+			r.syslog = new(syslogSection)
+			*r.syslog, err = b.runSyslog(ctx)
 		case "burst":
 			r.burst = new(burstSection)
 			*r.burst, err = b.runBurst(ctx)

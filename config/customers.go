@@ -114,6 +114,8 @@ type Customer struct {
 	// Storm overrides the SOC's storm settings for this customer: a customer whose
 	// normal rate is high needs a higher threshold.
 	Storm *Storm `yaml:"storm" json:"storm,omitempty"`
+	// SyslogSources are the customer's network products that send events over syslog.
+	SyslogSources []SyslogSource `yaml:"syslog_sources" json:"syslog_sources,omitempty"`
 }
 
 // Billing is the customer's plan and prepaid option tickets.

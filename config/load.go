@@ -86,6 +86,7 @@ func validate(c *Customers, lookupEnv func(string) (string, bool), found *report
 			}
 		}
 	}
+	validateSyslogSources(c.Customers, found)
 	if c.SOC != nil {
 		c.SOC.validate(found.at("soc"))
 	}
@@ -216,6 +217,11 @@ func (c Customer) validate(add addProblem, lookupEnv func(string) (string, bool)
 	}
 	for j, contact := range c.StatusUpdates {
 		validateContact(add, fmt.Sprintf("status_updates[%d]", j), contact)
+	}
+	for j, source := range c.SyslogSources {
+		source.validate(func(field, format string, args ...any) {
+			add(fmt.Sprintf("syslog_sources[%d].%s", j, field), format, args...)
+		})
 	}
 }
 

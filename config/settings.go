@@ -2,9 +2,13 @@ package config
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/kelseyhightower/envconfig"
 	"go.temporal.io/sdk/client"
@@ -52,6 +56,57 @@ type Settings struct {
 	// setting, not XSOC_METRICS_LISTEN: the worker and the starter often share an
 	// environment, and two processes cannot bind one address.
 	WorkerMetricsListen string `envconfig:"WORKER_METRICS_LISTEN"`
+	// Syslog is read from XSOC_SYSLOG_*.
+	Syslog SyslogSettings
+}
+
+// SyslogSettings are the starter's syslog listeners, each off unless its address is
+// set: TCP (octet counting and newline framing on one port), TLS (the same, with a
+// server certificate, and client certificates verified by ClientCA when it is set)
+// and UDP.
+type SyslogSettings struct {
+	TCP      string `envconfig:"TCP"`
+	TLS      string `envconfig:"TLS"`
+	TLSCert  string `envconfig:"TLS_CERT"`
+	TLSKey   string `envconfig:"TLS_KEY"`
+	ClientCA string `envconfig:"CLIENT_CA"`
+	UDP      string `envconfig:"UDP"`
+	// Queue bounds the events waiting to become incidents: past it UDP events are
+	// dropped (and counted) and TCP senders wait.
+	Queue int `envconfig:"QUEUE" default:"10000"`
+}
+
+// On tells whether any syslog listener is set.
+func (s SyslogSettings) On() bool { return s.TCP != "" || s.TLS != "" || s.UDP != "" }
+
+func (s SyslogSettings) validate() error {
+	var problems []string
+	for _, l := range []struct{ name, address string }{{"XSOC_SYSLOG_TCP", s.TCP}, {"XSOC_SYSLOG_TLS", s.TLS}, {"XSOC_SYSLOG_UDP", s.UDP}} {
+		if l.address == "" {
+			continue
+		}
+		if _, port, err := net.SplitHostPort(l.address); err != nil || port == "" {
+			problems = append(problems, fmt.Sprintf("%s=%q: want host:port, e.g. 0.0.0.0:6514", l.name, l.address))
+		}
+	}
+	if s.TLS != "" && (s.TLSCert == "" || s.TLSKey == "") {
+		problems = append(problems, "XSOC_SYSLOG_TLS needs XSOC_SYSLOG_TLS_CERT and XSOC_SYSLOG_TLS_KEY (the server's certificate and key files, PEM)")
+	}
+	if s.TLS == "" {
+		for name, value := range map[string]string{"XSOC_SYSLOG_TLS_CERT": s.TLSCert, "XSOC_SYSLOG_TLS_KEY": s.TLSKey, "XSOC_SYSLOG_CLIENT_CA": s.ClientCA} {
+			if value != "" {
+				problems = append(problems, name+" is set but XSOC_SYSLOG_TLS is not: set the TLS listener's address")
+			}
+		}
+	}
+	if s.Queue < 1 {
+		problems = append(problems, fmt.Sprintf("XSOC_SYSLOG_QUEUE=%d: want the number of events that may wait (default 10000)", s.Queue))
+	}
+	slices.Sort(problems)
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
 }
 
 // minDashboardTokenLength keeps the managers' view from being guarded by a word that
@@ -81,6 +136,9 @@ func LoadSettings() (Settings, error) {
 	}
 	if s.DashboardToken != "" && len(s.DashboardToken) < minDashboardTokenLength {
 		return s, fmt.Errorf("XSOC_DASHBOARD_TOKEN is %d characters: want at least %d (e.g. openssl rand -hex 24)", len(s.DashboardToken), minDashboardTokenLength)
+	}
+	if err := s.Syslog.validate(); err != nil {
+		return s, err
 	}
 	for name, value := range map[string]string{"XSOC_TWILIO_ACCOUNT_SID": s.TwilioAccountSID, "XSOC_TWILIO_AUTH_TOKEN": s.TwilioAuthToken} {
 		if !alphanumeric(value) {

@@ -90,3 +90,30 @@ func TestWorkerBuildID(t *testing.T) {
 		t.Errorf("a bad stamp: %v", err)
 	}
 }
+
+func TestSyslogListenerSettings(t *testing.T) {
+	t.Setenv("XSOC_SYSLOG_TCP", "127.0.0.1:6601")
+	t.Setenv("XSOC_SYSLOG_UDP", "127.0.0.1:6602")
+	t.Setenv("XSOC_SYSLOG_QUEUE", "50")
+	s, err := LoadSettings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (SyslogSettings{TCP: "127.0.0.1:6601", UDP: "127.0.0.1:6602", Queue: 50}); s.Syslog != want || !s.Syslog.On() {
+		t.Fatalf("read %+v, want %+v", s.Syslog, want)
+	}
+	cases := []struct{ name, value, problem string }{
+		{"XSOC_SYSLOG_TCP", "6601", `XSOC_SYSLOG_TCP="6601": want host:port`},
+		{"XSOC_SYSLOG_TLS", "127.0.0.1:6514", "XSOC_SYSLOG_TLS needs XSOC_SYSLOG_TLS_CERT and XSOC_SYSLOG_TLS_KEY"},
+		{"XSOC_SYSLOG_CLIENT_CA", "ca.pem", "XSOC_SYSLOG_CLIENT_CA is set but XSOC_SYSLOG_TLS is not"},
+		{"XSOC_SYSLOG_QUEUE", "0", "XSOC_SYSLOG_QUEUE=0"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv(c.name, c.value)
+			if _, err := LoadSettings(); err == nil || !strings.Contains(err.Error(), c.problem) {
+				t.Fatalf("error %v, want %q", err, c.problem)
+			}
+		})
+	}
+}

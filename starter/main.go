@@ -1,4 +1,5 @@
-// The xsoc starter: the HTTP surface that takes alerts, callbacks and report requests.
+// The xsoc starter: the HTTP surface that takes alerts, callbacks and report requests,
+// and the syslog listeners that take network products' CEF and LEEF events.
 package main
 
 import (
@@ -17,6 +18,8 @@ import (
 
 	"xsoc/config"
 	"xsoc/starter/server"
+	"xsoc/starter/syslogd"
+	"xsoc/workflows"
 )
 
 func main() {
@@ -45,12 +48,27 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("%w (XSOC_LISTEN sets the starter's address)", err)
 	}
+	srv := server.New(process, c, log)
 	httpServer := &http.Server{
-		Handler:           server.New(process, c, log).Handler(),
+		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
+	}
+	// Syslog listeners bind here too, and are nil when none is set.
+	syslogServer, err := syslogd.New(syslogd.Config{
+		Settings: settings.Syslog, Customers: customers, Metrics: srv.Registry(), Log: log,
+		Intake: workflows.NewIntake(c, process.ClientOptions, customers.SOC),
+	})
+	if err != nil {
+		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	syslogDone := make(chan error, 1)
+	if syslogServer != nil {
+		go func() { syslogDone <- syslogServer.Run(ctx) }()
+	} else {
+		close(syslogDone)
+	}
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -61,5 +79,6 @@ func run(log *slog.Logger) error {
 	if err := httpServer.Serve(listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	return nil
+	// Queued syslog events get their incidents before the starter ends.
+	return <-syslogDone
 }

@@ -135,7 +135,9 @@ func bearer() map[string]string { return map[string]string{"Authorization": "Bea
 func TestIntakeAnswers503WhenTemporalIsUnreachable(t *testing.T) {
 	t.Parallel()
 	address := devstack.FreeAddress()
-	env := append(append([]string{}, xsoc.Env...), "TEMPORAL_ADDRESS="+devstack.FreeAddress(), "XSOC_LISTEN="+address)
+	// Syslog off: the stack's starter holds its ports.
+	env := append(append([]string{}, xsoc.Env...), "TEMPORAL_ADDRESS="+devstack.FreeAddress(), "XSOC_LISTEN="+address,
+		"XSOC_SYSLOG_TCP=", "XSOC_SYSLOG_UDP=")
 	cmd := exec.Command(filepath.Join(xsoc.Bin, "starter"))
 	cmd.Env = env
 	if err := cmd.Start(); err != nil {

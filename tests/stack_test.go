@@ -5,7 +5,10 @@ package tests
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"net/http"
+	"os"
 	"testing"
 	"text/template"
 	"time"
@@ -26,7 +29,15 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	e2e.Main(m, &xsoc, devstack.Options{Customers: customers, Env: []string{
+	hostname, err := loggerHostname()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "the syslog tests need util-linux logger:", err)
+		os.Exit(1)
+	}
+	customers := func(urls map[string]string) ([]byte, error) {
+		return customersWith(urls, hostname)
+	}
+	e2e.Main(m, &xsoc, devstack.Options{Customers: customers, Syslog: true, Env: []string{
 		"ACME_WEBHOOK_SECRET=" + webhookSecret, "GLOBEX_WEBHOOK_SECRET=" + webhookSecret,
 		"ACME_CR_USER=" + devstack.CybereasonUser, "ACME_CR_PASSWORD=" + devstack.CybereasonPassword,
 		"ACME_WS_ID=" + devstack.WithSecureClientID, "ACME_WS_SECRET=" + devstack.WithSecureSecret,
@@ -71,12 +82,32 @@ var customersTemplate = template.Must(template.New("").Parse(`customers:
     response: {policy: investigate_first}
     escalation:
       high: [{after: 0s, email: soc@globex.example}]
+  - id: initrode
+    name: Initrode
+    services: [detect]
+    webhook_secret_env: GLOBEX_WEBHOOK_SECRET
+    response: {policy: investigate_first}
+    escalation:
+      critical: [{after: 0s, email: soc@initrode.example}]
+    syslog_sources:
+      - {name: hq-fortigate, from: ["127.0.0.1/32"], hostname: "{{.logger_hostname}}", format: cef,
+         min_severity: medium, severity: {"7-8": critical, "9-10": emergency}, hosts_from: [dhost, dst, shost, src]}
+  - id: hooli
+    name: Hooli
+    services: [detect]
+    webhook_secret_env: GLOBEX_WEBHOOK_SECRET
+    response: {policy: investigate_first}
+    syslog_sources:
+      - {name: lab-ndr, from: ["127.0.0.1/32"], format: leef}
 `))
 
-// customers is the tests' customers file, pointing at the simulators.
-func customers(urls map[string]string) ([]byte, error) {
+// customersWith is the tests' customers file, pointing at the simulators; initrode's
+// firewall is the sender whose syslog hostname is what logger writes on this machine.
+func customersWith(urls map[string]string, loggerHostname string) ([]byte, error) {
+	data := maps.Clone(urls)
+	data["logger_hostname"] = loggerHostname
 	var out bytes.Buffer
-	err := customersTemplate.Execute(&out, urls)
+	err := customersTemplate.Execute(&out, data)
 	return out.Bytes(), err
 }
 

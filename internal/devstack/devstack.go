@@ -88,6 +88,9 @@ type Options struct {
 	// TemporalDynamicConfig are more --dynamic-config-value settings for the dev server
 	// (key=value), beside those xsoc needs everywhere (workflows.ServerDynamicConfig).
 	TemporalDynamicConfig []string
+	// Syslog turns on the starter's syslog listeners, TCP and UDP, on free ports of
+	// 127.0.0.1 (the caller's environment may set them instead, as make run's does).
+	Syslog bool
 }
 
 // Stack is a running xsoc.
@@ -107,6 +110,8 @@ type Stack struct {
 	WorkerMetricsURL string
 	// SimulatorURLs are the simulators' base URLs by name.
 	SimulatorURLs map[string]string
+	// SyslogTCP and SyslogUDP are the starter's syslog listeners (host:port), "" when off.
+	SyslogTCP, SyslogUDP string
 	// Env is the worker's and starter's environment.
 	Env []string
 	// ClientOptions dial Temporal with the worker's and starter's payload codec; Temporal
@@ -219,6 +224,10 @@ func start(ctx context.Context, options Options) (*Stack, error) {
 	}
 	s.WorkerMetricsURL = "http://" + s.addresses.WorkerMetrics + "/metrics"
 	worker.env, starter.env = slices.Concat(s.Env, []string{workerMetricsSetting + "=" + s.addresses.WorkerMetrics}), s.Env
+	s.SyslogTCP, s.SyslogUDP = lookup(s.Env)("XSOC_SYSLOG_TCP"), lookup(s.Env)("XSOC_SYSLOG_UDP")
+	if s.SyslogTCP != "" {
+		starter.listens = append(starter.listens, listen{s.SyslogTCP, "XSOC_SYSLOG_TCP"})
+	}
 	return s, s.launch(ctx, worker, starter)
 }
 
@@ -396,6 +405,9 @@ func (s *Stack) processEnv(options Options) ([]string, error) {
 	if !options.OwnTwilio {
 		env = append(env, "XSOC_TWILIO_ACCOUNT_SID="+TwilioSID, "XSOC_TWILIO_AUTH_TOKEN="+TwilioToken,
 			"XSOC_TWILIO_FROM=+15005550006", "XSOC_TWILIO_API_URL="+s.SimulatorURLs["twilio"])
+	}
+	if options.Syslog {
+		env = append(env, "XSOC_SYSLOG_TCP="+FreeAddress(), "XSOC_SYSLOG_UDP="+FreeUDPAddress())
 	}
 	if options.Customers != nil {
 		customers, err := options.Customers(s.SimulatorURLs)
@@ -591,6 +603,16 @@ func FreeAddress() string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// FreeUDPAddress answers a 127.0.0.1 address with a UDP port nobody reads right now.
+func FreeUDPAddress() string {
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().String()
 }
 
 // httpOK fails unless a GET of url answers 200.

@@ -80,6 +80,10 @@ func New(process config.Process, temporal client.Client, log *slog.Logger) *Serv
 	return s
 }
 
+// Registry is the starter's Prometheus registry, served on /metrics: the syslog
+// listener counts there too.
+func (s *Server) Registry() prometheus.Registerer { return s.registry }
+
 // Handler routes every endpoint of the SPEC.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -82,10 +83,15 @@ var demoDefaults = []string{
 	"XSOC_CUSTOMERS_FILE=examples/customers.yaml",
 	"ACME_WEBHOOK_SECRET=demo-secret", "GLOBEX_WEBHOOK_SECRET=demo-secret",
 	"XSOC_DASHBOARD_TOKEN=demo-dashboard-token",
+	// ACME's demo firewall sends CEF from this machine (examples/customers.yaml).
+	"XSOC_SYSLOG_TCP=" + demoSyslog, "XSOC_SYSLOG_UDP=" + demoSyslog,
 	"ACME_CR_USER=" + devstack.CybereasonUser, "ACME_CR_PASSWORD=" + devstack.CybereasonPassword,
 	"ACME_WS_ID=" + devstack.WithSecureClientID, "ACME_WS_SECRET=" + devstack.WithSecureSecret,
 	"ACME_ZS_KEY=" + devstack.ZscalerAPIKey, "ACME_ZS_USER=" + devstack.ZscalerUser, "ACME_ZS_PASSWORD=" + devstack.ZscalerPassword,
 }
+
+// demoSyslog is where make run's starter takes syslog, over TCP and UDP.
+const demoSyslog = "127.0.0.1:5140"
 
 // environment is what the worker and starter get on top of the stack's settings: the
 // demo's defaults, then every XSOC_ variable of the caller's environment, which wins.
@@ -130,7 +136,18 @@ xsoc is running (logs in %s/logs/, Ctrl-C stops everything):
   Dashboard      %s/dashboard   (token: $XSOC_DASHBOARD_TOKEN = %s)
   Worker metrics %s   (the SDK's: task latencies, slots, sticky cache)
   Simulators     %s
-
+%s
 `, stateDir, stack.Dev.UIURL(), stack.MailpitURL, publicURL, secret, publicURL, dashboardToken, stack.WorkerMetricsURL,
-		strings.Join(simulators, "\n                 "))
+		strings.Join(simulators, "\n                 "), syslogLine(stack))
+}
+
+// syslogLine says where the starter takes syslog, and how to send it an event.
+func syslogLine(stack *devstack.Stack) string {
+	if stack.SyslogTCP == "" && stack.SyslogUDP == "" {
+		return ""
+	}
+	host, port, _ := net.SplitHostPort(stack.SyslogTCP)
+	return fmt.Sprintf(`  Syslog         tcp %s, udp %s   (try: logger --tcp --octet-count --rfc5424 -n %s -P %s \
+                   'CEF:0|Fortinet|Fortigate|7.2|16384|utm:ips signature reset|7|src=198.51.100.23 dst=10.1.2.3 dhost=osk-pc-17 duser=taro')
+`, stack.SyslogTCP, stack.SyslogUDP, host, port)
 }
