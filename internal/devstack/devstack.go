@@ -82,6 +82,16 @@ type Options struct {
 	// OwnSlack and OwnTwilio keep the caller's XSOC_SLACK_* or XSOC_TWILIO_* settings
 	// (real credentials) instead of pointing the worker at the simulator.
 	OwnSlack, OwnTwilio bool
+	// Cluster runs a Temporal cluster instead of the dev server: the Temporal server
+	// built from source, on a PostgreSQL of its own for persistence and SQL advanced
+	// visibility, its frontend behind mutual TLS with a CA made for it (cluster.go).
+	Cluster bool
+	// Workers and Starters are how many replicas of each run (default 1). Several
+	// starters are reached at one address (StarterURL), which spreads requests over
+	// them as a load balancer does.
+	Workers, Starters int
+	// Logf hears what takes long before anything answers (builds, installs); nil: silence.
+	Logf func(format string, args ...any)
 }
 
 // Stack is a running xsoc.
@@ -89,11 +99,15 @@ type Stack struct {
 	Dir  string
 	Bin  string
 	Logs string // one log per process: temporal.log, mailpit.log, worker.log, starter.log
-	// Temporal is a client of the dev server.
-	Temporal   client.Client
-	Dev        *DevServer
-	StarterURL string
-	MailpitURL string
+	// Temporal is a client of the dev server or the cluster.
+	Temporal client.Client
+	Dev      *DevServer // nil on a cluster
+	Cluster  *Cluster   // nil on the dev server
+	// StarterURL is the starter's base URL: with several starters, the balancer's in
+	// front of them, whose replicas' own URLs are StarterURLs.
+	StarterURL  string
+	StarterURLs []string
+	MailpitURL  string
 	// TemporalMetricsURL is the dev server's Prometheus endpoint (…/metrics).
 	TemporalMetricsURL string
 	// SimulatorURLs are the simulators' base URLs by name.
@@ -113,6 +127,8 @@ type Stack struct {
 	temporary bool
 	keyFile   string // XSOC_CODEC_KEY_FILE=… of the processes
 	addresses Addresses
+	// workers and starters are the names of the replicas' parts.
+	workers, starters []string
 	servers   []*http.Server
 	ended     chan *ComponentError
 	mu        sync.Mutex
@@ -154,7 +170,7 @@ func Start(ctx context.Context, options Options) (*Stack, error) {
 
 // portTakenMeanwhile tells whether a start failed on a port the stack chose.
 func portTakenMeanwhile(err error, options Options) bool {
-	chosen := options.Dir == "" && options.Addresses.Temporal == "" && options.Addresses.Starter == ""
+	chosen := options.Dir == "" && options.Addresses.Temporal == "" && options.Addresses.Starter == "" && options.Addresses.Postgres == ""
 	return chosen && (errors.Is(err, syscall.EADDRINUSE) || strings.Contains(err.Error(), "address already in use"))
 }
 
@@ -167,12 +183,16 @@ func start(ctx context.Context, options Options) (*Stack, error) {
 		}
 		s.Dir, s.temporary = dir, true
 	}
-	s.Bin, s.Logs = filepath.Join(s.Dir, "bin"), filepath.Join(s.Dir, "logs")
-	s.addresses = options.Addresses.withFreePorts(options.UI)
-	temporalBin, err := Tool("XSOC_TEMPORAL_BIN", "temporal")
+	// PostgreSQL and the Temporal server run in directories of their own: paths in
+	// their settings must not depend on the working directory.
+	dir, err := filepath.Abs(s.Dir)
 	if err != nil {
 		return s, err
 	}
+	s.Dir = dir
+	s.Bin, s.Logs = filepath.Join(s.Dir, "bin"), filepath.Join(s.Dir, "logs")
+	workers, starters := max(1, options.Workers), max(1, options.Starters)
+	s.addresses = options.Addresses.withFreePorts(options.UI, options.Cluster, starters)
 	mailpitBin, err := Tool("XSOC_MAILPIT_BIN", "mailpit")
 	if err != nil {
 		return s, err
@@ -184,11 +204,41 @@ func start(ctx context.Context, options Options) (*Stack, error) {
 	if err != nil {
 		return s, err
 	}
-	s.ClientOptions = config.WithCodec(client.Options{HostPort: s.addresses.Temporal, Namespace: "default"}, ring)
-	temporal, mailpit, worker, starter := s.temporal(temporalBin, options), s.mailpit(mailpitBin), s.worker(), s.starter()
+	// Temporal is the dev server, or the cluster's PostgreSQL and server.
+	var temporal []*component
+	if options.Cluster {
+		if temporal, err = s.clusterParts(options); err != nil {
+			return s, err
+		}
+	} else {
+		temporalBin, err := Tool("XSOC_TEMPORAL_BIN", "temporal")
+		if err != nil {
+			return s, err
+		}
+		temporal = []*component{s.temporal(temporalBin, options)}
+		s.ClientOptions = client.Options{HostPort: s.addresses.Temporal, Namespace: "default"}
+	}
+	s.ClientOptions = config.WithCodec(s.ClientOptions, ring)
+	mailpit := s.mailpit(mailpitBin)
+	var replicas []*component
+	for i := range workers {
+		replicas = append(replicas, s.worker(replicaName("worker", i, workers)))
+	}
+	for i := range starters {
+		replicas = append(replicas, s.starter(replicaName("starter", i, starters), i))
+	}
 	// Every address is tried before anything starts, so that each one taken is
 	// reported at once rather than after the dev server's start.
-	if err := errors.Join(s.startSimulators(), temporal.checkFree(), mailpit.checkFree(), starter.checkFree()); err != nil {
+	checks := []error{s.startSimulators(), mailpit.checkFree()}
+	for _, part := range slices.Concat(temporal, replicas) {
+		checks = append(checks, part.checkFree())
+	}
+	if starters > 1 {
+		if err := addressFree(s.addresses.Starter); err != nil {
+			checks = append(checks, &ComponentError{Component: "starters' balancer", Err: err, Addresses: []string{listen{s.addresses.Starter, starterSetting}.String()}})
+		}
+	}
+	if err := errors.Join(checks...); err != nil {
 		return s, err
 	}
 	build := exec.CommandContext(ctx, "go", "build", "-o", s.Bin+"/", "xsoc/worker", "xsoc/starter")
@@ -196,14 +246,43 @@ func start(ctx context.Context, options Options) (*Stack, error) {
 	if err := build.Run(); err != nil {
 		return s, fmt.Errorf("building worker and starter: %w", err)
 	}
-	if err := s.launch(ctx, temporal, mailpit); err != nil {
+	if options.Cluster {
+		err = s.launchCluster(ctx, options, temporal, mailpit)
+	} else {
+		err = s.launch(ctx, temporal[0], mailpit)
+	}
+	if err != nil {
 		return s, err
 	}
 	if s.Env, err = s.processEnv(options); err != nil {
 		return s, err
 	}
-	worker.env, starter.env = s.Env, s.Env
-	return s, s.launch(ctx, worker, starter)
+	for _, part := range replicas {
+		part.env = slices.Concat(s.Env, part.env)
+	}
+	if err := s.launch(ctx, replicas...); err != nil {
+		return s, err
+	}
+	if starters > 1 {
+		return s, s.serveBalancer()
+	}
+	return s, nil
+}
+
+// replicaName is a replica's part name: "worker" alone, "worker-1" and "worker-2" when
+// two run.
+func replicaName(kind string, i, of int) string {
+	if of == 1 {
+		return kind
+	}
+	return fmt.Sprintf("%s-%d", kind, i+1)
+}
+
+// logf tells the caller what takes long, when it listens.
+func (o Options) logf(format string, args ...any) {
+	if o.Logf != nil {
+		o.Logf(format, args...)
+	}
 }
 
 // launch starts parts together and waits until each answers, returning the first
@@ -268,14 +347,8 @@ func (s *Stack) temporal(temporalBin string, options Options) *component {
 		name: "temporal", title: "Temporal dev server", path: temporalBin, args: args, env: os.Environ(),
 		log: filepath.Join(s.Logs, "temporal.log"), listens: listens,
 		answers: func(ctx context.Context) error {
-			if s.Temporal == nil {
-				c, err := client.DialContext(ctx, s.clientOptions())
-				if err != nil {
-					return err
-				}
-				s.Temporal = c
-			} else if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-				return err // a restarted server: the client dialled earlier reconnects once it serves
+			if err := s.temporalAnswers(ctx); err != nil {
+				return err
 			}
 			if s.Dev.uiURL != "" {
 				return httpOK(ctx, s.Dev.uiURL)
@@ -285,9 +358,20 @@ func (s *Stack) temporal(temporalBin string, options Options) *component {
 	}
 }
 
-// clientOptions are those of every client the stack dials: with the processes' codec.
-func (s *Stack) clientOptions() client.Options {
-	return s.ClientOptions
+// temporalAnswers dials the stack's client at the first answer and checks the
+// server's health after: a restarted server is reached again by the client dialled
+// earlier, once it serves.
+func (s *Stack) temporalAnswers(ctx context.Context) error {
+	if s.Temporal == nil {
+		c, err := client.DialContext(ctx, s.ClientOptions)
+		if err != nil {
+			return err
+		}
+		s.Temporal = c
+		return nil
+	}
+	_, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
+	return err
 }
 
 func (s *Stack) mailpit(mailpitBin string) *component {
@@ -311,8 +395,9 @@ func (s *Stack) mailpit(mailpitBin string) *component {
 	}
 }
 
-func (s *Stack) worker() *component {
-	worker := &component{name: "worker", path: filepath.Join(s.Bin, "worker"), log: filepath.Join(s.Logs, "worker.log")}
+func (s *Stack) worker(name string) *component {
+	s.workers = append(s.workers, name)
+	worker := &component{name: name, path: filepath.Join(s.Bin, "worker"), log: filepath.Join(s.Logs, name+".log")}
 	// The worker answers once it polls the task queue: the SDK names each poller
 	// "<pid>@<host>@...", which tells this worker's pollers from an earlier run's.
 	worker.answers = func(ctx context.Context) error {
@@ -331,26 +416,46 @@ func (s *Stack) worker() *component {
 	return worker
 }
 
-func (s *Stack) starter() *component {
+// starter is the i-th starter replica. One starter listens at the stack's starter
+// address; several listen at their own, behind the balancer at the stack's.
+func (s *Stack) starter(name string, i int) *component {
+	s.starters = append(s.starters, name)
 	s.StarterURL = "http://" + s.addresses.Starter
+	address := s.addresses.Starters[i]
+	url := "http://" + address
+	s.StarterURLs = append(s.StarterURLs, url)
+	setting := starterSetting
+	if len(s.addresses.Starters) > 1 {
+		setting = startersSetting
+	}
 	return &component{
-		name: "starter", path: filepath.Join(s.Bin, "starter"),
-		log:     filepath.Join(s.Logs, "starter.log"),
-		listens: []listen{{s.addresses.Starter, starterSetting}},
-		answers: func(ctx context.Context) error { return httpOK(ctx, s.StarterURL+"/readyz") },
+		name: name, path: filepath.Join(s.Bin, "starter"),
+		log:     filepath.Join(s.Logs, name+".log"),
+		env:     []string{"XSOC_LISTEN=" + address},
+		listens: []listen{{address, setting}},
+		answers: func(ctx context.Context) error { return httpOK(ctx, url+"/readyz") },
 	}
 }
+
+// Workers answers the part names of the worker replicas ("worker", or "worker-1", …).
+func (s *Stack) Workers() []string { return slices.Clone(s.workers) }
+
+// Starters answers the part names of the starter replicas.
+func (s *Stack) Starters() []string { return slices.Clone(s.starters) }
 
 // processEnv is the worker's and starter's environment: the caller's, then the
 // stack's settings, then Options.Env.
 func (s *Stack) processEnv(options Options) ([]string, error) {
 	smtpHost, smtpPort, _ := net.SplitHostPort(s.addresses.SMTP)
-	env := append(os.Environ(),
-		"TEMPORAL_ADDRESS="+s.addresses.Temporal, "TEMPORAL_NAMESPACE=default",
-		"XSOC_LISTEN="+s.addresses.Starter, "XSOC_PUBLIC_URL="+s.StarterURL,
-		"XSOC_SMTP_HOST="+smtpHost, "XSOC_SMTP_PORT="+smtpPort, "XSOC_SMTP_FROM=xsoc@soc.example",
-		"XSOC_UI_URL="+cmp.Or(s.Dev.uiURL, "http://ui.test"), s.keyFile,
-	)
+	uiURL := ""
+	if s.Dev != nil {
+		uiURL = s.Dev.uiURL
+	}
+	env := slices.Concat(os.Environ(), s.TemporalEnv(), []string{
+		"XSOC_LISTEN=" + s.addresses.Starter, "XSOC_PUBLIC_URL=" + s.StarterURL,
+		"XSOC_SMTP_HOST=" + smtpHost, "XSOC_SMTP_PORT=" + smtpPort, "XSOC_SMTP_FROM=xsoc@soc.example",
+		"XSOC_UI_URL=" + cmp.Or(uiURL, "http://ui.test"), s.keyFile,
+	})
 	if !options.OwnSlack {
 		env = append(env, "XSOC_SLACK_TOKEN=xoxb-test", "XSOC_SLACK_SIGNING_SECRET="+SlackSigningSecret,
 			"XSOC_SLACK_API_URL="+s.SimulatorURLs["slack"]+"/api/")
@@ -423,7 +528,7 @@ func (s *Stack) Wait(ctx context.Context) error {
 }
 
 // PID answers the process id of a process the stack started (temporal, mailpit,
-// worker, starter).
+// worker, starter; postgres on a cluster; replicas by their names, Workers()).
 func (s *Stack) PID(name string) (int, error) {
 	part, err := s.part(name)
 	if err != nil {
@@ -465,6 +570,19 @@ func (s *Stack) Kill(name string) error {
 	return nil
 }
 
+// StopWith ends one process with a signal of the caller's choosing and waits for it
+// (killing it after 10 s): PostgreSQL's immediate shutdown (SIGQUIT) is a crash it
+// recovers from at its next start. It stays down until StartPart.
+func (s *Stack) StopWith(name string, sig os.Signal) error {
+	part, err := s.part(name)
+	if err != nil {
+		return err
+	}
+	part.signal(sig)
+	part.awaitExit()
+	return nil
+}
+
 // StartPart starts a process that StopPart or Kill took down, with the same
 // environment plus env (later values win), and waits until it answers.
 func (s *Stack) StartPart(name string, env ...string) error {
@@ -499,11 +617,16 @@ func (s *Stack) Stop() {
 	s.mu.Lock()
 	parts := s.parts
 	s.mu.Unlock()
-	for _, part := range parts {
-		part.interrupt()
-	}
-	for _, part := range parts {
-		part.awaitExit()
+	// PostgreSQL goes last: the Temporal server's shutdown still writes to it.
+	last := slices.DeleteFunc(slices.Clone(parts), func(p *component) bool { return p.name != "postgres" })
+	first := slices.DeleteFunc(slices.Clone(parts), func(p *component) bool { return p.name == "postgres" })
+	for _, wave := range [][]*component{first, last} {
+		for _, part := range wave {
+			part.interrupt()
+		}
+		for _, part := range wave {
+			part.awaitExit()
+		}
 	}
 	for _, server := range s.servers {
 		_ = server.Close()
@@ -516,9 +639,25 @@ func (s *Stack) Stop() {
 	}
 }
 
-// DumpLogs writes the last lines of the worker's and starter's logs.
+// TemporalEnv answers the TEMPORAL_* settings that reach the stack's Temporal: those the
+// worker and starter run with, which the temporal CLI reads too.
+func (s *Stack) TemporalEnv() []string {
+	env := []string{"TEMPORAL_ADDRESS=" + s.addresses.Temporal, "TEMPORAL_NAMESPACE=default"}
+	if s.Cluster != nil {
+		env = append(env, "TEMPORAL_TLS_CA="+s.Cluster.ClientTLS.CA,
+			"TEMPORAL_TLS_CERT="+s.Cluster.ClientTLS.Cert, "TEMPORAL_TLS_KEY="+s.Cluster.ClientTLS.Key)
+	}
+	return env
+}
+
+// DumpLogs writes the last lines of the workers' and starters' logs (and the
+// cluster's server's).
 func (s *Stack) DumpLogs(w io.Writer, lines int) {
-	for _, name := range []string{"worker", "starter"} {
+	names := slices.Concat(s.workers, s.starters)
+	if s.Cluster != nil {
+		names = append(names, "temporal", "postgres")
+	}
+	for _, name := range names {
 		data, err := os.ReadFile(filepath.Join(s.Logs, name+".log"))
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			fmt.Fprintf(w, "--- %s.log: %v ---\n", name, err)
