@@ -376,10 +376,15 @@ func (s *Stack) temporalAnswers(ctx context.Context) error {
 
 func (s *Stack) mailpit(mailpitBin string) *component {
 	s.MailpitURL = "http://" + s.addresses.Mailpit
+	args := []string{"--listen", s.addresses.Mailpit, "--smtp", s.addresses.SMTP,
+		"--smtp-auth-accept-any", "--smtp-auth-allow-insecure", "--database", filepath.Join(s.Dir, "mailpit.db")}
+	if s.temporary {
+		// Mailpit keeps its last 500 messages by default, which suits make run's kept
+		// database; a test counts every page of a storm.
+		args = append(args, "--max", "0")
+	}
 	return &component{
-		name: "mailpit", title: "Mailpit", path: mailpitBin, env: os.Environ(),
-		args: []string{"--listen", s.addresses.Mailpit, "--smtp", s.addresses.SMTP,
-			"--smtp-auth-accept-any", "--smtp-auth-allow-insecure", "--database", filepath.Join(s.Dir, "mailpit.db")},
+		name: "mailpit", title: "Mailpit", path: mailpitBin, env: os.Environ(), args: args,
 		log:     filepath.Join(s.Logs, "mailpit.log"),
 		listens: []listen{{s.addresses.Mailpit, mailpitSetting}, {s.addresses.SMTP, smtpSetting}},
 		answers: func(ctx context.Context) error {
@@ -650,6 +655,9 @@ func (s *Stack) TemporalEnv() []string {
 	return env
 }
 
+// maxDumpedLine is as much of a log line as DumpLogs writes.
+const maxDumpedLine = 600
+
 // DumpLogs writes the last lines of the workers' and starters' logs (and the
 // cluster's server's).
 func (s *Stack) DumpLogs(w io.Writer, lines int) {
@@ -664,7 +672,14 @@ func (s *Stack) DumpLogs(w io.Writer, lines int) {
 			continue
 		}
 		all := strings.Split(string(data), "\n")
-		fmt.Fprintf(w, "--- last lines of %s.log ---\n%s\n", name, strings.Join(all[max(0, len(all)-lines):], "\n"))
+		last := all[max(0, len(all)-lines):]
+		for i, line := range last {
+			// The Temporal server's lines carry their stack traces.
+			if len(line) > maxDumpedLine {
+				last[i] = line[:maxDumpedLine] + " …"
+			}
+		}
+		fmt.Fprintf(w, "--- last lines of %s.log ---\n%s\n", name, strings.Join(last, "\n"))
 	}
 }
 

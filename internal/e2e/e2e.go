@@ -107,9 +107,11 @@ func Count(t testing.TB, c client.Client, query string) int64 {
 
 // Mail is a message as Mailpit's API lists it.
 type Mail struct {
-	ID      string `json:"ID"`
-	Subject string `json:"Subject"`
-	To      []struct {
+	ID string `json:"ID"`
+	// MessageID is the message's Message-ID header: a page sent again carries the same.
+	MessageID string `json:"MessageID"`
+	Subject   string `json:"Subject"`
+	To        []struct {
 		Address string `json:"Address"`
 	} `json:"To"`
 	Snippet string `json:"Snippet"`
