@@ -64,7 +64,7 @@ func (s *Stack) clusterParts(options Options) ([]*component, error) {
 	server := &component{
 		name: "temporal", title: "Temporal server", log: filepath.Join(s.Logs, "temporal.log"),
 		// The server asks the internet for newer versions unless told not to.
-		env: append(os.Environ(), "TEMPORAL_VERSION_CHECK_DISABLED=1"),
+		env:     append(os.Environ(), "TEMPORAL_VERSION_CHECK_DISABLED=1"),
 		listens: []listen{{s.addresses.Temporal, temporalSetting}, {s.addresses.TemporalMetrics, "the launcher (a free port)"}},
 		answers: s.temporalAnswers,
 	}

@@ -129,10 +129,10 @@ type Stack struct {
 	addresses Addresses
 	// workers and starters are the names of the replicas' parts.
 	workers, starters []string
-	servers   []*http.Server
-	ended     chan *ComponentError
-	mu        sync.Mutex
-	parts     []*component
+	servers           []*http.Server
+	ended             chan *ComponentError
+	mu                sync.Mutex
+	parts             []*component
 }
 
 // DevServer is the Temporal dev server the stack runs.

@@ -172,7 +172,7 @@ type serverConfig struct {
 	LogLevel                        string
 	// The frontend's certificate, the CA its clients must present certificates of,
 	// and the system worker's client certificate.
-	FrontendCert, FrontendKey, CA string
+	FrontendCert, FrontendKey, CA     string
 	SystemWorkerCert, SystemWorkerKey string
 }
 

@@ -111,7 +111,9 @@ type Mail struct {
 	// MessageID is the message's Message-ID header: a page sent again carries the same.
 	MessageID string `json:"MessageID"`
 	Subject   string `json:"Subject"`
-	To        []struct {
+	// Created is when Mailpit received it.
+	Created time.Time `json:"Created"`
+	To      []struct {
 		Address string `json:"Address"`
 	} `json:"To"`
 	Snippet string `json:"Snippet"`
