@@ -81,5 +81,7 @@ unit: tools
 e2e: cluster-tools chromium
 	go test -count=1 -timeout 20m ./tests/...
 
-bench: tools
+# The dev server's figures, then the cluster's (intake and burst) beside them in bench/results.md.
+bench: cluster-tools
 	go run ./bench
+	go run ./bench -cluster
