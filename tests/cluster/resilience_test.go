@@ -169,11 +169,7 @@ func TestWorkerKilledInAStormEveryAlertPagedOrSuppressedOnceAndContainmentFinish
 	}
 	// Each page names its alert's host: one page per paged host, none for a suppressed one.
 	pages, copies := pagesTo(t, "soc-triage@xsoc.example", "Storm Works")
-	perHost := map[string]int{}
-	for _, page := range pages {
-		_, hosts, _ := strings.Cut(page.Subject, " on ")
-		perHost[hosts]++
-	}
+	perHost := pagesPerHost(pages)
 	for _, host := range pagedHosts {
 		if perHost[host] != 1 {
 			t.Errorf("%d pages about %s, want 1", perHost[host], host)
@@ -188,15 +184,10 @@ func TestWorkerKilledInAStormEveryAlertPagedOrSuppressedOnceAndContainmentFinish
 		t.Errorf("%d distinct SOC pages, want %d", len(pages), len(pagedHosts))
 	}
 	urgent, urgentCopies := pagesTo(t, "soc-urgent@xsoc.example", "Storm Works")
+	urgentPerHost := pagesPerHost(urgent)
 	for _, c := range contained {
-		n := 0
-		for _, page := range urgent {
-			if strings.HasSuffix(page.Subject, " on "+c.host) {
-				n++
-			}
-		}
-		if n != 1 {
-			t.Errorf("%d urgent pages about %s, want 1", n, c.host)
+		if urgentPerHost[c.host] != 1 {
+			t.Errorf("%d urgent pages about %s, want 1", urgentPerHost[c.host], c.host)
 		}
 	}
 	copies += urgentCopies
@@ -217,6 +208,17 @@ func searchAttributes(workflowID string) (map[string]string, error) {
 		values[name] = strings.Trim(string(payload.GetData()), `"`)
 	}
 	return values, nil
+}
+
+// pagesPerHost counts pages by the host their subject names ("… on <host>": each alert
+// here has one).
+func pagesPerHost(pages map[string]e2e.Mail) map[string]int {
+	perHost := map[string]int{}
+	for _, page := range pages {
+		_, host, _ := strings.Cut(page.Subject, " on ")
+		perHost[host]++
+	}
+	return perHost
 }
 
 // stormPost posts the bodies through the balancer with some concurrency, each until
@@ -437,11 +439,7 @@ func intakeAcrossOutage(t *testing.T, prefix string, o outage) {
 			late++
 		}
 	}
-	perHost := map[string]int{}
-	for _, page := range pages {
-		_, host, _ := strings.Cut(page.Subject, " on ")
-		perHost[host]++
-	}
+	perHost := pagesPerHost(pages)
 	for _, host := range hosts {
 		if perHost[host] != 1 {
 			t.Errorf("%d pages about %s, want 1", perHost[host], host)

@@ -24,7 +24,6 @@ import (
 
 	"go.temporal.io/sdk/client"
 
-	cybereasonsim "xsoc/integrations/cybereason/sim"
 	"xsoc/internal/devstack"
 	"xsoc/internal/e2e"
 	"xsoc/workflows"
@@ -167,36 +166,20 @@ func postAll(t testing.TB, customer string, bodies [][]byte, concurrency int) []
 	return ids
 }
 
-// raiseMalop has the Cybereason console detect a MalOp (name: its detection; the same on
-// three hosts is a campaign) on a new machine and pushes it
-// to intake as a forwarder would: it answers the incident's workflow id and the
-// machine's sensor id, which tells its commands from others'.
+// raiseMalop has the Cybereason console detect a MalOp (name: its detection; the same
+// on three hosts is a campaign) on a new machine and pushes it to intake through the
+// balancer, as a forwarder would: it answers the incident's workflow id and the
+// machine's sensor id.
 func raiseMalop(t testing.TB, customer, name, severity, host string) (string, string) {
 	t.Helper()
-	guid, err := xsoc.Cybereason.AddMalop(cybereasonsim.Malop{Name: name, Severity: severity,
-		Machines: []cybereasonsim.Machine{{Name: host}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	malop, _ := xsoc.Cybereason.MalopState(guid)
-	pylumID := malop.Machines[0].PylumID
-	body, _ := json.Marshal(map[string]any{"guid": guid, "displayName": malop.Name, "severity": severity,
-		"machines": []map[string]string{{"displayName": host, "pylumId": pylumID}}})
+	body, _, pylumID := e2e.NewMalop(t, xsoc.Cybereason, name, severity, host)
 	return postNew(t, xsoc.StarterURL, "cybereason", customer, body), pylumID
 }
 
-const isolatePath = "/rest/monitor/global/commands/isolate"
+const isolatePath = e2e.CybereasonIsolatePath
 
 // isolateCalls counts the isolate commands the console received for one sensor.
-func isolateCalls(pylumID string) int {
-	n := 0
-	for _, call := range xsoc.Cybereason.Calls() {
-		if call.Path == isolatePath && strings.Contains(call.Body, pylumID) {
-			n++
-		}
-	}
-	return n
-}
+func isolateCalls(pylumID string) int { return e2e.IsolateCalls(xsoc.Cybereason, pylumID) }
 
 func status(t testing.TB, workflowID string) workflows.IncidentStatus {
 	t.Helper()
