@@ -152,7 +152,7 @@ func reachableBy(account *syscall.Credential, dir string) error {
 			return err
 		}
 		if stat, ok := info.Sys().(*syscall.Stat_t); ok && stat.Uid != account.Uid && info.Mode().Perm()&0o001 == 0 {
-			return fmt.Errorf("PostgreSQL runs as the postgres user, who cannot enter %s (mode %s): keep the cluster's directory under one others may enter, such as /tmp", parent, info.Mode().Perm())
+			return fmt.Errorf("PostgreSQL runs as the postgres user, who cannot enter %s (mode %s): keep the cluster's state under a directory others may enter (make cluster: XSOC_CLUSTER_DIR=/var/tmp/xsoc-cluster)", parent, info.Mode().Perm())
 		}
 		if parent == filepath.Dir(parent) {
 			return nil

@@ -11,6 +11,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -30,6 +32,10 @@ const (
 	stateDir   = ".xsoc"
 	clusterDir = ".xsoc/cluster"
 )
+
+// clusterDirSetting moves the cluster's state, e.g. out of a home directory the
+// postgres user may not enter.
+const clusterDirSetting = "XSOC_CLUSTER_DIR"
 
 // clusterReplicas is how many workers and starters make cluster runs.
 const clusterReplicas = 2
@@ -71,9 +77,9 @@ func run(log *slog.Logger) error {
 	if *cluster {
 		// The cluster runs no UI (the dev server's is the CLI's own) and keeps its state
 		// apart from make run's.
-		options.Dir, options.Cluster, options.UI, options.PersistDB, options.SQLitePragmas = clusterDir, true, false, false, nil
+		options.Dir, options.Cluster, options.UI, options.PersistDB, options.SQLitePragmas = cmp.Or(os.Getenv(clusterDirSetting), clusterDir), true, false, false, nil
 		options.Workers, options.Starters = clusterReplicas, clusterReplicas
-		log.Info("starting the xsoc cluster: PostgreSQL, the Temporal server, Mailpit, the simulators, 2 workers and 2 starters", "logs", clusterDir+"/logs")
+		log.Info("starting the xsoc cluster: PostgreSQL, the Temporal server, Mailpit, the simulators, 2 workers and 2 starters", "state", options.Dir)
 	} else {
 		log.Info("starting xsoc: the Temporal dev server, Mailpit, the simulators, the worker and the starter", "logs", stateDir+"/logs")
 	}
@@ -176,13 +182,13 @@ func printCluster(w io.Writer, stack *devstack.Stack, ownSlack, ownTwilio bool) 
 	var replicas []string
 	for _, name := range append(stack.Workers(), stack.Starters()...) {
 		pid, _ := stack.PID(name)
-		replicas = append(replicas, fmt.Sprintf("%-10s pid %-7d log %s/logs/%s.log", name, pid, clusterDir, name))
+		replicas = append(replicas, fmt.Sprintf("%-10s pid %-7d log %s/%s.log", name, pid, stack.Logs, name))
 	}
 	fmt.Fprintf(w, `
-the xsoc cluster is running (logs in %s/logs/, Ctrl-C stops everything):
+the xsoc cluster is running (logs in %s/, Ctrl-C stops everything):
   Temporal frontend   %s   (gRPC, mutual TLS: a client certificate of the cluster's CA)
   Temporal metrics    %s
-  PostgreSQL          %s   (user %s, password in %s/postgres/password; databases temporal, temporal_visibility; data %s)
+  PostgreSQL          %s   (user %s, password in %s; databases temporal, temporal_visibility; data %s)
   Starters            %s   (spread over %s)
   Webhook base        %s/v1/alerts/{vendor}/{customer}   (bearer secret: $ACME_WEBHOOK_SECRET = %s)
   Dashboard           %s/dashboard   (token: $XSOC_DASHBOARD_TOKEN = %s)
@@ -193,7 +199,7 @@ the xsoc cluster is running (logs in %s/logs/, Ctrl-C stops everything):
 The temporal CLI (and any other client) reaches the cluster with:
   export %s
 
-`, clusterDir, c.Frontend, c.MetricsURL, c.Postgres.Address, c.Postgres.User, clusterDir, c.Postgres.Data,
+`, stack.Logs, c.Frontend, c.MetricsURL, c.Postgres.Address, c.Postgres.User, filepath.Join(filepath.Dir(c.Postgres.Data), "password"), c.Postgres.Data,
 		stack.StarterURL, strings.Join(stack.StarterURLs, ", "), publicURL, secret, publicURL, dashboardToken, stack.MailpitURL,
 		strings.Join(replicas, "\n                      "), strings.ReplaceAll(simulatorLines(stack, ownSlack, ownTwilio), "\n                 ", "\n                      "),
 		strings.Join(stack.TemporalEnv(), " "))
