@@ -49,10 +49,10 @@ func TestWorkerKilledInAStormEveryAlertPagedOrSuppressedOnceAndContainmentFinish
 	rule := addRule(t, "storm", map[string]any{"detection": "Inventory scan*", "hosts": []string{"inv-*"}})
 
 	// Ten critical ransomware alerts, isolated at once (isolate first); the console takes
-	// each command and holds its answer for 30 s, so that they are in flight at the kill.
+	// each command and holds its answer for 45 s, so that they are in flight at the kill.
 	// Critical: their tasks go before the storm's (task priority, which the cluster's
 	// dynamic config turns on), so their containment is not queued behind it.
-	xsoc.Cybereason.SlowNext(isolatePath, 30*time.Second, inFlightIsolations)
+	xsoc.Cybereason.SlowNext(isolatePath, 45*time.Second, inFlightIsolations)
 	type containment struct{ id, pylumID, host string }
 	var contained []containment
 	for i := range inFlightIsolations {
@@ -90,13 +90,11 @@ func TestWorkerKilledInAStormEveryAlertPagedOrSuppressedOnceAndContainmentFinish
 		stormPost(t, bodies, 20, &accepted)
 	}()
 
-	// A tenth of the storm in: the worker holding the most isolations dies.
-	e2e.Eventually(t, 2*time.Minute, "a tenth of the storm taken", func() error {
-		if n := accepted.Load(); n < int64(size/10) {
-			return fmt.Errorf("%d taken", n)
-		}
-		return nil
-	})
+	// A tenth of the storm in (or 15 s, well within the console's hold): the worker
+	// holding the most isolations dies.
+	for accepted.Load() < int64(size/10) && time.Since(began) < 15*time.Second {
+		time.Sleep(100 * time.Millisecond)
+	}
 	holders := map[string][]string{} // worker pid → incidents whose isolation it holds
 	for _, c := range contained {
 		for _, identity := range pendingIsolationWorkers(t, c.id) {
