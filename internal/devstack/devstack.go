@@ -96,9 +96,11 @@ type Options struct {
 
 // Stack is a running xsoc.
 type Stack struct {
-	Dir  string
-	Bin  string
-	Logs string // one log per process: temporal.log, mailpit.log, worker.log, starter.log
+	Dir string
+	Bin string
+	// Logs holds one log per process: temporal.log, mailpit.log, worker.log, starter.log
+	// (worker-1.log, … for replicas; postgres.log on a cluster).
+	Logs string
 	// Temporal is a client of the dev server or the cluster.
 	Temporal client.Client
 	Dev      *DevServer // nil on a cluster
@@ -108,7 +110,7 @@ type Stack struct {
 	StarterURL  string
 	StarterURLs []string
 	MailpitURL  string
-	// TemporalMetricsURL is the dev server's Prometheus endpoint (…/metrics).
+	// TemporalMetricsURL is the Temporal server's Prometheus endpoint (…/metrics).
 	TemporalMetricsURL string
 	// SimulatorURLs are the simulators' base URLs by name.
 	SimulatorURLs map[string]string
