@@ -1,15 +1,24 @@
-# xsoc: `make run` brings the whole stack up on this machine; `make test` runs every test
-# (`make unit` all but the end-to-end tests, `make e2e` those alone).
+# xsoc: `make run` brings the whole stack up on this machine; `make cluster` the production
+# topology (Temporal server on PostgreSQL, mutual TLS, two workers, two starters); `make test`
+# runs every test (`make unit` all but the end-to-end tests, `make e2e` those alone).
 SHELL := /bin/bash
 GOBIN := $(shell go env GOPATH)/bin
 TEMPORAL := $(GOBIN)/temporal
 MAILPIT := $(GOBIN)/mailpit
 WORKFLOWCHECK := $(GOBIN)/workflowcheck
+# The Temporal server the cluster runs, and its SQL schema tool, in a directory of their own
+# (their package names, server and sql, say nothing beside other tools').
+TEMPORAL_SERVER_VERSION := v1.29.1
+TEMPORAL_SERVER_DIR := $(GOBIN)/temporal-server-$(TEMPORAL_SERVER_VERSION)
+TEMPORAL_SERVER := $(TEMPORAL_SERVER_DIR)/server
+TEMPORAL_SQL_TOOL := $(TEMPORAL_SERVER_DIR)/sql
 
 export XSOC_TEMPORAL_BIN := $(TEMPORAL)
 export XSOC_MAILPIT_BIN := $(MAILPIT)
+export XSOC_TEMPORAL_SERVER_BIN := $(TEMPORAL_SERVER)
+export XSOC_TEMPORAL_SQL_TOOL_BIN := $(TEMPORAL_SQL_TOOL)
 
-.PHONY: run test unit e2e lint tools bench build chromium
+.PHONY: run cluster test unit e2e lint tools cluster-tools bench build chromium
 
 # The tools install once from the Go module proxy and stay in GOPATH/bin.
 $(TEMPORAL):
@@ -20,6 +29,14 @@ $(WORKFLOWCHECK):
 	go install go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 
 tools: $(TEMPORAL) $(MAILPIT) $(WORKFLOWCHECK)
+
+# The Temporal server builds from source (about 3 minutes on 2 cores, once). PostgreSQL comes
+# from Debian's packages: the cluster's launcher installs it when it is missing and we are
+# root, and otherwise says the one command to run.
+$(TEMPORAL_SERVER) $(TEMPORAL_SQL_TOOL) &:
+	GOBIN=$(TEMPORAL_SERVER_DIR) go install go.temporal.io/server/cmd/server@$(TEMPORAL_SERVER_VERSION) go.temporal.io/server/cmd/tools/sql@$(TEMPORAL_SERVER_VERSION)
+
+cluster-tools: tools $(TEMPORAL_SERVER) $(TEMPORAL_SQL_TOOL)
 
 # The browser tests (tests/browser) drive Debian's chromium: installed here when it is
 # missing and we are root (CI, the dev machines), else the one command to run.
@@ -43,13 +60,19 @@ run: tools
 	go build -o .xsoc/bin/run ./internal/devstack/run
 	.xsoc/bin/run
 
+# The production topology on this machine (internal/devstack, as the cluster tests start it):
+# state in .xsoc/cluster/, kept between runs; it prints where everything is.
+cluster: cluster-tools
+	go build -o .xsoc/bin/run ./internal/devstack/run
+	.xsoc/bin/run -cluster
+
 lint: $(WORKFLOWCHECK)
 	test -z "$$(gofmt -l . | tee /dev/stderr)"
 	go mod tidy -diff
 	go vet ./...
 	$(WORKFLOWCHECK) ./workflows/...
 
-test: tools chromium lint
+test: cluster-tools chromium lint
 	go test -count=1 -timeout 20m ./...
 
 # Every package but tests/ and its subpackages, which start the real stack.
@@ -57,8 +80,10 @@ unit: tools
 	go test -count=1 -timeout 20m $$(go list ./... | grep -v '^xsoc/tests\(/\|$$\)')
 
 # The end-to-end tests alone, against the real stack.
-e2e: tools chromium
+e2e: cluster-tools chromium
 	go test -count=1 -timeout 20m ./tests/...
 
-bench: tools
+# The dev server's figures, then the cluster's (intake and burst) beside them in bench/results.md.
+bench: cluster-tools
 	go run ./bench
+	go run ./bench -cluster

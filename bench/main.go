@@ -6,6 +6,12 @@
 // and the workflows' histories and the server's database requests say where the time
 // goes. It prints the results and writes them, with how to read them, to
 // bench/results.md.
+//
+// With -cluster it runs on the production topology instead (`make cluster`'s: the
+// Temporal server on PostgreSQL behind mutual TLS, two workers, two starters behind
+// one address), intake and burst by default, each against the same baselines started
+// on that cluster, and writes its results into bench/results.md beside the dev
+// server's (between the markers clusterBegin and clusterEnd), keeping the other's.
 package main
 
 import (
@@ -35,6 +41,10 @@ const webhookSecret = "bench-webhook-secret"
 // small cache and leaves thousands of incidents open.
 var sections = []string{"intake", "syslog", "burst", "storm", "suppression", "worm", "memory"}
 
+// clusterSections are what -cluster runs unless told otherwise: the figures to set
+// beside the dev server's.
+var clusterSections = []string{"intake", "burst"}
+
 type settings struct {
 	only          []string
 	concurrency   int
@@ -58,13 +68,18 @@ type settings struct {
 	drainBudget   time.Duration
 	pragmas       []string
 	out           string
+	// cluster runs on the cluster (its replicas: workers and starters).
+	cluster  bool
+	replicas int
 }
 
 func (s settings) runs(section string) bool { return slices.Contains(s.only, section) }
 
 func main() {
 	var s settings
-	only := flag.String("only", strings.Join(sections, ","), "the sections to run, comma-separated: "+strings.Join(sections, ", "))
+	only := flag.String("only", "", "the sections to run, comma-separated: "+strings.Join(sections, ", ")+" (default: all; with -cluster: "+strings.Join(clusterSections, ", ")+")")
+	flag.BoolVar(&s.cluster, "cluster", false, "run on the production topology (make cluster's): the Temporal server on PostgreSQL with mutual TLS, -replicas workers and starters")
+	flag.IntVar(&s.replicas, "replicas", 2, "with -cluster: how many workers and how many starters")
 	flag.IntVar(&s.concurrency, "concurrency", 20, "senders (and baseline starters) in every section")
 	flag.DurationVar(&s.intakeWarm, "intake-backlog", 10*time.Second, "intake: how long alerts are sent to make the worker busy before the windows")
 	flag.DurationVar(&s.window, "window", 5*time.Second, "intake: length of each measured window")
@@ -92,11 +107,23 @@ func main() {
 		log.Error(fmt.Sprintf(format, args...))
 		os.Exit(2)
 	}
+	if *only == "" {
+		*only = strings.Join(sections, ",")
+		if s.cluster {
+			*only = strings.Join(clusterSections, ",")
+		}
+	}
 	for name := range strings.SplitSeq(*only, ",") {
 		if name = strings.TrimSpace(name); !slices.Contains(sections, name) {
 			fail("-only %q: unknown section %q (sections: %s)", *only, name, strings.Join(sections, ", "))
 		}
+		if s.cluster && name == "memory" {
+			fail("-only %q: the memory section restarts the one worker of the dev server's stack; on the cluster run %s", *only, strings.Join(clusterSections, ", "))
+		}
 		s.only = append(s.only, name)
+	}
+	if s.replicas < 1 {
+		fail("-replicas must be at least 1")
 	}
 	for field := range strings.SplitSeq(*openList, ",") {
 		var n int
@@ -137,15 +164,21 @@ func (b *bench) customer(id string) config.Customer {
 
 func run(ctx context.Context, s settings, log *slog.Logger) (err error) {
 	r := newReport(s)
-	log.Info("starting the stack", "load", loadAverage())
-	stack, err := devstack.Start(ctx, devstack.Options{
+	log.Info("starting the stack", "load", loadAverage(), "cluster", s.cluster)
+	options := devstack.Options{
 		Customers: func(map[string]string) ([]byte, error) { return customersFile, nil },
 		// gctrace: the worker's log tells its live heap and goroutine stacks.
 		Env:           []string{"BENCH_WEBHOOK_SECRET=" + webhookSecret, "GODEBUG=gctrace=1"},
 		PersistDB:     true,
 		SQLitePragmas: s.pragmas,
 		Syslog:        true,
-	})
+		Logf:          func(format string, args ...any) { log.Info(fmt.Sprintf(format, args...)) },
+	}
+	if s.cluster {
+		options.Cluster, options.Workers, options.Starters = true, s.replicas, s.replicas
+		options.PersistDB, options.SQLitePragmas = false, nil
+	}
+	stack, err := devstack.Start(ctx, options)
 	if stack != nil {
 		defer stack.Stop()
 		defer func() {
@@ -215,7 +248,7 @@ func run(ctx context.Context, s settings, log *slog.Logger) (err error) {
 	}
 	r.finish(log)
 	fmt.Print(r.markdown())
-	if err := os.WriteFile(s.out, []byte(r.markdown()), 0o644); err != nil {
+	if err := writeResults(s.out, r.markdown(), s.cluster); err != nil {
 		return err
 	}
 	log.Info("results written", "file", s.out, "took", r.elapsed.Round(time.Second))
@@ -271,4 +304,38 @@ func (b *bench) warmUp(ctx context.Context) error {
 		return fmt.Errorf("warm-up: %d of 20 alerts did not page the SOC on Slack", missing)
 	}
 	return nil
+}
+
+// The cluster's results sit in the results file between these markers; each kind of
+// run rewrites its own part and keeps the other's.
+const (
+	clusterBegin = "<!-- make bench -cluster: begin -->"
+	clusterEnd   = "<!-- make bench -cluster: end -->"
+)
+
+// writeResults writes a run's results into the file: a dev server run replaces all
+// but the cluster's part, a cluster run only that part.
+func writeResults(file, results string, cluster bool) error {
+	old, err := os.ReadFile(file)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	dev, clusterPart := splitResults(string(old))
+	if cluster {
+		clusterPart = clusterBegin + "\n" + results + clusterEnd + "\n"
+	} else {
+		dev = results
+	}
+	return os.WriteFile(file, []byte(strings.TrimRight(dev, "\n")+"\n\n"+clusterPart), 0o644)
+}
+
+// splitResults answers the dev server's results and the cluster's part (with its
+// markers, or empty).
+func splitResults(text string) (dev, cluster string) {
+	begin := strings.Index(text, clusterBegin)
+	end := strings.Index(text, clusterEnd)
+	if begin < 0 || end < begin {
+		return text, ""
+	}
+	return text[:begin] + text[end+len(clusterEnd):], text[begin:end+len(clusterEnd)] + "\n"
 }

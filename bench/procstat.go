@@ -70,35 +70,77 @@ func memory(pid int) (rss, hwm int64, err error) {
 }
 
 // cpuMeter reads the CPU time of the stack's processes and of this one between two
-// moments.
+// moments, by role: the workers' and the starters' replicas summed.
 type cpuMeter struct {
 	stack *devstack.Stack
-	names []string
 	start map[string]time.Duration
 	begin time.Time
 }
 
-// meterNames are the processes whose CPU the sections report; "bench" is this one.
-var meterNames = []string{"temporal", "worker", "starter", "bench"}
+// meterNames are the roles whose CPU the sections report; "bench" is this process,
+// "postgres" the cluster's PostgreSQL (with its backends).
+var meterNames = []string{"temporal", "postgres", "worker", "starter", "bench"}
 
 func startCPU(stack *devstack.Stack) *cpuMeter {
-	m := &cpuMeter{stack: stack, names: meterNames, start: map[string]time.Duration{}, begin: time.Now()}
-	for _, name := range m.names {
+	m := &cpuMeter{stack: stack, start: map[string]time.Duration{}, begin: time.Now()}
+	for _, name := range meterNames {
 		m.start[name] = m.read(name)
 	}
 	return m
 }
 
-func (m *cpuMeter) read(name string) time.Duration {
-	pid := os.Getpid()
-	if name != "bench" {
-		var err error
-		if pid, err = m.stack.PID(name); err != nil {
-			return 0
+func (m *cpuMeter) read(role string) time.Duration {
+	var pids []int
+	switch role {
+	case "bench":
+		pids = []int{os.Getpid()}
+	case "worker", "starter":
+		parts := m.stack.Workers()
+		if role == "starter" {
+			parts = m.stack.Starters()
+		}
+		for _, part := range parts {
+			if pid, err := m.stack.PID(part); err == nil {
+				pids = append(pids, pid)
+			}
+		}
+	case "postgres":
+		// Its work is done by one backend process per connection, its children.
+		if pid, err := m.stack.PID(role); err == nil {
+			pids = append([]int{pid}, children(pid)...)
+		}
+	default:
+		if pid, err := m.stack.PID(role); err == nil {
+			pids = []int{pid}
 		}
 	}
-	t, _ := cpuTime(pid)
-	return t
+	var total time.Duration
+	for _, pid := range pids {
+		t, _ := cpuTime(pid)
+		total += t
+	}
+	return total
+}
+
+// children answers the processes whose parent is pid.
+func children(pid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	var found []int
+	for _, entry := range entries {
+		child, err := strconv.Atoi(entry.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", child))
+		if err != nil {
+			continue
+		}
+		_, rest, _ := strings.Cut(string(data), ") ")
+		if fields := strings.Fields(rest); len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+			found = append(found, child)
+		}
+	}
+	return found
 }
 
 // cpuUse is the CPU each process used over a span, and the span.
@@ -109,7 +151,7 @@ type cpuUse struct {
 
 func (m *cpuMeter) stop() cpuUse {
 	u := cpuUse{wall: time.Since(m.begin), used: map[string]time.Duration{}}
-	for _, name := range m.names {
+	for _, name := range meterNames {
 		u.used[name] = m.read(name) - m.start[name]
 	}
 	return u
@@ -123,13 +165,17 @@ func (u cpuUse) cores(name string) float64 {
 	return u.used[name].Seconds() / u.wall.Seconds()
 }
 
-// String is "server 0.93, worker 0.61, starter 0.12, bench 0.20 cores".
+// String is "server 0.93, worker 0.61, starter 0.12, bench 0.20 cores" (with
+// PostgreSQL's on a cluster).
 func (u cpuUse) String() string {
 	var parts []string
 	for _, name := range meterNames {
 		label := name
-		if name == "temporal" {
+		switch {
+		case name == "temporal":
 			label = "server"
+		case name == "postgres" && u.used[name] == 0:
+			continue // the dev server has none
 		}
 		parts = append(parts, fmt.Sprintf("%s %.2f", label, u.cores(name)))
 	}

@@ -56,6 +56,7 @@ type report struct {
 	cpu       string
 	goVersion string
 	temporal  string
+	postgres  string // the cluster's PostgreSQL version
 	load      string // at the start
 	endLoad   string
 	elapsed   time.Duration
@@ -92,7 +93,11 @@ func (r *report) finish(log *slog.Logger) {
 			}
 		}
 	}
-	if bin, err := devstack.Tool("XSOC_TEMPORAL_BIN", "temporal"); err == nil {
+	if r.settings.cluster {
+		if out, err := exec.Command("pg_config", "--version").Output(); err == nil {
+			r.postgres = strings.TrimPrefix(strings.TrimSpace(string(out)), "PostgreSQL ")
+		}
+	} else if bin, err := devstack.Tool("XSOC_TEMPORAL_BIN", "temporal"); err == nil {
 		if out, err := exec.Command(bin, "--version").Output(); err == nil {
 			r.temporal = strings.TrimSpace(string(out))
 		}
@@ -108,11 +113,19 @@ func (w *writer) line(format string, args ...any) { fmt.Fprintf(w, format+"\n", 
 func (r *report) markdown() string {
 	var w writer
 	s := r.settings
-	w.line("# xsoc benchmark results")
-	w.line("")
-	w.line("Written by `make bench` (`go run ./bench`) on %s. Machine: nproc %d (%s), %s, %s; the Temporal dev server keeps its state in a SQLite file (pragmas: %s), as `make run` does. Load average (`uptime`) %s at the start and %s at the end; the machine is shared, so figures vary about ±25 %% between runs. The run took %s. Sections: %s; concurrency %d everywhere.",
-		r.date.Format("2006-01-02 15:04 MST"), r.nproc, r.cpu, r.goVersion, r.temporal, pragmas(s.pragmas), r.load, r.endLoad,
-		r.elapsed.Round(time.Second), strings.Join(s.only, ", "), s.concurrency)
+	if s.cluster {
+		w.line("# On the cluster")
+		w.line("")
+		w.line("Written by `make bench` (`go run ./bench -cluster`) on %s. Machine: nproc %d (%s), %s; the production topology of `make cluster` on the same machine: the Temporal server %s (every service in one process) on PostgreSQL %s (its own data directory, fsync and synchronous commit on: every transaction is on disk before it is answered) for persistence and SQL visibility, the frontend behind mutual TLS, %d workers and %d starters; alerts are posted to one address that spreads them over the starters in turn. The baselines (raw starts, no-op workflows) run on the same cluster. Load average %s at the start and %s at the end; the run took %s. Sections: %s; concurrency %d everywhere.",
+			r.date.Format("2006-01-02 15:04 MST"), r.nproc, r.cpu, r.goVersion, devstack.TemporalServerVersion, r.postgres, s.replicas, s.replicas,
+			r.load, r.endLoad, r.elapsed.Round(time.Second), strings.Join(s.only, ", "), s.concurrency)
+	} else {
+		w.line("# xsoc benchmark results")
+		w.line("")
+		w.line("Written by `make bench` (`go run ./bench`) on %s. Machine: nproc %d (%s), %s, %s; the Temporal dev server keeps its state in a SQLite file (pragmas: %s), as `make run` does. Load average (`uptime`) %s at the start and %s at the end; the machine is shared, so figures vary about ±25 %% between runs. The run took %s. Sections: %s; concurrency %d everywhere.",
+			r.date.Format("2006-01-02 15:04 MST"), r.nproc, r.cpu, r.goVersion, r.temporal, pragmas(s.pragmas), r.load, r.endLoad,
+			r.elapsed.Round(time.Second), strings.Join(s.only, ", "), s.concurrency)
+	}
 	w.line("")
 	w.line("| target (issue 16) | measured | verdict |")
 	w.line("|---|---|---|")
@@ -139,8 +152,10 @@ func (r *report) markdown() string {
 	if r.worm != nil {
 		r.wormSection(&w)
 	}
-	r.whereTheTimeGoes(&w)
-	w.line(howToRead)
+	if !s.cluster { // the dev server's part says how to read both
+		r.whereTheTimeGoes(&w)
+		w.line(howToRead)
+	}
 	return w.String()
 }
 
@@ -272,7 +287,7 @@ func (r *report) burstSection(w *writer) {
 	w.line("| nothing lost or doubled | **%s** |", verdict(b.check.ok(b.want)))
 	w.line("| emails during the burst (the customer's chain and status updates) | %d |", b.mails)
 	w.line("")
-	w.line("Server work per workflow, from %d sampled histories (%d paged) and %d no-op ones; the entities' share is what they wrote during the burst divided by its alerts; database writes are the dev server's own count (`persistence_requests`, write operations) during each run divided by its workflows:", b.costs.n, b.costs.paged, 50)
+	w.line("Server work per workflow, from %d sampled histories (%d paged) and %d no-op ones; the entities' share is what they wrote during the burst divided by its alerts; database writes are the server's own count (`persistence_requests`, write operations) during each run divided by its workflows:", b.costs.n, b.costs.paged, 50)
 	w.line("")
 	writeCostTable(w, b.noopCost, b.costs, []entityShare{b.triage, b.account}, b.want, b.noopDB, b.noop.count, b.db, b.want)
 	w.line("")
@@ -323,7 +338,7 @@ func writeCostTable(w *writer, noop averageTally, costs incidentCosts, shares []
 	}
 	w.line("| **transactions per alert, all workflows** | %.1f | — | **%.1f** (%.1f × a no-op) |", noop.transactions(), total, total/noop.transactions())
 	if noopDB != nil && db != nil {
-		w.line("| database writes (SQLite transactions) per workflow | %.1f | — | %.1f (%.1f ×) |", noopDB.writes()/float64(noops), db.writes()/float64(dbAlerts),
+		w.line("| database writes (transactions) per workflow | %.1f | — | %.1f (%.1f ×) |", noopDB.writes()/float64(noops), db.writes()/float64(dbAlerts),
 			(db.writes()/float64(dbAlerts))/(noopDB.writes()/float64(noops)))
 	}
 }

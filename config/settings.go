@@ -2,6 +2,7 @@ package config
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -159,13 +160,20 @@ func alphanumeric(s string) bool {
 
 // Temporal is the standard Temporal connection, from TEMPORAL_* variables, so that the
 // same binaries run against the dev server, a cluster (mTLS) or Temporal Cloud (API key).
+// The names are the temporal CLI's too: one environment serves both.
 type Temporal struct {
 	Address   string `envconfig:"ADDRESS" default:"127.0.0.1:7233"`
 	Namespace string `envconfig:"NAMESPACE" default:"default"`
 	APIKey    string `envconfig:"API_KEY"`
 	TLSCert   string `envconfig:"TLS_CERT"`
 	TLSKey    string `envconfig:"TLS_KEY"`
-	TLS       bool   `envconfig:"TLS"`
+	// TLSCA is the CA that signed the frontend's certificate, for a cluster whose
+	// certificates come from its own CA rather than one the system trusts.
+	TLSCA string `envconfig:"TLS_CA"`
+	// TLSServerName is the name the frontend's certificate must carry, when it is
+	// not the host of Address (a load balancer's address, an IP).
+	TLSServerName string `envconfig:"TLS_SERVER_NAME"`
+	TLS           bool   `envconfig:"TLS"`
 }
 
 // LoadTemporal reads the TEMPORAL_* environment.
@@ -177,25 +185,13 @@ func LoadTemporal() (Temporal, error) {
 	return t, nil
 }
 
-// ClientOptions builds the SDK's client options. TLS_CERT and TLS_KEY are file paths
-// (as for the temporal CLI); an API key implies TLS.
+// ClientOptions builds the SDK's client options. TLS_CERT, TLS_KEY and TLS_CA are file
+// paths (as for the temporal CLI); any TLS setting or an API key implies TLS.
 func (t Temporal) ClientOptions() (client.Options, error) {
 	options := client.Options{HostPort: t.Address, Namespace: t.Namespace}
-	var tlsConfig *tls.Config
-	if t.TLSCert != "" || t.TLSKey != "" {
-		certPEM, err := os.ReadFile(t.TLSCert)
-		if err != nil {
-			return options, fmt.Errorf("TEMPORAL_TLS_CERT: %w", err)
-		}
-		keyPEM, err := os.ReadFile(t.TLSKey)
-		if err != nil {
-			return options, fmt.Errorf("TEMPORAL_TLS_KEY: %w", err)
-		}
-		cert, err := tls.X509KeyPair(certPEM, keyPEM)
-		if err != nil {
-			return options, fmt.Errorf("TEMPORAL_TLS_CERT/KEY: %w", err)
-		}
-		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	tlsConfig, err := t.tlsConfig()
+	if err != nil {
+		return options, err
 	}
 	if t.APIKey != "" {
 		options.Credentials = client.NewAPIKeyStaticCredentials(t.APIKey)
@@ -203,9 +199,43 @@ func (t Temporal) ClientOptions() (client.Options, error) {
 			tlsConfig = &tls.Config{}
 		}
 	}
-	if tlsConfig == nil && t.TLS {
-		tlsConfig = &tls.Config{}
-	}
 	options.ConnectionOptions.TLS = tlsConfig
 	return options, nil
+}
+
+// tlsConfig answers the connection's TLS settings, or nil for a plain connection.
+func (t Temporal) tlsConfig() (*tls.Config, error) {
+	if !t.TLS && t.TLSCert == "" && t.TLSKey == "" && t.TLSCA == "" && t.TLSServerName == "" {
+		return nil, nil
+	}
+	config := &tls.Config{ServerName: t.TLSServerName}
+	if t.TLSCert != "" || t.TLSKey != "" {
+		if t.TLSCert == "" || t.TLSKey == "" {
+			return nil, fmt.Errorf("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together: the client certificate and its key")
+		}
+		certPEM, err := os.ReadFile(t.TLSCert)
+		if err != nil {
+			return nil, fmt.Errorf("TEMPORAL_TLS_CERT: %w", err)
+		}
+		keyPEM, err := os.ReadFile(t.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("TEMPORAL_TLS_KEY: %w", err)
+		}
+		cert, err := tls.X509KeyPair(certPEM, keyPEM)
+		if err != nil {
+			return nil, fmt.Errorf("TEMPORAL_TLS_CERT/KEY: %w", err)
+		}
+		config.Certificates = []tls.Certificate{cert}
+	}
+	if t.TLSCA != "" {
+		caPEM, err := os.ReadFile(t.TLSCA)
+		if err != nil {
+			return nil, fmt.Errorf("TEMPORAL_TLS_CA: %w", err)
+		}
+		config.RootCAs = x509.NewCertPool()
+		if !config.RootCAs.AppendCertsFromPEM(caPEM) {
+			return nil, fmt.Errorf("TEMPORAL_TLS_CA=%s holds no PEM certificate", t.TLSCA)
+		}
+	}
+	return config, nil
 }

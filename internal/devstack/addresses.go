@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -18,8 +19,15 @@ type Addresses struct {
 	TemporalMetrics string
 	Mailpit         string // Mailpit's web UI and API
 	SMTP            string // Mailpit's SMTP
-	Starter         string
-	// WorkerMetrics is the worker's own /metrics and /readyz (XSOC_WORKER_METRICS_LISTEN).
+	// Starter is the starter's address, or the balancer's in front of several.
+	Starter string
+	// Starters are the starter replicas' own addresses when several run; empty: the
+	// ports after Starter's (8081, 8082 under make cluster).
+	Starters []string
+	// Postgres is the cluster's PostgreSQL (5433 under make cluster: Debian's own
+	// cluster, when one runs, has 5432).
+	Postgres string
+	// WorkerMetrics is the (first) worker's own /metrics and /readyz (XSOC_WORKER_METRICS_LISTEN).
 	WorkerMetrics string
 	// Simulators by name (cybereason, withsecure, zscaler, slack, twilio).
 	Simulators map[string]string
@@ -39,6 +47,8 @@ const (
 	starterSetting  = "XSOC_LISTEN"
 	// workerMetricsSetting is the worker's own; the stack hands its address to the worker.
 	workerMetricsSetting = "XSOC_WORKER_METRICS_LISTEN"
+	startersSetting      = "XSOC_LISTEN (the starters take the ports after its)"
+	postgresSetting      = "XSOC_POSTGRES_LISTEN"
 )
 
 func simulatorSetting(name string) string {
@@ -60,6 +70,7 @@ func AddressesFromEnv(getenv func(string) string) (Addresses, error) {
 		Mailpit:       get(mailpitSetting, "127.0.0.1:8025"),
 		SMTP:          net.JoinHostPort(get("XSOC_SMTP_HOST", "127.0.0.1"), get(smtpSetting, "1025")),
 		Starter:       get(starterSetting, "127.0.0.1:8080"),
+		Postgres:      get(postgresSetting, "127.0.0.1:5433"),
 		WorkerMetrics: get(workerMetricsSetting, "127.0.0.1:9090"),
 		Simulators:    map[string]string{},
 	}
@@ -72,7 +83,7 @@ func AddressesFromEnv(getenv func(string) string) (Addresses, error) {
 		a.Simulators[name] = get(simulatorSetting(name), fmt.Sprintf("127.0.0.1:%d", 9101+i))
 	}
 	for name, address := range map[string]string{temporalSetting: a.Temporal, mailpitSetting: a.Mailpit, smtpSetting: a.SMTP, starterSetting: a.Starter,
-		workerMetricsSetting: a.WorkerMetrics} {
+		postgresSetting: a.Postgres, workerMetricsSetting: a.WorkerMetrics} {
 		if _, _, err := net.SplitHostPort(address); err != nil {
 			return a, fmt.Errorf("%s=%q: want host:port", name, address)
 		}
@@ -81,11 +92,35 @@ func AddressesFromEnv(getenv func(string) string) (Addresses, error) {
 }
 
 // withFreePorts fills every empty address with a free port on 127.0.0.1 (the
-// simulators bind port 0 themselves). The UI stays off unless asked for.
-func (a Addresses) withFreePorts(ui bool) Addresses {
-	for _, address := range []*string{&a.Temporal, &a.TemporalMetrics, &a.Mailpit, &a.SMTP, &a.Starter, &a.WorkerMetrics} {
+// simulators bind port 0 themselves). The UI stays off unless asked for; PostgreSQL
+// runs on a cluster only. Several starters listen on the ports after a given
+// Starter's, or on free ones.
+func (a Addresses) withFreePorts(ui, cluster bool, starters int) Addresses {
+	given := a.Starter != ""
+	addresses := []*string{&a.Temporal, &a.TemporalMetrics, &a.Mailpit, &a.SMTP, &a.Starter, &a.WorkerMetrics}
+	if cluster {
+		addresses = append(addresses, &a.Postgres)
+	}
+	for _, address := range addresses {
 		if *address == "" {
 			*address = FreeAddress()
+		}
+	}
+	switch {
+	case starters == 1:
+		a.Starters = []string{a.Starter}
+	case len(a.Starters) == starters:
+	case given:
+		host, port, _ := net.SplitHostPort(a.Starter)
+		first, _ := strconv.Atoi(port)
+		a.Starters = nil
+		for i := range starters {
+			a.Starters = append(a.Starters, net.JoinHostPort(host, strconv.Itoa(first+1+i)))
+		}
+	default:
+		a.Starters = nil
+		for range starters {
+			a.Starters = append(a.Starters, FreeAddress())
 		}
 	}
 	if ui && a.TemporalUI == "" {

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -22,7 +23,10 @@ type component struct {
 	path  string
 	args  []string
 	env   []string
-	log   string // its log file
+	dir   string // its working directory; empty: the caller's
+	// asUser runs it as another user (PostgreSQL as postgres when we are root).
+	asUser *syscall.Credential
+	log    string // its log file
 	// listens are the addresses it binds, each with the setting that moves it.
 	listens []listen
 	// answers tells whether the component serves yet (nil once it does).
@@ -127,7 +131,10 @@ func (c *component) start() error {
 	// The child holds its own descriptor; ours is not needed once it runs.
 	defer log.Close()
 	cmd := exec.Command(c.path, c.args...)
-	cmd.Env = c.env
+	cmd.Env, cmd.Dir = c.env, c.dir
+	if c.asUser != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.asUser}
+	}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		return c.failure(err)
@@ -208,11 +215,16 @@ func (c *component) running() bool {
 
 // interrupt asks the process to end, as Ctrl-C does.
 func (c *component) interrupt() {
+	c.signal(os.Interrupt)
+}
+
+// signal sends the process a signal that ends it (the stack does not report its end).
+func (c *component) signal(sig os.Signal) {
 	if c.cmd == nil {
 		return
 	}
 	c.stopping.Store(true)
-	_ = c.cmd.Process.Signal(os.Interrupt)
+	_ = c.cmd.Process.Signal(sig)
 }
 
 // awaitExit waits for the process to end, killing it after 10 s.

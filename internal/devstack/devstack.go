@@ -91,19 +91,35 @@ type Options struct {
 	// Syslog turns on the starter's syslog listeners, TCP and UDP, on free ports of
 	// 127.0.0.1 (the caller's environment may set them instead, as make run's does).
 	Syslog bool
+	// Cluster runs a Temporal cluster instead of the dev server: the Temporal server
+	// built from source, on a PostgreSQL of its own for persistence and SQL advanced
+	// visibility, its frontend behind mutual TLS with a CA made for it (cluster.go).
+	Cluster bool
+	// Workers and Starters are how many replicas of each run (default 1). Several
+	// starters are reached at one address (StarterURL), which spreads requests over
+	// them as a load balancer does.
+	Workers, Starters int
+	// Logf hears what takes long before anything answers (builds, installs); nil: silence.
+	Logf func(format string, args ...any)
 }
 
 // Stack is a running xsoc.
 type Stack struct {
-	Dir  string
-	Bin  string
-	Logs string // one log per process: temporal.log, mailpit.log, worker.log, starter.log
-	// Temporal is a client of the dev server.
-	Temporal   client.Client
-	Dev        *DevServer
-	StarterURL string
-	MailpitURL string
-	// TemporalMetricsURL is the dev server's Prometheus endpoint (…/metrics).
+	Dir string
+	Bin string
+	// Logs holds one log per process: temporal.log, mailpit.log, worker.log, starter.log
+	// (worker-1.log, … for replicas; postgres.log on a cluster).
+	Logs string
+	// Temporal is a client of the dev server or the cluster.
+	Temporal client.Client
+	Dev      *DevServer // nil on a cluster
+	Cluster  *Cluster   // nil on the dev server
+	// StarterURL is the starter's base URL: with several starters, the balancer's in
+	// front of them, whose replicas' own URLs are StarterURLs.
+	StarterURL  string
+	StarterURLs []string
+	MailpitURL  string
+	// TemporalMetricsURL is the Temporal server's Prometheus endpoint (…/metrics).
 	TemporalMetricsURL string
 	// WorkerMetricsURL is the worker's own Prometheus endpoint (…/metrics): the SDK's
 	// metrics; its /readyz beside it.
@@ -127,10 +143,12 @@ type Stack struct {
 	temporary bool
 	keyFile   string // XSOC_CODEC_KEY_FILE=… of the processes
 	addresses Addresses
-	servers   []*http.Server
-	ended     chan *ComponentError
-	mu        sync.Mutex
-	parts     []*component
+	// workers and starters are the names of the replicas' parts.
+	workers, starters []string
+	servers           []*http.Server
+	ended             chan *ComponentError
+	mu                sync.Mutex
+	parts             []*component
 }
 
 // DevServer is the Temporal dev server the stack runs.
@@ -168,7 +186,7 @@ func Start(ctx context.Context, options Options) (*Stack, error) {
 
 // portTakenMeanwhile tells whether a start failed on a port the stack chose.
 func portTakenMeanwhile(err error, options Options) bool {
-	chosen := options.Dir == "" && options.Addresses.Temporal == "" && options.Addresses.Starter == ""
+	chosen := options.Dir == "" && options.Addresses.Temporal == "" && options.Addresses.Starter == "" && options.Addresses.Postgres == ""
 	return chosen && (errors.Is(err, syscall.EADDRINUSE) || strings.Contains(err.Error(), "address already in use"))
 }
 
@@ -181,12 +199,16 @@ func start(ctx context.Context, options Options) (*Stack, error) {
 		}
 		s.Dir, s.temporary = dir, true
 	}
-	s.Bin, s.Logs = filepath.Join(s.Dir, "bin"), filepath.Join(s.Dir, "logs")
-	s.addresses = options.Addresses.withFreePorts(options.UI)
-	temporalBin, err := Tool("XSOC_TEMPORAL_BIN", "temporal")
+	// PostgreSQL and the Temporal server run in directories of their own: paths in
+	// their settings must not depend on the working directory.
+	dir, err := filepath.Abs(s.Dir)
 	if err != nil {
 		return s, err
 	}
+	s.Dir = dir
+	s.Bin, s.Logs = filepath.Join(s.Dir, "bin"), filepath.Join(s.Dir, "logs")
+	workers, starters := max(1, options.Workers), max(1, options.Starters)
+	s.addresses = options.Addresses.withFreePorts(options.UI, options.Cluster, starters)
 	mailpitBin, err := Tool("XSOC_MAILPIT_BIN", "mailpit")
 	if err != nil {
 		return s, err
@@ -198,12 +220,46 @@ func start(ctx context.Context, options Options) (*Stack, error) {
 	if err != nil {
 		return s, err
 	}
-	s.ClientOptions = config.WithCodec(client.Options{HostPort: s.addresses.Temporal, Namespace: "default"}, ring)
-	temporal, mailpit, starter := s.temporal(temporalBin, options), s.mailpit(mailpitBin), s.starter()
-	worker := s.newWorker("worker", filepath.Join(s.Bin, "worker"), s.addresses.WorkerMetrics)
+	// Temporal is the dev server, or the cluster's PostgreSQL and server.
+	var temporal []*component
+	if options.Cluster {
+		if temporal, err = s.clusterParts(options); err != nil {
+			return s, err
+		}
+	} else {
+		temporalBin, err := Tool("XSOC_TEMPORAL_BIN", "temporal")
+		if err != nil {
+			return s, err
+		}
+		temporal = []*component{s.temporal(temporalBin, options)}
+		s.ClientOptions = client.Options{HostPort: s.addresses.Temporal, Namespace: "default"}
+	}
+	s.ClientOptions = config.WithCodec(s.ClientOptions, ring)
+	mailpit := s.mailpit(mailpitBin)
+	var replicas []*component
+	for i := range workers {
+		// The first worker's metrics are at the stack's address; replicas take free ones.
+		metrics := s.addresses.WorkerMetrics
+		if i > 0 {
+			metrics = FreeAddress()
+		}
+		replicas = append(replicas, s.worker(replicaName("worker", i, workers), metrics))
+	}
+	for i := range starters {
+		replicas = append(replicas, s.starter(replicaName("starter", i, starters), i))
+	}
 	// Every address is tried before anything starts, so that each one taken is
 	// reported at once rather than after the dev server's start.
-	if err := errors.Join(s.startSimulators(), temporal.checkFree(), mailpit.checkFree(), starter.checkFree(), worker.checkFree()); err != nil {
+	checks := []error{s.startSimulators(), mailpit.checkFree()}
+	for _, part := range slices.Concat(temporal, replicas) {
+		checks = append(checks, part.checkFree())
+	}
+	if starters > 1 {
+		if err := addressFree(s.addresses.Starter); err != nil {
+			checks = append(checks, &ComponentError{Component: "starters' balancer", Err: err, Addresses: []string{listen{s.addresses.Starter, starterSetting}.String()}})
+		}
+	}
+	if err := errors.Join(checks...); err != nil {
 		return s, err
 	}
 	build := exec.CommandContext(ctx, "go", "build", "-o", s.Bin+"/", "xsoc/worker", "xsoc/starter")
@@ -211,7 +267,12 @@ func start(ctx context.Context, options Options) (*Stack, error) {
 	if err := build.Run(); err != nil {
 		return s, fmt.Errorf("building worker and starter: %w", err)
 	}
-	if err := s.launch(ctx, temporal, mailpit); err != nil {
+	if options.Cluster {
+		err = s.launchCluster(ctx, options, temporal, mailpit)
+	} else {
+		err = s.launch(ctx, temporal[0], mailpit)
+	}
+	if err != nil {
 		return s, err
 	}
 	if options.Seed != nil {
@@ -223,12 +284,44 @@ func start(ctx context.Context, options Options) (*Stack, error) {
 		return s, err
 	}
 	s.WorkerMetricsURL = "http://" + s.addresses.WorkerMetrics + "/metrics"
-	worker.env, starter.env = slices.Concat(s.Env, []string{workerMetricsSetting + "=" + s.addresses.WorkerMetrics}), s.Env
 	s.SyslogTCP, s.SyslogUDP = lookup(s.Env)("XSOC_SYSLOG_TCP"), lookup(s.Env)("XSOC_SYSLOG_UDP")
-	if s.SyslogTCP != "" {
-		starter.listens = append(starter.listens, listen{s.SyslogTCP, "XSOC_SYSLOG_TCP"})
+	firstStarter := true
+	for _, part := range replicas {
+		part.env = slices.Concat(s.Env, part.env)
+		if !strings.HasPrefix(part.name, "starter") {
+			continue
+		}
+		// One starter takes syslog: the others cannot bind its ports.
+		if firstStarter && s.SyslogTCP != "" {
+			part.listens = append(part.listens, listen{s.SyslogTCP, "XSOC_SYSLOG_TCP"})
+		} else if !firstStarter {
+			part.env = append(part.env, "XSOC_SYSLOG_TCP=", "XSOC_SYSLOG_UDP=", "XSOC_SYSLOG_TLS=")
+		}
+		firstStarter = false
 	}
-	return s, s.launch(ctx, worker, starter)
+	if err := s.launch(ctx, replicas...); err != nil {
+		return s, err
+	}
+	if starters > 1 {
+		return s, s.serveBalancer()
+	}
+	return s, nil
+}
+
+// replicaName is a replica's part name: "worker" alone, "worker-1" and "worker-2" when
+// two run.
+func replicaName(kind string, i, of int) string {
+	if of == 1 {
+		return kind
+	}
+	return fmt.Sprintf("%s-%d", kind, i+1)
+}
+
+// logf tells the caller what takes long, when it listens.
+func (o Options) logf(format string, args ...any) {
+	if o.Logf != nil {
+		o.Logf(format, args...)
+	}
 }
 
 // launch starts parts together and waits until each answers, returning the first
@@ -293,14 +386,8 @@ func (s *Stack) temporal(temporalBin string, options Options) *component {
 		name: "temporal", title: "Temporal dev server", path: temporalBin, args: args, env: os.Environ(),
 		log: filepath.Join(s.Logs, "temporal.log"), listens: listens,
 		answers: func(ctx context.Context) error {
-			if s.Temporal == nil {
-				c, err := client.DialContext(ctx, s.clientOptions())
-				if err != nil {
-					return err
-				}
-				s.Temporal = c
-			} else if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-				return err // a restarted server: the client dialled earlier reconnects once it serves
+			if err := s.temporalAnswers(ctx); err != nil {
+				return err
 			}
 			if s.Dev.uiURL != "" {
 				return httpOK(ctx, s.Dev.uiURL)
@@ -310,17 +397,33 @@ func (s *Stack) temporal(temporalBin string, options Options) *component {
 	}
 }
 
-// clientOptions are those of every client the stack dials: with the processes' codec.
-func (s *Stack) clientOptions() client.Options {
-	return s.ClientOptions
+// temporalAnswers dials the stack's client at the first answer and checks the
+// server's health after: a restarted server is reached again by the client dialled
+// earlier, once it serves.
+func (s *Stack) temporalAnswers(ctx context.Context) error {
+	if s.Temporal == nil {
+		c, err := client.DialContext(ctx, s.ClientOptions)
+		if err != nil {
+			return err
+		}
+		s.Temporal = c
+		return nil
+	}
+	_, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
+	return err
 }
 
 func (s *Stack) mailpit(mailpitBin string) *component {
 	s.MailpitURL = "http://" + s.addresses.Mailpit
+	args := []string{"--listen", s.addresses.Mailpit, "--smtp", s.addresses.SMTP,
+		"--smtp-auth-accept-any", "--smtp-auth-allow-insecure", "--database", filepath.Join(s.Dir, "mailpit.db")}
+	if s.temporary {
+		// Mailpit keeps its last 500 messages by default, which suits make run's kept
+		// database; a test counts every page of a storm.
+		args = append(args, "--max", "0")
+	}
 	return &component{
-		name: "mailpit", title: "Mailpit", path: mailpitBin, env: os.Environ(),
-		args: []string{"--listen", s.addresses.Mailpit, "--smtp", s.addresses.SMTP,
-			"--smtp-auth-accept-any", "--smtp-auth-allow-insecure", "--database", filepath.Join(s.Dir, "mailpit.db")},
+		name: "mailpit", title: "Mailpit", path: mailpitBin, env: os.Environ(), args: args,
 		log:     filepath.Join(s.Logs, "mailpit.log"),
 		listens: []listen{{s.addresses.Mailpit, mailpitSetting}, {s.addresses.SMTP, smtpSetting}},
 		answers: func(ctx context.Context) error {
@@ -334,6 +437,14 @@ func (s *Stack) mailpit(mailpitBin string) *component {
 			return conn.Close()
 		},
 	}
+}
+
+// worker is a worker replica serving its metrics and /readyz at metricsAddress.
+func (s *Stack) worker(name, metricsAddress string) *component {
+	s.workers = append(s.workers, name)
+	worker := s.newWorker(name, filepath.Join(s.Bin, "worker"), metricsAddress)
+	worker.env = []string{workerMetricsSetting + "=" + metricsAddress}
+	return worker
 }
 
 // newWorker is a worker process serving its metrics and /readyz at metricsAddress: it
@@ -375,29 +486,49 @@ func (s *Stack) StartWorker(name, path string, env ...string) (string, error) {
 	return "http://" + address + "/metrics", s.launch(context.Background(), part)
 }
 
-func (s *Stack) starter() *component {
+// starter is the i-th starter replica. One starter listens at the stack's starter
+// address; several listen at their own, behind the balancer at the stack's.
+func (s *Stack) starter(name string, i int) *component {
+	s.starters = append(s.starters, name)
 	s.StarterURL = "http://" + s.addresses.Starter
+	address := s.addresses.Starters[i]
+	url := "http://" + address
+	s.StarterURLs = append(s.StarterURLs, url)
+	setting := starterSetting
+	if len(s.addresses.Starters) > 1 {
+		setting = startersSetting
+	}
 	return &component{
-		name: "starter", path: filepath.Join(s.Bin, "starter"),
-		log:     filepath.Join(s.Logs, "starter.log"),
-		listens: []listen{{s.addresses.Starter, starterSetting}},
-		answers: func(ctx context.Context) error { return httpOK(ctx, s.StarterURL+"/readyz") },
+		name: name, path: filepath.Join(s.Bin, "starter"),
+		log:     filepath.Join(s.Logs, name+".log"),
+		env:     []string{"XSOC_LISTEN=" + address},
+		listens: []listen{{address, setting}},
+		answers: func(ctx context.Context) error { return httpOK(ctx, url+"/readyz") },
 	}
 }
+
+// Workers answers the part names of the worker replicas ("worker", or "worker-1", …).
+func (s *Stack) Workers() []string { return slices.Clone(s.workers) }
+
+// Starters answers the part names of the starter replicas.
+func (s *Stack) Starters() []string { return slices.Clone(s.starters) }
 
 // processEnv is the worker's and starter's environment: the caller's, then the
 // stack's settings, then Options.Env.
 func (s *Stack) processEnv(options Options) ([]string, error) {
 	smtpHost, smtpPort, _ := net.SplitHostPort(s.addresses.SMTP)
-	env := append(os.Environ(),
-		"TEMPORAL_ADDRESS="+s.addresses.Temporal, "TEMPORAL_NAMESPACE=default",
+	uiURL := ""
+	if s.Dev != nil {
+		uiURL = s.Dev.uiURL
+	}
+	env := slices.Concat(os.Environ(), s.TemporalEnv(), []string{
 		// The stack's worker is the code under test: its build serves new work at once,
 		// even over a kept database whose current version is an earlier build.
 		"XSOC_PROMOTE_VERSION=always",
-		"XSOC_LISTEN="+s.addresses.Starter, "XSOC_PUBLIC_URL="+s.StarterURL,
-		"XSOC_SMTP_HOST="+smtpHost, "XSOC_SMTP_PORT="+smtpPort, "XSOC_SMTP_FROM=xsoc@soc.example",
-		"XSOC_UI_URL="+cmp.Or(s.Dev.uiURL, "http://ui.test"), s.keyFile,
-	)
+		"XSOC_LISTEN=" + s.addresses.Starter, "XSOC_PUBLIC_URL=" + s.StarterURL,
+		"XSOC_SMTP_HOST=" + smtpHost, "XSOC_SMTP_PORT=" + smtpPort, "XSOC_SMTP_FROM=xsoc@soc.example",
+		"XSOC_UI_URL=" + cmp.Or(uiURL, "http://ui.test"), s.keyFile,
+	})
 	if !options.OwnSlack {
 		env = append(env, "XSOC_SLACK_TOKEN=xoxb-test", "XSOC_SLACK_SIGNING_SECRET="+SlackSigningSecret,
 			"XSOC_SLACK_API_URL="+s.SimulatorURLs["slack"]+"/api/")
@@ -473,7 +604,7 @@ func (s *Stack) Wait(ctx context.Context) error {
 }
 
 // PID answers the process id of a process the stack started (temporal, mailpit,
-// worker, starter).
+// worker, starter; postgres on a cluster; replicas by their names, Workers()).
 func (s *Stack) PID(name string) (int, error) {
 	part, err := s.part(name)
 	if err != nil {
@@ -515,6 +646,19 @@ func (s *Stack) Kill(name string) error {
 	return nil
 }
 
+// StopWith ends one process with a signal of the caller's choosing and waits for it
+// (killing it after 10 s): PostgreSQL's immediate shutdown (SIGQUIT) is a crash it
+// recovers from at its next start. It stays down until StartPart.
+func (s *Stack) StopWith(name string, sig os.Signal) error {
+	part, err := s.part(name)
+	if err != nil {
+		return err
+	}
+	part.signal(sig)
+	part.awaitExit()
+	return nil
+}
+
 // StartPart starts a process that StopPart or Kill took down, with the same
 // environment plus env (later values win), and waits until it answers.
 func (s *Stack) StartPart(name string, env ...string) error {
@@ -549,11 +693,16 @@ func (s *Stack) Stop() {
 	s.mu.Lock()
 	parts := s.parts
 	s.mu.Unlock()
-	for _, part := range parts {
-		part.interrupt()
-	}
-	for _, part := range parts {
-		part.awaitExit()
+	// PostgreSQL goes last: the Temporal server's shutdown still writes to it.
+	last := slices.DeleteFunc(slices.Clone(parts), func(p *component) bool { return p.name != "postgres" })
+	first := slices.DeleteFunc(slices.Clone(parts), func(p *component) bool { return p.name == "postgres" })
+	for _, wave := range [][]*component{first, last} {
+		for _, part := range wave {
+			part.interrupt()
+		}
+		for _, part := range wave {
+			part.awaitExit()
+		}
 	}
 	for _, server := range s.servers {
 		_ = server.Close()
@@ -566,16 +715,42 @@ func (s *Stack) Stop() {
 	}
 }
 
-// DumpLogs writes the last lines of the worker's and starter's logs.
+// TemporalEnv answers the TEMPORAL_* settings that reach the stack's Temporal: those the
+// worker and starter run with, which the temporal CLI reads too.
+func (s *Stack) TemporalEnv() []string {
+	env := []string{"TEMPORAL_ADDRESS=" + s.addresses.Temporal, "TEMPORAL_NAMESPACE=default"}
+	if s.Cluster != nil {
+		env = append(env, "TEMPORAL_TLS_CA="+s.Cluster.ClientTLS.CA,
+			"TEMPORAL_TLS_CERT="+s.Cluster.ClientTLS.Cert, "TEMPORAL_TLS_KEY="+s.Cluster.ClientTLS.Key)
+	}
+	return env
+}
+
+// maxDumpedLine is as much of a log line as DumpLogs writes.
+const maxDumpedLine = 600
+
+// DumpLogs writes the last lines of the workers' and starters' logs (and the
+// cluster's server's).
 func (s *Stack) DumpLogs(w io.Writer, lines int) {
-	for _, name := range []string{"worker", "starter"} {
+	names := slices.Concat(s.workers, s.starters)
+	if s.Cluster != nil {
+		names = append(names, "temporal", "postgres")
+	}
+	for _, name := range names {
 		data, err := os.ReadFile(filepath.Join(s.Logs, name+".log"))
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			fmt.Fprintf(w, "--- %s.log: %v ---\n", name, err)
 			continue
 		}
 		all := strings.Split(string(data), "\n")
-		fmt.Fprintf(w, "--- last lines of %s.log ---\n%s\n", name, strings.Join(all[max(0, len(all)-lines):], "\n"))
+		last := all[max(0, len(all)-lines):]
+		for i, line := range last {
+			// The Temporal server's lines carry their stack traces.
+			if len(line) > maxDumpedLine {
+				last[i] = line[:maxDumpedLine] + " …"
+			}
+		}
+		fmt.Fprintf(w, "--- last lines of %s.log ---\n%s\n", name, strings.Join(last, "\n"))
 	}
 }
 

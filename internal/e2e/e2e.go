@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	cybereasonsim "xsoc/integrations/cybereason/sim"
 	"xsoc/internal/devstack"
 	"xsoc/workflows"
 )
@@ -114,14 +115,16 @@ func Count(t testing.TB, c client.Client, query string) int64 {
 
 // Mail is a message as Mailpit's API lists it.
 type Mail struct {
-	ID      string `json:"ID"`
-	Subject string `json:"Subject"`
+	ID string `json:"ID"`
+	// MessageID is the message's Message-ID header: a page sent again carries the same.
+	MessageID string `json:"MessageID"`
+	Subject   string `json:"Subject"`
+	// Created is when Mailpit received it.
+	Created time.Time `json:"Created"`
 	To      []struct {
 		Address string `json:"Address"`
 	} `json:"To"`
 	Snippet string `json:"Snippet"`
-	// Created is when Mailpit received it.
-	Created time.Time `json:"Created"`
 }
 
 // Mails answers every message Mailpit (at its API's base URL) holds that matches a
@@ -186,4 +189,35 @@ func Decide(c client.Client, workflowID, name string, decision any) (workflows.D
 		err = handle.Get(ctx, &result)
 	}
 	return result, err
+}
+
+// CybereasonIsolatePath is where the Cybereason console takes isolate commands.
+const CybereasonIsolatePath = "/rest/monitor/global/commands/isolate"
+
+// NewMalop has the Cybereason console detect a MalOp (name: its detection) on a new
+// machine and answers the body a forwarder pushes to intake
+// (POST /v1/alerts/cybereason/{customer}), the MalOp's guid and the machine's sensor
+// id, which tells its commands from others'.
+func NewMalop(t testing.TB, console *cybereasonsim.Server, name, severity, host string) (body []byte, guid, pylumID string) {
+	t.Helper()
+	guid, err := console.AddMalop(cybereasonsim.Malop{Name: name, Severity: severity, Machines: []cybereasonsim.Machine{{Name: host}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	malop, _ := console.MalopState(guid)
+	pylumID = malop.Machines[0].PylumID
+	body, _ = json.Marshal(map[string]any{"guid": guid, "displayName": malop.Name, "severity": severity,
+		"machines": []map[string]string{{"displayName": host, "pylumId": pylumID}}})
+	return body, guid, pylumID
+}
+
+// IsolateCalls counts the isolate commands the console received for one sensor.
+func IsolateCalls(console *cybereasonsim.Server, pylumID string) int {
+	n := 0
+	for _, call := range console.Calls() {
+		if call.Path == CybereasonIsolatePath && strings.Contains(call.Body, pylumID) {
+			n++
+		}
+	}
+	return n
 }

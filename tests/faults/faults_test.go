@@ -10,14 +10,13 @@ import (
 	"testing"
 	"time"
 
-	cybereasonsim "xsoc/integrations/cybereason/sim"
 	twiliosim "xsoc/integrations/twilio/sim"
 	"xsoc/internal/e2e"
 	"xsoc/workflows"
 )
 
 const (
-	isolatePath = "/rest/monitor/global/commands/isolate"
+	isolatePath = e2e.CybereasonIsolatePath
 	sensorsPath = "/rest/sensors/query"
 )
 
@@ -26,15 +25,7 @@ const (
 // machine's sensor id.
 func raiseMalop(t *testing.T, severity, host string) (string, string) {
 	t.Helper()
-	guid, err := xsoc.Cybereason.AddMalop(cybereasonsim.Malop{Name: "Ransomware behaviour", Severity: severity,
-		Machines: []cybereasonsim.Machine{{Name: host}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	malop, _ := xsoc.Cybereason.MalopState(guid)
-	pylumID := malop.Machines[0].PylumID
-	body, _ := json.Marshal(map[string]any{"guid": guid, "displayName": malop.Name, "severity": severity,
-		"machines": []map[string]string{{"displayName": host, "pylumId": pylumID}}})
+	body, guid, pylumID := e2e.NewMalop(t, xsoc.Cybereason, "Ransomware behaviour", severity, host)
 	id := postNew(t, "cybereason", "acme", body)
 	if id != workflows.IncidentWorkflowID("acme", "cybereason", guid) {
 		t.Fatalf("workflow id %s", id)
@@ -43,15 +34,7 @@ func raiseMalop(t *testing.T, severity, host string) (string, string) {
 }
 
 // isolateCalls counts the isolate commands the console received for one sensor.
-func isolateCalls(pylumID string) int {
-	n := 0
-	for _, call := range xsoc.Cybereason.Calls() {
-		if call.Path == isolatePath && strings.Contains(call.Body, pylumID) {
-			n++
-		}
-	}
-	return n
-}
+func isolateCalls(pylumID string) int { return e2e.IsolateCalls(xsoc.Cybereason, pylumID) }
 
 // waitContained waits until the incident is contained by its status and its
 // XsocContained search attribute.
