@@ -26,6 +26,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"xsoc/config"
+	"xsoc/internal/codec"
 	cybereasonsim "xsoc/integrations/cybereason/sim"
 	slacksim "xsoc/integrations/slack/sim"
 	twiliosim "xsoc/integrations/twilio/sim"
@@ -121,6 +122,7 @@ type Stack struct {
 
 	temporary bool
 	keyFile   string // XSOC_CODEC_KEY_FILE=… of the processes
+	ring      *codec.Ring
 	addresses Addresses
 	servers   []*http.Server
 	ended     chan *ComponentError
@@ -193,7 +195,7 @@ func start(ctx context.Context, options Options) (*Stack, error) {
 	if err != nil {
 		return s, err
 	}
-	s.ClientOptions = config.WithCodec(client.Options{HostPort: s.addresses.Temporal, Namespace: "default"}, ring)
+	s.ClientOptions, s.ring = config.WithCodec(client.Options{HostPort: s.addresses.Temporal, Namespace: "default"}, ring), ring
 	temporal, mailpit, starter := s.temporal(temporalBin, options), s.mailpit(mailpitBin), s.starter()
 	worker := s.newWorker("worker", filepath.Join(s.Bin, "worker"), s.addresses.WorkerMetrics)
 	// Every address is tried before anything starts, so that each one taken is
