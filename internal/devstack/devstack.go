@@ -26,12 +26,12 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"xsoc/config"
-	"xsoc/internal/codec"
 	cybereasonsim "xsoc/integrations/cybereason/sim"
 	slacksim "xsoc/integrations/slack/sim"
 	twiliosim "xsoc/integrations/twilio/sim"
 	withsecuresim "xsoc/integrations/withsecure/sim"
 	zscalersim "xsoc/integrations/zscaler/sim"
+	"xsoc/internal/codec"
 	"xsoc/workflows"
 )
 
