@@ -16,6 +16,7 @@ import (
 
 	"xsoc/activities"
 	"xsoc/config"
+	"xsoc/identity"
 	"xsoc/integrations"
 	"xsoc/integrations/slack"
 	"xsoc/workflows"
@@ -62,17 +63,26 @@ func New(process config.Process, temporal client.Client, log *slog.Logger) *Serv
 		customers: customers, settings: settings, temporal: temporal, log: log,
 		intake: workflows.NewIntake(temporal, process.ClientOptions, customers.SOC), parsers: Parsers(), metrics: m, registry: registry,
 		httpClient: &http.Client{Timeout: 5 * time.Second},
-		codec:      newCodecServer(process.Codec.Codecs(), process.Temporal.Namespace, settings.UIURL, settings.CodecToken),
 		platforms:  activities.NewPlatforms(customers), hostCheckTimeout: hostCheckTimeout,
 		namespace: cmp.Or(process.Temporal.Namespace, "default"),
 	}
+	access, err := settings.CodecAccess()
+	if err != nil { // LoadSettings refused it already: a server built by hand
+		log.Error("codec server: credentials refused; it answers only clients on this machine", "error", err)
+	}
+	s.codec = newCodecServer(process.Codec, process.Temporal.Namespace, settings.UIURL, access, log)
+	// The tokens are kept as digests only (CodecAccess).
+	s.settings.CodecToken, s.settings.CodecTokens = "", ""
 	registry.MustRegister(newSLACollector(s))
 	if settings.DashboardToken == "" {
 		log.Warn("XSOC_DASHBOARD_TOKEN is not set: the managers' view (/dashboard, /v1/sla) is off")
 	}
-	if settings.CodecToken == "" {
-		log.Warn("XSOC_CODEC_TOKEN is not set: the codec server (/v1/codec) answers only clients on this machine; " +
-			"set it to serve the Temporal UI or the temporal CLI from elsewhere")
+	if access.Open() {
+		log.Warn("the codec server (/v1/codec) has no credentials configured: it answers only clients on this machine and stamps nobody; " +
+			"set XSOC_CODEC_TOKENS (name:token per person) or an SSO proxy (XSOC_CODEC_IDENTITY_HEADER, XSOC_CODEC_TRUSTED_PROXIES) to serve the Temporal UI or the temporal CLI from elsewhere")
+	} else if len(access.Tokens) == 1 && access.Tokens[0].Name == identity.SharedName && access.IdentityHeader == "" {
+		log.Warn("the codec server knows only the shared XSOC_CODEC_TOKEN: decisions sent through it are stamped \"codec\", not a person; " +
+			"give each analyst a token of their own (XSOC_CODEC_TOKENS) or put the codec server behind your SSO proxy")
 	}
 	if settings.SlackToken != "" {
 		s.slack = slack.New(settings.SlackToken, settings.SlackAPIURL)
