@@ -39,6 +39,9 @@ type SOC struct {
 	Correlation Correlation `yaml:"correlation" json:"correlation"`
 	Suppression Suppression `yaml:"suppression" json:"suppression"`
 	Requests    Requests    `yaml:"requests" json:"requests"`
+	// Analysts are the SOC's people: a Slack button or a keypress of theirs decides
+	// as them, verified (Analyst).
+	Analysts []Analyst `yaml:"analysts" json:"-"`
 }
 
 // Storm: more than AlertsPerMinute new alerts of one customer in a minute puts the
@@ -114,6 +117,9 @@ type Customer struct {
 	// Storm overrides the SOC's storm settings for this customer: a customer whose
 	// normal rate is high needs a higher threshold.
 	Storm *Storm `yaml:"storm" json:"storm,omitempty"`
+	// Analysts are the customer's own people who answer its pages: a Slack button or
+	// a keypress of theirs decides as them, on this customer's incidents only.
+	Analysts []Analyst `yaml:"analysts" json:"-"`
 }
 
 // Billing is the customer's plan and prepaid option tickets.

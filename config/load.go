@@ -89,6 +89,7 @@ func validate(c *Customers, lookupEnv func(string) (string, bool), found *report
 	if c.SOC != nil {
 		c.SOC.validate(found.at("soc"))
 	}
+	validateAnalystsAcross(c, found)
 }
 
 func (s SOC) validate(add addProblem) {
@@ -115,6 +116,7 @@ func (s SOC) validate(add addProblem) {
 	if s.Suppression.QAEvery < 0 {
 		add("suppression.qa_every", "must not be negative")
 	}
+	validateAnalysts(add, s.Analysts)
 }
 
 func validateTimezone(add addProblem, zone string) {
@@ -217,6 +219,7 @@ func (c Customer) validate(add addProblem, lookupEnv func(string) (string, bool)
 	for j, contact := range c.StatusUpdates {
 		validateContact(add, fmt.Sprintf("status_updates[%d]", j), contact)
 	}
+	validateAnalysts(add, c.Analysts)
 }
 
 func (b Billing) validate(add addProblem) {
