@@ -84,6 +84,9 @@ func New(process config.Process, temporal client.Client, log *slog.Logger) *Serv
 		log.Warn("the codec server knows only the shared XSOC_CODEC_TOKEN: decisions sent through it are stamped \"codec\", not a person; " +
 			"give each analyst a token of their own (XSOC_CODEC_TOKENS) or put the codec server behind your SSO proxy")
 	}
+	if settings.SlackSigningSecret != "" && !customers.SlackUsersMapped() {
+		log.Warn("no analyst of the customers file has a slack_user (soc.analysts, customers[].analysts): every Slack button will be refused")
+	}
 	if settings.SlackToken != "" {
 		s.slack = slack.New(settings.SlackToken, settings.SlackAPIURL)
 	}
