@@ -17,9 +17,9 @@ import (
 
 	"xsoc/identity"
 	"xsoc/integrations/messages"
-	"xsoc/internal/codec"
 	"xsoc/integrations/slack"
 	"xsoc/integrations/twilio"
+	"xsoc/internal/codec"
 	"xsoc/workflows"
 )
 
