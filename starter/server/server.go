@@ -8,6 +8,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -45,6 +47,13 @@ type Server struct {
 	namespace string
 	// httpClient answers Slack's response_url; bounded so a slow Slack never holds a handler.
 	httpClient *http.Client
+	// loginFailures and intakeFailures count failed credentials per address (per
+	// address and customer at intake: many customers' senders share a vendor's
+	// addresses), answered 429 past the limit.
+	loginFailures, intakeFailures *failureLimiter
+	// trustedProxy tells the proxies whose X-Forwarded-For names the client
+	// (XSOC_CODEC_TRUSTED_PROXIES).
+	trustedProxy func(netip.Addr) bool
 }
 
 type metrics struct {
@@ -70,6 +79,7 @@ func New(process config.Process, temporal client.Client, log *slog.Logger) *Serv
 	if err != nil { // LoadSettings refused it already: a server built by hand
 		log.Error("codec server: credentials refused; it answers only clients on this machine", "error", err)
 	}
+	s.loginFailures, s.intakeFailures, s.trustedProxy = newFailureLimiter(), newFailureLimiter(), access.Trusted
 	s.codec = newCodecServer(process.Codec, process.Temporal.Namespace, settings.UIURL, access, log)
 	// The tokens are kept as digests only (CodecAccess).
 	s.settings.CodecToken, s.settings.CodecTokens = "", ""
@@ -112,8 +122,40 @@ func (s *Server) Handler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", s.handleReady)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", s.metricsGate(s.MetricsHandler()))
 	return mux
+}
+
+// MetricsHandler serves the starter's Prometheus metrics without asking who: for
+// XSOC_METRICS_LISTEN, a listener of its own that only Prometheus reaches.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
+}
+
+// metricsGate serves /metrics beside the rest only to a bearer of the dashboard token
+// (Prometheus' authorization: {credentials: …}): the figures name customers and their
+// breaches.
+func (s *Server) metricsGate(metrics http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.settings.DashboardToken == "" {
+			writeError(w, http.StatusForbidden, "/metrics needs XSOC_DASHBOARD_TOKEN as a bearer token; set it, or serve the metrics on an address of their own (XSOC_METRICS_LISTEN)")
+			return
+		}
+		key := addressKey(clientAddress(r, s.trustedProxy))
+		if !tooManyFailures(w, s.loginFailures, key) {
+			return
+		}
+		bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || !sameSecret(strings.TrimSpace(bearer), s.settings.DashboardToken) {
+			if ok {
+				s.loginFailures.failed(key)
+			}
+			w.Header().Set("WWW-Authenticate", `Bearer realm="xsoc metrics"`)
+			writeError(w, http.StatusUnauthorized, "/metrics needs Authorization: Bearer $XSOC_DASHBOARD_TOKEN")
+			return
+		}
+		metrics.ServeHTTP(w, r)
+	})
 }
 
 // handleReady answers 200 only when Temporal answers.
