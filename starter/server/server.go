@@ -6,6 +6,7 @@ package server
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -54,6 +55,9 @@ type Server struct {
 	// trustedProxy tells the proxies whose X-Forwarded-For names the client
 	// (XSOC_CODEC_TRUSTED_PROXIES).
 	trustedProxy func(netip.Addr) bool
+	// unknownCustomerSecret is what an unknown customer's credentials are checked
+	// against: random, so that they fail as a wrong secret does, with the same work.
+	unknownCustomerSecret string
 }
 
 type metrics struct {
@@ -80,6 +84,7 @@ func New(process config.Process, temporal client.Client, log *slog.Logger) *Serv
 		log.Error("codec server: credentials refused; it answers only clients on this machine", "error", err)
 	}
 	s.loginFailures, s.intakeFailures, s.trustedProxy = newFailureLimiter(), newFailureLimiter(), access.Trusted
+	s.unknownCustomerSecret = rand.Text()
 	s.codec = newCodecServer(process.Codec, process.Temporal.Namespace, settings.UIURL, access, log)
 	// The tokens are kept as digests only (CodecAccess).
 	s.settings.CodecToken, s.settings.CodecTokens = "", ""
