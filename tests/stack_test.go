@@ -5,11 +5,13 @@ package tests
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"testing"
 	"text/template"
 	"time"
 
+	slacksim "xsoc/integrations/slack/sim"
 	"xsoc/internal/devstack"
 	"xsoc/internal/e2e"
 	"xsoc/workflows"
@@ -20,6 +22,9 @@ var xsoc *devstack.Stack
 
 const (
 	webhookSecret = "test-webhook-secret"
+	// hanakoCodecToken is hanako's own token of the codec server (XSOC_CODEC_TOKENS):
+	// what she sends through it is stamped hanako (token).
+	hanakoCodecToken = "hanako-codec-token-0123456789"
 	// smtpPassword is set, without a user (no SMTP auth against Mailpit without TLS), so
 	// that the worker holds it and the secrets test can look for it in histories.
 	smtpPassword = "test-smtp-password"
@@ -32,6 +37,7 @@ func TestMain(m *testing.M) {
 		"ACME_WS_ID=" + devstack.WithSecureClientID, "ACME_WS_SECRET=" + devstack.WithSecureSecret,
 		"ACME_ZS_KEY=" + devstack.ZscalerAPIKey, "ACME_ZS_USER=" + devstack.ZscalerUser, "ACME_ZS_PASSWORD=" + devstack.ZscalerPassword,
 		"XSOC_SMTP_PASSWORD=" + smtpPassword,
+		"XSOC_CODEC_TOKENS=hanako:" + hanakoCodecToken,
 	}})
 }
 
@@ -64,6 +70,7 @@ var customersTemplate = template.Must(template.New("").Parse(`customers:
       high: [{after: 0s, email: it-ml@acme.example}]
       low: [{after: 0s, email: low@acme.example}]
     status_updates: [{email: csirt@acme.example}]
+    analysts: [{name: hanako, slack_user: "{{.hanakoSlack}}"}]
   - id: globex
     name: Globex
     services: [detect]
@@ -73,10 +80,13 @@ var customersTemplate = template.Must(template.New("").Parse(`customers:
       high: [{after: 0s, email: soc@globex.example}]
 `))
 
-// customers is the tests' customers file, pointing at the simulators.
+// customers is the tests' customers file, pointing at the simulators; hanako is acme's
+// analyst, with the Slack simulator's member id for her.
 func customers(urls map[string]string) ([]byte, error) {
 	var out bytes.Buffer
-	err := customersTemplate.Execute(&out, urls)
+	data := maps.Clone(urls)
+	data["hanakoSlack"] = slacksim.UserID("hanako")
+	err := customersTemplate.Execute(&out, data)
 	return out.Bytes(), err
 }
 
