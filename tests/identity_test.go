@@ -202,16 +202,7 @@ func TestTheCodecServerStampsWhoSends(t *testing.T) {
 func TestUnmappedSlackUsersAreRefused(t *testing.T) {
 	t.Parallel()
 	id := postGeneric(t, "acme", fmt.Sprintf("unmapped-%d", time.Now().UnixNano()), "critical", "fs-unmapped01")
-	var channel, ts string
-	eventually(t, 20*time.Second, "the Slack page", func() error {
-		for _, m := range xsoc.Slack.Messages() {
-			if m.Metadata != nil && strings.Contains(string(m.Blocks), id) {
-				channel, ts = m.Channel, m.TS
-				return nil
-			}
-		}
-		return fmt.Errorf("no message for %s", id)
-	})
+	channel, ts := slackPage(t, id)
 	click := func(user string) string {
 		t.Helper()
 		resp, err := xsoc.Slack.Click(context.Background(), xsoc.StarterURL+"/v1/callbacks/slack", channel, ts, "acknowledge", user)
