@@ -4,6 +4,10 @@
 // or open the Temporal UI without the key. It follows the conventions of Temporal's
 // encryption sample: metadata `encoding: binary/encrypted` and `encryption-key-id`, a
 // random nonce per payload, compression before encryption.
+//
+// Encrypted means authentic: the worker takes no payload its ring did not encrypt
+// (Ring.Decode, SignalGuard), and a person's payload carries their stamp inside the
+// ciphertext (stamp.go; docs/identity-contract.md).
 package codec
 
 import (
