@@ -37,6 +37,9 @@ var customersFile []byte
 
 const webhookSecret = "bench-webhook-secret"
 
+// benchDashboardToken opens the starter's /metrics, which the syslog section reads.
+const benchDashboardToken = "bench-dashboard-token-0123456789"
+
 // sections in the order they run: memory last, because it restarts the worker with a
 // small cache and leaves thousands of incidents open.
 var sections = []string{"intake", "syslog", "burst", "storm", "suppression", "worm", "memory"}
@@ -168,7 +171,7 @@ func run(ctx context.Context, s settings, log *slog.Logger) (err error) {
 	options := devstack.Options{
 		Customers: func(map[string]string) ([]byte, error) { return customersFile, nil },
 		// gctrace: the worker's log tells its live heap and goroutine stacks.
-		Env:           []string{"BENCH_WEBHOOK_SECRET=" + webhookSecret, "GODEBUG=gctrace=1"},
+		Env:           []string{"BENCH_WEBHOOK_SECRET=" + webhookSecret, "GODEBUG=gctrace=1", "XSOC_DASHBOARD_TOKEN=" + benchDashboardToken},
 		PersistDB:     true,
 		SQLitePragmas: s.pragmas,
 		Syslog:        true,

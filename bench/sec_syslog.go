@@ -248,6 +248,7 @@ func (b *bench) syslogCounters(ctx context.Context, names ...string) (float64, e
 	if err != nil {
 		return 0, err
 	}
+	req.Header.Set("Authorization", "Bearer "+benchDashboardToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, err

@@ -39,6 +39,9 @@ type SOC struct {
 	Correlation Correlation `yaml:"correlation" json:"correlation"`
 	Suppression Suppression `yaml:"suppression" json:"suppression"`
 	Requests    Requests    `yaml:"requests" json:"requests"`
+	// Analysts are the SOC's people: a Slack button or a keypress of theirs decides
+	// as them, verified (Analyst).
+	Analysts []Analyst `yaml:"analysts" json:"-"`
 }
 
 // Storm: more than AlertsPerMinute new alerts of one customer in a minute puts the
@@ -116,6 +119,9 @@ type Customer struct {
 	Storm *Storm `yaml:"storm" json:"storm,omitempty"`
 	// SyslogSources are the customer's network products that send events over syslog.
 	SyslogSources []SyslogSource `yaml:"syslog_sources" json:"syslog_sources,omitempty"`
+	// Analysts are the customer's own people who answer its pages: a Slack button or
+	// a keypress of theirs decides as them, on this customer's incidents only.
+	Analysts []Analyst `yaml:"analysts" json:"-"`
 }
 
 // Billing is the customer's plan and prepaid option tickets.

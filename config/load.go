@@ -90,6 +90,7 @@ func validate(c *Customers, lookupEnv func(string) (string, bool), found *report
 	if c.SOC != nil {
 		c.SOC.validate(found.at("soc"))
 	}
+	validateAnalystsAcross(c, found)
 }
 
 func (s SOC) validate(add addProblem) {
@@ -116,6 +117,7 @@ func (s SOC) validate(add addProblem) {
 	if s.Suppression.QAEvery < 0 {
 		add("suppression.qa_every", "must not be negative")
 	}
+	validateAnalysts(add, s.Analysts)
 }
 
 func validateTimezone(add addProblem, zone string) {
@@ -223,6 +225,7 @@ func (c Customer) validate(add addProblem, lookupEnv func(string) (string, bool)
 			add(fmt.Sprintf("syslog_sources[%d].%s", j, field), format, args...)
 		})
 	}
+	validateAnalysts(add, c.Analysts)
 }
 
 func (b Billing) validate(add addProblem) {

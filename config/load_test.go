@@ -90,7 +90,7 @@ func TestValuesOfTheWrongTypeAreListedWithTheRest(t *testing.T) {
 		{"unknown key", "name: ACME", "nmae: ACME",
 			`line 3: customer "acme": field nmae not found (did you mean name?)`},
 		{"unknown key far from any", "name: ACME", "colour: blue",
-			`line 3: customer "acme": field colour not found (known: billing, escalation,`},
+			`line 3: customer "acme": field colour not found (known: analysts, billing, escalation,`},
 		{"unknown nested key", "ack: 5m", "ak: 5m",
 			`line 13: customer "acme": sla.emergency: field ak not found (did you mean ack?)`},
 		{"key given twice", "name: ACME", "name: ACME\n    name: Acme",

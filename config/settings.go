@@ -34,11 +34,26 @@ type Settings struct {
 	TwilioFrom         string `envconfig:"TWILIO_FROM"`
 	TwilioAPIURL       string `envconfig:"TWILIO_API_URL"`
 	UIURL              string `envconfig:"UI_URL" default:"http://localhost:8233"`
-	// CodecToken guards the codec server; without it only loopback clients are answered.
+	// CodecToken is the codec server's shared token: its holders are stamped "codec".
+	// Without it, CodecTokens or an SSO proxy, only loopback clients are answered.
 	CodecToken string `envconfig:"CODEC_TOKEN"`
-	// DashboardToken opens the managers' view (/dashboard, /v1/sla) as a bearer token
-	// or through its login form; without it the view is off.
+	// CodecTokens are per-person tokens of the codec server, name:token,name:token:
+	// what a person sends through it is stamped with their name (CodecAccess).
+	CodecTokens string `envconfig:"CODEC_TOKENS"`
+	// CodecIdentityHeader names the header in which an SSO proxy in front of the codec
+	// server says who the analyst is; believed only from CodecTrustedProxies (CIDRs).
+	CodecIdentityHeader string `envconfig:"CODEC_IDENTITY_HEADER"`
+	CodecTrustedProxies string `envconfig:"CODEC_TRUSTED_PROXIES"`
+	// DashboardToken opens the managers' view (/dashboard, /v1/sla) and /metrics as a
+	// bearer token, and the view through its login form; without it the view is off.
 	DashboardToken string `envconfig:"DASHBOARD_TOKEN"`
+	// DashboardSessionKey signs the login form's session cookies (default: the
+	// dashboard token): changing it ends every session without changing the token.
+	DashboardSessionKey string `envconfig:"DASHBOARD_SESSION_KEY"`
+	// MetricsListen serves the starter's /metrics on an address of its own, without a
+	// token (keep it on a network only Prometheus reaches); empty: /metrics is served
+	// beside the rest, behind the dashboard token.
+	MetricsListen string `envconfig:"METRICS_LISTEN"`
 	// StickyCacheSize bounds the workflows a worker keeps in memory: an evicted
 	// incident is replayed from its (short) history at its next event. `make bench`
 	// measured ~26 KiB of worker memory per open incident at 10,000 open with 2,000
@@ -139,6 +154,17 @@ func LoadSettings() (Settings, error) {
 		return s, fmt.Errorf("XSOC_DASHBOARD_TOKEN is %d characters: want at least %d (e.g. openssl rand -hex 24)", len(s.DashboardToken), minDashboardTokenLength)
 	}
 	if err := s.Syslog.validate(); err != nil {
+		return s, err
+	}
+	if s.DashboardSessionKey != "" && len(s.DashboardSessionKey) < minDashboardTokenLength {
+		return s, fmt.Errorf("XSOC_DASHBOARD_SESSION_KEY is %d characters: want at least %d (e.g. openssl rand -hex 24)", len(s.DashboardSessionKey), minDashboardTokenLength)
+	}
+	if s.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(s.MetricsListen); err != nil {
+			return s, fmt.Errorf("XSOC_METRICS_LISTEN=%q: want host:port, e.g. 127.0.0.1:9464", s.MetricsListen)
+		}
+	}
+	if _, err := s.CodecAccess(); err != nil {
 		return s, err
 	}
 	for name, value := range map[string]string{"XSOC_TWILIO_ACCOUNT_SID": s.TwilioAccountSID, "XSOC_TWILIO_AUTH_TOKEN": s.TwilioAuthToken} {

@@ -48,14 +48,30 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("%w (XSOC_LISTEN sets the starter's address)", err)
 	}
-	srv := server.New(process, c, log)
-	httpServer := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+	handlers := server.New(process, c, log)
+	httpServer := &http.Server{Handler: handlers.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	servers := []*http.Server{httpServer}
+	if settings.MetricsListen != "" {
+		// /metrics on an address of its own, without a token: keep it on a network
+		// only Prometheus reaches.
+		metricsListener, err := net.Listen("tcp", settings.MetricsListen)
+		if err != nil {
+			return fmt.Errorf("%w (XSOC_METRICS_LISTEN sets the address of the starter's /metrics)", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", handlers.MetricsHandler())
+		metricsServer := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		servers = append(servers, metricsServer)
+		go func() {
+			if err := metricsServer.Serve(metricsListener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics listener stopped", "address", settings.MetricsListen, "error", err)
+			}
+		}()
+		log.Info("starter metrics listening", "address", metricsListener.Addr().String())
 	}
 	// Syslog listeners bind here too, and are nil when none is set.
 	syslogServer, err := syslogd.New(syslogd.Config{
-		Settings: settings.Syslog, Customers: customers, Metrics: srv.Registry(), Log: log,
+		Settings: settings.Syslog, Customers: customers, Metrics: handlers.Registry(), Log: log,
 		Intake: workflows.NewIntake(c, process.ClientOptions, customers.SOC),
 	})
 	if err != nil {
@@ -73,7 +89,9 @@ func run(log *slog.Logger) error {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
-		_ = httpServer.Shutdown(shutdown)
+		for _, s := range servers {
+			_ = s.Shutdown(shutdown)
+		}
 	}()
 	log.Info("starter listening", "address", listener.Addr().String(), "customers", len(customers.Customers))
 	if err := httpServer.Serve(listener); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -64,3 +64,18 @@ func waitState(t *testing.T, workflowID, state string) workflows.IncidentStatus 
 	})
 	return status
 }
+
+// slackPage waits for the incident's Slack page and answers its channel and timestamp.
+func slackPage(t *testing.T, workflowID string) (channel, ts string) {
+	t.Helper()
+	eventually(t, 20*time.Second, "the Slack page", func() error {
+		for _, m := range xsoc.Slack.Messages() {
+			if m.Metadata != nil && strings.Contains(string(m.Blocks), workflowID) {
+				channel, ts = m.Channel, m.TS
+				return nil
+			}
+		}
+		return fmt.Errorf("no message for %s", workflowID)
+	})
+	return channel, ts
+}

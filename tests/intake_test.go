@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -106,7 +107,9 @@ func TestIntakeRefusesBadRequestsAndStartsNothing(t *testing.T) {
 		{"no credentials", "/v1/alerts/generic/acme", valid, nil, 401, "missing credentials"},
 		{"wrong bearer", "/v1/alerts/generic/acme", valid, map[string]string{"Authorization": "Bearer nope"}, 401, "bad bearer"},
 		{"wrong signature", "/v1/alerts/generic/acme", valid, map[string]string{"X-Xsoc-Signature": "sha256=00"}, 401, "bad X-Xsoc-Signature"},
-		{"unknown customer", "/v1/alerts/generic/nobody", valid, bearer(), 404, `unknown customer "nobody"`},
+		// An unknown customer is answered as a wrong secret: nothing tells which exist.
+		{"unknown customer", "/v1/alerts/generic/nobody", valid, bearer(), 401, "bad bearer secret"},
+		{"signed ten minutes ago", "/v1/alerts/generic/acme", valid, signedAt(valid, "/v1/alerts/generic/acme", time.Now().Add(-10*time.Minute)), 401, "more than 5m0s"},
 		{"unknown vendor", "/v1/alerts/crowdstrike/acme", valid, bearer(), 404, `unknown vendor "crowdstrike"`},
 		{"vendor not configured", "/v1/alerts/zscaler/globex", valid, bearer(), 404, "no zscaler platform"},
 		{"too large", "/v1/alerts/generic/acme", bytes.Repeat([]byte(" "), 1<<20+1), bearer(), 413, "body over"},
@@ -123,6 +126,11 @@ func TestIntakeRefusesBadRequestsAndStartsNothing(t *testing.T) {
 	if code != http.StatusAccepted {
 		t.Fatalf("HMAC-signed alert: %d %s", code, body)
 	}
+	timestamped := genericAlert("refused-2", "high", "pc-1")
+	code, body, _ = postWith(t, "/v1/alerts/generic/acme", timestamped, signedAt(timestamped, "/v1/alerts/generic/acme", time.Now()))
+	if code != http.StatusAccepted {
+		t.Fatalf("HMAC-signed alert with a timestamp: %d %s", code, body)
+	}
 	for _, id := range []string{"x1", "x2"} {
 		if _, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), workflows.IncidentWorkflowID("acme", "generic", id), ""); err == nil {
 			t.Errorf("a refused alert %s started an incident", id)
@@ -131,6 +139,16 @@ func TestIntakeRefusesBadRequestsAndStartsNothing(t *testing.T) {
 }
 
 func bearer() map[string]string { return map[string]string{"Authorization": "Bearer " + webhookSecret} }
+
+// signedAt signs a POST of body to path at the time given, as a sender that sets
+// X-Xsoc-Timestamp does (README: Who may talk to xsoc).
+func signedAt(body []byte, path string, at time.Time) map[string]string {
+	stamp := strconv.FormatInt(at.Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(webhookSecret))
+	fmt.Fprintf(mac, "%s.POST %s\n", stamp, path)
+	mac.Write(body)
+	return map[string]string{"X-Xsoc-Timestamp": stamp, "X-Xsoc-Signature": "sha256=" + hex.EncodeToString(mac.Sum(nil))}
+}
 
 func TestIntakeAnswers503WhenTemporalIsUnreachable(t *testing.T) {
 	t.Parallel()

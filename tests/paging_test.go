@@ -75,16 +75,7 @@ func TestEmergencyIsEmailedCalledAndAcknowledgedByKeypress(t *testing.T) {
 func TestSlackButtonGivesTheVerdict(t *testing.T) {
 	t.Parallel()
 	id := postGeneric(t, "acme", fmt.Sprintf("slack-%d", time.Now().UnixNano()), "critical", "fs-slack01")
-	var channel, ts string
-	eventually(t, 20*time.Second, "the Slack page", func() error {
-		for _, m := range xsoc.Slack.Messages() {
-			if m.Metadata != nil && strings.Contains(string(m.Blocks), id) {
-				channel, ts = m.Channel, m.TS
-				return nil
-			}
-		}
-		return fmt.Errorf("no message for %s", id)
-	})
+	channel, ts := slackPage(t, id)
 	forged, err := xsoc.Slack.ForgedClick(context.Background(), xsoc.StarterURL+"/v1/callbacks/slack", channel, ts, "contain", "mallory")
 	if err != nil {
 		t.Fatal(err)

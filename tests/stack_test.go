@@ -13,6 +13,7 @@ import (
 	"text/template"
 	"time"
 
+	slacksim "xsoc/integrations/slack/sim"
 	"xsoc/internal/devstack"
 	"xsoc/internal/e2e"
 	"xsoc/workflows"
@@ -23,6 +24,9 @@ var xsoc *devstack.Stack
 
 const (
 	webhookSecret = "test-webhook-secret"
+	// hanakoCodecToken is hanako's own token of the codec server (XSOC_CODEC_TOKENS):
+	// what she sends through it is stamped hanako (token).
+	hanakoCodecToken = "hanako-codec-token-0123456789"
 	// smtpPassword is set, without a user (no SMTP auth against Mailpit without TLS), so
 	// that the worker holds it and the secrets test can look for it in histories.
 	smtpPassword = "test-smtp-password"
@@ -43,8 +47,13 @@ func TestMain(m *testing.M) {
 		"ACME_WS_ID=" + devstack.WithSecureClientID, "ACME_WS_SECRET=" + devstack.WithSecureSecret,
 		"ACME_ZS_KEY=" + devstack.ZscalerAPIKey, "ACME_ZS_USER=" + devstack.ZscalerUser, "ACME_ZS_PASSWORD=" + devstack.ZscalerPassword,
 		"XSOC_SMTP_PASSWORD=" + smtpPassword,
+		"XSOC_CODEC_TOKENS=hanako:" + hanakoCodecToken,
+		"XSOC_DASHBOARD_TOKEN=" + metricsToken,
 	}})
 }
+
+// metricsToken opens the starter's /metrics (the dashboard token, as Prometheus sends it).
+const metricsToken = "tests-dashboard-token-0123456789"
 
 var customersTemplate = template.Must(template.New("").Parse(`customers:
   - id: acme
@@ -75,6 +84,7 @@ var customersTemplate = template.Must(template.New("").Parse(`customers:
       high: [{after: 0s, email: it-ml@acme.example}]
       low: [{after: 0s, email: low@acme.example}]
     status_updates: [{email: csirt@acme.example}]
+    analysts: [{name: hanako, slack_user: "{{.hanakoSlack}}"}]
   - id: globex
     name: Globex
     services: [detect]
@@ -102,10 +112,12 @@ var customersTemplate = template.Must(template.New("").Parse(`customers:
 `))
 
 // customersWith is the tests' customers file, pointing at the simulators; initrode's
-// firewall is the sender whose syslog hostname is what logger writes on this machine.
+// firewall is the sender whose syslog hostname is what logger writes on this machine;
+// hanako is acme's analyst, with the Slack simulator's member id for her.
 func customersWith(urls map[string]string, loggerHostname string) ([]byte, error) {
 	data := maps.Clone(urls)
 	data["logger_hostname"] = loggerHostname
+	data["hanakoSlack"] = slacksim.UserID("hanako")
 	var out bytes.Buffer
 	err := customersTemplate.Execute(&out, data)
 	return out.Bytes(), err

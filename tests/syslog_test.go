@@ -105,7 +105,12 @@ func syslogIncident(t *testing.T, customer, host string) workflows.IncidentStatu
 // syslogCounter reads a counter of the starter's /metrics (0 when it has no such series).
 func syslogCounter(t *testing.T, name string, labels map[string]string) float64 {
 	t.Helper()
-	resp, err := http.Get(xsoc.StarterURL + "/metrics")
+	req, err := http.NewRequest(http.MethodGet, xsoc.StarterURL+"/metrics", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+metricsToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

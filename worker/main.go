@@ -7,13 +7,16 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 
 	"xsoc/activities"
 	"xsoc/config"
+	"xsoc/internal/codec"
 	"xsoc/workflows"
 )
 
@@ -70,6 +73,9 @@ func run(log *slog.Logger) error {
 		// alert storm; with 8, `make bench` drained a 3,000-alert burst's pages ~25 % faster.
 		MaxConcurrentWorkflowTaskPollers: 8, MaxConcurrentActivityTaskPollers: 8,
 		DeploymentOptions: deploymentOptions(buildID),
+		// No Signal in clear reaches a workflow (docs/identity-contract.md): the
+		// decisions arrive marked refused and are recorded as such; others are dropped.
+		Interceptors: []interceptor.WorkerInterceptor{codec.SignalGuard(process.Codec, decisionSignal)},
 		OnFatalError: func(err error) {
 			select {
 			case fatal <- err:
@@ -119,6 +125,12 @@ func run(log *slog.Logger) error {
 	case err := <-fatal:
 		return err
 	}
+}
+
+// decisionSignal tells the signals a person sends — the decisions of incidents and
+// requests — which reach the workflow when refused, to be recorded as rejected.
+func decisionSignal(name string) bool {
+	return slices.Contains(workflows.Decisions, name) || slices.Contains(workflows.RequestDecisions, name)
 }
 
 // stickyCacheSize is the number of workflows the worker keeps in memory.

@@ -152,6 +152,7 @@ var english = words{
 	phoneDeclined:     "Not acknowledged. We will call the next contact.",
 	phoneClosed:       "This incident is already closed. Thank you.",
 	phoneReopened:     "This incident was re-opened since this call was placed. Please decide in the new one. Nothing was changed.",
+	phoneRefused:      "This call was not placed to this number. Nothing was changed.",
 	buttons: map[string]string{"acknowledge": "Acknowledge", "verdict_true_positive": "True positive",
 		"verdict_false_positive": "False positive", "contain": "Contain"},
 	report: reportWords{

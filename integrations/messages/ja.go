@@ -150,6 +150,7 @@ var japanese = words{
 	phoneDeclined:     "受領されませんでした。次の連絡先にお電話します。",
 	phoneClosed:       "このインシデントはすでにクローズされています。ありがとうございました。",
 	phoneReopened:     "このお電話の後にインシデントが再オープンされました。新しいインシデントでご判断ください。変更はしていません。",
+	phoneRefused:      "このお電話はこの番号宛てではありません。変更はしていません。",
 	buttons: map[string]string{"acknowledge": "受領", "verdict_true_positive": "真陽性",
 		"verdict_false_positive": "誤検知", "contain": "封じ込め"},
 	report: reportWords{

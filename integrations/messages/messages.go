@@ -238,6 +238,9 @@ type words struct {
 	// phoneReopened answers a key press on a call an earlier run of a re-opened
 	// incident placed.
 	phoneReopened string
+	// phoneRefused answers a key press on a call answered at a number the chain did
+	// not dial.
+	phoneRefused string
 }
 
 // noticeWords tell the SOC about one SOCNotice topic: subject and lead in full (with
@@ -346,13 +349,15 @@ type Phone struct {
 	Acknowledged, Declined, Closed, SayLanguage string
 	// Reopened: the call was placed by an earlier run of an incident re-opened since.
 	Reopened string
+	// Refused: the call was answered at a number the chain did not dial.
+	Refused string
 }
 
 // PhoneAnswers answers what a call says once a key was pressed.
 func PhoneAnswers(language string) Phone {
 	w := wordsFor(language)
 	return Phone{Acknowledged: w.phoneAcknowledged, Declined: w.phoneDeclined, Closed: w.phoneClosed, Reopened: w.phoneReopened,
-		SayLanguage: w.sayLanguage}
+		Refused: w.phoneRefused, SayLanguage: w.sayLanguage}
 }
 
 // ButtonLabels answers the Slack button labels by decision.

@@ -4,6 +4,10 @@
 // or open the Temporal UI without the key. It follows the conventions of Temporal's
 // encryption sample: metadata `encoding: binary/encrypted` and `encryption-key-id`, a
 // random nonce per payload, compression before encryption.
+//
+// Encrypted means authentic: the worker takes no payload its ring did not encrypt
+// (Ring.Decode, SignalGuard), and a person's payload carries their stamp inside the
+// ciphertext (stamp.go; docs/identity-contract.md).
 package codec
 
 import (
@@ -17,6 +21,7 @@ import (
 	"strings"
 
 	commonpb "go.temporal.io/api/common/v1"
+	failurepb "go.temporal.io/api/failure/v1"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/proto"
@@ -96,6 +101,8 @@ type Ring struct {
 	ids     []string
 	aeads   map[string]cipher.AEAD
 	zlib    *zlibCodec
+	// passPlain shows payloads in clear as they are (Viewing).
+	passPlain bool
 }
 
 // NewRing builds a ring whose primary key (the one that encrypts) is primary.
@@ -159,46 +166,90 @@ func (r *Ring) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error)
 	return result, nil
 }
 
-// Decode decrypts encrypted payloads with the key they name and passes every other
-// payload through unchanged: incidents started before encryption keep running.
+// Decode decrypts every payload with the key it names. It refuses (*RefusalError) a
+// payload the ring did not encrypt — in clear, under a key id not in the ring, or
+// altered — so that encrypted means authentic: whoever reaches the Temporal frontend
+// without the key cannot put a decision, a start or an answer into a workflow. A
+// viewing ring (Viewing) shows a payload in clear as it is instead.
 func (r *Ring) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
 	result := make([]*commonpb.Payload, len(payloads))
 	for i, p := range payloads {
-		if string(p.GetMetadata()[converter.MetadataEncoding]) != MetadataEncodingEncrypted {
+		if r.passPlain && !encrypted(p) {
 			result[i] = p
 			continue
 		}
-		id := string(p.GetMetadata()[MetadataEncryptionKeyID])
-		aead, ok := r.aeads[id]
-		if !ok {
-			return nil, fmt.Errorf("codec: payload encrypted with key id %q, which is not in the key ring (%s)", id, strings.Join(r.ids, ", "))
-		}
-		data := p.GetData()
-		if len(data) < aead.NonceSize() {
-			return nil, fmt.Errorf("codec: payload encrypted with key %q is too short (%d bytes) to hold its nonce", id, len(data))
-		}
-		plain, err := aead.Open(nil, data[:aead.NonceSize()], data[aead.NonceSize():], nil)
+		decoded, err := r.open(p)
 		if err != nil {
-			return nil, fmt.Errorf("codec: payload encrypted with key %q does not authenticate: altered, or another key under the same id", id)
-		}
-		decoded := &commonpb.Payload{}
-		if err := proto.Unmarshal(plain, decoded); err != nil {
-			return nil, fmt.Errorf("codec: payload decrypted with key %q is not a payload: %w", id, err)
+			return nil, &RefusalError{Index: i, Reason: err.Error()}
 		}
 		result[i] = decoded
 	}
 	return result, nil
 }
 
+// Viewing is the ring for reading histories (the codec server's /decode, for the UI
+// and the CLI): a payload in clear is shown as it is — it is in clear in the history
+// already — where the worker's ring refuses it.
+func (r *Ring) Viewing() *Ring {
+	viewing := *r
+	viewing.passPlain = true
+	return &viewing
+}
+
+func encrypted(p *commonpb.Payload) bool {
+	return string(p.GetMetadata()[converter.MetadataEncoding]) == MetadataEncodingEncrypted
+}
+
+// open decrypts one payload the ring encrypted, and says why it is not one.
+func (r *Ring) open(p *commonpb.Payload) (*commonpb.Payload, error) {
+	if !encrypted(p) {
+		encoding := string(p.GetMetadata()[converter.MetadataEncoding])
+		return nil, fmt.Errorf("it is not encrypted with a key of the ring (encoding %q, want %s): xsoc takes only payloads its codec encrypted; "+
+			"send through the codec server (temporal --codec-endpoint <starter>/v1/codec, or the Temporal UI with its codec endpoint)", encoding, MetadataEncodingEncrypted)
+	}
+	id := string(p.GetMetadata()[MetadataEncryptionKeyID])
+	aead, ok := r.aeads[id]
+	if !ok {
+		return nil, fmt.Errorf("it is encrypted with key id %q, which is not in the key ring (%s)", id, strings.Join(r.ids, ", "))
+	}
+	data := p.GetData()
+	if len(data) < aead.NonceSize() {
+		return nil, fmt.Errorf("it is encrypted with key %q but too short (%d bytes) to hold its nonce", id, len(data))
+	}
+	plain, err := aead.Open(nil, data[:aead.NonceSize()], data[aead.NonceSize():], nil)
+	if err != nil {
+		return nil, fmt.Errorf("it is encrypted with key %q but does not authenticate: altered, or another key under the same id", id)
+	}
+	decoded := &commonpb.Payload{}
+	if err := proto.Unmarshal(plain, decoded); err != nil {
+		return nil, fmt.Errorf("it decrypted with key %q into something that is not a payload: %v", id, err)
+	}
+	return decoded, nil
+}
+
+// RefusalError is a payload the ring refuses to decode: not encrypted with a key of
+// the ring, or altered. Its message holds nothing secret, so the worker answers it
+// in clear (FailureConverter): the sender of a plain Update reads why it was refused.
+type RefusalError struct {
+	Index  int
+	Reason string
+}
+
+func (e *RefusalError) Error() string {
+	return fmt.Sprintf("codec: refused payload %d: %s", e.Index, e.Reason)
+}
+
 // Codecs is the chain every payload goes through, in converter order: the SDK encodes
-// from the last codec to the first, so payloads are compressed, then encrypted
-// (ciphertext does not compress), and decoded the other way round. The compression
-// is the SDK's zlib codec's, with reused compressors (zlib.go). No ring, no codecs.
+// from the last codec to the first, so payloads are stamped (a no-op but for the codec
+// server's), compressed, then encrypted (ciphertext does not compress), and decoded
+// the other way round: decrypted, decompressed, and the stamp handed to the workflow
+// (stamp.go). The compression is the SDK's zlib codec's, with reused compressors
+// (zlib.go). No ring, no codecs.
 func (r *Ring) Codecs() []converter.PayloadCodec {
 	if r == nil {
 		return nil
 	}
-	return []converter.PayloadCodec{r, r.zlib}
+	return []converter.PayloadCodec{r, r.zlib, principalCodec{}}
 }
 
 // DataConverter is the default data converter with the ring's codecs.
@@ -206,8 +257,38 @@ func (r *Ring) DataConverter() converter.DataConverter {
 	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), r.Codecs()...)
 }
 
+// ViewingDataConverter reads histories as a person reads them (Viewing): what is in
+// clear there — search attributes, what was sent without the codec — as it is.
+func (r *Ring) ViewingDataConverter() converter.DataConverter {
+	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), r.Viewing().Codecs()...)
+}
+
 // FailureConverter encodes failures' messages and stack traces with dc too: an error
-// that quotes a host or a vendor's answer would otherwise be stored in clear.
+// that quotes a host or a vendor's answer would otherwise be stored in clear. A
+// failure caused by a refused payload (*RefusalError: a plain Update, a start with a
+// plain input) stays in clear: it quotes nothing of an incident, and its sender, who
+// has no key, must be able to read why.
 func FailureConverter(dc converter.DataConverter) converter.FailureConverter {
-	return temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: dc, EncodeCommonAttributes: true})
+	return refusalsInClear{
+		encoded: temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: dc, EncodeCommonAttributes: true}),
+		clear:   temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: dc}),
+	}
+}
+
+type refusalsInClear struct {
+	encoded, clear converter.FailureConverter
+}
+
+func (c refusalsInClear) ErrorToFailure(err error) *failurepb.Failure {
+	var refusal *RefusalError
+	if errors.As(err, &refusal) {
+		return c.clear.ErrorToFailure(err)
+	}
+	return c.encoded.ErrorToFailure(err)
+}
+
+// FailureToError reads both: the encoded converter decodes encoded attributes where
+// there are some and takes the message as it is where there are none.
+func (c refusalsInClear) FailureToError(failure *failurepb.Failure) error {
+	return c.encoded.FailureToError(failure)
 }

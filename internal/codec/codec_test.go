@@ -2,6 +2,7 @@ package codec
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 
@@ -90,14 +91,27 @@ func TestRotationKeepsOldPayloadsReadable(t *testing.T) {
 	}
 }
 
-func TestPlaintextPayloadsPassThrough(t *testing.T) {
-	plain, err := converter.GetDefaultDataConverter().ToPayload(secretInput)
+// Encrypted means authentic: a payload in clear (what the plain CLI sends) is refused
+// with a reason its sender can act on; only the viewing ring (the codec server's
+// /decode, for the UI) shows it as it is.
+func TestPlaintextPayloadsAreRefused(t *testing.T) {
+	plain, err := converter.GetDefaultDataConverter().ToPayload(map[string]string{"by": "mallory"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var back incidentInput
-	if err := mustRing(t, "k1", mustKey(t, "k1")).DataConverter().FromPayload(plain, &back); err != nil || back != secretInput {
-		t.Fatalf("a payload written before encryption decodes to %+v, %v", back, err)
+	ring := mustRing(t, "k1", mustKey(t, "k1"))
+	var back map[string]string
+	err = ring.DataConverter().FromPayload(plain, &back)
+	var refusal *RefusalError
+	if !errors.As(err, &refusal) || !strings.Contains(err.Error(), "not encrypted with a key of the ring") || !strings.Contains(err.Error(), "codec-endpoint") {
+		t.Fatalf("a plain payload decodes to %v, %v; want a refusal naming why", back, err)
+	}
+	viewing := converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), ring.Viewing().Codecs()...)
+	if err := viewing.FromPayload(plain, &back); err != nil || back["by"] != "mallory" {
+		t.Fatalf("the viewing ring shows a plain payload as %v, %v", back, err)
+	}
+	if err := ring.DataConverter().FromPayload(plain, &back); err == nil {
+		t.Fatal("Viewing changed the ring it was made from")
 	}
 }
 

@@ -31,6 +31,7 @@ import (
 	twiliosim "xsoc/integrations/twilio/sim"
 	withsecuresim "xsoc/integrations/withsecure/sim"
 	zscalersim "xsoc/integrations/zscaler/sim"
+	"xsoc/internal/codec"
 	"xsoc/workflows"
 )
 
@@ -142,6 +143,7 @@ type Stack struct {
 
 	temporary bool
 	keyFile   string // XSOC_CODEC_KEY_FILE=… of the processes
+	ring      *codec.Ring
 	addresses Addresses
 	// workers and starters are the names of the replicas' parts.
 	workers, starters []string
@@ -234,7 +236,7 @@ func start(ctx context.Context, options Options) (*Stack, error) {
 		temporal = []*component{s.temporal(temporalBin, options)}
 		s.ClientOptions = client.Options{HostPort: s.addresses.Temporal, Namespace: "default"}
 	}
-	s.ClientOptions = config.WithCodec(s.ClientOptions, ring)
+	s.ClientOptions, s.ring = config.WithCodec(s.ClientOptions, ring), ring
 	mailpit := s.mailpit(mailpitBin)
 	var replicas []*component
 	for i := range workers {

@@ -25,7 +25,9 @@ func (s *Stack) WriteHistory(file, workflowID string) error {
 		}
 		history.Events = append(history.Events, event)
 	}
-	codec := s.ClientOptions.DataConverter.(converter.PayloadCodecProvider).Codec()
+	// As a person reads it: search attributes are in clear, and so is anything sent
+	// without the codec (which the worker refused).
+	codec := s.ring.ViewingDataConverter().(converter.PayloadCodecProvider).Codec()
 	err := proxy.VisitPayloads(context.Background(), history, proxy.VisitPayloadsOptions{
 		Visitor: func(_ *proxy.VisitPayloadsContext, p []*commonpb.Payload) ([]*commonpb.Payload, error) {
 			return codec.Decode(p)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,9 +15,11 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"xsoc/identity"
 	"xsoc/integrations/messages"
 	"xsoc/integrations/slack"
 	"xsoc/integrations/twilio"
+	"xsoc/internal/codec"
 	"xsoc/workflows"
 )
 
@@ -33,13 +36,21 @@ var errReopened = errors.New("this incident was re-opened since: decide in the n
 // then takes the Update only while the incident's current run belongs to it, and a
 // page of an earlier incarnation is answered errReopened. Pages of older workers carry
 // no run and decide for the current run, as they always did.
-func (s *Server) decide(ctx context.Context, incident, run, name string, d workflows.Decision) (workflows.DecisionResult, error) {
+//
+// The decision goes stamped with the person the callback proved (a mapped Slack user,
+// the number the chain called), inside the encryption, as the codec server stamps
+// what an analyst sends through it: the workflow reads one kind of principal.
+func (s *Server) decide(ctx context.Context, incident, run, name string, d workflows.Decision, by identity.Principal) (workflows.DecisionResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, decisionTimeout)
 	defer cancel()
-	handle, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: incident, FirstExecutionRunID: run, UpdateName: name, Args: []any{d}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
 	var result workflows.DecisionResult
+	stamped, err := codec.Stamped(d, by)
+	if err != nil {
+		return result, fmt.Errorf("stamping the decision of %s: %w", by, err)
+	}
+	handle, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: incident, FirstExecutionRunID: run, UpdateName: name, Args: []any{stamped}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
 	if err == nil {
 		err = handle.Get(ctx, &result)
 	}
@@ -82,10 +93,6 @@ func (s *Server) handleTwilio(w http.ResponseWriter, r *http.Request) {
 	}
 	query := r.URL.Query()
 	incident, run, to := query.Get("incident"), query.Get("run"), query.Get("to")
-	who := query.Get("name")
-	if who == "" {
-		who = to
-	}
 	callback := twilio.ParseCallback(r.PostForm)
 	phone := messages.PhoneAnswers(query.Get("lang"))
 	if callback.Digits == "" {
@@ -94,9 +101,19 @@ func (s *Server) handleTwilio(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	say := phone.Declined
-	if callback.Digits == "1" {
+	switch {
+	case callback.To != to:
+		// The chain placed the call to `to` (the signed URL says so); a keypress
+		// answered elsewhere decides nothing.
+		s.log.Warn("refused a keypress on a call answered at a number the chain did not dial",
+			"incident", incident, "dialled", to, "answered", callback.To, "call", callback.CallSID)
+		say = phone.Refused
+		s.signalCallOutcome(r.Context(), incident, run, query.Get("key"), to, "answered at a number the chain did not dial")
+	case callback.Digits == "1":
+		who := s.caller(incident, to, query.Get("name"))
 		_, err := s.decide(r.Context(), incident, run, workflows.DecisionAcknowledge,
-			workflows.Decision{By: who, Via: "phone", Note: "pressed 1 on call " + callback.CallSID, Page: query.Get("key")})
+			workflows.Decision{By: who, Via: "phone", Note: "pressed 1 on call " + callback.CallSID, Page: query.Get("key")},
+			codec.NewPrincipal(who, identity.ViaCall))
 		switch {
 		case err == nil:
 			say = phone.Acknowledged
@@ -110,11 +127,30 @@ func (s *Server) handleTwilio(w http.ResponseWriter, r *http.Request) {
 		default:
 			s.log.Error("phone acknowledgement failed", "incident", incident, "error", err)
 		}
-	} else {
+	default:
 		s.signalCallOutcome(r.Context(), incident, run, query.Get("key"), to, "pressed "+callback.Digits)
 	}
 	w.Header().Set("Content-Type", "application/xml")
 	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Response><Say language=%q>%s</Say><Hangup/></Response>`, phone.SayLanguage, xmlEscape(say))
+}
+
+// caller is who answered a call the chain placed to number: the analyst the customers
+// file maps it to, else the step's name, else the number itself.
+func (s *Server) caller(workflowID, number, stepName string) string {
+	if analyst, ok := s.customers.PhoneAnalyst(customerOfWorkflow(workflowID), number); ok {
+		return analyst.Name
+	}
+	return cmp.Or(stepName, number)
+}
+
+// customerOfWorkflow answers the customer of an incident or request workflow id
+// (incident/{customer}/…, request/{customer}/…).
+func customerOfWorkflow(workflowID string) string {
+	parts := strings.SplitN(workflowID, "/", 3)
+	if len(parts) < 3 || parts[0] != "incident" && parts[0] != "request" {
+		return ""
+	}
+	return parts[1]
 }
 
 // callEnded moves the chain on when a call ended without a person pressing 1:
@@ -177,11 +213,19 @@ func (s *Server) handleSlack(w http.ResponseWriter, r *http.Request) {
 		s.replySlack(r.Context(), w, click, fmt.Sprintf("unknown action %q", click.Decision))
 		return
 	}
-	who := click.UserName
-	if who == "" {
-		who = click.UserID
+	// The Slack user must be a person of the customers file: the SOC's, or the
+	// incident's customer's own. Display names prove nothing (anyone sets theirs).
+	analyst, known := s.customers.SlackAnalyst(customerOfWorkflow(click.IncidentID), click.UserID)
+	if !known {
+		s.log.Warn("refused a Slack button of a user no analyst is mapped to", "incident", click.IncidentID,
+			"slack_user", click.UserID, "slack_name", click.UserName, "decision", click.Decision)
+		s.replySlack(r.Context(), w, click, fmt.Sprintf("%s refused: your Slack user (%s) is not one of the analysts of the customers file "+
+			"(soc.analysts, or the customer's analysts, slack_user): nothing was done", decision.name, click.UserID))
+		return
 	}
-	_, err = s.decide(r.Context(), click.IncidentID, click.Run, decision.name, workflows.Decision{By: who, Via: "slack", Verdict: decision.verdict, Page: click.Page})
+	who := analyst.Name
+	_, err = s.decide(r.Context(), click.IncidentID, click.Run, decision.name,
+		workflows.Decision{By: who, Via: "slack", Verdict: decision.verdict, Page: click.Page}, codec.NewPrincipal(who, identity.ViaSlack))
 	switch {
 	case err == nil:
 		outcome := fmt.Sprintf("%s: %s by %s", click.IncidentID, strings.TrimSpace(decision.name+" "+decision.verdict), who)

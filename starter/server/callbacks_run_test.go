@@ -31,7 +31,7 @@ func keypress(t *testing.T, run, lang string) (string, *decisionRecorder) {
 	temporal.firstRun = "run-2"
 	query := url.Values{"incident": {incidentID}, "key": {incidentID + "#" + run + "/customer/page/0/critical/r0/s1/call"},
 		"to": {"+81300000001"}, "name": {"CSO"}, "lang": {lang}, "run": {run}}
-	code, body := postTwilio(t, srv.URL, twilioToken, publicURL, query, url.Values{"CallSid": {"CA1"}, "Digits": {"1"}, "CallStatus": {"in-progress"}})
+	code, body := postTwilio(t, srv.URL, twilioToken, publicURL, query, url.Values{"CallSid": {"CA1"}, "Digits": {"1"}, "CallStatus": {"in-progress"}, "To": {"+81300000001"}})
 	if code != http.StatusOK {
 		t.Fatalf("answered %d: %s", code, body)
 	}
@@ -52,7 +52,7 @@ func TestPhoneKeypressOfAnEarlierRunIsRefusedAndSaysTheIncidentWasReopened(t *te
 
 func TestPhoneKeypressOfTheCurrentRunAcknowledgesThatRun(t *testing.T) {
 	body, temporal := keypress(t, "run-2", "en")
-	update, _ := temporal.only(t)
+	update, _, _ := temporal.only(t)
 	if !strings.Contains(body, "Acknowledged") || update.FirstExecutionRunID != "run-2" {
 		t.Errorf("answered %s; update bound to %q, want run-2", body, update.FirstExecutionRunID)
 	}
@@ -96,7 +96,7 @@ func TestSlackButtonOfAnEarlierRunIsRefusedAndTellsTheUserWhy(t *testing.T) {
 		t.Fatalf("%d decisions taken, %d refused; want the one refused", len(temporal.updates), temporal.refused)
 	}
 	click(t, slackSim, srv.URL, current)
-	update, d := temporal.only(t)
+	update, d, _ := temporal.only(t)
 	if update.FirstExecutionRunID != "run-2" || d.By != "hanako" {
 		t.Errorf("the current run's button: update bound to %q by %q, want run-2 by hanako", update.FirstExecutionRunID, d.By)
 	}

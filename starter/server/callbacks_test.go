@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,8 +18,10 @@ import (
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"xsoc/config"
+	"xsoc/identity"
 	"xsoc/integrations/slack"
 	slacksim "xsoc/integrations/slack/sim"
 	twiliosim "xsoc/integrations/twilio/sim"
@@ -65,18 +68,27 @@ func (r *decisionRecorder) SignalWorkflow(_ context.Context, _, _, name string, 
 	return nil
 }
 
-func (r *decisionRecorder) only(t *testing.T) (client.UpdateWorkflowOptions, workflows.Decision) {
+// only answers the one decision taken, and the principal it was stamped with.
+func (r *decisionRecorder) only(t *testing.T) (client.UpdateWorkflowOptions, workflows.Decision, identity.Principal) {
 	t.Helper()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.updates) != 1 || len(r.updates[0].Args) != 1 {
 		t.Fatalf("updates = %+v, want one decision", r.updates)
 	}
-	d, ok := r.updates[0].Args[0].(workflows.Decision)
+	raw, ok := r.updates[0].Args[0].(converter.RawValue)
 	if !ok {
-		t.Fatalf("update argument is %T, want workflows.Decision", r.updates[0].Args[0])
+		t.Fatalf("update argument is %T, want a stamped payload", r.updates[0].Args[0])
 	}
-	return r.updates[0], d
+	var d workflows.Decision
+	var by identity.Principal
+	if err := json.Unmarshal(raw.Payload().GetData(), &d); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw.Payload().GetMetadata()[identity.MetadataKey], &by); err != nil {
+		t.Fatalf("the decision is not stamped: %v", err)
+	}
+	return r.updates[0], d, by
 }
 
 type acceptedUpdate struct{ options client.UpdateWorkflowOptions }
@@ -91,10 +103,19 @@ func (u acceptedUpdate) Get(_ context.Context, valuePtr any) error {
 	return nil
 }
 
+// analysts is a customers file's people: hanako of the SOC, on Slack and on the phone,
+// and yamada of acme, on Slack.
+func analysts() *config.Customers {
+	return &config.Customers{
+		SOC:       &config.SOC{Analysts: []config.Analyst{{Name: "hanako", SlackUser: slacksim.UserID("hanako"), Phone: "+81300009999"}}},
+		Customers: []config.Customer{{ID: "acme", Analysts: []config.Analyst{{Name: "yamada", SlackUser: slacksim.UserID("yamada")}}}, {ID: "globex"}},
+	}
+}
+
 func callbackServer(t *testing.T, settings config.Settings) (*httptest.Server, *decisionRecorder) {
 	t.Helper()
 	temporal := &decisionRecorder{}
-	process := config.Process{Customers: &config.Customers{}, Settings: settings, Temporal: config.Temporal{Namespace: "default"}}
+	process := config.Process{Customers: analysts(), Settings: settings, Temporal: config.Temporal{Namespace: "default"}}
 	srv := httptest.NewServer(New(process, temporal, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
 	t.Cleanup(srv.Close)
 	return srv, temporal
@@ -106,15 +127,48 @@ func TestPhoneKeypressAcknowledgesThePageItAnswers(t *testing.T) {
 	srv, temporal := callbackServer(t, config.Settings{TwilioAuthToken: token, PublicURL: publicURL})
 	page := "incident/acme/generic/a1#run/page/customer/0/r0/s1/call"
 	query := url.Values{"incident": {"incident/acme/generic/a1"}, "key": {page}, "to": {"+81300000001"}, "name": {"CSO"}, "lang": {"ja"}}
-	form := url.Values{"CallSid": {"CA1"}, "Digits": {"1"}, "CallStatus": {"in-progress"}}
+	form := url.Values{"CallSid": {"CA1"}, "Digits": {"1"}, "CallStatus": {"in-progress"}, "To": {"+81300000001"}, "From": {"+15005550006"}}
 	code, body := postTwilio(t, srv.URL, token, publicURL, query, form)
 	if code != http.StatusOK || !strings.Contains(body, "受領しました") {
 		t.Fatalf("answered %d:\n%s", code, body)
 	}
-	update, d := temporal.only(t)
+	update, d, by := temporal.only(t)
 	if update.WorkflowID != "incident/acme/generic/a1" || update.UpdateName != workflows.DecisionAcknowledge ||
 		d.By != "CSO" || d.Via != "phone" || d.Page != page || update.FirstExecutionRunID != "" {
 		t.Errorf("update %s %s with %+v, want acknowledge by CSO via phone for page %s", update.WorkflowID, update.UpdateName, d, page)
+	}
+	if by.Name != "CSO" || by.Via != identity.ViaCall || by.Validate() != nil {
+		t.Errorf("stamped %+v, want CSO (call)", by)
+	}
+}
+
+// A keypress is stamped with the analyst the number belongs to; one on a call answered
+// at another number than the chain dialled decides nothing and moves the chain on.
+func TestPhoneKeypressIsTheNumbersPerson(t *testing.T) {
+	const token = "twilioauthtoken1"
+	publicURL := "https://xsoc.example"
+	page := "incident/acme/generic/a1#run/page/soc/0/r0/s1/call"
+	query := url.Values{"incident": {"incident/acme/generic/a1"}, "key": {page}, "to": {"+81300009999"}, "name": {"SOC on-call"}, "lang": {"en"}}
+
+	srv, temporal := callbackServer(t, config.Settings{TwilioAuthToken: token, PublicURL: publicURL})
+	form := url.Values{"CallSid": {"CA1"}, "Digits": {"1"}, "CallStatus": {"in-progress"}, "To": {"+81300009999"}}
+	if code, body := postTwilio(t, srv.URL, token, publicURL, query, form); code != http.StatusOK || !strings.Contains(body, "Acknowledged") {
+		t.Fatalf("answered %d: %s", code, body)
+	}
+	if _, d, by := temporal.only(t); d.By != "hanako" || by.Name != "hanako" || by.Via != identity.ViaCall {
+		t.Errorf("decided by %q stamped %+v, want hanako (call)", d.By, by)
+	}
+
+	srv, temporal = callbackServer(t, config.Settings{TwilioAuthToken: token, PublicURL: publicURL})
+	for _, answeredAt := range []string{"+81399999999", ""} {
+		form := url.Values{"CallSid": {"CA2"}, "Digits": {"1"}, "CallStatus": {"in-progress"}, "To": {answeredAt}}
+		code, body := postTwilio(t, srv.URL, token, publicURL, query, form)
+		if code != http.StatusOK || !strings.Contains(body, "not placed to this number") {
+			t.Fatalf("answered at %q: %d %s", answeredAt, code, body)
+		}
+	}
+	if len(temporal.updates) != 0 || len(temporal.signals) != 2 || !strings.Contains(temporal.signals[0].Status, "did not dial") {
+		t.Errorf("decisions %+v, call outcomes %+v; want none, and the chain moved on", temporal.updates, temporal.signals)
 	}
 }
 
@@ -150,10 +204,57 @@ func TestSlackButtonDecidesForThePageItWasOn(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("click answered %d", resp.StatusCode)
 	}
-	update, d := temporal.only(t)
+	update, d, by := temporal.only(t)
 	if update.UpdateName != workflows.DecisionVerdict || d.Verdict != workflows.VerdictFalsePositive ||
 		d.By != "hanako" || d.Via != "slack" || d.Page != page || update.FirstExecutionRunID != "" {
 		t.Errorf("update %s with %+v, want a false_positive verdict by hanako via slack for page %s", update.UpdateName, d, page)
+	}
+	if by.Name != "hanako" || by.Via != identity.ViaSlack || by.Validate() != nil {
+		t.Errorf("stamped %+v, want hanako (slack)", by)
+	}
+}
+
+// Only the people of the customers file decide from Slack: an unmapped user is told
+// why and nothing reaches the incident; a customer's own person decides on that
+// customer's incidents only; the display name counts for nothing.
+func TestSlackButtonOfAnUnmappedUserIsRefused(t *testing.T) {
+	slackSim, slackClient := slackAPI(t)
+	post := func(incident string) string {
+		_, ts, err := slackClient.Post(context.Background(), slack.IncidentMessage{
+			Channel: "#acme-soc", IncidentID: incident, Title: "page", Key: incident + "#run/page/customer/0/r0/s0/slack",
+			Buttons: []slack.Button{{Decision: slack.DecisionAcknowledge, Label: "Acknowledge"}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ts
+	}
+	acme, globex := post("incident/acme/generic/a1"), post("incident/globex/generic/g1")
+	srv, temporal := callbackServer(t, config.Settings{SlackSigningSecret: slackSecret})
+	for _, tc := range []struct{ user, ts, want string }{
+		{"mallory", acme, "is not one of the analysts"},
+		{"yamada", globex, "is not one of the analysts"},
+	} {
+		resp, err := slackSim.Click(context.Background(), srv.URL+"/v1/callbacks/slack", "#acme-soc", tc.ts, slack.DecisionAcknowledge, tc.user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), tc.want) || !strings.Contains(string(body), "nothing was done") {
+			t.Errorf("%s's click answered %d %s", tc.user, resp.StatusCode, body)
+		}
+	}
+	if len(temporal.updates) != 0 {
+		t.Fatalf("unmapped clicks reached the incident: %+v", temporal.updates)
+	}
+	resp, err := slackSim.Click(context.Background(), srv.URL+"/v1/callbacks/slack", "#acme-soc", acme, slack.DecisionAcknowledge, "yamada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if _, d, by := temporal.only(t); d.By != "yamada" || by.Name != "yamada" || by.Via != identity.ViaSlack {
+		t.Errorf("yamada's click on acme's page decided by %q stamped %+v", d.By, by)
 	}
 }
 

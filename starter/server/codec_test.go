@@ -20,7 +20,7 @@ import (
 const (
 	uiURL      = "https://temporal-ui.soc.example:8443/namespaces/default"
 	uiOrigin   = "https://temporal-ui.soc.example:8443"
-	codecToken = "codec-token-1"
+	codecToken = "codec-token-0123456789abcdef"
 )
 
 func testRing(t *testing.T) *codec.Ring {
@@ -40,9 +40,19 @@ func testRing(t *testing.T) *codec.Ring {
 // key ring and the codec server's token.
 func testServer(t *testing.T, customers *config.Customers, temporal client.Client, ring *codec.Ring, token string) http.Handler {
 	t.Helper()
+	return testServerWith(t, customers, temporal, ring, config.Settings{CodecToken: token})
+}
+
+// testServerWith is testServer with settings of the test's own (the UI's URL set).
+func testServerWith(t *testing.T, customers *config.Customers, temporal client.Client, ring *codec.Ring, settings config.Settings) http.Handler {
+	t.Helper()
+	settings.UIURL = uiURL
+	if _, err := settings.CodecAccess(); err != nil {
+		t.Fatal(err)
+	}
 	process := config.Process{
 		Customers: customers,
-		Settings:  config.Settings{UIURL: uiURL, CodecToken: token},
+		Settings:  settings,
 		Temporal:  config.Temporal{Namespace: "default"},
 		Codec:     ring,
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -53,8 +54,8 @@ var dashboardPages = template.Must(template.New("").Funcs(template.FuncMap{
 }).ParseFS(dashboardTemplates, "templates/*.html"))
 
 // dashboardCookie holds a signed session: its expiry and an HMAC of it keyed by the
-// token, so that the cookie never holds the token and changing the token ends every
-// session.
+// session key (XSOC_DASHBOARD_SESSION_KEY, else the token), so that the cookie never
+// holds the token and changing the key ends every session.
 const (
 	dashboardCookie  = "xsoc_dashboard"
 	dashboardSession = 12 * time.Hour
@@ -313,9 +314,16 @@ func (s *Server) dashboardGate(w http.ResponseWriter, r *http.Request, page bool
 		}
 		return false
 	}
+	key := addressKey(clientAddress(r, s.trustedProxy))
+	if !tooManyFailures(w, s.loginFailures, key) {
+		return false
+	}
 	err := s.dashboardAccess(r, time.Now())
 	if err == nil {
 		return true
+	}
+	if r.Header.Get("Authorization") != "" || errors.Is(err, errBadSession) {
+		s.loginFailures.failed(key)
 	}
 	if page && r.Header.Get("Authorization") == "" {
 		http.Redirect(w, r, "/dashboard/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
@@ -343,13 +351,23 @@ func (s *Server) dashboardAccess(r *http.Request, now time.Time) error {
 	}
 	expiry, mac, ok := strings.Cut(cookie.Value, ".")
 	unix, err := strconv.ParseInt(expiry, 10, 64)
-	if !ok || err != nil || !hmac.Equal([]byte(mac), []byte(sessionMAC(token, expiry))) {
-		return errors.New("the dashboard session is not valid: sign in again at /dashboard/login")
+	if !ok || err != nil || !hmac.Equal([]byte(mac), []byte(sessionMAC(s.sessionKey(), expiry))) {
+		return errBadSession
 	}
 	if now.Unix() >= unix {
 		return errors.New("the dashboard session has ended: sign in again at /dashboard/login")
 	}
 	return nil
+}
+
+// errBadSession is a session cookie the starter did not sign with its current key: forged,
+// or signed before the key (XSOC_DASHBOARD_SESSION_KEY, else the token) changed.
+var errBadSession = errors.New("the dashboard session is not valid: sign in again at /dashboard/login")
+
+// sessionKey signs the session cookies: XSOC_DASHBOARD_SESSION_KEY, else the dashboard
+// token. Changing it ends every session at once (docs/security.md).
+func (s *Server) sessionKey() string {
+	return cmp.Or(s.settings.DashboardSessionKey, s.settings.DashboardToken)
 }
 
 // sameSecret compares two secrets in constant time, their lengths included: both are
@@ -359,8 +377,8 @@ func sameSecret(given, want string) bool {
 	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
 
-func sessionMAC(token, expiry string) string {
-	mac := hmac.New(sha256.New, []byte(token))
+func sessionMAC(key, expiry string) string {
+	mac := hmac.New(sha256.New, []byte(key))
 	mac.Write([]byte("xsoc-dashboard-session/" + expiry))
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
@@ -389,7 +407,12 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderPage(w, http.StatusForbidden, "login", page)
 		return
 	}
+	key := addressKey(clientAddress(r, s.trustedProxy))
+	if !tooManyFailures(w, s.loginFailures, key) {
+		return
+	}
 	if !sameSecret(r.PostForm.Get("token"), s.settings.DashboardToken) {
+		s.loginFailures.failed(key)
 		s.log.Warn("dashboard: wrong token at the login form", "remote", r.RemoteAddr)
 		page.LoginError = text(page.Lang, "login.wrong")
 		s.renderPage(w, http.StatusUnauthorized, "login", page)
@@ -397,7 +420,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	expires := time.Now().Add(dashboardSession)
 	expiry := strconv.FormatInt(expires.Unix(), 10)
-	http.SetCookie(w, &http.Cookie{Name: dashboardCookie, Value: expiry + "." + sessionMAC(s.settings.DashboardToken, expiry),
+	http.SetCookie(w, &http.Cookie{Name: dashboardCookie, Value: expiry + "." + sessionMAC(s.sessionKey(), expiry),
 		Path: "/", Expires: expires, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.secureCookies(r)})
 	http.Redirect(w, r, page.Next, http.StatusSeeOther)
 }

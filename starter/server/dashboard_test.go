@@ -103,6 +103,12 @@ func openExecution(t *testing.T, id, severity, sla string, due time.Time) *workf
 
 func dashboardServer(t *testing.T, token string) (*httptest.Server, *fakeTemporal) {
 	t.Helper()
+	return dashboardServerWith(t, config.Settings{DashboardToken: token})
+}
+
+// dashboardServerWith is dashboardServer with settings of the test's own.
+func dashboardServerWith(t *testing.T, settings config.Settings) (*httptest.Server, *fakeTemporal) {
+	t.Helper()
 	due := time.Date(2026, 5, 10, 3, 0, 0, 0, time.UTC)
 	fake := &fakeTemporal{
 		perf: map[string]workflows.Performance{
@@ -130,7 +136,8 @@ func dashboardServer(t *testing.T, token string) (*httptest.Server, *fakeTempora
 		{ID: "globex", Name: "Globex Secret Name"},
 	}, SOC: &config.SOC{Name: "X-SOC", Language: "en"}}
 	process := config.Process{Customers: customers, Temporal: config.Temporal{Namespace: "default"},
-		Settings: config.Settings{DashboardToken: token, UIURL: "http://ui.soc.example:8233", PublicURL: "http://127.0.0.1:8080"}}
+		Settings: settings}
+	process.Settings.UIURL, process.Settings.PublicURL = "http://ui.soc.example:8233", "http://127.0.0.1:8080"
 	server := httptest.NewServer(New(process, fake, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
 	t.Cleanup(server.Close)
 	return server, fake
@@ -308,7 +315,7 @@ func TestDashboardOverviewAndSLAJSON(t *testing.T) {
 
 func TestMetricsExposeTheManagersFigures(t *testing.T) {
 	server, _ := dashboardServer(t, dashboardToken)
-	resp, body := get(t, server.URL+"/metrics", nil)
+	resp, body := get(t, server.URL+"/metrics", map[string]string{"Authorization": "Bearer " + dashboardToken})
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	for _, want := range []string{
 		`xsoc_incidents_open{customer="acme",sla_state="breached"} 1`,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -12,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -113,13 +113,13 @@ func (s *Server) handleAlert(w http.ResponseWriter, r *http.Request) {
 }
 
 // readAuthenticated reads the body a customer posted (at most maxBody) and checks
-// its credentials. It answers 404, 413, 400 or 401 itself, and false, when the call
-// goes no further.
+// its credentials. It answers 413, 400, 429 or 401 itself, and false, when the call
+// goes no further. An unknown customer is answered exactly as a known one with a
+// wrong secret: nothing tells a prober which customers exist.
 func (s *Server) readAuthenticated(w http.ResponseWriter, r *http.Request) (*config.Customer, []byte, bool) {
 	customerID := r.PathValue("customer")
-	customer, ok := s.customers.Customer(customerID)
-	if !ok {
-		writeError(w, http.StatusNotFound, "unknown customer %q", customerID)
+	limit := addressKey(clientAddress(r, s.trustedProxy)) + "/" + customerID
+	if !tooManyFailures(w, s.intakeFailures, limit) {
 		return nil, nil, false
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
@@ -132,41 +132,95 @@ func (s *Server) readAuthenticated(w http.ResponseWriter, r *http.Request) (*con
 		writeError(w, http.StatusBadRequest, "reading body: %v", err)
 		return nil, nil, false
 	}
-	if err := authenticate(r, body, lookupSecret(customer.WebhookSecretEnv)); err != nil {
-		writeError(w, http.StatusUnauthorized, "%v", err)
-		return nil, nil, false
+	customer, ok := s.customerCredentials(w, r, body, false)
+	return customer, body, ok
+}
+
+// customerCredentials checks a customer's request against its webhook secret, and
+// answers 401 itself (counting the failure) when they do not hold. A signature must
+// carry X-Xsoc-Timestamp when requireTimestamp (reports: a GET has no body to sign).
+func (s *Server) customerCredentials(w http.ResponseWriter, r *http.Request, body []byte, requireTimestamp bool) (*config.Customer, bool) {
+	customerID := r.PathValue("customer")
+	customer, known := s.customers.Customer(customerID)
+	secret := s.unknownCustomerSecret // compared as any secret: the same work, the same answer
+	if known {
+		if secret = lookupSecret(customer.WebhookSecretEnv); secret == "" {
+			// Checked at start; an environment changed since is the operator's to see.
+			s.log.Error("a customer's webhook secret is not set on the starter: every call of theirs is refused",
+				"customer", customerID, "variable", customer.WebhookSecretEnv)
+			secret = s.unknownCustomerSecret
+		}
 	}
-	return customer, body, true
+	err := authenticate(r, body, secret, time.Now(), requireTimestamp)
+	if err == nil && known {
+		return customer, true
+	}
+	if err == nil {
+		err = errBadBearer // the unknown customer's random secret guessed: never
+	}
+	s.intakeFailures.failed(addressKey(clientAddress(r, s.trustedProxy)) + "/" + customerID)
+	writeError(w, http.StatusUnauthorized, "%v", err)
+	return nil, false
 }
 
 // lookupSecret reads a customer's webhook secret from the starter's environment.
 func lookupSecret(name string) string { return os.Getenv(name) }
 
-// authenticate accepts either a bearer secret or an HMAC-SHA256 signature of the
-// body, both compared in constant time.
-func authenticate(r *http.Request, body []byte, secret string) error {
+// signatureWindow is how far X-Xsoc-Timestamp may be from the starter's clock: a
+// signed request captured on the way is refused once it is older.
+const signatureWindow = 5 * time.Minute
+
+const (
+	headerSignature = "X-Xsoc-Signature"
+	headerTimestamp = "X-Xsoc-Timestamp"
+)
+
+var errBadBearer = errors.New("bad bearer secret")
+
+// authenticate accepts a bearer secret or an HMAC-SHA256 signature, both compared in
+// constant time. Without X-Xsoc-Timestamp the signature covers the body (as it always
+// did); with it, the string "<timestamp>.<METHOD> <path?query>\n<body>", and the
+// timestamp (Unix seconds) must be within signatureWindow of now: a captured request
+// cannot be sent again later, nor to another path. requireTimestamp refuses a
+// signature without one.
+func authenticate(r *http.Request, body []byte, secret string, now time.Time, requireTimestamp bool) error {
 	if secret == "" {
-		return errors.New("this customer has no webhook secret set on the server")
+		return errors.New("no webhook secret to check against")
 	}
 	if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(bearer)), []byte(secret)) == 1 {
+		if sameSecret(strings.TrimSpace(bearer), secret) {
 			return nil
 		}
-		return errors.New("bad bearer secret")
+		return errBadBearer
 	}
-	if signature, ok := strings.CutPrefix(r.Header.Get("X-Xsoc-Signature"), "sha256="); ok {
-		given, err := hex.DecodeString(strings.TrimSpace(signature))
+	signature, ok := strings.CutPrefix(r.Header.Get(headerSignature), "sha256=")
+	if !ok {
+		return errors.New("missing credentials: send Authorization: Bearer <secret> or X-Xsoc-Signature: sha256=<hmac> (README: Who may talk to xsoc)")
+	}
+	given, err := hex.DecodeString(strings.TrimSpace(signature))
+	if err != nil {
+		return errors.New("X-Xsoc-Signature is not hex")
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	stamp := r.Header.Get(headerTimestamp)
+	switch {
+	case stamp != "":
+		seconds, err := strconv.ParseInt(strings.TrimSpace(stamp), 10, 64)
 		if err != nil {
-			return errors.New("X-Xsoc-Signature is not hex")
+			return fmt.Errorf("X-Xsoc-Timestamp %q is not a Unix time in seconds", stamp)
 		}
-		mac := hmac.New(sha256.New, []byte(secret))
-		mac.Write(body)
-		if hmac.Equal(given, mac.Sum(nil)) {
-			return nil
+		if skew := now.Sub(time.Unix(seconds, 0)); skew > signatureWindow || skew < -signatureWindow {
+			return fmt.Errorf("X-Xsoc-Timestamp is %s from the starter's clock, more than %s: sign the request when you send it", skew.Abs().Truncate(time.Second), signatureWindow)
 		}
-		return errors.New("bad X-Xsoc-Signature")
+		fmt.Fprintf(mac, "%s.%s %s\n", strings.TrimSpace(stamp), r.Method, r.URL.RequestURI())
+	case requireTimestamp:
+		return errors.New("a signature here must carry X-Xsoc-Timestamp and cover it with the path: sha256=HMAC(secret, \"<timestamp>.GET <path?query>\\n\")")
 	}
-	return errors.New("missing credentials: send Authorization: Bearer <secret> or X-Xsoc-Signature: sha256=<hmac of body>")
+	mac.Write(body)
+	if hmac.Equal(given, mac.Sum(nil)) {
+		return nil
+	}
+	return errors.New("bad X-Xsoc-Signature")
 }
 
 func isUnavailable(err error) bool {

@@ -16,13 +16,10 @@ import (
 // handleReport answers a customer's monthly report from its Account, as JSON or CSV.
 func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	customerID := r.PathValue("customer")
-	customer, ok := s.customers.Customer(customerID)
-	if !ok {
-		writeError(w, http.StatusNotFound, "unknown customer %q", customerID)
+	if !tooManyFailures(w, s.intakeFailures, addressKey(clientAddress(r, s.trustedProxy))+"/"+customerID) {
 		return
 	}
-	if err := authenticate(r, nil, lookupSecret(customer.WebhookSecretEnv)); err != nil {
-		writeError(w, http.StatusUnauthorized, "%v", err)
+	if _, ok := s.customerCredentials(w, r, nil, true); !ok {
 		return
 	}
 	month := r.URL.Query().Get("month")

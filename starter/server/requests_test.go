@@ -154,7 +154,7 @@ func TestRequestEndpointRefusesWithWhyAndStartsNothing(t *testing.T) {
 		code                         int
 		want                         string
 	}{
-		{"unknown customer", "initech", urgentIsolate, requestSecret, http.StatusNotFound, `unknown customer "initech"`},
+		{"unknown customer: as a wrong secret", "initech", urgentIsolate, requestSecret, http.StatusUnauthorized, "bad bearer secret"},
 		{"no credentials", "acme", urgentIsolate, "", http.StatusUnauthorized, "missing credentials"},
 		{"bad secret", "acme", urgentIsolate, "wrong", http.StatusUnauthorized, "bad bearer secret"},
 		{"not JSON", "acme", `isolate osk-pc-17`, requestSecret, http.StatusBadRequest, "request body:"},

@@ -6,8 +6,11 @@ package server
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +19,7 @@ import (
 
 	"xsoc/activities"
 	"xsoc/config"
+	"xsoc/identity"
 	"xsoc/integrations"
 	"xsoc/integrations/slack"
 	"xsoc/workflows"
@@ -44,6 +48,16 @@ type Server struct {
 	namespace string
 	// httpClient answers Slack's response_url; bounded so a slow Slack never holds a handler.
 	httpClient *http.Client
+	// loginFailures and intakeFailures count failed credentials per address (per
+	// address and customer at intake: many customers' senders share a vendor's
+	// addresses), answered 429 past the limit.
+	loginFailures, intakeFailures *failureLimiter
+	// trustedProxy tells the proxies whose X-Forwarded-For names the client
+	// (XSOC_CODEC_TRUSTED_PROXIES).
+	trustedProxy func(netip.Addr) bool
+	// unknownCustomerSecret is what an unknown customer's credentials are checked
+	// against: random, so that they fail as a wrong secret does, with the same work.
+	unknownCustomerSecret string
 }
 
 type metrics struct {
@@ -62,17 +76,31 @@ func New(process config.Process, temporal client.Client, log *slog.Logger) *Serv
 		customers: customers, settings: settings, temporal: temporal, log: log,
 		intake: workflows.NewIntake(temporal, process.ClientOptions, customers.SOC), parsers: Parsers(), metrics: m, registry: registry,
 		httpClient: &http.Client{Timeout: 5 * time.Second},
-		codec:      newCodecServer(process.Codec.Codecs(), process.Temporal.Namespace, settings.UIURL, settings.CodecToken),
 		platforms:  activities.NewPlatforms(customers), hostCheckTimeout: hostCheckTimeout,
 		namespace: cmp.Or(process.Temporal.Namespace, "default"),
 	}
+	access, err := settings.CodecAccess()
+	if err != nil { // LoadSettings refused it already: a server built by hand
+		log.Error("codec server: credentials refused; it answers only clients on this machine", "error", err)
+	}
+	s.loginFailures, s.intakeFailures, s.trustedProxy = newFailureLimiter(), newFailureLimiter(), access.Trusted
+	s.unknownCustomerSecret = rand.Text()
+	s.codec = newCodecServer(process.Codec, process.Temporal.Namespace, settings.UIURL, access, log)
+	// The tokens are kept as digests only (CodecAccess).
+	s.settings.CodecToken, s.settings.CodecTokens = "", ""
 	registry.MustRegister(newSLACollector(s))
 	if settings.DashboardToken == "" {
 		log.Warn("XSOC_DASHBOARD_TOKEN is not set: the managers' view (/dashboard, /v1/sla) is off")
 	}
-	if settings.CodecToken == "" {
-		log.Warn("XSOC_CODEC_TOKEN is not set: the codec server (/v1/codec) answers only clients on this machine; " +
-			"set it to serve the Temporal UI or the temporal CLI from elsewhere")
+	if access.Open() {
+		log.Warn("the codec server (/v1/codec) has no credentials configured: it answers only clients on this machine and stamps nobody; " +
+			"set XSOC_CODEC_TOKENS (name:token per person) or an SSO proxy (XSOC_CODEC_IDENTITY_HEADER, XSOC_CODEC_TRUSTED_PROXIES) to serve the Temporal UI or the temporal CLI from elsewhere")
+	} else if len(access.Tokens) == 1 && access.Tokens[0].Name == identity.SharedName && access.IdentityHeader == "" {
+		log.Warn("the codec server knows only the shared XSOC_CODEC_TOKEN: decisions sent through it are stamped \"codec\", not a person; " +
+			"give each analyst a token of their own (XSOC_CODEC_TOKENS) or put the codec server behind your SSO proxy")
+	}
+	if settings.SlackSigningSecret != "" && !customers.SlackUsersMapped() {
+		log.Warn("no analyst of the customers file has a slack_user (soc.analysts, customers[].analysts): every Slack button will be refused")
 	}
 	if settings.SlackToken != "" {
 		s.slack = slack.New(settings.SlackToken, settings.SlackAPIURL)
@@ -103,8 +131,40 @@ func (s *Server) Handler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", s.handleReady)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", s.metricsGate(s.MetricsHandler()))
 	return mux
+}
+
+// MetricsHandler serves the starter's Prometheus metrics without asking who: for
+// XSOC_METRICS_LISTEN, a listener of its own that only Prometheus reaches.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
+}
+
+// metricsGate serves /metrics beside the rest only to a bearer of the dashboard token
+// (Prometheus' authorization: {credentials: …}): the figures name customers and their
+// breaches.
+func (s *Server) metricsGate(metrics http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.settings.DashboardToken == "" {
+			writeError(w, http.StatusForbidden, "/metrics needs XSOC_DASHBOARD_TOKEN as a bearer token; set it, or serve the metrics on an address of their own (XSOC_METRICS_LISTEN)")
+			return
+		}
+		key := addressKey(clientAddress(r, s.trustedProxy))
+		if !tooManyFailures(w, s.loginFailures, key) {
+			return
+		}
+		bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || !sameSecret(strings.TrimSpace(bearer), s.settings.DashboardToken) {
+			if ok {
+				s.loginFailures.failed(key)
+			}
+			w.Header().Set("WWW-Authenticate", `Bearer realm="xsoc metrics"`)
+			writeError(w, http.StatusUnauthorized, "/metrics needs Authorization: Bearer $XSOC_DASHBOARD_TOKEN")
+			return
+		}
+		metrics.ServeHTTP(w, r)
+	})
 }
 
 // handleReady answers 200 only when Temporal answers.

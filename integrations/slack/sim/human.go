@@ -118,11 +118,11 @@ func (s *Server) interaction(channel, ts, decision, user string) ([]byte, error)
 	}
 	payload := map[string]any{
 		"type":                  "block_actions",
-		"user":                  map[string]any{"id": userID(user), "username": user, "name": user, "team_id": TeamID},
+		"user":                  map[string]any{"id": UserID(user), "username": user, "name": user, "team_id": TeamID},
 		"api_app_id":            AppID,
 		"token":                 VerificationToken,
 		"container":             map[string]any{"type": "message", "message_ts": ts, "channel_id": channelID, "is_ephemeral": false},
-		"trigger_id":            fmt.Sprintf("%d.%d.%s", now.Unix(), now.UnixNano()%1e9, userID(user)),
+		"trigger_id":            fmt.Sprintf("%d.%d.%s", now.Unix(), now.UnixNano()%1e9, UserID(user)),
 		"team":                  map[string]any{"id": TeamID, "domain": TeamName},
 		"enterprise":            nil,
 		"is_enterprise_install": false,
@@ -177,8 +177,9 @@ func firstNonEmpty(values ...string) string {
 	return ""
 }
 
-// userID gives each analyst name a stable Slack user id.
-func userID(name string) string {
+// UserID gives each analyst name a stable Slack member id: the id a customers file
+// maps to that analyst (soc.analysts[].slack_user).
+func UserID(name string) string {
 	sum := sha256.Sum256([]byte(name))
 	return "U" + strings.ToUpper(hex.EncodeToString(sum[:]))[:10]
 }
