@@ -192,7 +192,7 @@ func (r *report) intakeSection(w *writer) {
 	w.line("|---|---|---|---|---|---|")
 	what := map[string]string{
 		"raw":    "StartWorkflowExecution of a no-op workflow (this process's client, codec on), on a queue polled after the section",
-		"direct": "workflows.Intake.Deliver in this process: policy, encrypted input and memo, search attributes, one start",
+		"direct": "start.Intake.Deliver in this process: policy, encrypted input and memo, search attributes, one start",
 		"http":   "POST /v1/alerts/generic/intake to the starter → 202 (what a customer's tool does)",
 	}
 	for _, kind := range intakeKinds {

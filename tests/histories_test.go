@@ -9,7 +9,7 @@ import (
 	"time"
 
 	cybereasonsim "xsoc/integrations/cybereason/sim"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // TestRecordHistories records the histories of the incident's main paths without a
@@ -29,11 +29,11 @@ func TestRecordHistories(t *testing.T) {
 	paths := map[string]func() string{
 		"v4_investigate_first_true_positive": func() string {
 			id := postGeneric(t, "acme", fmt.Sprintf("hist-inv-%d", stamp), "high", "fs-hist01")
-			waitState(t, id, workflows.StateInvestigating)
-			mustDecide(t, id, workflows.DecisionAcknowledge, map[string]any{"by": "hanako"})
-			mustDecide(t, id, workflows.DecisionComment, map[string]any{"by": "hanako", "note": "process tree reviewed"})
-			mustDecide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "true_positive"})
-			mustDecide(t, id, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "reimaged"})
+			waitState(t, id, api.StateInvestigating)
+			mustDecide(t, id, api.DecisionAcknowledge, map[string]any{"by": "hanako"})
+			mustDecide(t, id, api.DecisionComment, map[string]any{"by": "hanako", "note": "process tree reviewed"})
+			mustDecide(t, id, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "true_positive"})
+			mustDecide(t, id, api.DecisionClose, map[string]any{"by": "hanako", "note": "reimaged"})
 			return id
 		},
 		"v4_isolate_first_false_positive": func() string {
@@ -42,28 +42,28 @@ func TestRecordHistories(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			id := workflows.IncidentWorkflowID("acme", "cybereason", guid)
+			id := api.IncidentWorkflowID("acme", "cybereason", guid)
 			eventually(t, 30*time.Second, "polled MalOp contained", func() error {
-				if status, err := queryStatus(id); err != nil || status.State != workflows.StateContained {
+				if status, err := queryStatus(id); err != nil || status.State != api.StateContained {
 					return fmt.Errorf("not contained yet: %v", err)
 				}
 				return nil
 			})
-			mustDecide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive"})
+			mustDecide(t, id, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive"})
 			return id
 		},
 		"v4_breach_escalate_tickets_suppressed": func() string {
 			id := postGeneric(t, "acme", fmt.Sprintf("hist-breach-%d", stamp), "low", "pc-hist-late")
 			eventually(t, 20*time.Second, "breach", func() error {
-				if status, err := queryStatus(id); err != nil || status.Clocks[0].State != workflows.SLABreached {
+				if status, err := queryStatus(id); err != nil || status.Clocks[0].State != api.SLABreached {
 					return fmt.Errorf("not breached yet")
 				}
 				return nil
 			})
-			_, _ = decide(t, id, workflows.DecisionRelease, map[string]any{"by": "bob"})
-			mustDecide(t, id, workflows.DecisionEscalate, map[string]any{"by": "bob", "severity": "high"})
-			mustDecide(t, id, workflows.DecisionUseTickets, map[string]any{"by": "bob", "service": "malware_analysis", "tickets": 1})
-			mustDecide(t, id, workflows.DecisionClose, map[string]any{"by": "bob", "note": "duplicate"})
+			_, _ = decide(t, id, api.DecisionRelease, map[string]any{"by": "bob"})
+			mustDecide(t, id, api.DecisionEscalate, map[string]any{"by": "bob", "severity": "high"})
+			mustDecide(t, id, api.DecisionUseTickets, map[string]any{"by": "bob", "service": "malware_analysis", "tickets": 1})
+			mustDecide(t, id, api.DecisionClose, map[string]any{"by": "bob", "note": "duplicate"})
 			return id
 		},
 	}
@@ -79,9 +79,9 @@ func TestRecordHistories(t *testing.T) {
 	}
 }
 
-func queryStatus(id string) (workflows.IncidentStatus, error) {
-	var status workflows.IncidentStatus
-	value, err := xsoc.Temporal.QueryWorkflow(context.Background(), id, "", workflows.QueryStatus)
+func queryStatus(id string) (api.IncidentStatus, error) {
+	var status api.IncidentStatus
+	value, err := xsoc.Temporal.QueryWorkflow(context.Background(), id, "", api.QueryStatus)
 	if err == nil {
 		err = value.Get(&status)
 	}

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"xsoc/internal/devstack"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 func genericAlert(id, severity, host string) []byte {
@@ -33,7 +33,7 @@ func TestGenericAlertStartsOneIncidentThatPagesAndIsAcknowledged(t *testing.T) {
 		t.Fatalf("first delivery: %d %s", code, body)
 	}
 	first := decode[intakeAnswer](t, body)
-	wantID := workflows.IncidentWorkflowID("acme", "generic", id)
+	wantID := api.IncidentWorkflowID("acme", "generic", id)
 	if len(first.Incidents) != 1 || first.Incidents[0].WorkflowID != wantID || first.Incidents[0].Duplicate {
 		t.Fatalf("first answer: %s", body)
 	}
@@ -52,17 +52,17 @@ func TestGenericAlertStartsOneIncidentThatPagesAndIsAcknowledged(t *testing.T) {
 	}
 	waitMail(t, "it-ml@acme.example", "[xsoc][HIGH] ACME Manufacturing: Credential dumping (mimikatz) "+id+" on fs-files01")
 
-	if _, err := decide(t, wantID, workflows.DecisionAcknowledge, map[string]any{"by": "hanako"}); err != nil {
+	if _, err := decide(t, wantID, api.DecisionAcknowledge, map[string]any{"by": "hanako"}); err != nil {
 		t.Fatalf("acknowledge: %v", err)
 	}
 	status := incidentStatus(t, wantID)
 	if status.Acknowledged == nil || status.Acknowledged.By != "hanako" || status.Deliveries != 2 {
 		t.Fatalf("status after acknowledge: %+v", status)
 	}
-	if _, err := decide(t, wantID, workflows.DecisionAcknowledge, map[string]any{"by": "taro"}); err == nil || !strings.Contains(err.Error(), "already acknowledged by hanako") {
+	if _, err := decide(t, wantID, api.DecisionAcknowledge, map[string]any{"by": "taro"}); err == nil || !strings.Contains(err.Error(), "already acknowledged by hanako") {
 		t.Fatalf("second acknowledge: %v", err)
 	}
-	if _, err := decide(t, wantID, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "test"}); err != nil {
+	if _, err := decide(t, wantID, api.DecisionClose, map[string]any{"by": "hanako", "note": "test"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := xsoc.Temporal.GetWorkflow(context.Background(), wantID, "").Get(context.Background(), nil); err != nil {
@@ -83,7 +83,7 @@ func TestGenericAlertStartsOneIncidentThatPagesAndIsAcknowledged(t *testing.T) {
 	if linked := incidentStatus(t, wantID); linked.PreviousRunID != first.Incidents[0].RunID {
 		t.Fatalf("the new run is not linked to the old: %q", linked.PreviousRunID)
 	}
-	mustDecide(t, wantID, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "recurrence handled"})
+	mustDecide(t, wantID, api.DecisionClose, map[string]any{"by": "hanako", "note": "recurrence handled"})
 }
 
 func TestIntakeRefusesBadRequestsAndStartsNothing(t *testing.T) {
@@ -124,7 +124,7 @@ func TestIntakeRefusesBadRequestsAndStartsNothing(t *testing.T) {
 		t.Fatalf("HMAC-signed alert: %d %s", code, body)
 	}
 	for _, id := range []string{"x1", "x2"} {
-		if _, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), workflows.IncidentWorkflowID("acme", "generic", id), ""); err == nil {
+		if _, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), api.IncidentWorkflowID("acme", "generic", id), ""); err == nil {
 			t.Errorf("a refused alert %s started an incident", id)
 		}
 	}

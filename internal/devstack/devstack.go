@@ -31,7 +31,7 @@ import (
 	twiliosim "xsoc/integrations/twilio/sim"
 	withsecuresim "xsoc/integrations/withsecure/sim"
 	zscalersim "xsoc/integrations/zscaler/sim"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // Credentials the simulators accept. The stack hands the Slack and Twilio ones to the
@@ -86,7 +86,7 @@ type Options struct {
 	// detecting before xsoc was deployed.
 	Seed func(*Stack) error
 	// TemporalDynamicConfig are more --dynamic-config-value settings for the dev server
-	// (key=value), beside those xsoc needs everywhere (workflows.ServerDynamicConfig).
+	// (key=value), beside those xsoc needs everywhere (api.ServerDynamicConfig).
 	TemporalDynamicConfig []string
 }
 
@@ -271,13 +271,13 @@ func (s *Stack) temporal(temporalBin string, options Options) *component {
 	}
 	// Task priority and Triage's admissions by Update need dynamic config that is off
 	// by default (and the same on a cluster: see README).
-	for _, value := range slices.Concat(workflows.ServerDynamicConfig, options.TemporalDynamicConfig) {
+	for _, value := range slices.Concat(api.ServerDynamicConfig, options.TemporalDynamicConfig) {
 		args = append(args, "--dynamic-config-value", value)
 	}
 	for _, pragma := range options.SQLitePragmas {
 		args = append(args, "--sqlite-pragma", pragma)
 	}
-	for _, attribute := range workflows.SearchAttributeTypes {
+	for _, attribute := range api.SearchAttributeTypes {
 		args = append(args, "--search-attribute", attribute)
 	}
 	return &component{

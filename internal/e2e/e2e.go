@@ -20,7 +20,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"xsoc/internal/devstack"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // Main is a test package's TestMain: it starts the package's stack into *stack, runs
@@ -67,9 +67,9 @@ func Eventually(t testing.TB, within time.Duration, what string, check func() er
 }
 
 // IncidentStatus answers the incident's `status` query.
-func IncidentStatus(t testing.TB, c client.Client, workflowID string) workflows.IncidentStatus {
+func IncidentStatus(t testing.TB, c client.Client, workflowID string) api.IncidentStatus {
 	t.Helper()
-	status, err := Query[workflows.IncidentStatus](c, workflowID, workflows.QueryStatus)
+	status, err := Query[api.IncidentStatus](c, workflowID, api.QueryStatus)
 	if err != nil {
 		t.Fatalf("query status of %s: %v", workflowID, err)
 	}
@@ -175,10 +175,10 @@ func Post(t testing.TB, url string, body []byte, headers map[string]string) (int
 
 // Decide sends an analyst's decision to an incident as an Update, by name, as the
 // Temporal UI does, and answers its result.
-func Decide(c client.Client, workflowID, name string, decision any) (workflows.DecisionResult, error) {
+func Decide(c client.Client, workflowID, name string, decision any) (api.DecisionResult, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var result workflows.DecisionResult
+	var result api.DecisionResult
 	handle, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: workflowID, UpdateName: name, Args: []any{decision}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})

@@ -17,7 +17,7 @@ import (
 	"xsoc/integrations/messages"
 	"xsoc/integrations/slack"
 	"xsoc/integrations/twilio"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // decisionTimeout bounds how long a callback waits for the incident to take a decision.
@@ -33,13 +33,13 @@ var errReopened = errors.New("this incident was re-opened since: decide in the n
 // then takes the Update only while the incident's current run belongs to it, and a
 // page of an earlier incarnation is answered errReopened. Pages of older workers carry
 // no run and decide for the current run, as they always did.
-func (s *Server) decide(ctx context.Context, incident, run, name string, d workflows.Decision) (workflows.DecisionResult, error) {
+func (s *Server) decide(ctx context.Context, incident, run, name string, d api.Decision) (api.DecisionResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, decisionTimeout)
 	defer cancel()
 	handle, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: incident, FirstExecutionRunID: run, UpdateName: name, Args: []any{d}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
-	var result workflows.DecisionResult
+	var result api.DecisionResult
 	if err == nil {
 		err = handle.Get(ctx, &result)
 	}
@@ -95,8 +95,8 @@ func (s *Server) handleTwilio(w http.ResponseWriter, r *http.Request) {
 	}
 	say := phone.Declined
 	if callback.Digits == "1" {
-		_, err := s.decide(r.Context(), incident, run, workflows.DecisionAcknowledge,
-			workflows.Decision{By: who, Via: "phone", Note: "pressed 1 on call " + callback.CallSID, Page: query.Get("key")})
+		_, err := s.decide(r.Context(), incident, run, api.DecisionAcknowledge,
+			api.Decision{By: who, Via: "phone", Note: "pressed 1 on call " + callback.CallSID, Page: query.Get("key")})
 		switch {
 		case err == nil:
 			say = phone.Acknowledged
@@ -140,7 +140,7 @@ func (s *Server) signalCallOutcome(ctx context.Context, incident, run, key, to, 
 		s.log.Info("ignored the call outcome of an earlier run of a re-opened incident", "incident", incident, "run", run, "status", status)
 		return
 	}
-	err := s.temporal.SignalWorkflow(ctx, incident, "", workflows.SignalCallOutcome, workflows.CallOutcome{Key: key, To: to, Status: status})
+	err := s.temporal.SignalWorkflow(ctx, incident, "", api.SignalCallOutcome, api.CallOutcome{Key: key, To: to, Status: status})
 	if err != nil && !incidentGone(err) {
 		s.log.Error("signalling call outcome", "incident", incident, "error", err)
 	}
@@ -151,10 +151,10 @@ var slackDecisions = map[string]struct {
 	name    string
 	verdict string
 }{
-	"acknowledge":            {workflows.DecisionAcknowledge, ""},
-	"verdict_true_positive":  {workflows.DecisionVerdict, workflows.VerdictTruePositive},
-	"verdict_false_positive": {workflows.DecisionVerdict, workflows.VerdictFalsePositive},
-	"contain":                {workflows.DecisionContain, ""},
+	"acknowledge":            {api.DecisionAcknowledge, ""},
+	"verdict_true_positive":  {api.DecisionVerdict, api.VerdictTruePositive},
+	"verdict_false_positive": {api.DecisionVerdict, api.VerdictFalsePositive},
+	"contain":                {api.DecisionContain, ""},
 }
 
 // handleSlack turns a button click into the decision Update on the incident and
@@ -181,7 +181,7 @@ func (s *Server) handleSlack(w http.ResponseWriter, r *http.Request) {
 	if who == "" {
 		who = click.UserID
 	}
-	_, err = s.decide(r.Context(), click.IncidentID, click.Run, decision.name, workflows.Decision{By: who, Via: "slack", Verdict: decision.verdict, Page: click.Page})
+	_, err = s.decide(r.Context(), click.IncidentID, click.Run, decision.name, api.Decision{By: who, Via: "slack", Verdict: decision.verdict, Page: click.Page})
 	switch {
 	case err == nil:
 		outcome := fmt.Sprintf("%s: %s by %s", click.IncidentID, strings.TrimSpace(decision.name+" "+decision.verdict), who)

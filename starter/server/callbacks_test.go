@@ -22,7 +22,7 @@ import (
 	"xsoc/integrations/slack"
 	slacksim "xsoc/integrations/slack/sim"
 	twiliosim "xsoc/integrations/twilio/sim"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // decisionRecorder is the Temporal client as the callbacks use it: it takes every
@@ -35,7 +35,7 @@ type decisionRecorder struct {
 	updates  []client.UpdateWorkflowOptions
 	firstRun string
 	refused  int
-	signals  []workflows.CallOutcome
+	signals  []api.CallOutcome
 }
 
 func (r *decisionRecorder) UpdateWorkflow(_ context.Context, options client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error) {
@@ -59,20 +59,20 @@ func (r *decisionRecorder) DescribeWorkflowExecution(_ context.Context, workflow
 func (r *decisionRecorder) SignalWorkflow(_ context.Context, _, _, name string, arg any) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if outcome, ok := arg.(workflows.CallOutcome); ok && name == workflows.SignalCallOutcome {
+	if outcome, ok := arg.(api.CallOutcome); ok && name == api.SignalCallOutcome {
 		r.signals = append(r.signals, outcome)
 	}
 	return nil
 }
 
-func (r *decisionRecorder) only(t *testing.T) (client.UpdateWorkflowOptions, workflows.Decision) {
+func (r *decisionRecorder) only(t *testing.T) (client.UpdateWorkflowOptions, api.Decision) {
 	t.Helper()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.updates) != 1 || len(r.updates[0].Args) != 1 {
 		t.Fatalf("updates = %+v, want one decision", r.updates)
 	}
-	d, ok := r.updates[0].Args[0].(workflows.Decision)
+	d, ok := r.updates[0].Args[0].(api.Decision)
 	if !ok {
 		t.Fatalf("update argument is %T, want workflows.Decision", r.updates[0].Args[0])
 	}
@@ -85,8 +85,8 @@ func (u acceptedUpdate) WorkflowID() string { return u.options.WorkflowID }
 func (u acceptedUpdate) RunID() string      { return "" }
 func (u acceptedUpdate) UpdateID() string   { return "u1" }
 func (u acceptedUpdate) Get(_ context.Context, valuePtr any) error {
-	if result, ok := valuePtr.(*workflows.DecisionResult); ok {
-		*result = workflows.DecisionResult{State: "new", Message: "ok"}
+	if result, ok := valuePtr.(*api.DecisionResult); ok {
+		*result = api.DecisionResult{State: "new", Message: "ok"}
 	}
 	return nil
 }
@@ -112,7 +112,7 @@ func TestPhoneKeypressAcknowledgesThePageItAnswers(t *testing.T) {
 		t.Fatalf("answered %d:\n%s", code, body)
 	}
 	update, d := temporal.only(t)
-	if update.WorkflowID != "incident/acme/generic/a1" || update.UpdateName != workflows.DecisionAcknowledge ||
+	if update.WorkflowID != "incident/acme/generic/a1" || update.UpdateName != api.DecisionAcknowledge ||
 		d.By != "CSO" || d.Via != "phone" || d.Page != page || update.FirstExecutionRunID != "" {
 		t.Errorf("update %s %s with %+v, want acknowledge by CSO via phone for page %s", update.WorkflowID, update.UpdateName, d, page)
 	}
@@ -151,7 +151,7 @@ func TestSlackButtonDecidesForThePageItWasOn(t *testing.T) {
 		t.Fatalf("click answered %d", resp.StatusCode)
 	}
 	update, d := temporal.only(t)
-	if update.UpdateName != workflows.DecisionVerdict || d.Verdict != workflows.VerdictFalsePositive ||
+	if update.UpdateName != api.DecisionVerdict || d.Verdict != api.VerdictFalsePositive ||
 		d.By != "hanako" || d.Via != "slack" || d.Page != page || update.FirstExecutionRunID != "" {
 		t.Errorf("update %s with %+v, want a false_positive verdict by hanako via slack for page %s", update.UpdateName, d, page)
 	}

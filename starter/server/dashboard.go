@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"xsoc/config"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // The managers' view (SPEC "Managers' view"): GET /dashboard (every customer),
@@ -49,7 +49,7 @@ var dashboardPages = template.Must(template.New("").Funcs(template.FuncMap{
 	"badge": func(lang, state string) map[string]string {
 		return map[string]string{"Lang": lang, "State": state}
 	},
-	"durations": func() []string { return workflows.DurationNames },
+	"durations": func() []string { return api.DurationNames },
 }).ParseFS(dashboardTemplates, "templates/*.html"))
 
 // dashboardCookie holds a signed session: its expiry and an HMAC of it keyed by the
@@ -252,7 +252,7 @@ func (s *Server) handleDashboardCustomer(w http.ResponseWriter, r *http.Request)
 	}
 	page.Customer = &view
 	page.Charts = customerCharts{Open: openChart(viewer.lang, view.Open.Counts), Funnel: funnelChart(viewer.lang, view.Figures.Funnel)}
-	for _, duration := range []string{workflows.DurationAck, workflows.DurationVerdict, workflows.DurationContain} {
+	for _, duration := range []string{api.DurationAck, api.DurationVerdict, api.DurationContain} {
 		page.Charts.Trend = append(page.Charts.Trend, trendChart(viewer.lang, duration, view.Trend))
 	}
 	s.renderPage(w, http.StatusOK, "customer", page)

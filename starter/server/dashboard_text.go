@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // dashboardLanguages are the languages the managers' view is written in.
@@ -200,7 +200,7 @@ func humanDuration(lang string, seconds float64) string {
 }
 
 // funnelSteps are the funnel's steps in order, with their figures.
-func funnelSteps(f workflows.Funnel) []struct {
+func funnelSteps(f api.Funnel) []struct {
 	Key   string
 	Value int
 } {

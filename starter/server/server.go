@@ -18,7 +18,7 @@ import (
 	"xsoc/config"
 	"xsoc/integrations"
 	"xsoc/integrations/slack"
-	"xsoc/workflows"
+	"xsoc/workflows/start"
 )
 
 // Server holds what the handlers need.
@@ -26,7 +26,7 @@ type Server struct {
 	customers *config.Customers
 	settings  config.Settings
 	temporal  client.Client
-	intake    *workflows.Intake
+	intake    *start.Intake
 	codec     *codecServer
 	parsers   map[string]integrations.Parser
 	log       *slog.Logger
@@ -60,7 +60,7 @@ func New(process config.Process, temporal client.Client, log *slog.Logger) *Serv
 	registry.MustRegister(m.alerts, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	s := &Server{
 		customers: customers, settings: settings, temporal: temporal, log: log,
-		intake: workflows.NewIntake(temporal, process.ClientOptions, customers.SOC), parsers: Parsers(), metrics: m, registry: registry,
+		intake: start.NewIntake(temporal, process.ClientOptions, customers.SOC), parsers: Parsers(), metrics: m, registry: registry,
 		httpClient: &http.Client{Timeout: 5 * time.Second},
 		codec:      newCodecServer(process.Codec.Codecs(), process.Temporal.Namespace, settings.UIURL, settings.CodecToken),
 		platforms:  activities.NewPlatforms(customers), hostCheckTimeout: hostCheckTimeout,

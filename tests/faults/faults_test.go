@@ -13,7 +13,7 @@ import (
 	cybereasonsim "xsoc/integrations/cybereason/sim"
 	twiliosim "xsoc/integrations/twilio/sim"
 	"xsoc/internal/e2e"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 const (
@@ -36,7 +36,7 @@ func raiseMalop(t *testing.T, severity, host string) (string, string) {
 	body, _ := json.Marshal(map[string]any{"guid": guid, "displayName": malop.Name, "severity": severity,
 		"machines": []map[string]string{{"displayName": host, "pylumId": pylumID}}})
 	id := postNew(t, "cybereason", "acme", body)
-	if id != workflows.IncidentWorkflowID("acme", "cybereason", guid) {
+	if id != api.IncidentWorkflowID("acme", "cybereason", guid) {
 		t.Fatalf("workflow id %s", id)
 	}
 	return id, pylumID
@@ -59,7 +59,7 @@ func waitContained(t *testing.T, id string, within time.Duration) {
 	t.Helper()
 	e2e.Eventually(t, within, id+" contained", func() error {
 		s := status(t, id)
-		if s.State != workflows.StateContained || !s.Containment.Active() {
+		if s.State != api.StateContained || !s.Containment.Active() {
 			return fmt.Errorf("state %s, containment %+v", s.State, s.Containment)
 		}
 		if contained := searchAttributes(t, id)["XsocContained"]; contained != "true" {
@@ -167,7 +167,7 @@ func TestSMTPDownThePageIsDeliveredOnceItReturns(t *testing.T) {
 	id := postNew(t, "generic", "initech", genericAlert(unique("smtp-down"), "high", host))
 	time.Sleep(32 * time.Second)
 	s := status(t, id)
-	if i := slices.IndexFunc(s.Paged, func(p workflows.Page) bool { return p.Channel == "email" }); i < 0 || s.Paged[i].Ref != "" || s.Paged[i].Error != "" {
+	if i := slices.IndexFunc(s.Paged, func(p api.Page) bool { return p.Channel == "email" }); i < 0 || s.Paged[i].Ref != "" || s.Paged[i].Error != "" {
 		t.Fatalf("while SMTP is down, the email page should be pending: %+v", s.Paged)
 	}
 	bringBack()
@@ -263,10 +263,10 @@ func TestVendorDownPastTheContainSLAIsRecordedAndPaged(t *testing.T) {
 	id, pylumID := raiseMalop(t, "Critical", host)
 	e2e.Eventually(t, 20*time.Second, "the contain breach", func() error {
 		s := status(t, id)
-		if !timelineHas(s, "sla_breach", workflows.ClockContain) {
+		if !timelineHas(s, "sla_breach", api.ClockContain) {
 			return fmt.Errorf("no breach in the timeline; state %s", s.State)
 		}
-		if sla := searchAttributes(t, id)["XsocSLAState"]; sla != workflows.SLABreached {
+		if sla := searchAttributes(t, id)["XsocSLAState"]; sla != api.SLABreached {
 			return fmt.Errorf("XsocSLAState=%q", sla)
 		}
 		return nil
@@ -284,7 +284,7 @@ func TestVendorDownPastTheContainSLAIsRecordedAndPaged(t *testing.T) {
 	if n := isolateCalls(pylumID); n != 1 {
 		t.Fatalf("%d isolate calls for %s, want 1", n, host)
 	}
-	if sla := searchAttributes(t, id)["XsocSLAState"]; sla != workflows.SLABreached {
+	if sla := searchAttributes(t, id)["XsocSLAState"]; sla != api.SLABreached {
 		t.Fatalf("XsocSLAState=%q after containment, want it to stay breached", sla)
 	}
 }

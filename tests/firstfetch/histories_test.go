@@ -8,7 +8,7 @@ import (
 	"time"
 
 	cybereasonsim "xsoc/integrations/cybereason/sim"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // recordedPoller names the poller history this recorder writes: the Poller as the
@@ -28,14 +28,14 @@ func TestRecordPollerHistory(t *testing.T) {
 	if dir == "" {
 		t.Skip("set XSOC_RECORD_HISTORIES to record a poller history for the replay tests")
 	}
-	id := workflows.PollerWorkflowID("acme", "cybereason")
+	id := api.PollerWorkflowID("acme", "cybereason")
 	waitFirstFetch(t, id, time.Time{})
 	guid, err := xsoc.Cybereason.AddMalop(cybereasonsim.Malop{Name: "recorded.exe", Machines: []cybereasonsim.Machine{{Name: "pc-recorded"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, time.Minute, "the MalOp polled", func() error {
-		_, err := xsoc.Temporal.DescribeWorkflowExecution(t.Context(), workflows.IncidentWorkflowID("acme", "cybereason", guid), "")
+		_, err := xsoc.Temporal.DescribeWorkflowExecution(t.Context(), api.IncidentWorkflowID("acme", "cybereason", guid), "")
 		return err
 	})
 	// The console refuses us once: an outage, told to the SOC, and its end.

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // TestRecordRedeliveryHistory records an incident that takes a later version of its
@@ -39,7 +39,7 @@ func TestRecordRedeliveryHistory(t *testing.T) {
 		}
 		return nil
 	})
-	mustDecide(t, workflowID, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "installer of the IT team"})
+	mustDecide(t, workflowID, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "installer of the IT team"})
 	waitClosed(t, workflowID)
 	if err := xsoc.WriteHistory(filepath.Join(dir, "v4_later_version_redelivered.json"), workflowID); err != nil {
 		t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // TestRecordHistories records the histories of round 2's and round 3's paths — the SOC
@@ -34,20 +34,20 @@ func TestRecordHistories(t *testing.T) {
 	incidents := map[string]func() string{
 		"v5_soc_true_positive_customer_acknowledges": func() string {
 			id := postAlert(t, "initech", alert(fmt.Sprintf("hist-tp-%d", stamp), "Credential dumping (mimikatz)", "high", fmt.Sprintf("hist-pc-%d", stamp)))
-			mustDecide(t, id, workflows.DecisionAcknowledge, map[string]any{"by": "hanako"})
-			mustDecide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "true_positive", "note": "mimikatz confirmed"})
+			mustDecide(t, id, api.DecisionAcknowledge, map[string]any{"by": "hanako"})
+			mustDecide(t, id, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "true_positive", "note": "mimikatz confirmed"})
 			var customerPage string
 			eventually(t, 30*time.Second, "the customer paged", func() error {
 				for _, page := range status(t, id).Paged {
-					if page.Tier == workflows.TierCustomer {
+					if page.Tier == api.TierCustomer {
 						customerPage = page.Key
 						return nil
 					}
 				}
 				return fmt.Errorf("no customer page yet")
 			})
-			mustDecide(t, id, workflows.DecisionAcknowledge, map[string]any{"by": "it-oncall", "page": customerPage})
-			mustDecide(t, id, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "reimaged"})
+			mustDecide(t, id, api.DecisionAcknowledge, map[string]any{"by": "it-oncall", "page": customerPage})
+			mustDecide(t, id, api.DecisionClose, map[string]any{"by": "hanako", "note": "reimaged"})
 			return id
 		},
 		"v5_suppressed_by_rule": func() string {
@@ -60,26 +60,26 @@ func TestRecordHistories(t *testing.T) {
 			host := fmt.Sprintf("hist-merge-%d", stamp)
 			parent := postAlert(t, "hooli", alert(fmt.Sprintf("hist-m1-%d", stamp), "Suspicious PowerShell", "high", host))
 			eventually(t, 30*time.Second, "the first alert is triaged", func() error {
-				if s := status(t, parent).State; s == workflows.StateNew {
+				if s := status(t, parent).State; s == api.StateNew {
 					return fmt.Errorf("state %s", s)
 				}
 				return nil
 			})
 			child := postAlert(t, "hooli", alert(fmt.Sprintf("hist-m2-%d", stamp), "Credential access", "high", host))
 			eventually(t, 30*time.Second, "the second alert merged", func() error {
-				if s := status(t, child).State; s != workflows.StateMerged {
+				if s := status(t, child).State; s != api.StateMerged {
 					return fmt.Errorf("state %s", s)
 				}
 				return nil
 			})
-			mustDecide(t, parent, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "admin script"})
+			mustDecide(t, parent, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "admin script"})
 			waitClosed(t, parent)
 			return child
 		},
 		"v5_cancelled_by_an_operator": func() string {
 			id := postAlert(t, "hooli", alert(fmt.Sprintf("hist-cancel-%d", stamp), "Odd service install", "high", fmt.Sprintf("hist-cx-%d", stamp)))
 			eventually(t, 30*time.Second, "the alert is triaged", func() error {
-				if s := status(t, id).State; s == workflows.StateNew {
+				if s := status(t, id).State; s == api.StateNew {
 					return fmt.Errorf("state %s", s)
 				}
 				return nil
@@ -96,7 +96,7 @@ func TestRecordHistories(t *testing.T) {
 				"match":   map[string]any{"detection": fmt.Sprintf("Scanner %d*", stamp)}})
 			owner := postAlert(t, "hooli", alert(fmt.Sprintf("hist-g1-%d", stamp), "Unusual logon", "high", host))
 			eventually(t, 30*time.Second, "the owner is triaged", func() error {
-				if s := status(t, owner).State; s == workflows.StateNew {
+				if s := status(t, owner).State; s == api.StateNew {
 					return fmt.Errorf("state %s", s)
 				}
 				return nil
@@ -115,7 +115,7 @@ func TestRecordHistories(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	entities := map[string]string{"triage_v4": workflows.TriageWorkflowID("hooli"), "tuning_v4": workflows.TuningWorkflowID("hooli")}
+	entities := map[string]string{"triage_v4": api.TriageWorkflowID("hooli"), "tuning_v4": api.TuningWorkflowID("hooli")}
 	for name, id := range entities {
 		if err := xsoc.WriteHistory(filepath.Join(dir, "..", "long-running", name+".json"), id); err != nil {
 			t.Fatal(err)
@@ -134,8 +134,8 @@ func addRule(t *testing.T, customer string, rule map[string]any) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	handle, err := xsoc.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: workflows.TuningWorkflowID(customer),
-		UpdateName: workflows.UpdateAddRule, Args: []any{rule}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	handle, err := xsoc.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: api.TuningWorkflowID(customer),
+		UpdateName: api.UpdateAddRule, Args: []any{rule}, WaitForStage: client.WorkflowUpdateStageCompleted})
 	if err == nil {
 		err = handle.Get(ctx, nil)
 	}

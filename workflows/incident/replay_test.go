@@ -1,0 +1,37 @@
+package incident
+
+import (
+	"testing"
+
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"xsoc/workflows/api"
+	"xsoc/workflows/internal/testworld"
+)
+
+// TestRecordedIncidentsStillReplay replays histories recorded from the real stack
+// (tests/histories_test.go and tests/soc/histories_test.go record them). A change to
+// the Incident workflow that would break incidents already running fails here: guard
+// it with workflow.GetVersion.
+func TestRecordedIncidentsStillReplay(t *testing.T) {
+	testworld.ReplayRecorded(t, api.IncidentWorkflowType, Incident, asRecorded)
+}
+
+// asRecorded replays an incident's history under its own workflow id, which the
+// history does not hold but its input names: the incident's keys (pages a decision
+// answers) are built from it, so a replay under the replayer's made-up id would take
+// other paths.
+func asRecorded(history *historypb.History) (worker.ReplayWorkflowHistoryOptions, error) {
+	started := history.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes()
+	var in api.IncidentInput
+	// The recorded payloads are plain JSON (the recorder decrypts them).
+	if err := converter.GetDefaultDataConverter().FromPayloads(started.GetInput(), &in); err != nil {
+		return worker.ReplayWorkflowHistoryOptions{}, err
+	}
+	return worker.ReplayWorkflowHistoryOptions{
+		OriginalExecution: workflow.Execution{ID: api.IncidentWorkflowID(in.Customer, in.Vendor, in.Alert.ID), RunID: started.GetOriginalExecutionRunId()},
+	}, nil
+}
