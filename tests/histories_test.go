@@ -9,17 +9,20 @@ import (
 	"time"
 
 	cybereasonsim "xsoc/integrations/cybereason/sim"
+	"xsoc/internal/devstack"
 	"xsoc/workflows/api"
 )
 
 // TestRecordHistories records the histories of the incident's main paths without a
 // SOC (investigation, containment and release, a breach escalated and paid with
-// tickets) as the incident's latest version runs them (v4), into the directory named
-// by XSOC_RECORD_HISTORIES (workflows/testdata/histories), for the replay test that
-// guards running incidents against breaking changes. Run it again after a
-// deliberate, versioned change to the workflow:
+// tickets) as the incident's latest version runs them, for the replay test that guards
+// running incidents against breaking changes. XSOC_RECORD_HISTORIES names the
+// repository's workflows/ directory; each history goes to
+// incident/testdata/histories, named vN_<path> by the version N of incident-round-2 it
+// holds (an earlier version's files stay). Run it again after a deliberate, versioned
+// change to the workflow:
 //
-//	XSOC_RECORD_HISTORIES=$PWD/workflows/testdata/histories go test -run TestRecordHistories ./tests
+//	XSOC_RECORD_HISTORIES=$PWD/workflows go test -run TestRecordHistories ./tests
 func TestRecordHistories(t *testing.T) {
 	dir := os.Getenv("XSOC_RECORD_HISTORIES")
 	if dir == "" {
@@ -27,7 +30,7 @@ func TestRecordHistories(t *testing.T) {
 	}
 	stamp := time.Now().UnixNano()
 	paths := map[string]func() string{
-		"v4_investigate_first_true_positive": func() string {
+		"investigate_first_true_positive": func() string {
 			id := postGeneric(t, "acme", fmt.Sprintf("hist-inv-%d", stamp), "high", "fs-hist01")
 			waitState(t, id, api.StateInvestigating)
 			mustDecide(t, id, api.DecisionAcknowledge, map[string]any{"by": "hanako"})
@@ -36,7 +39,7 @@ func TestRecordHistories(t *testing.T) {
 			mustDecide(t, id, api.DecisionClose, map[string]any{"by": "hanako", "note": "reimaged"})
 			return id
 		},
-		"v4_isolate_first_false_positive": func() string {
+		"isolate_first_false_positive": func() string {
 			guid, err := xsoc.Cybereason.AddMalop(cybereasonsim.Malop{Name: "Suspicious script", Severity: "High",
 				Machines: []cybereasonsim.Machine{{Name: fmt.Sprintf("pc-hist-%d", stamp%1000)}}})
 			if err != nil {
@@ -52,7 +55,7 @@ func TestRecordHistories(t *testing.T) {
 			mustDecide(t, id, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive"})
 			return id
 		},
-		"v4_breach_escalate_tickets_suppressed": func() string {
+		"breach_escalate_tickets_suppressed": func() string {
 			id := postGeneric(t, "acme", fmt.Sprintf("hist-breach-%d", stamp), "low", "pc-hist-late")
 			eventually(t, 20*time.Second, "breach", func() error {
 				if status, err := queryStatus(id); err != nil || status.Clocks[0].State != api.SLABreached {
@@ -73,9 +76,13 @@ func TestRecordHistories(t *testing.T) {
 	for name, run := range paths {
 		id := run()
 		waitClosed(t, id)
-		if err := xsoc.WriteHistory(filepath.Join(dir, name+".json"), id); err != nil {
+		file, err := xsoc.RecordHistory(filepath.Join(dir, "incident", "testdata", "histories"), id, func(v devstack.Versions) string {
+			return fmt.Sprintf("v%d_%s", v["incident-round-2"], name)
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
+		t.Logf("recorded %s", file)
 	}
 }
 

@@ -8,21 +8,19 @@ import (
 	"time"
 
 	cybereasonsim "xsoc/integrations/cybereason/sim"
+	"xsoc/internal/devstack"
 	"xsoc/workflows/api"
 )
 
-// recordedPoller names the poller history this recorder writes: the Poller as the
-// workflow runs it now (poller_v1 was recorded before first fetch).
-const recordedPoller = "poller_v2"
-
 // TestRecordPollerHistory records a Cybereason poller mid-run — its first fetch of
 // the seeded backlog and its notice, a MalOp delivered, a vendor outage told to the
-// SOC and its end — for the replay test
-// that guards running pollers against breaking changes. XSOC_RECORD_HISTORIES names
-// the incidents' directory (workflows/testdata/histories); the poller goes beside it,
-// in long-running/. Run it again after a deliberate, versioned change to the Poller:
+// SOC and its end — for the replay test that guards running pollers against breaking
+// changes. XSOC_RECORD_HISTORIES names the repository's workflows/ directory; the
+// history goes to poller/testdata/histories, named outage_vN_first_fetch_vM by the
+// versions of poller-outage and poller-first-fetch it holds (the files of earlier
+// versions stay). Run it again after a deliberate, versioned change to the Poller:
 //
-//	XSOC_RECORD_HISTORIES=$PWD/workflows/testdata/histories go test -run TestRecordPollerHistory ./tests/firstfetch
+//	XSOC_RECORD_HISTORIES=$PWD/workflows go test -run TestRecordPollerHistory ./tests/firstfetch
 func TestRecordPollerHistory(t *testing.T) {
 	dir := os.Getenv("XSOC_RECORD_HISTORIES")
 	if dir == "" {
@@ -49,7 +47,11 @@ func TestRecordPollerHistory(t *testing.T) {
 		return err
 	})
 	waitPolled(t, id, failed)
-	if err := xsoc.WriteHistory(filepath.Join(dir, "..", "long-running", recordedPoller+".json"), id); err != nil {
+	file, err := xsoc.RecordHistory(filepath.Join(dir, "poller", "testdata", "histories"), id, func(v devstack.Versions) string {
+		return fmt.Sprintf("outage_v%d_first_fetch_v%d", v["poller-outage"], v["poller-first-fetch"])
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("recorded %s", file)
 }

@@ -10,21 +10,25 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"xsoc/internal/devstack"
 	"xsoc/workflows/api"
 )
 
 // TestRecordHistories records the histories of round 2's and round 3's paths — the SOC
 // tier before the customer's, suppression by a rule, an alert merged into an open
 // incident, a cancel, an alert asking triage again when its parent was gone — as the
-// incidents' latest version runs them (v5: round 3's lifecycle; v4, v3 and v2 stay for
-// the incidents started by the versions before: the Account told by a local activity;
-// triage by Update and the Account by an activity; triage by Signal) — and
-// of the per-customer Triage and Tuning entities mid-run, for the replay tests that
-// guard them against breaking changes. XSOC_RECORD_HISTORIES names the incidents'
-// directory (workflows/testdata/histories); the entities go beside it, in
-// long-running/. Run it again after a deliberate, versioned change:
+// incidents' latest version runs them (version 4 of incident-round-2: round 3's
+// lifecycle; the files of versions 3, 2 and 1 stay for the incidents started by the
+// versions before: the Account told by a local activity; triage by Update and the
+// Account by an activity; triage by Signal) — and of the per-customer Triage and Tuning
+// entities mid-run, for the replay tests that guard them against breaking changes.
+// XSOC_RECORD_HISTORIES names the repository's workflows/ directory; each history goes
+// to its workflow's testdata/histories, named by the versions it holds: vN_<path> for
+// incidents (N of incident-round-2), vN_beside_incident_vM for Triage and Tuning (N of
+// triage-round-3 or tuning-round-3, M the incidents'). Run it again after a deliberate,
+// versioned change:
 //
-//	XSOC_RECORD_HISTORIES=$PWD/workflows/testdata/histories go test -run TestRecordHistories ./tests/soc
+//	XSOC_RECORD_HISTORIES=$PWD/workflows go test -run TestRecordHistories ./tests/soc
 func TestRecordHistories(t *testing.T) {
 	dir := os.Getenv("XSOC_RECORD_HISTORIES")
 	if dir == "" {
@@ -32,7 +36,7 @@ func TestRecordHistories(t *testing.T) {
 	}
 	stamp := time.Now().UnixNano() % 1_000_000
 	incidents := map[string]func() string{
-		"v5_soc_true_positive_customer_acknowledges": func() string {
+		"soc_true_positive_customer_acknowledges": func() string {
 			id := postAlert(t, "initech", alert(fmt.Sprintf("hist-tp-%d", stamp), "Credential dumping (mimikatz)", "high", fmt.Sprintf("hist-pc-%d", stamp)))
 			mustDecide(t, id, api.DecisionAcknowledge, map[string]any{"by": "hanako"})
 			mustDecide(t, id, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "true_positive", "note": "mimikatz confirmed"})
@@ -50,13 +54,13 @@ func TestRecordHistories(t *testing.T) {
 			mustDecide(t, id, api.DecisionClose, map[string]any{"by": "hanako", "note": "reimaged"})
 			return id
 		},
-		"v5_suppressed_by_rule": func() string {
+		"suppressed_by_rule": func() string {
 			addRule(t, "hooli", map[string]any{"by": "hanako", "approved_by": "sato", "reason": "backup agent",
 				"expires": time.Now().Add(7 * 24 * time.Hour).UTC().Format(time.RFC3339),
 				"match":   map[string]any{"detection": fmt.Sprintf("Backup agent %d*", stamp)}})
 			return postAlert(t, "hooli", alert(fmt.Sprintf("hist-sup-%d", stamp), fmt.Sprintf("Backup agent %d writes", stamp), "high", "bk-1"))
 		},
-		"v5_merged_into_open_incident": func() string {
+		"merged_into_open_incident": func() string {
 			host := fmt.Sprintf("hist-merge-%d", stamp)
 			parent := postAlert(t, "hooli", alert(fmt.Sprintf("hist-m1-%d", stamp), "Suspicious PowerShell", "high", host))
 			eventually(t, 30*time.Second, "the first alert is triaged", func() error {
@@ -76,7 +80,7 @@ func TestRecordHistories(t *testing.T) {
 			waitClosed(t, parent)
 			return child
 		},
-		"v5_cancelled_by_an_operator": func() string {
+		"cancelled_by_an_operator": func() string {
 			id := postAlert(t, "hooli", alert(fmt.Sprintf("hist-cancel-%d", stamp), "Odd service install", "high", fmt.Sprintf("hist-cx-%d", stamp)))
 			eventually(t, 30*time.Second, "the alert is triaged", func() error {
 				if s := status(t, id).State; s == api.StateNew {
@@ -89,7 +93,7 @@ func TestRecordHistories(t *testing.T) {
 			}
 			return id
 		},
-		"v5_asked_again_when_its_parent_was_gone": func() string {
+		"asked_again_when_its_parent_was_gone": func() string {
 			host := fmt.Sprintf("hist-gone-%d", stamp)
 			addRule(t, "hooli", map[string]any{"by": "hanako", "approved_by": "sato", "reason": "vulnerability scanner",
 				"expires": time.Now().Add(7 * 24 * time.Hour).UTC().Format(time.RFC3339),
@@ -108,19 +112,31 @@ func TestRecordHistories(t *testing.T) {
 			return postAlert(t, "hooli", alert(fmt.Sprintf("hist-g2-%d", stamp), fmt.Sprintf("Scanner %d probe", stamp), "high", host))
 		},
 	}
+	incidentVersion := 0
 	for name, run := range incidents {
 		id := run()
 		waitClosed(t, id)
-		if err := xsoc.WriteHistory(filepath.Join(dir, name+".json"), id); err != nil {
-			t.Fatal(err)
-		}
+		record(t, filepath.Join(dir, "incident"), id, func(v devstack.Versions) string {
+			incidentVersion = v["incident-round-2"]
+			return fmt.Sprintf("v%d_%s", incidentVersion, name)
+		})
 	}
-	entities := map[string]string{"triage_v4": api.TriageWorkflowID("hooli"), "tuning_v4": api.TuningWorkflowID("hooli")}
-	for name, id := range entities {
-		if err := xsoc.WriteHistory(filepath.Join(dir, "..", "long-running", name+".json"), id); err != nil {
-			t.Fatal(err)
-		}
+	entities := map[string]string{"triage": api.TriageWorkflowID("hooli"), "tuning": api.TuningWorkflowID("hooli")}
+	for workflow, id := range entities {
+		record(t, filepath.Join(dir, workflow), id, func(v devstack.Versions) string {
+			return fmt.Sprintf("v%d_beside_incident_v%d", v[workflow+"-round-3"], incidentVersion)
+		})
 	}
+}
+
+// record writes a history into a workflow package's testdata/histories.
+func record(t *testing.T, pkg, id string, name func(devstack.Versions) string) {
+	t.Helper()
+	file, err := xsoc.RecordHistory(filepath.Join(pkg, "testdata", "histories"), id, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %s", file)
 }
 
 func mustDecide(t *testing.T, id, name string, decision map[string]any) {
