@@ -185,9 +185,9 @@ type account struct {
 	incidents workflow.ReceiveChannel
 	// zone is the customer's time zone (state.Timezone), where months and lots end.
 	zone *time.Location
-	// inflight counts the notification activities running: a continue-as-new
-	// would drop them.
-	inflight int
+	// inflight are the notification activities running: a continue-as-new would
+	// drop them.
+	inflight casework.InFlight
 	// telling holds the notices (noticeKey) being sent now, which are neither due
 	// again nor delivered yet.
 	telling map[string]bool
@@ -601,14 +601,15 @@ func noticeKey(lotKey string, expired bool) string {
 func (acc *account) tell(ctx workflow.Context, lotKey string, notice messages.TicketNotice) {
 	key := noticeKey(lotKey, notice.Expired)
 	telling := &telling{lotKey: lotKey, expired: notice.Expired}
+	n := activities.Notification{Customer: acc.state.Customer, Language: acc.in.Notify.Language, Kind: activities.KindNotice,
+		Incident: activities.Brief{CustomerName: acc.in.Notify.CustomerName, Notice: &notice}}
 	for i, contact := range acc.in.Notify.Contacts {
-		for _, channel := range contact.Channels() {
-			sendKey := fmt.Sprintf("%s/tickets/%s/%d/%s", api.AccountWorkflowID(acc.state.Customer), key, i, channel.Name)
-			if channel.Name == "call" || slices.Contains(acc.state.Sent, sendKey) {
+		for _, m := range casework.Messages(contact, fmt.Sprintf("%s/tickets/%s/%d", api.AccountWorkflowID(acc.state.Customer), key, i), false, n) {
+			if slices.Contains(acc.state.Sent, m.Notification.Key) {
 				continue
 			}
 			telling.pending++
-			acc.send(ctx, sendKey, contact.Only(channel), channel, notice, telling)
+			acc.send(ctx, m, telling)
 		}
 	}
 	if telling.pending == 0 {
@@ -629,19 +630,14 @@ type telling struct {
 	failed  []string
 }
 
-func (acc *account) send(ctx workflow.Context, key string, contact config.Contact, channel config.Channel, notice messages.TicketNotice, t *telling) {
-	n := activities.Notification{
-		Key: key, Customer: acc.state.Customer, Language: acc.in.Notify.Language, Kind: activities.KindNotice, Contact: contact,
-		Incident: activities.Brief{CustomerName: acc.in.Notify.CustomerName, Notice: &notice},
-	}
-	acc.inflight++
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		defer func() { acc.inflight-- }()
-		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, casework.NotifyOptions), casework.Senders()[channel.Name], n).Get(ctx, nil)
-		if err != nil {
-			t.failed = append(t.failed, fmt.Sprintf("%s %s: %v", channel.Name, channel.Address, err))
+// send sends one message of a notice beside the loop, and records how it went.
+func (acc *account) send(ctx workflow.Context, m casework.Message, t *telling) {
+	send := func(ctx workflow.Context) workflow.Future { return casework.Send(ctx, casework.NotifyOptions, m) }
+	acc.inflight.Start(ctx, send, func(ctx workflow.Context, get func(any) error) {
+		if err := get(nil); err != nil {
+			t.failed = append(t.failed, fmt.Sprintf("%s %s: %v", m.Channel.Name, m.Channel.Address, err))
 		} else {
-			acc.state.Sent = append(acc.state.Sent, key)
+			acc.state.Sent = append(acc.state.Sent, m.Notification.Key)
 			if over := len(acc.state.Sent) - sentLimit; over > 0 {
 				acc.state.Sent = acc.state.Sent[over:]
 			}
@@ -700,5 +696,5 @@ func (acc *account) balance() api.Balance {
 // when the history grows, between handlers and once no notice is being sent (one in
 // flight would be dropped with this run; one that failed is due again in the next).
 func (acc *account) shouldContinueAsNew(ctx workflow.Context) bool {
-	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() && workflow.AllHandlersFinished(ctx) && acc.inflight == 0
+	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() && workflow.AllHandlersFinished(ctx) && acc.inflight.Idle()
 }

@@ -3,16 +3,43 @@ package casework
 import (
 	"fmt"
 
+	"go.temporal.io/sdk/workflow"
+
 	"xsoc/activities"
 	"xsoc/config"
 	"xsoc/integrations/messages"
 	"xsoc/workflows/api"
 )
 
-// Senders maps a channel to its activity.
-func Senders() map[string]any {
+// Message is one notification to one channel of one contact.
+type Message struct {
+	Notification activities.Notification
+	Channel      config.Channel
+	Contact      config.Contact
+}
+
+// Messages writes a notification to every channel of a contact (but calls, unless
+// calls is set: a call is for what needs a person now), each keyed key/<channel> so
+// that a retry or a replayed send reaches nobody twice.
+func Messages(contact config.Contact, key string, calls bool, n activities.Notification) []Message {
+	var out []Message
+	for _, channel := range contact.Channels() {
+		if channel.Name == "call" && !calls {
+			continue
+		}
+		m := n
+		m.Key, m.Contact = key+"/"+channel.Name, contact.Only(channel)
+		out = append(out, Message{Notification: m, Channel: channel, Contact: contact})
+	}
+	return out
+}
+
+// Send runs the message's channel activity (SendEmail, PostSlack, PlaceCall, SendSMS)
+// with the options given; the future answers an activities.Delivery.
+func Send(ctx workflow.Context, options workflow.ActivityOptions, m Message) workflow.Future {
 	var a *activities.Activities
-	return map[string]any{"email": a.SendEmail, "slack": a.PostSlack, "call": a.PlaceCall, "sms": a.SendSMS}
+	senders := map[string]any{"email": a.SendEmail, "slack": a.PostSlack, "call": a.PlaceCall, "sms": a.SendSMS}
+	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, options), senders[m.Channel.Name], m.Notification)
 }
 
 // NoticeContacts are who hears the SOC's notices: its notices list, or the first
@@ -24,29 +51,25 @@ func NoticeContacts(s api.SOCPolicy) []config.Contact {
 	return FirstContacts(Audience{Escalation: s.Escalation}.ChainFor("high"))
 }
 
-// SOCMessage is one message of a notice to the SOC: one channel of one contact.
-type SOCMessage struct {
-	Request activities.Notification
-	Channel config.Channel
-	Contact config.Contact
-}
-
 // SOCNoticeMessages writes a notice to the SOC (a storm, an outage, an over-broad
 // rule, a cancelled incident) for each channel of its notice contacts but calls: a
 // notice is read, it never rings anyone. key names the notice, so that a retry tells
 // nobody twice.
-func SOCNoticeMessages(contacts []config.Contact, key, customer, language, zone string, brief messages.Brief) []SOCMessage {
-	var out []SOCMessage
+func SOCNoticeMessages(contacts []config.Contact, key, customer, language, zone string, brief messages.Brief) []Message {
+	var out []Message
 	for i, contact := range contacts {
-		for _, channel := range contact.Channels() {
-			if channel.Name == "call" {
-				continue
-			}
-			out = append(out, SOCMessage{Channel: channel, Contact: contact, Request: activities.Notification{
-				Key: fmt.Sprintf("%s/%d/%s", key, i, channel.Name), Customer: customer, Language: language, Zone: zone,
-				Audience: messages.AudienceSOC, Kind: messages.KindSOCNotice, Contact: contact.Only(channel), Incident: brief,
-			}})
-		}
+		out = append(out, Messages(contact, fmt.Sprintf("%s/%d", key, i), false, activities.Notification{
+			Customer: customer, Language: language, Zone: zone, Audience: messages.AudienceSOC, Kind: messages.KindSOCNotice, Incident: brief,
+		})...)
 	}
 	return out
+}
+
+// ReaderOf is how a tier's messages are written: for the analysts who triage (the
+// SOC, or without one the customer's people doing its job), or for the customer.
+func ReaderOf(p api.Policy, tier string) string {
+	if tier == TriageTier(p) {
+		return messages.AudienceSOC
+	}
+	return messages.AudienceCustomer
 }

@@ -32,9 +32,9 @@ type incident struct {
 	incarnation string
 	// events wait here, in arrival order, until the story applies them (handle).
 	events []event
-	// effects counts the activities running beside the story; the incident neither
-	// continues as new nor ends before they report back.
-	effects int
+	// effects are the activities and signals running beside the story; the incident
+	// neither continues as new nor ends before they report back.
+	effects casework.InFlight
 	// signals are the decision and call-outcome channels, drained into events.
 	signals []signalChannel
 	alarm   *casework.Alarm
@@ -208,7 +208,7 @@ func (inc *incident) nextDue() time.Time {
 // no event waiting, no signal undrained, no activity out, no handler running.
 func (inc *incident) readyToContinueAsNew(ctx workflow.Context) bool {
 	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() && len(inc.events) == 0 && !inc.signalsWaiting() &&
-		inc.effects == 0 && len(inc.status.Pending) == 0 && workflow.AllHandlersFinished(ctx)
+		inc.effects.Idle() && len(inc.status.Pending) == 0 && workflow.AllHandlersFinished(ctx)
 }
 
 func (inc *incident) continueAsNew(ctx workflow.Context) error {
@@ -242,7 +242,7 @@ func (inc *incident) drainWork(ctx workflow.Context) {
 	for {
 		inc.handle(ctx, event{kind: evTime})
 		idle := func() bool {
-			return len(inc.events) == 0 && !inc.signalsWaiting() && inc.effects == 0 && len(inc.status.Pending) == 0 &&
+			return len(inc.events) == 0 && !inc.signalsWaiting() && inc.effects.Idle() && len(inc.status.Pending) == 0 &&
 				workflow.AllHandlersFinished(ctx)
 		}
 		if idle() {
@@ -279,7 +279,7 @@ func (inc *incident) cancelled(ctx workflow.Context, err error) error {
 		inc.leaveTriage(ctx)
 	}
 	inc.reportToAccount(ctx)
-	_ = workflow.Await(ctx, func() bool { return inc.effects == 0 })
+	_ = workflow.Await(ctx, func() bool { return inc.effects.Idle() })
 	inc.upsertSearch(ctx)
 	return temporal.NewCanceledError("incident cancelled by an operator")
 }

@@ -18,50 +18,39 @@ import (
 // incident's story, so that a slow channel never delays the next step or a decision.
 // Status updates are not phoned: a call is for what needs a person now.
 func (inc *incident) notify(ctx workflow.Context, kind, tier, key string, contact config.Contact, reason string) {
-	for _, channel := range contact.Channels() {
-		if kind == activities.KindStatus && channel.Name == "call" {
-			continue
-		}
-		inc.send(ctx, kind, tier, key+"/"+channel.Name, channel, contact, reason)
+	audience := inc.policy.audience(tier)
+	n := activities.Notification{
+		Customer: inc.in.Customer, Language: audience.Language, Zone: audience.Timezone, Audience: casework.ReaderOf(inc.policy.Policy, tier),
+		Kind: kind, Incident: inc.brief(tier, reason),
+		// A button or keypress decides for this incarnation only (see Notification.Run).
+		Run: workflow.GetInfo(ctx).FirstRunID,
+	}
+	for _, m := range casework.Messages(contact, key, kind != activities.KindStatus, n) {
+		inc.deliver(ctx, tier, m)
 	}
 }
 
-func (inc *incident) send(ctx workflow.Context, kind, tier, key string, channel config.Channel, contact config.Contact, reason string) {
-	audience := inc.policy.audience(tier)
-	inc.deliver(ctx, tier, activities.Notification{
-		Key: key, Customer: inc.in.Customer, Language: audience.Language, Zone: audience.Timezone, Audience: inc.audienceOf(tier),
-		Kind: kind, Contact: contact.Only(channel), Incident: inc.brief(tier, reason),
-		// A button or keypress decides for this incarnation only (see Notification.Run).
-		Run: workflow.GetInfo(ctx).FirstRunID,
-	}, channel, contact)
-}
-
-// deliver records the page and runs its channel's activity; the outcome comes back
-// as an event.
-func (inc *incident) deliver(ctx workflow.Context, tier string, request activities.Notification, channel config.Channel, contact config.Contact) {
-	page := api.Page{Key: request.Key, Kind: request.Kind, Tier: tier, Channel: channel.Name, Address: channel.Address, Name: contact.Name, At: workflow.Now(ctx)}
-	if channel.Name == "call" && contact.SMSFallback {
-		page.FallbackSMS = channel.Address
+// deliver records the page and runs its channel's activity beside the story; the
+// outcome comes back as an event.
+func (inc *incident) deliver(ctx workflow.Context, tier string, m casework.Message) {
+	page := api.Page{Key: m.Notification.Key, Kind: m.Notification.Kind, Tier: tier, Channel: m.Channel.Name, Address: m.Channel.Address,
+		Name: m.Contact.Name, At: workflow.Now(ctx)}
+	if m.Channel.Name == "call" && m.Contact.SMSFallback {
+		page.FallbackSMS = m.Channel.Address
 	}
 	index := len(inc.status.Paged)
 	inc.status.Paged = append(inc.status.Paged, page)
-	future := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, casework.PageOptions), casework.Senders()[channel.Name], request)
-	inc.await(ctx, future, func(get func(any) error) event {
+	inc.await(ctx, casework.Send(ctx, casework.PageOptions, m), func(get func(any) error) event {
 		var delivery activities.Delivery
 		err := get(&delivery)
 		return event{kind: evNotified, page: index, ref: delivery.Ref, err: err}
 	})
 }
 
-// await waits for an activity beside the story and posts what it answered as an
-// event; done reads the answer through get.
+// await waits for an activity (or signal) beside the story and posts what it
+// answered as an event; done reads the answer through get.
 func (inc *incident) await(ctx workflow.Context, future workflow.Future, done func(get func(into any) error) event) {
-	inc.effects++
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		_ = future.Get(ctx, nil)
-		inc.effects--
-		inc.post(done(func(into any) error { return future.Get(ctx, into) }))
-	})
+	inc.effects.Await(ctx, future, func(_ workflow.Context, get func(into any) error) { inc.post(done(get)) })
 }
 
 // notified records where a notification went, or why it failed.
@@ -74,16 +63,6 @@ func (inc *incident) notified(ctx workflow.Context, index int, ref string, err e
 	}
 	page.Ref = ref
 	inc.note(ctx, "notified", "%s sent by %s to %s", page.Kind, page.Channel, casework.DescribePage(*page))
-}
-
-// audienceOf is how a tier's messages are written: for the analysts who triage (the
-// SOC, or without one the customer's people doing its job, as before the SOC tier
-// existed), or for the customer.
-func (inc *incident) audienceOf(tier string) string {
-	if tier == inc.policy.triageTier() {
-		return messages.AudienceSOC
-	}
-	return messages.AudienceCustomer
 }
 
 // toldToCustomer are the kinds of timeline lines a customer's contacts hear about
@@ -168,7 +147,7 @@ func (inc *incident) tellSOC(ctx workflow.Context, topic string, notice messages
 	brief.SOCNotice = &notice
 	key := fmt.Sprintf("%s/soc-notice/%s", inc.incarnation, topic)
 	for _, m := range casework.SOCNoticeMessages(casework.NoticeContacts(*soc), key, inc.in.Customer, soc.Language, soc.Timezone, brief) {
-		inc.deliver(ctx, api.TierSOC, m.Request, m.Channel, m.Contact)
+		inc.deliver(ctx, api.TierSOC, m)
 	}
 }
 
@@ -185,7 +164,7 @@ func (inc *incident) brief(tier, reason string) messages.Brief {
 		WorkflowID: s.WorkflowID, CustomerName: inc.policy.CustomerName, Vendor: s.Vendor,
 		AlertID: s.Alert.ID, Detection: s.Alert.Detection, Severity: string(s.Severity),
 		State: s.State, Verdict: s.Verdict, Hosts: s.hostNames(), Users: s.Alert.Users, Site: s.Site,
-		Audience: inc.audienceOf(tier), Zone: audience.Timezone, OpenedAt: s.OpenedAt,
+		Audience: casework.ReaderOf(inc.policy.Policy, tier), Zone: audience.Timezone, OpenedAt: s.OpenedAt,
 		Need: inc.need(tier), Reason: reason,
 	}
 	for _, e := range s.Timeline {

@@ -194,10 +194,9 @@ func (p *poller) sendSOCNotice(ctx workflow.Context, id, key string, notice mess
 		return
 	}
 	brief := messages.Brief{WorkflowID: id, CustomerName: soc.CustomerName, Vendor: p.in.Vendor, SOCNotice: &notice}
-	notifyCtx := workflow.WithActivityOptions(ctx, casework.NotifyOptions)
 	var sent []workflow.Future
 	for _, m := range casework.SOCNoticeMessages(soc.Contacts, key, p.in.Customer, soc.Language, soc.Timezone, brief) {
-		sent = append(sent, workflow.ExecuteActivity(notifyCtx, casework.Senders()[m.Channel.Name], m.Request))
+		sent = append(sent, casework.Send(ctx, casework.NotifyOptions, m))
 	}
 	for _, f := range sent {
 		if err := f.Get(ctx, nil); err != nil {

@@ -48,7 +48,7 @@ func SendMonthlyReport(ctx workflow.Context, in api.MonthlyReportInput) (api.Rep
 	return report, nil
 }
 
-// acts and own name the activities this file runs (the vendors' and mail's, and
+// acts and own name the activities this file runs (the vendors' count, and
 // the Account's); a nil receiver is enough for that.
 var (
 	acts *activities.Activities
@@ -94,7 +94,6 @@ func recordActiveIDs(ctx workflow.Context, customer, month string) error {
 // PostSlack sends everything but a status update as an incident message with
 // decision buttons, which a report must not carry.
 func mailReport(ctx workflow.Context, in api.MonthlyReportInput, report api.Report) error {
-	ctx = workflow.WithActivityOptions(ctx, casework.ReportMailOptions)
 	figures := reportBrief(report)
 	brief := messages.Brief{WorkflowID: api.AccountWorkflowID(in.Customer), CustomerName: in.Notify.CustomerName, Report: &figures}
 	type sending struct {
@@ -106,13 +105,11 @@ func mailReport(ctx workflow.Context, in api.MonthlyReportInput, report api.Repo
 		if contact.Email == "" {
 			continue
 		}
-		n := activities.Notification{
-			Key:      fmt.Sprintf("%s/%s/%d/email", api.ReportScheduleID(in.Customer), report.Month, i),
-			Customer: in.Customer, Language: in.Notify.Language, Kind: activities.KindReport,
-			Contact:  contact.Only(config.Channel{Name: "email", Address: contact.Email}),
-			Incident: brief,
+		n := activities.Notification{Customer: in.Customer, Language: in.Notify.Language, Kind: activities.KindReport, Incident: brief}
+		email := contact.Only(config.Channel{Name: "email", Address: contact.Email})
+		for _, m := range casework.Messages(email, fmt.Sprintf("%s/%s/%d", api.ReportScheduleID(in.Customer), report.Month, i), false, n) {
+			sent = append(sent, sending{contact.Email, casework.Send(ctx, casework.ReportMailOptions, m)})
 		}
-		sent = append(sent, sending{contact.Email, workflow.ExecuteActivity(ctx, acts.SendEmail, n)})
 	}
 	if len(sent) == 0 {
 		workflow.GetLogger(ctx).Warn("monthly report not mailed: no status update contact has an email address",

@@ -65,30 +65,24 @@ func (r *request) notify(ctx workflow.Context, tier, key string, contact config.
 // that a slow channel never holds a decision. The customer is never phoned.
 func (r *request) notifyWith(ctx workflow.Context, tier, key string, contact config.Contact, event, actor, answer string) {
 	audience := casework.AudienceOf(r.policy, tier)
-	for _, channel := range contact.Channels() {
-		if tier == api.TierCustomer && event != messages.RequestPage && event != messages.RequestBreach && channel.Name == "call" {
-			continue
-		}
-		n := activities.Notification{
-			Key: key + "/" + channel.Name, Customer: r.in.Customer, Language: audience.Language, Zone: audience.Timezone,
-			Audience: r.audienceOf(tier), Kind: messages.KindRequest, Contact: contact.Only(channel),
-			Incident: r.brief(tier, event, actor, answer),
-		}
-		r.send(ctx, tier, event, n, channel, contact)
+	n := activities.Notification{Customer: r.in.Customer, Language: audience.Language, Zone: audience.Timezone,
+		Audience: casework.ReaderOf(r.policy, tier), Kind: messages.KindRequest, Incident: r.brief(tier, event, actor, answer)}
+	calls := tier != api.TierCustomer || event == messages.RequestPage || event == messages.RequestBreach
+	for _, m := range casework.Messages(contact, key, calls, n) {
+		r.send(ctx, tier, event, m)
 	}
 }
 
-// send records the page and runs its channel's activity; the outcome is recorded
-// when it comes.
-func (r *request) send(ctx workflow.Context, tier, event string, n activities.Notification, channel config.Channel, contact config.Contact) {
+// send records the page and runs its channel's activity beside the story; the
+// outcome is recorded when it comes.
+func (r *request) send(ctx workflow.Context, tier, event string, m casework.Message) {
 	index := len(r.status.Paged)
-	r.status.Paged = append(r.status.Paged, api.Page{Key: n.Key, Kind: event, Tier: tier, Channel: channel.Name, Address: channel.Address,
-		Name: contact.Name, At: workflow.Now(ctx)})
-	r.inflight++
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		defer func() { r.inflight-- }()
+	r.status.Paged = append(r.status.Paged, api.Page{Key: m.Notification.Key, Kind: event, Tier: tier, Channel: m.Channel.Name,
+		Address: m.Channel.Address, Name: m.Contact.Name, At: workflow.Now(ctx)})
+	send := func(ctx workflow.Context) workflow.Future { return casework.Send(ctx, casework.PageOptions, m) }
+	r.inflight.Start(ctx, send, func(ctx workflow.Context, get func(any) error) {
 		var delivery activities.Delivery
-		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, casework.PageOptions), casework.Senders()[channel.Name], n).Get(ctx, &delivery)
+		err := get(&delivery)
 		page := &r.status.Paged[index]
 		if err != nil {
 			page.Error = casework.FailureMessage(err)
@@ -106,7 +100,7 @@ func (r *request) brief(tier, event, actor, answer string) messages.Brief {
 	q := s.Request
 	return messages.Brief{
 		WorkflowID: s.WorkflowID, CustomerName: r.policy.CustomerName, State: s.State,
-		Audience: r.audienceOf(tier), Zone: casework.AudienceOf(r.policy, tier).Timezone,
+		Audience: casework.ReaderOf(r.policy, tier), Zone: casework.AudienceOf(r.policy, tier).Timezone,
 		Request: &messages.RequestNotice{Event: event, ID: q.ID, Kind: q.Kind, Target: r.target(), By: q.By, Note: q.Note,
 			Urgent: q.Urgent, ReceivedAt: s.ReceivedAt, DueAt: s.Clocks[0].Due, Actor: actor, Answer: answer},
 	}
@@ -149,13 +143,4 @@ func (r *request) publish(ctx workflow.Context) {
 	if casework.Upsert(ctx, updates) {
 		r.published = now
 	}
-}
-
-// audienceOf is who reads a tier's request messages: the tier that answers requests
-// (the SOC, or the customer's people without one) reads them as the SOC does.
-func (r *request) audienceOf(tier string) string {
-	if tier == casework.TriageTier(r.policy) {
-		return messages.AudienceSOC
-	}
-	return messages.AudienceCustomer
 }

@@ -33,8 +33,8 @@ type request struct {
 	busy bool
 	// changed counts applied decisions, so that the story wakes up to re-plan.
 	changed int
-	// inflight counts the notifications being sent beside the story.
-	inflight  int
+	// inflight are the notifications being sent beside the story.
+	inflight  casework.InFlight
 	published publishedRequest
 }
 
@@ -195,7 +195,7 @@ func (r *request) conclude(ctx workflow.Context) {
 	r.closeClock()
 	r.publish(ctx)
 	r.reportToAccount(ctx)
-	_ = workflow.Await(ctx, func() bool { return r.inflight == 0 && !r.busy && workflow.AllHandlersFinished(ctx) })
+	_ = workflow.Await(ctx, func() bool { return r.inflight.Idle() && !r.busy && workflow.AllHandlersFinished(ctx) })
 }
 
 // closeClock stops the ack clock if nobody answered (a request declined at the door

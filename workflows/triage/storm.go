@@ -140,11 +140,8 @@ func (t *triage) tellSOC(ctx workflow.Context, topic string, notice messages.SOC
 	brief := messages.Brief{CustomerName: t.in.Settings.Policy.CustomerName, SOCNotice: &notice}
 	key := fmt.Sprintf("%s/%s", api.TriageWorkflowID(t.in.Customer), topic)
 	for _, m := range casework.SOCNoticeMessages(casework.NoticeContacts(*soc), key, t.in.Customer, soc.Language, soc.Timezone, brief) {
-		future := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, casework.NotifyOptions), casework.Senders()[m.Channel.Name], m.Request)
-		t.effects++
-		workflow.Go(ctx, func(ctx workflow.Context) {
-			defer func() { t.effects-- }()
-			if err := future.Get(ctx, nil); err != nil {
+		t.effects.Await(ctx, casework.Send(ctx, casework.NotifyOptions, m), func(ctx workflow.Context, get func(any) error) {
+			if err := get(nil); err != nil {
 				workflow.GetLogger(ctx).Warn("a SOC notice failed", "customer", t.in.Customer, "topic", topic, "error", err)
 			}
 		})

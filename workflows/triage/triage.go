@@ -172,8 +172,8 @@ type triage struct {
 	closures workflow.ReceiveChannel
 	rules    workflow.ReceiveChannel
 	settings workflow.ReceiveChannel
-	// effects counts the notices and signals still going out.
-	effects int
+	// effects are the notices and signals still going out.
+	effects casework.InFlight
 	alarm   *casework.Alarm
 	// admittedByUpdate is set when an admission Update changed what triage knows, so
 	// that the loop does what follows (storm digests, rule hits) at once.
@@ -301,7 +301,7 @@ func (t *triage) await(ctx workflow.Context) error {
 
 func (t *triage) readyToContinueAsNew(ctx workflow.Context) bool {
 	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() && t.admits.Len() == 0 && t.closures.Len() == 0 &&
-		t.rules.Len() == 0 && t.settings.Len() == 0 && t.effects == 0 && len(t.state.Hits) == 0 && workflow.AllHandlersFinished(ctx)
+		t.rules.Len() == 0 && t.settings.Len() == 0 && t.effects.Idle() && len(t.state.Hits) == 0 && workflow.AllHandlersFinished(ctx)
 }
 
 // admit decides what a new alert is. In order: an alert whose host has an open
@@ -386,11 +386,8 @@ func (t *triage) forgetAnswer(a api.Admission) {
 // signal sends a signal beside the loop; a closed incident cannot be told and needs
 // not be.
 func (t *triage) signal(ctx workflow.Context, workflowID, name string, arg any) {
-	future := workflow.SignalExternalWorkflow(ctx, workflowID, "", name, arg)
-	t.effects++
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		defer func() { t.effects-- }()
-		if err := future.Get(ctx, nil); err != nil {
+	t.effects.Await(ctx, workflow.SignalExternalWorkflow(ctx, workflowID, "", name, arg), func(ctx workflow.Context, get func(any) error) {
+		if err := get(nil); err != nil {
 			workflow.GetLogger(ctx).Warn("triage could not signal", "workflow", workflowID, "signal", name, "error", err)
 		}
 	})
@@ -454,10 +451,8 @@ func (t *triage) reportHits(ctx workflow.Context) {
 	}
 	hits := slices.Clone(t.state.Hits)
 	future := workflow.SignalExternalWorkflow(ctx, api.TuningWorkflowID(t.in.Customer), "", api.SignalRuleHits, api.RuleHits{Hits: hits})
-	t.effects++
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		defer func() { t.effects-- }()
-		if err := future.Get(ctx, nil); err != nil {
+	t.effects.Await(ctx, future, func(ctx workflow.Context, get func(any) error) {
+		if err := get(nil); err != nil {
 			workflow.GetLogger(ctx).Warn("reporting rule hits to tuning failed; will retry", "customer", t.in.Customer, "error", err)
 			if t.round3 {
 				t.hitsFailures++
@@ -491,7 +486,7 @@ func (t *triage) nextDue() time.Time {
 
 // hitsDue tells whether rule hits wait to be reported and may be now.
 func (t *triage) hitsDue(now time.Time) bool {
-	return len(t.state.Hits) > 0 && t.effects == 0 && !now.Before(t.hitsRetryAt)
+	return len(t.state.Hits) > 0 && t.effects.Idle() && !now.Before(t.hitsRetryAt)
 }
 
 // forget drops the recent alerts older than the campaign window.
