@@ -38,38 +38,58 @@ func Account(ctx workflow.Context, in Input) error {
 	if err := acc.setup(ctx); err != nil {
 		return err
 	}
-	for {
-		gen := acc.gen
-		next, ok := acc.nextLotEvent()
-		wait := time.Duration(0)
-		if ok {
-			wait = next.Sub(workflow.Now(ctx))
-		}
-		changed := func() bool {
-			return acc.gen != gen || acc.purchases.Len() > 0 || acc.settings.Len() > 0 || acc.incidents.Len() > 0 ||
-				acc.shouldContinueAsNew(ctx)
-		}
-		if !ok {
-			if err := workflow.Await(ctx, changed); err != nil {
-				return err
-			}
-		} else if wait > 0 {
-			if _, err := workflow.AwaitWithTimeout(ctx, wait, changed); err != nil {
-				return err
-			}
-		}
-		// Signals are taken here, not by a goroutine blocked on the channel: a signal
-		// handed to a blocked receiver that has not run yet would be lost to the
-		// continue-as-new below.
-		acc.receiveSettings()
-		acc.receivePurchases(ctx)
-		acc.receiveIncidents()
-		if acc.shouldContinueAsNew(ctx) {
-			acc.trimMonths()
-			return workflow.NewContinueAsNewError(ctx, Account, Input{Customer: in.Customer, Notify: acc.in.Notify, State: acc.state})
-		}
+	// The lot events due at the start were done as the purchases merged: the first
+	// turn waits first.
+	if err := acc.Wait(ctx); err != nil {
+		return err
+	}
+	return casework.RunEntity(ctx, acc)
+}
+
+// Take takes the settings, purchases and incident summaries that arrived, and decides
+// whether this run ends: an Account continues as new before it processes the lot
+// events due then (the next run does them first), as it always has.
+func (acc *account) Take(ctx workflow.Context) {
+	acc.receiveSettings()
+	acc.receivePurchases(ctx)
+	acc.receiveIncidents()
+	acc.continuing = acc.shouldContinueAsNew(ctx)
+}
+
+// Work processes the lot expiries and sends the notices whose time has come.
+func (acc *account) Work(ctx workflow.Context) {
+	if !acc.continuing {
 		acc.passLotEvents(ctx)
 	}
+}
+
+// ContinueAsNew carries the ledger into a new run, its months trimmed, when Take
+// decided so.
+func (acc *account) ContinueAsNew(ctx workflow.Context) error {
+	if !acc.continuing {
+		return nil
+	}
+	acc.trimMonths()
+	return workflow.NewContinueAsNewError(ctx, Account, Input{Customer: acc.in.Customer, Notify: acc.in.Notify, State: acc.state})
+}
+
+// Wait waits until something changes (a signal, an Update, a notice's outcome) or the
+// next lot event is due.
+func (acc *account) Wait(ctx workflow.Context) error {
+	gen := acc.gen
+	next, ok := acc.nextLotEvent()
+	changed := func() bool {
+		return acc.gen != gen || acc.purchases.Len() > 0 || acc.settings.Len() > 0 || acc.incidents.Len() > 0 ||
+			acc.shouldContinueAsNew(ctx)
+	}
+	if !ok {
+		return workflow.Await(ctx, changed)
+	}
+	if wait := next.Sub(workflow.Now(ctx)); wait > 0 {
+		_, err := workflow.AwaitWithTimeout(ctx, wait, changed)
+		return err
+	}
+	return nil
 }
 
 // Input starts (or continues) a customer's account: api.AccountInput, and the state
@@ -188,6 +208,8 @@ type account struct {
 	// inflight are the notification activities running: a continue-as-new would
 	// drop them.
 	inflight casework.InFlight
+	// continuing is set by a turn's Take when this run is to continue as new.
+	continuing bool
 	// telling holds the notices (noticeKey) being sent now, which are neither due
 	// again nor delivered yet.
 	telling map[string]bool
@@ -696,5 +718,5 @@ func (acc *account) balance() api.Balance {
 // when the history grows, between handlers and once no notice is being sent (one in
 // flight would be dropped with this run; one that failed is due again in the next).
 func (acc *account) shouldContinueAsNew(ctx workflow.Context) bool {
-	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() && workflow.AllHandlersFinished(ctx) && acc.inflight.Idle()
+	return casework.MayContinueAsNew(ctx, acc.inflight.Idle())
 }

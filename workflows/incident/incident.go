@@ -207,8 +207,7 @@ func (inc *incident) nextDue() time.Time {
 // should carry its state into a fresh run, and nothing is in the middle of happening:
 // no event waiting, no signal undrained, no activity out, no handler running.
 func (inc *incident) readyToContinueAsNew(ctx workflow.Context) bool {
-	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() && len(inc.events) == 0 && !inc.signalsWaiting() &&
-		inc.effects.Idle() && len(inc.status.Pending) == 0 && workflow.AllHandlersFinished(ctx)
+	return casework.MayContinueAsNew(ctx, len(inc.events) == 0 && !inc.signalsWaiting() && inc.effects.Idle() && len(inc.status.Pending) == 0)
 }
 
 func (inc *incident) continueAsNew(ctx workflow.Context) error {

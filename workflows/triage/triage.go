@@ -30,21 +30,28 @@ func Triage(ctx workflow.Context, in Input) error {
 	if err := t.setup(ctx); err != nil {
 		return err
 	}
-	for {
-		t.exclusive(ctx, func() { t.receive(ctx) })
-		t.passTime(ctx)
-		t.reportHits(ctx)
-		if t.readyToContinueAsNew(ctx) {
-			t.state.forget(workflow.Now(ctx), windowOf(t.in.Settings))
-			if t.round3 {
-				t.state.bound()
-			}
-			return workflow.NewContinueAsNewError(ctx, api.TriageWorkflowType, Input{Customer: in.Customer, Settings: t.in.Settings, State: &t.state})
-		}
-		if err := t.await(ctx); err != nil {
-			return err
-		}
+	return casework.RunEntity(ctx, t)
+}
+
+// Take takes what arrived by Signal, once no decision is being made.
+func (t *triage) Take(ctx workflow.Context) { t.exclusive(ctx, func() { t.receive(ctx) }) }
+
+// Work does what is due: storm digests, forgetting old alerts, reporting rule hits.
+func (t *triage) Work(ctx workflow.Context) {
+	t.passTime(ctx)
+	t.reportHits(ctx)
+}
+
+// ContinueAsNew carries what triage knows into a new run, bounded, once it may.
+func (t *triage) ContinueAsNew(ctx workflow.Context) error {
+	if !t.readyToContinueAsNew(ctx) {
+		return nil
 	}
+	t.state.forget(workflow.Now(ctx), windowOf(t.in.Settings))
+	if t.round3 {
+		t.state.bound()
+	}
+	return workflow.NewContinueAsNewError(ctx, api.TriageWorkflowType, Input{Customer: t.in.Customer, Settings: t.in.Settings, State: &t.state})
 }
 
 // windowOf is the campaign window of the settings (30 minutes when unset).
@@ -291,7 +298,9 @@ func (t *triage) receive(ctx workflow.Context) {
 	t.admittedByUpdate = false
 }
 
-func (t *triage) await(ctx workflow.Context) error {
+// Wait waits for a signal, an admission by Update, the alarm (a digest due), or rule
+// hits to report.
+func (t *triage) Wait(ctx workflow.Context) error {
 	t.alarm = casework.SetAlarm(ctx, t.alarm, t.nextDue())
 	return workflow.Await(ctx, func() bool {
 		return t.admits.Len() > 0 || t.closures.Len() > 0 || t.rules.Len() > 0 || t.settings.Len() > 0 || t.alarm.Rang() ||
@@ -300,8 +309,8 @@ func (t *triage) await(ctx workflow.Context) error {
 }
 
 func (t *triage) readyToContinueAsNew(ctx workflow.Context) bool {
-	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() && t.admits.Len() == 0 && t.closures.Len() == 0 &&
-		t.rules.Len() == 0 && t.settings.Len() == 0 && t.effects.Idle() && len(t.state.Hits) == 0 && workflow.AllHandlersFinished(ctx)
+	return casework.MayContinueAsNew(ctx, t.admits.Len() == 0 && t.closures.Len() == 0 && t.rules.Len() == 0 && t.settings.Len() == 0 &&
+		t.effects.Idle() && len(t.state.Hits) == 0)
 }
 
 // admit decides what a new alert is. In order: an alert whose host has an open

@@ -26,34 +26,48 @@ func Tuning(ctx workflow.Context, in Input) error {
 		return err
 	}
 	t.dirty = true
-	for {
-		t.receiveHits(ctx)
-		for t.handOverAsked.ReceiveAsync(nil) {
-			t.dirty = true
-		}
-		if t.handOverDue(workflow.Now(ctx)) {
-			_ = t.handOver(ctx)
-		}
-		if t.readyToContinueAsNew(ctx) {
-			return workflow.NewContinueAsNewError(ctx, api.TuningWorkflowType, Input{Customer: in.Customer, State: t.state})
-		}
-		// Triage keeps the rules across its own restarts; handing them over again
-		// now and then repairs a Triage that was replaced by an operator. A hand-over
-		// that failed (Triage gone) is tried again with backoff, not in a loop.
-		wait := time.Hour
-		if t.round3 && t.dirty && !t.retryAt.IsZero() {
-			wait = max(t.retryAt.Sub(workflow.Now(ctx)), time.Millisecond)
-		}
-		woken, err := workflow.AwaitWithTimeout(ctx, wait, func() bool {
-			return t.hits.Len() > 0 || t.handOverAsked.Len() > 0 || t.handOverDue(workflow.Now(ctx)) || t.readyToContinueAsNew(ctx)
-		})
-		if err != nil {
-			return err
-		}
-		if !woken {
-			t.dirty = true
-		}
+	return casework.RunEntity(ctx, t)
+}
+
+// Take counts the hits Triage reported, and takes the requests to hand the rules over.
+func (t *tuning) Take(ctx workflow.Context) {
+	t.receiveHits(ctx)
+	for t.handOverAsked.ReceiveAsync(nil) {
+		t.dirty = true
 	}
+}
+
+// Work hands Triage the rules in force when it must and may.
+func (t *tuning) Work(ctx workflow.Context) {
+	if t.handOverDue(workflow.Now(ctx)) {
+		_ = t.handOver(ctx)
+	}
+}
+
+// ContinueAsNew carries the rules into a new run once it may.
+func (t *tuning) ContinueAsNew(ctx workflow.Context) error {
+	if !t.readyToContinueAsNew(ctx) {
+		return nil
+	}
+	return workflow.NewContinueAsNewError(ctx, api.TuningWorkflowType, Input{Customer: t.in.Customer, State: t.state})
+}
+
+// Wait waits for hits, a hand-over asked or due, at most an hour. Triage keeps the
+// rules across its own restarts; handing them over again every hour repairs a Triage
+// that was replaced by an operator. A hand-over that failed (Triage gone) is tried
+// again with backoff, not in a loop.
+func (t *tuning) Wait(ctx workflow.Context) error {
+	wait := time.Hour
+	if t.round3 && t.dirty && !t.retryAt.IsZero() {
+		wait = max(t.retryAt.Sub(workflow.Now(ctx)), time.Millisecond)
+	}
+	woken, err := workflow.AwaitWithTimeout(ctx, wait, func() bool {
+		return t.hits.Len() > 0 || t.handOverAsked.Len() > 0 || t.handOverDue(workflow.Now(ctx)) || t.readyToContinueAsNew(ctx)
+	})
+	if !woken && err == nil {
+		t.dirty = true
+	}
+	return err
 }
 
 // Input starts (or continues) a customer's rules: api.TuningInput, and the rules it
@@ -238,8 +252,7 @@ func (t *tuning) receiveHits(ctx workflow.Context) {
 }
 
 func (t *tuning) readyToContinueAsNew(ctx workflow.Context) bool {
-	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() && t.hits.Len() == 0 && t.handOverAsked.Len() == 0 && !t.dirty &&
-		workflow.AllHandlersFinished(ctx)
+	return casework.MayContinueAsNew(ctx, t.hits.Len() == 0 && t.handOverAsked.Len() == 0 && !t.dirty)
 }
 
 func (t *tuning) rules(now time.Time) []api.Rule {
