@@ -5,6 +5,7 @@ GOBIN := $(shell go env GOPATH)/bin
 TEMPORAL := $(GOBIN)/temporal
 MAILPIT := $(GOBIN)/mailpit
 WORKFLOWCHECK := $(GOBIN)/workflowcheck
+GOLANGCI_LINT := $(GOBIN)/golangci-lint
 
 export XSOC_TEMPORAL_BIN := $(TEMPORAL)
 export XSOC_MAILPIT_BIN := $(MAILPIT)
@@ -18,6 +19,8 @@ $(MAILPIT):
 	go install github.com/axllent/mailpit@v1.33.1
 $(WORKFLOWCHECK):
 	go install go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
+$(GOLANGCI_LINT):
+	go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 
 tools: $(TEMPORAL) $(MAILPIT) $(WORKFLOWCHECK)
 
@@ -43,10 +46,12 @@ run: tools
 	go build -o .xsoc/bin/run ./internal/devstack/run
 	.xsoc/bin/run
 
-lint: $(WORKFLOWCHECK)
+# golangci-lint runs go vet's analyzers and the bug-finding linters of .golangci.yml;
+# workflowcheck proves every workflow package deterministic.
+lint: $(WORKFLOWCHECK) $(GOLANGCI_LINT)
 	test -z "$$(gofmt -l . | tee /dev/stderr)"
 	go mod tidy -diff
-	go vet ./...
+	$(GOLANGCI_LINT) run ./...
 	$(WORKFLOWCHECK) ./workflows/...
 
 test: tools chromium lint

@@ -60,7 +60,6 @@ type memorySection struct {
 	cached       eventPass
 	smallRestart memoryPoint // right after the restart with the small cache
 	replayed     eventPass
-	err          string
 }
 
 func (b *bench) runMemory(ctx context.Context) (memorySection, error) {

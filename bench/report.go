@@ -102,7 +102,7 @@ func (r *report) finish(log *slog.Logger) {
 
 type writer struct{ strings.Builder }
 
-func (w *writer) line(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+func (w *writer) line(format string, args ...any) { _, _ = fmt.Fprintf(w, format+"\n", args...) }
 
 func (r *report) markdown() string {
 	var w writer
@@ -472,7 +472,9 @@ func (r *report) suppressionSOC() int {
 	for _, line := range strings.Split(string(customersFile), "\n") {
 		if _, rest, ok := strings.Cut(line, "qa_every:"); ok {
 			var n int
-			fmt.Sscan(strings.Trim(rest, " }"), &n)
+			if _, err := fmt.Sscan(strings.Trim(rest, " }"), &n); err != nil {
+				return 0
+			}
 			return n
 		}
 	}

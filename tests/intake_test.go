@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"xsoc/internal/devstack"
+	"xsoc/internal/e2e"
 	"xsoc/workflows/api"
 )
 
@@ -124,7 +125,7 @@ func TestIntakeRefusesBadRequestsAndStartsNothing(t *testing.T) {
 		t.Fatalf("HMAC-signed alert: %d %s", code, body)
 	}
 	for _, id := range []string{"x1", "x2"} {
-		if _, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), api.IncidentWorkflowID("acme", "generic", id), ""); err == nil {
+		if _, err := e2e.Describe(context.Background(), xsoc.Temporal, api.IncidentWorkflowID("acme", "generic", id), ""); err == nil {
 			t.Errorf("a refused alert %s started an incident", id)
 		}
 	}
@@ -160,7 +161,7 @@ func TestIntakeAnswers503WhenTemporalIsUnreachable(t *testing.T) {
 func TestInvalidCustomersFileStartsNothing(t *testing.T) {
 	t.Parallel()
 	bad := filepath.Join(t.TempDir(), "customers.yaml")
-	os.WriteFile(bad, []byte(`customers:
+	err := os.WriteFile(bad, []byte(`customers:
   - id: acme
     services: [detect, protect]
     webhook_secret_env: NOT_SET_ANYWHERE
@@ -168,6 +169,9 @@ func TestInvalidCustomersFileStartsNothing(t *testing.T) {
     platforms: [{vendor: sentinelone, url: "https://x"}]
     sla: {urgent: {ack: 5m}}
 `), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, binary := range []string{"worker", "starter"} {
 		cmd := exec.Command(filepath.Join(xsoc.Bin, binary))
 		cmd.Env = append(append([]string{}, xsoc.Env...), "XSOC_CUSTOMERS_FILE="+bad, "XSOC_LISTEN="+devstack.FreeAddress())

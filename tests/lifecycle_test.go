@@ -9,6 +9,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 
+	"xsoc/internal/e2e"
 	"xsoc/workflows/api"
 )
 
@@ -30,7 +31,7 @@ func TestCancelledIncidentEndsWithinSecondsAndSaysWhatStaysContained(t *testing.
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, id+" ending as cancelled", func() error {
-		described, err := xsoc.Temporal.DescribeWorkflowExecution(ctx, id, "")
+		described, err := e2e.Describe(ctx, xsoc.Temporal, id, "")
 		if err != nil {
 			return err
 		}

@@ -13,16 +13,6 @@ import (
 	"xsoc/workflows/api"
 )
 
-func countCalls(paths []string, suffix string) int {
-	n := 0
-	for _, p := range paths {
-		if strings.HasSuffix(p, suffix) {
-			n++
-		}
-	}
-	return n
-}
-
 // The MalOp may be raised before the poller's first run (the tests start at once):
 // the poller's first fetch looks back a day, so it is polled all the same.
 func TestCybereasonMalOpIsPolledIsolatedAndReleasedAfterFalsePositive(t *testing.T) {

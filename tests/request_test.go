@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	cybereasonsim "xsoc/integrations/cybereason/sim"
+	"xsoc/internal/e2e"
 	"xsoc/workflows/api"
 )
 
@@ -180,7 +181,7 @@ func TestRequestRefusedAtTheDoorStartsNothing(t *testing.T) {
 				t.Errorf("%s: %s does not say %q", tc.customer, answer, words)
 			}
 		}
-		_, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), api.RequestWorkflowID(tc.customer, id), "")
+		_, err := e2e.Describe(context.Background(), xsoc.Temporal, api.RequestWorkflowID(tc.customer, id), "")
 		var notFound *serviceerror.NotFound
 		if !errors.As(err, &notFound) {
 			t.Errorf("%s: a refused request started a workflow, or Temporal could not tell: %v", tc.customer, err)

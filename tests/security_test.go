@@ -26,6 +26,7 @@ import (
 	zscalersim "xsoc/integrations/zscaler/sim"
 	"xsoc/internal/codec"
 	"xsoc/internal/devstack"
+	"xsoc/internal/e2e"
 	"xsoc/workflows/api"
 )
 
@@ -351,7 +352,7 @@ func TestRotatedKeysStillReadOldIncidents(t *testing.T) {
 		if err != nil || len(s.Paged) == 0 {
 			return fmt.Errorf("nobody paged yet: %v", err)
 		}
-		described, err := stack.Temporal.DescribeWorkflowExecution(context.Background(), id, "")
+		described, err := e2e.Describe(context.Background(), stack.Temporal, id, "")
 		if err == nil && len(described.GetPendingActivities()) > 0 {
 			err = fmt.Errorf("%d activities running", len(described.GetPendingActivities()))
 		}

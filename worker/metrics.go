@@ -99,7 +99,7 @@ func (r *readiness) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "starting", http.StatusServiceUnavailable)
 		return
 	}
-	fmt.Fprintln(w, text)
+	_, _ = fmt.Fprintln(w, text) // a probe that went away needs no answer
 }
 
 // workerMux serves /metrics and /readyz on the worker's own listener.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -121,16 +122,15 @@ func (p promotion) attempt(ctx context.Context) (current string, done bool, err 
 	if !registered(described.Info, p.buildID) {
 		return current, false, errVersionNotRegistered
 	}
-	answer, err := p.deployment.SetCurrentVersion(ctx, client.WorkerDeploymentSetCurrentVersionOptions{
+	// The conflict token makes the version current only if the deployment is still as
+	// described: the previous version is the one Describe found.
+	_, err = p.deployment.SetCurrentVersion(ctx, client.WorkerDeploymentSetCurrentVersionOptions{
 		BuildID: p.buildID, ConflictToken: described.ConflictToken,
 	})
 	if err != nil {
 		return current, false, err
 	}
-	previous := "none"
-	if answer.PreviousVersion != nil {
-		previous = answer.PreviousVersion.BuildID
-	}
+	previous := cmp.Or(current, "none")
 	p.log.Info("this build is now the current version: new workflows start on it, auto-upgrading ones move to it",
 		"deployment", api.DeploymentName, "previous", previous, "promote", p.policy)
 	return p.buildID, true, nil

@@ -55,13 +55,9 @@ func (f *fakeDeployment) SetCurrentVersion(_ context.Context, o client.WorkerDep
 	if len(o.ConflictToken) != 1 || int(o.ConflictToken[0]) != f.token {
 		return client.WorkerDeploymentSetCurrentVersionResponse{}, serviceerror.NewFailedPrecondition("conflict token mismatch")
 	}
-	var previous *worker.WorkerDeploymentVersion
-	if f.current != "" {
-		previous = &worker.WorkerDeploymentVersion{DeploymentName: api.DeploymentName, BuildID: f.current}
-	}
 	f.current = o.BuildID
 	f.token++
-	return client.WorkerDeploymentSetCurrentVersionResponse{PreviousVersion: previous}, nil
+	return client.WorkerDeploymentSetCurrentVersionResponse{}, nil
 }
 
 func TestPromotionFollowsThePolicy(t *testing.T) {

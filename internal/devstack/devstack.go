@@ -559,11 +559,11 @@ func (s *Stack) DumpLogs(w io.Writer, lines int) {
 	for _, name := range []string{"worker", "starter"} {
 		data, err := os.ReadFile(filepath.Join(s.Logs, name+".log"))
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			fmt.Fprintf(w, "--- %s.log: %v ---\n", name, err)
+			_, _ = fmt.Fprintf(w, "--- %s.log: %v ---\n", name, err)
 			continue
 		}
 		all := strings.Split(string(data), "\n")
-		fmt.Fprintf(w, "--- last lines of %s.log ---\n%s\n", name, strings.Join(all[max(0, len(all)-lines):], "\n"))
+		_, _ = fmt.Fprintf(w, "--- last lines of %s.log ---\n%s\n", name, strings.Join(all[max(0, len(all)-lines):], "\n"))
 	}
 }
 
@@ -589,7 +589,7 @@ func FreeAddress() string {
 	if err != nil {
 		panic(err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }() // only its port was wanted
 	return l.Addr().String()
 }
 

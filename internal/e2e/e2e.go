@@ -91,7 +91,7 @@ func Query[T any](c client.Client, workflowID, name string) (T, error) {
 // as text ("true", "breached").
 func SearchAttributes(t testing.TB, c client.Client, workflowID string) map[string]string {
 	t.Helper()
-	described, err := c.DescribeWorkflowExecution(context.Background(), workflowID, "")
+	described, err := Describe(context.Background(), c, workflowID, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,4 +186,14 @@ func Decide(c client.Client, workflowID, name string, decision any) (api.Decisio
 		err = handle.Get(ctx, &result)
 	}
 	return result, err
+}
+
+// Describe answers the server's description of a workflow execution (the raw answer of
+// DescribeWorkflow): its status, first run, memo and search attributes.
+func Describe(ctx context.Context, c client.Client, workflowID, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
+	description, err := c.DescribeWorkflow(ctx, workflowID, runID)
+	if err != nil {
+		return nil, err
+	}
+	return description.RawResponse, nil
 }

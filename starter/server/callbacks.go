@@ -53,11 +53,11 @@ func (s *Server) decide(ctx context.Context, incident, run, name string, d api.D
 // was re-opened after the page went out. A re-opened incident that closed again is
 // just closed.
 func (s *Server) reopened(ctx context.Context, incident, run string) bool {
-	described, err := s.temporal.DescribeWorkflowExecution(ctx, incident, "")
+	description, err := s.temporal.DescribeWorkflow(ctx, incident, "")
 	if err != nil {
 		return false
 	}
-	info := described.GetWorkflowExecutionInfo()
+	info := description.RawResponse.GetWorkflowExecutionInfo()
 	return info.GetFirstRunId() != run && info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
 }
 
@@ -114,7 +114,7 @@ func (s *Server) handleTwilio(w http.ResponseWriter, r *http.Request) {
 		s.signalCallOutcome(r.Context(), incident, run, query.Get("key"), to, "pressed "+callback.Digits)
 	}
 	w.Header().Set("Content-Type", "application/xml")
-	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Response><Say language=%q>%s</Say><Hangup/></Response>`, phone.SayLanguage, xmlEscape(say))
+	_, _ = fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Response><Say language=%q>%s</Say><Hangup/></Response>`, phone.SayLanguage, xmlEscape(say))
 }
 
 // callEnded moves the chain on when a call ended without a person pressing 1:

@@ -49,11 +49,11 @@ func (r *decisionRecorder) UpdateWorkflow(_ context.Context, options client.Upda
 	return acceptedUpdate{options}, nil
 }
 
-func (r *decisionRecorder) DescribeWorkflowExecution(_ context.Context, workflowID, _ string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
-	return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: &workflowpb.WorkflowExecutionInfo{
+func (r *decisionRecorder) DescribeWorkflow(_ context.Context, workflowID, _ string) (*client.WorkflowExecutionDescription, error) {
+	return &client.WorkflowExecutionDescription{RawResponse: &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: &workflowpb.WorkflowExecutionInfo{
 		Execution:  &commonpb.WorkflowExecution{WorkflowId: workflowID, RunId: r.firstRun + "-continued"},
 		FirstRunId: r.firstRun, Status: enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING,
-	}}, nil
+	}}}, nil
 }
 
 func (r *decisionRecorder) SignalWorkflow(_ context.Context, _, _, name string, arg any) error {

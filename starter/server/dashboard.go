@@ -397,16 +397,18 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	expires := time.Now().Add(dashboardSession)
 	expiry := strconv.FormatInt(expires.Unix(), 10)
-	http.SetCookie(w, &http.Cookie{Name: dashboardCookie, Value: expiry + "." + sessionMAC(s.settings.DashboardToken, expiry),
+	// Secure whenever the page is reached over TLS or the public URL is https (see
+	// secureCookies): on plain http (make run) a Secure cookie would never come back.
+	http.SetCookie(w, &http.Cookie{Name: dashboardCookie, Value: expiry + "." + sessionMAC(s.settings.DashboardToken, expiry), //nolint:gosec // G124: see above
 		Path: "/", Expires: expires, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.secureCookies(r)})
 	http.Redirect(w, r, page.Next, http.StatusSeeOther)
 }
 
 // handleLogout ends the session.
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: dashboardCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+	http.SetCookie(w, &http.Cookie{Name: dashboardCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, //nolint:gosec // G124: Secure as at sign-in
 		SameSite: http.SameSiteStrictMode, Secure: s.secureCookies(r)})
-	http.Redirect(w, r, "/dashboard/login?lang="+s.requestLanguage(r), http.StatusSeeOther)
+	http.Redirect(w, r, "/dashboard/login?lang="+s.requestLanguage(r), http.StatusSeeOther) //nolint:gosec // G710: a path of ours; lang is one of dashboardLanguages
 }
 
 func (s *Server) secureCookies(r *http.Request) bool {

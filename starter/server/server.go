@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
@@ -57,7 +58,7 @@ func New(process config.Process, temporal client.Client, log *slog.Logger) *Serv
 	m := metrics{alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "xsoc_alerts_received_total", Help: "Alerts taken in, by customer and vendor.",
 	}, []string{"customer", "vendor"})}
-	registry.MustRegister(m.alerts, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	registry.MustRegister(m.alerts, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s := &Server{
 		customers: customers, settings: settings, temporal: temporal, log: log,
 		intake: start.NewIntake(temporal, process.ClientOptions, customers.SOC), parsers: Parsers(), metrics: m, registry: registry,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"xsoc/internal/e2e"
 	"xsoc/workflows/api"
 )
 
@@ -23,7 +24,7 @@ func TestAnalystDecidesInTheTemporalUI(t *testing.T) {
 		if s := status(t, id); s.State != api.StateInvestigating {
 			return fmt.Errorf("state %s", s.State)
 		}
-		described, err := xsoc.Temporal.DescribeWorkflowExecution(t.Context(), id, "")
+		described, err := e2e.Describe(t.Context(), xsoc.Temporal, id, "")
 		if err != nil {
 			return err
 		}

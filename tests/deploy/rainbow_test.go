@@ -158,7 +158,7 @@ func pinnedTo(buildID string) string {
 func requireVersion(t *testing.T, workflowID, buildID string, behavior enumspb.VersioningBehavior) {
 	t.Helper()
 	e2e.Eventually(t, 20*time.Second, workflowID+" on "+buildID, func() error {
-		described, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), workflowID, "")
+		described, err := e2e.Describe(context.Background(), xsoc.Temporal, workflowID, "")
 		if err != nil {
 			return err
 		}

@@ -82,7 +82,7 @@ func TestFirstFetchPicksUpWhatWasRaisedBeforeTheStackStarted(t *testing.T) {
 		"a MalOp raised 30 hours before (first_fetch 24h)": malopIncident(seeded.malopDayAndAHalf),
 		"a WithSecure incident raised 3 days before":       wsIncident(seeded.wsOld.IncidentID),
 	} {
-		_, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), id, "")
+		_, err := e2e.Describe(context.Background(), xsoc.Temporal, id, "")
 		if notFound := (*serviceerror.NotFound)(nil); !errors.As(err, &notFound) {
 			t.Errorf("%s, past the first fetch, became an incident (%s): %v", what, id, err)
 		}

@@ -9,6 +9,7 @@ import (
 
 	cybereasonsim "xsoc/integrations/cybereason/sim"
 	"xsoc/internal/devstack"
+	"xsoc/internal/e2e"
 	"xsoc/workflows/api"
 )
 
@@ -33,7 +34,7 @@ func TestRecordPollerHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, time.Minute, "the MalOp polled", func() error {
-		_, err := xsoc.Temporal.DescribeWorkflowExecution(t.Context(), api.IncidentWorkflowID("acme", "cybereason", guid), "")
+		_, err := e2e.Describe(t.Context(), xsoc.Temporal, api.IncidentWorkflowID("acme", "cybereason", guid), "")
 		return err
 	})
 	// The console refuses us once: an outage, told to the SOC, and its end.

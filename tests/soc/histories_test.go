@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"xsoc/internal/devstack"
+	"xsoc/internal/e2e"
 	"xsoc/workflows/api"
 )
 
@@ -163,7 +164,7 @@ func addRule(t *testing.T, customer string, rule map[string]any) {
 func waitClosed(t *testing.T, id string) {
 	t.Helper()
 	eventually(t, 60*time.Second, id+" closed", func() error {
-		description, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), id, "")
+		description, err := e2e.Describe(context.Background(), xsoc.Temporal, id, "")
 		if err != nil {
 			return err
 		}

@@ -190,7 +190,7 @@ func TestVersionTakenWhileOpenIsADuplicateAfterClose(t *testing.T) {
 	})
 	mustDecide(t, workflowID, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "installer of the IT team"})
 	waitClosed(t, workflowID)
-	described, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), workflowID, "")
+	described, err := e2e.Describe(context.Background(), xsoc.Temporal, workflowID, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -269,7 +269,7 @@ func (a *Calls) SOCNoticesFor(_ context.Context, customer string) (api.SOCNotice
 // concluded (an incident doing its bookkeeping refuses new alerts), and still the run
 // chain triage knows (a recurrence is another incident).
 func (a *Calls) IncidentAlive(ctx context.Context, run api.IncidentRun) (api.Liveness, error) {
-	described, err := a.Temporal.DescribeWorkflowExecution(ctx, run.WorkflowID, "")
+	description, err := a.Temporal.DescribeWorkflow(ctx, run.WorkflowID, "")
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
 		return api.Liveness{Why: run.WorkflowID + " does not exist"}, nil
@@ -277,7 +277,7 @@ func (a *Calls) IncidentAlive(ctx context.Context, run api.IncidentRun) (api.Liv
 	if err != nil {
 		return api.Liveness{}, err
 	}
-	info := described.GetWorkflowExecutionInfo()
+	info := description.RawResponse.GetWorkflowExecutionInfo()
 	if status := info.GetStatus(); status != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		return api.Liveness{Why: run.WorkflowID + " is " + strings.ToLower(strings.TrimPrefix(status.String(), "WORKFLOW_EXECUTION_STATUS_"))}, nil
 	}

@@ -120,7 +120,7 @@ func (in *Intake) start(ctx context.Context, customer config.Customer, vendor st
 		Memo:                     &commonpb.Memo{Fields: map[string]*commonpb.Payload{api.MemoFingerprint: memo}},
 		SearchAttributes:         attributes,
 		// Critical and emergency incidents are served before a storm of lower ones.
-		Priority: &commonpb.Priority{PriorityKey: int32(casework.PriorityOf(alert.Severity).PriorityKey)},
+		Priority: &commonpb.Priority{PriorityKey: int32(casework.PriorityOf(alert.Severity).PriorityKey)}, //nolint:gosec // G115: keys are 1 to 5
 	})
 	if err != nil {
 		return IncidentRef{}, err
@@ -174,11 +174,11 @@ func (in *Intake) handOver(ctx context.Context, ref IncidentRef, alert integrati
 // running by now (a concurrent delivery started it), the alert is handed over to it.
 func (in *Intake) deliverAfterClose(ctx context.Context, customer config.Customer, vendor string, alert integrations.Alert, id string) (IncidentRef, error) {
 	for range afterCloseAttempts {
-		described, err := in.Temporal.DescribeWorkflowExecution(ctx, id, "")
+		description, err := in.Temporal.DescribeWorkflow(ctx, id, "")
 		if err != nil {
 			return IncidentRef{}, err
 		}
-		info := described.GetWorkflowExecutionInfo()
+		info := description.RawResponse.GetWorkflowExecutionInfo()
 		latest := IncidentRef{WorkflowID: id, RunID: info.GetExecution().GetRunId(), Duplicate: true}
 		if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 			if handed, err := in.handOver(ctx, latest, alert); err != nil || handed {

@@ -89,7 +89,7 @@ func (s *incidentServer) UpdateWorkflow(context.Context, client.UpdateWorkflowOp
 	return nil, serviceerror.NewDeadlineExceeded("Timeout or cancellation waiting for update")
 }
 
-func (s *incidentServer) DescribeWorkflowExecution(context.Context, string, string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
+func (s *incidentServer) DescribeWorkflow(context.Context, string, string) (*client.WorkflowExecutionDescription, error) {
 	run := s.current()
 	status := enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
 	if run.running {
@@ -99,10 +99,10 @@ func (s *incidentServer) DescribeWorkflowExecution(context.Context, string, stri
 	if err != nil {
 		return nil, err
 	}
-	return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: &workflowpb.WorkflowExecutionInfo{
+	return &client.WorkflowExecutionDescription{RawResponse: &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: &workflowpb.WorkflowExecutionInfo{
 		Execution: &commonpb.WorkflowExecution{RunId: run.id}, Status: status,
 		Memo: &commonpb.Memo{Fields: map[string]*commonpb.Payload{api.MemoFingerprint: memo}},
-	}}, nil
+	}}}, nil
 }
 
 func closeRun(s *incidentServer) { s.current().running = false }

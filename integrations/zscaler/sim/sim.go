@@ -306,7 +306,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.sessions[session] = s.now().Add(SessionTTL)
 	s.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: session, Path: "/", HttpOnly: true})
+	// The simulator serves plain HTTP on localhost, where a Secure cookie would never come back.
+	http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: session, Path: "/", HttpOnly: true}) //nolint:gosec // G124: see above
 	writeJSON(w, http.StatusOK, map[string]any{
 		"authType": "ADMIN_LOGIN", "obfuscateApiKey": false, "passwordExpiryTime": 0, "passwordExpiryDays": 0,
 	})

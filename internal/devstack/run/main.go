@@ -122,7 +122,7 @@ func printURLs(w io.Writer, stack *devstack.Stack, ownSlack, ownTwilio bool) {
 		}
 		simulators = append(simulators, fmt.Sprintf("%-11s %s", name, url))
 	}
-	fmt.Fprintf(w, `
+	_, _ = fmt.Fprintf(w, `
 xsoc is running (logs in %s/logs/, Ctrl-C stops everything):
   Temporal UI    %s
   Mailpit        %s

@@ -59,6 +59,6 @@ func readHistory(file string) (*historypb.History, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	return client.HistoryFromJSON(f, client.HistoryJSONOptions{})
 }
