@@ -6,11 +6,11 @@ import (
 	"testing"
 )
 
-// TestDeploymentsRegisterEverySearchAttribute: a cluster set up from docker-compose.yml
-// or the README's commands must have every search attribute the workflows upsert, or
-// the upsert fails and the incident's workflow task with it.
+// TestDeploymentsRegisterEverySearchAttribute: a cluster set up from docker-compose.yml or
+// the commands of docs/configuration.md must have every search attribute the workflows
+// upsert, or the upsert fails and the incident's workflow task with it.
 func TestDeploymentsRegisterEverySearchAttribute(t *testing.T) {
-	for _, file := range []string{"../../docker-compose.yml", "../../README.md"} {
+	for _, file := range []string{"../../docker-compose.yml", "../../docs/configuration.md"} {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
