@@ -1,3 +1,5 @@
+// Package account is the Account workflow: a customer's ledger of option tickets
+// and monthly figures (billing, the monthly report, the managers' view).
 package account
 
 import (

@@ -1,5 +1,9 @@
-// The names the outside world uses to reach xsoc's workflows: task queue, workflow ids,
-// signal/update/query names, search attribute keys and decision payloads.
+// Package api is what the outside world and the workflows use to reach one another:
+// the task queue, workflow types and ids, signal/update/query names, search attribute
+// keys, states, and every payload that crosses a workflow boundary (the inputs others
+// start a workflow with, signal and update arguments, query answers). Nothing else: the
+// workflows' logic is in their own packages, and a workflow reaches another only by
+// these names.
 package api
 
 import (

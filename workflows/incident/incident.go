@@ -1,3 +1,6 @@
+// Package incident is the Incident workflow: the life of one alert, from triage and
+// paging to the verdict, containment and the Account's record. incident.go is the
+// story; the other files are its parts.
 package incident
 
 // Versioning: incidents run for hours or days. The worker registers Incident pinned

@@ -1,3 +1,5 @@
+// Package poller is the Poller workflow: the durable poller of one customer's
+// platform, its cursor, its first fetch and its outages.
 package poller
 
 import (

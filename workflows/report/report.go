@@ -1,3 +1,5 @@
+// Package report is the MonthlyReport workflow: a customer's report of the month,
+// counted, read from the Account and mailed.
 package report
 
 import (

@@ -1,3 +1,5 @@
+// Package request is the Request workflow: a customer's request to operate their
+// platform for them, under an ack clock.
 package request
 
 // Versioning: a request runs for minutes (an isolate) or days (an option service

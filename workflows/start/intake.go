@@ -1,3 +1,7 @@
+// Package start is how xsoc's workflows are started and reached from outside them:
+// Intake (alerts to incidents), the Ensure… functions the worker runs at start,
+// Request and PlanRequest (customer requests), PolicyFor, and Calls, the activities
+// by which workflows and pollers reach other workflows.
 package start
 
 import (

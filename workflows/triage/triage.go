@@ -1,3 +1,5 @@
+// Package triage is the Triage workflow: for every new alert of a customer, who must
+// hear of it (suppression rules, correlation by host, campaigns, storms).
 package triage
 
 import (

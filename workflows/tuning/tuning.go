@@ -1,3 +1,5 @@
+// Package tuning is the Tuning workflow: a customer's suppression rules, approved,
+// expiring, handed to Triage, and their hits.
 package tuning
 
 import (
