@@ -74,7 +74,7 @@ func (r *decisionRecorder) only(t *testing.T) (client.UpdateWorkflowOptions, api
 	}
 	d, ok := r.updates[0].Args[0].(api.Decision)
 	if !ok {
-		t.Fatalf("update argument is %T, want workflows.Decision", r.updates[0].Args[0])
+		t.Fatalf("update argument is %T, want api.Decision", r.updates[0].Args[0])
 	}
 	return r.updates[0], d
 }
