@@ -3,10 +3,15 @@ package tests
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
 
 	cybereasonsim "xsoc/integrations/cybereason/sim"
 	"xsoc/internal/devstack"
@@ -93,4 +98,88 @@ func queryStatus(id string) (api.IncidentStatus, error) {
 		err = value.Get(&status)
 	}
 	return status, err
+}
+
+// TestRecordRequestAndReportHistories records a customer request (an urgent isolate,
+// accepted and done) and a monthly report (acme's schedule triggered), for the replay
+// tests of workflows/request and workflows/report. Neither workflow has a version
+// marker yet: their files are v0_<path>. Run it again after a deliberate, versioned
+// change to either:
+//
+//	XSOC_RECORD_HISTORIES=$PWD/workflows go test -run TestRecordRequestAndReportHistories ./tests
+func TestRecordRequestAndReportHistories(t *testing.T) {
+	dir := os.Getenv("XSOC_RECORD_HISTORIES")
+	if dir == "" {
+		t.Skip("set XSOC_RECORD_HISTORIES to record histories for the replay tests")
+	}
+	stamp := time.Now().UnixNano() % 1_000_000
+	host := fmt.Sprintf("osk-hist-%d", stamp)
+	if _, err := xsoc.Cybereason.AddSensor(cybereasonsim.Sensor{Name: host}); err != nil {
+		t.Fatal(err)
+	}
+	body := fmt.Sprintf(`{"id": "CS-hist-%d", "kind": "isolate", "host": %q, "by": "yamada@acme.example", "urgent": true}`, stamp, host)
+	code, answer, _ := post(t, "/v1/requests/acme", []byte(body))
+	if code != http.StatusAccepted {
+		t.Fatalf("request: %d %s", code, answer)
+	}
+	request := decode[api.RequestRef](t, answer).WorkflowID
+	// The Update waits for the request to have checked the host and paged the SOC.
+	if err := decideRequest(request, api.DecisionAccept, map[string]any{"by": "hanako", "note": "isolating"}); err != nil {
+		t.Fatalf("accept: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := xsoc.Temporal.GetWorkflow(ctx, request, "").Get(ctx, nil); err != nil {
+		t.Fatalf("the request did not end: %v", err)
+	}
+	recordHistory(t, filepath.Join(dir, "request"), request, "v0_isolate_accepted_done")
+
+	schedule := xsoc.Temporal.ScheduleClient().GetHandle(ctx, api.ReportScheduleID("acme"))
+	triggered := time.Now()
+	if err := schedule.Trigger(ctx, client.ScheduleTriggerOptions{Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL}); err != nil {
+		t.Fatalf("triggering the report: %v", err)
+	}
+	var report string
+	eventually(t, time.Minute, "the monthly report sent", func() error {
+		page, err := xsoc.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: fmt.Sprintf(
+			`WorkflowType=%q AND XsocCustomer="acme" AND ExecutionStatus="Completed" AND StartTime >= %q`,
+			api.MonthlyReportWorkflowType, triggered.Add(-time.Second).UTC().Format(time.RFC3339))})
+		if err != nil {
+			return err
+		}
+		if len(page.GetExecutions()) == 0 {
+			return fmt.Errorf("no report completed yet")
+		}
+		report = page.GetExecutions()[0].GetExecution().GetWorkflowId()
+		return nil
+	})
+	recordHistory(t, filepath.Join(dir, "report"), report, "v0_per_response_mailed")
+}
+
+// decideRequest sends a decision to a request as an Update and waits for its answer.
+func decideRequest(id, name string, decision map[string]any) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	handle, err := xsoc.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: name,
+		Args: []any{decision}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	if err != nil {
+		return err
+	}
+	return handle.Get(ctx, nil)
+}
+
+// recordHistory writes a workflow's history into a workflow package's testdata/histories
+// as name, once no version marker says otherwise (name starts with v0_).
+func recordHistory(t *testing.T, pkg, id, name string) {
+	t.Helper()
+	file, err := xsoc.RecordHistory(filepath.Join(pkg, "testdata", "histories"), id, func(v devstack.Versions) string {
+		if len(v) > 0 {
+			t.Errorf("%s holds version markers %v: name its history by them", id, v)
+		}
+		return name
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %s", file)
 }
