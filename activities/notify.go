@@ -147,7 +147,7 @@ func (a *Activities) listLink(ctx context.Context, query string) string {
 // incidentLink points at the incident in the Temporal UI, in the namespace of the
 // workflow that sends the message.
 func (a *Activities) incidentLink(ctx context.Context, workflowID string) string {
-	namespace := activity.GetInfo(ctx).WorkflowNamespace
+	namespace := activity.GetInfo(ctx).Namespace
 	return fmt.Sprintf("%s/namespaces/%s/workflows/%s", strings.TrimRight(a.Settings.UIURL, "/"),
 		url.PathEscape(namespace), url.PathEscape(workflowID))
 }

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"xsoc/integrations"
-	"xsoc/workflows"
+	"xsoc/workflows/start"
 )
 
 // benchAlert is one normalized alert the bench sends. Every alert has its own host
@@ -102,7 +102,7 @@ func (s *alertSender) post(ctx context.Context, customer string, a benchAlert) d
 		return d
 	}
 	var answer struct {
-		Incidents []workflows.IncidentRef `json:"incidents"`
+		Incidents []start.IncidentRef `json:"incidents"`
 	}
 	if err := json.Unmarshal(data, &answer); err != nil || len(answer.Incidents) != 1 {
 		d.err = fmt.Errorf("answer %d %s", resp.StatusCode, data)

@@ -14,7 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // Where the time goes is read from the workflows' own histories
@@ -147,11 +147,11 @@ func readIncident(events []*historypb.HistoryEvent, triage map[string]triageTime
 				wft1Done = at
 			}
 		case enumspb.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED:
-			if admitted.IsZero() && e.GetSignalExternalWorkflowExecutionInitiatedEventAttributes().GetSignalName() == workflows.SignalAdmit {
+			if admitted.IsZero() && e.GetSignalExternalWorkflowExecutionInitiatedEventAttributes().GetSignalName() == api.SignalAdmit {
 				admitted = at
 			}
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
-			if answered.IsZero() && e.GetWorkflowExecutionSignaledEventAttributes().GetSignalName() == workflows.SignalTriaged {
+			if answered.IsZero() && e.GetWorkflowExecutionSignaledEventAttributes().GetSignalName() == api.SignalTriaged {
 				answered = at
 			}
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
@@ -363,8 +363,8 @@ func shareOf(ctx context.Context, c client.Client, dc converter.DataConverter, w
 				signals++ // an admission by Update is taken by a workflow task as a signal is
 			case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
 				signals++
-				if a := e.GetWorkflowExecutionSignaledEventAttributes(); a.GetSignalName() == workflows.SignalAdmit {
-					var admission workflows.Admission
+				if a := e.GetWorkflowExecutionSignaledEventAttributes(); a.GetSignalName() == api.SignalAdmit {
+					var admission api.Admission
 					if dc.FromPayloads(a.GetInput(), &admission) == nil {
 						t := s.triage[admission.Incident]
 						t.recorded = at
@@ -386,7 +386,7 @@ func shareOf(ctx context.Context, c client.Client, dc converter.DataConverter, w
 				}
 				waiting = nil
 			case enumspb.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED:
-				if a := e.GetSignalExternalWorkflowExecutionInitiatedEventAttributes(); a.GetSignalName() == workflows.SignalTriaged {
+				if a := e.GetSignalExternalWorkflowExecutionInitiatedEventAttributes(); a.GetSignalName() == api.SignalTriaged {
 					id := a.GetWorkflowExecution().GetWorkflowId()
 					t := s.triage[id]
 					t.answered = at

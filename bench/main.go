@@ -29,7 +29,7 @@ import (
 
 	"xsoc/config"
 	"xsoc/internal/devstack"
-	"xsoc/workflows"
+	"xsoc/workflows/start"
 )
 
 //go:embed customers.yaml
@@ -155,7 +155,7 @@ type bench struct {
 	stack     *devstack.Stack
 	customers *config.Customers
 	sender    *alertSender
-	intake    *workflows.Intake
+	intake    *start.Intake
 	slack     socPages
 	log       *slog.Logger
 }
@@ -201,7 +201,7 @@ func run(ctx context.Context, s settings, log *slog.Logger) (err error) {
 	}
 	b := &bench{s: s, stack: stack, customers: customers, log: log,
 		sender: newAlertSender(stack.StarterURL, webhookSecret, s.concurrency),
-		intake: workflows.NewIntake(stack.Temporal, stack.ClientOptions, customers.SOC),
+		intake: start.NewIntake(stack.Temporal, stack.ClientOptions, customers.SOC),
 		slack:  socPages{sim: stack.Slack}}
 	if err := b.warmUp(ctx); err != nil {
 		return err

@@ -10,14 +10,14 @@ import (
 	"time"
 
 	"xsoc/integrations"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // Section 4: the worker's memory with many open incidents, and what an event costs an
 // incident the worker no longer holds.
 //
 // The worker is restarted (an empty cache) and medium alerts are opened through the
-// starter's intake code (workflows.Intake, without HTTP): the bench's SOC has no
+// starter's intake code (start.Intake, without HTTP): the bench's SOC has no
 // medium chain and the customer hears only of confirmed incidents, so they page
 // nobody and wait on their 30-day SLA timers. Memory is read once every one of them
 // has had triage's answer (visibility counts none in state new).
@@ -60,7 +60,6 @@ type memorySection struct {
 	cached       eventPass
 	smallRestart memoryPoint // right after the restart with the small cache
 	replayed     eventPass
-	err          string
 }
 
 func (b *bench) runMemory(ctx context.Context) (memorySection, error) {
@@ -80,7 +79,7 @@ func (b *bench) runMemory(ctx context.Context) (memorySection, error) {
 		return sec, err
 	}
 	sec.cacheDefault = workerCacheSize(b.stack.Logs)
-	untriaged := fmt.Sprintf(`WorkflowType="Incident" AND XsocCustomer=%q AND XsocState=%q`, openCustomer, workflows.StateNew)
+	untriaged := fmt.Sprintf(`WorkflowType="Incident" AND XsocCustomer=%q AND XsocState=%q`, openCustomer, api.StateNew)
 	if err := deliver(0); err != nil {
 		return sec, fmt.Errorf("first open incident: %w", err)
 	}
@@ -125,7 +124,7 @@ func (b *bench) runMemory(ctx context.Context) (memorySection, error) {
 	}
 	var ids []string
 	for n := 1; n <= opened; n++ {
-		ids = append(ids, workflows.IncidentWorkflowID(openCustomer, "generic", alert(n).id))
+		ids = append(ids, api.IncidentWorkflowID(openCustomer, "generic", alert(n).id))
 	}
 	sec.history = costsOf(ctx, c, b.stack.ClientOptions.DataConverter, sample(ids, 100), nil).all
 

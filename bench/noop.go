@@ -11,7 +11,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // The baselines are Temporal alone: a workflow that does nothing, on a task queue of
@@ -42,7 +42,7 @@ func noopQuery(label string) string {
 func startNoop(ctx context.Context, c client.Client, queue, label string, n int) (string, error) {
 	id := fmt.Sprintf("noop/%s/%d", label, n)
 	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queue,
-		TypedSearchAttributes: temporal.NewSearchAttributes(workflows.SACustomer.ValueSet(label))}, noopType)
+		TypedSearchAttributes: temporal.NewSearchAttributes(api.SACustomer.ValueSet(label))}, noopType)
 	return id, err
 }
 

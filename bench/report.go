@@ -108,7 +108,7 @@ func (r *report) finish(log *slog.Logger) {
 
 type writer struct{ strings.Builder }
 
-func (w *writer) line(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+func (w *writer) line(format string, args ...any) { _, _ = fmt.Fprintf(w, format+"\n", args...) }
 
 func (r *report) markdown() string {
 	var w writer
@@ -211,7 +211,7 @@ func (r *report) intakeSection(w *writer) {
 	w.line("|---|---|---|---|---|---|")
 	what := map[string]string{
 		"raw":    "StartWorkflowExecution of a no-op workflow (this process's client, codec on), on a queue polled after the section",
-		"direct": "workflows.Intake.Deliver in this process: policy, encrypted input and memo, search attributes, one start",
+		"direct": "start.Intake.Deliver in this process: policy, encrypted input and memo, search attributes, one start",
 		"http":   "POST /v1/alerts/generic/intake to the starter → 202 (what a customer's tool does)",
 	}
 	for _, kind := range intakeKinds {
@@ -491,7 +491,9 @@ func (r *report) suppressionSOC() int {
 	for _, line := range strings.Split(string(customersFile), "\n") {
 		if _, rest, ok := strings.Cut(line, "qa_every:"); ok {
 			var n int
-			fmt.Sscan(strings.Trim(rest, " }"), &n)
+			if _, err := fmt.Sscan(strings.Trim(rest, " }"), &n); err != nil {
+				return 0
+			}
 			return n
 		}
 	}

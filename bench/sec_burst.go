@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"xsoc/integrations"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // Section 2: a burst of high alerts, each paging the SOC (storm threshold raised for
@@ -102,12 +102,12 @@ func (b *bench) runBurst(ctx context.Context) (burstSection, error) {
 	sec.mails = mailTotal(ctx, b.stack.MailpitURL) - mailBefore
 
 	b.log.Info("burst: reading histories", "sample", b.s.sample)
-	if sec.triage, err = shareOf(ctx, c, b.stack.ClientOptions.DataConverter, workflows.TriageWorkflowID(burstCustomer), sec.sum.firstSent, end); err != nil {
+	if sec.triage, err = shareOf(ctx, c, b.stack.ClientOptions.DataConverter, api.TriageWorkflowID(burstCustomer), sec.sum.firstSent, end); err != nil {
 		sec.shareErrs = err.Error()
 	}
 	sec.sampled = sample(ids, b.s.sample)
 	sec.costs = costsOf(ctx, c, b.stack.ClientOptions.DataConverter, sec.sampled, sec.triage.triage)
-	if sec.account, err = shareOf(ctx, c, b.stack.ClientOptions.DataConverter, workflows.AccountWorkflowID(burstCustomer), sec.sum.firstSent, end); err != nil {
+	if sec.account, err = shareOf(ctx, c, b.stack.ClientOptions.DataConverter, api.AccountWorkflowID(burstCustomer), sec.sum.firstSent, end); err != nil {
 		sec.shareErrs = err.Error()
 	}
 	return sec, nil
@@ -133,7 +133,7 @@ func (b *bench) checkBurst(ctx context.Context, ds []delivery, pagesMissing int)
 	}
 	pages := b.slack.pages()
 	for _, d := range ds {
-		want := workflows.IncidentWorkflowID(burstCustomer, "generic", d.alert.id)
+		want := api.IncidentWorkflowID(burstCustomer, "generic", d.alert.id)
 		if !d.started() || d.workflowID != want {
 			c.wrongAnswer++
 		}

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"xsoc/integrations"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // Section 1: intake against the raw start rate, while the worker is busy.
@@ -18,7 +18,7 @@ import (
 //   - raw: StartWorkflowExecution of a no-op workflow by this process's client, on a
 //     task queue nobody polls until the section ends — a start alone, which is what
 //     intake does too (it answers without waiting for a worker);
-//   - direct: workflows.Intake.Deliver in this process (the starter's code without
+//   - direct: start.Intake.Deliver in this process (the starter's code without
 //     HTTP: the incident's policy, the encrypted input and memo, search attributes);
 //   - http: POST /v1/alerts/generic/intake to the starter, answered 202.
 const (
@@ -108,7 +108,7 @@ func (b *bench) runIntake(ctx context.Context) (intakeSection, error) {
 	ids = append(ids, incidentIDs(warm)...)
 
 	next := map[string]int{"raw": 1, "direct": 1, "http": 1}
-	backlog := fmt.Sprintf(`WorkflowType="Incident" AND XsocCustomer=%q AND XsocState=%q`, intakeCustomer, workflows.StateNew)
+	backlog := fmt.Sprintf(`WorkflowType="Incident" AND XsocCustomer=%q AND XsocState=%q`, intakeCustomer, api.StateNew)
 	for round := range b.s.rounds {
 		for i := range intakeKinds {
 			kind := intakeKinds[(i+round)%len(intakeKinds)]

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"xsoc/integrations"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // Section 3: critical alerts posted one by one while a storm of high alerts of the
@@ -68,7 +68,7 @@ func (b *bench) runStorm(ctx context.Context) (stormSection, error) {
 	}
 	sec.critical, sec.critIntake = percentilesOf(latencies), percentilesOf(intake)
 
-	untriaged := fmt.Sprintf(`WorkflowType="Incident" AND XsocCustomer=%q AND XsocState=%q`, stormCustomer, workflows.StateNew)
+	untriaged := fmt.Sprintf(`WorkflowType="Incident" AND XsocCustomer=%q AND XsocState=%q`, stormCustomer, api.StateNew)
 	if err := waitCount(ctx, c, untriaged, 0, b.s.drainBudget); err != nil {
 		sec.triageMissing = count(ctx, c, untriaged)
 	}
@@ -78,7 +78,7 @@ func (b *bench) runStorm(ctx context.Context) (stormSection, error) {
 
 	pages = b.slack.pages()
 	sec.highsPaged = len(pagedIDs(pages, incidentIDs(highs)))
-	prefix := workflows.TriageWorkflowID(stormCustomer) + "/"
+	prefix := api.TriageWorkflowID(stormCustomer) + "/"
 	for _, n := range b.slack.notices(prefix) {
 		topic := strings.TrimPrefix(n.key, prefix)
 		sec.notices = append(sec.notices, fmt.Sprintf("%s at +%s", topic, ms(n.at.Sub(sec.highs.firstSent))))
@@ -89,7 +89,7 @@ func (b *bench) runStorm(ctx context.Context) (stormSection, error) {
 
 	b.log.Info("storm: reading histories")
 	var err error
-	if sec.triage, err = shareOf(ctx, c, b.stack.ClientOptions.DataConverter, workflows.TriageWorkflowID(stormCustomer), begin, end); err != nil {
+	if sec.triage, err = shareOf(ctx, c, b.stack.ClientOptions.DataConverter, api.TriageWorkflowID(stormCustomer), begin, end); err != nil {
 		sec.shareErr = err.Error()
 	}
 	sec.critCosts = costsOf(ctx, c, b.stack.ClientOptions.DataConverter, critIDs, sec.triage.triage)

@@ -9,7 +9,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"xsoc/integrations"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // Section 5: suppression. A rule is added through the customer's Tuning (Update
@@ -71,15 +71,15 @@ func (b *bench) runSuppression(ctx context.Context) (suppressSection, error) {
 	b.log.Info("suppression: add_rule")
 	began := time.Now()
 	update, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.TuningWorkflowID(tunedCustomer), UpdateName: workflows.UpdateAddRule,
-		Args: []any{workflows.AddRuleRequest{By: "bench", ApprovedBy: "bench-reviewer", Reason: "the benchmark's known-benign noise",
-			Expires: time.Now().Add(7 * 24 * time.Hour), Match: workflows.RuleMatch{Detection: noiseRule}}},
+		WorkflowID: api.TuningWorkflowID(tunedCustomer), UpdateName: api.UpdateAddRule,
+		Args: []any{api.AddRuleRequest{By: "bench", ApprovedBy: "bench-reviewer", Reason: "the benchmark's known-benign noise",
+			Expires: time.Now().Add(7 * 24 * time.Hour), Match: api.RuleMatch{Detection: noiseRule}}},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
 		return sec, fmt.Errorf("add_rule: %w", err)
 	}
-	var added workflows.RuleAdded
+	var added api.RuleAdded
 	if err := update.Get(ctx, &added); err != nil {
 		return sec, fmt.Errorf("add_rule: %w", err)
 	}
@@ -110,10 +110,10 @@ func (b *bench) runSuppression(ctx context.Context) (suppressSection, error) {
 		}
 	}
 	base := fmt.Sprintf(`WorkflowType="Incident" AND XsocCustomer=%q`, tunedCustomer)
-	if err := waitCount(ctx, c, base+fmt.Sprintf(` AND XsocState=%q`, workflows.StateNew), 0, b.s.drainBudget); err != nil {
+	if err := waitCount(ctx, c, base+fmt.Sprintf(` AND XsocState=%q`, api.StateNew), 0, b.s.drainBudget); err != nil {
 		return sec, fmt.Errorf("suppression: incidents never triaged: %w", err)
 	}
-	suppressed := base + fmt.Sprintf(` AND XsocState=%q`, workflows.StateSuppressed)
+	suppressed := base + fmt.Sprintf(` AND XsocState=%q`, api.StateSuppressed)
 	if err := waitCount(ctx, c, suppressed+` AND ExecutionStatus="Running"`, 0, b.s.drainBudget); err != nil {
 		return sec, fmt.Errorf("suppression: suppressed incidents still running: %w", err)
 	}
@@ -122,7 +122,7 @@ func (b *bench) runSuppression(ctx context.Context) (suppressSection, error) {
 	end := time.Now()
 	sec.suppressed = count(ctx, c, suppressed)
 	sec.ruled = count(ctx, c, base+fmt.Sprintf(` AND XsocRule=%q`, sec.ruleID))
-	sec.qaSamples = count(ctx, c, base+fmt.Sprintf(` AND XsocRule=%q AND XsocState=%q`, sec.ruleID, workflows.StateInvestigating))
+	sec.qaSamples = count(ctx, c, base+fmt.Sprintf(` AND XsocRule=%q AND XsocState=%q`, sec.ruleID, api.StateInvestigating))
 	first, last, _, err := span(ctx, c, suppressed)
 	if err != nil {
 		return sec, err
@@ -146,8 +146,8 @@ func (b *bench) runSuppression(ctx context.Context) (suppressSection, error) {
 	for _, share := range []struct {
 		into *entityShare
 		id   string
-	}{{&sec.triage, workflows.TriageWorkflowID(tunedCustomer)}, {&sec.tuning, workflows.TuningWorkflowID(tunedCustomer)},
-		{&sec.account, workflows.AccountWorkflowID(tunedCustomer)}} {
+	}{{&sec.triage, api.TriageWorkflowID(tunedCustomer)}, {&sec.tuning, api.TuningWorkflowID(tunedCustomer)},
+		{&sec.account, api.AccountWorkflowID(tunedCustomer)}} {
 		if *share.into, err = shareOf(ctx, c, b.stack.ClientOptions.DataConverter, share.id, sec.sent.firstSent, end); err != nil {
 			sec.shareErr = err.Error()
 		}

@@ -15,7 +15,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"xsoc/integrations"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // Section: syslog events turned into incidents, against the HTTP intake.
@@ -170,7 +170,7 @@ func (b *bench) syslogWindow(ctx context.Context, first, count int) (syslogWindo
 	}
 	ids := make([]string, 0, count)
 	for n := first; n < first+count; n++ {
-		ids = append(ids, workflows.IncidentWorkflowID(syslogCustomer, "syslog", syslogSerial+"-"+fmt.Sprint(n)))
+		ids = append(ids, api.IncidentWorkflowID(syslogCustomer, "syslog", syslogSerial+"-"+fmt.Sprint(n)))
 	}
 	begin := time.Now()
 	var senders sync.WaitGroup

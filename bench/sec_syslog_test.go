@@ -7,7 +7,7 @@ import (
 
 	"xsoc/config"
 	"xsoc/integrations/syslog"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // The bench firewall's event is a valid RFC 5424 message whose CEF event becomes the
@@ -31,7 +31,7 @@ func TestTheBenchFirewallsEventIsAnIncidentOfItsOwn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if id := workflows.IncidentWorkflowID(syslogCustomer, syslog.Vendor, alert.ID); id != "incident/netlog/syslog/FGTBENCH0001-42" {
+	if id := api.IncidentWorkflowID(syslogCustomer, syslog.Vendor, alert.ID); id != "incident/netlog/syslog/FGTBENCH0001-42" {
 		t.Errorf("incident %s", id)
 	}
 	if alert.Severity != "high" || alert.HostNames()[0] != "netlog-syslog-42-host" || alert.Detection != detectionPrefix+"syslog-42" {

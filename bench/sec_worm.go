@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"xsoc/integrations"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // Section: a worm — one customer's storm of high alerts, posted by the section's
@@ -55,12 +55,12 @@ func (b *bench) runWorm(ctx context.Context) (wormSection, error) {
 	sec.intakePerSecond = float64(sec.posted.started) / sec.posted.lastAnswer.Sub(sec.posted.firstSent).Seconds()
 	b.log.Info("worm: posted", "alerts", sec.posted.started, "failed", sec.posted.failed, "per_second", fmt.Sprintf("%.0f", sec.intakePerSecond))
 
-	unsorted := fmt.Sprintf(`WorkflowType="Incident" AND XsocCustomer=%q AND XsocState=%q`, wormCustomer, workflows.StateNew)
+	unsorted := fmt.Sprintf(`WorkflowType="Incident" AND XsocCustomer=%q AND XsocState=%q`, wormCustomer, api.StateNew)
 	if err := waitCount(ctx, c, unsorted, 0, b.s.drainBudget); err != nil {
 		b.log.Warn("worm: not every alert sorted in time", "error", err)
 	}
 	// A merged incident closes once its campaign took it: give the last ones a moment.
-	running := fmt.Sprintf(`WorkflowType="Incident" AND XsocCustomer=%q AND ExecutionStatus="Running" AND XsocState=%q`, wormCustomer, workflows.StateMerged)
+	running := fmt.Sprintf(`WorkflowType="Incident" AND XsocCustomer=%q AND ExecutionStatus="Running" AND XsocState=%q`, wormCustomer, api.StateMerged)
 	_ = waitCount(ctx, c, running, 0, time.Minute)
 	sec.cpu = meter.stop()
 	end := time.Now()
@@ -85,7 +85,7 @@ func (b *bench) runWorm(ctx context.Context) (wormSection, error) {
 		if !closed {
 			// Incidents of their own stay open: sorted when triage answered.
 			status, err := b.incidentStatus(ctx, d.workflowID)
-			i := slices.IndexFunc(status.Timeline, func(e workflows.Entry) bool { return e.Kind == "triage" })
+			i := slices.IndexFunc(status.Timeline, func(e api.Entry) bool { return e.Kind == "triage" })
 			if err != nil || i < 0 {
 				sec.unsorted++
 				continue
@@ -104,16 +104,16 @@ func (b *bench) runWorm(ctx context.Context) (wormSection, error) {
 	sec.took = last.Sub(sec.posted.firstSent)
 	sec.perSecond = float64(len(waits)) / sec.took.Seconds()
 	sec.paged = len(pagedIDs(b.slack.pages(), incidentIDs(ds)))
-	if sec.triage, err = shareOf(ctx, c, b.stack.ClientOptions.DataConverter, workflows.TriageWorkflowID(wormCustomer), begin, end); err != nil {
+	if sec.triage, err = shareOf(ctx, c, b.stack.ClientOptions.DataConverter, api.TriageWorkflowID(wormCustomer), begin, end); err != nil {
 		sec.shareErr = err.Error()
 	}
 	return sec, nil
 }
 
 // incidentStatus answers an incident's status query.
-func (b *bench) incidentStatus(ctx context.Context, workflowID string) (workflows.IncidentStatus, error) {
-	var status workflows.IncidentStatus
-	value, err := b.stack.Temporal.QueryWorkflow(ctx, workflowID, "", workflows.QueryStatus)
+func (b *bench) incidentStatus(ctx context.Context, workflowID string) (api.IncidentStatus, error) {
+	var status api.IncidentStatus
+	value, err := b.stack.Temporal.QueryWorkflow(ctx, workflowID, "", api.QueryStatus)
 	if err == nil {
 		err = value.Get(&status)
 	}

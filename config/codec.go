@@ -113,13 +113,14 @@ func readOrCreateKeyFile(path string) (spec string, created bool, err error) {
 	if err != nil {
 		return "", false, err
 	}
-	defer os.Remove(tmp.Name())
+	// Renamed over the key file below, or left over by a failure: either way gone.
+	defer func() { _ = os.Remove(tmp.Name()) }()
 	if _, err := tmp.WriteString(spec); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // the write failed: that is the error to report
 		return "", false, err
 	}
 	if err := tmp.Sync(); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // the sync failed: that is the error to report
 		return "", false, err
 	}
 	if err := tmp.Close(); err != nil {

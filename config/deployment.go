@@ -74,7 +74,7 @@ func executableDigest() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("deriving the build id from the executable: %w (set XSOC_BUILD_ID)", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: the digest is all that matters
 	digest := sha256.New()
 	if _, err := io.Copy(digest, f); err != nil {
 		return "", fmt.Errorf("deriving the build id from %s: %w (set XSOC_BUILD_ID)", path, err)

@@ -19,7 +19,7 @@ import (
 	"xsoc/config"
 	"xsoc/starter/server"
 	"xsoc/starter/syslogd"
-	"xsoc/workflows"
+	"xsoc/workflows/start"
 )
 
 func main() {
@@ -72,7 +72,7 @@ func run(log *slog.Logger) error {
 	// Syslog listeners bind here too, and are nil when none is set.
 	syslogServer, err := syslogd.New(syslogd.Config{
 		Settings: settings.Syslog, Customers: customers, Metrics: handlers.Registry(), Log: log,
-		Intake: workflows.NewIntake(c, process.ClientOptions, customers.SOC),
+		Intake: start.NewIntake(c, process.ClientOptions, customers.SOC),
 	})
 	if err != nil {
 		return err

@@ -10,25 +10,25 @@ import (
 	"testing"
 	"time"
 
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 func TestTicketsConsumedFromAnIncidentShowInTheLedger(t *testing.T) {
 	t.Parallel()
 	id := postGeneric(t, "acme", fmt.Sprintf("tickets-%d", time.Now().UnixNano()), "high", "fs-tickets01")
-	result := mustDecide(t, id, workflows.DecisionUseTickets, map[string]any{"by": "hanako", "service": "forensics", "tickets": 2})
+	result := mustDecide(t, id, api.DecisionUseTickets, map[string]any{"by": "hanako", "service": "forensics", "tickets": 2})
 	if !strings.Contains(result.Message, "23 left") {
 		t.Fatalf("use_tickets: %+v", result)
 	}
-	_, err := decide(t, id, workflows.DecisionUseTickets, map[string]any{"by": "hanako", "service": "forensics", "tickets": 100})
+	_, err := decide(t, id, api.DecisionUseTickets, map[string]any{"by": "hanako", "service": "forensics", "tickets": 100})
 	if err == nil || !strings.Contains(err.Error(), "balance 23") {
 		t.Fatalf("beyond the balance: %v", err)
 	}
-	value, err := xsoc.Temporal.QueryWorkflow(context.Background(), workflows.AccountWorkflowID("acme"), "", workflows.QueryBalance)
+	value, err := xsoc.Temporal.QueryWorkflow(context.Background(), api.AccountWorkflowID("acme"), "", api.QueryBalance)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var balance workflows.Balance
+	var balance api.Balance
 	if err := value.Get(&balance); err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestTicketsConsumedFromAnIncidentShowInTheLedger(t *testing.T) {
 	if len(status.Tickets) != 1 || status.Tickets[0].By != "hanako" {
 		t.Fatalf("incident's ticket record: %+v", status.Tickets)
 	}
-	mustDecide(t, id, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "done"})
+	mustDecide(t, id, api.DecisionClose, map[string]any{"by": "hanako", "note": "done"})
 }
 
 func TestMonthlyReportMatchesTheMonthsIncidents(t *testing.T) {
@@ -48,15 +48,15 @@ func TestMonthlyReportMatchesTheMonthsIncidents(t *testing.T) {
 	tp := postGeneric(t, "globex", fmt.Sprintf("rep-tp-%d", stamp), "high", "gx-pc-1")
 	fp := postGeneric(t, "globex", fmt.Sprintf("rep-fp-%d", stamp), "high", "gx-pc-2")
 	noise := postGeneric(t, "globex", fmt.Sprintf("rep-noise-%d", stamp), "critical", "gx-pc-3")
-	mustDecide(t, tp, workflows.DecisionVerdict, map[string]any{"by": "ann", "verdict": "true_positive"})
-	mustDecide(t, tp, workflows.DecisionClose, map[string]any{"by": "ann", "note": "customer reimaged"})
-	mustDecide(t, fp, workflows.DecisionVerdict, map[string]any{"by": "ann", "verdict": "false_positive"})
-	mustDecide(t, noise, workflows.DecisionClose, map[string]any{"by": "ann", "note": "duplicate of " + tp})
+	mustDecide(t, tp, api.DecisionVerdict, map[string]any{"by": "ann", "verdict": "true_positive"})
+	mustDecide(t, tp, api.DecisionClose, map[string]any{"by": "ann", "note": "customer reimaged"})
+	mustDecide(t, fp, api.DecisionVerdict, map[string]any{"by": "ann", "verdict": "false_positive"})
+	mustDecide(t, noise, api.DecisionClose, map[string]any{"by": "ann", "note": "duplicate of " + tp})
 	for _, id := range []string{tp, fp, noise} {
 		waitClosed(t, id)
 	}
 	month := time.Now().UTC().Format("2006-01")
-	var report workflows.Report
+	var report api.Report
 	eventually(t, 20*time.Second, "the three incidents in the report", func() error {
 		req, _ := http.NewRequest(http.MethodGet, xsoc.StarterURL+"/v1/reports/globex?month="+month, nil)
 		req.Header.Set("Authorization", "Bearer "+webhookSecret)
@@ -69,7 +69,7 @@ func TestMonthlyReportMatchesTheMonthsIncidents(t *testing.T) {
 		if resp.StatusCode != 200 {
 			return fmt.Errorf("%d %s", resp.StatusCode, data)
 		}
-		report = decode[workflows.Report](t, data)
+		report = decode[api.Report](t, data)
 		if report.Incidents < 3 {
 			return fmt.Errorf("%d incidents so far", report.Incidents)
 		}

@@ -13,7 +13,7 @@ import (
 
 	slacksim "xsoc/integrations/slack/sim"
 	twiliosim "xsoc/integrations/twilio/sim"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // A later version of a closed incident's alert re-opens it: a new run under the same
@@ -54,7 +54,7 @@ func TestCallbacksOfAnEarlierRunDoNotDecideForTheReopenedIncident(t *testing.T) 
 			if s := incidentStatus(t, id); s.Acknowledged == nil || s.Acknowledged.By != tc.by || s.Acknowledged.Via != tc.via {
 				t.Fatalf("the new run's page: acknowledged %+v, want by %s via %s", s.Acknowledged, tc.by, tc.via)
 			}
-			mustDecide(t, id, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "recurrence handled"})
+			mustDecide(t, id, api.DecisionClose, map[string]any{"by": "hanako", "note": "recurrence handled"})
 		})
 	}
 }
@@ -67,7 +67,7 @@ func reopened(t *testing.T, alertID, severity, host string, pageOf func(t *testi
 	body := genericAlert(alertID, severity, host)
 	id, run1 := postForRun(t, body)
 	first := pageOf(t, id, run1)
-	mustDecide(t, id, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "first run handled"})
+	mustDecide(t, id, api.DecisionClose, map[string]any{"by": "hanako", "note": "first run handled"})
 	waitClosed(t, id)
 	later := bytes.Replace(body, []byte("2026-11-27T03:12:00Z"), []byte("2026-11-28T09:00:00Z"), 1)
 	id2, run2 := postForRun(t, later)

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"xsoc/internal/e2e"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 type mailpitMessage = e2e.Mail
@@ -35,13 +35,13 @@ func waitMail(t *testing.T, to, subjectContains string) mailpitMessage {
 	return found
 }
 
-func incidentStatus(t *testing.T, workflowID string) workflows.IncidentStatus {
+func incidentStatus(t *testing.T, workflowID string) api.IncidentStatus {
 	t.Helper()
 	return e2e.IncidentStatus(t, xsoc.Temporal, workflowID)
 }
 
 // decide sends an analyst decision as an Update, by name, as the Temporal UI does.
-func decide(t *testing.T, workflowID, name string, decision map[string]any) (workflows.DecisionResult, error) {
+func decide(t *testing.T, workflowID, name string, decision map[string]any) (api.DecisionResult, error) {
 	t.Helper()
 	return e2e.Decide(xsoc.Temporal, workflowID, name, decision)
 }
@@ -52,9 +52,9 @@ func searchAttributes(t *testing.T, workflowID string) map[string]string {
 	return e2e.SearchAttributes(t, xsoc.Temporal, workflowID)
 }
 
-func waitState(t *testing.T, workflowID, state string) workflows.IncidentStatus {
+func waitState(t *testing.T, workflowID, state string) api.IncidentStatus {
 	t.Helper()
-	var status workflows.IncidentStatus
+	var status api.IncidentStatus
 	eventually(t, 20*time.Second, workflowID+" reaching "+state, func() error {
 		status = incidentStatus(t, workflowID)
 		if status.State != state {

@@ -20,7 +20,7 @@ import (
 
 	"xsoc/identity"
 	"xsoc/internal/devstack"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // Decisions by proven people (issue 25): the worker takes no payload it did not
@@ -40,10 +40,10 @@ func temporalCLI(t *testing.T, args ...string) (string, error) {
 
 // stableIncident posts a high alert of acme (paged by email only) and answers its id
 // and status once its first page is out, when nothing but a decision changes it.
-func stableIncident(t *testing.T, prefix string) (string, workflows.IncidentStatus) {
+func stableIncident(t *testing.T, prefix string) (string, api.IncidentStatus) {
 	t.Helper()
 	id := postGeneric(t, "acme", fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano()), "high", "pc-"+prefix)
-	var status workflows.IncidentStatus
+	var status api.IncidentStatus
 	eventually(t, 20*time.Second, "the incident paging", func() error {
 		if status = incidentStatus(t, id); len(status.Paged) == 0 {
 			return fmt.Errorf("nobody paged yet")
@@ -72,7 +72,7 @@ func history(t *testing.T, workflowID string) []*historypb.HistoryEvent {
 func TestPlainUpdatesFromTheCLIAreRefused(t *testing.T) {
 	t.Parallel()
 	id, before := stableIncident(t, "plain-update")
-	for _, decision := range []string{workflows.DecisionRelease, workflows.DecisionAcknowledge, workflows.DecisionClose} {
+	for _, decision := range []string{api.DecisionRelease, api.DecisionAcknowledge, api.DecisionClose} {
 		out, err := temporalCLI(t, "workflow", "update", "execute", "--workflow-id", id, "--name", decision,
 			"--input", `{"by":"mallory","note":"x"}`)
 		if err == nil || !strings.Contains(out, "not encrypted with a key of the ring") {
@@ -94,12 +94,12 @@ func TestPlainUpdatesFromTheCLIAreRefused(t *testing.T) {
 func TestPlainSignalsNeverFailAWorkflowTask(t *testing.T) {
 	t.Parallel()
 	id, _ := stableIncident(t, "plain-signal")
-	for _, name := range []string{workflows.DecisionClose, workflows.SignalDeliverAlert} {
+	for _, name := range []string{api.DecisionClose, api.SignalDeliverAlert} {
 		if out, err := temporalCLI(t, "workflow", "signal", "--workflow-id", id, "--name", name, "--input", `{"by":"mallory","note":"x"}`); err != nil {
 			t.Fatalf("signalling %s: %v\n%s", name, err, out)
 		}
 	}
-	if out, err := temporalCLI(t, "workflow", "signal", "--workflow-id", id, "--name", workflows.DecisionClose); err != nil {
+	if out, err := temporalCLI(t, "workflow", "signal", "--workflow-id", id, "--name", api.DecisionClose); err != nil {
 		t.Fatalf("signalling close without a payload: %v\n%s", err, out)
 	}
 	eventually(t, 20*time.Second, "the worker taking the three signals", func() error {
@@ -122,13 +122,13 @@ func TestPlainSignalsNeverFailAWorkflowTask(t *testing.T) {
 		return nil
 	})
 	status := incidentStatus(t, id)
-	if status.State == workflows.StateSuppressed || status.State == workflows.StateResolved {
+	if status.State == api.StateSuppressed || status.State == api.StateResolved {
 		t.Fatalf("a plain close ended the incident: %s", status.State)
 	}
 	if raw, _ := json.Marshal(status); strings.Contains(string(raw), "mallory") {
 		t.Fatalf("the status names mallory: %s", raw)
 	}
-	mustDecide(t, id, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "done"})
+	mustDecide(t, id, api.DecisionClose, map[string]any{"by": "hanako", "note": "done"})
 }
 
 // What hanako encodes through the codec server with her token carries her stamp
@@ -171,14 +171,14 @@ func TestTheCodecServerStampsWhoSends(t *testing.T) {
 
 	// The CLI through the codec server: the comment the incident took is stamped.
 	id, _ := stableIncident(t, "stamped")
-	out, err := temporalCLI(t, "workflow", "update", "execute", "--workflow-id", id, "--name", workflows.DecisionComment,
+	out, err := temporalCLI(t, "workflow", "update", "execute", "--workflow-id", id, "--name", api.DecisionComment,
 		"--input", `{"by":"hanako","note":"looking"}`, "--codec-endpoint", xsoc.StarterURL+"/v1/codec", "--codec-auth", "Bearer "+hanakoCodecToken)
 	if err != nil {
 		t.Fatalf("a comment through the codec server: %v\n%s", err, out)
 	}
 	var taken *stamped
 	for _, e := range history(t, id) {
-		if a := e.GetWorkflowExecutionUpdateAcceptedEventAttributes(); a != nil && a.GetAcceptedRequest().GetInput().GetName() == workflows.DecisionComment {
+		if a := e.GetWorkflowExecutionUpdateAcceptedEventAttributes(); a != nil && a.GetAcceptedRequest().GetInput().GetName() == api.DecisionComment {
 			taken = &stamped{}
 			if err := xsoc.ClientOptions.DataConverter.FromPayloads(a.GetAcceptedRequest().GetInput().GetArgs(), taken); err != nil {
 				t.Fatal(err)
@@ -194,7 +194,7 @@ func TestTheCodecServerStampsWhoSends(t *testing.T) {
 	if err == nil && strings.Contains(out, "pc-stamped") {
 		t.Fatalf("an unknown token read the incident:\n%s", out)
 	}
-	mustDecide(t, id, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "done"})
+	mustDecide(t, id, api.DecisionClose, map[string]any{"by": "hanako", "note": "done"})
 }
 
 // A Slack user no analyst of the customers file is mapped to is refused and told why;
@@ -231,5 +231,5 @@ func TestUnmappedSlackUsersAreRefused(t *testing.T) {
 	if status := incidentStatus(t, id); status.Acknowledged == nil || status.Acknowledged.By != "hanako" || status.Acknowledged.Via != "slack" {
 		t.Fatalf("after hanako's click: acknowledged %+v", status.Acknowledged)
 	}
-	mustDecide(t, id, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "done"})
+	mustDecide(t, id, api.DecisionClose, map[string]any{"by": "hanako", "note": "done"})
 }

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"xsoc/internal/devstack"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // postGeneric posts one normalized alert and answers its incident's workflow id.
@@ -22,7 +22,7 @@ func postGeneric(t *testing.T, customer, id, severity, host string) string {
 	return decode[intakeAnswer](t, body).Incidents[0].WorkflowID
 }
 
-func mustDecide(t *testing.T, workflowID, name string, decision map[string]any) workflows.DecisionResult {
+func mustDecide(t *testing.T, workflowID, name string, decision map[string]any) api.DecisionResult {
 	t.Helper()
 	result, err := decide(t, workflowID, name, decision)
 	if err != nil {
@@ -31,11 +31,11 @@ func mustDecide(t *testing.T, workflowID, name string, decision map[string]any) 
 	return result
 }
 
-func waitClosed(t *testing.T, workflowID string) workflows.IncidentStatus {
+func waitClosed(t *testing.T, workflowID string) api.IncidentStatus {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var status workflows.IncidentStatus
+	var status api.IncidentStatus
 	if err := xsoc.Temporal.GetWorkflow(ctx, workflowID, "").Get(ctx, &status); err != nil {
 		t.Fatalf("%s did not end: %v", workflowID, err)
 	}
@@ -46,24 +46,24 @@ func TestInvestigateFirstIncidentIsContainedOnTruePositiveByUpdates(t *testing.T
 	t.Parallel()
 	// fs-* hosts are critical for acme (hybrid policy): investigated first.
 	id := postGeneric(t, "acme", fmt.Sprintf("inv-%d", time.Now().UnixNano()), "high", "fs-share01")
-	status := waitState(t, id, workflows.StateInvestigating)
+	status := waitState(t, id, api.StateInvestigating)
 	if status.Containment.Active() {
 		t.Fatal("a critical host was contained before the verdict")
 	}
-	mustDecide(t, id, workflows.DecisionAcknowledge, map[string]any{"by": "hanako"})
-	if _, err := decide(t, id, workflows.DecisionRelease, map[string]any{"by": "hanako"}); err == nil || !strings.Contains(err.Error(), "nothing is contained") {
+	mustDecide(t, id, api.DecisionAcknowledge, map[string]any{"by": "hanako"})
+	if _, err := decide(t, id, api.DecisionRelease, map[string]any{"by": "hanako"}); err == nil || !strings.Contains(err.Error(), "nothing is contained") {
 		t.Fatalf("release before containment: %v", err)
 	}
-	result := mustDecide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "true_positive"})
+	result := mustDecide(t, id, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "true_positive"})
 	// generic alerts come from no platform we can act on: the verdict is recorded and the
 	// incident waits for the customer to contain.
-	if result.State != workflows.StateAwaitingCustomer {
+	if result.State != api.StateAwaitingCustomer {
 		t.Fatalf("after true positive on a generic alert: %+v", result)
 	}
-	mustDecide(t, id, workflows.DecisionComment, map[string]any{"by": "hanako", "note": "customer isolating"})
-	mustDecide(t, id, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "rebuilt"})
+	mustDecide(t, id, api.DecisionComment, map[string]any{"by": "hanako", "note": "customer isolating"})
+	mustDecide(t, id, api.DecisionClose, map[string]any{"by": "hanako", "note": "rebuilt"})
 	final := waitClosed(t, id)
-	if final.State != workflows.StateResolved || final.Verdict != workflows.VerdictTruePositive {
+	if final.State != api.StateResolved || final.Verdict != api.VerdictTruePositive {
 		t.Fatalf("final: %s %s", final.State, final.Verdict)
 	}
 	attributes := searchAttributes(t, id)
@@ -92,9 +92,9 @@ func TestBreachedIncidentIsFoundByTheManagersQuery(t *testing.T) {
 		return nil
 	})
 	status := incidentStatus(t, id)
-	if status.Clocks[0].State != workflows.SLABreached {
+	if status.Clocks[0].State != api.SLABreached {
 		t.Fatalf("ack clock: %+v", status.Clocks[0])
 	}
-	mustDecide(t, id, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "late but handled"})
+	mustDecide(t, id, api.DecisionClose, map[string]any{"by": "hanako", "note": "late but handled"})
 	waitClosed(t, id)
 }

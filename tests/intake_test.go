@@ -17,7 +17,8 @@ import (
 	"time"
 
 	"xsoc/internal/devstack"
-	"xsoc/workflows"
+	"xsoc/internal/e2e"
+	"xsoc/workflows/api"
 )
 
 func genericAlert(id, severity, host string) []byte {
@@ -34,7 +35,7 @@ func TestGenericAlertStartsOneIncidentThatPagesAndIsAcknowledged(t *testing.T) {
 		t.Fatalf("first delivery: %d %s", code, body)
 	}
 	first := decode[intakeAnswer](t, body)
-	wantID := workflows.IncidentWorkflowID("acme", "generic", id)
+	wantID := api.IncidentWorkflowID("acme", "generic", id)
 	if len(first.Incidents) != 1 || first.Incidents[0].WorkflowID != wantID || first.Incidents[0].Duplicate {
 		t.Fatalf("first answer: %s", body)
 	}
@@ -53,17 +54,17 @@ func TestGenericAlertStartsOneIncidentThatPagesAndIsAcknowledged(t *testing.T) {
 	}
 	waitMail(t, "it-ml@acme.example", "[xsoc][HIGH] ACME Manufacturing: Credential dumping (mimikatz) "+id+" on fs-files01")
 
-	if _, err := decide(t, wantID, workflows.DecisionAcknowledge, map[string]any{"by": "hanako"}); err != nil {
+	if _, err := decide(t, wantID, api.DecisionAcknowledge, map[string]any{"by": "hanako"}); err != nil {
 		t.Fatalf("acknowledge: %v", err)
 	}
 	status := incidentStatus(t, wantID)
 	if status.Acknowledged == nil || status.Acknowledged.By != "hanako" || status.Deliveries != 2 {
 		t.Fatalf("status after acknowledge: %+v", status)
 	}
-	if _, err := decide(t, wantID, workflows.DecisionAcknowledge, map[string]any{"by": "taro"}); err == nil || !strings.Contains(err.Error(), "already acknowledged by hanako") {
+	if _, err := decide(t, wantID, api.DecisionAcknowledge, map[string]any{"by": "taro"}); err == nil || !strings.Contains(err.Error(), "already acknowledged by hanako") {
 		t.Fatalf("second acknowledge: %v", err)
 	}
-	if _, err := decide(t, wantID, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "test"}); err != nil {
+	if _, err := decide(t, wantID, api.DecisionClose, map[string]any{"by": "hanako", "note": "test"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := xsoc.Temporal.GetWorkflow(context.Background(), wantID, "").Get(context.Background(), nil); err != nil {
@@ -84,7 +85,7 @@ func TestGenericAlertStartsOneIncidentThatPagesAndIsAcknowledged(t *testing.T) {
 	if linked := incidentStatus(t, wantID); linked.PreviousRunID != first.Incidents[0].RunID {
 		t.Fatalf("the new run is not linked to the old: %q", linked.PreviousRunID)
 	}
-	mustDecide(t, wantID, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "recurrence handled"})
+	mustDecide(t, wantID, api.DecisionClose, map[string]any{"by": "hanako", "note": "recurrence handled"})
 }
 
 func TestIntakeRefusesBadRequestsAndStartsNothing(t *testing.T) {
@@ -132,7 +133,7 @@ func TestIntakeRefusesBadRequestsAndStartsNothing(t *testing.T) {
 		t.Fatalf("HMAC-signed alert with a timestamp: %d %s", code, body)
 	}
 	for _, id := range []string{"x1", "x2"} {
-		if _, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), workflows.IncidentWorkflowID("acme", "generic", id), ""); err == nil {
+		if _, err := e2e.Describe(context.Background(), xsoc.Temporal, api.IncidentWorkflowID("acme", "generic", id), ""); err == nil {
 			t.Errorf("a refused alert %s started an incident", id)
 		}
 	}
@@ -180,7 +181,7 @@ func TestIntakeAnswers503WhenTemporalIsUnreachable(t *testing.T) {
 func TestInvalidCustomersFileStartsNothing(t *testing.T) {
 	t.Parallel()
 	bad := filepath.Join(t.TempDir(), "customers.yaml")
-	os.WriteFile(bad, []byte(`customers:
+	err := os.WriteFile(bad, []byte(`customers:
   - id: acme
     services: [detect, protect]
     webhook_secret_env: NOT_SET_ANYWHERE
@@ -188,6 +189,9 @@ func TestInvalidCustomersFileStartsNothing(t *testing.T) {
     platforms: [{vendor: sentinelone, url: "https://x"}]
     sla: {urgent: {ack: 5m}}
 `), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, binary := range []string{"worker", "starter"} {
 		cmd := exec.Command(filepath.Join(xsoc.Bin, binary))
 		cmd.Env = append(append([]string{}, xsoc.Env...), "XSOC_CUSTOMERS_FILE="+bad, "XSOC_LISTEN="+devstack.FreeAddress())

@@ -9,7 +9,8 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 
-	"xsoc/workflows"
+	"xsoc/internal/e2e"
+	"xsoc/workflows/api"
 )
 
 // An operator cancels a running incident from the UI or the CLI (`temporal workflow
@@ -21,7 +22,7 @@ func TestCancelledIncidentEndsWithinSecondsAndSaysWhatStaysContained(t *testing.
 	n := time.Now().UnixNano() % 100000
 	device, deviceID := fmt.Sprintf("ws-cancel-%d", n), fmt.Sprintf("6f1e4a2c-0000-4000-9000-%012d", n)
 	id, _ := pushWithSecureIncident(t, device, deviceID)
-	waitState(t, id, workflows.StateContained)
+	waitState(t, id, api.StateContained)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -30,7 +31,7 @@ func TestCancelledIncidentEndsWithinSecondsAndSaysWhatStaysContained(t *testing.
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, id+" ending as cancelled", func() error {
-		described, err := xsoc.Temporal.DescribeWorkflowExecution(ctx, id, "")
+		described, err := e2e.Describe(ctx, xsoc.Temporal, id, "")
 		if err != nil {
 			return err
 		}

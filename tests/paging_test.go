@@ -9,7 +9,7 @@ import (
 	"time"
 
 	twiliosim "xsoc/integrations/twilio/sim"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 const cso = "+81300000001"
@@ -47,7 +47,7 @@ func TestEmergencyIsEmailedCalledAndAcknowledgedByKeypress(t *testing.T) {
 	if status := incidentStatus(t, forged); status.Acknowledged != nil {
 		t.Fatalf("a forged keypress acknowledged the incident: %+v", status.Acknowledged)
 	}
-	mustDecide(t, forged, workflows.DecisionClose, map[string]any{"by": "test", "note": "forged keypress test"})
+	mustDecide(t, forged, api.DecisionClose, map[string]any{"by": "test", "note": "forged keypress test"})
 
 	xsoc.Twilio.SetBehavior(cso, twiliosim.Answer("1"))
 	defer xsoc.Twilio.SetBehavior(cso, twiliosim.NoAnswer)
@@ -58,7 +58,7 @@ func TestEmergencyIsEmailedCalledAndAcknowledgedByKeypress(t *testing.T) {
 	if !strings.Contains(call.TwiML, "Press 1 to acknowledge") || call.To != cso {
 		t.Fatalf("call: %+v", call)
 	}
-	var status workflows.IncidentStatus
+	var status api.IncidentStatus
 	eventually(t, 20*time.Second, "the keypress acknowledgement", func() error {
 		status = incidentStatus(t, id)
 		if status.Acknowledged == nil {
@@ -69,7 +69,7 @@ func TestEmergencyIsEmailedCalledAndAcknowledgedByKeypress(t *testing.T) {
 	if status.Acknowledged.By != "CSO" || status.Acknowledged.Via != "phone" {
 		t.Fatalf("acknowledged by %+v", status.Acknowledged)
 	}
-	mustDecide(t, id, workflows.DecisionClose, map[string]any{"by": "cso", "note": "handled"})
+	mustDecide(t, id, api.DecisionClose, map[string]any{"by": "cso", "note": "handled"})
 }
 
 func TestSlackButtonGivesTheVerdict(t *testing.T) {
@@ -96,7 +96,7 @@ func TestSlackButtonGivesTheVerdict(t *testing.T) {
 		t.Fatalf("click answered %d", resp.StatusCode)
 	}
 	final := waitClosed(t, id)
-	if final.Verdict != workflows.VerdictFalsePositive || final.Acknowledged == nil || final.Acknowledged.Via != "slack" {
+	if final.Verdict != api.VerdictFalsePositive || final.Acknowledged == nil || final.Acknowledged.Via != "slack" {
 		t.Fatalf("after the click: verdict %q, acknowledged %+v", final.Verdict, final.Acknowledged)
 	}
 	eventually(t, 10*time.Second, "the message showing who decided", func() error {

@@ -10,18 +10,8 @@ import (
 	cybereasonsim "xsoc/integrations/cybereason/sim"
 	withsecuresim "xsoc/integrations/withsecure/sim"
 	zscalersim "xsoc/integrations/zscaler/sim"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
-
-func countCalls(paths []string, suffix string) int {
-	n := 0
-	for _, p := range paths {
-		if strings.HasSuffix(p, suffix) {
-			n++
-		}
-	}
-	return n
-}
 
 // The MalOp may be raised before the poller's first run (the tests start at once):
 // the poller's first fetch looks back a day, so it is polled all the same.
@@ -36,17 +26,17 @@ func TestCybereasonMalOpIsPolledIsolatedAndReleasedAfterFalsePositive(t *testing
 	// The machine's sensor tells its commands from those other tests send.
 	malop, _ := xsoc.Cybereason.MalopState(guid)
 	pylumID := malop.Machines[0].PylumID
-	id := workflows.IncidentWorkflowID("acme", "cybereason", guid)
+	id := api.IncidentWorkflowID("acme", "cybereason", guid)
 	eventually(t, 30*time.Second, "the polled MalOp contained", func() error {
 		if !xsoc.Cybereason.IsIsolated(host) {
 			return fmt.Errorf("%s not isolated", host)
 		}
 		return nil
 	})
-	waitState(t, id, workflows.StateContained)
-	mustDecide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "backup software"})
+	waitState(t, id, api.StateContained)
+	mustDecide(t, id, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "backup software"})
 	final := waitClosed(t, id)
-	if xsoc.Cybereason.IsIsolated(host) || final.State != workflows.StateResolved {
+	if xsoc.Cybereason.IsIsolated(host) || final.State != api.StateResolved {
 		t.Fatalf("after false positive: isolated=%v state=%s", xsoc.Cybereason.IsIsolated(host), final.State)
 	}
 	var isolate, release int
@@ -73,7 +63,7 @@ func TestWithSecureIncidentPostedByWebhookIsIsolatedAndReleased(t *testing.T) {
 	n := time.Now().UnixNano() % 100000
 	device, deviceID := fmt.Sprintf("ws-laptop-%d", n), fmt.Sprintf("6f1e4a2c-0000-4000-8000-%012d", n)
 	id, body := pushWithSecureIncident(t, device, deviceID)
-	waitState(t, id, workflows.StateContained)
+	waitState(t, id, api.StateContained)
 	if !xsoc.WithSecure.IsIsolated(device) {
 		t.Fatal("device not isolated")
 	}
@@ -81,7 +71,7 @@ func TestWithSecureIncidentPostedByWebhookIsIsolatedAndReleased(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("re-delivery answered %d", code)
 	}
-	mustDecide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive"})
+	mustDecide(t, id, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive"})
 	waitClosed(t, id)
 	if xsoc.WithSecure.IsIsolated(device) {
 		t.Fatal("device still isolated after false positive")
@@ -118,7 +108,7 @@ func pushWithSecureIncident(t *testing.T, device, deviceID string) (string, []by
 		t.Fatalf("webhook: %d %s", code, answer)
 	}
 	id := decode[intakeAnswer](t, answer).Incidents[0].WorkflowID
-	if id != workflows.IncidentWorkflowID("acme", "withsecure", incident.IncidentID) {
+	if id != api.IncidentWorkflowID("acme", "withsecure", incident.IncidentID) {
 		t.Fatalf("workflow id %s", id)
 	}
 	return id, body
@@ -140,7 +130,7 @@ func TestZscalerThreatBlocksItsURL(t *testing.T) {
 	if len(got.Incidents) != 1 || got.Clean != 1 {
 		t.Fatalf("want one incident and one clean event: %s", answer)
 	}
-	waitState(t, got.Incidents[0].WorkflowID, workflows.StateContained)
+	waitState(t, got.Incidents[0].WorkflowID, api.StateContained)
 	blocked := strings.TrimPrefix(url, "http://")
 	eventually(t, 10*time.Second, "the URL on the active denylist", func() error {
 		for _, entry := range xsoc.Zscaler.Denylist() {

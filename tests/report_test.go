@@ -11,7 +11,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // TestMonthlyReportScheduleMailsTheMonthBefore finds the report schedule the worker
@@ -20,7 +20,7 @@ import (
 func TestMonthlyReportScheduleMailsTheMonthBefore(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	handle := xsoc.Temporal.ScheduleClient().GetHandle(ctx, workflows.ReportScheduleID("acme"))
+	handle := xsoc.Temporal.ScheduleClient().GetHandle(ctx, api.ReportScheduleID("acme"))
 	var schedule *client.ScheduleDescription
 	eventually(t, 20*time.Second, "the schedule report/acme", func() error {
 		var err error
@@ -32,8 +32,8 @@ func TestMonthlyReportScheduleMailsTheMonthBefore(t *testing.T) {
 	if !ok {
 		t.Fatalf("the schedule's action is %T, not a workflow", schedule.Schedule.Action)
 	}
-	if action.Workflow != workflows.MonthlyReportWorkflowType || action.TaskQueue != workflows.TaskQueue {
-		t.Errorf("the schedule starts %v on %q, want %s on %s", action.Workflow, action.TaskQueue, workflows.MonthlyReportWorkflowType, workflows.TaskQueue)
+	if action.Workflow != api.MonthlyReportWorkflowType || action.TaskQueue != api.TaskQueue {
+		t.Errorf("the schedule starts %v on %q, want %s on %s", action.Workflow, action.TaskQueue, api.MonthlyReportWorkflowType, api.TaskQueue)
 	}
 	if overlap := schedule.Schedule.Policy.Overlap; overlap != enumspb.SCHEDULE_OVERLAP_POLICY_SKIP {
 		t.Errorf("overlap policy %v, want skip", overlap)
@@ -63,11 +63,11 @@ func TestReportScheduleOfEveryCustomer(t *testing.T) {
 	ctx := context.Background()
 	for _, customer := range []string{"acme", "globex"} {
 		eventually(t, 20*time.Second, "the schedule of "+customer, func() error {
-			_, err := xsoc.Temporal.ScheduleClient().GetHandle(ctx, workflows.ReportScheduleID(customer)).Describe(ctx)
+			_, err := xsoc.Temporal.ScheduleClient().GetHandle(ctx, api.ReportScheduleID(customer)).Describe(ctx)
 			return err
 		})
 	}
-	_, err := xsoc.Temporal.ScheduleClient().GetHandle(ctx, workflows.ReportScheduleID("initech")).Describe(ctx)
+	_, err := xsoc.Temporal.ScheduleClient().GetHandle(ctx, api.ReportScheduleID("initech")).Describe(ctx)
 	if err == nil {
 		t.Fatal("a schedule exists for initech, which is not configured")
 	}

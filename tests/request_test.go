@@ -17,13 +17,14 @@ import (
 	"go.temporal.io/sdk/client"
 
 	cybereasonsim "xsoc/integrations/cybereason/sim"
-	"xsoc/workflows"
+	"xsoc/internal/e2e"
+	"xsoc/workflows/api"
 )
 
 // monthlyReport reads a customer's report of a month from the starter, as a billing
 // system would.
-func monthlyReport(customer, month string) (workflows.Report, error) {
-	var report workflows.Report
+func monthlyReport(customer, month string) (api.Report, error) {
+	var report api.Report
 	req, _ := http.NewRequest(http.MethodGet, xsoc.StarterURL+"/v1/reports/"+customer+"?month="+month, nil)
 	req.Header.Set("Authorization", "Bearer "+webhookSecret)
 	resp, err := http.DefaultClient.Do(req)
@@ -67,7 +68,7 @@ func TestUrgentIsolateRequestForACybereasonHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	month := time.Now().UTC().Format("2006-01")
-	var before workflows.Report
+	var before api.Report
 	eventually(t, 20*time.Second, "the report before the request", func() error {
 		before, err = monthlyReport("acme", month)
 		return err
@@ -78,12 +79,12 @@ func TestUrgentIsolateRequestForACybereasonHost(t *testing.T) {
 	if code != http.StatusAccepted {
 		t.Fatalf("request: %d %s", code, answer)
 	}
-	ref := decode[workflows.RequestRef](t, answer)
-	if ref.WorkflowID != workflows.RequestWorkflowID("acme", id) || ref.Duplicate {
+	ref := decode[api.RequestRef](t, answer)
+	if ref.WorkflowID != api.RequestWorkflowID("acme", id) || ref.Duplicate {
 		t.Fatalf("answer %+v", ref)
 	}
 	code, answer, _ = post(t, "/v1/requests/acme", []byte(body))
-	if again := decode[workflows.RequestRef](t, answer); code != http.StatusOK || !again.Duplicate || again.WorkflowID != ref.WorkflowID {
+	if again := decode[api.RequestRef](t, answer); code != http.StatusOK || !again.Duplicate || again.WorkflowID != ref.WorkflowID {
 		t.Fatalf("posted again: %d %s", code, answer)
 	}
 	eventually(t, 20*time.Second, "the request in the SOC's list of open requests", func() error {
@@ -101,28 +102,28 @@ func TestUrgentIsolateRequestForACybereasonHost(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	handle, err := xsoc.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: ref.WorkflowID, UpdateName: workflows.DecisionAccept, Args: []any{map[string]any{"by": "hanako", "note": "isolating"}},
+		WorkflowID: ref.WorkflowID, UpdateName: api.DecisionAccept, Args: []any{map[string]any{"by": "hanako", "note": "isolating"}},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
 		t.Fatalf("accept: %v", err)
 	}
-	var result workflows.DecisionResult
+	var result api.DecisionResult
 	if err := handle.Get(ctx, &result); err != nil {
 		t.Fatalf("accept: %v", err)
 	}
-	if result.State != workflows.StateDone || !strings.Contains(result.Message, "isolate "+host+" done") {
+	if result.State != api.StateDone || !strings.Contains(result.Message, "isolate "+host+" done") {
 		t.Fatalf("accept answered %+v", result)
 	}
-	if _, err := decide(t, ref.WorkflowID, workflows.DecisionAccept, map[string]any{"by": "taro"}); err == nil {
+	if _, err := decide(t, ref.WorkflowID, api.DecisionAccept, map[string]any{"by": "taro"}); err == nil {
 		t.Fatal("a second accept was not refused")
 	}
 
-	var status workflows.RequestStatus
+	var status api.RequestStatus
 	if err := xsoc.Temporal.GetWorkflow(ctx, ref.WorkflowID, "").Get(ctx, &status); err != nil {
 		t.Fatalf("request did not end: %v", err)
 	}
-	if status.State != workflows.StateDone || status.Vendor != "cybereason" || status.Accepted.By != "hanako" || status.Host.Host.ID != pylumID {
+	if status.State != api.StateDone || status.Vendor != "cybereason" || status.Accepted.By != "hanako" || status.Host.Host.ID != pylumID {
 		t.Fatalf("status %+v", status)
 	}
 	if !xsoc.Cybereason.IsIsolated(host) {
@@ -180,7 +181,7 @@ func TestRequestRefusedAtTheDoorStartsNothing(t *testing.T) {
 				t.Errorf("%s: %s does not say %q", tc.customer, answer, words)
 			}
 		}
-		_, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), workflows.RequestWorkflowID(tc.customer, id), "")
+		_, err := e2e.Describe(context.Background(), xsoc.Temporal, api.RequestWorkflowID(tc.customer, id), "")
 		var notFound *serviceerror.NotFound
 		if !errors.As(err, &notFound) {
 			t.Errorf("%s: a refused request started a workflow, or Temporal could not tell: %v", tc.customer, err)

@@ -26,7 +26,8 @@ import (
 	zscalersim "xsoc/integrations/zscaler/sim"
 	"xsoc/internal/codec"
 	"xsoc/internal/devstack"
-	"xsoc/workflows"
+	"xsoc/internal/e2e"
+	"xsoc/workflows/api"
 )
 
 // rawHistory reads a workflow's history through the bare workflow service, as anyone
@@ -144,9 +145,9 @@ func TestIncidentHistoryHoldsNoAlertTextInClear(t *testing.T) {
 	if status := incidentStatus(t, id); !slices.Contains(status.Alert.HostNames(), host) {
 		t.Fatalf("the status query does not decode the incident: %+v", status)
 	}
-	mustDecide(t, id, workflows.DecisionAcknowledge, map[string]any{"by": "hanako"})
-	mustDecide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "true_positive", "note": note})
-	mustDecide(t, id, workflows.DecisionClose, map[string]any{"by": "hanako", "note": note})
+	mustDecide(t, id, api.DecisionAcknowledge, map[string]any{"by": "hanako"})
+	mustDecide(t, id, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "true_positive", "note": note})
+	mustDecide(t, id, api.DecisionClose, map[string]any{"by": "hanako", "note": note})
 	waitClosed(t, id)
 
 	history := rawHistory(t, xsoc.Temporal, id)
@@ -177,7 +178,7 @@ func TestHistoriesHoldNoSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	polled := workflows.IncidentWorkflowID("acme", "cybereason", guid)
+	polled := api.IncidentWorkflowID("acme", "cybereason", guid)
 	ids = append(ids, polled)
 	wsID, _ := pushWithSecureIncident(t, fmt.Sprintf("ws-sec-%d", n), fmt.Sprintf("6f1e4a2c-0000-4000-9000-%012d", n))
 	ids = append(ids, wsID)
@@ -189,9 +190,9 @@ func TestHistoriesHoldNoSecrets(t *testing.T) {
 	}
 	ids = append(ids, decode[intakeAnswer](t, answer).Incidents[0].WorkflowID)
 	for _, id := range ids {
-		want := workflows.StateContained
+		want := api.StateContained
 		if id == polled {
-			want = workflows.StateInvestigating
+			want = api.StateInvestigating
 		}
 		eventually(t, 30*time.Second, id+" "+want, func() error {
 			// The polled MalOp's incident starts only once the poller finds it.
@@ -214,7 +215,7 @@ func TestHistoriesHoldNoSecrets(t *testing.T) {
 	})
 	ids = append(ids, critical, emergency)
 	for _, id := range ids {
-		mustDecide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive"})
+		mustDecide(t, id, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive"})
 		waitClosed(t, id)
 	}
 
@@ -247,7 +248,7 @@ func TestHistoriesHoldNoSecrets(t *testing.T) {
 	for _, e := range executions.GetExecutions() {
 		scanned[e.GetExecution().GetWorkflowId()] = true
 	}
-	for _, id := range append(ids, workflows.AccountWorkflowID("acme"), workflows.PollerWorkflowID("acme", "cybereason")) {
+	for _, id := range append(ids, api.AccountWorkflowID("acme"), api.PollerWorkflowID("acme", "cybereason")) {
 		if !scanned[id] {
 			t.Errorf("%s is not among the %d workflows listed", id, len(scanned))
 		}
@@ -335,10 +336,10 @@ func TestRotatedKeysStillReadOldIncidents(t *testing.T) {
 		}
 	}
 	postTo(http.StatusAccepted)
-	id := workflows.IncidentWorkflowID("rot", "generic", "rot-1")
-	status := func(c client.Client) (workflows.IncidentStatus, error) {
-		var s workflows.IncidentStatus
-		value, err := c.QueryWorkflow(context.Background(), id, "", workflows.QueryStatus)
+	id := api.IncidentWorkflowID("rot", "generic", "rot-1")
+	status := func(c client.Client) (api.IncidentStatus, error) {
+		var s api.IncidentStatus
+		value, err := c.QueryWorkflow(context.Background(), id, "", api.QueryStatus)
 		if err == nil {
 			err = value.Get(&s)
 		}
@@ -351,7 +352,7 @@ func TestRotatedKeysStillReadOldIncidents(t *testing.T) {
 		if err != nil || len(s.Paged) == 0 {
 			return fmt.Errorf("nobody paged yet: %v", err)
 		}
-		described, err := stack.Temporal.DescribeWorkflowExecution(context.Background(), id, "")
+		described, err := e2e.Describe(context.Background(), stack.Temporal, id, "")
 		if err == nil && len(described.GetPendingActivities()) > 0 {
 			err = fmt.Errorf("%d activities running", len(described.GetPendingActivities()))
 		}
@@ -382,7 +383,7 @@ func TestRotatedKeysStillReadOldIncidents(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for _, decision := range []string{workflows.DecisionAcknowledge, workflows.DecisionClose} {
+	for _, decision := range []string{api.DecisionAcknowledge, api.DecisionClose} {
 		handle, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: decision,
 			Args: []any{map[string]any{"by": "hanako", "note": "rotation"}}, WaitForStage: client.WorkflowUpdateStageCompleted})
 		if err == nil {

@@ -16,7 +16,7 @@ import (
 	slacksim "xsoc/integrations/slack/sim"
 	"xsoc/internal/devstack"
 	"xsoc/internal/e2e"
-	"xsoc/workflows"
+	"xsoc/workflows/start"
 )
 
 // xsoc is the whole stack, started once for the package.
@@ -135,9 +135,9 @@ func postWith(t *testing.T, path string, body []byte, headers map[string]string)
 }
 
 type intakeAnswer struct {
-	Incidents []workflows.IncidentRef `json:"incidents"`
-	Clean     int                     `json:"clean"`
-	Error     string                  `json:"error"`
+	Incidents []start.IncidentRef `json:"incidents"`
+	Clean     int                 `json:"clean"`
+	Error     string              `json:"error"`
 }
 
 func decode[T any](t *testing.T, data []byte) T {

@@ -16,7 +16,7 @@ func TestStarterWithItsAddressTakenExitsWithTheBindError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer occupant.Close()
+	defer func() { _ = occupant.Close() }()
 	address := occupant.Addr().String()
 	cmd := exec.Command(filepath.Join(xsoc.Bin, "starter"))
 	cmd.Env = append(append([]string{}, xsoc.Env...), "XSOC_LISTEN="+address)

@@ -22,7 +22,7 @@ import (
 
 	"xsoc/integrations"
 	"xsoc/internal/e2e"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // Network products send CEF and LEEF over syslog; util-linux logger is the sender, as
@@ -84,7 +84,7 @@ func loggerHostname() (string, error) {
 
 // syslogIncident waits for the one syslog incident of a customer whose host is host,
 // and answers its status.
-func syslogIncident(t *testing.T, customer, host string) workflows.IncidentStatus {
+func syslogIncident(t *testing.T, customer, host string) api.IncidentStatus {
 	t.Helper()
 	query := fmt.Sprintf(`WorkflowType="Incident" AND XsocCustomer=%q AND XsocVendor="syslog" AND XsocHost=%q`, customer, host)
 	var id string

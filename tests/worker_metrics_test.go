@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // The worker serves the SDK's own metrics: an operator sees from them whether workers
@@ -21,10 +21,10 @@ func TestWorkerServesTheSDKMetrics(t *testing.T) {
 	if code != http.StatusAccepted {
 		t.Fatalf("posting an alert: %d %s", code, body)
 	}
-	incident := workflows.IncidentWorkflowID("acme", "generic", id)
-	waitState(t, incident, workflows.StateInvestigating)
+	incident := api.IncidentWorkflowID("acme", "generic", id)
+	waitState(t, incident, api.StateInvestigating)
 	// A decision is a workflow task on the incident's worker, whose cache holds it.
-	mustDecide(t, incident, workflows.DecisionAcknowledge, map[string]any{"by": "hanako"})
+	mustDecide(t, incident, api.DecisionAcknowledge, map[string]any{"by": "hanako"})
 
 	want := []string{
 		"temporal_workflow_task_schedule_to_start_latency_seconds_bucket",
@@ -54,10 +54,10 @@ func TestWorkerServesTheSDKMetrics(t *testing.T) {
 		time.Sleep(time.Second)
 	}
 	ready := get(t, strings.TrimSuffix(xsoc.WorkerMetricsURL, "/metrics")+"/readyz")
-	if !strings.Contains(ready, "serves task queue "+workflows.TaskQueue) {
+	if !strings.Contains(ready, "serves task queue "+api.TaskQueue) {
 		t.Errorf("/readyz: %q", ready)
 	}
-	mustDecide(t, incident, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "metrics test"})
+	mustDecide(t, incident, api.DecisionClose, map[string]any{"by": "hanako", "note": "metrics test"})
 }
 
 func get(t *testing.T, url string) string {

@@ -17,7 +17,8 @@ import (
 	"xsoc/activities"
 	"xsoc/config"
 	"xsoc/internal/codec"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
+	"xsoc/workflows/start"
 )
 
 func main() {
@@ -59,16 +60,16 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	own := &workflows.Activities{
+	own := &start.Calls{
 		Temporal: c, Customers: customers, Platforms: acts.Platforms, Log: log,
-		Intake: workflows.NewIntake(c, process.ClientOptions, customers.SOC),
+		Intake: start.NewIntake(c, process.ClientOptions, customers.SOC),
 	}
 	// The cache is process-wide and must be sized before the first worker exists.
 	if settings.StickyCacheSize > 0 {
 		worker.SetStickyWorkflowCacheSize(settings.StickyCacheSize)
 	}
 	fatal := make(chan error, 1)
-	w := worker.New(c, workflows.TaskQueue, worker.Options{
+	w := worker.New(c, api.TaskQueue, worker.Options{
 		// Two pollers per kind (the SDK's default) leave the worker waiting on the server in an
 		// alert storm; with 8, `make bench` drained a 3,000-alert burst's pages ~25 % faster.
 		MaxConcurrentWorkflowTaskPollers: 8, MaxConcurrentActivityTaskPollers: 8,
@@ -95,28 +96,28 @@ func run(log *slog.Logger) error {
 	}
 	defer w.Stop()
 	ctx := context.Background()
-	current, err := promotion{deployment: c.WorkerDeploymentClient().GetHandle(workflows.DeploymentName), buildID: buildID,
+	current, err := promotion{deployment: c.WorkerDeploymentClient().GetHandle(api.DeploymentName), buildID: buildID,
 		policy: settings.PromoteVersion, log: log, retryEvery: 500 * time.Millisecond}.run(ctx)
 	if err != nil {
 		return err
 	}
 	if current != buildID {
 		log.Warn("this build is not the current version: it runs only the workflows pinned to it until an operator promotes it",
-			"deployment", workflows.DeploymentName, "current", orNone(current), "promote", settings.PromoteVersion,
-			"to_promote", "temporal worker deployment set-current-version --deployment-name "+workflows.DeploymentName+" --build-id "+buildID)
+			"deployment", api.DeploymentName, "current", orNone(current), "promote", settings.PromoteVersion,
+			"to_promote", "temporal worker deployment set-current-version --deployment-name "+api.DeploymentName+" --build-id "+buildID)
 	}
-	if err := workflows.EnsureAccounts(ctx, c, customers); err != nil {
+	if err := start.EnsureAccounts(ctx, c, customers); err != nil {
 		return err
 	}
-	if err := workflows.EnsureTriage(ctx, c, customers); err != nil {
+	if err := start.EnsureTriage(ctx, c, customers); err != nil {
 		return err
 	}
-	if err := workflows.EnsurePollers(ctx, c, customers); err != nil {
+	if err := start.EnsurePollers(ctx, c, customers); err != nil {
 		return err
 	}
 	ready.set(fmt.Sprintf("build %s serves task queue %s; current version of deployment %s: %s",
-		buildID, workflows.TaskQueue, workflows.DeploymentName, orNone(current)))
-	log.Info("worker started", "task_queue", workflows.TaskQueue, "deployment", workflows.DeploymentName,
+		buildID, api.TaskQueue, api.DeploymentName, orNone(current)))
+	log.Info("worker started", "task_queue", api.TaskQueue, "deployment", api.DeploymentName,
 		"current", current == buildID, "customers", len(customers.Customers), "sticky_cache_size", stickyCacheSize(settings))
 	select {
 	case <-worker.InterruptCh():
@@ -130,7 +131,7 @@ func run(log *slog.Logger) error {
 // decisionSignal tells the signals a person sends — the decisions of incidents and
 // requests — which reach the workflow when refused, to be recorded as rejected.
 func decisionSignal(name string) bool {
-	return slices.Contains(workflows.Decisions, name) || slices.Contains(workflows.RequestDecisions, name)
+	return slices.Contains(api.Decisions, name) || slices.Contains(api.RequestDecisions, name)
 }
 
 // stickyCacheSize is the number of workflows the worker keeps in memory.

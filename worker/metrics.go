@@ -16,7 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 	sdktally "go.temporal.io/sdk/contrib/tally"
 
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // workerMetrics are the SDK's own metrics (task schedule-to-start and execution
@@ -43,7 +43,7 @@ func newWorkerMetrics(log *slog.Logger, buildID string) workerMetrics {
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "xsoc_worker_build_info",
 		Help:        "The build this worker runs, as a version of the Worker Deployment (always 1).",
-		ConstLabels: prometheus.Labels{"deployment": workflows.DeploymentName, "build_id": buildID},
+		ConstLabels: prometheus.Labels{"deployment": api.DeploymentName, "build_id": buildID},
 	})
 	build.Set(1)
 	registry.MustRegister(build)
@@ -99,7 +99,7 @@ func (r *readiness) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "starting", http.StatusServiceUnavailable)
 		return
 	}
-	fmt.Fprintln(w, text)
+	_, _ = fmt.Fprintln(w, text) // a probe that went away needs no answer
 }
 
 // workerMux serves /metrics and /readyz on the worker's own listener.

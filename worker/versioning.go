@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,7 +14,14 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"xsoc/config"
-	"xsoc/workflows"
+	"xsoc/workflows/account"
+	"xsoc/workflows/api"
+	"xsoc/workflows/incident"
+	"xsoc/workflows/poller"
+	"xsoc/workflows/report"
+	"xsoc/workflows/request"
+	"xsoc/workflows/triage"
+	"xsoc/workflows/tuning"
 )
 
 // registration is a workflow the worker runs, with its Worker Versioning behaviour.
@@ -36,13 +44,13 @@ type registration struct {
 // The worker sets no default behaviour: a workflow registered without one fails the
 // worker's start, so that every new type is decided here.
 var registrations = []registration{
-	{workflows.Incident, workflows.IncidentWorkflowType, workflow.VersioningBehaviorPinned},
-	{workflows.Request, workflows.RequestWorkflowType, workflow.VersioningBehaviorPinned},
-	{workflows.Account, workflows.AccountWorkflowType, workflow.VersioningBehaviorAutoUpgrade},
-	{workflows.Triage, workflows.TriageWorkflowType, workflow.VersioningBehaviorAutoUpgrade},
-	{workflows.Tuning, workflows.TuningWorkflowType, workflow.VersioningBehaviorAutoUpgrade},
-	{workflows.Poller, workflows.PollerWorkflowType, workflow.VersioningBehaviorAutoUpgrade},
-	{workflows.SendMonthlyReport, workflows.MonthlyReportWorkflowType, workflow.VersioningBehaviorAutoUpgrade},
+	{incident.Incident, api.IncidentWorkflowType, workflow.VersioningBehaviorPinned},
+	{request.Request, api.RequestWorkflowType, workflow.VersioningBehaviorPinned},
+	{account.Account, api.AccountWorkflowType, workflow.VersioningBehaviorAutoUpgrade},
+	{triage.Triage, api.TriageWorkflowType, workflow.VersioningBehaviorAutoUpgrade},
+	{tuning.Tuning, api.TuningWorkflowType, workflow.VersioningBehaviorAutoUpgrade},
+	{poller.Poller, api.PollerWorkflowType, workflow.VersioningBehaviorAutoUpgrade},
+	{report.SendMonthlyReport, api.MonthlyReportWorkflowType, workflow.VersioningBehaviorAutoUpgrade},
 }
 
 func registerWorkflows(w worker.Worker) {
@@ -55,7 +63,7 @@ func registerWorkflows(w worker.Worker) {
 func deploymentOptions(buildID string) worker.DeploymentOptions {
 	return worker.DeploymentOptions{
 		UseVersioning: true,
-		Version:       worker.WorkerDeploymentVersion{DeploymentName: workflows.DeploymentName, BuildID: buildID},
+		Version:       worker.WorkerDeploymentVersion{DeploymentName: api.DeploymentName, BuildID: buildID},
 	}
 }
 
@@ -88,7 +96,7 @@ func (p promotion) run(ctx context.Context) (string, error) {
 		select {
 		case <-ctx.Done():
 			return current, fmt.Errorf("making build %s the current version of deployment %s (XSOC_PROMOTE_VERSION=%s): %w (last: %v)",
-				p.buildID, workflows.DeploymentName, p.policy, ctx.Err(), err)
+				p.buildID, api.DeploymentName, p.policy, ctx.Err(), err)
 		case <-time.After(p.retryEvery):
 		}
 	}
@@ -114,18 +122,17 @@ func (p promotion) attempt(ctx context.Context) (current string, done bool, err 
 	if !registered(described.Info, p.buildID) {
 		return current, false, errVersionNotRegistered
 	}
-	answer, err := p.deployment.SetCurrentVersion(ctx, client.WorkerDeploymentSetCurrentVersionOptions{
+	// The conflict token makes the version current only if the deployment is still as
+	// described: the previous version is the one Describe found.
+	_, err = p.deployment.SetCurrentVersion(ctx, client.WorkerDeploymentSetCurrentVersionOptions{
 		BuildID: p.buildID, ConflictToken: described.ConflictToken,
 	})
 	if err != nil {
 		return current, false, err
 	}
-	previous := "none"
-	if answer.PreviousVersion != nil {
-		previous = answer.PreviousVersion.BuildID
-	}
+	previous := cmp.Or(current, "none")
 	p.log.Info("this build is now the current version: new workflows start on it, auto-upgrading ones move to it",
-		"deployment", workflows.DeploymentName, "previous", previous, "promote", p.policy)
+		"deployment", api.DeploymentName, "previous", previous, "promote", p.policy)
 	return p.buildID, true, nil
 }
 

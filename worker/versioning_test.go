@@ -12,7 +12,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"xsoc/config"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // fakeDeployment is the server's view of the deployment: its current build, the
@@ -38,10 +38,10 @@ func (f *fakeDeployment) Describe(context.Context, client.WorkerDeploymentDescri
 	var info client.WorkerDeploymentInfo
 	for _, id := range f.registered {
 		info.VersionSummaries = append(info.VersionSummaries, client.WorkerDeploymentVersionSummary{
-			Version: worker.WorkerDeploymentVersion{DeploymentName: workflows.DeploymentName, BuildID: id}})
+			Version: worker.WorkerDeploymentVersion{DeploymentName: api.DeploymentName, BuildID: id}})
 	}
 	if f.current != "" {
-		info.RoutingConfig.CurrentVersion = &worker.WorkerDeploymentVersion{DeploymentName: workflows.DeploymentName, BuildID: f.current}
+		info.RoutingConfig.CurrentVersion = &worker.WorkerDeploymentVersion{DeploymentName: api.DeploymentName, BuildID: f.current}
 	}
 	return client.WorkerDeploymentDescribeResponse{ConflictToken: []byte{byte(f.token)}, Info: info}, nil
 }
@@ -55,13 +55,9 @@ func (f *fakeDeployment) SetCurrentVersion(_ context.Context, o client.WorkerDep
 	if len(o.ConflictToken) != 1 || int(o.ConflictToken[0]) != f.token {
 		return client.WorkerDeploymentSetCurrentVersionResponse{}, serviceerror.NewFailedPrecondition("conflict token mismatch")
 	}
-	var previous *worker.WorkerDeploymentVersion
-	if f.current != "" {
-		previous = &worker.WorkerDeploymentVersion{DeploymentName: workflows.DeploymentName, BuildID: f.current}
-	}
 	f.current = o.BuildID
 	f.token++
-	return client.WorkerDeploymentSetCurrentVersionResponse{PreviousVersion: previous}, nil
+	return client.WorkerDeploymentSetCurrentVersionResponse{}, nil
 }
 
 func TestPromotionFollowsThePolicy(t *testing.T) {
@@ -97,10 +93,10 @@ func TestPromotionFollowsThePolicy(t *testing.T) {
 // Case work finishes on the build that started it; the entities follow new builds.
 func TestEveryWorkflowHasItsVersioningBehavior(t *testing.T) {
 	want := map[string]workflow.VersioningBehavior{
-		workflows.IncidentWorkflowType: workflow.VersioningBehaviorPinned, workflows.RequestWorkflowType: workflow.VersioningBehaviorPinned,
-		workflows.AccountWorkflowType: workflow.VersioningBehaviorAutoUpgrade, workflows.TriageWorkflowType: workflow.VersioningBehaviorAutoUpgrade,
-		workflows.TuningWorkflowType: workflow.VersioningBehaviorAutoUpgrade, workflows.PollerWorkflowType: workflow.VersioningBehaviorAutoUpgrade,
-		workflows.MonthlyReportWorkflowType: workflow.VersioningBehaviorAutoUpgrade,
+		api.IncidentWorkflowType: workflow.VersioningBehaviorPinned, api.RequestWorkflowType: workflow.VersioningBehaviorPinned,
+		api.AccountWorkflowType: workflow.VersioningBehaviorAutoUpgrade, api.TriageWorkflowType: workflow.VersioningBehaviorAutoUpgrade,
+		api.TuningWorkflowType: workflow.VersioningBehaviorAutoUpgrade, api.PollerWorkflowType: workflow.VersioningBehaviorAutoUpgrade,
+		api.MonthlyReportWorkflowType: workflow.VersioningBehaviorAutoUpgrade,
 	}
 	if len(registrations) != len(want) {
 		t.Errorf("%d workflows registered, want %d", len(registrations), len(want))

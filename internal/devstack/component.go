@@ -129,7 +129,7 @@ func (c *component) start() error {
 		return err
 	}
 	// The child holds its own descriptor; ours is not needed once it runs.
-	defer log.Close()
+	defer func() { _ = log.Close() }()
 	cmd := exec.Command(c.path, c.args...)
 	cmd.Env, cmd.Dir = c.env, c.dir
 	if c.asUser != nil {

@@ -32,7 +32,7 @@ import (
 	withsecuresim "xsoc/integrations/withsecure/sim"
 	zscalersim "xsoc/integrations/zscaler/sim"
 	"xsoc/internal/codec"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // Credentials the simulators accept. The stack hands the Slack and Twilio ones to the
@@ -87,7 +87,7 @@ type Options struct {
 	// detecting before xsoc was deployed.
 	Seed func(*Stack) error
 	// TemporalDynamicConfig are more --dynamic-config-value settings for the dev server
-	// (key=value), beside those xsoc needs everywhere (workflows.ServerDynamicConfig).
+	// (key=value), beside those xsoc needs everywhere (api.ServerDynamicConfig).
 	TemporalDynamicConfig []string
 	// Syslog turns on the starter's syslog listeners, TCP and UDP, on free ports of
 	// 127.0.0.1 (the caller's environment may set them instead, as make run's does).
@@ -375,13 +375,13 @@ func (s *Stack) temporal(temporalBin string, options Options) *component {
 	}
 	// Task priority and Triage's admissions by Update need dynamic config that is off
 	// by default (and the same on a cluster: see README).
-	for _, value := range slices.Concat(workflows.ServerDynamicConfig, options.TemporalDynamicConfig) {
+	for _, value := range slices.Concat(api.ServerDynamicConfig, options.TemporalDynamicConfig) {
 		args = append(args, "--dynamic-config-value", value)
 	}
 	for _, pragma := range options.SQLitePragmas {
 		args = append(args, "--sqlite-pragma", pragma)
 	}
-	for _, attribute := range workflows.SearchAttributeTypes {
+	for _, attribute := range api.SearchAttributeTypes {
 		args = append(args, "--search-attribute", attribute)
 	}
 	return &component{
@@ -741,7 +741,7 @@ func (s *Stack) DumpLogs(w io.Writer, lines int) {
 	for _, name := range names {
 		data, err := os.ReadFile(filepath.Join(s.Logs, name+".log"))
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			fmt.Fprintf(w, "--- %s.log: %v ---\n", name, err)
+			_, _ = fmt.Fprintf(w, "--- %s.log: %v ---\n", name, err)
 			continue
 		}
 		all := strings.Split(string(data), "\n")
@@ -752,7 +752,7 @@ func (s *Stack) DumpLogs(w io.Writer, lines int) {
 				last[i] = line[:maxDumpedLine] + " …"
 			}
 		}
-		fmt.Fprintf(w, "--- last lines of %s.log ---\n%s\n", name, strings.Join(last, "\n"))
+		_, _ = fmt.Fprintf(w, "--- last lines of %s.log ---\n%s\n", name, strings.Join(last, "\n"))
 	}
 }
 
@@ -778,7 +778,7 @@ func FreeAddress() string {
 	if err != nil {
 		panic(err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }() // only its port was wanted
 	return l.Addr().String()
 }
 

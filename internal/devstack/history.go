@@ -2,7 +2,9 @@ package devstack
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"path/filepath"
 
 	commonpb "go.temporal.io/api/common/v1"
 	historypb "go.temporal.io/api/history/v1"
@@ -16,12 +18,71 @@ import (
 // against breaking changes. The payloads are written decrypted, since the replay
 // tests run without the stack's key.
 func (s *Stack) WriteHistory(file, workflowID string) error {
+	history, err := s.decodedHistory(workflowID)
+	if err != nil {
+		return err
+	}
+	data, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(history)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(file, data, 0o644)
+}
+
+// RecordHistory writes a workflow's history (as WriteHistory does) into dir, under the
+// name its versions give it: name is called with the version each change id of the
+// history recorded (workflow.GetVersion's markers; 0 for a change id without one, as
+// for the runs before it), so that a file always says which versions it replays. It
+// answers the file written.
+func (s *Stack) RecordHistory(dir, workflowID string, name func(versions Versions) string) (string, error) {
+	history, err := s.decodedHistory(workflowID)
+	if err != nil {
+		return "", err
+	}
+	versions, err := HistoryVersions(history)
+	if err != nil {
+		return "", fmt.Errorf("the versions of %s: %w", workflowID, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	file := filepath.Join(dir, name(versions)+".json")
+	return file, s.WriteHistory(file, workflowID)
+}
+
+// Versions are the versions a history recorded, by change id: 0 for a change id
+// without a marker (the runs before it).
+type Versions map[string]int
+
+// HistoryVersions reads the version markers of a decoded history.
+func HistoryVersions(history *historypb.History) (Versions, error) {
+	versions := Versions{}
+	dc := converter.GetDefaultDataConverter()
+	for _, event := range history.GetEvents() {
+		marker := event.GetMarkerRecordedEventAttributes()
+		if marker.GetMarkerName() != "Version" {
+			continue
+		}
+		var changeID string
+		var version int
+		if err := dc.FromPayloads(marker.GetDetails()["change-id"], &changeID); err != nil {
+			return nil, fmt.Errorf("a version marker's change id: %w", err)
+		}
+		if err := dc.FromPayloads(marker.GetDetails()["version"], &version); err != nil {
+			return nil, fmt.Errorf("the version of %s: %w", changeID, err)
+		}
+		versions[changeID] = version
+	}
+	return versions, nil
+}
+
+func (s *Stack) decodedHistory(workflowID string) (*historypb.History, error) {
 	history := &historypb.History{}
 	events := s.Temporal.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
 	for events.HasNext() {
 		event, err := events.Next()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		history.Events = append(history.Events, event)
 	}
@@ -33,12 +94,5 @@ func (s *Stack) WriteHistory(file, workflowID string) error {
 			return codec.Decode(p)
 		},
 	})
-	if err != nil {
-		return err
-	}
-	data, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(history)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(file, data, 0o644)
+	return history, err
 }

@@ -22,7 +22,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/types/known/durationpb"
 
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // TemporalServerVersion is the Temporal server the cluster runs, built from source with
@@ -339,10 +339,10 @@ func registerNamespace(ctx context.Context, c client.Client, options client.Opti
 // default), with a margin.
 const namespaceCacheRefresh = 11 * time.Second
 
-// searchAttributeTypes reads workflows.SearchAttributeTypes (Name=Type).
+// searchAttributeTypes reads api.SearchAttributeTypes (Name=Type).
 func searchAttributeTypes() (map[string]enumspb.IndexedValueType, error) {
 	types := map[string]enumspb.IndexedValueType{}
-	for _, attribute := range workflows.SearchAttributeTypes {
+	for _, attribute := range api.SearchAttributeTypes {
 		name, typeName, _ := strings.Cut(attribute, "=")
 		kind, err := enumspb.IndexedValueTypeFromString(typeName)
 		if err != nil {

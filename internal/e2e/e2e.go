@@ -21,7 +21,7 @@ import (
 
 	cybereasonsim "xsoc/integrations/cybereason/sim"
 	"xsoc/internal/devstack"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // Main is a test package's TestMain: it starts the package's stack into *stack, runs
@@ -68,9 +68,9 @@ func Eventually(t testing.TB, within time.Duration, what string, check func() er
 }
 
 // IncidentStatus answers the incident's `status` query.
-func IncidentStatus(t testing.TB, c client.Client, workflowID string) workflows.IncidentStatus {
+func IncidentStatus(t testing.TB, c client.Client, workflowID string) api.IncidentStatus {
 	t.Helper()
-	status, err := Query[workflows.IncidentStatus](c, workflowID, workflows.QueryStatus)
+	status, err := Query[api.IncidentStatus](c, workflowID, api.QueryStatus)
 	if err != nil {
 		t.Fatalf("query status of %s: %v", workflowID, err)
 	}
@@ -92,7 +92,7 @@ func Query[T any](c client.Client, workflowID, name string) (T, error) {
 // as text ("true", "breached").
 func SearchAttributes(t testing.TB, c client.Client, workflowID string) map[string]string {
 	t.Helper()
-	described, err := c.DescribeWorkflowExecution(context.Background(), workflowID, "")
+	described, err := Describe(context.Background(), c, workflowID, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,10 +178,10 @@ func Post(t testing.TB, url string, body []byte, headers map[string]string) (int
 
 // Decide sends an analyst's decision to an incident as an Update, by name, as the
 // Temporal UI does, and answers its result.
-func Decide(c client.Client, workflowID, name string, decision any) (workflows.DecisionResult, error) {
+func Decide(c client.Client, workflowID, name string, decision any) (api.DecisionResult, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var result workflows.DecisionResult
+	var result api.DecisionResult
 	handle, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: workflowID, UpdateName: name, Args: []any{decision}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
@@ -220,4 +220,14 @@ func IsolateCalls(console *cybereasonsim.Server, pylumID string) int {
 		}
 	}
 	return n
+}
+
+// Describe answers the server's description of a workflow execution (the raw answer of
+// DescribeWorkflow): its status, first run, memo and search attributes.
+func Describe(ctx context.Context, c client.Client, workflowID, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
+	description, err := c.DescribeWorkflow(ctx, workflowID, runID)
+	if err != nil {
+		return nil, err
+	}
+	return description.RawResponse, nil
 }

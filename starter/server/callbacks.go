@@ -20,7 +20,7 @@ import (
 	"xsoc/integrations/slack"
 	"xsoc/integrations/twilio"
 	"xsoc/internal/codec"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // decisionTimeout bounds how long a callback waits for the incident to take a decision.
@@ -40,10 +40,10 @@ var errReopened = errors.New("this incident was re-opened since: decide in the n
 // The decision goes stamped with the person the callback proved (a mapped Slack user,
 // the number the chain called), inside the encryption, as the codec server stamps
 // what an analyst sends through it: the workflow reads one kind of principal.
-func (s *Server) decide(ctx context.Context, incident, run, name string, d workflows.Decision, by identity.Principal) (workflows.DecisionResult, error) {
+func (s *Server) decide(ctx context.Context, incident, run, name string, d api.Decision, by identity.Principal) (api.DecisionResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, decisionTimeout)
 	defer cancel()
-	var result workflows.DecisionResult
+	var result api.DecisionResult
 	stamped, err := codec.Stamped(d, by)
 	if err != nil {
 		return result, fmt.Errorf("stamping the decision of %s: %w", by, err)
@@ -64,11 +64,11 @@ func (s *Server) decide(ctx context.Context, incident, run, name string, d workf
 // was re-opened after the page went out. A re-opened incident that closed again is
 // just closed.
 func (s *Server) reopened(ctx context.Context, incident, run string) bool {
-	described, err := s.temporal.DescribeWorkflowExecution(ctx, incident, "")
+	description, err := s.temporal.DescribeWorkflow(ctx, incident, "")
 	if err != nil {
 		return false
 	}
-	info := described.GetWorkflowExecutionInfo()
+	info := description.RawResponse.GetWorkflowExecutionInfo()
 	return info.GetFirstRunId() != run && info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
 }
 
@@ -111,8 +111,8 @@ func (s *Server) handleTwilio(w http.ResponseWriter, r *http.Request) {
 		s.signalCallOutcome(r.Context(), incident, run, query.Get("key"), to, "answered at a number the chain did not dial")
 	case callback.Digits == "1":
 		who := s.caller(incident, to, query.Get("name"))
-		_, err := s.decide(r.Context(), incident, run, workflows.DecisionAcknowledge,
-			workflows.Decision{By: who, Via: "phone", Note: "pressed 1 on call " + callback.CallSID, Page: query.Get("key")},
+		_, err := s.decide(r.Context(), incident, run, api.DecisionAcknowledge,
+			api.Decision{By: who, Via: "phone", Note: "pressed 1 on call " + callback.CallSID, Page: query.Get("key")},
 			codec.NewPrincipal(who, identity.ViaCall))
 		switch {
 		case err == nil:
@@ -131,7 +131,7 @@ func (s *Server) handleTwilio(w http.ResponseWriter, r *http.Request) {
 		s.signalCallOutcome(r.Context(), incident, run, query.Get("key"), to, "pressed "+callback.Digits)
 	}
 	w.Header().Set("Content-Type", "application/xml")
-	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Response><Say language=%q>%s</Say><Hangup/></Response>`, phone.SayLanguage, xmlEscape(say))
+	_, _ = fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Response><Say language=%q>%s</Say><Hangup/></Response>`, phone.SayLanguage, xmlEscape(say))
 }
 
 // caller is who answered a call the chain placed to number: the analyst the customers
@@ -176,7 +176,7 @@ func (s *Server) signalCallOutcome(ctx context.Context, incident, run, key, to, 
 		s.log.Info("ignored the call outcome of an earlier run of a re-opened incident", "incident", incident, "run", run, "status", status)
 		return
 	}
-	err := s.temporal.SignalWorkflow(ctx, incident, "", workflows.SignalCallOutcome, workflows.CallOutcome{Key: key, To: to, Status: status})
+	err := s.temporal.SignalWorkflow(ctx, incident, "", api.SignalCallOutcome, api.CallOutcome{Key: key, To: to, Status: status})
 	if err != nil && !incidentGone(err) {
 		s.log.Error("signalling call outcome", "incident", incident, "error", err)
 	}
@@ -187,10 +187,10 @@ var slackDecisions = map[string]struct {
 	name    string
 	verdict string
 }{
-	"acknowledge":            {workflows.DecisionAcknowledge, ""},
-	"verdict_true_positive":  {workflows.DecisionVerdict, workflows.VerdictTruePositive},
-	"verdict_false_positive": {workflows.DecisionVerdict, workflows.VerdictFalsePositive},
-	"contain":                {workflows.DecisionContain, ""},
+	"acknowledge":            {api.DecisionAcknowledge, ""},
+	"verdict_true_positive":  {api.DecisionVerdict, api.VerdictTruePositive},
+	"verdict_false_positive": {api.DecisionVerdict, api.VerdictFalsePositive},
+	"contain":                {api.DecisionContain, ""},
 }
 
 // handleSlack turns a button click into the decision Update on the incident and
@@ -225,7 +225,7 @@ func (s *Server) handleSlack(w http.ResponseWriter, r *http.Request) {
 	}
 	who := analyst.Name
 	_, err = s.decide(r.Context(), click.IncidentID, click.Run, decision.name,
-		workflows.Decision{By: who, Via: "slack", Verdict: decision.verdict, Page: click.Page}, codec.NewPrincipal(who, identity.ViaSlack))
+		api.Decision{By: who, Via: "slack", Verdict: decision.verdict, Page: click.Page}, codec.NewPrincipal(who, identity.ViaSlack))
 	switch {
 	case err == nil:
 		outcome := fmt.Sprintf("%s: %s by %s", click.IncidentID, strings.TrimSpace(decision.name+" "+decision.verdict), who)

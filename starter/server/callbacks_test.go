@@ -25,7 +25,7 @@ import (
 	"xsoc/integrations/slack"
 	slacksim "xsoc/integrations/slack/sim"
 	twiliosim "xsoc/integrations/twilio/sim"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // decisionRecorder is the Temporal client as the callbacks use it: it takes every
@@ -38,7 +38,7 @@ type decisionRecorder struct {
 	updates  []client.UpdateWorkflowOptions
 	firstRun string
 	refused  int
-	signals  []workflows.CallOutcome
+	signals  []api.CallOutcome
 }
 
 func (r *decisionRecorder) UpdateWorkflow(_ context.Context, options client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error) {
@@ -52,24 +52,24 @@ func (r *decisionRecorder) UpdateWorkflow(_ context.Context, options client.Upda
 	return acceptedUpdate{options}, nil
 }
 
-func (r *decisionRecorder) DescribeWorkflowExecution(_ context.Context, workflowID, _ string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
-	return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: &workflowpb.WorkflowExecutionInfo{
+func (r *decisionRecorder) DescribeWorkflow(_ context.Context, workflowID, _ string) (*client.WorkflowExecutionDescription, error) {
+	return &client.WorkflowExecutionDescription{RawResponse: &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: &workflowpb.WorkflowExecutionInfo{
 		Execution:  &commonpb.WorkflowExecution{WorkflowId: workflowID, RunId: r.firstRun + "-continued"},
 		FirstRunId: r.firstRun, Status: enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING,
-	}}, nil
+	}}}, nil
 }
 
 func (r *decisionRecorder) SignalWorkflow(_ context.Context, _, _, name string, arg any) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if outcome, ok := arg.(workflows.CallOutcome); ok && name == workflows.SignalCallOutcome {
+	if outcome, ok := arg.(api.CallOutcome); ok && name == api.SignalCallOutcome {
 		r.signals = append(r.signals, outcome)
 	}
 	return nil
 }
 
 // only answers the one decision taken, and the principal it was stamped with.
-func (r *decisionRecorder) only(t *testing.T) (client.UpdateWorkflowOptions, workflows.Decision, identity.Principal) {
+func (r *decisionRecorder) only(t *testing.T) (client.UpdateWorkflowOptions, api.Decision, identity.Principal) {
 	t.Helper()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -80,7 +80,7 @@ func (r *decisionRecorder) only(t *testing.T) (client.UpdateWorkflowOptions, wor
 	if !ok {
 		t.Fatalf("update argument is %T, want a stamped payload", r.updates[0].Args[0])
 	}
-	var d workflows.Decision
+	var d api.Decision
 	var by identity.Principal
 	if err := json.Unmarshal(raw.Payload().GetData(), &d); err != nil {
 		t.Fatal(err)
@@ -97,8 +97,8 @@ func (u acceptedUpdate) WorkflowID() string { return u.options.WorkflowID }
 func (u acceptedUpdate) RunID() string      { return "" }
 func (u acceptedUpdate) UpdateID() string   { return "u1" }
 func (u acceptedUpdate) Get(_ context.Context, valuePtr any) error {
-	if result, ok := valuePtr.(*workflows.DecisionResult); ok {
-		*result = workflows.DecisionResult{State: "new", Message: "ok"}
+	if result, ok := valuePtr.(*api.DecisionResult); ok {
+		*result = api.DecisionResult{State: "new", Message: "ok"}
 	}
 	return nil
 }
@@ -133,7 +133,7 @@ func TestPhoneKeypressAcknowledgesThePageItAnswers(t *testing.T) {
 		t.Fatalf("answered %d:\n%s", code, body)
 	}
 	update, d, by := temporal.only(t)
-	if update.WorkflowID != "incident/acme/generic/a1" || update.UpdateName != workflows.DecisionAcknowledge ||
+	if update.WorkflowID != "incident/acme/generic/a1" || update.UpdateName != api.DecisionAcknowledge ||
 		d.By != "CSO" || d.Via != "phone" || d.Page != page || update.FirstExecutionRunID != "" {
 		t.Errorf("update %s %s with %+v, want acknowledge by CSO via phone for page %s", update.WorkflowID, update.UpdateName, d, page)
 	}
@@ -205,7 +205,7 @@ func TestSlackButtonDecidesForThePageItWasOn(t *testing.T) {
 		t.Fatalf("click answered %d", resp.StatusCode)
 	}
 	update, d, by := temporal.only(t)
-	if update.UpdateName != workflows.DecisionVerdict || d.Verdict != workflows.VerdictFalsePositive ||
+	if update.UpdateName != api.DecisionVerdict || d.Verdict != api.VerdictFalsePositive ||
 		d.By != "hanako" || d.Via != "slack" || d.Page != page || update.FirstExecutionRunID != "" {
 		t.Errorf("update %s with %+v, want a false_positive verdict by hanako via slack for page %s", update.UpdateName, d, page)
 	}

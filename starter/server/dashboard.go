@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"xsoc/config"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // The managers' view (SPEC "Managers' view"): GET /dashboard (every customer),
@@ -50,7 +50,7 @@ var dashboardPages = template.Must(template.New("").Funcs(template.FuncMap{
 	"badge": func(lang, state string) map[string]string {
 		return map[string]string{"Lang": lang, "State": state}
 	},
-	"durations": func() []string { return workflows.DurationNames },
+	"durations": func() []string { return api.DurationNames },
 }).ParseFS(dashboardTemplates, "templates/*.html"))
 
 // dashboardCookie holds a signed session: its expiry and an HMAC of it keyed by the
@@ -253,7 +253,7 @@ func (s *Server) handleDashboardCustomer(w http.ResponseWriter, r *http.Request)
 	}
 	page.Customer = &view
 	page.Charts = customerCharts{Open: openChart(viewer.lang, view.Open.Counts), Funnel: funnelChart(viewer.lang, view.Figures.Funnel)}
-	for _, duration := range []string{workflows.DurationAck, workflows.DurationVerdict, workflows.DurationContain} {
+	for _, duration := range []string{api.DurationAck, api.DurationVerdict, api.DurationContain} {
 		page.Charts.Trend = append(page.Charts.Trend, trendChart(viewer.lang, duration, view.Trend))
 	}
 	s.renderPage(w, http.StatusOK, "customer", page)
@@ -420,16 +420,18 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	expires := time.Now().Add(dashboardSession)
 	expiry := strconv.FormatInt(expires.Unix(), 10)
-	http.SetCookie(w, &http.Cookie{Name: dashboardCookie, Value: expiry + "." + sessionMAC(s.sessionKey(), expiry),
+	// Secure whenever the page is reached over TLS or the public URL is https (see
+	// secureCookies): on plain http (make run) a Secure cookie would never come back.
+	http.SetCookie(w, &http.Cookie{Name: dashboardCookie, Value: expiry + "." + sessionMAC(s.sessionKey(), expiry), //nolint:gosec // G124: see above
 		Path: "/", Expires: expires, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.secureCookies(r)})
 	http.Redirect(w, r, page.Next, http.StatusSeeOther)
 }
 
 // handleLogout ends the session.
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: dashboardCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+	http.SetCookie(w, &http.Cookie{Name: dashboardCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, //nolint:gosec // G124: Secure as at sign-in
 		SameSite: http.SameSiteStrictMode, Secure: s.secureCookies(r)})
-	http.Redirect(w, r, "/dashboard/login?lang="+s.requestLanguage(r), http.StatusSeeOther)
+	http.Redirect(w, r, "/dashboard/login?lang="+s.requestLanguage(r), http.StatusSeeOther) //nolint:gosec // G710: a path of ours; lang is one of dashboardLanguages
 }
 
 func (s *Server) secureCookies(r *http.Request) bool {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // Charts are drawn on the server as SVG: the page needs no script and no asset from
@@ -90,7 +90,7 @@ func openChart(lang string, counts map[string]int) svgChart {
 }
 
 // funnelChart draws the month's funnel.
-func funnelChart(lang string, f workflows.Funnel) svgChart {
+func funnelChart(lang string, f api.Funnel) svgChart {
 	var items []barItem
 	for i, step := range funnelSteps(f) {
 		items = append(items, barItem{Label: text(lang, step.Key), Value: float64(step.Value), Shown: fmt.Sprint(step.Value), Class: fmt.Sprintf("funnel funnel-%d", i)})
@@ -100,7 +100,7 @@ func funnelChart(lang string, f workflows.Funnel) svgChart {
 
 // trendChart draws one duration over the trend's months: the median as bars, the
 // 90th percentile as a line over them, the axis in the largest unit that fits.
-func trendChart(lang, duration string, trend []workflows.MonthPerformance) svgChart {
+func trendChart(lang, duration string, trend []api.MonthPerformance) svgChart {
 	const (
 		height = 180
 		top    = 16

@@ -14,7 +14,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"xsoc/config"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // SLAView is one customer as managers see it: GET /v1/sla/{customer} and the page
@@ -30,14 +30,14 @@ type SLAView struct {
 	Open        OpenView  `json:"open"`
 	// Figures are the month's (incidents that concluded in it); Trend the 6 months
 	// ending with it, oldest first.
-	Figures      workflows.MonthPerformance   `json:"figures"`
-	Trend        []workflows.MonthPerformance `json:"trend"`
-	BreachTotals map[string]int               `json:"breach_totals"`
-	Rules        []RuleView                   `json:"rules"`
-	Tickets      workflows.Balance            `json:"tickets"`
+	Figures      api.MonthPerformance   `json:"figures"`
+	Trend        []api.MonthPerformance `json:"trend"`
+	BreachTotals map[string]int         `json:"breach_totals"`
+	Rules        []RuleView             `json:"rules"`
+	Tickets      api.Balance            `json:"tickets"`
 
 	// timeToAck feeds the Prometheus histogram; it is not part of the JSON.
-	timeToAck workflows.Histogram
+	timeToAck api.Histogram
 }
 
 // OpenView is a customer's running incidents now: counted by SLA state, and the first
@@ -77,7 +77,7 @@ type RuleView struct {
 }
 
 // slaStates are the XsocSLAState values, most urgent first.
-var slaStates = []string{workflows.SLABreached, workflows.SLAAtRisk, workflows.SLAOnTrack, workflows.SLAMet}
+var slaStates = []string{api.SLABreached, api.SLAAtRisk, api.SLAOnTrack, api.SLAMet}
 
 // openListLimit bounds the incidents a page lists; the counts stay exact.
 const openListLimit = 200
@@ -90,13 +90,13 @@ const dashboardTimeout = 10 * time.Second
 func (s *Server) gatherSLA(ctx context.Context, customer *config.Customer, month string) (SLAView, []error) {
 	view := SLAView{Customer: customer.ID, Name: customer.Name, Timezone: config.LoadLocation(customer.Timezone).String(),
 		Month: month, GeneratedAt: time.Now().UTC(), BreachTotals: map[string]int{}, Rules: []RuleView{},
-		Tickets: workflows.Balance{Lots: []workflows.LotView{}}}
+		Tickets: api.Balance{Lots: []api.LotView{}}}
 	var (
 		mu       sync.Mutex
 		problems []error
 		wg       sync.WaitGroup
-		perf     workflows.Performance
-		rules    []workflows.Rule
+		perf     api.Performance
+		rules    []api.Rule
 	)
 	fail := func(err error) {
 		mu.Lock()
@@ -111,17 +111,17 @@ func (s *Server) gatherSLA(ctx context.Context, customer *config.Customer, month
 		view.Open = open
 	})
 	wg.Go(func() {
-		if err := s.query(ctx, workflows.AccountWorkflowID(customer.ID), workflows.QueryPerformance, &perf, month); err != nil {
+		if err := s.query(ctx, api.AccountWorkflowID(customer.ID), api.QueryPerformance, &perf, month); err != nil {
 			fail(fmt.Errorf("figures of %s from its account: %w", customer.ID, err))
 		}
 	})
 	wg.Go(func() {
-		if err := s.query(ctx, workflows.AccountWorkflowID(customer.ID), workflows.QueryBalance, &view.Tickets); err != nil {
+		if err := s.query(ctx, api.AccountWorkflowID(customer.ID), api.QueryBalance, &view.Tickets); err != nil {
 			fail(fmt.Errorf("ticket balance of %s from its account: %w", customer.ID, err))
 		}
 	})
 	wg.Go(func() {
-		if err := s.query(ctx, workflows.TuningWorkflowID(customer.ID), workflows.QueryRules, &rules); err != nil {
+		if err := s.query(ctx, api.TuningWorkflowID(customer.ID), api.QueryRules, &rules); err != nil {
 			fail(fmt.Errorf("suppression rules of %s from its tuning: %w", customer.ID, err))
 		}
 	})
@@ -139,7 +139,7 @@ func (s *Server) gatherSLA(ctx context.Context, customer *config.Customer, month
 
 // mergeRules lists every rule Tuning knows, with its hits of the month, and the rules
 // that closed alerts in the month but that Tuning no longer lists.
-func mergeRules(rules []workflows.Rule, monthHits map[string]int) []RuleView {
+func mergeRules(rules []api.Rule, monthHits map[string]int) []RuleView {
 	views := []RuleView{}
 	for _, r := range rules {
 		views = append(views, RuleView{ID: r.ID, Reason: r.Reason, State: r.State, Expires: r.Expires, HitsInMonth: monthHits[r.ID],
@@ -168,9 +168,9 @@ func (s *Server) query(ctx context.Context, workflowID, name string, into any, a
 // vendor's write-back, the Account) in a final state: it is not open.
 func openQuery(customer string, and ...string) string {
 	q := fmt.Sprintf(`WorkflowType=%s AND %s=%s AND ExecutionStatus="Running" AND %s NOT IN (%s, %s, %s)`,
-		quoteVisibility(workflows.IncidentWorkflowType), workflows.SACustomer.GetName(), quoteVisibility(customer),
-		workflows.SAState.GetName(), quoteVisibility(workflows.StateResolved), quoteVisibility(workflows.StateSuppressed),
-		quoteVisibility(workflows.StateMerged))
+		quoteVisibility(api.IncidentWorkflowType), api.SACustomer.GetName(), quoteVisibility(customer),
+		api.SAState.GetName(), quoteVisibility(api.StateResolved), quoteVisibility(api.StateSuppressed),
+		quoteVisibility(api.StateMerged))
 	for _, condition := range and {
 		q += " AND " + condition
 	}
@@ -201,11 +201,11 @@ func (s *Server) openIncidents(ctx context.Context, customer string) (OpenView, 
 		attrs := execution.GetSearchAttributes().GetIndexedFields()
 		id, run := execution.GetExecution().GetWorkflowId(), execution.GetExecution().GetRunId()
 		incident := OpenIncident{WorkflowID: id, RunID: run, StartedAt: execution.GetStartTime().AsTime(),
-			Severity: keyword(attrs, workflows.SASeverity.GetName()), State: keyword(attrs, workflows.SAState.GetName()),
-			SLAState: keyword(attrs, workflows.SASLAState.GetName()), Hosts: keywords(attrs, workflows.SAHost.GetName()),
+			Severity: keyword(attrs, api.SASeverity.GetName()), State: keyword(attrs, api.SAState.GetName()),
+			SLAState: keyword(attrs, api.SASLAState.GetName()), Hosts: keywords(attrs, api.SAHost.GetName()),
 			URL: s.uiWorkflowURL(id, run)}
 		var due time.Time
-		if payload := attrs[workflows.SASLADueAt.GetName()]; payload != nil && converter.GetDefaultDataConverter().FromPayload(payload, &due) == nil && !due.IsZero() {
+		if payload := attrs[api.SASLADueAt.GetName()]; payload != nil && converter.GetDefaultDataConverter().FromPayload(payload, &due) == nil && !due.IsZero() {
 			incident.SLADueAt = &due
 		}
 		view.Incidents = append(view.Incidents, incident)
@@ -225,7 +225,7 @@ func (s *Server) openCounts(ctx context.Context, customer string) (map[string]in
 	counts := map[string]int{}
 	for _, state := range slaStates {
 		resp, err := s.temporal.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{
-			Query: openQuery(customer, workflows.SASLAState.GetName()+"="+quoteVisibility(state)),
+			Query: openQuery(customer, api.SASLAState.GetName()+"="+quoteVisibility(state)),
 		})
 		if err != nil {
 			return counts, err

@@ -8,7 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"xsoc/config"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // slaCollector exposes the managers' figures to Prometheus, read from durable state
@@ -90,9 +90,9 @@ func (c *slaCollector) readCustomer(ctx context.Context, customer *config.Custom
 		c.s.log.Warn("metrics: open incidents not counted", "customer", customer.ID, "error", err)
 		return nil
 	}
-	var perf workflows.Performance
+	var perf api.Performance
 	month := time.Now().In(config.LoadLocation(customer.Timezone)).Format("2006-01")
-	if err := c.s.query(ctx, workflows.AccountWorkflowID(customer.ID), workflows.QueryPerformance, &perf, month); err != nil {
+	if err := c.s.query(ctx, api.AccountWorkflowID(customer.ID), api.QueryPerformance, &perf, month); err != nil {
 		c.s.log.Warn("metrics: the account's figures not read", "customer", customer.ID, "error", err)
 		return nil
 	}
@@ -100,11 +100,11 @@ func (c *slaCollector) readCustomer(ctx context.Context, customer *config.Custom
 	for _, state := range slaStates {
 		metrics = append(metrics, prometheus.MustNewConstMetric(c.open, prometheus.GaugeValue, float64(counts[state]), customer.ID, state))
 	}
-	for _, clock := range []string{workflows.ClockAck, workflows.ClockVerdict, workflows.ClockContain} {
+	for _, clock := range []string{api.ClockAck, api.ClockVerdict, api.ClockContain} {
 		metrics = append(metrics, prometheus.MustNewConstMetric(c.breaches, prometheus.CounterValue, float64(perf.BreachTotals[clock]), customer.ID, clock))
 	}
 	buckets := map[float64]uint64{}
-	for i, bound := range workflows.TimeToAckBuckets {
+	for i, bound := range api.TimeToAckBuckets {
 		if i < len(perf.TimeToAck.Buckets) {
 			buckets[bound] = perf.TimeToAck.Buckets[i]
 		}

@@ -23,7 +23,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"xsoc/config"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 const dashboardToken = "dashboard-token-0123456789"
@@ -32,9 +32,9 @@ const dashboardToken = "dashboard-token-0123456789"
 // records the visibility queries it was asked.
 type fakeTemporal struct {
 	client.Client
-	perf    map[string]workflows.Performance
-	balance map[string]workflows.Balance
-	rules   map[string][]workflows.Rule
+	perf    map[string]api.Performance
+	balance map[string]api.Balance
+	rules   map[string][]api.Rule
 	open    map[string][]*workflowpb.WorkflowExecutionInfo
 	queries []string
 }
@@ -53,11 +53,11 @@ func (j jsonValue) Get(into any) error {
 func (f *fakeTemporal) QueryWorkflow(_ context.Context, id, _ string, name string, _ ...any) (converter.EncodedValue, error) {
 	kind, customer, _ := strings.Cut(id, "/")
 	switch {
-	case kind == "account" && name == workflows.QueryPerformance:
+	case kind == "account" && name == api.QueryPerformance:
 		return jsonValue{f.perf[customer]}, nil
-	case kind == "account" && name == workflows.QueryBalance:
+	case kind == "account" && name == api.QueryBalance:
 		return jsonValue{f.balance[customer]}, nil
-	case kind == "tuning" && name == workflows.QueryRules:
+	case kind == "tuning" && name == api.QueryRules:
 		return jsonValue{f.rules[customer]}, nil
 	}
 	return nil, fmt.Errorf("no query %s on %s", name, id)
@@ -111,24 +111,24 @@ func dashboardServerWith(t *testing.T, settings config.Settings) (*httptest.Serv
 	t.Helper()
 	due := time.Date(2026, 5, 10, 3, 0, 0, 0, time.UTC)
 	fake := &fakeTemporal{
-		perf: map[string]workflows.Performance{
-			"acme": {Customer: "acme", Month: workflows.MonthPerformance{Month: "2026-05",
-				Funnel:          workflows.Funnel{AlertsIn: 40, Suppressed: 25, Merged: 5, Handled: 10, Confirmed: 3, CustomerPaged: 2, CustomerCalled: 1},
-				Durations:       map[string]workflows.Quantiles{workflows.DurationAck: {Count: 10, Sampled: 10, MedianSeconds: 240, P90Seconds: 930}},
-				BreachesByClock: map[string]int{workflows.ClockAck: 1},
-				Breaches:        []workflows.Breach{{Incident: "incident/acme/cybereason/late", Clock: workflows.ClockAck, Severity: "high", At: due}},
+		perf: map[string]api.Performance{
+			"acme": {Customer: "acme", Month: api.MonthPerformance{Month: "2026-05",
+				Funnel:          api.Funnel{AlertsIn: 40, Suppressed: 25, Merged: 5, Handled: 10, Confirmed: 3, CustomerPaged: 2, CustomerCalled: 1},
+				Durations:       map[string]api.Quantiles{api.DurationAck: {Count: 10, Sampled: 10, MedianSeconds: 240, P90Seconds: 930}},
+				BreachesByClock: map[string]int{api.ClockAck: 1},
+				Breaches:        []api.Breach{{Incident: "incident/acme/cybereason/late", Clock: api.ClockAck, Severity: "high", At: due}},
 				RuleHits:        map[string]int{"rule-7": 25}},
-				Trend: []workflows.MonthPerformance{{Month: "2026-04"}, {Month: "2026-05",
-					Durations: map[string]workflows.Quantiles{workflows.DurationAck: {Count: 10, MedianSeconds: 240, P90Seconds: 930}}}},
-				TimeToAck:    workflows.Histogram{Buckets: []uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 10}, Count: 10, SumSeconds: 4000},
-				BreachTotals: map[string]int{workflows.ClockAck: 4}},
-			"globex": {Customer: "globex", Month: workflows.MonthPerformance{Month: "2026-05"}},
+				Trend: []api.MonthPerformance{{Month: "2026-04"}, {Month: "2026-05",
+					Durations: map[string]api.Quantiles{api.DurationAck: {Count: 10, MedianSeconds: 240, P90Seconds: 930}}}},
+				TimeToAck:    api.Histogram{Buckets: []uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 10}, Count: 10, SumSeconds: 4000},
+				BreachTotals: map[string]int{api.ClockAck: 4}},
+			"globex": {Customer: "globex", Month: api.MonthPerformance{Month: "2026-05"}},
 		},
-		balance: map[string]workflows.Balance{"acme": {Remaining: 17, Lots: []workflows.LotView{{Purchased: "2026-04-01", Expires: "2027-04-01", Count: 20, Used: 3, Remaining: 17}}}},
-		rules:   map[string][]workflows.Rule{"acme": {{ID: "rule-7", Reason: "inventory script", State: "active", Hits: 120}}},
+		balance: map[string]api.Balance{"acme": {Remaining: 17, Lots: []api.LotView{{Purchased: "2026-04-01", Expires: "2027-04-01", Count: 20, Used: 3, Remaining: 17}}}},
+		rules:   map[string][]api.Rule{"acme": {{ID: "rule-7", Reason: "inventory script", State: "active", Hits: 120}}},
 		open: map[string][]*workflowpb.WorkflowExecutionInfo{
-			"acme":   {openExecution(t, "incident/acme/cybereason/1", "high", workflows.SLAOnTrack, due), openExecution(t, "incident/acme/cybereason/2", "critical", workflows.SLABreached, due.Add(-time.Hour))},
-			"globex": {openExecution(t, "incident/globex/withsecure/9", "high", workflows.SLAAtRisk, due)},
+			"acme":   {openExecution(t, "incident/acme/cybereason/1", "high", api.SLAOnTrack, due), openExecution(t, "incident/acme/cybereason/2", "critical", api.SLABreached, due.Add(-time.Hour))},
+			"globex": {openExecution(t, "incident/globex/withsecure/9", "high", api.SLAAtRisk, due)},
 		},
 	}
 	customers := &config.Customers{Customers: []config.Customer{
@@ -307,7 +307,7 @@ func TestDashboardOverviewAndSLAJSON(t *testing.T) {
 	require.Equal(t, map[string]int{"breached": 1, "at_risk": 0, "on_track": 1, "met": 0}, view.Open.Counts)
 	require.Len(t, view.Open.Incidents, 2)
 	require.Equal(t, 40, view.Figures.Funnel.AlertsIn)
-	require.Equal(t, 240.0, view.Figures.Durations[workflows.DurationAck].MedianSeconds)
+	require.Equal(t, 240.0, view.Figures.Durations[api.DurationAck].MedianSeconds)
 	require.Equal(t, []RuleView{{ID: "rule-7", Reason: "inventory script", State: "active", HitsInMonth: 25, HitsTotal: 120}}, view.Rules)
 	require.Equal(t, 17, view.Tickets.Remaining)
 	require.NotContains(t, body, "globex")

@@ -19,7 +19,7 @@ import (
 
 	"xsoc/config"
 	"xsoc/integrations"
-	"xsoc/workflows"
+	"xsoc/workflows/start"
 )
 
 // maxBody is the largest alert body intake takes (1 MiB).
@@ -29,8 +29,8 @@ const maxBody = 1 << 20
 const intakeTimeout = 20 * time.Second
 
 type intakeAnswer struct {
-	Incidents []workflows.IncidentRef `json:"incidents"`
-	Clean     int                     `json:"clean,omitempty"`
+	Incidents []start.IncidentRef `json:"incidents"`
+	Clean     int                 `json:"clean,omitempty"`
 	// Failed lists the alerts of the body that have no incident (answers other than 2xx).
 	Failed []failedAlert `json:"failed,omitempty"`
 	Error  string        `json:"error,omitempty"`
@@ -77,7 +77,7 @@ func (s *Server) handleAlert(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), intakeTimeout)
 	defer cancel()
-	answer := intakeAnswer{Incidents: []workflows.IncidentRef{}, Clean: clean}
+	answer := intakeAnswer{Incidents: []start.IncidentRef{}, Clean: clean}
 	status := http.StatusOK
 	unreachable := false
 	for _, alert := range alerts {

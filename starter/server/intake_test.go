@@ -15,7 +15,8 @@ import (
 	"google.golang.org/grpc"
 
 	"xsoc/config"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
+	"xsoc/workflows/start"
 )
 
 // flakyTemporal is a Temporal that runs incidents like the real one (a start of a
@@ -55,7 +56,7 @@ func (f *flakyService) StartWorkflowExecution(_ context.Context, req *workflowse
 }
 
 func (f *flakyTemporal) SignalWorkflow(_ context.Context, _, _, name string, _ any) error {
-	if name == workflows.SignalDeliverAlert {
+	if name == api.SignalDeliverAlert {
 		f.signals++
 	}
 	return nil
@@ -96,7 +97,7 @@ func postAlerts(t *testing.T, h http.Handler, body string) (int, intakeAnswer, h
 	return rec.Code, answer, rec.Header()
 }
 
-func workflowIDs(refs []workflows.IncidentRef) []string {
+func workflowIDs(refs []start.IncidentRef) []string {
 	ids := make([]string, len(refs))
 	for i, ref := range refs {
 		ids[i] = strings.TrimPrefix(ref.WorkflowID, "incident/acme/generic/")

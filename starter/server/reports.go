@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"xsoc/config"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
+	"xsoc/workflows/start"
 )
 
 // handleReport answers a customer's monthly report from its Account, as JSON or CSV.
@@ -29,7 +30,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
-	value, err := s.temporal.QueryWorkflow(ctx, workflows.AccountWorkflowID(customerID), "", workflows.QueryReport, month)
+	value, err := s.temporal.QueryWorkflow(ctx, api.AccountWorkflowID(customerID), "", api.QueryReport, month)
 	if err != nil {
 		if isUnavailable(err) {
 			w.Header().Set("Retry-After", "5")
@@ -39,12 +40,12 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "reading the account of %s: %v", customerID, err)
 		return
 	}
-	var report workflows.Report
+	var report api.Report
 	if err := value.Get(&report); err != nil {
 		writeError(w, http.StatusInternalServerError, "decoding report: %v", err)
 		return
 	}
-	if err := workflows.FlagIdleRules(ctx, s.temporal, &report, time.Now()); err != nil {
+	if err := start.FlagIdleRules(ctx, s.temporal, &report, time.Now()); err != nil {
 		s.log.Warn("report without its idle rules", "customer", customerID, "error", err)
 	}
 	if r.URL.Query().Get("format") == "csv" || strings.Contains(r.Header.Get("Accept"), "text/csv") {
@@ -58,7 +59,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 
 // writeReportCSV writes the report as section,name,value rows: one table that a
 // spreadsheet or a billing system reads without knowing the JSON's shape.
-func writeReportCSV(w http.ResponseWriter, r workflows.Report) {
+func writeReportCSV(w http.ResponseWriter, r api.Report) {
 	out := csv.NewWriter(w)
 	row := func(section, name string, value any) {
 		var text string

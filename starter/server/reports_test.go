@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 func TestReportCSVShowsActiveIDsBesideTheContract(t *testing.T) {
@@ -17,23 +17,23 @@ func TestReportCSVShowsActiveIDsBesideTheContract(t *testing.T) {
 	}
 	cases := []struct {
 		name   string
-		report workflows.Report
+		report api.Report
 		want   [][]string // rows that must be there
 		absent []string   // sections that must not
 	}{
-		{"per_id with a count", workflows.Report{Customer: "acme", Month: "2026-11", Plan: "per_id", ContractedIDs: 200,
+		{"per_id with a count", api.Report{Customer: "acme", Month: "2026-11", Plan: "per_id", ContractedIDs: 200,
 			ActiveIDs: map[string]int{"withsecure": 30, "cybereason": 180}, ActiveTotal: 210},
 			[][]string{{"report", "contracted_ids", "200"}, {"active_ids", "cybereason", "180"}, {"active_ids", "withsecure", "30"}, {"active_ids", "total", "210"}},
 			nil},
-		{"per_response", workflows.Report{Customer: "acme", Month: "2026-11", Plan: "per_response", BillableResponses: 3},
+		{"per_response", api.Report{Customer: "acme", Month: "2026-11", Plan: "per_response", BillableResponses: 3},
 			[][]string{{"incidents", "billable_responses", "3"}}, []string{"active_ids"}},
-		{"times in the customer's zone", workflows.Report{Customer: "acme", Month: "2026-11", Timezone: "Asia/Tokyo",
+		{"times in the customer's zone", api.Report{Customer: "acme", Month: "2026-11", Timezone: "Asia/Tokyo",
 			Start: time.Date(2026, 11, 1, 0, 0, 0, 0, tokyo), End: time.Date(2026, 12, 1, 0, 0, 0, 0, tokyo),
-			Consumptions: []workflows.Consumption{{At: time.Date(2026, 11, 30, 14, 0, 0, 0, time.UTC), Incident: "incident/acme/generic/1",
+			Consumptions: []api.Consumption{{At: time.Date(2026, 11, 30, 14, 0, 0, 0, time.UTC), Incident: "incident/acme/generic/1",
 				Service: "forensics", Tickets: 2, By: "hanako"}}},
 			[][]string{{"report", "timezone", "Asia/Tokyo"}, {"report", "start", "2026-11-01T00:00:00+09:00"}, {"report", "end", "2026-12-01T00:00:00+09:00"},
 				{"consumption", "2026-11-30T23:00:00+09:00 incident/acme/generic/1 forensics by hanako", "2"}}, nil},
-		{"with customer requests", workflows.Report{Customer: "acme", Month: "2026-11", Plan: "per_response",
+		{"with customer requests", api.Report{Customer: "acme", Month: "2026-11", Plan: "per_response",
 			Requests: map[string]map[string]int{"isolate": {"done": 2, "declined": 1}}, RequestsAck: map[string]int{"met": 3}},
 			[][]string{{"requests", "isolate.declined", "1"}, {"requests", "isolate.done", "2"}, {"requests_ack", "met", "3"}}, nil},
 	}

@@ -10,7 +10,8 @@ import (
 
 	"xsoc/activities"
 	"xsoc/integrations"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
+	"xsoc/workflows/start"
 )
 
 // hostCheckTimeout bounds the question to the vendors at the door: the sender waits on
@@ -27,15 +28,15 @@ func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var request workflows.CustomerRequest
+	var request api.CustomerRequest
 	decoder := json.NewDecoder(bytes.NewReader(body))
 	decoder.DisallowUnknownFields()
 	if err := decoder.Decode(&request); err != nil {
 		writeError(w, http.StatusBadRequest, "request body: %v", err)
 		return
 	}
-	in, err := workflows.PlanRequest(*customer, s.customers.SOC, request)
-	var refusal *workflows.RequestRefusal
+	in, err := start.PlanRequest(*customer, s.customers.SOC, request)
+	var refusal *start.RequestRefusal
 	if errors.As(err, &refusal) {
 		status := http.StatusBadRequest
 		if refusal.Conflict {
@@ -50,7 +51,7 @@ func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), intakeTimeout)
 	defer cancel()
-	ref, err := workflows.StartRequest(ctx, s.temporal, in)
+	ref, err := start.Request(ctx, s.temporal, in)
 	if err != nil {
 		s.log.Error("starting request", "customer", customer.ID, "request", in.Request.ID, "kind", in.Request.Kind, "error", err)
 		if isUnavailable(err) {
@@ -74,7 +75,7 @@ func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {
 // words. A vendor that cannot answer within hostCheckTimeout (5xx, 429, no answer) or
 // a client this process cannot build lets the request in: the workflow asks again,
 // retrying, and declines it then if no platform knows the host.
-func (s *Server) checkHost(ctx context.Context, in workflows.RequestInput) error {
+func (s *Server) checkHost(ctx context.Context, in api.RequestInput) error {
 	if !in.Request.HostMustBeKnown() {
 		return nil
 	}

@@ -21,7 +21,7 @@ import (
 
 	"xsoc/config"
 	"xsoc/integrations"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 const requestSecret = "request-test-secret"
@@ -90,12 +90,12 @@ func requestServer(t *testing.T, door *doorPlatform, hostCheck time.Duration) (*
 
 // expectStart makes the mocked Temporal client start one request, and answers what it
 // was started with.
-func expectStart(temporal *mocks.Client) *workflows.RequestInput {
+func expectStart(temporal *mocks.Client) *api.RequestInput {
 	run := &mocks.WorkflowRun{}
 	run.On("GetRunID").Return("run-1")
-	started := &workflows.RequestInput{}
-	temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.RequestWorkflowType, mock.Anything).
-		Run(func(args mock.Arguments) { *started = args.Get(3).(workflows.RequestInput) }).Return(run, nil).Once()
+	started := &api.RequestInput{}
+	temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, api.RequestWorkflowType, mock.Anything).
+		Run(func(args mock.Arguments) { *started = args.Get(3).(api.RequestInput) }).Return(run, nil).Once()
 	return started
 }
 
@@ -122,13 +122,13 @@ func TestRequestEndpointStartsTheRequestOnceAndAnswersDuplicates(t *testing.T) {
 	server, temporal := requestServer(t, door, hostCheckTimeout)
 	run := &mocks.WorkflowRun{}
 	run.On("GetRunID").Return("run-1")
-	var started workflows.RequestInput
+	var started api.RequestInput
 	var options client.StartWorkflowOptions
-	temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.RequestWorkflowType, mock.Anything).
+	temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, api.RequestWorkflowType, mock.Anything).
 		Run(func(args mock.Arguments) {
-			options, started = args.Get(1).(client.StartWorkflowOptions), args.Get(3).(workflows.RequestInput)
+			options, started = args.Get(1).(client.StartWorkflowOptions), args.Get(3).(api.RequestInput)
 		}).Return(run, nil).Once()
-	temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.RequestWorkflowType, mock.Anything).
+	temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, api.RequestWorkflowType, mock.Anything).
 		Return(nil, serviceerror.NewWorkflowExecutionAlreadyStarted("started", "", "run-1")).Once()
 
 	code, answer := postRequest(t, server, "acme", urgentIsolate, requestSecret)
@@ -221,7 +221,7 @@ func TestRequestEndpointLetsTheRequestInWhenTheVendorCannotAnswer(t *testing.T) 
 
 func TestRequestEndpointAsksToRetryWhenTemporalIsDown(t *testing.T) {
 	server, temporal := requestServer(t, &doorPlatform{known: map[string]bool{"osk-pc-17": true}}, hostCheckTimeout)
-	temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.RequestWorkflowType, mock.Anything).
+	temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, api.RequestWorkflowType, mock.Anything).
 		Return(nil, serviceerror.NewUnavailable("connection refused")).Once()
 	req, _ := http.NewRequest(http.MethodPost, server.URL+"/v1/requests/acme", strings.NewReader(urgentIsolate))
 	req.Header.Set("Authorization", "Bearer "+requestSecret)

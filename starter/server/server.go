@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
@@ -22,7 +23,7 @@ import (
 	"xsoc/identity"
 	"xsoc/integrations"
 	"xsoc/integrations/slack"
-	"xsoc/workflows"
+	"xsoc/workflows/start"
 )
 
 // Server holds what the handlers need.
@@ -30,7 +31,7 @@ type Server struct {
 	customers *config.Customers
 	settings  config.Settings
 	temporal  client.Client
-	intake    *workflows.Intake
+	intake    *start.Intake
 	codec     *codecServer
 	parsers   map[string]integrations.Parser
 	log       *slog.Logger
@@ -71,10 +72,10 @@ func New(process config.Process, temporal client.Client, log *slog.Logger) *Serv
 	m := metrics{alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "xsoc_alerts_received_total", Help: "Alerts taken in, by customer and vendor.",
 	}, []string{"customer", "vendor"})}
-	registry.MustRegister(m.alerts, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	registry.MustRegister(m.alerts, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s := &Server{
 		customers: customers, settings: settings, temporal: temporal, log: log,
-		intake: workflows.NewIntake(temporal, process.ClientOptions, customers.SOC), parsers: Parsers(), metrics: m, registry: registry,
+		intake: start.NewIntake(temporal, process.ClientOptions, customers.SOC), parsers: Parsers(), metrics: m, registry: registry,
 		httpClient: &http.Client{Timeout: 5 * time.Second},
 		platforms:  activities.NewPlatforms(customers), hostCheckTimeout: hostCheckTimeout,
 		namespace: cmp.Or(process.Temporal.Namespace, "default"),

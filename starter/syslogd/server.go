@@ -28,12 +28,12 @@ import (
 
 	"xsoc/config"
 	"xsoc/integrations"
-	"xsoc/workflows"
+	"xsoc/workflows/start"
 )
 
-// Deliverer hands an alert to its incident: workflows.Intake.
+// Deliverer hands an alert to its incident: start.Intake.
 type Deliverer interface {
-	Deliver(ctx context.Context, customer config.Customer, vendor string, alert integrations.Alert) (workflows.IncidentRef, error)
+	Deliver(ctx context.Context, customer config.Customer, vendor string, alert integrations.Alert) (start.IncidentRef, error)
 }
 
 // Config is what a syslog listener is built from.

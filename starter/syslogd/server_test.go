@@ -21,7 +21,8 @@ import (
 
 	"xsoc/config"
 	"xsoc/integrations"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
+	"xsoc/workflows/start"
 )
 
 // fakeIntake is intake as far as the listener sees it: an alert id seen before is a
@@ -56,7 +57,7 @@ func (f *fakeIntake) release() {
 	f.mu.Unlock()
 }
 
-func (f *fakeIntake) Deliver(ctx context.Context, customer config.Customer, vendor string, alert integrations.Alert) (workflows.IncidentRef, error) {
+func (f *fakeIntake) Deliver(ctx context.Context, customer config.Customer, vendor string, alert integrations.Alert) (start.IncidentRef, error) {
 	f.mu.Lock()
 	gate := f.gate
 	f.attempts++
@@ -66,24 +67,24 @@ func (f *fakeIntake) Deliver(ctx context.Context, customer config.Customer, vend
 		select {
 		case <-gate:
 		case <-ctx.Done():
-			return workflows.IncidentRef{}, ctx.Err()
+			return start.IncidentRef{}, ctx.Err()
 		}
 	}
 	if f.fail != nil {
 		if err := f.fail(attempt); err != nil {
-			return workflows.IncidentRef{}, err
+			return start.IncidentRef{}, err
 		}
 	}
 	if err := alert.Validate(); err != nil {
-		return workflows.IncidentRef{}, err
+		return start.IncidentRef{}, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	id := workflows.IncidentWorkflowID(customer.ID, vendor, alert.ID)
+	id := api.IncidentWorkflowID(customer.ID, vendor, alert.ID)
 	duplicate := f.seen[id]
 	f.seen[id] = true
 	f.delivered = append(f.delivered, delivery{customer.ID, alert, duplicate})
-	return workflows.IncidentRef{WorkflowID: id, Duplicate: duplicate}, nil
+	return start.IncidentRef{WorkflowID: id, Duplicate: duplicate}, nil
 }
 
 func (f *fakeIntake) deliveries() []delivery {
@@ -135,8 +136,8 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// start runs a listener on free ports for the customers file.
-func start(t *testing.T, file string, edit func(*Config)) *harness {
+// startListener runs a listener on free ports for the customers file.
+func startListener(t *testing.T, file string, edit func(*Config)) *harness {
 	t.Helper()
 	customers, err := config.ParseCustomers("customers.yaml", []byte(file), func(string) (string, bool) { return "set", true })
 	if err != nil {
@@ -227,7 +228,7 @@ const ipsEvent = `CEF:0|Fortinet|Fortigate|v6.0.3|16384|utm:ips signature reset|
 // Both TCP framings on one port, and UDP, bring an event to intake as its customer's
 // alert: RFC 5424 octet-counted, RFC 3164 a line (FortiGate's "CEF: 0" with a space).
 func TestFramingsAndTransportsReachIntake(t *testing.T) {
-	h := start(t, customersFile, nil)
+	h := startListener(t, customersFile, nil)
 	h.send("tcp", octetCounted("<134>1 2026-03-01T09:12:44Z fw01 - - - - "+ipsEvent))
 	h.send("tcp", "<189>Dec 27 11:28:07 FGT-A-LOG CEF: 0|Fortinet|Fortigate|v6.0.3|16384|utm:ips signature reset|9|src=10.0.0.7 dst=10.0.0.8\n")
 	h.send("udp", "<14>Mar  1 09:12:44 ndr01 LEEF:2.0|Lancope|StealthWatch|1.0|41|x5E|src=10.0.1.8^dst=10.0.0.5^sev=7^usrName=joe\n")
@@ -267,7 +268,7 @@ func TestFramingsAndTransportsReachIntake(t *testing.T) {
 
 // The same event sent again, in another syslog header, is a re-delivery.
 func TestTheSameEventAgainIsARedelivery(t *testing.T) {
-	h := start(t, customersFile, nil)
+	h := startListener(t, customersFile, nil)
 	h.send("tcp", octetCounted("<134>1 2026-03-01T09:12:44Z fw01 - - - - "+ipsEvent))
 	h.waitDeliveries(1)
 	h.send("tcp", "<134>Mar  1 10:00:00 fw01-other CEF:0|"+strings.TrimPrefix(ipsEvent, "CEF:0|")+"\n")
@@ -284,7 +285,7 @@ func TestTheSameEventAgainIsARedelivery(t *testing.T) {
 // 10,000 malformed lines on one connection are counted, logged once, and the event
 // after them, and a new connection, are still served.
 func TestMalformedLinesDoNotStopTheListener(t *testing.T) {
-	h := start(t, customersFile, nil)
+	h := startListener(t, customersFile, nil)
 	var garbage strings.Builder
 	for i := range 10_000 {
 		switch i % 4 {
@@ -318,7 +319,7 @@ func TestMalformedLinesDoNotStopTheListener(t *testing.T) {
 }
 
 func TestALineTooLongIsCountedAndSkipped(t *testing.T) {
-	h := start(t, customersFile, nil)
+	h := startListener(t, customersFile, nil)
 	h.send("tcp", "<134>Mar  1 09:12:44 fw01 CEF:0|v|p|1|1|n|5|msg="+strings.Repeat("x", maxMessage+10)+"\n<134>Mar  1 09:12:44 fw01 "+ipsEvent+"\n")
 	h.waitDeliveries(1)
 	if n := h.count(h.server.metrics.bad, "acme", "hq-fortigate", badSyslog); n != 1 {
@@ -329,7 +330,7 @@ func TestALineTooLongIsCountedAndSkipped(t *testing.T) {
 // A frame whose count is wrong ends the connection (the stream cannot be trusted
 // after it); the frames before it are served.
 func TestABrokenFrameEndsItsConnection(t *testing.T) {
-	h := start(t, customersFile, nil)
+	h := startListener(t, customersFile, nil)
 	conn, err := net.Dial("tcp", h.server.Addresses()["tcp"])
 	if err != nil {
 		t.Fatal(err)
@@ -352,7 +353,7 @@ func TestABrokenFrameEndsItsConnection(t *testing.T) {
 // intake, and its connection is let go after its first message.
 func TestUnknownSenderIsCountedAndDropped(t *testing.T) {
 	file := strings.ReplaceAll(strings.ReplaceAll(customersFile, `"127.0.0.0/8"`, `"10.0.0.0/8"`), `"127.0.0.1"`, `"10.0.0.1"`)
-	h := start(t, file, nil)
+	h := startListener(t, file, nil)
 	conn, err := net.Dial("tcp", h.server.Addresses()["tcp"])
 	if err != nil {
 		t.Fatal(err)
@@ -387,7 +388,7 @@ func TestUnknownSenderIsCountedAndDropped(t *testing.T) {
 // The hostname routes between sources that share an address; a hostname no source
 // names falls to the one that names none, or is nobody's.
 func TestHostnameRoutesBetweenSourcesOfOneAddress(t *testing.T) {
-	h := start(t, customersFile, nil)
+	h := startListener(t, customersFile, nil)
 	leef := "LEEF:1.0|Lancope|StealthWatch|1.0|41|src=10.0.1.8\tdst=10.0.0.5\tsev=7"
 	h.send("tcp", "<14>Mar  1 09:12:44 NDR01 "+leef+"\n")
 	h.send("tcp", "<14>Mar  1 09:12:44 fw01 "+ipsEvent+"\n")
@@ -409,7 +410,7 @@ func TestHostnameRoutesBetweenSourcesOfOneAddress(t *testing.T) {
 
 func TestMinSeverityAndEventsFilterCountNotDeliver(t *testing.T) {
 	file := strings.Replace(customersFile, "min_severity: medium,", `min_severity: medium, events: ["*ips*"],`, 1)
-	h := start(t, file, nil)
+	h := startListener(t, file, nil)
 	h.send("tcp", strings.Join([]string{
 		"<134>Mar  1 09:12:44 fw01 CEF:0|Fortinet|Fortigate|v6|1|utm:ips low|2|src=10.0.0.1",
 		"<134>Mar  1 09:12:44 fw01 CEF:0|Fortinet|Fortigate|v6|2|traffic:forward close|7|src=10.0.0.1",
@@ -424,7 +425,7 @@ func TestMinSeverityAndEventsFilterCountNotDeliver(t *testing.T) {
 
 // Past the queue, UDP events are dropped and counted; nothing is lost unaccounted.
 func TestUDPDropsPastTheQueue(t *testing.T) {
-	h := start(t, customersFile, func(c *Config) { c.Settings.Queue = 2; c.Workers = 1 })
+	h := startListener(t, customersFile, func(c *Config) { c.Settings.Queue = 2; c.Workers = 1 })
 	h.intake.hold()
 	for i := range 20 {
 		h.send("udp", fmt.Sprintf("<134>Mar  1 09:12:44 fw01 CEF:0|v|p|1|1|n|7|src=10.0.0.1 externalId=%d\n", i))
@@ -449,7 +450,7 @@ func TestUDPDropsPastTheQueue(t *testing.T) {
 
 // Past the queue, a TCP sender waits: nothing is dropped.
 func TestTCPWaitsWhenTheQueueIsFull(t *testing.T) {
-	h := start(t, customersFile, func(c *Config) { c.Settings.Queue = 1; c.Workers = 1 })
+	h := startListener(t, customersFile, func(c *Config) { c.Settings.Queue = 1; c.Workers = 1 })
 	h.intake.hold()
 	var lines strings.Builder
 	for i := range 50 {
@@ -471,7 +472,7 @@ func TestTCPWaitsWhenTheQueueIsFull(t *testing.T) {
 // While Temporal cannot be reached the event waits and is delivered once it can; an
 // event intake refuses is given up after a few tries and counted.
 func TestDeliveryRetriesWhileTemporalIsUnreachable(t *testing.T) {
-	h := start(t, customersFile, nil)
+	h := startListener(t, customersFile, nil)
 	h.intake.fail = func(attempt int) error {
 		if attempt <= 2 {
 			return serviceerror.NewUnavailable("connection refused")
@@ -495,7 +496,7 @@ func TestDeliveryRetriesWhileTemporalIsUnreachable(t *testing.T) {
 
 // Stopping gives queued events the drain time, then counts the rest as dropped.
 func TestStopCountsWhatIsLeftInTheQueue(t *testing.T) {
-	h := start(t, customersFile, func(c *Config) { c.Workers = 1; c.Drain = 200 * time.Millisecond })
+	h := startListener(t, customersFile, func(c *Config) { c.Workers = 1; c.Drain = 200 * time.Millisecond })
 	h.intake.hold()
 	for i := range 5 {
 		h.send("tcp", fmt.Sprintf("<134>Mar  1 09:12:44 fw01 CEF:0|v|p|1|1|n|7|src=10.0.0.1 externalId=%d\n", i))

@@ -88,7 +88,7 @@ func TestTLSClientCertificateAuthenticatesTheSender(t *testing.T) {
 	file := strings.Replace(customersFile, `      - {name: ndr, from: ["127.0.0.1"], hostname: ndr01, format: leef}`,
 		`      - {name: pa01, tls_subject: "CN=pa01.globex.example,O=Globex", format: cef}`, 1)
 	file = strings.Replace(file, `"127.0.0.0/8"`, `"10.0.0.0/8"`, 1)
-	h := start(t, file, func(c *Config) {
+	h := startListener(t, file, func(c *Config) {
 		c.Settings.TLS = "127.0.0.1:0"
 		c.Settings.TLSCert = writePEM(t, dir, "server.pem", "CERTIFICATE", serverCert.Certificate[0])
 		c.Settings.TLSKey = writePEM(t, dir, "server.key", "PRIVATE KEY", keyDER)

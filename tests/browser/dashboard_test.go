@@ -18,7 +18,7 @@ import (
 
 	"xsoc/internal/e2e"
 	"xsoc/starter/server"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // decide sends an analyst decision as an Update, as the Temporal UI does.
@@ -30,11 +30,11 @@ func decide(t *testing.T, workflowID, name string, decision map[string]any) {
 }
 
 // final waits for an incident to end and answers its last status.
-func final(t *testing.T, workflowID string) workflows.IncidentStatus {
+func final(t *testing.T, workflowID string) api.IncidentStatus {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var s workflows.IncidentStatus
+	var s api.IncidentStatus
 	if err := xsoc.Temporal.GetWorkflow(ctx, workflowID, "").Get(ctx, &s); err != nil {
 		t.Fatalf("%s did not end: %v", workflowID, err)
 	}
@@ -46,7 +46,7 @@ func waitBreached(t *testing.T, workflowID string) {
 	t.Helper()
 	eventually(t, 20*time.Second, workflowID+" breaching its ack clock", func() error {
 		for _, c := range status(t, workflowID).Clocks {
-			if c.Name == workflows.ClockAck && c.State == workflows.SLABreached {
+			if c.Name == api.ClockAck && c.State == api.SLABreached {
 				return nil
 			}
 		}
@@ -85,12 +85,12 @@ func quantile(durations []time.Duration, p float64) float64 {
 
 // expected are the month's figures as the test computes them from its incidents.
 type expected struct {
-	funnel    workflows.Funnel
+	funnel    api.Funnel
 	durations map[string][]time.Duration
-	breaches  []workflows.Breach
+	breaches  []api.Breach
 }
 
-func expect(month string, zone *time.Location, incidents []workflows.IncidentStatus) expected {
+func expect(month string, zone *time.Location, incidents []api.IncidentStatus) expected {
 	e := expected{durations: map[string][]time.Duration{}}
 	for _, s := range incidents {
 		if s.ClosedAt.In(zone).Format("2006-01") != month {
@@ -98,19 +98,19 @@ func expect(month string, zone *time.Location, incidents []workflows.IncidentSta
 		}
 		e.funnel.AlertsIn++
 		e.funnel.Handled++
-		if s.Verdict == workflows.VerdictTruePositive {
+		if s.Verdict == api.VerdictTruePositive {
 			e.funnel.Confirmed++
 		}
-		if slices.ContainsFunc(s.Paged, func(p workflows.Page) bool { return p.Tier == "customer" && p.Kind == "page" && p.Error == "" }) {
+		if slices.ContainsFunc(s.Paged, func(p api.Page) bool { return p.Tier == "customer" && p.Kind == "page" && p.Error == "" }) {
 			e.funnel.CustomerPaged++
 		}
-		e.durations[workflows.DurationIngest] = append(e.durations[workflows.DurationIngest], s.OpenedAt.Sub(s.Alert.ObservedAt))
-		e.durations[workflows.DurationAck] = append(e.durations[workflows.DurationAck], s.Acknowledged.At.Sub(s.OpenedAt))
-		e.durations[workflows.DurationVerdict] = append(e.durations[workflows.DurationVerdict], s.Decider.At.Sub(s.OpenedAt))
-		e.durations[workflows.DurationResolve] = append(e.durations[workflows.DurationResolve], s.ClosedAt.Sub(s.OpenedAt))
+		e.durations[api.DurationIngest] = append(e.durations[api.DurationIngest], s.OpenedAt.Sub(s.Alert.ObservedAt))
+		e.durations[api.DurationAck] = append(e.durations[api.DurationAck], s.Acknowledged.At.Sub(s.OpenedAt))
+		e.durations[api.DurationVerdict] = append(e.durations[api.DurationVerdict], s.Decider.At.Sub(s.OpenedAt))
+		e.durations[api.DurationResolve] = append(e.durations[api.DurationResolve], s.ClosedAt.Sub(s.OpenedAt))
 		for _, c := range s.Clocks {
-			if c.State == workflows.SLABreached {
-				e.breaches = append(e.breaches, workflows.Breach{Incident: s.WorkflowID, Clock: c.Name, Severity: string(s.Severity), At: c.BreachedAt})
+			if c.State == api.SLABreached {
+				e.breaches = append(e.breaches, api.Breach{Incident: s.WorkflowID, Clock: c.Name, Severity: string(s.Severity), At: c.BreachedAt})
 			}
 		}
 	}
@@ -132,18 +132,18 @@ func TestDashboardShowsTheIncidentsTheTestCreated(t *testing.T) {
 	other := postAlert(t, "globex", fmt.Sprintf("other-%d", n), "high", fmt.Sprintf("gx-other-%d", n))
 
 	fp := func(by string) map[string]any {
-		return map[string]any{"by": by, "verdict": workflows.VerdictFalsePositive}
+		return map[string]any{"by": by, "verdict": api.VerdictFalsePositive}
 	}
-	decide(t, quick, workflows.DecisionAcknowledge, map[string]any{"by": "hanako"})
-	decide(t, quick, workflows.DecisionVerdict, fp("hanako"))
+	decide(t, quick, api.DecisionAcknowledge, map[string]any{"by": "hanako"})
+	decide(t, quick, api.DecisionVerdict, fp("hanako"))
 	time.Sleep(time.Second)
-	decide(t, slow, workflows.DecisionAcknowledge, map[string]any{"by": "taro"})
+	decide(t, slow, api.DecisionAcknowledge, map[string]any{"by": "taro"})
 	time.Sleep(500 * time.Millisecond)
-	decide(t, slow, workflows.DecisionVerdict, fp("taro"))
+	decide(t, slow, api.DecisionVerdict, fp("taro"))
 	waitBreached(t, lateClosed)
 	waitBreached(t, lateOpen)
-	decide(t, lateClosed, workflows.DecisionVerdict, fp("jiro"))
-	closed := []workflows.IncidentStatus{final(t, quick), final(t, slow), final(t, lateClosed)}
+	decide(t, lateClosed, api.DecisionVerdict, fp("jiro"))
+	closed := []api.IncidentStatus{final(t, quick), final(t, slow), final(t, lateClosed)}
 
 	tokyo, err := time.LoadLocation("Asia/Tokyo")
 	if err != nil {
@@ -172,15 +172,15 @@ func TestDashboardShowsTheIncidentsTheTestCreated(t *testing.T) {
 			t.Errorf("%s: %+v, want %d incidents, median %.3fs, p90 %.3fs", name, got, len(durations), quantile(durations, 0.5), quantile(durations, 0.9))
 		}
 	}
-	if _, ok := view.Figures.Durations[workflows.DurationContain]; ok {
-		t.Errorf("time to contain of incidents that were never contained: %+v", view.Figures.Durations[workflows.DurationContain])
+	if _, ok := view.Figures.Durations[api.DurationContain]; ok {
+		t.Errorf("time to contain of incidents that were never contained: %+v", view.Figures.Durations[api.DurationContain])
 	}
-	if view.Figures.BreachesByClock[workflows.ClockAck] != 1 || len(view.Figures.Breaches) != 1 ||
+	if view.Figures.BreachesByClock[api.ClockAck] != 1 || len(view.Figures.Breaches) != 1 ||
 		view.Figures.Breaches[0].Incident != want.breaches[0].Incident || !view.Figures.Breaches[0].At.Equal(want.breaches[0].At) {
 		t.Errorf("breaches %v %+v, want %+v", view.Figures.BreachesByClock, view.Figures.Breaches, want.breaches)
 	}
-	if view.Open.Counts[workflows.SLABreached] != 1 || len(view.Open.Incidents) != 1 || view.Open.Incidents[0].WorkflowID != lateOpen ||
-		view.Open.Incidents[0].SLAState != workflows.SLABreached {
+	if view.Open.Counts[api.SLABreached] != 1 || len(view.Open.Incidents) != 1 || view.Open.Incidents[0].WorkflowID != lateOpen ||
+		view.Open.Incidents[0].SLAState != api.SLABreached {
 		t.Errorf("open incidents %v %+v, want %s alone, breached", view.Open.Counts, view.Open.Incidents, lateOpen)
 	}
 	if view.Tickets.Remaining != 20 {
@@ -204,10 +204,10 @@ func TestDashboardShowsTheIncidentsTheTestCreated(t *testing.T) {
 	}
 	sla := read(t, ctx, "the open incident's SLA", chromedp.Evaluate[string](
 		fmt.Sprintf(`document.querySelector('tr[data-incident=%q] [data-sla]')?.dataset.sla ?? "missing"`, lateOpen)))
-	if sla != workflows.SLABreached {
+	if sla != api.SLABreached {
 		t.Errorf("%s shows as %s, want breached", lateOpen, sla)
 	}
-	for _, name := range []string{workflows.DurationAck, workflows.DurationVerdict, workflows.DurationResolve} {
+	for _, name := range []string{api.DurationAck, api.DurationVerdict, api.DurationResolve} {
 		shown := read(t, ctx, name+" on the page", chromedp.Evaluate[[]string](
 			fmt.Sprintf(`[...document.querySelectorAll('tr[data-duration=%q] td[data-seconds]')].map(td => td.dataset.seconds)`, name)))
 		wantShown := []float64{quantile(want.durations[name], 0.5), quantile(want.durations[name], 0.9)}

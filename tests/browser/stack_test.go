@@ -25,7 +25,8 @@ import (
 
 	"xsoc/internal/devstack"
 	"xsoc/internal/e2e"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
+	"xsoc/workflows/start"
 )
 
 var (
@@ -199,7 +200,7 @@ func postAlert(t *testing.T, customer, id, severity, host string) string {
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	var answer struct {
-		Incidents []workflows.IncidentRef `json:"incidents"`
+		Incidents []start.IncidentRef `json:"incidents"`
 	}
 	if resp.StatusCode != http.StatusAccepted || json.Unmarshal(data, &answer) != nil || len(answer.Incidents) != 1 {
 		t.Fatalf("posting alert %s for %s: %d %s", id, customer, resp.StatusCode, data)
@@ -208,7 +209,7 @@ func postAlert(t *testing.T, customer, id, severity, host string) string {
 }
 
 // status queries an incident's status through the Temporal client.
-func status(t *testing.T, workflowID string) workflows.IncidentStatus {
+func status(t *testing.T, workflowID string) api.IncidentStatus {
 	t.Helper()
 	return e2e.IncidentStatus(t, xsoc.Temporal, workflowID)
 }

@@ -8,7 +8,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"xsoc/workflows"
+	"xsoc/internal/e2e"
+	"xsoc/workflows/api"
 )
 
 // TestAnalystDecidesInTheTemporalUI is the analyst's path in the bundled Temporal UI:
@@ -20,10 +21,10 @@ func TestAnalystDecidesInTheTemporalUI(t *testing.T) {
 	id := postAlert(t, "globex", alertID, "high", "gx-pc-"+alertID)
 	var run string
 	eventually(t, 20*time.Second, id+" investigating", func() error {
-		if s := status(t, id); s.State != workflows.StateInvestigating {
+		if s := status(t, id); s.State != api.StateInvestigating {
 			return fmt.Errorf("state %s", s.State)
 		}
-		described, err := xsoc.Temporal.DescribeWorkflowExecution(t.Context(), id, "")
+		described, err := e2e.Describe(t.Context(), xsoc.Temporal, id, "")
 		if err != nil {
 			return err
 		}
@@ -39,7 +40,7 @@ func TestAnalystDecidesInTheTemporalUI(t *testing.T) {
 
 	do(t, ctx, "opening Send an Update", clickVisible(`button[aria-controls="workflow-actions"]`, ""),
 		clickVisible(`[data-testid="update-button"]`, ""), clickVisible(`[data-testid="update-select-button"]`, ""))
-	do(t, ctx, "choosing the verdict update", clickVisible(`#update-select-select li[role="option"] span`, workflows.DecisionVerdict))
+	do(t, ctx, "choosing the verdict update", clickVisible(`#update-select-select li[role="option"] span`, api.DecisionVerdict))
 	do(t, ctx, "writing the decision", typeInto(`#update-confirmation-modal [contenteditable="true"]`,
 		`{"by": "hanako", "verdict": "false_positive", "note": "admin tool"}`))
 	do(t, ctx, "sending the update", clickVisible(`#update-confirmation-modal button[type="submit"]`, ""))
@@ -47,12 +48,12 @@ func TestAnalystDecidesInTheTemporalUI(t *testing.T) {
 	do(t, ctx, "seeing the update's result", waitText(`[data-testid="event-summary-table"]`, `"message":"resolved as false_positive"`))
 
 	final := status(t, id)
-	if final.State != workflows.StateResolved || final.Verdict != workflows.VerdictFalsePositive || final.Decider == nil || final.Decider.By != "hanako" {
+	if final.State != api.StateResolved || final.Verdict != api.VerdictFalsePositive || final.Decider == nil || final.Decider.By != "hanako" {
 		t.Fatalf("after the UI's update: state %s, verdict %s, decider %+v", final.State, final.Verdict, final.Decider)
 	}
 
 	do(t, ctx, "running the status query", chromedp.Navigate(incident+"/query"),
-		clickVisible(`[data-testid="query-select-button"]`, ""), clickVisible(`#query-select-select li[role="option"] span`, workflows.QueryStatus),
+		clickVisible(`[data-testid="query-select-button"]`, ""), clickVisible(`#query-select-select li[role="option"] span`, api.QueryStatus),
 		clickVisible(`button`, "Run Query"))
 	for _, want := range []string{`"workflow_id": "` + id + `"`, `"verdict": "false_positive"`, `"state": "resolved"`, `"by": "hanako"`, `"note": "admin tool"`} {
 		do(t, ctx, "reading "+want+" in the decrypted status", waitText(`[data-testid="query-result"]`, want))

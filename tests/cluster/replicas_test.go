@@ -12,7 +12,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"xsoc/internal/e2e"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // Intake through either starter or the address in front of both: each alert starts
@@ -100,11 +100,11 @@ func TestSOCPageThenVerdictContainsThroughTheVendor(t *testing.T) {
 	if s := status(t, id); s.Containment.Active() || xsoc.Cybereason.IsIsolated(host) {
 		t.Fatalf("investigate first: contained before the verdict (%+v)", s.Containment)
 	}
-	decide(t, id, workflows.DecisionAcknowledge, map[string]any{"by": "hanako"})
-	decide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "true_positive", "note": "ransomware confirmed"})
+	decide(t, id, api.DecisionAcknowledge, map[string]any{"by": "hanako"})
+	decide(t, id, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "true_positive", "note": "ransomware confirmed"})
 	e2e.Eventually(t, 30*time.Second, "the host contained", func() error {
 		s := status(t, id)
-		if s.State != workflows.StateContained || !xsoc.Cybereason.IsIsolated(host) {
+		if s.State != api.StateContained || !xsoc.Cybereason.IsIsolated(host) {
 			return fmt.Errorf("state %s, isolated %v", s.State, xsoc.Cybereason.IsIsolated(host))
 		}
 		if contained := e2e.SearchAttributes(t, xsoc.Temporal, id)["XsocContained"]; contained != "true" {
@@ -136,11 +136,11 @@ func TestSuppressionAndACampaign(t *testing.T) {
 		members = append(members, postNew(t, xsoc.StarterURLs[i%replicas], "generic", "acme",
 			alert(fmt.Sprintf("camp-%s-%d", run, i), detection, "high", fmt.Sprintf("camp-%s-%d", run, i))))
 	}
-	campaign := workflows.CampaignWorkflowID("acme", fmt.Sprintf("camp-%s-0", run))
+	campaign := api.CampaignWorkflowID("acme", fmt.Sprintf("camp-%s-0", run))
 
 	e2e.Eventually(t, 60*time.Second, "the suppressed alert closed", func() error {
 		s := status(t, suppressed)
-		if s.State != workflows.StateSuppressed || s.Rule == nil || s.Rule.ID != rule {
+		if s.State != api.StateSuppressed || s.Rule == nil || s.Rule.ID != rule {
 			return fmt.Errorf("state %s, rule %+v", s.State, s.Rule)
 		}
 		if n := count(t, fmt.Sprintf(`WorkflowId = %q AND XsocState = "suppressed" AND XsocRule = %q`, suppressed, rule)); n != 1 {
@@ -181,20 +181,20 @@ func TestXsocsListQueriesAnswerOnSQLVisibility(t *testing.T) {
 	since := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
 	e2e.Eventually(t, 30*time.Second, "the incidents investigating", func() error {
 		for _, id := range ids {
-			if s := status(t, id); s.State != workflows.StateInvestigating {
+			if s := status(t, id); s.State != api.StateInvestigating {
 				return fmt.Errorf("%s is %s", id, s.State)
 			}
 		}
 		return nil
 	})
-	decide(t, ids[0], workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive"})
-	decide(t, ids[1], workflows.DecisionClose, map[string]any{"by": "hanako", "note": "duplicate of a ticket"})
-	decide(t, ids[2], workflows.DecisionAcknowledge, map[string]any{"by": "hanako"})
+	decide(t, ids[0], api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive"})
+	decide(t, ids[1], api.DecisionClose, map[string]any{"by": "hanako", "note": "duplicate of a ticket"})
+	decide(t, ids[2], api.DecisionAcknowledge, map[string]any{"by": "hanako"})
 
 	// What each query must list follows from the incidents' own status queries.
-	states := map[string]workflows.IncidentStatus{}
+	states := map[string]api.IncidentStatus{}
 	e2e.Eventually(t, 30*time.Second, "the decisions applied", func() error {
-		if s := status(t, ids[0]); s.Verdict != workflows.VerdictFalsePositive {
+		if s := status(t, ids[0]); s.Verdict != api.VerdictFalsePositive {
 			return fmt.Errorf("%s has verdict %q", ids[0], s.Verdict)
 		}
 		if s := status(t, ids[1]); s.ClosedAt.IsZero() {
@@ -205,7 +205,7 @@ func TestXsocsListQueriesAnswerOnSQLVisibility(t *testing.T) {
 	for _, id := range ids {
 		states[id] = status(t, id)
 	}
-	listed := func(keep func(workflows.IncidentStatus) bool) int64 {
+	listed := func(keep func(api.IncidentStatus) bool) int64 {
 		n := int64(0)
 		for _, s := range states {
 			if keep(s) {
@@ -214,11 +214,11 @@ func TestXsocsListQueriesAnswerOnSQLVisibility(t *testing.T) {
 		}
 		return n
 	}
-	inQueue := func(s workflows.IncidentStatus) bool {
-		return s.State == workflows.StateNew || s.State == workflows.StateInvestigating
+	inQueue := func(s api.IncidentStatus) bool {
+		return s.State == api.StateNew || s.State == api.StateInvestigating
 	}
-	open := func(s workflows.IncidentStatus) bool {
-		return !slices.Contains([]string{workflows.StateResolved, workflows.StateSuppressed, workflows.StateMerged}, s.State)
+	open := func(s api.IncidentStatus) bool {
+		return !slices.Contains([]string{api.StateResolved, api.StateSuppressed, api.StateMerged}, s.State)
 	}
 	ofPrefix := fmt.Sprintf(`WorkflowId STARTS_WITH "incident/acme/generic/%s-"`, prefix)
 	for _, c := range []struct {
@@ -230,8 +230,8 @@ func TestXsocsListQueriesAnswerOnSQLVisibility(t *testing.T) {
 		{ofPrefix + ` AND XsocState IN ("new","investigating") AND ExecutionStatus="Running"`, listed(inQueue)},
 		// The dashboard's open incidents.
 		{ofPrefix + ` AND XsocState NOT IN ("resolved","suppressed","merged")`, listed(open)},
-		{ofPrefix + ` AND XsocState = "resolved"`, listed(func(s workflows.IncidentStatus) bool { return s.State == workflows.StateResolved })},
-		{ofPrefix + ` AND XsocState = "suppressed"`, listed(func(s workflows.IncidentStatus) bool { return s.State == workflows.StateSuppressed })},
+		{ofPrefix + ` AND XsocState = "resolved"`, listed(func(s api.IncidentStatus) bool { return s.State == api.StateResolved })},
+		{ofPrefix + ` AND XsocState = "suppressed"`, listed(func(s api.IncidentStatus) bool { return s.State == api.StateSuppressed })},
 		{ofPrefix + ` AND XsocVerdict = "false_positive"`, 1},
 		{ofPrefix + ` AND XsocSeverity = "high" AND XsocSeverityRank >= 3 AND XsocSeverityRank < 4`, 6},
 		{ofPrefix + ` AND XsocSLAState IN ("met","on_track","at_risk")`, 6},

@@ -17,7 +17,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"xsoc/internal/e2e"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // stormAlertsEnv sizes the storm (default 2,000, the issue's; a smaller one for a quick
@@ -124,7 +124,7 @@ func TestWorkerKilledInAStormEveryAlertPagedOrSuppressedOnceAndContainmentFinish
 			if err != nil {
 				return err
 			}
-			if attributes["XsocContained"] != "true" || attributes["XsocState"] != workflows.StateContained || !xsoc.Cybereason.IsIsolated(c.host) {
+			if attributes["XsocContained"] != "true" || attributes["XsocState"] != api.StateContained || !xsoc.Cybereason.IsIsolated(c.host) {
 				return fmt.Errorf("%s: state %s, contained %s", c.id, attributes["XsocState"], attributes["XsocContained"])
 			}
 		}

@@ -26,7 +26,8 @@ import (
 
 	"xsoc/internal/devstack"
 	"xsoc/internal/e2e"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
+	"xsoc/workflows/start"
 )
 
 var xsoc *devstack.Stack
@@ -118,8 +119,8 @@ func alert(id, detection, severity, host string) []byte {
 }
 
 type intakeAnswer struct {
-	Incidents []workflows.IncidentRef `json:"incidents"`
-	Error     string                  `json:"error"`
+	Incidents []start.IncidentRef `json:"incidents"`
+	Error     string              `json:"error"`
 }
 
 // post sends an alert body to a starter (its base URL) and answers the status, the
@@ -181,7 +182,7 @@ const isolatePath = e2e.CybereasonIsolatePath
 // isolateCalls counts the isolate commands the console received for one sensor.
 func isolateCalls(pylumID string) int { return e2e.IsolateCalls(xsoc.Cybereason, pylumID) }
 
-func status(t testing.TB, workflowID string) workflows.IncidentStatus {
+func status(t testing.TB, workflowID string) api.IncidentStatus {
 	t.Helper()
 	return e2e.IncidentStatus(t, xsoc.Temporal, workflowID)
 }
@@ -216,7 +217,7 @@ func pagesTo(t testing.TB, address, subjectHas string) (pages map[string]e2e.Mai
 }
 
 // decide sends an analyst's decision as an Update, as the Temporal UI does.
-func decide(t testing.TB, workflowID, name string, decision map[string]any) workflows.DecisionResult {
+func decide(t testing.TB, workflowID, name string, decision map[string]any) api.DecisionResult {
 	t.Helper()
 	result, err := e2e.Decide(xsoc.Temporal, workflowID, name, decision)
 	if err != nil {
@@ -232,7 +233,7 @@ func addRule(t testing.TB, customer string, match map[string]any) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	handle, err := xsoc.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.TuningWorkflowID(customer), UpdateName: workflows.UpdateAddRule,
+		WorkflowID: api.TuningWorkflowID(customer), UpdateName: api.UpdateAddRule,
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 		Args: []any{map[string]any{"by": "hanako", "approved_by": "sato", "reason": "cluster test: known benign",
 			"expires": time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339), "match": match}},

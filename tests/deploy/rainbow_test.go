@@ -12,7 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"xsoc/internal/e2e"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // TestRainbowDeploy is docs/deploy.md's runbook, step by step: build A runs with
@@ -26,7 +26,7 @@ func TestRainbowDeploy(t *testing.T) {
 	buildA := currentBuild(t)
 
 	onA := openIncidents(t, fmt.Sprintf("rainbow-a-%d", stamp), 3, buildA)
-	mustDecide(t, onA[0], workflows.DecisionAcknowledge, map[string]any{"by": "hanako"})
+	mustDecide(t, onA[0], api.DecisionAcknowledge, map[string]any{"by": "hanako"})
 
 	// Deploy B beside A: it polls, the server registers its version, nothing moves.
 	buildB := fmt.Sprintf("rainbow-b-%d", stamp)
@@ -42,13 +42,13 @@ func TestRainbowDeploy(t *testing.T) {
 	}
 
 	// The operator makes B current.
-	temporalCLI(t, "worker", "deployment", "set-current-version", "--deployment-name", workflows.DeploymentName, "--build-id", buildB, "--yes")
+	temporalCLI(t, "worker", "deployment", "set-current-version", "--deployment-name", api.DeploymentName, "--build-id", buildB, "--yes")
 	if current := currentBuild(t); current != buildB {
 		t.Fatalf("after set-current-version: current %s, want %s", current, buildB)
 	}
 
 	onB := openIncidents(t, fmt.Sprintf("rainbow-b-%d", stamp), 2, buildB)
-	requireVersion(t, workflows.TriageWorkflowID("initech"), buildB, enumspb.VERSIONING_BEHAVIOR_AUTO_UPGRADE)
+	requireVersion(t, api.TriageWorkflowID("initech"), buildB, enumspb.VERSIONING_BEHAVIOR_AUTO_UPGRADE)
 	e2e.Eventually(t, 10*time.Second, "A's incidents listed as pinned to A", func() error {
 		if n := e2e.Count(t, xsoc.Temporal, pinnedTo(buildA)); n != 3 {
 			return fmt.Errorf("%d running workflows pinned to A, want its 3 incidents", n)
@@ -59,7 +59,7 @@ func TestRainbowDeploy(t *testing.T) {
 
 	// A's incidents take decisions and finish, on A.
 	finishOn(t, onA, buildA)
-	requireVersion(t, workflows.AccountWorkflowID("initech"), buildB, enumspb.VERSIONING_BEHAVIOR_AUTO_UPGRADE)
+	requireVersion(t, api.AccountWorkflowID("initech"), buildB, enumspb.VERSIONING_BEHAVIOR_AUTO_UPGRADE)
 
 	// A drains: no open workflow is pinned to it any more.
 	if n := e2e.Count(t, xsoc.Temporal, pinnedTo(buildA)); n != 0 {
@@ -94,7 +94,7 @@ func openIncidents(t *testing.T, prefix string, n int, buildID string) []string 
 func finishOn(t *testing.T, ids []string, buildID string) {
 	t.Helper()
 	for _, id := range ids {
-		mustDecide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "admin script"})
+		mustDecide(t, id, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "admin script"})
 		if err := waitClosed(t, id); err != nil {
 			t.Fatalf("%s did not complete: %v", id, err)
 		}
@@ -106,7 +106,7 @@ func finishOn(t *testing.T, ids []string, buildID string) {
 // describe-version` shows it: draining while workflows pinned to it run, then drained.
 // (Right after a change of the current version the server may answer not found.)
 func drainageStatus(buildID string) (string, error) {
-	out, err := runTemporalCLI("worker", "deployment", "describe-version", "--deployment-name", workflows.DeploymentName, "--build-id", buildID, "-o", "json")
+	out, err := runTemporalCLI("worker", "deployment", "describe-version", "--deployment-name", api.DeploymentName, "--build-id", buildID, "-o", "json")
 	if err != nil {
 		return "", err
 	}
@@ -136,7 +136,7 @@ func waitDrainage(t *testing.T, buildID, want string) {
 // currentBuild answers the deployment's current build id.
 func currentBuild(t *testing.T) string {
 	t.Helper()
-	described, err := xsoc.Temporal.WorkerDeploymentClient().GetHandle(workflows.DeploymentName).Describe(context.Background(), client.WorkerDeploymentDescribeOptions{})
+	described, err := xsoc.Temporal.WorkerDeploymentClient().GetHandle(api.DeploymentName).Describe(context.Background(), client.WorkerDeploymentDescribeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func currentBuild(t *testing.T) string {
 // that keep it from draining.
 func pinnedTo(buildID string) string {
 	return fmt.Sprintf(`TemporalWorkerDeploymentVersion=%q AND TemporalWorkflowVersioningBehavior="Pinned" AND ExecutionStatus="Running"`,
-		workflows.DeploymentName+":"+buildID)
+		api.DeploymentName+":"+buildID)
 }
 
 // requireVersion checks the build a workflow runs on and its versioning behaviour, as
@@ -158,7 +158,7 @@ func pinnedTo(buildID string) string {
 func requireVersion(t *testing.T, workflowID, buildID string, behavior enumspb.VersioningBehavior) {
 	t.Helper()
 	e2e.Eventually(t, 20*time.Second, workflowID+" on "+buildID, func() error {
-		described, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), workflowID, "")
+		described, err := e2e.Describe(context.Background(), xsoc.Temporal, workflowID, "")
 		if err != nil {
 			return err
 		}

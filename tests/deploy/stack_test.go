@@ -16,7 +16,7 @@ import (
 
 	"xsoc/internal/devstack"
 	"xsoc/internal/e2e"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 var xsoc *devstack.Stack
@@ -68,7 +68,7 @@ func postAlert(t *testing.T, id, host string) string {
 	if code != http.StatusAccepted {
 		t.Fatalf("posting %s: %d %s", id, code, data)
 	}
-	return workflows.IncidentWorkflowID("initech", "generic", id)
+	return api.IncidentWorkflowID("initech", "generic", id)
 }
 
 func mustDecide(t *testing.T, workflowID, name string, decision map[string]any) {
@@ -82,7 +82,7 @@ func mustDecide(t *testing.T, workflowID, name string, decision map[string]any) 
 func waitTriaged(t *testing.T, workflowID string) {
 	t.Helper()
 	e2e.Eventually(t, 30*time.Second, workflowID+" triaged", func() error {
-		if state := e2e.IncidentStatus(t, xsoc.Temporal, workflowID).State; state == workflows.StateNew {
+		if state := e2e.IncidentStatus(t, xsoc.Temporal, workflowID).State; state == api.StateNew {
 			return errString("still " + state)
 		}
 		return nil

@@ -14,13 +14,13 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // roundOneIncident stands for an incident of round 1, whose code is gone: its history
 // has no incident-round-2 marker, its first command is a timer.
-func roundOneIncident(ctx workflow.Context, _ workflows.IncidentInput) (workflows.IncidentStatus, error) {
-	return workflows.IncidentStatus{}, workflow.Sleep(ctx, 5*time.Second)
+func roundOneIncident(ctx workflow.Context, _ api.IncidentInput) (api.IncidentStatus, error) {
+	return api.IncidentStatus{}, workflow.Sleep(ctx, 5*time.Second)
 }
 
 // An incident too old for the build it is moved to (docs/deploy.md: an incident
@@ -30,21 +30,21 @@ func TestIncidentTooOldForItsBuildFailsAtOnce(t *testing.T) {
 	ctx := context.Background()
 	stamp := time.Now().UnixNano() % 1_000_000
 	oldBuild := fmt.Sprintf("round-1-%d", stamp)
-	old := worker.New(xsoc.Temporal, workflows.TaskQueue, worker.Options{DeploymentOptions: worker.DeploymentOptions{
-		UseVersioning: true, Version: worker.WorkerDeploymentVersion{DeploymentName: workflows.DeploymentName, BuildID: oldBuild},
+	old := worker.New(xsoc.Temporal, api.TaskQueue, worker.Options{DeploymentOptions: worker.DeploymentOptions{
+		UseVersioning: true, Version: worker.WorkerDeploymentVersion{DeploymentName: api.DeploymentName, BuildID: oldBuild},
 	}})
-	old.RegisterWorkflowWithOptions(roundOneIncident, workflow.RegisterOptions{Name: workflows.IncidentWorkflowType, VersioningBehavior: workflow.VersioningBehaviorPinned})
+	old.RegisterWorkflowWithOptions(roundOneIncident, workflow.RegisterOptions{Name: api.IncidentWorkflowType, VersioningBehavior: workflow.VersioningBehaviorPinned})
 	if err := old.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer old.Stop()
 	waitRegistered(t, oldBuild)
 
-	id := workflows.IncidentWorkflowID("initech", "generic", fmt.Sprintf("round-1-%d", stamp))
+	id := api.IncidentWorkflowID("initech", "generic", fmt.Sprintf("round-1-%d", stamp))
 	_, err := xsoc.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: id, TaskQueue: workflows.TaskQueue,
-		VersioningOverride: &client.PinnedVersioningOverride{Version: worker.WorkerDeploymentVersion{DeploymentName: workflows.DeploymentName, BuildID: oldBuild}},
-	}, workflows.IncidentWorkflowType, workflows.IncidentInput{Customer: "initech", Vendor: "generic"})
+		ID: id, TaskQueue: api.TaskQueue,
+		VersioningOverride: &client.PinnedVersioningOverride{Version: worker.WorkerDeploymentVersion{DeploymentName: api.DeploymentName, BuildID: oldBuild}},
+	}, api.IncidentWorkflowType, api.IncidentInput{Customer: "initech", Vendor: "generic"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,12 +54,12 @@ func TestIncidentTooOldForItsBuildFailsAtOnce(t *testing.T) {
 	// The operator moves it to the current build, as for an incident whose build is gone.
 	current := currentBuild(t)
 	temporalCLI(t, "workflow", "update-options", "--workflow-id", id, "--versioning-override-behavior", "pinned",
-		"--versioning-override-deployment-name", workflows.DeploymentName, "--versioning-override-build-id", current)
+		"--versioning-override-deployment-name", api.DeploymentName, "--versioning-override-build-id", current)
 
 	err = waitClosed(t, id)
 	var failure *temporal.ApplicationError
-	if !errors.As(err, &failure) || failure.Type() != workflows.IncidentVersionUnsupported {
-		t.Fatalf("the incident ended with %v, want an %s failure", err, workflows.IncidentVersionUnsupported)
+	if !errors.As(err, &failure) || failure.Type() != api.IncidentVersionUnsupported {
+		t.Fatalf("the incident ended with %v, want an %s failure", err, api.IncidentVersionUnsupported)
 	}
 	for _, want := range []string{"incident " + id + " was started by round 1", "this build runs incident versions 1 to 4 of incident-round-2"} {
 		if !strings.Contains(failure.Error(), want) {
@@ -85,7 +85,7 @@ func TestIncidentTooOldForItsBuildFailsAtOnce(t *testing.T) {
 // waitRegistered waits until the server lists the build as a version of the deployment.
 func waitRegistered(t *testing.T, buildID string) {
 	t.Helper()
-	deployment := xsoc.Temporal.WorkerDeploymentClient().GetHandle(workflows.DeploymentName)
+	deployment := xsoc.Temporal.WorkerDeploymentClient().GetHandle(api.DeploymentName)
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		described, err := deployment.Describe(context.Background(), client.WorkerDeploymentDescribeOptions{})
 		if err != nil {

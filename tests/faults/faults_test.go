@@ -12,7 +12,7 @@ import (
 
 	twiliosim "xsoc/integrations/twilio/sim"
 	"xsoc/internal/e2e"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 const (
@@ -27,7 +27,7 @@ func raiseMalop(t *testing.T, severity, host string) (string, string) {
 	t.Helper()
 	body, guid, pylumID := e2e.NewMalop(t, xsoc.Cybereason, "Ransomware behaviour", severity, host)
 	id := postNew(t, "cybereason", "acme", body)
-	if id != workflows.IncidentWorkflowID("acme", "cybereason", guid) {
+	if id != api.IncidentWorkflowID("acme", "cybereason", guid) {
 		t.Fatalf("workflow id %s", id)
 	}
 	return id, pylumID
@@ -42,7 +42,7 @@ func waitContained(t *testing.T, id string, within time.Duration) {
 	t.Helper()
 	e2e.Eventually(t, within, id+" contained", func() error {
 		s := status(t, id)
-		if s.State != workflows.StateContained || !s.Containment.Active() {
+		if s.State != api.StateContained || !s.Containment.Active() {
 			return fmt.Errorf("state %s, containment %+v", s.State, s.Containment)
 		}
 		if contained := searchAttributes(t, id)["XsocContained"]; contained != "true" {
@@ -150,7 +150,7 @@ func TestSMTPDownThePageIsDeliveredOnceItReturns(t *testing.T) {
 	id := postNew(t, "generic", "initech", genericAlert(unique("smtp-down"), "high", host))
 	time.Sleep(32 * time.Second)
 	s := status(t, id)
-	if i := slices.IndexFunc(s.Paged, func(p workflows.Page) bool { return p.Channel == "email" }); i < 0 || s.Paged[i].Ref != "" || s.Paged[i].Error != "" {
+	if i := slices.IndexFunc(s.Paged, func(p api.Page) bool { return p.Channel == "email" }); i < 0 || s.Paged[i].Ref != "" || s.Paged[i].Error != "" {
 		t.Fatalf("while SMTP is down, the email page should be pending: %+v", s.Paged)
 	}
 	bringBack()
@@ -246,10 +246,10 @@ func TestVendorDownPastTheContainSLAIsRecordedAndPaged(t *testing.T) {
 	id, pylumID := raiseMalop(t, "Critical", host)
 	e2e.Eventually(t, 20*time.Second, "the contain breach", func() error {
 		s := status(t, id)
-		if !timelineHas(s, "sla_breach", workflows.ClockContain) {
+		if !timelineHas(s, "sla_breach", api.ClockContain) {
 			return fmt.Errorf("no breach in the timeline; state %s", s.State)
 		}
-		if sla := searchAttributes(t, id)["XsocSLAState"]; sla != workflows.SLABreached {
+		if sla := searchAttributes(t, id)["XsocSLAState"]; sla != api.SLABreached {
 			return fmt.Errorf("XsocSLAState=%q", sla)
 		}
 		return nil
@@ -267,7 +267,7 @@ func TestVendorDownPastTheContainSLAIsRecordedAndPaged(t *testing.T) {
 	if n := isolateCalls(pylumID); n != 1 {
 		t.Fatalf("%d isolate calls for %s, want 1", n, host)
 	}
-	if sla := searchAttributes(t, id)["XsocSLAState"]; sla != workflows.SLABreached {
+	if sla := searchAttributes(t, id)["XsocSLAState"]; sla != api.SLABreached {
 		t.Fatalf("XsocSLAState=%q after containment, want it to stay breached", sla)
 	}
 }

@@ -17,7 +17,8 @@ import (
 
 	"xsoc/internal/devstack"
 	"xsoc/internal/e2e"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
+	"xsoc/workflows/start"
 )
 
 var xsoc *devstack.Stack
@@ -98,8 +99,8 @@ func post(t *testing.T, vendor, customer string, body []byte) (int, []byte, http
 }
 
 type intakeAnswer struct {
-	Incidents []workflows.IncidentRef `json:"incidents"`
-	Error     string                  `json:"error"`
+	Incidents []start.IncidentRef `json:"incidents"`
+	Error     string              `json:"error"`
 }
 
 // postNew posts an alert that must start one new incident and answers its workflow id.
@@ -113,7 +114,7 @@ func postNew(t *testing.T, vendor, customer string, body []byte) string {
 	return answer.Incidents[0].WorkflowID
 }
 
-func status(t *testing.T, workflowID string) workflows.IncidentStatus {
+func status(t *testing.T, workflowID string) api.IncidentStatus {
 	t.Helper()
 	return e2e.IncidentStatus(t, xsoc.Temporal, workflowID)
 }
@@ -125,7 +126,7 @@ func searchAttributes(t *testing.T, workflowID string) map[string]string {
 
 // timelineHas tells whether the incident's timeline has a line of this kind whose
 // text contains text.
-func timelineHas(s workflows.IncidentStatus, kind, text string) bool {
+func timelineHas(s api.IncidentStatus, kind, text string) bool {
 	for _, e := range s.Timeline {
 		if e.Kind == kind && strings.Contains(e.Text, text) {
 			return true

@@ -14,7 +14,8 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"xsoc/internal/e2e"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
+	"xsoc/workflows/start"
 )
 
 // The issue's race: what a platform raised before its poller's first run is fetched
@@ -29,7 +30,7 @@ func TestFirstFetchPicksUpWhatWasRaisedBeforeTheStackStarted(t *testing.T) {
 		fetched  int
 	}{{"cybereason", 24 * time.Hour, crFetched}, {"withsecure", 48 * time.Hour, 2}}
 	for _, p := range platforms {
-		status := waitFirstFetch(t, workflows.PollerWorkflowID("acme", p.vendor), seeded.at)
+		status := waitFirstFetch(t, api.PollerWorkflowID("acme", p.vendor), seeded.at)
 		first := status.FirstFetch
 		if first.Began.Before(seeded.at) || first.Began.After(time.Now()) {
 			t.Errorf("%s: the poller's first run at %s, not between the seeding (%s) and now", p.vendor, first.Began, seeded.at)
@@ -50,10 +51,10 @@ func TestFirstFetchPicksUpWhatWasRaisedBeforeTheStackStarted(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if !slices.ContainsFunc(status.Timeline, func(e workflows.Entry) bool { return e.Kind == "triage" }) {
+			if !slices.ContainsFunc(status.Timeline, func(e api.Entry) bool { return e.Kind == "triage" }) {
 				return fmt.Errorf("state %s, not triaged yet", status.State)
 			}
-			if slices.ContainsFunc(status.Timeline, func(e workflows.Entry) bool { return e.Kind == "paging" && strings.Contains(e.Text, "alert storm") }) {
+			if slices.ContainsFunc(status.Timeline, func(e api.Entry) bool { return e.Kind == "paging" && strings.Contains(e.Text, "alert storm") }) {
 				quiet++
 			}
 			return nil
@@ -69,7 +70,7 @@ func TestFirstFetchPicksUpWhatWasRaisedBeforeTheStackStarted(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if parent := e2e.SearchAttributes(t, xsoc.Temporal, id)["XsocParent"]; status.State != workflows.StateMerged ||
+			if parent := e2e.SearchAttributes(t, xsoc.Temporal, id)["XsocParent"]; status.State != api.StateMerged ||
 				!strings.HasPrefix(parent, "incident/acme/campaign/") {
 				return fmt.Errorf("state %s, parent %q", status.State, parent)
 			}
@@ -81,7 +82,7 @@ func TestFirstFetchPicksUpWhatWasRaisedBeforeTheStackStarted(t *testing.T) {
 		"a MalOp raised 30 hours before (first_fetch 24h)": malopIncident(seeded.malopDayAndAHalf),
 		"a WithSecure incident raised 3 days before":       wsIncident(seeded.wsOld.IncidentID),
 	} {
-		_, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), id, "")
+		_, err := e2e.Describe(context.Background(), xsoc.Temporal, id, "")
 		if notFound := (*serviceerror.NotFound)(nil); !errors.As(err, &notFound) {
 			t.Errorf("%s, past the first fetch, became an incident (%s): %v", what, id, err)
 		}
@@ -98,8 +99,8 @@ func TestFirstFetchPicksUpWhatWasRaisedBeforeTheStackStarted(t *testing.T) {
 // incidents the first fetch opened, or duplicates of those that closed (the campaign's
 // members, merged at once).
 func TestFetchingAgainDoublesNothing(t *testing.T) {
-	waitFirstFetch(t, workflows.PollerWorkflowID("acme", "cybereason"), seeded.at)
-	waitFirstFetch(t, workflows.PollerWorkflowID("acme", "withsecure"), seeded.at)
+	waitFirstFetch(t, api.PollerWorkflowID("acme", "cybereason"), seeded.at)
+	waitFirstFetch(t, api.PollerWorkflowID("acme", "withsecure"), seeded.at)
 	ids := fetchedIncidents()
 	deliveries := map[string]int{}
 	for _, id := range ids {
@@ -114,7 +115,7 @@ func TestFetchingAgainDoublesNothing(t *testing.T) {
 	code, answer, _ := e2e.Post(t, xsoc.StarterURL+"/v1/alerts/withsecure/acme", pushedIncident(t, seeded.wsRecent, "ff-ws-recent"),
 		map[string]string{"Authorization": "Bearer " + webhookSecret})
 	var pushed struct {
-		Incidents []workflows.IncidentRef `json:"incidents"`
+		Incidents []start.IncidentRef `json:"incidents"`
 	}
 	if err := json.Unmarshal(answer, &pushed); err != nil || code != 200 || len(pushed.Incidents) != 1 ||
 		!pushed.Incidents[0].Duplicate || pushed.Incidents[0].WorkflowID != ids[1] {
@@ -123,8 +124,8 @@ func TestFetchingAgainDoublesNothing(t *testing.T) {
 
 	// A second Cybereason poller beside the running one.
 	second := "poller/acme/cybereason/second"
-	_, err := xsoc.Temporal.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: second, TaskQueue: workflows.TaskQueue},
-		workflows.PollerWorkflowType, workflows.PollerInput{Customer: "acme", Vendor: "cybereason", Every: time.Second, FirstFetch: 24 * time.Hour})
+	_, err := xsoc.Temporal.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: second, TaskQueue: api.TaskQueue},
+		api.PollerWorkflowType, api.PollerInput{Customer: "acme", Vendor: "cybereason", Every: time.Second, FirstFetch: 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +139,7 @@ func TestFetchingAgainDoublesNothing(t *testing.T) {
 	}
 
 	// The WithSecure poller started again from nothing: the worker starts a new one.
-	poller := workflows.PollerWorkflowID("acme", "withsecure")
+	poller := api.PollerWorkflowID("acme", "withsecure")
 	if err := xsoc.Temporal.TerminateWorkflow(context.Background(), poller, "", "its history is lost"); err != nil {
 		t.Fatal(err)
 	}
@@ -193,12 +194,12 @@ func fetchedIncidents() []string {
 }
 
 func malopIncident(guid string) string {
-	return workflows.IncidentWorkflowID("acme", "cybereason", guid)
+	return api.IncidentWorkflowID("acme", "cybereason", guid)
 }
-func wsIncident(id string) string { return workflows.IncidentWorkflowID("acme", "withsecure", id) }
+func wsIncident(id string) string { return api.IncidentWorkflowID("acme", "withsecure", id) }
 
-func incidentStatus(id string) (workflows.IncidentStatus, error) {
-	return e2e.Query[workflows.IncidentStatus](xsoc.Temporal, id, workflows.QueryStatus)
+func incidentStatus(id string) (api.IncidentStatus, error) {
+	return e2e.Query[api.IncidentStatus](xsoc.Temporal, id, api.QueryStatus)
 }
 
 // requireOneRun fails unless the incident has exactly one run: no alert started it twice.

@@ -20,7 +20,7 @@ import (
 	withsecuresim "xsoc/integrations/withsecure/sim"
 	"xsoc/internal/devstack"
 	"xsoc/internal/e2e"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 var xsoc *devstack.Stack
@@ -125,14 +125,14 @@ func eventually(t *testing.T, within time.Duration, what string, check func() er
 }
 
 // pollerStatus answers a poller's `status` query.
-func pollerStatus(id string) (workflows.PollerStatus, error) {
-	return e2e.Query[workflows.PollerStatus](xsoc.Temporal, id, workflows.QueryStatus)
+func pollerStatus(id string) (api.PollerStatus, error) {
+	return e2e.Query[api.PollerStatus](xsoc.Temporal, id, api.QueryStatus)
 }
 
 // waitPoller waits until a poller's status is what ready wants, and answers it.
-func waitPoller(t *testing.T, id, what string, ready func(workflows.PollerStatus) error) workflows.PollerStatus {
+func waitPoller(t *testing.T, id, what string, ready func(api.PollerStatus) error) api.PollerStatus {
 	t.Helper()
-	var status workflows.PollerStatus
+	var status api.PollerStatus
 	eventually(t, time.Minute, id+": "+what, func() error {
 		var err error
 		if status, err = pollerStatus(id); err != nil {
@@ -144,10 +144,10 @@ func waitPoller(t *testing.T, id, what string, ready func(workflows.PollerStatus
 }
 
 // waitPolled waits until a poller has polled since a moment.
-func waitPolled(t *testing.T, id string, since time.Time) workflows.PollerStatus {
+func waitPolled(t *testing.T, id string, since time.Time) api.PollerStatus {
 	t.Helper()
-	return waitPoller(t, id, "polling", func(status workflows.PollerStatus) error {
-		if status.State != workflows.PollerPolling || !status.LastPoll.After(since) {
+	return waitPoller(t, id, "polling", func(status api.PollerStatus) error {
+		if status.State != api.PollerPolling || !status.LastPoll.After(since) {
 			return fmt.Errorf("state %s, last poll %s", status.State, status.LastPoll)
 		}
 		return nil
@@ -156,9 +156,9 @@ func waitPolled(t *testing.T, id string, since time.Time) workflows.PollerStatus
 
 // waitFirstFetch waits until a poller has caught up with its platform after a first
 // fetch that began after a moment, and answers its status.
-func waitFirstFetch(t *testing.T, id string, after time.Time) workflows.PollerStatus {
+func waitFirstFetch(t *testing.T, id string, after time.Time) api.PollerStatus {
 	t.Helper()
-	return waitPoller(t, id, "first fetch", func(status workflows.PollerStatus) error {
+	return waitPoller(t, id, "first fetch", func(status api.PollerStatus) error {
 		if first := status.FirstFetch; first == nil || first.Began.Before(after) || first.Done.IsZero() {
 			return fmt.Errorf("first fetch under way: %+v", first)
 		}

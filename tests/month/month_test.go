@@ -25,7 +25,8 @@ import (
 
 	"xsoc/internal/devstack"
 	"xsoc/internal/e2e"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
+	"xsoc/workflows/start"
 )
 
 var xsoc *devstack.Stack
@@ -143,7 +144,7 @@ func (s *sender) post(t *testing.T, a alert) {
 		return
 	}
 	var answer struct {
-		Incidents []workflows.IncidentRef `json:"incidents"`
+		Incidents []start.IncidentRef `json:"incidents"`
 	}
 	if err := json.Unmarshal(data, &answer); err != nil || len(answer.Incidents) != 1 {
 		s.failures = append(s.failures, fmt.Sprintf("%s: answer %s", a.ID, data))
@@ -222,7 +223,7 @@ func queue(t *testing.T) []string {
 	t.Helper()
 	var ids []string
 	for id, inc := range incidents(t) {
-		if inc.running && (inc.state == workflows.StateNew || inc.state == workflows.StateInvestigating) {
+		if inc.running && (inc.state == api.StateNew || inc.state == api.StateInvestigating) {
 			ids = append(ids, id)
 		}
 	}
@@ -240,7 +241,7 @@ func settled(t *testing.T, expected int, within time.Duration) {
 			return fmt.Errorf("%d of %d incidents listed", len(all), expected)
 		}
 		for _, inc := range all {
-			if inc.running && inc.state == workflows.StateNew {
+			if inc.running && inc.state == api.StateNew {
 				return fmt.Errorf("%s still new", inc.id)
 			}
 		}
@@ -265,16 +266,16 @@ func (a *analyst) work(t *testing.T, ids []string, real func(string) bool) {
 		go func() {
 			defer wg.Done()
 			for id := range work {
-				verdict := workflows.VerdictFalsePositive
+				verdict := api.VerdictFalsePositive
 				if real(id) {
-					verdict = workflows.VerdictTruePositive
+					verdict = api.VerdictTruePositive
 				}
-				_, ackErr := e2e.Decide(xsoc.Temporal, id, workflows.DecisionAcknowledge, map[string]any{"by": "hanako"})
+				_, ackErr := e2e.Decide(xsoc.Temporal, id, api.DecisionAcknowledge, map[string]any{"by": "hanako"})
 				at := time.Now()
-				_, verdictErr := e2e.Decide(xsoc.Temporal, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": verdict, "note": "month test"})
+				_, verdictErr := e2e.Decide(xsoc.Temporal, id, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": verdict, "note": "month test"})
 				a.mu.Lock()
 				a.touches += 2
-				if verdict == workflows.VerdictTruePositive && verdictErr == nil {
+				if verdict == api.VerdictTruePositive && verdictErr == nil {
 					a.confirmed[id] = at
 				}
 				a.mu.Unlock()
@@ -297,8 +298,8 @@ func addRule(t *testing.T, match map[string]any, reason string) {
 	defer cancel()
 	rule := map[string]any{"by": "hanako", "approved_by": "sato", "reason": reason,
 		"expires": time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339), "match": match}
-	handle, err := xsoc.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: workflows.TuningWorkflowID("kestrel"),
-		UpdateName: workflows.UpdateAddRule, Args: []any{rule}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	handle, err := xsoc.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: api.TuningWorkflowID("kestrel"),
+		UpdateName: api.UpdateAddRule, Args: []any{rule}, WaitForStage: client.WorkflowUpdateStageCompleted})
 	if err == nil {
 		err = handle.Get(ctx, nil)
 	}
@@ -424,11 +425,11 @@ func TestAMonthOfOneCustomer(t *testing.T) {
 	for _, a := range matching {
 		inc := all[posted.ids[a.ID]]
 		switch {
-		case inc.state == workflows.StateSuppressed && inc.rule != "":
+		case inc.state == api.StateSuppressed && inc.rule != "":
 			suppressed++
 		case inc.rule != "":
 			qa++
-		case inc.state == workflows.StateMerged && genuine[inc.parent]:
+		case inc.state == api.StateMerged && genuine[inc.parent]:
 			joined++
 		default:
 			elsewhere[inc.state]++
@@ -442,7 +443,7 @@ func TestAMonthOfOneCustomer(t *testing.T) {
 		t.Errorf("%.1f%% of rule-matching alerts suppressed, want ≥ 97%%; e.g. %v", 100*share, astray[:min(len(astray), 10)])
 	}
 	for _, id := range append([]string{posted.ids[mimikatz.ID], posted.ids[raised.ID]}, realIDs...) {
-		if inc := all[id]; inc.state == workflows.StateSuppressed {
+		if inc := all[id]; inc.state == api.StateSuppressed {
 			t.Errorf("a real or raised alert was suppressed: %s (rule %s)", id, inc.rule)
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // Two alerts for one host posted at the same instant end in one open incident, fifty
@@ -34,12 +34,12 @@ func TestTwoAlertsForOneHostPostedTogetherEndInOneOpenIncident(t *testing.T) {
 	for i, p := range pairs {
 		eventually(t, 60*time.Second, fmt.Sprintf("pair %d settled", i), func() error {
 			a, b := status(t, p.a), status(t, p.b)
-			var open, merged []workflows.IncidentStatus
-			for _, s := range []workflows.IncidentStatus{a, b} {
+			var open, merged []api.IncidentStatus
+			for _, s := range []api.IncidentStatus{a, b} {
 				switch s.State {
-				case workflows.StateMerged:
+				case api.StateMerged:
 					merged = append(merged, s)
-				case workflows.StateNew:
+				case api.StateNew:
 					return fmt.Errorf("%s is still new", s.WorkflowID)
 				default:
 					open = append(open, s)

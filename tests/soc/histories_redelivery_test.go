@@ -7,19 +7,21 @@ import (
 	"testing"
 	"time"
 
-	"xsoc/workflows"
+	"xsoc/internal/devstack"
+	"xsoc/workflows/api"
 )
 
 // TestRecordRedeliveryHistory records an incident that takes a later version of its
 // alert while open (Severity raised, a host added) and then a verdict, into
-// XSOC_RECORD_HISTORIES (workflows/testdata/histories), for the replay test:
-// v4_later_version_redelivered.json as the incident runs it now (intake's Signal, the
-// memo's fingerprint upserted under "incident-memo-fingerprint"). The same path
-// recorded at 96affa7, before issue 22 (intake's Update, no memo upsert), is
-// v4_later_version_by_update_before_memo.json: it guards the incidents that took a
-// later version before the change.
+// XSOC_RECORD_HISTORIES (the repository's workflows/ directory; the history goes to
+// incident/testdata/histories as vN_later_version_redelivered, N the version of
+// incident-round-2 it holds), for the replay test:
+// the incident as it runs now (intake's Signal, the memo's fingerprint upserted under
+// "incident-memo-fingerprint"). The same path recorded at 96affa7, before issue 22
+// (intake's Update, no memo upsert), is v3_later_version_by_update_before_memo.json: it
+// guards the incidents that took a later version before the change.
 //
-//	XSOC_RECORD_HISTORIES=$PWD/workflows/testdata/histories go test -run TestRecordRedeliveryHistory ./tests/soc
+//	XSOC_RECORD_HISTORIES=$PWD/workflows go test -run TestRecordRedeliveryHistory ./tests/soc
 func TestRecordRedeliveryHistory(t *testing.T) {
 	dir := os.Getenv("XSOC_RECORD_HISTORIES")
 	if dir == "" {
@@ -39,9 +41,9 @@ func TestRecordRedeliveryHistory(t *testing.T) {
 		}
 		return nil
 	})
-	mustDecide(t, workflowID, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "installer of the IT team"})
+	mustDecide(t, workflowID, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "installer of the IT team"})
 	waitClosed(t, workflowID)
-	if err := xsoc.WriteHistory(filepath.Join(dir, "v4_later_version_redelivered.json"), workflowID); err != nil {
-		t.Fatal(err)
-	}
+	record(t, filepath.Join(dir, "incident"), workflowID, func(v devstack.Versions) string {
+		return fmt.Sprintf("v%d_later_version_redelivered", v["incident-round-2"])
+	})
 }

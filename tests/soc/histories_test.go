@@ -10,21 +10,26 @@ import (
 
 	"go.temporal.io/sdk/client"
 
-	"xsoc/workflows"
+	"xsoc/internal/devstack"
+	"xsoc/internal/e2e"
+	"xsoc/workflows/api"
 )
 
 // TestRecordHistories records the histories of round 2's and round 3's paths — the SOC
 // tier before the customer's, suppression by a rule, an alert merged into an open
 // incident, a cancel, an alert asking triage again when its parent was gone — as the
-// incidents' latest version runs them (v5: round 3's lifecycle; v4, v3 and v2 stay for
-// the incidents started by the versions before: the Account told by a local activity;
-// triage by Update and the Account by an activity; triage by Signal) — and
-// of the per-customer Triage and Tuning entities mid-run, for the replay tests that
-// guard them against breaking changes. XSOC_RECORD_HISTORIES names the incidents'
-// directory (workflows/testdata/histories); the entities go beside it, in
-// long-running/. Run it again after a deliberate, versioned change:
+// incidents' latest version runs them (version 4 of incident-round-2: round 3's
+// lifecycle; the files of versions 3, 2 and 1 stay for the incidents started by the
+// versions before: the Account told by a local activity; triage by Update and the
+// Account by an activity; triage by Signal) — and of the per-customer Triage and Tuning
+// entities mid-run, for the replay tests that guard them against breaking changes.
+// XSOC_RECORD_HISTORIES names the repository's workflows/ directory; each history goes
+// to its workflow's testdata/histories, named by the versions it holds: vN_<path> for
+// incidents (N of incident-round-2), vN_beside_incident_vM for Triage and Tuning (N of
+// triage-round-3 or tuning-round-3, M the incidents'). Run it again after a deliberate,
+// versioned change:
 //
-//	XSOC_RECORD_HISTORIES=$PWD/workflows/testdata/histories go test -run TestRecordHistories ./tests/soc
+//	XSOC_RECORD_HISTORIES=$PWD/workflows go test -run TestRecordHistories ./tests/soc
 func TestRecordHistories(t *testing.T) {
 	dir := os.Getenv("XSOC_RECORD_HISTORIES")
 	if dir == "" {
@@ -32,54 +37,54 @@ func TestRecordHistories(t *testing.T) {
 	}
 	stamp := time.Now().UnixNano() % 1_000_000
 	incidents := map[string]func() string{
-		"v5_soc_true_positive_customer_acknowledges": func() string {
+		"soc_true_positive_customer_acknowledges": func() string {
 			id := postAlert(t, "initech", alert(fmt.Sprintf("hist-tp-%d", stamp), "Credential dumping (mimikatz)", "high", fmt.Sprintf("hist-pc-%d", stamp)))
-			mustDecide(t, id, workflows.DecisionAcknowledge, map[string]any{"by": "hanako"})
-			mustDecide(t, id, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "true_positive", "note": "mimikatz confirmed"})
+			mustDecide(t, id, api.DecisionAcknowledge, map[string]any{"by": "hanako"})
+			mustDecide(t, id, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "true_positive", "note": "mimikatz confirmed"})
 			var customerPage string
 			eventually(t, 30*time.Second, "the customer paged", func() error {
 				for _, page := range status(t, id).Paged {
-					if page.Tier == workflows.TierCustomer {
+					if page.Tier == api.TierCustomer {
 						customerPage = page.Key
 						return nil
 					}
 				}
 				return fmt.Errorf("no customer page yet")
 			})
-			mustDecide(t, id, workflows.DecisionAcknowledge, map[string]any{"by": "it-oncall", "page": customerPage})
-			mustDecide(t, id, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "reimaged"})
+			mustDecide(t, id, api.DecisionAcknowledge, map[string]any{"by": "it-oncall", "page": customerPage})
+			mustDecide(t, id, api.DecisionClose, map[string]any{"by": "hanako", "note": "reimaged"})
 			return id
 		},
-		"v5_suppressed_by_rule": func() string {
+		"suppressed_by_rule": func() string {
 			addRule(t, "hooli", map[string]any{"by": "hanako", "approved_by": "sato", "reason": "backup agent",
 				"expires": time.Now().Add(7 * 24 * time.Hour).UTC().Format(time.RFC3339),
 				"match":   map[string]any{"detection": fmt.Sprintf("Backup agent %d*", stamp)}})
 			return postAlert(t, "hooli", alert(fmt.Sprintf("hist-sup-%d", stamp), fmt.Sprintf("Backup agent %d writes", stamp), "high", "bk-1"))
 		},
-		"v5_merged_into_open_incident": func() string {
+		"merged_into_open_incident": func() string {
 			host := fmt.Sprintf("hist-merge-%d", stamp)
 			parent := postAlert(t, "hooli", alert(fmt.Sprintf("hist-m1-%d", stamp), "Suspicious PowerShell", "high", host))
 			eventually(t, 30*time.Second, "the first alert is triaged", func() error {
-				if s := status(t, parent).State; s == workflows.StateNew {
+				if s := status(t, parent).State; s == api.StateNew {
 					return fmt.Errorf("state %s", s)
 				}
 				return nil
 			})
 			child := postAlert(t, "hooli", alert(fmt.Sprintf("hist-m2-%d", stamp), "Credential access", "high", host))
 			eventually(t, 30*time.Second, "the second alert merged", func() error {
-				if s := status(t, child).State; s != workflows.StateMerged {
+				if s := status(t, child).State; s != api.StateMerged {
 					return fmt.Errorf("state %s", s)
 				}
 				return nil
 			})
-			mustDecide(t, parent, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "admin script"})
+			mustDecide(t, parent, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "admin script"})
 			waitClosed(t, parent)
 			return child
 		},
-		"v5_cancelled_by_an_operator": func() string {
+		"cancelled_by_an_operator": func() string {
 			id := postAlert(t, "hooli", alert(fmt.Sprintf("hist-cancel-%d", stamp), "Odd service install", "high", fmt.Sprintf("hist-cx-%d", stamp)))
 			eventually(t, 30*time.Second, "the alert is triaged", func() error {
-				if s := status(t, id).State; s == workflows.StateNew {
+				if s := status(t, id).State; s == api.StateNew {
 					return fmt.Errorf("state %s", s)
 				}
 				return nil
@@ -89,14 +94,14 @@ func TestRecordHistories(t *testing.T) {
 			}
 			return id
 		},
-		"v5_asked_again_when_its_parent_was_gone": func() string {
+		"asked_again_when_its_parent_was_gone": func() string {
 			host := fmt.Sprintf("hist-gone-%d", stamp)
 			addRule(t, "hooli", map[string]any{"by": "hanako", "approved_by": "sato", "reason": "vulnerability scanner",
 				"expires": time.Now().Add(7 * 24 * time.Hour).UTC().Format(time.RFC3339),
 				"match":   map[string]any{"detection": fmt.Sprintf("Scanner %d*", stamp)}})
 			owner := postAlert(t, "hooli", alert(fmt.Sprintf("hist-g1-%d", stamp), "Unusual logon", "high", host))
 			eventually(t, 30*time.Second, "the owner is triaged", func() error {
-				if s := status(t, owner).State; s == workflows.StateNew {
+				if s := status(t, owner).State; s == api.StateNew {
 					return fmt.Errorf("state %s", s)
 				}
 				return nil
@@ -108,19 +113,31 @@ func TestRecordHistories(t *testing.T) {
 			return postAlert(t, "hooli", alert(fmt.Sprintf("hist-g2-%d", stamp), fmt.Sprintf("Scanner %d probe", stamp), "high", host))
 		},
 	}
+	incidentVersion := 0
 	for name, run := range incidents {
 		id := run()
 		waitClosed(t, id)
-		if err := xsoc.WriteHistory(filepath.Join(dir, name+".json"), id); err != nil {
-			t.Fatal(err)
-		}
+		record(t, filepath.Join(dir, "incident"), id, func(v devstack.Versions) string {
+			incidentVersion = v["incident-round-2"]
+			return fmt.Sprintf("v%d_%s", incidentVersion, name)
+		})
 	}
-	entities := map[string]string{"triage_v4": workflows.TriageWorkflowID("hooli"), "tuning_v4": workflows.TuningWorkflowID("hooli")}
-	for name, id := range entities {
-		if err := xsoc.WriteHistory(filepath.Join(dir, "..", "long-running", name+".json"), id); err != nil {
-			t.Fatal(err)
-		}
+	entities := map[string]string{"triage": api.TriageWorkflowID("hooli"), "tuning": api.TuningWorkflowID("hooli")}
+	for workflow, id := range entities {
+		record(t, filepath.Join(dir, workflow), id, func(v devstack.Versions) string {
+			return fmt.Sprintf("v%d_beside_incident_v%d", v[workflow+"-round-3"], incidentVersion)
+		})
 	}
+}
+
+// record writes a history into a workflow package's testdata/histories.
+func record(t *testing.T, pkg, id string, name func(devstack.Versions) string) {
+	t.Helper()
+	file, err := xsoc.RecordHistory(filepath.Join(pkg, "testdata", "histories"), id, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %s", file)
 }
 
 func mustDecide(t *testing.T, id, name string, decision map[string]any) {
@@ -134,8 +151,8 @@ func addRule(t *testing.T, customer string, rule map[string]any) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	handle, err := xsoc.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: workflows.TuningWorkflowID(customer),
-		UpdateName: workflows.UpdateAddRule, Args: []any{rule}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	handle, err := xsoc.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: api.TuningWorkflowID(customer),
+		UpdateName: api.UpdateAddRule, Args: []any{rule}, WaitForStage: client.WorkflowUpdateStageCompleted})
 	if err == nil {
 		err = handle.Get(ctx, nil)
 	}
@@ -147,7 +164,7 @@ func addRule(t *testing.T, customer string, rule map[string]any) {
 func waitClosed(t *testing.T, id string) {
 	t.Helper()
 	eventually(t, 60*time.Second, id+" closed", func() error {
-		description, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), id, "")
+		description, err := e2e.Describe(context.Background(), xsoc.Temporal, id, "")
 		if err != nil {
 			return err
 		}

@@ -13,13 +13,14 @@ import (
 
 	"xsoc/internal/codec"
 	"xsoc/internal/e2e"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
+	"xsoc/workflows/start"
 )
 
 // stormAnswer is what intake answered one POST of the storm below.
 type stormAnswer struct {
 	code      int
-	incidents []workflows.IncidentRef
+	incidents []start.IncidentRef
 	body      string
 }
 
@@ -99,7 +100,7 @@ func TestRedeliveriesInAStormAreAnsweredDuplicateNeverAnError(t *testing.T) {
 	serverErrors := 0
 	for n, j := range jobs {
 		a := answers[n]
-		want := workflows.IncidentWorkflowID(customer, "generic", alerts[j.alert]["id"].(string))
+		want := api.IncidentWorkflowID(customer, "generic", alerts[j.alert]["id"].(string))
 		if a.code >= 500 {
 			serverErrors++
 		}
@@ -132,7 +133,7 @@ func TestRedeliveriesInAStormAreAnsweredDuplicateNeverAnError(t *testing.T) {
 		if suppressible(first) {
 			continue
 		}
-		id := workflows.IncidentWorkflowID(customer, "generic", alerts[first]["id"].(string))
+		id := api.IncidentWorkflowID(customer, "generic", alerts[first]["id"].(string))
 		eventually(t, 60*time.Second, id+" took its re-delivery", func() error {
 			if s := status(t, id); s.Deliveries != 2 {
 				return fmt.Errorf("%d deliveries, state %s", s.Deliveries, s.State)
@@ -149,7 +150,7 @@ func postForAnswer(t *testing.T, customer string, a map[string]any) stormAnswer 
 	code, data, _ := e2e.Post(t, xsoc.StarterURL+"/v1/alerts/generic/"+customer, body, map[string]string{"Authorization": "Bearer " + webhookSecret})
 	answer := stormAnswer{code: code, body: string(data)}
 	var decoded struct {
-		Incidents []workflows.IncidentRef `json:"incidents"`
+		Incidents []start.IncidentRef `json:"incidents"`
 	}
 	if err := json.Unmarshal(data, &decoded); err == nil {
 		answer.incidents = decoded.Incidents
@@ -174,7 +175,7 @@ func TestVersionTakenWhileOpenIsADuplicateAfterClose(t *testing.T) {
 		return a.incidents[0].RunID
 	}
 	opened := postForAnswer(t, "hooli", first)
-	workflowID, firstRun := workflows.IncidentWorkflowID("hooli", "generic", id), run(opened)
+	workflowID, firstRun := api.IncidentWorkflowID("hooli", "generic", id), run(opened)
 	if opened.code != http.StatusAccepted {
 		t.Fatalf("first delivery: %d %s", opened.code, opened.body)
 	}
@@ -187,9 +188,9 @@ func TestVersionTakenWhileOpenIsADuplicateAfterClose(t *testing.T) {
 		}
 		return nil
 	})
-	mustDecide(t, workflowID, workflows.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "installer of the IT team"})
+	mustDecide(t, workflowID, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "installer of the IT team"})
 	waitClosed(t, workflowID)
-	described, err := xsoc.Temporal.DescribeWorkflowExecution(context.Background(), workflowID, "")
+	described, err := e2e.Describe(context.Background(), xsoc.Temporal, workflowID, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,5 +211,5 @@ func TestVersionTakenWhileOpenIsADuplicateAfterClose(t *testing.T) {
 	if s := status(t, workflowID); s.PreviousRunID != firstRun {
 		t.Fatalf("the new run is linked to %q, want %s", s.PreviousRunID, firstRun)
 	}
-	mustDecide(t, workflowID, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "recurrence handled"})
+	mustDecide(t, workflowID, api.DecisionClose, map[string]any{"by": "hanako", "note": "recurrence handled"})
 }

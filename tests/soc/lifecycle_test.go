@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"xsoc/internal/e2e"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // An incident that owned a host ends — terminated by an operator (it runs no code),
@@ -26,7 +26,7 @@ func TestAlertForTheHostOfAnIncidentThatIsOverIsSuppressedByItsRule(t *testing.T
 		},
 		"cancelled": func(ctx context.Context, id string) error { return xsoc.Temporal.CancelWorkflow(ctx, id, "") },
 		"closed": func(_ context.Context, id string) error {
-			return decide(t, id, workflows.DecisionClose, map[string]any{"by": "hanako", "note": "benign"})
+			return decide(t, id, api.DecisionClose, map[string]any{"by": "hanako", "note": "benign"})
 		},
 	}
 	for how, end := range ends {
@@ -35,7 +35,7 @@ func TestAlertForTheHostOfAnIncidentThatIsOverIsSuppressedByItsRule(t *testing.T
 			host := fmt.Sprintf("st-%s-%d", how, run%100000)
 			owner := postAlert(t, "stark", alert(fmt.Sprintf("owner-%s-%d", how, run), "Odd login ("+how+")", "high", host))
 			eventually(t, 30*time.Second, owner+" in the SOC queue", func() error {
-				if s := status(t, owner); s.State != workflows.StateInvestigating {
+				if s := status(t, owner); s.State != api.StateInvestigating {
 					return fmt.Errorf("state %s", s.State)
 				}
 				return nil
@@ -50,7 +50,7 @@ func TestAlertForTheHostOfAnIncidentThatIsOverIsSuppressedByItsRule(t *testing.T
 			next := postAlert(t, "stark", alert(fmt.Sprintf("next-%s-%d", how, run), "Remote admin tool started", "high", host))
 			eventually(t, 60*time.Second, next+" suppressed by the rule", func() error {
 				attributes := e2e.SearchAttributes(t, xsoc.Temporal, next)
-				if attributes["XsocState"] != workflows.StateSuppressed || attributes["XsocRule"] == "" {
+				if attributes["XsocState"] != api.StateSuppressed || attributes["XsocRule"] == "" {
 					return fmt.Errorf("state %s, rule %q, parent %q", attributes["XsocState"], attributes["XsocRule"], attributes["XsocParent"])
 				}
 				return nil

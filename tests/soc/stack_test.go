@@ -16,7 +16,8 @@ import (
 
 	"xsoc/internal/devstack"
 	"xsoc/internal/e2e"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
+	"xsoc/workflows/start"
 )
 
 var xsoc *devstack.Stack
@@ -116,7 +117,7 @@ func postAlert(t *testing.T, customer string, a map[string]any) string {
 		t.Fatalf("posting %v: %d %s", a["id"], code, data)
 	}
 	var answer struct {
-		Incidents []workflows.IncidentRef `json:"incidents"`
+		Incidents []start.IncidentRef `json:"incidents"`
 	}
 	if err := json.Unmarshal(data, &answer); err != nil || len(answer.Incidents) != 1 {
 		t.Fatalf("answer %s: %v", data, err)
@@ -184,7 +185,7 @@ func decide(t *testing.T, workflowID, name string, decision map[string]any) erro
 	return err
 }
 
-func status(t *testing.T, workflowID string) workflows.IncidentStatus {
+func status(t *testing.T, workflowID string) api.IncidentStatus {
 	t.Helper()
 	return e2e.IncidentStatus(t, xsoc.Temporal, workflowID)
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"xsoc/internal/devstack"
-	"xsoc/workflows"
+	"xsoc/workflows/api"
 )
 
 // An analyst adds a rule from the CLI, as from the Temporal UI; of 200 alerts, the
@@ -30,7 +30,7 @@ func TestSuppressionRuleAddedFromTheCLIClosesWhatItMatchesAndPagesTheRest(t *tes
 	// analyst's does (README, Security).
 	out, err := exec.Command(temporal, "workflow", "update", "execute", "--address", xsoc.Dev.FrontendHostPort(),
 		"--codec-endpoint", xsoc.StarterURL+"/v1/codec",
-		"--workflow-id", workflows.TuningWorkflowID("umbrella"), "--name", workflows.UpdateAddRule, "--input", string(input)).CombinedOutput()
+		"--workflow-id", api.TuningWorkflowID("umbrella"), "--name", api.UpdateAddRule, "--input", string(input)).CombinedOutput()
 	if err != nil {
 		t.Fatalf("temporal workflow update execute add_rule: %v\n%s", err, out)
 	}
@@ -51,15 +51,15 @@ func TestSuppressionRuleAddedFromTheCLIClosesWhatItMatchesAndPagesTheRest(t *tes
 		return nil
 	})
 	eventually(t, 60*time.Second, "the rule counts 190 hits", func() error {
-		value, err := xsoc.Temporal.QueryWorkflow(context.Background(), workflows.TuningWorkflowID("umbrella"), "", workflows.QueryRules)
+		value, err := xsoc.Temporal.QueryWorkflow(context.Background(), api.TuningWorkflowID("umbrella"), "", api.QueryRules)
 		if err != nil {
 			return err
 		}
-		var rules []workflows.Rule
+		var rules []api.Rule
 		if err := value.Get(&rules); err != nil {
 			return err
 		}
-		if len(rules) != 1 || rules[0].Hits != 190 || rules[0].State != workflows.RuleActive {
+		if len(rules) != 1 || rules[0].Hits != 190 || rules[0].State != api.RuleActive {
 			return fmt.Errorf("rules: %+v", rules)
 		}
 		return nil
@@ -87,7 +87,7 @@ func TestSuppressionRuleAddedFromTheCLIClosesWhatItMatchesAndPagesTheRest(t *tes
 			return err
 		}
 		defer resp.Body.Close()
-		var report workflows.Report
+		var report api.Report
 		if err := json.NewDecoder(resp.Body).Decode(&report); err != nil {
 			return err
 		}

@@ -49,7 +49,6 @@ package sim
 import (
 	"bytes"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -550,11 +549,8 @@ func (s *Server) sortedMalops() []*malopRecord {
 
 // --- helpers ---
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v) // the client went away; nothing to tell it
-}
+// writeJSON answers JSON as Cybereason does.
+var writeJSON = simkit.JSONWriter("application/json;charset=UTF-8")
 
 func writeHTML(w http.ResponseWriter, page string) {
 	w.Header().Set("Content-Type", "text/html;charset=UTF-8")

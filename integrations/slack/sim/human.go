@@ -22,7 +22,7 @@ const VerificationToken = "simverificationtoken"
 // Sign answers Slack's v0 request signature of body sent at timestamp (Unix seconds).
 func Sign(signingSecret, timestamp string, body []byte) string {
 	mac := hmac.New(sha256.New, []byte(signingSecret))
-	fmt.Fprintf(mac, "v0:%s:", timestamp)
+	mac.Write([]byte("v0:" + timestamp + ":"))
 	mac.Write(body)
 	return "v0=" + hex.EncodeToString(mac.Sum(nil))
 }

@@ -392,11 +392,8 @@ func refusal(code string) map[string]any {
 	return map[string]any{"ok": false, "error": code}
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
+// writeJSON answers JSON as Slack does.
+var writeJSON = simkit.JSONWriter("application/json; charset=utf-8")
 
 func (s *Server) authTest(url.Values) (int, any) {
 	return http.StatusOK, map[string]any{

@@ -38,7 +38,7 @@ package sim
 
 import (
 	"crypto/rand"
-	"crypto/sha1"
+	"crypto/sha1" //nolint:gosec // G505: SHA-1 makes the simulator's file hashes, as WithSecure shows them; nothing is protected by it
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -50,6 +50,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"xsoc/integrations/simkit"
 )
 
 // RiskLevels are WithSecure's incident risk levels, lowest first.
@@ -86,7 +88,7 @@ type Server struct {
 	devices    []*Device
 	operations []Operation
 	calls      []Call
-	faults     map[string][]fault
+	faults     simkit.Faults[fault]
 	seq        int
 }
 
@@ -233,7 +235,6 @@ func New(clientID, secret string) *Server {
 		now:      time.Now,
 		tokenTTL: defaultTokenTTL,
 		tokens:   map[string]token{},
-		faults:   map[string][]fault{},
 		mux:      http.NewServeMux(),
 	}
 	s.routes()
@@ -261,14 +262,10 @@ func (s *Server) ExpireTokens() {
 	s.tokens = map[string]token{}
 }
 
-// FailNext makes the next `times` calls to path answer status, with a Retry-After
+// FailNext makes the next `times` calls to path (at least one) answer status, with a Retry-After
 // header when retryAfter is not empty.
 func (s *Server) FailNext(path string, status int, times int, retryAfter string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for range times {
-		s.faults[path] = append(s.faults[path], fault{status: status, retryAfter: retryAfter})
-	}
+	s.faults.Add(path, fault{status: status, retryAfter: retryAfter}, times)
 }
 
 // Calls answers the recorded vendor calls, oldest first.
@@ -400,7 +397,7 @@ func (s *Server) AddIncident(n NewIncident) (Incident, error) {
 	}
 	hash := strings.ToLower(strings.TrimSpace(n.SHA1))
 	if hash == "" {
-		sum := sha1.Sum([]byte(name + "|" + exe))
+		sum := sha1.Sum([]byte(name + "|" + exe)) //nolint:gosec // G401: a made-up file hash, not a protection
 		hash = hex.EncodeToString(sum[:])
 	}
 	for i, d := range devices {
@@ -508,14 +505,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = io.NopCloser(strings.NewReader(string(body)))
 		s.mu.Lock()
 		s.calls = append(s.calls, Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: string(body)})
-		var f *fault
-		if queue := s.faults[r.URL.Path]; len(queue) > 0 {
-			next := queue[0]
-			f = &next
-			s.faults[r.URL.Path] = queue[1:]
-		}
 		s.mu.Unlock()
-		if f != nil {
+		if f := s.faults.Take(r.URL.Path); f != nil {
 			if f.retryAfter != "" {
 				w.Header().Set("Retry-After", f.retryAfter)
 			}
@@ -613,11 +604,8 @@ func decodeStrict(r *http.Request, into any) error {
 	return nil
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
+// writeJSON answers JSON as WithSecure does.
+var writeJSON = simkit.JSONWriter("application/json")
 
 // apiError answers in the Elements API's error shape.
 func apiError(w http.ResponseWriter, status int, message string) {

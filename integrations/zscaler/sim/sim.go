@@ -47,6 +47,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"xsoc/integrations/simkit"
 )
 
 // SessionTTL is how long a session lives without a call.
@@ -83,7 +85,7 @@ type Server struct {
 	active      []string             // the denylist the cloud enforces
 	activations int
 	calls       []Call
-	faults      map[string][]fault
+	faults      simkit.Faults[fault]
 	lookups     map[string]Classification
 	reports     map[string]json.RawMessage
 	recordSeq   int64
@@ -95,7 +97,6 @@ func New(apiKey, username, password string) *Server {
 		apiKey: apiKey, username: username, password: password,
 		now:      time.Now,
 		sessions: map[string]time.Time{},
-		faults:   map[string][]fault{},
 		lookups:  map[string]Classification{},
 		reports:  map[string]json.RawMessage{},
 	}
@@ -136,10 +137,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	s.mu.Lock()
 	s.calls = append(s.calls, Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: string(body)})
-	f, failing := s.takeFault(r.URL.Path)
 	s.mu.Unlock()
-	if failing {
-		writeFault(w, f)
+	if f := s.faults.Take(r.URL.Path); f != nil {
+		writeFault(w, *f)
 		return
 	}
 	s.mux.ServeHTTP(w, r)
@@ -190,17 +190,13 @@ func (s *Server) ExpireSessions() int {
 	return n
 }
 
-// FailNext makes the next `times` requests to path (e.g. "/api/v1/status/activate")
+// FailNext makes the next `times` requests to path (at least one; e.g. "/api/v1/status/activate")
 // answer status instead. A 429 answers ZIA's body {"message": "Rate Limit (1/SECOND)
 // exceeded", "Retry-After": "N seconds"}: retryAfter "N" also sends the Retry-After: N
 // header, "N seconds" sends it in the body only, as the ZIA documentation shows.
 // Other statuses answer ZIA's {"code", "message"} error body.
 func (s *Server) FailNext(path string, status int, times int, retryAfter string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for range times {
-		s.faults[path] = append(s.faults[path], fault{status: status, retryAfter: retryAfter})
-	}
+	s.faults.Add(path, fault{status: status, retryAfter: retryAfter}, times)
 }
 
 // SetClassification sets what urlLookup answers for a URL or host (as sent, no scheme).
@@ -216,15 +212,6 @@ func (s *Server) SetSandboxReport(md5 string, report json.RawMessage) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.reports[strings.ToLower(md5)] = slices.Clone(report)
-}
-
-func (s *Server) takeFault(path string) (fault, bool) {
-	queue := s.faults[path]
-	if len(queue) == 0 {
-		return fault{}, false
-	}
-	s.faults[path] = queue[1:]
-	return queue[0], true
 }
 
 func writeFault(w http.ResponseWriter, f fault) {
@@ -260,11 +247,8 @@ func writeFault(w http.ResponseWriter, f fault) {
 	writeError(w, f.status, code, message)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
+// writeJSON answers JSON as Zscaler does.
+var writeJSON = simkit.JSONWriter("application/json")
 
 func writeError(w http.ResponseWriter, status int, code, message string) {
 	writeJSON(w, status, map[string]string{"code": code, "message": message})
@@ -322,7 +306,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.sessions[session] = s.now().Add(SessionTTL)
 	s.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: session, Path: "/", HttpOnly: true})
+	// The simulator serves plain HTTP on localhost, where a Secure cookie would never come back.
+	http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: session, Path: "/", HttpOnly: true}) //nolint:gosec // G124: see above
 	writeJSON(w, http.StatusOK, map[string]any{
 		"authType": "ADMIN_LOGIN", "obfuscateApiKey": false, "passwordExpiryTime": 0, "passwordExpiryDays": 0,
 	})

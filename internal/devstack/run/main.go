@@ -167,7 +167,7 @@ func printURLs(w io.Writer, stack *devstack.Stack, ownSlack, ownTwilio bool) {
 	publicURL, _ := lookup(stack.Env, "XSOC_PUBLIC_URL")
 	secret, _ := lookup(stack.Env, "ACME_WEBHOOK_SECRET")
 	dashboardToken, _ := lookup(stack.Env, "XSOC_DASHBOARD_TOKEN")
-	fmt.Fprintf(w, `
+	_, _ = fmt.Fprintf(w, `
 xsoc is running (logs in %s/logs/, Ctrl-C stops everything):
   Temporal UI    %s
   Mailpit        %s

@@ -1,0 +1,47 @@
+package account
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"xsoc/workflows/api"
+	"xsoc/workflows/internal/testworld"
+)
+
+func TestAccountCountsRequestsByKindAndStateOnce(t *testing.T) {
+	start := testworld.Day(2026, 5, 1)
+	l := newLedger(t, start)
+	request := func(id, kind, state, ack string, closed time.Time) api.RequestSummary {
+		return api.RequestSummary{Customer: "acme", Request: "request/acme/" + id, Kind: kind, State: state,
+			OpenedAt: closed.Add(-time.Hour), ClosedAt: closed, Ack: ack}
+	}
+	summaries := []api.RequestSummary{
+		request("CS-1", api.RequestIsolate, api.StateDone, api.SLAMet, testworld.Day(2026, 5, 3)),
+		request("CS-2", api.RequestIsolate, api.StateDeclined, api.ClockNotNeeded, testworld.Day(2026, 5, 4)),
+		request("CS-3", api.RequestOption, api.StateDone, api.SLABreached, testworld.Day(2026, 5, 5)),
+		// Reported again (the activity retried): counts once.
+		request("CS-1", api.RequestIsolate, api.StateDone, api.SLAMet, testworld.Day(2026, 5, 3)),
+		request("CS-4", api.RequestBlock, api.StateDone, api.SLAMet, testworld.Day(2026, 6, 1)),
+	}
+	var recorded []*accountUpdate
+	for i, s := range summaries {
+		recorded = append(recorded, l.update(s.ClosedAt.Add(time.Duration(i)*time.Minute), api.UpdateRecordRequest, "record/"+s.Request, s))
+	}
+	may := l.reportAt(testworld.Day(2026, 6, 10), "2026-05")
+	june := l.reportAt(testworld.Day(2026, 6, 10), "2026-06")
+
+	l.runUntil(accountInput(), testworld.Day(2026, 6, 11))
+
+	for i, u := range recorded {
+		u.accepted(t, "record "+summaries[i].Request)
+	}
+	require.Equal(t, map[string]map[string]int{
+		api.RequestIsolate: {api.StateDone: 1, api.StateDeclined: 1},
+		api.RequestOption:  {api.StateDone: 1},
+	}, may.Requests)
+	require.Equal(t, map[string]int{api.SLAMet: 1, api.ClockNotNeeded: 1, api.SLABreached: 1}, may.RequestsAck)
+	require.Equal(t, map[string]map[string]int{api.RequestBlock: {api.StateDone: 1}}, june.Requests)
+	require.Zero(t, may.Incidents, "requests are not incidents")
+}

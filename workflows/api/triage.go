@@ -1,0 +1,148 @@
+package api
+
+import (
+	"time"
+
+	"xsoc/integrations"
+)
+
+// TriageInput starts a customer's Triage (the triage package's Input carries its state
+// over when it continues as new).
+type TriageInput struct {
+	Customer string         `json:"customer"`
+	Settings TriageSettings `json:"settings"`
+}
+
+// TriageSettings are the SOC's triage settings and what a campaign incident needs
+// of the customer.
+type TriageSettings struct {
+	StormPerMinute int           `json:"storm_per_minute"`
+	DigestEvery    time.Duration `json:"digest_every"`
+	CampaignHosts  int           `json:"campaign_hosts"`
+	CampaignWindow time.Duration `json:"campaign_window"`
+	NotifyOver     int           `json:"notify_over"`
+	QAEvery        int           `json:"qa_every"`
+	// Policy is the customer's policy, for the campaign incidents triage opens.
+	Policy Policy `json:"policy"`
+}
+
+// Admission is what a new incident tells triage about its alert.
+type Admission struct {
+	Incident string `json:"incident"`
+	// Customer names the triage to ask (an admission by Signal goes to it already).
+	Customer string `json:"customer,omitempty"`
+	// Run is the incident's run (admissions by Update).
+	Run        string                   `json:"run,omitempty"`
+	Vendor     string                   `json:"vendor"`
+	AlertID    string                   `json:"alert_id"`
+	Detection  string                   `json:"detection"`
+	Severity   integrations.Severity    `json:"severity"`
+	Hosts      []integrations.Host      `json:"hosts"`
+	Users      []string                 `json:"users,omitempty"`
+	Indicators []integrations.Indicator `json:"indicators,omitempty"`
+	Site       string                   `json:"site,omitempty"`
+	At         time.Time                `json:"at"`
+	// Gone is the incident an earlier answer told this one to join, which turned out
+	// to be over: triage forgets it as an owner and decides again.
+	Gone string `json:"gone,omitempty"`
+}
+
+// Triage's decisions.
+const (
+	TriageOwn        = "own"
+	TriageSuppressed = "suppressed"
+	TriageMerged     = "merged"
+	TriageQASample   = "qa_sample"
+)
+
+// TriageAnswer tells an incident what it is.
+type TriageAnswer struct {
+	Decision string `json:"decision"`
+	// Rule is the suppression rule that matched (suppressed, qa_sample).
+	Rule *Rule `json:"rule,omitempty"`
+	// Parent is the incident or campaign to join (merged).
+	Parent string `json:"parent,omitempty"`
+	// Quiet tells an own incident not to page the SOC by itself: the customer is in
+	// an alert storm and the SOC gets digests instead.
+	Quiet bool `json:"quiet,omitempty"`
+	// Why is the answer in a sentence, for the incident's timeline.
+	Why string `json:"why"`
+}
+
+// Closure tells triage an incident that owned hosts is over.
+type Closure struct {
+	Incident string `json:"incident"`
+	// Run is the incident's first run ("" from incidents before round 3).
+	Run string `json:"run,omitempty"`
+}
+
+// JoinRequest asks an open incident to join a campaign.
+type JoinRequest struct {
+	Parent string `json:"parent"`
+	Why    string `json:"why"`
+}
+
+// RuleRef is the suppression rule an incident was closed (or sampled) by.
+type RuleRef struct {
+	ID         string `json:"id"`
+	Reason     string `json:"reason"`
+	By         string `json:"by"`
+	ApprovedBy string `json:"approved_by"`
+}
+
+// JoinedAlert is an alert handed to the open incident (or campaign) it joins, with
+// what its own incident held contained, which the parent now holds.
+type JoinedAlert struct {
+	Incident  string             `json:"incident"`
+	Vendor    string             `json:"vendor"`
+	Alert     integrations.Alert `json:"alert"`
+	Contained []string           `json:"contained,omitempty"`
+	// Blocked are the indicators its incident blocked through its vendor, and Carried
+	// those it held from alerts that had joined it: the parent holds them now.
+	Blocked []integrations.Indicator `json:"blocked,omitempty"`
+	Carried []CarriedBlock           `json:"carried,omitempty"`
+	Why     string                   `json:"why"`
+}
+
+// JoinAnswer is the parent's answer to a joined alert.
+type JoinAnswer struct {
+	Accepted bool   `json:"accepted"`
+	Why      string `json:"why,omitempty"`
+}
+
+// JoinedRef is an alert that joined this incident.
+type JoinedRef struct {
+	Incident  string                `json:"incident"`
+	Vendor    string                `json:"vendor"`
+	AlertID   string                `json:"alert_id"`
+	Detection string                `json:"detection"`
+	Severity  integrations.Severity `json:"severity"`
+	At        time.Time             `json:"at"`
+}
+
+// CampaignInfo marks a campaign incident: what its members share.
+type CampaignInfo struct {
+	Key     string   `json:"key"`
+	Members []string `json:"members"`
+}
+
+// IncidentRun names one incident's run chain: its workflow id and its first run.
+type IncidentRun struct {
+	WorkflowID string `json:"workflow_id"`
+	// FirstRun is the run that started the chain ("" for whatever runs now).
+	FirstRun string `json:"first_run,omitempty"`
+}
+
+// Liveness is what IncidentAlive found.
+type Liveness struct {
+	Alive bool `json:"alive"`
+	// Why says what was found, for the log and the incident's timeline.
+	Why string `json:"why"`
+}
+
+// SignalConfigure hands a running Triage the settings of the customers file the
+// worker started with.
+const SignalConfigure = "configure"
+
+// SignalHandOver asks Tuning to hand Triage the rules in force again.
+const SignalHandOver = "hand_over"

@@ -1,0 +1,65 @@
+// Package casework is the case work the workflows share: SLA clocks, escalation
+// chains and their pages, the timeline, the alarm, notifications, search attributes
+// and the activity options (options.go). It knows the workflows only by their names
+// and payloads (package api): a change here changes every workflow that uses it, and
+// the replay tests of each workflow package prove it changed no command.
+package casework
+
+import (
+	"errors"
+	"slices"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"xsoc/integrations"
+)
+
+// PriorityOf is the task priority of an incident's work: critical and emergency
+// incidents are served before a storm of lower ones (1 is served first).
+func PriorityOf(severity integrations.Severity) temporal.Priority {
+	switch {
+	case severity.Rank() >= integrations.SeverityCritical.Rank():
+		return temporal.Priority{PriorityKey: 1}
+	case severity == integrations.SeverityHigh:
+		return temporal.Priority{PriorityKey: 3}
+	}
+	return temporal.Priority{PriorityKey: 4}
+}
+
+// TriageTimeout is how long a new incident waits for its customer's triage before it
+// pages as if triage had said "a new incident": a triage outage must never cost a page.
+const TriageTimeout = time.Minute
+
+// Backoff is the wait before the next try after failures in a row: 2 s doubling, at
+// most 5 minutes.
+func Backoff(failures int) time.Duration {
+	wait := 2 * time.Second
+	for i := 1; i < failures && wait < 5*time.Minute; i++ {
+		wait *= 2
+	}
+	return min(wait, 5*time.Minute)
+}
+
+// FailureMessage is what an activity's failure says in the vendor's or the Account's
+// own words, without the SDK's wrapping.
+func FailureMessage(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Message()
+	}
+	return err.Error()
+}
+
+// SortedKeys answers a map's keys in order. Ranging over the map is deterministic
+// here because the keys are sorted before anything uses them.
+//
+//workflowcheck:ignore
+func SortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
