@@ -13,6 +13,7 @@ import (
 
 	"xsoc/activities"
 	"xsoc/config"
+	"xsoc/identity"
 	"xsoc/integrations/messages"
 	"xsoc/workflows/api"
 	"xsoc/workflows/casework"
@@ -36,6 +37,7 @@ func Account(ctx workflow.Context, in Input) error {
 		acc.state.Timezone = in.Timezone
 	}
 	acc.zone = config.LoadLocation(acc.state.Timezone)
+	acc.countLive(ctx)
 	acc.mergePurchases(ctx, in.Purchases)
 	if err := acc.setup(ctx); err != nil {
 		return err
@@ -48,13 +50,14 @@ func Account(ctx workflow.Context, in Input) error {
 	return casework.RunEntity(ctx, acc)
 }
 
-// Take takes the settings, purchases and incident summaries that arrived, and decides
-// whether this run ends: an Account continues as new before it processes the lot
-// events due then (the next run does them first), as it always has.
+// Take takes the settings, purchases, incident summaries and moments that arrived, and
+// decides whether this run ends: an Account continues as new before it processes the
+// lot events due then (the next run does them first), as it always has.
 func (acc *account) Take(ctx workflow.Context) {
 	acc.receiveSettings()
 	acc.receivePurchases(ctx)
 	acc.receiveIncidents()
+	acc.receiveMoments()
 	acc.continuing = acc.shouldContinueAsNew(ctx)
 }
 
@@ -82,7 +85,7 @@ func (acc *account) Wait(ctx workflow.Context) error {
 	next, ok := acc.nextLotEvent()
 	changed := func() bool {
 		return acc.gen != gen || acc.purchases.Len() > 0 || acc.settings.Len() > 0 || acc.incidents.Len() > 0 ||
-			acc.shouldContinueAsNew(ctx)
+			acc.moments.Len() > 0 || acc.shouldContinueAsNew(ctx)
 	}
 	if !ok {
 		return workflow.Await(ctx, changed)
@@ -123,10 +126,22 @@ type State struct {
 	// Sent holds the keys of the ticket notices delivered, so that a notice that
 	// reached some contacts and not others is retried to the others only.
 	Sent []string `json:"sent,omitempty"`
-	// TimeToAck and BreachTotals count over the Account's whole life, for the
-	// starter's Prometheus metrics, which must never go down.
-	TimeToAck    api.Histogram  `json:"time_to_ack"`
-	BreachTotals map[string]int `json:"breach_totals,omitempty"`
+	// TimeToAck, TimeToCustomerAck and BreachTotals count over the Account's whole
+	// life, for the starter's Prometheus metrics, which must never go down.
+	TimeToAck         api.Histogram  `json:"time_to_ack"`
+	TimeToCustomerAck api.Histogram  `json:"time_to_customer_ack,omitzero"`
+	BreachTotals      map[string]int `json:"breach_totals,omitempty"`
+	// Live is set once the Account counts each figure at its moment (moments.go);
+	// the months counted before keep their figures, marked CountedAtConclusion.
+	Live bool `json:"live,omitempty"`
+	// Open are the incidents that told their moments and have not concluded yet,
+	// oldest first: what each one counted, and which were open at a month's end.
+	Open []OpenIncident `json:"open,omitempty"`
+	// Conversions are the tickets converted to another service (convert_tickets).
+	Conversions []api.Conversion `json:"conversions,omitempty"`
+	// Replays are the stamps of the people whose decisions the Account took in the
+	// last minutes (docs/identity-contract.md).
+	Replays identity.Replays `json:"replays,omitzero"`
 }
 
 // Lot is one purchase of option tickets.
@@ -135,7 +150,10 @@ type Lot struct {
 	Expires   time.Time `json:"expires"`
 	Count     int       `json:"count"`
 	Used      int       `json:"used"`
-	Expired   int       `json:"expired"`
+	// Converted counts the tickets converted to another service, before or after
+	// the lot expired; Expired those that expired unused and are not converted since.
+	Converted int `json:"converted,omitempty"`
+	Expired   int `json:"expired"`
 	// NoticeSent: the notice 30 days before expiry reached every contact.
 	NoticeSent bool `json:"notice_sent,omitempty"`
 	// ExpiryProcessed: the expired tickets are counted in the month's figures.
@@ -149,9 +167,10 @@ type Lot struct {
 }
 
 // Remaining is what is left to use of a lot.
-func (l Lot) Remaining() int { return l.Count - l.Used - l.Expired }
+func (l Lot) Remaining() int { return l.Count - l.Used - l.Converted - l.Expired }
 
-// MonthFigures are one month's billable work and SLA outcomes.
+// MonthFigures are one month's billable work and SLA outcomes, each counted in the
+// month its moment fell in (moments.go).
 type MonthFigures struct {
 	Incidents      int                       `json:"incidents"`
 	Billable       int                       `json:"billable"`
@@ -174,6 +193,20 @@ type MonthFigures struct {
 	Durations map[string]*DurationSample `json:"durations,omitempty"`
 	Breaches  []api.Breach               `json:"breaches,omitempty"`
 	RuleHits  map[string]int             `json:"rule_hits,omitempty"`
+	// Severities is each Severity's share of the month.
+	Severities map[string]*SeverityFigures `json:"severities,omitempty"`
+	// OpenAtEnd lists the incidents that were open when the month ended and have
+	// concluded since (the first openAtEndLimit); OpenAtEndCount counts them all.
+	// Those still open are in State.Open.
+	OpenAtEnd      []api.OpenAtEnd `json:"open_at_end,omitempty"`
+	OpenAtEndCount int             `json:"open_at_end_count,omitempty"`
+	// RequestAccept samples how long the SOC took to accept the month's requests.
+	RequestAccept *DurationSample `json:"request_accept,omitempty"`
+	// TicketsConverted counts the tickets converted in the month.
+	TicketsConverted int `json:"tickets_converted,omitempty"`
+	// CountedAtConclusion marks a month counted (at least in part) before the
+	// Account counted live: its incidents counted when they concluded.
+	CountedAtConclusion bool `json:"counted_at_conclusion,omitempty"`
 }
 
 // ticketValidityYears is how long a lot may be used after purchase: calendar years,
@@ -203,8 +236,13 @@ type account struct {
 	gen       int
 	purchases workflow.ReceiveChannel
 	settings  workflow.ReceiveChannel
-	// incidents are the concluded incidents' summaries (SignalRecordIncident).
+	// incidents are the concluded incidents' summaries (SignalRecordIncident), from
+	// incidents started before they told their moments.
 	incidents workflow.ReceiveChannel
+	// moments are what incidents tell as it happens (SignalIncidentMoments).
+	moments workflow.ReceiveChannel
+	// live: this run counts each figure at its moment (liveFiguresVersion).
+	live bool
 	// zone is the customer's time zone (state.Timezone), where months and lots end.
 	zone *time.Location
 	// inflight are the notification activities running: a continue-as-new would
@@ -252,8 +290,19 @@ func (acc *account) setup(ctx workflow.Context) error {
 		Description: "Internal: the lots of the customers file, merged in on every worker start.",
 	})
 	acc.incidents = workflow.GetSignalChannelWithOptions(ctx, api.SignalRecordIncident, workflow.SignalChannelOptions{
-		Description: "Internal: a concluded incident reports its summary for the monthly figures.",
+		Description: "Internal: a concluded incident of an earlier version reports its summary for the monthly figures.",
 	})
+	acc.moments = workflow.GetSignalChannelWithOptions(ctx, api.SignalIncidentMoments, workflow.SignalChannelOptions{
+		Description: "Internal: an incident tells what happened to it as it happens (in, acknowledged, breached, contained, verdict, concluded).",
+	})
+	err = workflow.SetUpdateHandlerWithOptions(ctx, api.UpdateConvertTickets, acc.convertTickets, workflow.UpdateHandlerOptions{
+		Validator: acc.validateConversion,
+		Description: `Convert unused option tickets of a lot to another service (until 90 days after the lot expired). ` +
+			`{"lot": "2026-04-01", "count": 3, "to": "training", "by": "<who>", "note": "..."}`,
+	})
+	if err != nil {
+		return err
+	}
 	acc.settings = workflow.GetSignalChannelWithOptions(ctx, api.SignalSettings, workflow.SignalChannelOptions{
 		Description: "Internal: the plan, IDs, contacts, language and time zone of the customers file, on every worker start.",
 	})
@@ -397,7 +446,7 @@ func consumeRequestID(ctx workflow.Context, r api.ConsumeRequest) string {
 // recordIncident is the record_incident Update, which activities of earlier versions
 // still send: the summary counts once, by the Update's id.
 func (acc *account) recordIncident(ctx workflow.Context, s api.IncidentSummary) error {
-	acc.applyIncident(workflow.GetCurrentUpdateInfo(ctx).ID, s)
+	acc.applySummary(workflow.GetCurrentUpdateInfo(ctx).ID, s)
 	return nil
 }
 
@@ -408,8 +457,19 @@ func (acc *account) receiveIncidents() {
 		if !acc.incidents.ReceiveAsync(&s) {
 			return
 		}
-		acc.applyIncident(summaryID(s), s)
+		acc.applySummary(summaryID(s), s)
 	}
+}
+
+// applySummary counts a concluded incident that told nothing before: each of its
+// moments in the month it happened, once this run counts live; all of it in the month
+// it concluded in a run that began before (it replays as it ran).
+func (acc *account) applySummary(id string, s api.IncidentSummary) {
+	if acc.live {
+		acc.applyMoments(id, momentsOfSummary(s))
+		return
+	}
+	acc.applyIncident(id, s)
 }
 
 // summaryID names a summary's application in the Account: the incident's run, so that
@@ -418,7 +478,8 @@ func summaryID(s api.IncidentSummary) string {
 	return "record/" + s.Incident + "/" + s.OpenedAt.UTC().Format("20060102T150405.000")
 }
 
-// applyIncident adds a concluded incident to its month's figures, once per id.
+// applyIncident adds a concluded incident to the month it concluded in, once per id:
+// how the Account counted before it counted live (liveFiguresVersion).
 func (acc *account) applyIncident(id string, s api.IncidentSummary) {
 	if slices.Contains(acc.state.Applied, id) {
 		return
@@ -442,7 +503,7 @@ func (acc *account) applyIncident(id string, s api.IncidentSummary) {
 		}
 		m.SLA[clock][s.Clocks[clock]]++
 	}
-	acc.recordPerformance(m, s)
+	acc.recordConcludedPerformance(m, s)
 	acc.remember(id)
 }
 
@@ -500,8 +561,18 @@ func (acc *account) monthOf(key string) *MonthFigures {
 	}
 	m, ok := acc.state.Months[key]
 	if !ok {
-		m = &MonthFigures{BySeverity: map[string]int{}, ByVerdict: map[string]int{}, SLA: map[string]map[string]int{}}
+		m = &MonthFigures{}
 		acc.state.Months[key] = m
+	}
+	// A month carried over may hold no map where it counted nothing.
+	if m.BySeverity == nil {
+		m.BySeverity = map[string]int{}
+	}
+	if m.ByVerdict == nil {
+		m.ByVerdict = map[string]int{}
+	}
+	if m.SLA == nil {
+		m.SLA = map[string]map[string]int{}
 	}
 	return m
 }
@@ -560,7 +631,7 @@ func (acc *account) passLotEvents(ctx workflow.Context) {
 		lot := &acc.state.Lots[i]
 		if at := acc.expiryAt(*lot); !at.IsZero() && !now.Before(at) {
 			lot.ExpiryProcessed = true
-			lot.Expired = lot.Count - lot.Used
+			lot.Expired = lot.Count - lot.Used - lot.Converted
 			// A notice 30 days before that never got through is moot now.
 			lot.NoticeRetryAt, lot.NoticeFailures = time.Time{}, 0
 			if lot.Expired > 0 {
@@ -704,16 +775,24 @@ func (acc *account) told(ctx workflow.Context, t *telling) {
 
 func (acc *account) balance() api.Balance {
 	b := api.Balance{Lots: []api.LotView{}}
-	for _, l := range acc.state.Lots {
-		remaining := 0
-		if !l.ExpiryProcessed {
-			remaining = l.Remaining()
-		}
-		b.Remaining += remaining
-		b.Lots = append(b.Lots, api.LotView{Purchased: l.Purchased.Format(time.DateOnly), Expires: l.Expires.Format(time.DateOnly),
-			Count: l.Count, Used: l.Used, Expired: l.Expired, Remaining: remaining})
+	for i := range acc.state.Lots {
+		view := acc.lotView(i)
+		b.Remaining += view.Remaining
+		b.Lots = append(b.Lots, view)
 	}
 	return b
+}
+
+// lotView is the i-th lot as a balance or a report shows it.
+func (acc *account) lotView(i int) api.LotView {
+	l := acc.state.Lots[i]
+	remaining := 0
+	if !l.ExpiryProcessed {
+		remaining = l.Remaining()
+	}
+	return api.LotView{Lot: acc.lotKey(i), Purchased: l.Purchased.Format(time.DateOnly), Expires: l.Expires.Format(time.DateOnly),
+		Count: l.Count, Used: l.Used, Converted: l.Converted, Expired: l.Expired, Remaining: remaining,
+		ConvertibleUntil: acc.convertibleUntil(l)}
 }
 
 // shouldContinueAsNew: the ledger runs for years; carry its state into a fresh run

@@ -204,7 +204,9 @@ func forensics(tickets int, requestID string) api.ConsumeRequest {
 }
 
 func lotView(purchased, expires string, count, used, expired, remaining int) api.LotView {
-	return api.LotView{Purchased: purchased, Expires: expires, Count: count, Used: used, Expired: expired, Remaining: remaining}
+	exp, _ := time.Parse(time.DateOnly, expires)
+	return api.LotView{Lot: purchased, Purchased: purchased, Expires: expires, Count: count, Used: used, Expired: expired, Remaining: remaining,
+		ConvertibleUntil: exp.Add(api.ConvertibleAfterExpiry)}
 }
 
 func TestAccountLotExpiresMidYear(t *testing.T) {
@@ -317,7 +319,7 @@ func TestAccountConsumesFromTheLotThatExpiresFirst(t *testing.T) {
 			// The shape the HTTP API and the Temporal UI show.
 			require.ElementsMatch(t, []string{"remaining", "lots"}, keys(raw))
 			first := raw["lots"].([]any)[0].(map[string]any)
-			require.ElementsMatch(t, []string{"purchased", "expires", "count", "used", "expired", "remaining"}, keys(first))
+			require.ElementsMatch(t, []string{"lot", "purchased", "expires", "count", "used", "converted", "expired", "remaining", "convertible_until"}, keys(first))
 			require.Equal(t, "2027-02-01", first["expires"])
 		})
 	}
@@ -827,7 +829,8 @@ func TestAccountBillingMonthIsTheCustomersMonth(t *testing.T) {
 	// 2026-11-30T15:30Z is 2026-12-01 00:30 in Tokyo.
 	closed := time.Date(2026, 11, 30, 15, 30, 0, 0, time.UTC)
 	summary := testworld.Summary
-	summary.OpenedAt, summary.ClosedAt = closed.Add(-time.Hour), closed
+	// Opened and concluded in the same month in either zone: each moment counts in its own month.
+	summary.OpenedAt, summary.ClosedAt = closed.Add(-10*time.Minute), closed
 	tokyo, err := time.LoadLocation("Asia/Tokyo")
 	require.NoError(t, err)
 	cases := []struct {

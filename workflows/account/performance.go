@@ -29,76 +29,6 @@ type DurationSample struct {
 	Frozen *api.Quantiles `json:"frozen,omitempty"`
 }
 
-// recordPerformance adds a concluded incident to its month's managers' figures and to
-// the Account's lifetime histogram and breach counts.
-func (acc *account) recordPerformance(m *MonthFigures, s api.IncidentSummary) {
-	suppressed := s.State == api.StateSuppressed && s.Rule != ""
-	merged := s.State == api.StateMerged
-	if s.Vendor != api.CampaignVendor {
-		m.Funnel.AlertsIn++
-		if !s.DetectedAt.IsZero() {
-			m.addDuration(api.DurationIngest, s.Incident, max(0, s.OpenedAt.Sub(s.DetectedAt)))
-		}
-	}
-	switch {
-	case suppressed:
-		m.Funnel.Suppressed++
-		if m.RuleHits == nil {
-			m.RuleHits = map[string]int{}
-		}
-		m.RuleHits[s.Rule]++
-	case merged:
-		m.Funnel.Merged++
-	default:
-		acc.recordHandled(m, s)
-	}
-	for _, clock := range casework.SortedKeys(s.Clocks) {
-		if s.Clocks[clock] != api.SLABreached {
-			continue
-		}
-		if acc.state.BreachTotals == nil {
-			acc.state.BreachTotals = map[string]int{}
-		}
-		acc.state.BreachTotals[clock]++
-		if len(m.Breaches) < breachListLimit {
-			m.Breaches = append(m.Breaches, api.Breach{Incident: s.Incident, Clock: clock, Severity: s.Severity, At: s.BreachedAt[clock]})
-		}
-	}
-}
-
-// recordHandled counts an incident that people worked on, and how long each step took.
-func (acc *account) recordHandled(m *MonthFigures, s api.IncidentSummary) {
-	m.Funnel.Handled++
-	if s.Verdict == api.VerdictTruePositive {
-		m.Funnel.Confirmed++
-	}
-	if s.CustomerPaged {
-		m.Funnel.CustomerPaged++
-	}
-	if s.CustomerCalled {
-		m.Funnel.CustomerCalled++
-	}
-	since := func(at time.Time) (time.Duration, bool) {
-		if at.IsZero() {
-			return 0, false
-		}
-		return max(0, at.Sub(s.OpenedAt)), true
-	}
-	if d, ok := since(s.AcknowledgedAt); ok {
-		m.addDuration(api.DurationAck, s.Incident, d)
-		observe(&acc.state.TimeToAck, d)
-	}
-	if d, ok := since(s.VerdictAt); ok {
-		m.addDuration(api.DurationVerdict, s.Incident, d)
-	}
-	if d, ok := since(s.ContainedAt); ok {
-		m.addDuration(api.DurationContain, s.Incident, d)
-	}
-	if d, ok := since(s.ClosedAt); ok {
-		m.addDuration(api.DurationResolve, s.Incident, d)
-	}
-}
-
 func (m *MonthFigures) addDuration(name, incident string, d time.Duration) {
 	if m.Durations == nil {
 		m.Durations = map[string]*DurationSample{}
@@ -113,6 +43,11 @@ func (m *MonthFigures) addDuration(name, incident string, d time.Duration) {
 
 // add counts a duration and keeps it when its incident's hash is among the lowest.
 func (d *DurationSample) add(incident string, duration time.Duration) {
+	d.addUpTo(durationSampleLimit, incident, duration)
+}
+
+// addUpTo is add keeping at most limit durations.
+func (d *DurationSample) addUpTo(limit int, incident string, duration time.Duration) {
 	d.Count++
 	if d.Frozen != nil {
 		// A month past the trend that still hears of an incident: its figures stay
@@ -124,7 +59,7 @@ func (d *DurationSample) add(incident string, duration time.Duration) {
 	// FNV's low values follow those characters, which would bias the sample.
 	sum := sha256.Sum256([]byte(incident))
 	entry := [2]int64{int64(binary.BigEndian.Uint64(sum[:8]) >> 1), duration.Milliseconds()}
-	if len(d.Kept) < durationSampleLimit {
+	if len(d.Kept) < limit {
 		d.Kept = append(d.Kept, entry)
 		return
 	}
@@ -187,9 +122,11 @@ func (acc *account) performance(month string) (api.Performance, error) {
 		return api.Performance{}, fmt.Errorf("month %q: want YYYY-MM", month)
 	}
 	p := api.Performance{Customer: acc.state.Customer, Timezone: acc.zone.String(), TimeToAck: acc.state.TimeToAck,
-		BreachTotals: map[string]int{}}
-	if p.TimeToAck.Buckets == nil {
-		p.TimeToAck.Buckets = make([]uint64, len(api.TimeToAckBuckets))
+		TimeToCustomerAck: acc.state.TimeToCustomerAck, BreachTotals: map[string]int{}}
+	for _, h := range []*api.Histogram{&p.TimeToAck, &p.TimeToCustomerAck} {
+		if h.Buckets == nil {
+			h.Buckets = make([]uint64, len(api.TimeToAckBuckets))
+		}
 	}
 	for _, clock := range casework.SortedKeys(acc.state.BreachTotals) {
 		p.BreachTotals[clock] = acc.state.BreachTotals[clock]
@@ -209,12 +146,13 @@ func (acc *account) monthPerformance(key string) api.MonthPerformance {
 	start := time.Date(first.Year(), first.Month(), 1, 0, 0, 0, 0, acc.zone)
 	mp := api.MonthPerformance{Month: key, Start: start, End: start.AddDate(0, 1, 0),
 		Durations: map[string]api.Quantiles{}, SLA: map[string]map[string]int{}, BreachesByClock: map[string]int{},
-		Breaches: []api.Breach{}, RuleHits: map[string]int{}}
+		Breaches: []api.Breach{}, RuleHits: map[string]int{}, BySeverity: map[string]api.SeverityPerformance{},
+		Requests: acc.requestFigures(key, start)}
 	m, ok := acc.state.Months[key]
 	if !ok {
 		return mp
 	}
-	mp.Incidents, mp.Funnel = m.Incidents, m.Funnel
+	mp.Incidents, mp.Funnel, mp.CountedAtConclusion = m.Incidents, m.Funnel, m.CountedAtConclusion
 	for _, name := range casework.SortedKeys(m.Durations) {
 		mp.Durations[name] = m.Durations[name].quantiles()
 	}
@@ -228,7 +166,23 @@ func (acc *account) monthPerformance(key string) api.MonthPerformance {
 	for _, rule := range casework.SortedKeys(m.RuleHits) {
 		mp.RuleHits[rule] = m.RuleHits[rule]
 	}
+	for _, name := range casework.SortedKeys(m.Severities) {
+		mp.BySeverity[name] = m.Severities[name].performance()
+	}
 	return mp
+}
+
+// performance sums a Severity's share of a month up.
+func (s *SeverityFigures) performance() api.SeverityPerformance {
+	p := api.SeverityPerformance{AlertsIn: s.AlertsIn, Incidents: s.Incidents, Confirmed: s.Confirmed,
+		BreachesByClock: map[string]int{}, Durations: map[string]api.Quantiles{}}
+	for _, clock := range casework.SortedKeys(s.Breaches) {
+		p.BreachesByClock[clock] = s.Breaches[clock]
+	}
+	for _, name := range casework.SortedKeys(s.Durations) {
+		p.Durations[name] = s.Durations[name].quantiles()
+	}
+	return p
 }
 
 // freezeOldSamples keeps the duration samples of the newest TrendMonths months only;
@@ -236,12 +190,27 @@ func (acc *account) monthPerformance(key string) api.MonthPerformance {
 func (acc *account) freezeOldSamples() {
 	months := casework.SortedKeys(acc.state.Months)
 	for _, key := range months[:max(0, len(months)-api.TrendMonths)] {
-		for _, name := range casework.SortedKeys(acc.state.Months[key].Durations) {
-			sample := acc.state.Months[key].Durations[name]
-			if sample.Frozen == nil {
-				q := sample.quantiles()
-				sample.Frozen, sample.Kept = &q, nil
+		m := acc.state.Months[key]
+		samples := []*DurationSample{m.RequestAccept}
+		for _, name := range casework.SortedKeys(m.Durations) {
+			samples = append(samples, m.Durations[name])
+		}
+		for _, severity := range casework.SortedKeys(m.Severities) {
+			for _, name := range casework.SortedKeys(m.Severities[severity].Durations) {
+				samples = append(samples, m.Severities[severity].Durations[name])
 			}
 		}
+		for _, sample := range samples {
+			sample.freeze()
+		}
 	}
+}
+
+// freeze keeps a sample's quantiles only.
+func (d *DurationSample) freeze() {
+	if d == nil || d.Frozen != nil {
+		return
+	}
+	q := d.quantiles()
+	d.Frozen, d.Kept = &q, nil
 }

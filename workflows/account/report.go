@@ -33,18 +33,24 @@ func (acc *account) report(month string) (api.Report, error) {
 			r.ActiveTotal += m.ActiveIDs[vendor]
 		}
 	}
-	for _, l := range acc.state.Lots {
+	for i, l := range acc.state.Lots {
 		if l.Purchased.Before(nextFirstDay) && !l.Purchased.Before(firstDay) {
 			r.TicketsBought += l.Count
 		}
 		if l.Purchased.Before(nextFirstDay) && l.Expires.After(firstDay) {
-			remaining := l.Remaining()
-			if l.ExpiryProcessed {
-				remaining = 0
-			}
-			r.Lots = append(r.Lots, api.LotView{Purchased: l.Purchased.Format(time.DateOnly), Expires: l.Expires.Format(time.DateOnly),
-				Count: l.Count, Used: l.Used, Expired: l.Expired, Remaining: remaining})
-			r.TicketsRemaining += remaining
+			view := acc.lotView(i)
+			r.Lots = append(r.Lots, view)
+			r.TicketsRemaining += view.Remaining
+		}
+	}
+	// The same figures as the managers' view, and what was still open when it ended.
+	r.Figures = acc.monthPerformance(month)
+	r.OpenAtEnd, r.OpenAtEndCount = acc.openAtEnd(month, end)
+	r.Conversions = []api.Conversion{}
+	for _, c := range acc.state.Conversions {
+		if !c.At.Before(start) && c.At.Before(end) {
+			r.Conversions = append(r.Conversions, c)
+			r.TicketsConverted += c.Tickets
 		}
 	}
 	for _, c := range acc.state.Consumptions {

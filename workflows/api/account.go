@@ -132,16 +132,33 @@ type Report struct {
 	// hit in the last 30 days — a rule nobody needs any more should be retired.
 	ByRule    map[string]int `json:"by_rule,omitempty"`
 	IdleRules []string       `json:"idle_rules,omitempty"`
+	// Figures are the month as the managers' view shows it (GET /v1/sla): the
+	// funnel, the durations, the breaches, each Severity's share, the requests.
+	Figures MonthPerformance `json:"figures"`
+	// OpenAtEnd are the incidents still open when the month ended (the first
+	// openAtEndLimit, oldest first); OpenAtEndCount counts them all.
+	OpenAtEnd      []OpenAtEnd `json:"open_at_end"`
+	OpenAtEndCount int         `json:"open_at_end_count"`
+	// TicketsConverted counts the tickets converted to another service in the month;
+	// Conversions lists the conversions.
+	TicketsConverted int          `json:"tickets_converted"`
+	Conversions      []Conversion `json:"conversions"`
 }
 
-// LotView is one lot of option tickets as a balance or a report shows it.
+// LotView is one lot of option tickets as a balance or a report shows it: Count is
+// Used + Converted + Expired (unused at expiry, not converted since) + Remaining.
+// Lot names it for convert_tickets; ConvertibleUntil is the last moment its unused
+// tickets may be converted.
 type LotView struct {
-	Purchased string `json:"purchased"`
-	Expires   string `json:"expires"`
-	Count     int    `json:"count"`
-	Used      int    `json:"used"`
-	Expired   int    `json:"expired"`
-	Remaining int    `json:"remaining"`
+	Lot              string    `json:"lot"`
+	Purchased        string    `json:"purchased"`
+	Expires          string    `json:"expires"`
+	Count            int       `json:"count"`
+	Used             int       `json:"used"`
+	Converted        int       `json:"converted"`
+	Expired          int       `json:"expired"`
+	Remaining        int       `json:"remaining"`
+	ConvertibleUntil time.Time `json:"convertible_until,omitzero"`
 }
 
 // Consumption is one use of tickets, recorded against the incident and the analyst.
@@ -154,12 +171,16 @@ type Consumption struct {
 	Lots     []string  `json:"lots"`
 }
 
-// Durations measured from each incident, each from the incident's opening except ingest.
+// Durations measured from each incident, each from the incident's opening except ingest
+// and the customer's acknowledgement.
 const (
 	// DurationIngest: the vendor's detection → the incident opened.
 	DurationIngest = "ingest"
 	// DurationAck: opened → acknowledged by the triaging tier (MTTA).
 	DurationAck = "ack"
+	// DurationCustomerAck: the customer first paged by their own chain → the customer
+	// acknowledged (with a SOC in front of them).
+	DurationCustomerAck = "customer_ack"
 	// DurationVerdict: opened → an analyst's verdict.
 	DurationVerdict = "verdict"
 	// DurationContain: opened → the vendor confirmed the containment.
@@ -169,7 +190,10 @@ const (
 )
 
 // DurationNames lists the durations in the order a page shows them.
-var DurationNames = []string{DurationIngest, DurationAck, DurationVerdict, DurationContain, DurationResolve}
+var DurationNames = []string{DurationIngest, DurationAck, DurationCustomerAck, DurationVerdict, DurationContain, DurationResolve}
+
+// SeverityDurationNames are the durations each Severity's share of a month shows.
+var SeverityDurationNames = []string{DurationAck, DurationCustomerAck, DurationVerdict, DurationContain, DurationResolve}
 
 // TrendMonths is how many months the performance query answers, the asked one last;
 // the Account keeps the duration samples of as many months.
@@ -224,14 +248,18 @@ type Performance struct {
 	Timezone string             `json:"timezone"`
 	Month    MonthPerformance   `json:"month"`
 	Trend    []MonthPerformance `json:"trend"`
-	// TimeToAck is the histogram of every acknowledged incident the Account recorded;
-	// BreachTotals the breaches by clock, also over the Account's life.
-	TimeToAck    Histogram      `json:"time_to_ack"`
-	BreachTotals map[string]int `json:"breach_totals"`
+	// TimeToAck is the histogram of every acknowledgement by the triaging tier the
+	// Account recorded, TimeToCustomerAck of the customers' own; BreachTotals the
+	// breaches by clock, also over the Account's life. Each counts when it happens.
+	TimeToAck         Histogram      `json:"time_to_ack"`
+	TimeToCustomerAck Histogram      `json:"time_to_customer_ack"`
+	BreachTotals      map[string]int `json:"breach_totals"`
 }
 
-// MonthPerformance is one month of a customer as managers see it: the incidents that
-// concluded in it (in the customer's zone), from Start to End.
+// MonthPerformance is one month of a customer as managers see it, from Start to End
+// in the customer's zone: each figure counts in the month its moment fell in (an
+// alert when it came in, an acknowledgement when it was given, a breach when its
+// clock ran out, a close when the incident concluded).
 type MonthPerformance struct {
 	Month     string                    `json:"month"`
 	Start     time.Time                 `json:"start"`
@@ -246,6 +274,14 @@ type MonthPerformance struct {
 	Breaches        []Breach       `json:"breaches,omitempty"`
 	// RuleHits counts the alerts each suppression rule closed in the month.
 	RuleHits map[string]int `json:"rule_hits"`
+	// BySeverity is each Severity's share of the month.
+	BySeverity map[string]SeverityPerformance `json:"by_severity"`
+	// Requests are the month's customer requests.
+	Requests RequestFigures `json:"requests"`
+	// CountedAtConclusion is set on a month the Account counted (at least in part)
+	// before it counted live: its incidents counted when they concluded, its figures
+	// by Severity are empty.
+	CountedAtConclusion bool `json:"counted_at_conclusion,omitempty"`
 }
 
 // MonthlyReportInput is what a customer's report schedule starts SendMonthlyReport
@@ -271,4 +307,7 @@ type RequestSummary struct {
 	ClosedAt time.Time `json:"closed_at"`
 	// Ack is how the request's ack clock ended (met, breached, not_needed).
 	Ack string `json:"ack,omitempty"`
+	// AcceptedAt is when the SOC accepted the request (time to accept), zero when it
+	// did not.
+	AcceptedAt time.Time `json:"accepted_at,omitzero"`
 }
