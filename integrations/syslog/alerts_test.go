@@ -20,7 +20,7 @@ func samples(t *testing.T, file string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	var lines []string
 	scanner := bufio.NewScanner(f)
 	for scanner.Scan() {

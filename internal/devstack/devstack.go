@@ -788,7 +788,7 @@ func FreeUDPAddress() string {
 	if err != nil {
 		panic(err)
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }() // only its port was wanted
 	return c.LocalAddr().String()
 }
 
