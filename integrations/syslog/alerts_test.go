@@ -42,7 +42,7 @@ func source(format Format, edit func(*Source)) Source {
 	return s
 }
 
-// The vendors' published events, through a source as the README configures each
+// The vendors' published events, through a source as docs/platforms.md configures each
 // vendor, become the alerts an analyst expects.
 func TestVendorSamplesBecomeAlerts(t *testing.T) {
 	panDetection := func(s *Source) { s.DetectionFrom = []string{"cat", HeaderName}; s.HostsFrom = []string{"src", "dst"} }

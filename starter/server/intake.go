@@ -195,7 +195,7 @@ func authenticate(r *http.Request, body []byte, secret string, now time.Time, re
 	}
 	signature, ok := strings.CutPrefix(r.Header.Get(headerSignature), "sha256=")
 	if !ok {
-		return errors.New("missing credentials: send Authorization: Bearer <secret> or X-Xsoc-Signature: sha256=<hmac> (README: Who may talk to xsoc)")
+		return errors.New("missing credentials: send Authorization: Bearer <secret> or X-Xsoc-Signature: sha256=<hmac> (docs/security.md: Who may talk to xsoc)")
 	}
 	given, err := hex.DecodeString(strings.TrimSpace(signature))
 	if err != nil {
