@@ -103,4 +103,3 @@ func (acc *account) recordConcludedHandled(m *MonthFigures, s api.IncidentSummar
 		m.addDuration(api.DurationResolve, s.Incident, d)
 	}
 }
-
