@@ -47,6 +47,8 @@ type incident struct {
 	// upsert; published is what was last upserted.
 	searchStale bool
 	published   publishedAttributes
+	// account is what the incident told its Account (account_moments.go).
+	account accountMoments
 }
 
 // Incident is the life of one alert: open it and do what triage says (close it by a
@@ -179,6 +181,7 @@ func (inc *incident) awaitEvents(ctx workflow.Context) error {
 		return temporal.NewCanceledError("incident cancelled")
 	}
 	inc.upsertSearch(ctx)
+	inc.tellAccount(ctx)
 	inc.alarm = casework.SetAlarm(ctx, inc.alarm, inc.nextDue())
 	return workflow.Await(ctx, func() bool {
 		return len(inc.events) > 0 || inc.signalsWaiting() || inc.alarm.Rang() || inc.readyToContinueAsNew(ctx)

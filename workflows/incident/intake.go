@@ -198,6 +198,12 @@ func (inc *incident) writeBackAll(ctx workflow.Context, alerts []api.JoinedRef) 
 // then ends in its first workflow task (an activity costs three events and a second
 // workflow task). Incidents before incidentVersionLocalRecord ran an activity.
 func (inc *incident) reportToAccount(ctx workflow.Context) {
+	if inc.tellsMoments(ctx) {
+		if err := inc.concludeToAccount(ctx); err != nil {
+			inc.note(ctx, "report_failed", "reporting to the account failed: %v", err)
+		}
+		return
+	}
 	var a *start.Calls
 	var report workflow.Future
 	if incidentVersion(ctx) >= incidentVersionLocalRecord {

@@ -61,6 +61,23 @@ func (a *Calls) RecordIncident(ctx context.Context, in api.IncidentSummary) erro
 	return nil
 }
 
+// TellAccount hands what happened to an incident (its moments, and how it concluded)
+// to the customer's Account by signal, starting the Account from the customers file
+// when it is not running (Signal-With-Start); the Account counts each moment once per
+// incident run.
+func (a *Calls) TellAccount(ctx context.Context, in api.IncidentMoments) error {
+	c, ok := a.Customers.Customer(in.Customer)
+	if !ok {
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("customer %s is not in the customers file: its account cannot be started", in.Customer), "ConfigError", nil)
+	}
+	options, input := accountStart(*c)
+	if _, err := a.Temporal.SignalWithStartWorkflow(ctx, options.ID, api.SignalIncidentMoments, in, options, api.AccountWorkflowType, input); err != nil {
+		return accountError(in.Customer, err)
+	}
+	return nil
+}
+
 // AdmitToTriage asks the customer's Triage what a new alert is (Update admit) and
 // answers triage's answer. The Update id is the incident run's, and triage remembers
 // its answers by run, so asking again answers the same (and a recurrence, a new run of

@@ -49,6 +49,8 @@ type World struct {
 	// alive answers triage's look-ups of owners (default: every owner is open).
 	Alive   func(api.IncidentRun) api.Liveness
 	Lookups []api.IncidentRun
+	// Told are the records incidents told their Account (TellAccount), in order.
+	Told []api.IncidentMoments
 }
 
 // ExternalSignal is a signal a workflow under test sent to another (or an Update sent
@@ -88,6 +90,12 @@ func New(t *testing.T, calls any, workflows map[string]any) *World {
 		env.RegisterWorkflowWithOptions(fn, workflow.RegisterOptions{Name: name})
 	}
 	env.OnActivity("RecordIncident", mock.Anything, mock.Anything).Return(nil).Maybe()
+	env.OnActivity("TellAccount", mock.Anything, mock.Anything).Return(func(_ context.Context, m api.IncidentMoments) error {
+		w.Mu.Lock()
+		defer w.Mu.Unlock()
+		w.Told = append(w.Told, m)
+		return nil
+	}).Maybe()
 	w.SignalFails = map[string]error{}
 	w.Alive = func(run api.IncidentRun) api.Liveness {
 		return api.Liveness{Alive: true, Why: run.WorkflowID + " is open"}

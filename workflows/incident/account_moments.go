@@ -1,0 +1,156 @@
+package incident
+
+import (
+	"slices"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"xsoc/activities"
+	"xsoc/workflows/api"
+	"xsoc/workflows/casework"
+	"xsoc/workflows/start"
+)
+
+// The managers' month is live (issue 26): an incident tells its customer's Account
+// each figure at its moment — the alert in once triage answered, the acknowledgements,
+// each clock as it ends (a breach when it breaches), the containment, the verdict —
+// and, when it concludes, how it ended. Each record holds every moment so far; the
+// Account counts each once per incident run (api.Moment.Key), so a retried or
+// replayed record, or one a continued run sends again, counts nothing twice.
+// Incidents started before accountMomentsVersion report their summary at conclusion
+// (api.SignalRecordIncident), as they always did.
+
+const (
+	// accountMomentsChange guards telling the Account each moment as it happens.
+	accountMomentsChange = "incident-account-moments"
+	// accountMomentsVersion: the incident tells its moments (api.SignalIncidentMoments)
+	// and concludes with them instead of the summary.
+	accountMomentsVersion workflow.Version = 1
+)
+
+// accountMoments is what the incident told its Account in this run.
+type accountMoments struct {
+	// version is accountMomentsChange's, read once per run (read).
+	version workflow.Version
+	read    bool
+	// told are the keys of the moments the Account acknowledged receiving.
+	told []string
+}
+
+// tellsMoments reads, once per run, whether this incident tells its Account its
+// moments.
+func (inc *incident) tellsMoments(ctx workflow.Context) bool {
+	if !inc.account.read {
+		inc.account.version = workflow.GetVersion(ctx, accountMomentsChange, workflow.DefaultVersion, accountMomentsVersion)
+		inc.account.read = true
+	}
+	return inc.account.version >= accountMomentsVersion
+}
+
+// tellAccount tells the Account the moments it has not heard of yet. A failure is
+// noted and tried again with the next event: the record holds every moment so far.
+func (inc *incident) tellAccount(ctx workflow.Context) {
+	if !inc.tellsMoments(ctx) {
+		return
+	}
+	record := inc.moments(ctx, false)
+	fresh := slices.ContainsFunc(record.Moments, func(m api.Moment) bool { return !slices.Contains(inc.account.told, m.Key()) })
+	if !fresh {
+		return
+	}
+	if err := inc.sendMoments(ctx, record); err != nil {
+		inc.note(ctx, "report_failed", "telling the account what happened failed: %v", err)
+		return
+	}
+	inc.account.told = inc.account.told[:0]
+	for _, m := range record.Moments {
+		inc.account.told = append(inc.account.told, m.Key())
+	}
+}
+
+// concludeToAccount is the last record: every moment, and how the incident ended.
+func (inc *incident) concludeToAccount(ctx workflow.Context) error {
+	record := inc.moments(ctx, true)
+	s := inc.status
+	record.Concluded = &api.Conclusion{At: s.ClosedAt, State: s.State, Severity: string(s.Severity), Billable: s.State == api.StateResolved}
+	return inc.sendMoments(ctx, record)
+}
+
+func (inc *incident) sendMoments(ctx workflow.Context, record api.IncidentMoments) error {
+	var a *start.Calls
+	return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, casework.RecordIncidentLocalOptions), a.TellAccount, record).Get(ctx, nil)
+}
+
+// moments are what happened to the incident so far, each at the moment it happened,
+// at the Severity the incident has now. Once it concluded, a clock still running
+// ends with it, in the state it was in.
+func (inc *incident) moments(ctx workflow.Context, concluded bool) api.IncidentMoments {
+	s := inc.status
+	info := workflow.GetInfo(ctx)
+	severity := string(s.Severity)
+	record := api.IncidentMoments{Customer: s.Customer, Incident: s.WorkflowID, Run: info.FirstRunID, Vendor: s.Vendor, OpenedAt: s.OpenedAt}
+	add := func(m api.Moment) {
+		m.Severity = severity
+		record.Moments = append(record.Moments, m)
+	}
+	add(api.Moment{Kind: api.MomentIn, At: s.OpenedAt, Since: s.Alert.ObservedAt})
+	switch {
+	case s.State == api.StateSuppressed && s.Rule != nil:
+		add(api.Moment{Kind: api.MomentTriaged, At: s.ClosedAt, Outcome: api.OutcomeSuppressed, Rule: s.Rule.ID})
+	case s.State == api.StateMerged:
+		add(api.Moment{Kind: api.MomentTriaged, At: s.ClosedAt, Outcome: api.OutcomeMerged})
+	default:
+		add(api.Moment{Kind: api.MomentTriaged, At: s.OpenedAt, Outcome: api.OutcomeHandled})
+	}
+	if s.Acknowledged != nil {
+		add(api.Moment{Kind: api.MomentAck, At: s.Acknowledged.At, Since: s.OpenedAt})
+	}
+	firstCustomerPage, customerCalled := customerPages(s)
+	if !firstCustomerPage.IsZero() {
+		add(api.Moment{Kind: api.MomentCustomerPaged, At: firstCustomerPage})
+		if s.CustomerAcknowledged != nil {
+			add(api.Moment{Kind: api.MomentCustomerAck, At: s.CustomerAcknowledged.At, Since: firstCustomerPage})
+		}
+	}
+	if !customerCalled.IsZero() {
+		add(api.Moment{Kind: api.MomentCustomerCalled, At: customerCalled})
+	}
+	if s.Verdict != "" && s.Decider != nil {
+		add(api.Moment{Kind: api.MomentVerdict, At: s.Decider.At, Since: s.OpenedAt, Verdict: s.Verdict})
+	}
+	if at := containedAt(s); !at.IsZero() {
+		add(api.Moment{Kind: api.MomentContained, At: at, Since: s.OpenedAt})
+	}
+	for _, c := range s.Clocks {
+		switch {
+		case c.State == api.SLABreached:
+			add(api.Moment{Kind: api.MomentClock, At: c.BreachedAt, Clock: c.Name, State: c.State})
+		case c.State == api.SLAMet:
+			add(api.Moment{Kind: api.MomentClock, At: c.MetAt, Clock: c.Name, State: c.State})
+		case c.State == api.ClockNotNeeded:
+			add(api.Moment{Kind: api.MomentClock, At: workflow.Now(ctx), Clock: c.Name, State: c.State})
+		case concluded:
+			add(api.Moment{Kind: api.MomentClock, At: s.ClosedAt, Clock: c.Name, State: c.State})
+		}
+	}
+	return record
+}
+
+// customerPages answers when the customer's own chain first reached them, and first
+// by phone (zero: never). A status update is not a page; a page that failed reached
+// nobody.
+func customerPages(s incidentStatus) (first, called time.Time) {
+	for _, p := range s.Paged {
+		if p.Tier != api.TierCustomer || p.Kind != activities.KindPage || p.Error != "" {
+			continue
+		}
+		if first.IsZero() || p.At.Before(first) {
+			first = p.At
+		}
+		if p.Channel == "call" && (called.IsZero() || p.At.Before(called)) {
+			called = p.At
+		}
+	}
+	return first, called
+}
