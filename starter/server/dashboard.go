@@ -50,7 +50,9 @@ var dashboardPages = template.Must(template.New("").Funcs(template.FuncMap{
 	"badge": func(lang, state string) map[string]string {
 		return map[string]string{"Lang": lang, "State": state}
 	},
-	"durations": func() []string { return api.DurationNames },
+	"durations":         func() []string { return api.DurationNames },
+	"severityDurations": func() []string { return api.SeverityDurationNames },
+	"severities":        severitiesOf,
 }).ParseFS(dashboardTemplates, "templates/*.html"))
 
 // dashboardCookie holds a signed session: its expiry and an HMAC of it keyed by the

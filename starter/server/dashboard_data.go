@@ -28,8 +28,9 @@ type SLAView struct {
 	Month       string    `json:"month"`
 	GeneratedAt time.Time `json:"generated_at"`
 	Open        OpenView  `json:"open"`
-	// Figures are the month's (incidents that concluded in it); Trend the 6 months
-	// ending with it, oldest first.
+	// Figures are the month's, each counted when it happened (an alert when it came
+	// in, a breach when its clock ran out); Trend the 6 months ending with it, oldest
+	// first.
 	Figures      api.MonthPerformance   `json:"figures"`
 	Trend        []api.MonthPerformance `json:"trend"`
 	BreachTotals map[string]int         `json:"breach_totals"`
@@ -58,6 +59,10 @@ type OpenIncident struct {
 	SLADueAt   *time.Time `json:"sla_due_at,omitempty"`
 	Hosts      []string   `json:"hosts,omitempty"`
 	StartedAt  time.Time  `json:"started_at"`
+	// Breached are the clocks that ran out, and since when; NextDue the clock still
+	// running that falls due next (asked of breached incidents: dashboard_month.go).
+	Breached []ClockBreach `json:"breached,omitempty"`
+	NextDue  *ClockDue     `json:"next_due,omitempty"`
 	// URL opens the incident in the Temporal UI.
 	URL string `json:"url"`
 }
@@ -107,6 +112,8 @@ func (s *Server) gatherSLA(ctx context.Context, customer *config.Customer, month
 		open, err := s.openIncidents(ctx, customer.ID)
 		if err != nil {
 			fail(fmt.Errorf("open incidents of %s from visibility: %w", customer.ID, err))
+		} else {
+			s.addClockDetails(ctx, &open)
 		}
 		view.Open = open
 	})

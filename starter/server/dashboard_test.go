@@ -36,6 +36,8 @@ type fakeTemporal struct {
 	balance map[string]api.Balance
 	rules   map[string][]api.Rule
 	open    map[string][]*workflowpb.WorkflowExecutionInfo
+	// sla answers the sla query of an incident, by workflow id.
+	sla     map[string]api.SLAView
 	queries []string
 }
 
@@ -59,6 +61,8 @@ func (f *fakeTemporal) QueryWorkflow(_ context.Context, id, _ string, name strin
 		return jsonValue{f.balance[customer]}, nil
 	case kind == "tuning" && name == api.QueryRules:
 		return jsonValue{f.rules[customer]}, nil
+	case kind == "incident" && name == api.QuerySLA && f.sla[id].Clocks != nil:
+		return jsonValue{f.sla[id]}, nil
 	}
 	return nil, fmt.Errorf("no query %s on %s", name, id)
 }

@@ -152,7 +152,7 @@ func (acc *account) monthPerformance(key string) api.MonthPerformance {
 	if !ok {
 		return mp
 	}
-	mp.Incidents, mp.Funnel, mp.CountedAtConclusion = m.Incidents, m.Funnel, m.CountedAtConclusion
+	mp.Incidents, mp.Funnel, mp.CountedAtConclusion, mp.TicketsConverted = m.Incidents, m.Funnel, m.CountedAtConclusion, m.TicketsConverted
 	for _, name := range casework.SortedKeys(m.Durations) {
 		mp.Durations[name] = m.Durations[name].quantiles()
 	}

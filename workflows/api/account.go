@@ -276,8 +276,10 @@ type MonthPerformance struct {
 	RuleHits map[string]int `json:"rule_hits"`
 	// BySeverity is each Severity's share of the month.
 	BySeverity map[string]SeverityPerformance `json:"by_severity"`
-	// Requests are the month's customer requests.
-	Requests RequestFigures `json:"requests"`
+	// Requests are the month's customer requests; TicketsConverted the option
+	// tickets converted to another service in it (convert_tickets).
+	Requests         RequestFigures `json:"requests"`
+	TicketsConverted int            `json:"tickets_converted"`
 	// CountedAtConclusion is set on a month the Account counted (at least in part)
 	// before it counted live: its incidents counted when they concluded, its figures
 	// by Severity are empty.
