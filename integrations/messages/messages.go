@@ -181,6 +181,12 @@ type MonthReport struct {
 	// are the active rules without a hit in 30 days.
 	Suppressed []Tally  `json:"suppressed,omitempty"`
 	IdleRules  []string `json:"idle_rules,omitempty"`
+	// OpenAtEnd counts the incidents still open when the month ended, and names the
+	// first of them (OpenAtEndNames); TicketsConverted the tickets converted to
+	// another service in the month.
+	OpenAtEnd        int      `json:"open_at_end,omitempty"`
+	OpenAtEndNames   []string `json:"open_at_end_names,omitempty"`
+	TicketsConverted int      `json:"tickets_converted,omitempty"`
 }
 
 // Tally is one named count, in the order a message lists it.
@@ -262,6 +268,9 @@ type reportWords struct {
 type reportLabels struct {
 	Month, Period, Plan, ContractedIDs, ActiveIDs, Billable, NotBillable, Incidents, SLABreached, Tickets string
 	Suppressed, IdleRules                                                                                 string
+	// OpenAtEnd lists the incidents still open when the month ended; Converted the
+	// option tickets converted to another service in it.
+	OpenAtEnd, Converted string
 }
 
 type labels struct {

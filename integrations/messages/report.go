@@ -66,10 +66,28 @@ func (w words) reportRows(v reportView) [][2]string {
 		}
 		rows = append(rows, [2]string{l.Suppressed, withTallies(total, v.Suppressed)})
 	}
+	if v.OpenAtEnd > 0 {
+		rows = append(rows, [2]string{l.OpenAtEnd, openAtEnd(v.OpenAtEnd, v.OpenAtEndNames)})
+	}
+	if v.TicketsConverted > 0 {
+		rows = append(rows, [2]string{l.Converted, fmt.Sprint(v.TicketsConverted)})
+	}
 	if len(v.IdleRules) > 0 {
 		rows = append(rows, [2]string{l.IdleRules, strings.Join(v.IdleRules, ", ")})
 	}
 	return rows
+}
+
+// openAtEnd writes the incidents open at the month's end: "12 (incident/a, incident/b, …)".
+func openAtEnd(count int, names []string) string {
+	if len(names) == 0 {
+		return fmt.Sprint(count)
+	}
+	more := ""
+	if count > len(names) {
+		more = ", …"
+	}
+	return fmt.Sprintf("%d (%s%s)", count, strings.Join(names, ", "), more)
 }
 
 // withTallies writes a total and its parts: "210 (cybereason 180, withsecure 30)".

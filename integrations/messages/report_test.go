@@ -16,6 +16,8 @@ func TestMonthlyReportInTheCustomersLanguage(t *testing.T) {
 	perResponse := MonthReport{Month: "2026-11", Plan: PlanPerResponse, Incidents: 4, Billable: 3, NotBillable: 1}
 	tuned := MonthReport{Month: "2026-11", Plan: PlanPerResponse, Incidents: 200, Billable: 10, NotBillable: 190,
 		Suppressed: []Tally{{"R-1", 150}, {"R-2", 40}}, IdleRules: []string{"R-3"}}
+	stillOpen := perResponse
+	stillOpen.OpenAtEnd, stillOpen.OpenAtEndNames, stillOpen.TicketsConverted = 12, []string{"incident/acme/cybereason/1", "incident/acme/cybereason/2"}, 3
 	cases := []struct {
 		name, language string
 		report         MonthReport
@@ -38,6 +40,12 @@ func TestMonthlyReportInTheCustomersLanguage(t *testing.T) {
 			[]string{"Contracted IDs", "Active endpoints", "exceed", "Suppressed by rule", "Rules without a hit"}},
 		{"suppression rules, en", "en", tuned, "[xsoc] ACME: monthly report 2026-11",
 			[]string{"Suppressed by rule: 190 (R-1 150, R-2 40)", "Rules without a hit in 30 days (retire?): R-3"}, nil},
+		{"open at month end and tickets converted, en", "en", stillOpen, "[xsoc] ACME: monthly report 2026-11",
+			[]string{"Still open at month end: 12 (incident/acme/cybereason/1, incident/acme/cybereason/2, …)", "Option tickets converted: 3"}, nil},
+		{"open at month end, ja", "ja", stillOpen, "[xsoc] ACME: 2026-11 月次レポート",
+			[]string{"月末時点で対応中: 12 (incident/acme/cybereason/1", "振り替えたオプションチケット: 3"}, nil},
+		{"nothing open at month end, en", "en", perResponse, "[xsoc] ACME: monthly report 2026-11", nil,
+			[]string{"Still open at month end", "converted"}},
 		{"suppression rules, ja", "ja", tuned, "[xsoc] ACME: 2026-11 月次レポート",
 			[]string{"抑止ルール別の抑止件数: 190 (R-1 150, R-2 40)", "30 日間該当のないルール（廃止の検討を）: R-3"}, nil},
 	}

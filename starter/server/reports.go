@@ -129,7 +129,58 @@ func writeReportCSV(w http.ResponseWriter, r api.Report) {
 	for _, c := range r.Consumptions {
 		row("consumption", c.At.In(zone).Format(time.RFC3339)+" "+c.Incident+" "+c.Service+" by "+c.By, c.Tickets)
 	}
+	row("tickets", "converted", r.TicketsConverted)
+	for _, c := range r.Conversions {
+		row("conversion", c.At.In(zone).Format(time.RFC3339)+" lot "+c.Lot+" to "+c.To+" by "+c.By, c.Tickets)
+	}
+	writeFiguresCSV(row, r.Figures, zone)
+	row("open_at_end", "total", r.OpenAtEndCount)
+	for _, o := range r.OpenAtEnd {
+		closed := "still open"
+		if !o.ClosedAt.IsZero() {
+			closed = "closed " + o.ClosedAt.In(zone).Format(time.RFC3339)
+		}
+		row("open_at_end", o.Incident+" ("+o.Severity+", opened "+o.OpenedAt.In(zone).Format(time.RFC3339)+")", closed)
+	}
 	out.Flush()
+}
+
+// writeFiguresCSV writes the month's figures as the managers' view shows them: the
+// funnel, each duration's median and p90 in seconds, the breaches (in the customer's
+// zone), each Severity's share, requests.
+func writeFiguresCSV(row func(section, name string, value any), f api.MonthPerformance, zone *time.Location) {
+	seconds := func(v float64) string { return strconv.FormatFloat(v, 'f', 0, 64) }
+	for _, step := range funnelSteps(f.Funnel) {
+		row("funnel", strings.TrimPrefix(step.Key, "f."), step.Value)
+	}
+	for _, name := range sortedKeys(f.Durations) {
+		q := f.Durations[name]
+		row("duration", name+".count", q.Count)
+		row("duration", name+".median_seconds", seconds(q.MedianSeconds))
+		row("duration", name+".p90_seconds", seconds(q.P90Seconds))
+	}
+	for _, b := range f.Breaches {
+		row("breach", b.Incident+" "+b.Clock+" ("+b.Severity+")", b.At.In(zone).Format(time.RFC3339))
+	}
+	for _, severity := range severitiesOf(f.BySeverity) {
+		s := f.BySeverity[severity]
+		row("by_severity", severity+".alerts_in", s.AlertsIn)
+		row("by_severity", severity+".incidents", s.Incidents)
+		row("by_severity", severity+".confirmed", s.Confirmed)
+		for _, clock := range sortedKeys(s.BreachesByClock) {
+			row("by_severity", severity+".breached."+clock, s.BreachesByClock[clock])
+		}
+		for _, name := range sortedKeys(s.Durations) {
+			row("by_severity", severity+"."+name+".median_seconds", seconds(s.Durations[name].MedianSeconds))
+			row("by_severity", severity+"."+name+".p90_seconds", seconds(s.Durations[name].P90Seconds))
+		}
+	}
+	row("requests", "ended", f.Requests.Ended)
+	row("requests", "tickets_used", f.Requests.TicketsUsed)
+	if f.Requests.TimeToAccept.Count > 0 {
+		row("requests", "accept.median_seconds", seconds(f.Requests.TimeToAccept.MedianSeconds))
+		row("requests", "accept.p90_seconds", seconds(f.Requests.TimeToAccept.P90Seconds))
+	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

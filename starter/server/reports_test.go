@@ -36,6 +36,16 @@ func TestReportCSVShowsActiveIDsBesideTheContract(t *testing.T) {
 		{"with customer requests", api.Report{Customer: "acme", Month: "2026-11", Plan: "per_response",
 			Requests: map[string]map[string]int{"isolate": {"done": 2, "declined": 1}}, RequestsAck: map[string]int{"met": 3}},
 			[][]string{{"requests", "isolate.declined", "1"}, {"requests", "isolate.done", "2"}, {"requests_ack", "met", "3"}}, nil},
+		{"the month's figures and what stayed open", api.Report{Customer: "acme", Month: "2026-11", Timezone: "Asia/Tokyo",
+			Figures: api.MonthPerformance{Funnel: api.Funnel{AlertsIn: 3}, Durations: map[string]api.Quantiles{api.DurationAck: {Count: 2, MedianSeconds: 300, P90Seconds: 540}},
+				Breaches:   []api.Breach{{Incident: "incident/acme/generic/2", Clock: api.ClockAck, Severity: "high", At: time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC)}},
+				BySeverity: map[string]api.SeverityPerformance{"high": {AlertsIn: 2, BreachesByClock: map[string]int{api.ClockAck: 1}}}},
+			OpenAtEndCount: 1, OpenAtEnd: []api.OpenAtEnd{{Incident: "incident/acme/generic/2", Severity: "high", OpenedAt: time.Date(2026, 11, 30, 14, 0, 0, 0, time.UTC)}},
+			TicketsConverted: 2, Conversions: []api.Conversion{{At: time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC), Lot: "2026-04-01", To: "training", By: "sato", Tickets: 2}}},
+			[][]string{{"funnel", "alerts_in", "3"}, {"duration", "ack.median_seconds", "300"}, {"duration", "ack.count", "2"},
+				{"breach", "incident/acme/generic/2 ack (high)", "2026-12-01T00:00:00+09:00"}, {"by_severity", "high.alerts_in", "2"}, {"by_severity", "high.breached.ack", "1"},
+				{"open_at_end", "total", "1"}, {"open_at_end", "incident/acme/generic/2 (high, opened 2026-11-30T23:00:00+09:00)", "still open"},
+				{"tickets", "converted", "2"}, {"conversion", "2026-11-03T09:00:00+09:00 lot 2026-04-01 to training by sato", "2"}}, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -130,6 +130,9 @@ func mailReport(ctx workflow.Context, in api.MonthlyReportInput, report api.Repo
 	return nil
 }
 
+// openAtEndNamed is how many of the incidents open at the month's end the mail names.
+const openAtEndNamed = 10
+
 // reportBrief is the report as the mail tells it: severities highest first, vendors
 // by name, SLA breaches summed over the clocks.
 func reportBrief(r api.Report) messages.MonthReport {
@@ -157,5 +160,9 @@ func reportBrief(r api.Report) messages.MonthReport {
 	}
 	slices.SortStableFunc(b.Suppressed, func(x, y messages.Tally) int { return y.Count - x.Count })
 	b.IdleRules = r.IdleRules
+	b.OpenAtEnd, b.TicketsConverted = r.OpenAtEndCount, r.TicketsConverted
+	for _, o := range r.OpenAtEnd[:min(len(r.OpenAtEnd), openAtEndNamed)] {
+		b.OpenAtEndNames = append(b.OpenAtEndNames, o.Incident)
+	}
 	return b
 }
