@@ -17,12 +17,14 @@ func TestAccountCountsRequestsByKindAndStateOnce(t *testing.T) {
 		return api.RequestSummary{Customer: "acme", Request: "request/acme/" + id, Kind: kind, State: state,
 			OpenedAt: closed.Add(-time.Hour), ClosedAt: closed, Ack: ack}
 	}
+	accepted := request("CS-1", api.RequestIsolate, api.StateDone, api.SLAMet, testworld.Day(2026, 5, 3))
+	accepted.AcceptedAt = accepted.OpenedAt.Add(10 * time.Minute)
 	summaries := []api.RequestSummary{
-		request("CS-1", api.RequestIsolate, api.StateDone, api.SLAMet, testworld.Day(2026, 5, 3)),
+		accepted,
 		request("CS-2", api.RequestIsolate, api.StateDeclined, api.ClockNotNeeded, testworld.Day(2026, 5, 4)),
 		request("CS-3", api.RequestOption, api.StateDone, api.SLABreached, testworld.Day(2026, 5, 5)),
 		// Reported again (the activity retried): counts once.
-		request("CS-1", api.RequestIsolate, api.StateDone, api.SLAMet, testworld.Day(2026, 5, 3)),
+		accepted,
 		request("CS-4", api.RequestBlock, api.StateDone, api.SLAMet, testworld.Day(2026, 6, 1)),
 	}
 	var recorded []*accountUpdate
@@ -44,4 +46,10 @@ func TestAccountCountsRequestsByKindAndStateOnce(t *testing.T) {
 	require.Equal(t, map[string]int{api.SLAMet: 1, api.ClockNotNeeded: 1, api.SLABreached: 1}, may.RequestsAck)
 	require.Equal(t, map[string]map[string]int{api.RequestBlock: {api.StateDone: 1}}, june.Requests)
 	require.Zero(t, may.Incidents, "requests are not incidents")
+	figures := may.Figures.Requests
+	require.Equal(t, 3, figures.Ended)
+	require.Equal(t, map[string]int{api.RequestIsolate: 2, api.RequestOption: 1}, figures.ByKind)
+	require.Equal(t, map[string]int{api.StateDone: 2, api.StateDeclined: 1}, figures.ByOutcome)
+	require.Equal(t, 1, figures.TimeToAccept.Count, "once, though reported twice")
+	require.InDelta(t, 600, figures.TimeToAccept.MedianSeconds, 0.001)
 }

@@ -233,6 +233,9 @@ func (r *request) reportToAccount(ctx workflow.Context) {
 	s := r.status
 	summary := api.RequestSummary{Customer: s.Customer, Request: s.WorkflowID, Kind: s.Request.Kind, State: s.State,
 		Urgent: s.Request.Urgent, OpenedAt: s.ReceivedAt, ClosedAt: s.ClosedAt, Ack: s.Clocks[0].State}
+	if s.Accepted != nil {
+		summary.AcceptedAt = s.Accepted.At
+	}
 	var a *start.Calls
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, casework.RecordIncidentOptions), a.RecordRequest, summary).Get(ctx, nil); err != nil {
 		r.note(ctx, "report_failed", "reporting to the account failed: %v", err)

@@ -168,7 +168,8 @@ func TestUrgentIsolateRequestPagesTheSOCAndIsolatesOnceOnAccept(t *testing.T) {
 
 	summary := w.summary()
 	require.Equal(t, api.RequestSummary{Customer: "acme", Request: "request/acme/CS-2026-0412", Kind: api.RequestIsolate, State: api.StateDone,
-		Urgent: true, OpenedAt: testworld.Start, ClosedAt: testworld.Start.Add(3 * time.Minute), Ack: api.SLAMet}, summary)
+		Urgent: true, OpenedAt: testworld.Start, ClosedAt: testworld.Start.Add(3 * time.Minute), Ack: api.SLAMet,
+		AcceptedAt: testworld.Start.Add(3 * time.Minute)}, summary, "time to accept counts from the request's receipt")
 	require.Equal(t, api.StateDone, w.Last("XsocState"))
 	require.Equal(t, "acme", w.Last("XsocCustomer"))
 	require.Equal(t, "osk-pc-17", w.Last("XsocHost"))
