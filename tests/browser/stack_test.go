@@ -48,7 +48,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	e2e.Run(&xsoc, devstack.Options{UI: true, Customers: customers, Env: []string{
-		"ACME_WEBHOOK_SECRET=" + webhookSecret, "GLOBEX_WEBHOOK_SECRET=" + webhookSecret,
+		"ACME_WEBHOOK_SECRET=" + webhookSecret, "GLOBEX_WEBHOOK_SECRET=" + webhookSecret, "UMBRELLA_WEBHOOK_SECRET=" + webhookSecret,
 		"XSOC_DASHBOARD_TOKEN=" + dashboardToken,
 	}}, func() int {
 		options := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -160,6 +160,19 @@ var customersTemplate = template.Must(template.New("").Parse(`customers:
     escalation:
       high: [{after: 0s, email: it@acme.example}]
       low:  [{after: 0s, email: low@acme.example}]
+  - id: umbrella
+    name: Umbrella Pharma
+    language: en
+    timezone: Asia/Tokyo
+    services: [detect, respond]
+    webhook_secret_env: UMBRELLA_WEBHOOK_SECRET
+    response: {policy: investigate_first}
+    sla:
+      high: {ack: 1h, verdict: 2h, contain: 4h}
+      low:  {ack: 2s}
+    escalation:
+      high: [{after: 0s, email: it@umbrella.example}]
+      low:  [{after: 0s, email: low@umbrella.example}]
   - id: globex
     name: Globex Corporation
     language: en
