@@ -96,6 +96,7 @@ var customersTemplate = template.Must(template.New("").Parse(`customers:
     name: Initrode
     services: [detect]
     webhook_secret_env: GLOBEX_WEBHOOK_SECRET
+    billing: {plan: per_response, ids: 50, tickets: [{count: 5, purchased: 2026-10-01}]}
     response: {policy: investigate_first}
     escalation:
       critical: [{after: 0s, email: soc@initrode.example}]
