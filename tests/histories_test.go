@@ -15,6 +15,7 @@ import (
 
 	cybereasonsim "xsoc/integrations/cybereason/sim"
 	"xsoc/internal/devstack"
+	"xsoc/internal/e2e"
 	"xsoc/workflows/api"
 )
 
@@ -82,7 +83,7 @@ func TestRecordHistories(t *testing.T) {
 		id := run()
 		waitClosed(t, id)
 		file, err := xsoc.RecordHistory(filepath.Join(dir, "incident", "testdata", "histories"), id, func(v devstack.Versions) string {
-			return fmt.Sprintf("v%d_%s", v["incident-round-2"], name)
+			return e2e.IncidentHistoryName(v, name)
 		})
 		if err != nil {
 			t.Fatal(err)

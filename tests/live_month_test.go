@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"xsoc/internal/devstack"
 	"xsoc/workflows/api"
 )
 
@@ -102,4 +105,40 @@ func TestTheMonthCountsAnOpenIncidentAndConvertsTickets(t *testing.T) {
 	if len(r.Lots) != 1 || r.Lots[0].Converted != 2 || r.Lots[0].Remaining != 3 {
 		t.Errorf("the lot after the conversion: %+v", r.Lots)
 	}
+}
+
+// TestRecordLiveAccountHistory records initrode's Account as it counts live (an incident
+// told its moments and concluded, tickets converted) for the Account's replay test:
+// notice_retry_vN_live_<path>. Run it alone (the conversion changes initrode's balance,
+// which TestTheMonthCountsAnOpenIncidentAndConvertsTickets checks):
+//
+//	XSOC_RECORD_HISTORIES=$PWD/workflows go test -run TestRecordLiveAccountHistory ./tests
+func TestRecordLiveAccountHistory(t *testing.T) {
+	dir := os.Getenv("XSOC_RECORD_HISTORIES")
+	if dir == "" {
+		t.Skip("set XSOC_RECORD_HISTORIES to record the Account's history for the replay test")
+	}
+	id := postGeneric(t, "initrode", fmt.Sprintf("hist-live-%d", time.Now().UnixNano()), "critical", "ini-hist-1")
+	mustDecide(t, id, api.DecisionAcknowledge, map[string]any{"by": "ann"})
+	mustDecide(t, id, api.DecisionVerdict, map[string]any{"by": "ann", "verdict": "true_positive"})
+	mustDecide(t, id, api.DecisionClose, map[string]any{"by": "ann", "note": "reimaged"})
+	waitClosed(t, id)
+	if _, err := convertTickets("initrode", map[string]any{"lot": "2026-10-01", "count": 1, "to": "training", "by": "sato"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "the account counting the incident", func() error {
+		r, err := report(t, "initrode", time.Now().UTC().Format("2006-01"))
+		if err == nil && r.BillableResponses < 1 {
+			err = fmt.Errorf("not concluded yet")
+		}
+		return err
+	})
+	file, err := xsoc.RecordHistory(filepath.Join(dir, "account", "testdata", "histories"), api.AccountWorkflowID("initrode"),
+		func(v devstack.Versions) string {
+			return fmt.Sprintf("notice_retry_v%d_live_v%d_incident_told_tickets_converted", v["account-notice-retry"], v["account-live-figures"])
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %s", file)
 }

@@ -231,3 +231,14 @@ func Describe(ctx context.Context, c client.Client, workflowID, runID string) (*
 	}
 	return description.RawResponse, nil
 }
+
+// IncidentHistoryName names a recorded incident history for the incident's replay
+// test: v<N>_ by the version N of incident-round-2 it holds, then moments_ when it
+// tells its Account each moment (incident-account-moments), then the path's name.
+func IncidentHistoryName(v devstack.Versions, path string) string {
+	name := fmt.Sprintf("v%d_", v["incident-round-2"])
+	if v["incident-account-moments"] >= 1 {
+		name += "moments_"
+	}
+	return name + path
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"xsoc/internal/devstack"
+	"xsoc/internal/e2e"
 	"xsoc/workflows/api"
 )
 
@@ -44,6 +45,6 @@ func TestRecordRedeliveryHistory(t *testing.T) {
 	mustDecide(t, workflowID, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "installer of the IT team"})
 	waitClosed(t, workflowID)
 	record(t, filepath.Join(dir, "incident"), workflowID, func(v devstack.Versions) string {
-		return fmt.Sprintf("v%d_later_version_redelivered", v["incident-round-2"])
+		return e2e.IncidentHistoryName(v, "later_version_redelivered")
 	})
 }

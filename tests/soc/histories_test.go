@@ -119,7 +119,7 @@ func TestRecordHistories(t *testing.T) {
 		waitClosed(t, id)
 		record(t, filepath.Join(dir, "incident"), id, func(v devstack.Versions) string {
 			incidentVersion = v["incident-round-2"]
-			return fmt.Sprintf("v%d_%s", incidentVersion, name)
+			return e2e.IncidentHistoryName(v, name)
 		})
 	}
 	entities := map[string]string{"triage": api.TriageWorkflowID("hooli"), "tuning": api.TuningWorkflowID("hooli")}
