@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"xsoc/activities"
@@ -29,6 +30,26 @@ const (
 	accountMomentsVersion workflow.Version = 1
 )
 
+// tellOptions bound telling the Account a moment while the incident runs: the story
+// (paging, clocks, decisions) must not wait on its bookkeeping. A record that could
+// not be delivered is sent again with the next event, and the last record, which
+// holds every moment, is retried for as long as it takes
+// (casework.RecordIncidentLocalOptions).
+var tellOptions = workflow.LocalActivityOptions{
+	ScheduleToCloseTimeout: 10 * time.Second,
+	StartToCloseTimeout:    5 * time.Second,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    5 * time.Second,
+	},
+}
+
+// tellRetryAfter is how long an incident that could not tell its Account leaves it
+// before it tries again (with the next event after): an unreachable Account costs
+// the story one try a minute, not one per event.
+const tellRetryAfter = time.Minute
+
 // accountMoments is what the incident told its Account in this run.
 type accountMoments struct {
 	// version is accountMomentsChange's, read once per run (read).
@@ -36,6 +57,10 @@ type accountMoments struct {
 	read    bool
 	// told are the keys of the moments the Account acknowledged receiving.
 	told []string
+	// failing: telling failed and the timeline says so; it says so once until it
+	// succeeds again, and tries again from retryAt.
+	failing bool
+	retryAt time.Time
 }
 
 // tellsMoments reads, once per run, whether this incident tells its Account its
@@ -51,7 +76,7 @@ func (inc *incident) tellsMoments(ctx workflow.Context) bool {
 // tellAccount tells the Account the moments it has not heard of yet. A failure is
 // noted and tried again with the next event: the record holds every moment so far.
 func (inc *incident) tellAccount(ctx workflow.Context) {
-	if !inc.tellsMoments(ctx) {
+	if !inc.tellsMoments(ctx) || (inc.account.failing && workflow.Now(ctx).Before(inc.account.retryAt)) {
 		return
 	}
 	record := inc.moments(ctx, false)
@@ -59,25 +84,29 @@ func (inc *incident) tellAccount(ctx workflow.Context) {
 	if !fresh {
 		return
 	}
-	if err := inc.sendMoments(ctx, record); err != nil {
-		inc.note(ctx, "report_failed", "telling the account what happened failed: %v", err)
+	var a *start.Calls
+	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, tellOptions), a.TellAccount, record).Get(ctx, nil)
+	if err != nil {
+		if !inc.account.failing {
+			inc.note(ctx, "report_failed", "telling the account what happened failed (told again with the next event): %v", err)
+		}
+		inc.account.failing, inc.account.retryAt = true, workflow.Now(ctx).Add(tellRetryAfter)
 		return
 	}
+	inc.account.failing = false
 	inc.account.told = inc.account.told[:0]
 	for _, m := range record.Moments {
 		inc.account.told = append(inc.account.told, m.Key())
 	}
 }
 
-// concludeToAccount is the last record: every moment, and how the incident ended.
+// concludeToAccount is the last record: every moment, and how the incident ended. A
+// billable incident must be counted however long the Account cannot be reached: it is
+// retried without end.
 func (inc *incident) concludeToAccount(ctx workflow.Context) error {
 	record := inc.moments(ctx, true)
 	s := inc.status
 	record.Concluded = &api.Conclusion{At: s.ClosedAt, State: s.State, Severity: string(s.Severity), Billable: s.State == api.StateResolved}
-	return inc.sendMoments(ctx, record)
-}
-
-func (inc *incident) sendMoments(ctx workflow.Context, record api.IncidentMoments) error {
 	var a *start.Calls
 	return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, casework.RecordIncidentLocalOptions), a.TellAccount, record).Get(ctx, nil)
 }

@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -93,4 +94,38 @@ func TestSuppressedIncidentTellsItsAccountOnceWithHowTriageAnswered(t *testing.T
 	require.Equal(t, suppressingRule().ID, told[api.MomentTriaged].Rule)
 	require.NotNil(t, concluded)
 	require.False(t, concluded.Billable)
+}
+
+func TestIncidentGoesOnWhenItsAccountCannotBeToldAndTellsItLater(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	down := true
+	w.TellFails = func(m api.IncidentMoments) error {
+		if down && m.Concluded == nil {
+			return errors.New("account unreachable")
+		}
+		return nil
+	}
+	w.At(10*time.Minute, func() { w.Mu.Lock(); down = false; w.Mu.Unlock() })
+	ack := w.Decide(5*time.Minute, api.DecisionAcknowledge, api.Decision{By: "hanako"})
+	var afterRecovery map[string]api.Moment
+	w.Decide(20*time.Minute, api.DecisionComment, api.Decision{By: "hanako", Note: "looking"})
+	w.At(21*time.Minute, func() { afterRecovery, _ = toldBy(w) })
+	w.Decide(time.Hour, api.DecisionClose, api.Decision{By: "hanako", Note: "done"})
+	policy := testworld.Policy()
+	policy.Response.Policy = "investigate_first"
+
+	status := w.Run(input(policy, testAlert(integrations.SeverityHigh, "pc-1")))
+
+	require.NoError(t, ack.Refusal(), "decisions are taken while the Account is unreachable")
+	require.Equal(t, "hanako", status.Acknowledged.By)
+	require.Contains(t, afterRecovery, api.MomentIn, "what could not be told is told with the next event")
+	require.Contains(t, afterRecovery, api.MomentAck)
+	failures := 0
+	for _, e := range status.Timeline {
+		if e.Kind == "report_failed" {
+			failures++
+		}
+	}
+	require.Equal(t, 1, failures, "the timeline says it once")
 }
