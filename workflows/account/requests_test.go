@@ -31,10 +31,17 @@ func TestAccountCountsRequestsByKindAndStateOnce(t *testing.T) {
 	for i, s := range summaries {
 		recorded = append(recorded, l.update(s.ClosedAt.Add(time.Duration(i)*time.Minute), api.UpdateRecordRequest, "record/"+s.Request, s))
 	}
+	// Tickets an option request used count among the month's requests; an incident's do not.
+	byRequest := forensics(2, "request/acme/CS-9/tickets")
+	byRequest.Incident = "request/acme/CS-9"
+	usedByRequest := l.consume(testworld.Day(2026, 5, 6), "request/acme/CS-9/tickets", byRequest)
+	usedByIncident := l.consume(testworld.Day(2026, 5, 6), "c-incident", forensics(1, "r-incident"))
 	may := l.reportAt(testworld.Day(2026, 6, 10), "2026-05")
 	june := l.reportAt(testworld.Day(2026, 6, 10), "2026-06")
 
-	l.runUntil(accountInput(), testworld.Day(2026, 6, 11))
+	l.runUntil(accountInput(lot(10, testworld.Day(2026, 4, 1))), testworld.Day(2026, 6, 11))
+	usedByRequest.accepted(t, "consume by a request")
+	usedByIncident.accepted(t, "consume by an incident")
 
 	for i, u := range recorded {
 		u.accepted(t, "record "+summaries[i].Request)
@@ -52,4 +59,5 @@ func TestAccountCountsRequestsByKindAndStateOnce(t *testing.T) {
 	require.Equal(t, map[string]int{api.StateDone: 2, api.StateDeclined: 1}, figures.ByOutcome)
 	require.Equal(t, 1, figures.TimeToAccept.Count, "once, though reported twice")
 	require.InDelta(t, 600, figures.TimeToAccept.MedianSeconds, 0.001)
+	require.Equal(t, 2, figures.TicketsUsed, "the request's tickets, not the incident's")
 }
