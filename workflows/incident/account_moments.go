@@ -4,7 +4,6 @@ import (
 	"slices"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"xsoc/activities"
@@ -30,37 +29,25 @@ const (
 	accountMomentsVersion workflow.Version = 1
 )
 
-// tellOptions bound telling the Account a moment while the incident runs: the story
-// (paging, clocks, decisions) must not wait on its bookkeeping. A record that could
-// not be delivered is sent again with the next event, and the last record, which
-// holds every moment, is retried for as long as it takes
-// (casework.RecordIncidentLocalOptions).
-var tellOptions = workflow.LocalActivityOptions{
-	ScheduleToCloseTimeout: 10 * time.Second,
-	StartToCloseTimeout:    5 * time.Second,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:    time.Second,
-		BackoffCoefficient: 2,
-		MaximumInterval:    5 * time.Second,
-	},
-}
-
-// tellRetryAfter is how long an incident that could not tell its Account leaves it
-// before it tries again (with the next event after): an unreachable Account costs
-// the story one try a minute, not one per event.
-const tellRetryAfter = time.Minute
+// While the incident runs, a record is a signal to the Account (a command: the
+// workflow task completes at once, however busy the Account is in a storm); the last
+// record, which holds every moment, goes by a local activity with Signal-With-Start,
+// retried for as long as it takes (casework.RecordIncidentLocalOptions), so that an
+// Account that is not running is started and a billable incident is always counted.
 
 // accountMoments is what the incident told its Account in this run.
 type accountMoments struct {
 	// version is accountMomentsChange's, read once per run (read).
 	version workflow.Version
 	read    bool
-	// told are the keys of the moments the Account acknowledged receiving.
+	// told are the keys of the moments signalled; sent the signals not yet
+	// confirmed. A signal that failed (the Account is not running) clears told, so
+	// that the next record tells every moment again.
 	told []string
-	// failing: telling failed and the timeline says so; it says so once until it
-	// succeeds again, and tries again from retryAt.
+	sent []workflow.Future
+	// failing: a signal failed and the timeline says so; it says so once until one
+	// succeeds again.
 	failing bool
-	retryAt time.Time
 }
 
 // tellsMoments reads, once per run, whether this incident tells its Account its
@@ -73,31 +60,45 @@ func (inc *incident) tellsMoments(ctx workflow.Context) bool {
 	return inc.account.version >= accountMomentsVersion
 }
 
-// tellAccount tells the Account the moments it has not heard of yet. A failure is
-// noted and tried again with the next event: the record holds every moment so far.
+// tellAccount tells the Account the moments it has not heard of yet, without
+// waiting for it.
 func (inc *incident) tellAccount(ctx workflow.Context) {
-	if !inc.tellsMoments(ctx) || (inc.account.failing && workflow.Now(ctx).Before(inc.account.retryAt)) {
+	if !inc.tellsMoments(ctx) {
 		return
 	}
+	inc.checkTold(ctx)
 	record := inc.moments(ctx, false)
 	fresh := slices.ContainsFunc(record.Moments, func(m api.Moment) bool { return !slices.Contains(inc.account.told, m.Key()) })
 	if !fresh {
 		return
 	}
-	var a *start.Calls
-	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, tellOptions), a.TellAccount, record).Get(ctx, nil)
-	if err != nil {
-		if !inc.account.failing {
-			inc.note(ctx, "report_failed", "telling the account what happened failed (told again with the next event): %v", err)
-		}
-		inc.account.failing, inc.account.retryAt = true, workflow.Now(ctx).Add(tellRetryAfter)
-		return
-	}
-	inc.account.failing = false
+	signal := workflow.SignalExternalWorkflow(ctx, api.AccountWorkflowID(inc.status.Customer), "", api.SignalIncidentMoments, record)
+	inc.account.sent = append(inc.account.sent, signal)
 	inc.account.told = inc.account.told[:0]
 	for _, m := range record.Moments {
 		inc.account.told = append(inc.account.told, m.Key())
 	}
+}
+
+// checkTold reads the signals that were delivered or refused since: a refusal is
+// noted (once) and everything is told again with the next record.
+func (inc *incident) checkTold(ctx workflow.Context) {
+	pending := inc.account.sent[:0]
+	for _, signal := range inc.account.sent {
+		if !signal.IsReady() {
+			pending = append(pending, signal)
+			continue
+		}
+		if err := signal.Get(ctx, nil); err != nil {
+			if !inc.account.failing {
+				inc.note(ctx, "report_failed", "telling the account what happened failed (told again with the next event): %v", err)
+			}
+			inc.account.failing, inc.account.told = true, nil
+			continue
+		}
+		inc.account.failing = false
+	}
+	inc.account.sent = pending
 }
 
 // concludeToAccount is the last record: every moment, and how the incident ended. A

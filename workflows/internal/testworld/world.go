@@ -49,10 +49,9 @@ type World struct {
 	// alive answers triage's look-ups of owners (default: every owner is open).
 	Alive   func(api.IncidentRun) api.Liveness
 	Lookups []api.IncidentRun
-	// Told are the records incidents told their Account (TellAccount), in order;
-	// TellFails, when set, fails the records it answers an error for (under Mu).
-	Told      []api.IncidentMoments
-	TellFails func(api.IncidentMoments) error
+	// Told are the records incidents told their Account, by signal or by the
+	// TellAccount activity, in order (a signal that failed is not among them).
+	Told []api.IncidentMoments
 }
 
 // ExternalSignal is a signal a workflow under test sent to another (or an Update sent
@@ -95,11 +94,6 @@ func New(t *testing.T, calls any, workflows map[string]any) *World {
 	env.OnActivity("TellAccount", mock.Anything, mock.Anything).Return(func(_ context.Context, m api.IncidentMoments) error {
 		w.Mu.Lock()
 		defer w.Mu.Unlock()
-		if w.TellFails != nil {
-			if err := w.TellFails(m); err != nil {
-				return err
-			}
-		}
 		w.Told = append(w.Told, m)
 		return nil
 	}).Maybe()
@@ -134,6 +128,11 @@ func New(t *testing.T, calls any, workflows map[string]any) *World {
 			w.Mu.Unlock()
 			if failure != nil {
 				return failure
+			}
+			if moments, ok := arg.(api.IncidentMoments); ok && name == api.SignalIncidentMoments {
+				w.Mu.Lock()
+				w.Told = append(w.Told, moments)
+				w.Mu.Unlock()
 			}
 			if name == api.SignalAdmit {
 				answer := w.Triage(arg.(api.Admission))
