@@ -139,6 +139,9 @@ const (
 	SignalJoinedAlert = "joined_alert"
 	// SignalJoinAnswer: the parent's answer to a joined alert (JoinAnswer).
 	SignalJoinAnswer = "join_answer"
+	// SignalJoinedAlerts: triage hands an open incident or campaign the alerts that
+	// joined it, many at once (JoinedAlerts).
+	SignalJoinedAlerts = "joined_alerts"
 	// SignalRules: Tuning hands triage the rules in force (RuleSet).
 	SignalRules = "rules"
 	// SignalRuleHits: triage hands Tuning the incidents each rule suppressed (RuleHits).

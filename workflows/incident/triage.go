@@ -41,6 +41,7 @@ func (inc *incident) askTriage(ctx workflow.Context, pagedFirst bool, gone strin
 		// the first run's answer again.
 		admission.Run = workflow.GetInfo(ctx).WorkflowExecution.RunID
 	}
+	admission.HandOver = incidentVersion(ctx) >= incidentVersionHandover
 	if !pagedFirst && incidentVersion(ctx) >= incidentVersionTriageByUpdate {
 		admission.Run = workflow.GetInfo(ctx).WorkflowExecution.RunID
 		return inc.askTriageByUpdate(ctx, admission)
@@ -88,6 +89,15 @@ func (inc *incident) pagesBeforeTriage() bool {
 // to its parent, put a QA sample in the SOC's queue, or page (unless pagedFirst) and
 // respond to a new incident.
 func (inc *incident) actOnTriage(ctx workflow.Context, answer api.TriageAnswer, pagedFirst bool) {
+	if answer.Decision == api.TriageMerged && answer.HandedOver {
+		// Triage handed the alert to its parent itself.
+		if pagedFirst {
+			inc.note(ctx, "paging", "paged before triage answered (%s): the page stands, the alert joins %s", inc.status.Severity, answer.Parent)
+		}
+		inc.note(ctx, "triage", "triage: %s", answer.Why)
+		inc.closeMerged(ctx, answer.Parent, answer.Why)
+		return
+	}
 	if answer.Decision == api.TriageMerged && !inc.join(ctx, answer.Parent, answer.Why) {
 		answer = inc.askAgainWithout(ctx, answer.Parent, pagedFirst)
 		if answer.Decision == api.TriageMerged && !inc.join(ctx, answer.Parent, answer.Why) {
