@@ -126,6 +126,11 @@ const (
 const (
 	// UpdateAdmit: a new incident asks triage what it is (Admission → TriageAnswer).
 	UpdateAdmit = "admit"
+	// UpdateAdmitBatch: the admissions a worker's incidents asked at the same moment,
+	// in one Update (AdmissionBatch → []TriageAnswer, in the batch's order). It is how
+	// one customer's worm is sorted at the rate it arrives: one Triage decision round
+	// for many alerts instead of one each.
+	UpdateAdmitBatch = "admit_batch"
 	// SignalAdmit: the same question from an incident that pages before asking, or
 	// that an older worker started; answered by SignalTriaged.
 	SignalAdmit = "admit"

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"time"
 
 	"xsoc/integrations"
@@ -49,6 +50,44 @@ type Admission struct {
 	// its alert to the parent itself (in a batch with others), and the incident closes
 	// as merged at once, without a join round trip of its own.
 	HandOver bool `json:"hand_over,omitempty"`
+}
+
+// Validate names the first field an admission cannot go without.
+func (a Admission) Validate() error {
+	if a.Incident == "" {
+		return fmt.Errorf("admission without its incident's workflow id (field incident)")
+	}
+	if a.AlertID == "" {
+		return fmt.Errorf("admission of incident %s without its alert id (field alert_id)", a.Incident)
+	}
+	return nil
+}
+
+// MaxAdmissionBatch bounds an admission batch: its payload (an admission is about
+// 1 KiB with its hosts) stays far below the server's 2 MiB limit on a request.
+const MaxAdmissionBatch = 200
+
+// AdmissionBatch is the admissions of one customer asked at the same moment
+// (UpdateAdmitBatch).
+type AdmissionBatch struct {
+	Admissions []Admission `json:"admissions"`
+}
+
+// Validate refuses an empty or oversized batch, or one with an admission that
+// cannot be decided, naming it.
+func (b AdmissionBatch) Validate() error {
+	if len(b.Admissions) == 0 {
+		return fmt.Errorf("an admission batch without admissions")
+	}
+	if len(b.Admissions) > MaxAdmissionBatch {
+		return fmt.Errorf("an admission batch of %d admissions: at most %d", len(b.Admissions), MaxAdmissionBatch)
+	}
+	for i, a := range b.Admissions {
+		if err := a.Validate(); err != nil {
+			return fmt.Errorf("admission %d of the batch: %w", i+1, err)
+		}
+	}
+	return nil
 }
 
 // Triage's decisions.

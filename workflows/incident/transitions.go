@@ -87,8 +87,8 @@ type event struct {
 	join      api.JoinRequest
 	// hostResults are a batch action's outcome, host by host.
 	hostResults []integrations.HostResult
-	text      string
-	err       error
+	text        string
+	err         error
 }
 
 // handle is the incident's one transition function: every change of its state goes

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -35,6 +36,9 @@ type Calls struct {
 	// Platforms are the vendors' clients, shared with the vendor activities.
 	Platforms *activities.Platforms
 	Log       *slog.Logger
+
+	admissionsOnce sync.Once
+	admissions     *admissionBatches
 }
 
 // ConsumeTickets takes option tickets from the customer's Account for an incident and
@@ -66,9 +70,21 @@ func (a *Calls) RecordIncident(ctx context.Context, in api.IncidentSummary) erro
 // answers triage's answer. The Update id is the incident run's, and triage remembers
 // its answers by run, so asking again answers the same (and a recurrence, a new run of
 // a closed incident, is asked afresh).
+//
+// Admissions asked of one customer at the same moment go to its Triage together, in
+// one Update (see admissionBatches): the answer is the same as if asked alone.
 func (a *Calls) AdmitToTriage(ctx context.Context, in api.Admission) (api.TriageAnswer, error) {
+	if err := in.Validate(); err != nil {
+		return api.TriageAnswer{}, temporal.NewNonRetryableApplicationError(err.Error(), "TriageRefused", err)
+	}
+	a.admissionsOnce.Do(func() { a.admissions = newAdmissionBatches(a.Temporal) })
+	return a.admissions.ask(ctx, in)
+}
+
+// admitOne asks Triage about one admission by its own Update (api.UpdateAdmit).
+func admitOne(ctx context.Context, c client.Client, in api.Admission) (api.TriageAnswer, error) {
 	var answer api.TriageAnswer
-	handle, err := a.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+	handle, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   api.TriageWorkflowID(in.Customer),
 		UpdateName:   api.UpdateAdmit,
 		UpdateID:     AdmitUpdateID(in),

@@ -35,7 +35,7 @@ const handoverBatch = 500
 
 // Handover are the alerts decided for one parent, waiting to be handed to it.
 type Handover struct {
-	Parent string             `json:"parent"`
+	Parent string            `json:"parent"`
 	Alerts []api.JoinedAlert `json:"alerts"`
 }
 

@@ -158,17 +158,6 @@ type AdmittedIncident struct {
 // first ask was lost with a worker, seconds later.
 const admittedLimit = 5000
 
-// validate refuses an admission triage could not remember or answer.
-func validateAdmission(a api.Admission) error {
-	if a.Incident == "" {
-		return fmt.Errorf("admission without its incident's workflow id (field incident)")
-	}
-	if a.AlertID == "" {
-		return fmt.Errorf("admission of incident %s without its alert id (field alert_id)", a.Incident)
-	}
-	return nil
-}
-
 // hostLabels are the admitted alert's hosts, as their labels.
 func hostLabels(a api.Admission) []string {
 	labels := make([]string, 0, len(a.Hosts))
@@ -239,9 +228,15 @@ func (t *triage) setup(ctx workflow.Context) error {
 		Description: "Internal: the customer's triage settings, from the customers file on every worker start."})
 	t.admits = workflow.GetSignalChannelWithOptions(ctx, api.SignalAdmit, workflow.SignalChannelOptions{
 		Description: "Internal: a new incident asks who must hear of its alert."})
-	return workflow.SetUpdateHandlerWithOptions(ctx, api.UpdateAdmit, t.admitByUpdate, workflow.UpdateHandlerOptions{
-		Validator:   func(_ workflow.Context, a api.Admission) error { return validateAdmission(a) },
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, api.UpdateAdmit, t.admitByUpdate, workflow.UpdateHandlerOptions{
+		Validator:   func(_ workflow.Context, a api.Admission) error { return a.Validate() },
 		Description: "Internal: a new incident asks who must hear of its alert, and has the answer (TriageAnswer).",
+	}); err != nil {
+		return err
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, api.UpdateAdmitBatch, t.admitBatchByUpdate, workflow.UpdateHandlerOptions{
+		Validator:   func(_ workflow.Context, b api.AdmissionBatch) error { return b.Validate() },
+		Description: "Internal: the admissions a worker's incidents asked at the same moment, answered in their order ([]TriageAnswer).",
 	})
 }
 
@@ -257,6 +252,22 @@ func (t *triage) admitByUpdate(ctx workflow.Context, a api.Admission) (api.Triag
 	})
 	t.admittedByUpdate = true
 	return answer, nil
+}
+
+// admitBatchByUpdate answers a batch of admissions in one decision round, in the
+// batch's order, exactly as if each had been asked alone: an incident asking again (in
+// another batch, or alone) is answered the same.
+func (t *triage) admitBatchByUpdate(ctx workflow.Context, batch api.AdmissionBatch) ([]api.TriageAnswer, error) {
+	answers := make([]api.TriageAnswer, len(batch.Admissions))
+	t.exclusive(ctx, func() {
+		t.receive(ctx)
+		for i, a := range batch.Admissions {
+			answers[i] = t.admit(ctx, a)
+			t.rememberAnswer(a, answers[i])
+		}
+	})
+	t.admittedByUpdate = true
+	return answers, nil
 }
 
 // exclusive makes a decision while no other is being made. Most decisions never wait

@@ -1,0 +1,149 @@
+package start
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+
+	"xsoc/workflows/api"
+)
+
+// triageClient plays a customer's Triage for the admission batches: it answers each
+// admission with its own incident as the parent, and records the Updates it got. Its
+// first Update waits for release, so that admissions asked meanwhile queue.
+type triageClient struct {
+	client.Client
+	release   chan struct{}
+	noBatch   bool
+	mu        sync.Mutex
+	updates   []client.UpdateWorkflowOptions
+	firstHeld chan struct{}
+	heldOnce  sync.Once
+}
+
+func (c *triageClient) UpdateWorkflow(ctx context.Context, o client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error) {
+	c.mu.Lock()
+	c.updates = append(c.updates, o)
+	first := len(c.updates) == 1
+	c.mu.Unlock()
+	if first {
+		c.heldOnce.Do(func() { close(c.firstHeld) })
+		<-c.release
+	}
+	var result any
+	switch arg := o.Args[0].(type) {
+	case api.AdmissionBatch:
+		if c.noBatch {
+			return nil, errors.New("unknown update admit_batch. KnownUpdates=[admit]")
+		}
+		answers := make([]api.TriageAnswer, len(arg.Admissions))
+		for i, a := range arg.Admissions {
+			answers[i] = api.TriageAnswer{Decision: api.TriageMerged, Parent: a.Incident}
+		}
+		result = answers
+	case api.Admission:
+		result = api.TriageAnswer{Decision: api.TriageOwn, Parent: arg.Incident}
+	}
+	return answeredUpdate{result: result}, nil
+}
+
+type answeredUpdate struct {
+	client.WorkflowUpdateHandle
+	result any
+}
+
+func (u answeredUpdate) Get(_ context.Context, into any) error {
+	encoded, err := json.Marshal(u.result)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(encoded, into)
+}
+
+func askAll(t *testing.T, c *triageClient, n int) []api.TriageAnswer {
+	t.Helper()
+	calls := &Calls{Temporal: c}
+	answers := make([]api.TriageAnswer, n)
+	var wg sync.WaitGroup
+	ask := func(i int) {
+		defer wg.Done()
+		answer, err := calls.AdmitToTriage(context.Background(), api.Admission{Customer: "acme", Incident: fmt.Sprintf("incident/acme/x/a%d", i), Run: "r", AlertID: fmt.Sprintf("a%d", i)})
+		require.NoError(t, err)
+		answers[i] = answer
+	}
+	wg.Add(1)
+	go ask(0)
+	<-c.firstHeld
+	wg.Add(n - 1)
+	for i := 1; i < n; i++ {
+		go ask(i)
+	}
+	// Let the others queue behind the one in flight.
+	require.Eventually(t, func() bool {
+		calls.admissions.mu.Lock()
+		defer calls.admissions.mu.Unlock()
+		q := calls.admissions.customers["acme"]
+		return q != nil && len(q.waiting) == n-1
+	}, 5*time.Second, time.Millisecond)
+	close(c.release)
+	wg.Wait()
+	return answers
+}
+
+// An admission asked alone goes at once; those asked while it is in flight go
+// together in the next Update, at most api.MaxAdmissionBatch to one, and each caller
+// has its own answer.
+func TestAdmissionsAskedTogetherGoInOneUpdate(t *testing.T) {
+	t.Parallel()
+	c := &triageClient{release: make(chan struct{}), firstHeld: make(chan struct{})}
+	n := api.MaxAdmissionBatch + 31
+	answers := askAll(t, c, n)
+	for i, answer := range answers {
+		require.Equal(t, fmt.Sprintf("incident/acme/x/a%d", i), answer.Parent, "each caller has the answer to its own admission")
+	}
+	var sizes []int
+	for _, u := range c.updates {
+		require.Equal(t, api.UpdateAdmitBatch, u.UpdateName)
+		require.Equal(t, api.TriageWorkflowID("acme"), u.WorkflowID)
+		sizes = append(sizes, len(u.Args[0].(api.AdmissionBatch).Admissions))
+	}
+	require.Equal(t, []int{1, api.MaxAdmissionBatch, 30}, sizes, "the first alone, then the queue in batches of at most the bound")
+	require.NotEqual(t, c.updates[1].UpdateID, c.updates[2].UpdateID)
+	again := admissionBatchID(c.updates[1].Args[0].(api.AdmissionBatch).Admissions)
+	require.Equal(t, c.updates[1].UpdateID, again, "the same batch is the same Update id")
+}
+
+// A Triage of an older build, without the batch handler, is asked one admission at a
+// time.
+func TestAdmissionsFallBackToOneByOneForATriageWithoutBatches(t *testing.T) {
+	t.Parallel()
+	c := &triageClient{release: make(chan struct{}), firstHeld: make(chan struct{}), noBatch: true}
+	answers := askAll(t, c, 5)
+	for i, answer := range answers {
+		require.Equal(t, api.TriageOwn, answer.Decision)
+		require.Equal(t, fmt.Sprintf("incident/acme/x/a%d", i), answer.Parent)
+	}
+	singles := 0
+	for _, u := range c.updates {
+		if u.UpdateName == api.UpdateAdmit {
+			singles++
+			require.Equal(t, AdmitUpdateID(u.Args[0].(api.Admission)), u.UpdateID)
+		}
+	}
+	require.Equal(t, 5, singles, "every admission asked alone")
+}
+
+func TestAnAdmissionWithoutItsAlertIsRefusedBeforeItIsSent(t *testing.T) {
+	t.Parallel()
+	c := &triageClient{release: make(chan struct{}), firstHeld: make(chan struct{})}
+	_, err := (&Calls{Temporal: c}).AdmitToTriage(context.Background(), api.Admission{Customer: "acme", Incident: "incident/acme/x/a1"})
+	require.ErrorContains(t, err, "field alert_id")
+	require.Empty(t, c.updates)
+}
