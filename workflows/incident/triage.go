@@ -241,6 +241,11 @@ func (inc *incident) alertJoined(ctx workflow.Context, j api.JoinedAlert) {
 		s.Alert.Hosts = inc.hostsWithVendor(s.Alert.Hosts)
 	}
 	added := inc.merge(j.Alert)
+	if incidentVersion(ctx) >= incidentVersionHandover {
+		// Counted with the handed-over ones: a campaign's count includes the members
+		// that formed it and joined one by one.
+		s.JoinedCount++
+	}
 	s.Joined = append(s.Joined, api.JoinedRef{Incident: j.Incident, Vendor: j.Vendor, AlertID: j.Alert.ID, Detection: j.Alert.Detection,
 		Severity: j.Alert.Severity, At: now})
 	inc.record(ctx, casework.NewEntry(now, "joined", "", casework.Facts("alert", j.Alert.ID, "detection", j.Alert.Detection, "hosts", casework.JoinHosts(j.Alert.HostNames()),
