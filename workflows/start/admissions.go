@@ -21,8 +21,10 @@ import (
 // completed events, a workflow task), and one customer's Triage has one history, so in
 // a worm the alerts queued one Update behind another at a few a second. Batching
 // costs nothing when alerts are few: an admission is sent at once when none of its
-// customer's is in flight, and only those asked while one is in flight wait for it
+// customer's is in flight, and only those asked while batchesInFlight are in flight wait
 // and go together in the next, so a batch grows exactly as large as the load makes it.
+// Two in flight keep Triage busy: while it decides one batch, the next is already
+// waiting on the server, so no round waits for a round trip to the worker.
 //
 // Nothing is decided here: Triage decides each admission of a batch in order, as if
 // it had been asked alone, and remembers its answer by incident run, so an incident
@@ -34,14 +36,16 @@ type admissionBatches struct {
 	// timeout bounds one batch's Update: an incident that gave up waiting (its local
 	// activity timed out) asks again in a later batch.
 	timeout time.Duration
+	// inFlight bounds the batches of one customer in flight at once.
+	inFlight int
 
 	mu        sync.Mutex
 	customers map[string]*customerAdmissions
 }
 
 type customerAdmissions struct {
-	waiting  []askedAdmission
-	inFlight bool
+	waiting []askedAdmission
+	senders int
 }
 
 type askedAdmission struct {
@@ -55,7 +59,7 @@ type admissionResult struct {
 }
 
 func newAdmissionBatches(c client.Client) *admissionBatches {
-	return &admissionBatches{temporal: c, timeout: time.Minute, customers: map[string]*customerAdmissions{}}
+	return &admissionBatches{temporal: c, timeout: time.Minute, inFlight: batchesInFlight, customers: map[string]*customerAdmissions{}}
 }
 
 // ask sends the admission with the others of its customer asked at the same moment,
@@ -69,8 +73,8 @@ func (b *admissionBatches) ask(ctx context.Context, in api.Admission) (api.Triag
 		b.customers[in.Customer] = queue
 	}
 	queue.waiting = append(queue.waiting, asked)
-	if !queue.inFlight {
-		queue.inFlight = true
+	if queue.senders < b.inFlight {
+		queue.senders++
 		go b.send(in.Customer, queue)
 	}
 	b.mu.Unlock()
@@ -90,8 +94,8 @@ func (b *admissionBatches) send(customer string, queue *customerAdmissions) {
 		b.mu.Lock()
 		n := min(len(queue.waiting), api.MaxAdmissionBatch)
 		if n == 0 {
-			queue.inFlight = false
-			if b.customers[customer] == queue {
+			queue.senders--
+			if queue.senders == 0 && b.customers[customer] == queue {
 				delete(b.customers, customer)
 			}
 			b.mu.Unlock()
@@ -125,6 +129,9 @@ func (b *admissionBatches) sendBatch(customer string, batch []askedAdmission) {
 		asked.answered <- result
 	}
 }
+
+// batchesInFlight: see admissionBatches.
+const batchesInFlight = 2
 
 var errNoBatchHandler = errors.New("the triage has no admit_batch handler")
 

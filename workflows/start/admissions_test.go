@@ -17,24 +17,31 @@ import (
 
 // triageClient plays a customer's Triage for the admission batches: it answers each
 // admission with its own incident as the parent, and records the Updates it got. Its
-// first Update waits for release, so that admissions asked meanwhile queue.
+// first `held` Updates wait for release, so that admissions asked meanwhile queue.
 type triageClient struct {
 	client.Client
 	release   chan struct{}
 	noBatch   bool
 	mu        sync.Mutex
 	updates   []client.UpdateWorkflowOptions
+	held      int
 	firstHeld chan struct{}
 	heldOnce  sync.Once
+}
+
+func newTriageClient(held int) *triageClient {
+	return &triageClient{release: make(chan struct{}), firstHeld: make(chan struct{}), held: held}
 }
 
 func (c *triageClient) UpdateWorkflow(ctx context.Context, o client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error) {
 	c.mu.Lock()
 	c.updates = append(c.updates, o)
-	first := len(c.updates) == 1
+	hold, lastHeld := len(c.updates) <= c.held, len(c.updates) == c.held
 	c.mu.Unlock()
-	if first {
+	if lastHeld {
 		c.heldOnce.Do(func() { close(c.firstHeld) })
+	}
+	if hold {
 		<-c.release
 	}
 	var result any
@@ -67,9 +74,15 @@ func (u answeredUpdate) Get(_ context.Context, into any) error {
 	return json.Unmarshal(encoded, into)
 }
 
-func askAll(t *testing.T, c *triageClient, n int) []api.TriageAnswer {
+// askAll asks n admissions: the first c.held one after another, each alone in flight,
+// then the rest while those are held; it answers each one's answer.
+func askAll(t *testing.T, c *triageClient, inFlight, n int) []api.TriageAnswer {
 	t.Helper()
 	calls := &Calls{Temporal: c}
+	calls.admissionsOnce.Do(func() {
+		calls.admissions = newAdmissionBatches(c)
+		calls.admissions.inFlight = inFlight
+	})
 	answers := make([]api.TriageAnswer, n)
 	var wg sync.WaitGroup
 	ask := func(i int) {
@@ -78,33 +91,40 @@ func askAll(t *testing.T, c *triageClient, n int) []api.TriageAnswer {
 		require.NoError(t, err)
 		answers[i] = answer
 	}
-	wg.Add(1)
-	go ask(0)
+	for i := range c.held {
+		wg.Add(1)
+		go ask(i)
+		require.Eventually(t, func() bool {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			return len(c.updates) == i+1
+		}, 5*time.Second, time.Millisecond)
+	}
 	<-c.firstHeld
-	wg.Add(n - 1)
-	for i := 1; i < n; i++ {
+	wg.Add(n - c.held)
+	for i := c.held; i < n; i++ {
 		go ask(i)
 	}
-	// Let the others queue behind the one in flight.
+	// Let the others queue behind those in flight.
 	require.Eventually(t, func() bool {
 		calls.admissions.mu.Lock()
 		defer calls.admissions.mu.Unlock()
 		q := calls.admissions.customers["acme"]
-		return q != nil && len(q.waiting) == n-1
+		return q != nil && len(q.waiting) == n-c.held
 	}, 5*time.Second, time.Millisecond)
 	close(c.release)
 	wg.Wait()
 	return answers
 }
 
-// An admission asked alone goes at once; those asked while it is in flight go
-// together in the next Update, at most api.MaxAdmissionBatch to one, and each caller
-// has its own answer.
+// An admission asked alone goes at once; those asked while the batches in flight are
+// go together in the next Update, at most api.MaxAdmissionBatch to one, and each
+// caller has its own answer.
 func TestAdmissionsAskedTogetherGoInOneUpdate(t *testing.T) {
 	t.Parallel()
-	c := &triageClient{release: make(chan struct{}), firstHeld: make(chan struct{})}
+	c := newTriageClient(1)
 	n := api.MaxAdmissionBatch + 31
-	answers := askAll(t, c, n)
+	answers := askAll(t, c, 1, n)
 	for i, answer := range answers {
 		require.Equal(t, fmt.Sprintf("incident/acme/x/a%d", i), answer.Parent, "each caller has the answer to its own admission")
 	}
@@ -120,12 +140,29 @@ func TestAdmissionsAskedTogetherGoInOneUpdate(t *testing.T) {
 	require.Equal(t, c.updates[1].UpdateID, again, "the same batch is the same Update id")
 }
 
+// Two batches of a customer are in flight at once: the second admission does not wait
+// for the first; those asked while both are in flight go together.
+func TestTwoAdmissionBatchesGoAtOnce(t *testing.T) {
+	t.Parallel()
+	c := newTriageClient(batchesInFlight)
+	answers := askAll(t, c, batchesInFlight, 40)
+	for i, answer := range answers {
+		require.Equal(t, fmt.Sprintf("incident/acme/x/a%d", i), answer.Parent)
+	}
+	var sizes []int
+	for _, u := range c.updates {
+		sizes = append(sizes, len(u.Args[0].(api.AdmissionBatch).Admissions))
+	}
+	require.Equal(t, []int{1, 1, 38}, sizes)
+}
+
 // A Triage of an older build, without the batch handler, is asked one admission at a
 // time.
 func TestAdmissionsFallBackToOneByOneForATriageWithoutBatches(t *testing.T) {
 	t.Parallel()
-	c := &triageClient{release: make(chan struct{}), firstHeld: make(chan struct{}), noBatch: true}
-	answers := askAll(t, c, 5)
+	c := newTriageClient(1)
+	c.noBatch = true
+	answers := askAll(t, c, 1, 5)
 	for i, answer := range answers {
 		require.Equal(t, api.TriageOwn, answer.Decision)
 		require.Equal(t, fmt.Sprintf("incident/acme/x/a%d", i), answer.Parent)
@@ -142,7 +179,7 @@ func TestAdmissionsFallBackToOneByOneForATriageWithoutBatches(t *testing.T) {
 
 func TestAnAdmissionWithoutItsAlertIsRefusedBeforeItIsSent(t *testing.T) {
 	t.Parallel()
-	c := &triageClient{release: make(chan struct{}), firstHeld: make(chan struct{})}
+	c := newTriageClient(0)
 	_, err := (&Calls{Temporal: c}).AdmitToTriage(context.Background(), api.Admission{Customer: "acme", Incident: "incident/acme/x/a1"})
 	require.ErrorContains(t, err, "field alert_id")
 	require.Empty(t, c.updates)
