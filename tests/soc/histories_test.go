@@ -77,6 +77,15 @@ func TestRecordHistories(t *testing.T) {
 				}
 				return nil
 			})
+			// Merged means triage decided it and hands it over: the parent holds it a
+			// moment later. A verdict before that would leave the alert out of it (the
+			// alert would start again as an incident of its own).
+			eventually(t, 30*time.Second, "the parent holds the second alert", func() error {
+				if n := status(t, parent).JoinedCount; n < 1 {
+					return fmt.Errorf("the parent holds %d joined alerts", n)
+				}
+				return nil
+			})
 			mustDecide(t, parent, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "admin script"})
 			waitClosed(t, parent)
 			return child

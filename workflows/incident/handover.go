@@ -190,15 +190,12 @@ func (inc *incident) containHosts(ctx workflow.Context, by string, hosts []integ
 	return true
 }
 
-// queueHosts queues isolate or release actions for hosts of one platform: a single host
-// as before, several in batches of batchHosts. New hosts to isolate join a batch of the
-// same platform that waits, not yet sent, rather than queue another call.
+// queueHosts queues isolate or release actions for hosts of one platform, in batches
+// of batchHosts. New hosts join a batch of the same platform that waits, not yet sent,
+// rather than queue another call: in a worm, hosts handed over one or two at a time
+// while a command runs go together in the next. A single host while nothing of its
+// kind waits or runs on its platform keeps an action of its own, sent at once.
 func (inc *incident) queueHosts(action, vendor string, hosts []integrations.Host, by, why string, asked *pendingDecision) {
-	if len(hosts) == 1 {
-		host := hosts[0]
-		inc.queue(api.VendorAction{Action: action, Host: &host, By: by, Why: why}, asked)
-		return
-	}
 	if asked == nil {
 		for i := range inc.status.Pending {
 			p := &inc.status.Pending[i]
@@ -208,10 +205,29 @@ func (inc *incident) queueHosts(action, vendor string, hosts []integrations.Host
 			}
 		}
 	}
+	if len(hosts) == 1 && !inc.platformBusy(action, vendor) {
+		host := hosts[0]
+		inc.queue(api.VendorAction{Action: action, Host: &host, By: by, Why: why}, asked)
+		return
+	}
 	for start := 0; start < len(hosts); start += batchHosts {
 		batch := slices.Clone(hosts[start:min(start+batchHosts, len(hosts))])
 		inc.queue(api.VendorAction{Action: action, Vendor: vendor, Hosts: batch, By: by, Why: why}, asked)
 	}
+}
+
+// platformBusy tells whether an action of the kind is waiting or running on the
+// platform: a host queued now waits anyway, and goes in a batch others can join.
+func (inc *incident) platformBusy(action, vendor string) bool {
+	return slices.ContainsFunc(inc.status.Pending, func(p api.VendorAction) bool {
+		if p.Action != action {
+			return false
+		}
+		if p.Host != nil {
+			return inc.vendorOf(*p.Host) == vendor
+		}
+		return p.Vendor == vendor && len(p.Hosts) > 0
+	})
 }
 
 // indexHeld builds the set of held hosts, once a run.

@@ -152,3 +152,32 @@ func TestCampaignOfThousandsKeepsASmallState(t *testing.T) {
 	require.Len(t, writtenBack, 1, "the verdict went to the members through visibility")
 	require.Equal(t, api.VerdictTruePositive, writtenBack[0].Verdict)
 }
+
+// Hosts handed over one at a time to a contained campaign while its isolation of
+// another runs go together in the next vendor call, not a call each.
+func TestHostsHandedOverOneByOneWhileAnIsolationRunsGoInOneCall(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	policy := testworld.SOCPolicy()
+	policy.Response.Policy = "isolate_first"
+	w.At(time.Minute, func() {
+		for i := range 5 {
+			w.Env.SignalWorkflow(api.SignalJoinedAlerts, handed(1+i, 1, integrations.SeverityHigh))
+		}
+	})
+	var during api.IncidentStatus
+	w.At(3*time.Minute, func() { w.Query(api.QueryStatus, &during) })
+	w.Decide(4*time.Minute, api.DecisionVerdict, api.Decision{By: "hanako", Verdict: api.VerdictFalsePositive, Note: "red team"})
+
+	w.Run(input(policy, testAlert(integrations.SeverityHigh, "pc-1")))
+
+	require.Len(t, during.Containment.Hosts, 6, "pc-1 and the 5 joined hosts: %v", during.Containment.Hosts)
+	var actions []string
+	for _, e := range during.Timeline {
+		if e.Kind == "action" {
+			actions = append(actions, e.Text)
+		}
+	}
+	require.Len(t, actions, 3, "pc-1, then the first joined host alone, then the other four together: %v", actions)
+	require.Contains(t, actions[2], "isolate of 4 hosts")
+}
