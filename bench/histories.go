@@ -27,9 +27,26 @@ type tally struct {
 	events, workflowTasks, activityTasks int
 	signalsIn, signalsOut, timers        int
 	markers, updates, upserts            int
+	// failedTasks and timedOutTasks count the workflow tasks that failed (the worker
+	// could not complete them: a panic, a non-determinism) or timed out.
+	failedTasks, timedOutTasks int
 	// activities count activity tasks and local activities by type ("PostSlack",
 	// "PostSlack (local)").
 	activities map[string]int
+}
+
+// plus adds two tallies up.
+func (t tally) plus(o tally) tally {
+	sum := tally{events: t.events + o.events, workflowTasks: t.workflowTasks + o.workflowTasks, activityTasks: t.activityTasks + o.activityTasks,
+		signalsIn: t.signalsIn + o.signalsIn, signalsOut: t.signalsOut + o.signalsOut, timers: t.timers + o.timers,
+		markers: t.markers + o.markers, updates: t.updates + o.updates, upserts: t.upserts + o.upserts,
+		failedTasks: t.failedTasks + o.failedTasks, timedOutTasks: t.timedOutTasks + o.timedOutTasks, activities: map[string]int{}}
+	for _, from := range []map[string]int{t.activities, o.activities} {
+		for name, n := range from {
+			sum.activities[name] += n
+		}
+	}
+	return sum
 }
 
 // transactions is the measure of a server's work: workflow tasks + activity
@@ -44,8 +61,14 @@ func (t *tally) add(e *historypb.HistoryEvent, dc converter.DataConverter) {
 		t.activities = map[string]int{}
 	}
 	switch e.GetEventType() {
-	case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED, enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+	case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
 		t.workflowTasks++
+	case enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+		t.workflowTasks++
+		t.failedTasks++
+	case enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+		t.workflowTasks++
+		t.timedOutTasks++
 	case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
 		t.activityTasks++
 		t.activities[e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName()]++
@@ -215,11 +238,14 @@ func sample(ids []string, n int) []string {
 // incidentCosts is what a sample of incidents cost the server, on average per
 // incident, and how long each step to their first page took.
 type incidentCosts struct {
-	n, paged         int
-	all, toPage      averageTally
-	steps            map[string]percentiles
-	historyErrors    int
-	firstHistoryErrs string
+	n, paged    int
+	all, toPage averageTally
+	steps       map[string]percentiles
+	// failedTasks and timedOutTasks are the workflow tasks of all the histories read
+	// that failed or timed out.
+	failedTasks, timedOutTasks int
+	historyErrors              int
+	firstHistoryErrs           string
 }
 
 type averageTally struct {
@@ -291,6 +317,8 @@ func costsOf(ctx context.Context, c client.Client, dc converter.DataConverter, i
 		}
 		h := readIncident(events, triage, dc)
 		all = append(all, h.all)
+		costs.failedTasks += h.all.failedTasks
+		costs.timedOutTasks += h.all.timedOutTasks
 		if h.paged {
 			costs.paged++
 			toPage = append(toPage, h.toPage)
@@ -312,8 +340,10 @@ func costsOf(ctx context.Context, c client.Client, dc converter.DataConverter, i
 // run of it) wrote during a section: events and tasks between two moments.
 type entityShare struct {
 	workflowID string
-	runs       int
-	within     tally
+	// workflows and runs are how many workflows (one, or the campaigns added up by
+	// sharesOf) and runs of them the share covers.
+	workflows, runs int
+	within          tally
 	// Workflow tasks of the span, for triage: how long each took on the worker, and
 	// how many signals each took in.
 	taskTimes        percentiles
@@ -345,6 +375,7 @@ func shareOf(ctx context.Context, c client.Client, dc converter.DataConverter, w
 			continue
 		}
 		s.runs++
+		s.workflows = 1
 		events, err := history(ctx, c, run.workflowID, run.runID)
 		if err != nil {
 			return s, err

@@ -91,7 +91,7 @@ func main() {
 	flag.IntVar(&s.syslogEvents, "syslog-events", 1000, "syslog: alerts of each http and syslog window")
 	flag.IntVar(&s.burst, "burst", 2000, "burst: paging alerts, and as many no-op workflows")
 	flag.IntVar(&s.storm, "storm", 2000, "storm: high alerts of the storm")
-	flag.IntVar(&s.criticals, "criticals", 20, "storm: critical alerts posted during the storm")
+	flag.IntVar(&s.criticals, "criticals", 20, "storm and worm: critical alerts posted during the storm, and spread across the worm")
 	flag.DurationVar(&s.criticalFirst, "critical-first", 2*time.Second, "storm: when the first critical alert is posted")
 	flag.DurationVar(&s.criticalEvery, "critical-every", time.Second, "storm: time between critical alerts")
 	flag.IntVar(&s.suppress, "suppress", 200, "suppression: alerts sent")
@@ -178,7 +178,7 @@ func run(ctx context.Context, s settings, log *slog.Logger) (err error) {
 			return rendered, err
 		},
 		// gctrace: the worker's log tells its live heap and goroutine stacks.
-		Env: append([]string{"GODEBUG=gctrace=1", "XSOC_DASHBOARD_TOKEN=" + benchDashboardToken, "XSOC_WORKER_PPROF=1"}, benchSecrets()...),
+		Env:           append([]string{"GODEBUG=gctrace=1", "XSOC_DASHBOARD_TOKEN=" + benchDashboardToken, "XSOC_WORKER_PPROF=1"}, benchSecrets()...),
 		PersistDB:     true,
 		SQLitePragmas: s.pragmas,
 		Syslog:        true,
