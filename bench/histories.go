@@ -27,9 +27,8 @@ type tally struct {
 	events, workflowTasks, activityTasks int
 	signalsIn, signalsOut, timers        int
 	markers, updates, upserts            int
-	// failedTasks and timedOutTasks count the workflow tasks that failed (the worker
-	// could not complete them: a panic, a non-determinism) or timed out.
-	failedTasks, timedOutTasks int
+	// trouble is the workflow tasks that did not complete.
+	trouble taskTrouble
 	// activities count activity tasks and local activities by type ("PostSlack",
 	// "PostSlack (local)").
 	activities map[string]int
@@ -40,7 +39,7 @@ func (t tally) plus(o tally) tally {
 	sum := tally{events: t.events + o.events, workflowTasks: t.workflowTasks + o.workflowTasks, activityTasks: t.activityTasks + o.activityTasks,
 		signalsIn: t.signalsIn + o.signalsIn, signalsOut: t.signalsOut + o.signalsOut, timers: t.timers + o.timers,
 		markers: t.markers + o.markers, updates: t.updates + o.updates, upserts: t.upserts + o.upserts,
-		failedTasks: t.failedTasks + o.failedTasks, timedOutTasks: t.timedOutTasks + o.timedOutTasks, activities: map[string]int{}}
+		trouble: t.trouble.plus(o.trouble), activities: map[string]int{}}
 	for _, from := range []map[string]int{t.activities, o.activities} {
 		for name, n := range from {
 			sum.activities[name] += n
@@ -63,12 +62,9 @@ func (t *tally) add(e *historypb.HistoryEvent, dc converter.DataConverter) {
 	switch e.GetEventType() {
 	case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
 		t.workflowTasks++
-	case enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+	case enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED, enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
 		t.workflowTasks++
-		t.failedTasks++
-	case enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
-		t.workflowTasks++
-		t.timedOutTasks++
+		t.trouble.add(e)
 	case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
 		t.activityTasks++
 		t.activities[e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName()]++
@@ -241,11 +237,10 @@ type incidentCosts struct {
 	n, paged    int
 	all, toPage averageTally
 	steps       map[string]percentiles
-	// failedTasks and timedOutTasks are the workflow tasks of all the histories read
-	// that failed or timed out.
-	failedTasks, timedOutTasks int
-	historyErrors              int
-	firstHistoryErrs           string
+	// trouble is the workflow tasks of all the histories read that did not complete.
+	trouble          taskTrouble
+	historyErrors    int
+	firstHistoryErrs string
 }
 
 type averageTally struct {
@@ -317,8 +312,7 @@ func costsOf(ctx context.Context, c client.Client, dc converter.DataConverter, i
 		}
 		h := readIncident(events, triage, dc)
 		all = append(all, h.all)
-		costs.failedTasks += h.all.failedTasks
-		costs.timedOutTasks += h.all.timedOutTasks
+		costs.trouble = costs.trouble.plus(h.all.trouble.of(ids[i]))
 		if h.paged {
 			costs.paged++
 			toPage = append(toPage, h.toPage)
@@ -344,6 +338,8 @@ type entityShare struct {
 	// sharesOf) and runs of them the share covers.
 	workflows, runs int
 	within          tally
+	// trouble is within's, its events named by the workflow.
+	trouble taskTrouble
 	// Workflow tasks of the span, for triage: how long each took on the worker, and
 	// how many signals each took in.
 	taskTimes        percentiles
@@ -432,6 +428,7 @@ func shareOf(ctx context.Context, c client.Client, dc converter.DataConverter, w
 			}
 		}
 	}
+	s.trouble = s.within.trouble.of(workflowID)
 	s.taskTimes, s.taskWaits = percentilesOf(taskTimes), percentilesOf(taskWaits)
 	if s.within.workflowTasks > 0 {
 		s.signalsPerTask = float64(s.within.signalsIn+s.within.updates) / float64(s.within.workflowTasks)

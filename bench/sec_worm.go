@@ -196,8 +196,8 @@ func (b *bench) postWorm(ctx context.Context) (worm, criticals []delivery) {
 
 // sortWorm reads when each alert of the worm was sorted into the section, and answers
 // the hosts and incidents of the merged ones.
-func (b *bench) sortWorm(ctx context.Context, sec *wormSection, ds []delivery, incidents map[string][]execution) (map[string]time.Time, []string) {
-	mergedHosts := map[string]time.Time{} // host → its alert's 202
+func (b *bench) sortWorm(ctx context.Context, sec *wormSection, ds []delivery, incidents map[string][]execution) (map[string]wormMerge, []string) {
+	mergedHosts := map[string]wormMerge{}
 	var mergedIDs []string
 	var waits []time.Duration
 	var last time.Time
@@ -213,7 +213,7 @@ func (b *bench) sortWorm(ctx context.Context, sec *wormSection, ds []delivery, i
 		}
 		if !at.IsZero() {
 			sec.merged++
-			mergedHosts[d.alert.host] = d.answered
+			mergedHosts[d.alert.host] = wormMerge{answered: d.answered, sorted: at}
 			mergedIDs = append(mergedIDs, d.workflowID)
 		} else {
 			// Incidents of their own stay open: sorted when triage answered.

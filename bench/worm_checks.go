@@ -77,26 +77,31 @@ type wormContainment struct {
 	expected, isolated int
 	// strays are worm hosts isolated whose alert was not merged.
 	strays int
-	// latency runs from each merged alert's 202 to its host's isolation.
-	latency percentiles
+	// latency runs from each merged alert's 202 to its host's isolation; afterSorted
+	// from the alert sorted (its incident closed merged) to that isolation.
+	latency, afterSorted percentiles
 	// commands are the isolate commands that named worm sensors; doubled the sensors
 	// named by more than one.
 	commands, doubled int
 	hostsPerCommand   float64
 }
 
-func (b *bench) containmentOf(merged map[string]time.Time, sensors wormSensors) wormContainment {
+// wormMerge is when a merged alert was answered 202 and sorted.
+type wormMerge struct{ answered, sorted time.Time }
+
+func (b *bench) containmentOf(merged map[string]wormMerge, sensors wormSensors) wormContainment {
 	c := wormContainment{expected: len(merged)}
 	isolated := b.isolatedWorm(sensors)
-	var waits []time.Duration
-	for host, answered := range merged {
+	var waits, afterSorted []time.Duration
+	for host, m := range merged {
 		if at, ok := isolated[host]; ok {
 			c.isolated++
-			waits = append(waits, at.Sub(answered))
+			waits = append(waits, at.Sub(m.answered))
+			afterSorted = append(afterSorted, at.Sub(m.sorted))
 		}
 	}
 	c.strays = len(isolated) - c.isolated
-	c.latency = percentilesOf(waits)
+	c.latency, c.afterSorted = percentilesOf(waits), percentilesOf(afterSorted)
 	c.commands, c.doubled, c.hostsPerCommand = isolateCommands(b.stack.Cybereason.Calls(), sensors)
 	return c
 }
@@ -170,14 +175,15 @@ type wormCheck struct {
 	lost        int // alerts without an incident
 	doubled     int // alerts with more than one run of their incident
 	wrongAnswer int // alerts not answered 202 with their own incident's id
-	// failedTasks and timedOutTasks are the workflow tasks that failed or timed out in
-	// the histories read (sampled incidents, the criticals, triage, account,
-	// campaigns); histories is how many workflows that covers.
-	failedTasks, timedOutTasks, histories int
+	// trouble is the workflow tasks that did not complete in the histories read
+	// (sampled incidents, the criticals, triage, account, campaigns); histories is how
+	// many workflows that covers.
+	trouble   taskTrouble
+	histories int
 }
 
 func (c wormCheck) ok() bool {
-	return c.lost == 0 && c.doubled == 0 && c.wrongAnswer == 0 && c.failedTasks == 0 && c.timedOutTasks == 0
+	return c.lost == 0 && c.doubled == 0 && c.wrongAnswer == 0 && c.trouble.failures() == 0
 }
 
 // checkWorm maps each alert to its incident (by id: incident/worm/generic/<alert id>)
@@ -202,13 +208,11 @@ func checkWorm(ds []delivery, incidents map[string][]execution) wormCheck {
 // countTasks adds the failed and timed-out workflow tasks of what was read.
 func (c *wormCheck) countTasks(costs []incidentCosts, shares ...entityShare) {
 	for _, cost := range costs {
-		c.failedTasks += cost.failedTasks
-		c.timedOutTasks += cost.timedOutTasks
+		c.trouble = c.trouble.plus(cost.trouble)
 		c.histories += cost.n - cost.historyErrors
 	}
 	for _, s := range shares {
-		c.failedTasks += s.within.failedTasks
-		c.timedOutTasks += s.within.timedOutTasks
+		c.trouble = c.trouble.plus(s.trouble)
 		c.histories += s.workflows
 	}
 }
@@ -228,6 +232,7 @@ func sharesOf(ctx context.Context, b *bench, workflowIDs []string, from, to time
 		sum.runs += s.runs
 		sum.workflows++
 		sum.within = sum.within.plus(s.within)
+		sum.trouble = sum.trouble.plus(s.trouble)
 	}
 	return sum, firstErr
 }

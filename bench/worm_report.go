@@ -36,8 +36,9 @@ func (r *report) wormSection(w *writer) {
 	w.line("| each joining host of a contained campaign isolated within %s of its alert's 202 (p99) | p99 %s (max %s); %d of %d hosts isolated, %d isolated twice | **%s** |",
 		ms(wormIsolatedWithin), ms(c.latency.p99), ms(c.latency.max), c.isolated, c.expected, c.doubled, verdict(c.met()))
 	w.line("| critical alerts paged within %s (202 → SOC page, p99) | p99 %s (max %s); %d of %d paged | **%s** |", ms(wormPagedWithin), ms(cr.page.p99), ms(cr.page.max), cr.paged, cr.posted.sent, verdict(cr.met()))
-	w.line("| 0 lost, 0 doubled, 0 failed workflow tasks | %d lost, %d doubled, %d answered otherwise, of %d alerts; %d failed and %d timed-out workflow tasks in %d histories | **%s** |",
-		wo.check.lost, wo.check.doubled, wo.check.wrongAnswer, wo.check.alerts, wo.check.failedTasks, wo.check.timedOutTasks, wo.check.histories, verdict(wo.check.ok()))
+	tr := wo.check.trouble
+	w.line("| 0 lost, 0 doubled, 0 failed workflow tasks | %d lost, %d doubled, %d answered otherwise, of %d alerts; in %d histories, %d workflow tasks failed and %d timed out on the worker (%d more timed out waiting on a sticky queue and went to another poller) | **%s** |",
+		wo.check.lost, wo.check.doubled, wo.check.wrongAnswer, wo.check.alerts, wo.check.histories, tr.failed, tr.timedOut, tr.stickyTimedOut, verdict(wo.check.ok()))
 	w.line("")
 	w.line("| measure | value |")
 	w.line("|---|---|")
@@ -49,6 +50,7 @@ func (r *report) wormSection(w *writer) {
 	w.line("| merged (closed) / own incidents / not sorted | %d / %d / %d |", wo.merged, wo.own, wo.unsorted)
 	w.line("| campaigns | %d |", wo.campaigns)
 	w.line("| 202 → host isolated at the simulator, p50 / p95 / p99 (max), merged alerts' hosts | **%s (%s)** over %d hosts |", c.latency, ms(c.latency.max), c.latency.n)
+	w.line("| of which the alert sorted (closed merged) → its host isolated, p50 / p95 / p99 (max) | %s (%s) |", c.afterSorted, ms(c.afterSorted.max))
 	w.line("| hosts isolated / expected (the merged alerts') / isolated though not merged | %d / %d / %d |", c.isolated, c.expected, c.strays)
 	w.line("| isolate commands naming the worm's sensors / sensors per command / sensors named twice | %d / %.1f / %d |", c.commands, c.hostsPerCommand, c.doubled)
 	w.line("| critical alerts: 202 → SOC page (Slack post), p50 / p95 / p99 (max) | **%s (%s)**, %d of %d paged%s |", cr.page, ms(cr.page.max), cr.paged, cr.posted.sent, firstErrorNote(cr.posted))
@@ -64,6 +66,14 @@ func (r *report) wormSection(w *writer) {
 	w.line("")
 	writeTriage(w, "the worm", wo.triage, wo.shareErr)
 	w.line("")
+	if len(tr.seen) > 0 {
+		w.line("Workflow tasks that failed or timed out on the worker (the first %d):", len(tr.seen))
+		w.line("")
+		for _, s := range tr.seen {
+			w.line("- %s", s)
+		}
+		w.line("")
+	}
 }
 
 // noopRate is the no-op workflows closed a second.
