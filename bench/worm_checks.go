@@ -80,10 +80,10 @@ type wormContainment struct {
 	// latency runs from each merged alert's 202 to its host's isolation; afterSorted
 	// from the alert sorted (its incident closed merged) to that isolation.
 	latency, afterSorted percentiles
-	// commands are the isolate commands that named worm sensors; doubled the sensors
-	// named by more than one.
-	commands, doubled int
-	hostsPerCommand   float64
+	// commands are the isolate commands that named worm sensors, singles those that
+	// named one alone; doubled the sensors named by more than one.
+	commands, singles, doubled int
+	hostsPerCommand            float64
 }
 
 // wormMerge is when a merged alert was answered 202 and sorted.
@@ -102,13 +102,14 @@ func (b *bench) containmentOf(merged map[string]wormMerge, sensors wormSensors) 
 	}
 	c.strays = len(isolated) - c.isolated
 	c.latency, c.afterSorted = percentilesOf(waits), percentilesOf(afterSorted)
-	c.commands, c.doubled, c.hostsPerCommand = isolateCommands(b.stack.Cybereason.Calls(), sensors)
+	c.commands, c.singles, c.doubled, c.hostsPerCommand = isolateCommands(b.stack.Cybereason.Calls(), sensors)
 	return c
 }
 
-// isolateCommands counts the isolate commands that named the sensors, the sensors
-// named by more than one, and the sensors a command named on average.
-func isolateCommands(calls []cybereasonsim.Call, sensors wormSensors) (commands, doubled int, perCommand float64) {
+// isolateCommands counts the isolate commands that named the sensors (and those that
+// named one alone), the sensors named by more than one, and the sensors a command
+// named on average.
+func isolateCommands(calls []cybereasonsim.Call, sensors wormSensors) (commands, singles, doubled int, perCommand float64) {
 	named := map[string]int{}
 	total := 0
 	for _, call := range calls {
@@ -132,6 +133,9 @@ func isolateCommands(calls []cybereasonsim.Call, sensors wormSensors) (commands,
 			commands++
 			total += ours
 		}
+		if ours == 1 {
+			singles++
+		}
 	}
 	for _, n := range named {
 		if n > 1 {
@@ -141,7 +145,7 @@ func isolateCommands(calls []cybereasonsim.Call, sensors wormSensors) (commands,
 	if commands > 0 {
 		perCommand = float64(total) / float64(commands)
 	}
-	return commands, doubled, perCommand
+	return commands, singles, doubled, perCommand
 }
 
 // wormCriticals are the critical alerts posted during the worm and their pages.

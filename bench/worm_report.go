@@ -52,7 +52,7 @@ func (r *report) wormSection(w *writer) {
 	w.line("| 202 → host isolated at the simulator, p50 / p95 / p99 (max), merged alerts' hosts | **%s (%s)** over %d hosts |", c.latency, ms(c.latency.max), c.latency.n)
 	w.line("| of which the alert sorted (closed merged) → its host isolated, p50 / p95 / p99 (max) | %s (%s) |", c.afterSorted, ms(c.afterSorted.max))
 	w.line("| hosts isolated / expected (the merged alerts') / isolated though not merged | %d / %d / %d |", c.isolated, c.expected, c.strays)
-	w.line("| isolate commands naming the worm's sensors / sensors per command / sensors named twice | %d / %.1f / %d |", c.commands, c.hostsPerCommand, c.doubled)
+	w.line("| isolate commands naming the worm's sensors (naming one alone) / sensors per command / sensors named twice | %d (%d) / %.1f / %d |", c.commands, c.singles, c.hostsPerCommand, c.doubled)
 	w.line("| critical alerts: 202 → SOC page (Slack post), p50 / p95 / p99 (max) | **%s (%s)**, %d of %d paged%s |", cr.page, ms(cr.page.max), cr.paged, cr.posted.sent, firstErrorNote(cr.posted))
 	w.line("| critical alerts: POST → 202, p50 / p95 / p99 | %s |", cr.intake)
 	w.line("| incidents that paged the SOC one by one | %d |", wo.paged)

@@ -13,7 +13,7 @@ func wormOf(sortedP99, isolatedP99, pagedP99 time.Duration, change func(*wormSec
 	wo := &wormSection{load: "1.00, 1.00, 1.00", endLoad: "2.00, 1.50, 1.00",
 		posted: summary{sent: 2000, started: 2000}, merged: 1990, own: 10, campaigns: 40,
 		sorted:  percentiles{n: 2000, p50: time.Second, p95: sortedP99, p99: sortedP99, max: sortedP99},
-		contain: wormContainment{expected: 1990, isolated: 1990, commands: 60, hostsPerCommand: 33.2, latency: percentiles{n: 1990, p50: time.Second, p99: isolatedP99, max: isolatedP99}},
+		contain: wormContainment{expected: 1990, isolated: 1990, commands: 60, singles: 5, hostsPerCommand: 33.2, latency: percentiles{n: 1990, p50: time.Second, p99: isolatedP99, max: isolatedP99}},
 		critical: wormCriticals{posted: summary{sent: 20, started: 20}, paged: 20,
 			page: percentiles{n: 20, p50: 300 * time.Millisecond, p99: pagedP99, max: pagedP99}},
 		check:    wormCheck{alerts: 2020, histories: 243, trouble: taskTrouble{stickyTimedOut: 3}},
@@ -41,7 +41,7 @@ func TestTheWormSectionJudgesEachTarget(t *testing.T) {
 		{"all met", wormOf(40*time.Second, 12*time.Second, 900*time.Millisecond, nil),
 			[]string{"p99 40.0 s (max 40.0 s), 0 not sorted", "1990 of 1990 hosts isolated, 0 isolated twice", "20 of 20 paged",
 				"0 lost, 0 doubled, 0 answered otherwise, of 2020 alerts; in 243 histories, 0 workflow tasks failed and 0 timed out on the worker (3 more",
-				"at the end: 2.00, 1.50, 1.00", "| 60 / 33.2 / 0 |", "100.0 a second", "`40 campaigns`", "**transactions per alert, all workflows**"}, nil},
+				"at the end: 2.00, 1.50, 1.00", "| 60 (5) / 33.2 / 0 |", "100.0 a second", "`40 campaigns`", "**transactions per alert, all workflows**"}, nil},
 		{"slow sorting", wormOf(61*time.Second, 12*time.Second, time.Second, nil), nil, []string{"sorted within"}},
 		{"a host missed", wormOf(time.Second, time.Second, time.Second, func(wo *wormSection) { wo.contain.isolated-- }),
 			[]string{"1989 of 1990 hosts isolated"}, []string{"isolated within"}},
@@ -93,9 +93,10 @@ func TestIsolateCommandsCountTheWormsSensorsNamedTwice(t *testing.T) {
 		{Path: isolatePath, Body: `{"pylumIds":["P2","P3","OTHER"]}`},
 		{Path: isolatePath, Body: `{"pylumIds":["OTHER"]}`},
 	}
-	commands, doubled, per := isolateCommands(calls, sensors)
-	if commands != 2 || doubled != 1 || per != 2 {
-		t.Errorf("commands %d, doubled %d, per command %.1f; want 2, 1, 2.0", commands, doubled, per)
+	calls = append(calls, cybereasonsim.Call{Path: isolatePath, Body: `{"pylumIds":["P3","OTHER"]}`})
+	commands, singles, doubled, per := isolateCommands(calls, sensors)
+	if commands != 3 || singles != 1 || doubled != 2 || per != 5.0/3 {
+		t.Errorf("commands %d (%d single), doubled %d, per command %.2f; want 3 (1), 2, 1.67", commands, singles, doubled, per)
 	}
 }
 
