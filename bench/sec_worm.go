@@ -133,8 +133,8 @@ func (b *bench) runWorm(ctx context.Context) (wormSection, error) {
 	if err != nil {
 		return sec, err
 	}
-	mergedHosts, mergedIDs := b.sortWorm(ctx, &sec, ds, incidents)
-	sec.contain = b.containmentOf(mergedHosts, sensors)
+	sortedHosts, mergedIDs := b.sortWorm(ctx, &sec, ds, incidents)
+	sec.contain = b.containmentOf(sec.posted.started, sortedHosts, sensors)
 	sec.critical.measure(criticals, pages)
 	sec.check = checkWorm(append(slices.Clone(ds), criticals...), incidents)
 	sec.paged = len(pagedIDs(b.slack.pages(), incidentIDs(ds)))
@@ -195,9 +195,9 @@ func (b *bench) postWorm(ctx context.Context) (worm, criticals []delivery) {
 }
 
 // sortWorm reads when each alert of the worm was sorted into the section, and answers
-// the hosts and incidents of the merged ones.
-func (b *bench) sortWorm(ctx context.Context, sec *wormSection, ds []delivery, incidents map[string][]execution) (map[string]wormMerge, []string) {
-	mergedHosts := map[string]wormMerge{}
+// each sorted alert's host with its alert's times, and the merged incidents.
+func (b *bench) sortWorm(ctx context.Context, sec *wormSection, ds []delivery, incidents map[string][]execution) (map[string]wormSorted, []string) {
+	sortedHosts := map[string]wormSorted{}
 	var mergedIDs []string
 	var waits []time.Duration
 	var last time.Time
@@ -205,15 +205,15 @@ func (b *bench) sortWorm(ctx context.Context, sec *wormSection, ds []delivery, i
 		if !d.started() {
 			continue
 		}
-		var at time.Time
+		var closed time.Time
 		for _, run := range incidents[d.workflowID] {
-			if run.closed.After(at) {
-				at = run.closed
+			if run.closed.After(closed) {
+				closed = run.closed
 			}
 		}
-		if !at.IsZero() {
+		at := closed
+		if !closed.IsZero() {
 			sec.merged++
-			mergedHosts[d.alert.host] = wormMerge{answered: d.answered, sorted: at}
 			mergedIDs = append(mergedIDs, d.workflowID)
 		} else {
 			// Incidents of their own stay open: sorted when triage answered.
@@ -226,6 +226,7 @@ func (b *bench) sortWorm(ctx context.Context, sec *wormSection, ds []delivery, i
 			at = status.Timeline[i].At
 			sec.own++
 		}
+		sortedHosts[d.alert.host] = wormSorted{answered: d.answered, sorted: at, merged: !closed.IsZero()}
 		waits = append(waits, at.Sub(d.answered))
 		if at.After(last) {
 			last = at
@@ -234,7 +235,7 @@ func (b *bench) sortWorm(ctx context.Context, sec *wormSection, ds []delivery, i
 	sec.sorted = percentilesOf(waits)
 	sec.took = last.Sub(sec.posted.firstSent)
 	sec.perSecond = float64(len(waits)) / sec.took.Seconds()
-	return mergedHosts, mergedIDs
+	return sortedHosts, mergedIDs
 }
 
 // incidentStatus answers an incident's status query.

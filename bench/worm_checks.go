@@ -73,12 +73,13 @@ func (b *bench) awaitIsolation(ctx context.Context, sensors wormSensors, inciden
 
 // wormContainment is what the simulator saw of the worm's hosts.
 type wormContainment struct {
-	// expected are the hosts of alerts merged into a campaign, which contains them.
-	expected, isolated int
-	// strays are worm hosts isolated whose alert was not merged.
-	strays int
-	// latency runs from each merged alert's 202 to its host's isolation; afterSorted
-	// from the alert sorted (its incident closed merged) to that isolation.
+	// expected are the worm's hosts (every one shares its detection with a campaign,
+	// which contains its hosts); isolated those the simulator cut off, ownIncident
+	// those of them whose alert's incident stayed its own (a campaign took its host
+	// as a member, or triage answered it late).
+	expected, isolated, ownIncident int
+	// latency runs from each alert's 202 to its host's isolation; afterSorted from the
+	// alert sorted (its incident closed merged, or triage answered) to that isolation.
 	latency, afterSorted percentiles
 	// commands are the isolate commands that named worm sensors, singles those that
 	// named one alone; doubled the sensors named by more than one.
@@ -86,21 +87,27 @@ type wormContainment struct {
 	hostsPerCommand            float64
 }
 
-// wormMerge is when a merged alert was answered 202 and sorted.
-type wormMerge struct{ answered, sorted time.Time }
+// wormSorted is when an alert of the worm was answered 202 and sorted, and whether
+// its incident closed merged.
+type wormSorted struct {
+	answered, sorted time.Time
+	merged           bool
+}
 
-func (b *bench) containmentOf(merged map[string]wormMerge, sensors wormSensors) wormContainment {
-	c := wormContainment{expected: len(merged)}
+func (b *bench) containmentOf(alerts int, sorted map[string]wormSorted, sensors wormSensors) wormContainment {
+	c := wormContainment{expected: alerts}
 	isolated := b.isolatedWorm(sensors)
 	var waits, afterSorted []time.Duration
-	for host, m := range merged {
+	for host, m := range sorted {
 		if at, ok := isolated[host]; ok {
 			c.isolated++
 			waits = append(waits, at.Sub(m.answered))
 			afterSorted = append(afterSorted, at.Sub(m.sorted))
+			if !m.merged {
+				c.ownIncident++
+			}
 		}
 	}
-	c.strays = len(isolated) - c.isolated
 	c.latency, c.afterSorted = percentilesOf(waits), percentilesOf(afterSorted)
 	c.commands, c.singles, c.doubled, c.hostsPerCommand = isolateCommands(b.stack.Cybereason.Calls(), sensors)
 	return c
