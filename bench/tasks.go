@@ -15,8 +15,8 @@ import (
 // worker, which replays the workflow; nothing is lost, time is).
 type taskTrouble struct {
 	failed, timedOut, stickyTimedOut int
-	// seen says what the first of them were.
-	seen []string
+	// seen says what the first of them were: failures first, then timeouts.
+	seen, seenTimedOut []string
 }
 
 // troubleSeen bounds the troubles told in words.
@@ -24,43 +24,52 @@ const troubleSeen = 5
 
 // add counts a WorkflowTaskFailed or WorkflowTaskTimedOut event.
 func (t *taskTrouble) add(e *historypb.HistoryEvent) {
-	var what string
+	when := fmt.Sprintf("event %d at %s", e.GetEventId(), e.GetEventTime().AsTime().Format("15:04:05.000"))
 	switch e.GetEventType() {
 	case enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED:
 		t.failed++
 		a := e.GetWorkflowTaskFailedEventAttributes()
-		what = fmt.Sprintf("failed (%s): %s", a.GetCause(), firstLine(a.GetFailure().GetMessage()))
+		t.seen = append(t.seen, fmt.Sprintf("%s failed (%s): %s", when, a.GetCause(), firstLine(a.GetFailure().GetMessage())))
 	case enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
-		if e.GetWorkflowTaskTimedOutEventAttributes().GetTimeoutType() == enumspb.TIMEOUT_TYPE_SCHEDULE_TO_START {
+		timeout := e.GetWorkflowTaskTimedOutEventAttributes().GetTimeoutType()
+		if timeout == enumspb.TIMEOUT_TYPE_SCHEDULE_TO_START {
 			t.stickyTimedOut++
 			return
 		}
 		t.timedOut++
-		what = "timed out on the worker (" + e.GetWorkflowTaskTimedOutEventAttributes().GetTimeoutType().String() + ")"
-	default:
-		return
+		t.seenTimedOut = append(t.seenTimedOut, fmt.Sprintf("%s timed out on the worker (%s)", when, timeout))
 	}
-	if len(t.seen) < troubleSeen {
-		t.seen = append(t.seen, fmt.Sprintf("event %d at %s %s", e.GetEventId(), e.GetEventTime().AsTime().Format("15:04:05.000"), what))
-	}
+	t.seen, t.seenTimedOut = t.seen[:min(len(t.seen), troubleSeen)], t.seenTimedOut[:min(len(t.seenTimedOut), troubleSeen)]
+}
+
+// told answers what was seen, failures first, at most troubleSeen.
+func (t taskTrouble) told() []string {
+	all := append(append([]string(nil), t.seen...), t.seenTimedOut...)
+	return all[:min(len(all), troubleSeen)]
 }
 
 // failures are the tasks that failed or timed out on the worker.
 func (t taskTrouble) failures() int { return t.failed + t.timedOut }
 
 func (t taskTrouble) plus(o taskTrouble) taskTrouble {
-	seen := append(append([]string(nil), t.seen...), o.seen...)
+	join := func(a, b []string) []string {
+		all := append(append([]string(nil), a...), b...)
+		return all[:min(len(all), troubleSeen)]
+	}
 	return taskTrouble{failed: t.failed + o.failed, timedOut: t.timedOut + o.timedOut, stickyTimedOut: t.stickyTimedOut + o.stickyTimedOut,
-		seen: seen[:min(len(seen), troubleSeen)]}
+		seen: join(t.seen, o.seen), seenTimedOut: join(t.seenTimedOut, o.seenTimedOut)}
 }
 
 // of names the workflow in what was seen.
 func (t taskTrouble) of(workflowID string) taskTrouble {
-	named := make([]string, len(t.seen))
-	for i, s := range t.seen {
-		named[i] = workflowID + " " + s
+	name := func(list []string) []string {
+		named := make([]string, len(list))
+		for i, s := range list {
+			named[i] = workflowID + " " + s
+		}
+		return named
 	}
-	t.seen = named
+	t.seen, t.seenTimedOut = name(t.seen), name(t.seenTimedOut)
 	return t
 }
 

@@ -66,10 +66,10 @@ func (r *report) wormSection(w *writer) {
 	w.line("")
 	writeTriage(w, "the worm", wo.triage, wo.shareErr)
 	w.line("")
-	if len(tr.seen) > 0 {
-		w.line("Workflow tasks that failed or timed out on the worker (the first %d):", len(tr.seen))
+	if told := tr.told(); len(told) > 0 {
+		w.line("Workflow tasks that failed or timed out on the worker (failures first, at most %d):", troubleSeen)
 		w.line("")
-		for _, s := range tr.seen {
+		for _, s := range told {
 			w.line("- %s", s)
 		}
 		w.line("")

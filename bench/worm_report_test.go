@@ -5,6 +5,10 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	failurepb "go.temporal.io/api/failure/v1"
+	historypb "go.temporal.io/api/history/v1"
+
 	cybereasonsim "xsoc/integrations/cybereason/sim"
 )
 
@@ -112,5 +116,31 @@ func TestCheckWormCountsLostAndDoubledAlerts(t *testing.T) {
 	c := checkWorm([]delivery{delivered("a"), delivered("b"), delivered("c")}, incidents)
 	if c.lost != 1 || c.doubled != 1 || c.wrongAnswer != 0 || c.ok() {
 		t.Errorf("%+v: want 1 lost, 1 doubled, not ok", c)
+	}
+}
+
+// A failed workflow task is told before the timeouts, whichever came first; a sticky
+// schedule-to-start timeout is counted apart and not judged a failure.
+func TestTaskTroubleTellsFailuresFirst(t *testing.T) {
+	timedOut := func(id int64, kind enumspb.TimeoutType) *historypb.HistoryEvent {
+		return &historypb.HistoryEvent{EventId: id, EventType: enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+			Attributes: &historypb.HistoryEvent_WorkflowTaskTimedOutEventAttributes{WorkflowTaskTimedOutEventAttributes: &historypb.WorkflowTaskTimedOutEventAttributes{TimeoutType: kind}}}
+	}
+	var early, late taskTrouble
+	for i := range int64(troubleSeen) {
+		early.add(timedOut(10+i, enumspb.TIMEOUT_TYPE_START_TO_CLOSE))
+	}
+	early.add(timedOut(30, enumspb.TIMEOUT_TYPE_SCHEDULE_TO_START))
+	late.add(&historypb.HistoryEvent{EventId: 40, EventType: enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+		Attributes: &historypb.HistoryEvent_WorkflowTaskFailedEventAttributes{WorkflowTaskFailedEventAttributes: &historypb.WorkflowTaskFailedEventAttributes{
+			Cause: enumspb.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR, Failure: &failurepb.Failure{Message: "nondeterminism\nstack"}}}})
+	sum := early.of("a").plus(late.of("b"))
+	if sum.failed != 1 || sum.timedOut != troubleSeen || sum.stickyTimedOut != 1 || sum.failures() != troubleSeen+1 {
+		t.Errorf("%+v", sum)
+	}
+	told := sum.told()
+	if len(told) != troubleSeen || !strings.HasPrefix(told[0], "b event 40") || !strings.HasSuffix(told[0], "failed (NonDeterministicError): nondeterminism") ||
+		!strings.Contains(told[1], "a event 10") || !strings.HasSuffix(told[1], "timed out on the worker (StartToClose)") {
+		t.Errorf("told %q", told)
 	}
 }
