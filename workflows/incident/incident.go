@@ -47,6 +47,8 @@ type incident struct {
 	// upsert; published is what was last upserted.
 	searchStale bool
 	published   publishedAttributes
+	// authors are the decisions' senders: the stamps taken, the author deciding.
+	authors authors
 }
 
 // Incident is the life of one alert: open it and do what triage says (close it by a
@@ -80,7 +82,7 @@ func Incident(ctx workflow.Context, in api.IncidentInput) (api.IncidentStatus, e
 func newIncident(ctx workflow.Context, in api.IncidentInput) *incident {
 	info := workflow.GetInfo(ctx)
 	inc := &incident{in: in, policy: policy{in.Policy}, incarnation: info.WorkflowExecution.ID + "#" + info.FirstRunID,
-		replies: map[int]*pendingDecision{}}
+		replies: map[int]*pendingDecision{}, authors: authors{taken: in.Stamps}}
 	if in.Resume != nil {
 		inc.status = incidentStatus(*in.Resume)
 		return inc
@@ -218,6 +220,7 @@ func (inc *incident) continueAsNew(ctx workflow.Context) error {
 	next := inc.in
 	status := api.IncidentStatus(inc.status)
 	next.Resume = &status
+	next.Stamps = inc.authors.taken
 	return workflow.NewContinueAsNewError(ctx, api.IncidentWorkflowType, next)
 }
 
