@@ -182,11 +182,11 @@ func (b *bench) syslogWindow(ctx context.Context, first, count int) (syslogWindo
 				errs <- err
 				return
 			}
-			defer conn.Close()
+			defer func() { _ = conn.Close() }() // everything was flushed, or the error is already sent
 			out := bufio.NewWriter(conn)
 			for n := first + c; n < first+count; n += b.s.concurrency {
 				frame := syslogEvent(n)
-				fmt.Fprintf(out, "%d %s", len(frame), frame)
+				_, _ = fmt.Fprintf(out, "%d %s", len(frame), frame) // a bufio.Writer keeps its first error for Flush
 			}
 			if err := out.Flush(); err != nil {
 				errs <- err

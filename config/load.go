@@ -269,7 +269,7 @@ func (p Platform) validate(add addProblem, lookupEnv func(string) (string, bool)
 	if p.FirstFetch != nil {
 		switch window := p.FirstFetch.D(); {
 		case !vendor.Polled:
-			add("first_fetch", "%s pushes its alerts to intake: there is nothing to fetch (see the README on alerts raised before its feed was configured)", p.Vendor)
+			add("first_fetch", "%s pushes its alerts to intake: there is nothing to fetch (see docs/platforms.md on alerts raised before its feed was configured)", p.Vendor)
 		case p.Poll <= 0:
 			add("first_fetch", "%s is not polled here (no poll:), so there is no first fetch: set poll or leave first_fetch out", p.Vendor)
 		case window > MaxFirstFetch:

@@ -162,16 +162,16 @@ func TestDistinguishedNames(t *testing.T) {
 	}
 }
 
-// The README's syslog_sources example is a valid customers file.
-func TestTheREADMESyslogExampleLoads(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+// The syslog_sources example of docs/platforms.md is a valid customers file.
+func TestTheDocumentedSyslogExampleLoads(t *testing.T) {
+	doc, err := os.ReadFile("../docs/platforms.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rest, found := strings.Cut(string(readme), "```yaml\n    syslog_sources:\n")
+	_, rest, found := strings.Cut(string(doc), "```yaml\n    syslog_sources:\n")
 	block, _, closed := strings.Cut(rest, "```")
 	if !found || !closed {
-		t.Fatal("the README has no syslog_sources example")
+		t.Fatal("docs/platforms.md has no syslog_sources example")
 	}
 	file := `customers:
   - id: acme
@@ -180,7 +180,7 @@ func TestTheREADMESyslogExampleLoads(t *testing.T) {
     response: {policy: hybrid}
     syslog_sources:
 ` + block
-	customers, err := ParseCustomers("README.md", []byte(file), env("S"))
+	customers, err := ParseCustomers("docs/platforms.md", []byte(file), env("S"))
 	if err != nil {
 		t.Fatal(err)
 	}

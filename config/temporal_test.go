@@ -98,7 +98,7 @@ func serveMutualTLS(t *testing.T, ca *tlsca.CA, server tlsca.Files) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { listener.Close() })
+	t.Cleanup(func() { _ = listener.Close() })
 	go func() {
 		for {
 			conn, err := listener.Accept()
@@ -106,7 +106,7 @@ func serveMutualTLS(t *testing.T, ca *tlsca.CA, server tlsca.Files) string {
 				return
 			}
 			go func() {
-				defer conn.Close()
+				defer func() { _ = conn.Close() }()
 				// The handshake runs on the first read; its failure reaches the client.
 				_, _ = io.ReadAll(conn)
 			}()
@@ -126,7 +126,7 @@ func handshake(address string, config *tls.Config) error {
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	if _, err := conn.Write([]byte("x")); err != nil {
 		return err
 	}

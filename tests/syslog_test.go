@@ -50,7 +50,7 @@ func loggerHostname() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer listener.Close()
+	defer func() { _ = listener.Close() }() // the probe is read or has failed
 	_, port, _ := net.SplitHostPort(listener.Addr().String())
 	sent := make(chan error, 1)
 	go func() {
@@ -65,7 +65,7 @@ func loggerHostname() (string, error) {
 	if err != nil {
 		return "", errors.Join(err, <-sent)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	var hostname string
 	octetcounting.NewParser(gosyslog.WithListener(func(r *gosyslog.Result) {
@@ -216,7 +216,7 @@ func TestSyslogEventFromAnUnknownSenderIsCountedNotAnIncident(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	message := "<134>1 2026-03-01T09:12:44Z fw99 - - - - CEF:0|Fortinet|Fortigate|v7|1|utm:ips signature reset|9|dhost=" + host
 	if _, err := fmt.Fprintf(conn, "%d %s", len(message), message); err != nil {
 		t.Fatal(err)
@@ -242,13 +242,13 @@ func TestSyslogListenerSurvivesMalformedLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	writer := bufio.NewWriter(conn)
 	for i := range 10_000 {
-		fmt.Fprintf(writer, "malformed line %d: no priority, no header\n", i)
+		_, _ = fmt.Fprintf(writer, "malformed line %d: no priority, no header\n", i) // a bufio.Writer keeps its first error for Flush
 	}
 	host := "after-garbage-" + unique()
-	fmt.Fprintf(writer, "<14>Mar  1 09:12:44 LEEF:1.0|Lancope|StealthWatch|7.4|Worm activity|dst=%s\tsev=9\n", host)
+	_, _ = fmt.Fprintf(writer, "<14>Mar  1 09:12:44 LEEF:1.0|Lancope|StealthWatch|7.4|Worm activity|dst=%s\tsev=9\n", host)
 	if err := writer.Flush(); err != nil {
 		t.Fatal(err)
 	}

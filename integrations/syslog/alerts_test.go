@@ -20,7 +20,7 @@ func samples(t *testing.T, file string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	var lines []string
 	scanner := bufio.NewScanner(f)
 	for scanner.Scan() {
@@ -42,7 +42,7 @@ func source(format Format, edit func(*Source)) Source {
 	return s
 }
 
-// The vendors' published events, through a source as the README configures each
+// The vendors' published events, through a source as docs/platforms.md configures each
 // vendor, become the alerts an analyst expects.
 func TestVendorSamplesBecomeAlerts(t *testing.T) {
 	panDetection := func(s *Source) { s.DetectionFrom = []string{"cat", HeaderName}; s.HostsFrom = []string{"src", "dst"} }

@@ -72,7 +72,7 @@ func leefDelimiter(spec string) (string, error) {
 		return "", fmt.Errorf("LEEF 2.0: delimiter %q is neither one character nor a hex value (x09, 0x5E)", spec)
 	}
 	code, err := strconv.ParseUint(hex, 16, 32)
-	r := rune(code)
+	r := rune(code) //nolint:gosec // G115: at most four hex digits, 0xFFFF at most
 	if err != nil || r == 0 || r == '=' || r == '\\' || !utf8.ValidRune(r) {
 		return "", fmt.Errorf("LEEF 2.0: delimiter %q is not a usable character", spec)
 	}

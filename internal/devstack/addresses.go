@@ -56,7 +56,7 @@ func simulatorSetting(name string) string {
 }
 
 // AddressesFromEnv answers make run's addresses: each from its variable, else the
-// default the README documents (Temporal 7233 and its UI 8233, Mailpit 8025 and SMTP
+// default docs/running.md documents (Temporal 7233 and its UI 8233, Mailpit 8025 and SMTP
 // 1025, the simulators 9101 to 9105, the starter 8080, the worker's metrics 9090).
 func AddressesFromEnv(getenv func(string) string) (Addresses, error) {
 	get := func(name, fallback string) string {

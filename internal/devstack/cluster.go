@@ -119,7 +119,7 @@ func (s *Stack) launchCluster(ctx context.Context, options Options, parts []*com
 	server.path = c.serverBin
 	server.args = []string{"--root", filepath.Dir(filepath.Dir(c.ServerConfig)), "--config", "config", "--env", "development",
 		// The frontend admits only clients with a certificate of the cluster's CA (mutual
-		// TLS), and each may do anything: production adds an authorizer (README, docs/cluster.md).
+		// TLS), and each may do anything: production adds an authorizer (docs/security.md, docs/cluster.md).
 		"--allow-no-auth", "start"}
 	if err := s.launch(ctx, postgres); err != nil {
 		return err

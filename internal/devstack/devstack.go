@@ -374,7 +374,7 @@ func (s *Stack) temporal(temporalBin string, options Options) *component {
 		args = append(args, "--db-filename", filepath.Join(s.Dir, "temporal.db"))
 	}
 	// Task priority and Triage's admissions by Update need dynamic config that is off
-	// by default (and the same on a cluster: see README).
+	// by default (and the same on a cluster: see docs/configuration.md).
 	for _, value := range slices.Concat(api.ServerDynamicConfig, options.TemporalDynamicConfig) {
 		args = append(args, "--dynamic-config-value", value)
 	}
@@ -788,7 +788,7 @@ func FreeUDPAddress() string {
 	if err != nil {
 		panic(err)
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }() // only its port was wanted
 	return c.LocalAddr().String()
 }
 

@@ -96,8 +96,11 @@ func preparePostgres(ctx context.Context, bin, dir, address string) (*Postgres, 
 		if err != nil {
 			return nil, fmt.Errorf("PostgreSQL refuses to run as root and there is no postgres user to run it as (Debian's postgresql package creates it): %w", err)
 		}
-		uid, _ := strconv.Atoi(account.Uid)
-		gid, _ := strconv.Atoi(account.Gid)
+		uid, uidErr := strconv.ParseUint(account.Uid, 10, 32)
+		gid, gidErr := strconv.ParseUint(account.Gid, 10, 32)
+		if err := errors.Join(uidErr, gidErr); err != nil {
+			return nil, fmt.Errorf("the postgres user's ids %s:%s: %w", account.Uid, account.Gid, err)
+		}
 		pg.runAs = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 	}
 	passwordFile := filepath.Join(dir, "password")

@@ -148,7 +148,7 @@ func freeServerPorts() serverPorts {
 	taken := map[int]bool{}
 	port := func() string {
 		for {
-			p := 10000 + mathrand.IntN(32767-10000)
+			p := 10000 + mathrand.IntN(32767-10000) //nolint:gosec // G404: a port to try, not a secret
 			if taken[p] {
 				continue
 			}
@@ -386,7 +386,7 @@ func waitNamespaceServed(ctx context.Context, c client.Client, namespace string,
 	for {
 		_, last = c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: namespace, Query: query})
 		if last == nil {
-			_, last = c.DescribeWorkflowExecution(ctx, "xsoc/namespace-probe", "")
+			_, last = c.DescribeWorkflow(ctx, "xsoc/namespace-probe", "")
 			var notFound *serviceerror.NotFound
 			if errors.As(last, &notFound) {
 				return nil

@@ -110,15 +110,17 @@ func LoadOrNew(dir, name string) (*CA, error) {
 	return ca, ca.write(dir)
 }
 
+// Certificates are public by design: their files and directory are readable by all
+// (0644, 0755), as certificates are anywhere; the keys beside them are the secrets, 0600.
 func (ca *CA) write(dir string) error {
 	keyDER, err := x509.MarshalECPrivateKey(ca.key)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil { //nolint:gosec // G301: it holds certificates, public; the keys are 0600
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "ca.pem"), ca.CertPEM, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "ca.pem"), ca.CertPEM, 0o644); err != nil { //nolint:gosec // G306: a certificate is public
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "ca-key.pem"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
@@ -170,15 +172,15 @@ func (ca *CA) issue(dir, name string, template *x509.Certificate) (Files, error)
 		return Files{}, err
 	}
 	files := Files{CA: filepath.Join(dir, "ca.pem"), Cert: filepath.Join(dir, name+".pem"), Key: filepath.Join(dir, name+"-key.pem")}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil { //nolint:gosec // G301: it holds certificates, public; the keys are 0600
 		return files, err
 	}
 	if _, err := os.Stat(files.CA); errors.Is(err, os.ErrNotExist) {
-		if err := os.WriteFile(files.CA, ca.CertPEM, 0o644); err != nil {
+		if err := os.WriteFile(files.CA, ca.CertPEM, 0o644); err != nil { //nolint:gosec // G306: a certificate is public
 			return files, err
 		}
 	}
-	if err := os.WriteFile(files.Cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+	if err := os.WriteFile(files.Cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil { //nolint:gosec // G306: a certificate is public
 		return files, err
 	}
 	return files, os.WriteFile(files.Key, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)

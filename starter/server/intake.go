@@ -195,7 +195,7 @@ func authenticate(r *http.Request, body []byte, secret string, now time.Time, re
 	}
 	signature, ok := strings.CutPrefix(r.Header.Get(headerSignature), "sha256=")
 	if !ok {
-		return errors.New("missing credentials: send Authorization: Bearer <secret> or X-Xsoc-Signature: sha256=<hmac> (README: Who may talk to xsoc)")
+		return errors.New("missing credentials: send Authorization: Bearer <secret> or X-Xsoc-Signature: sha256=<hmac> (docs/security.md: Who may talk to xsoc)")
 	}
 	given, err := hex.DecodeString(strings.TrimSpace(signature))
 	if err != nil {
@@ -212,7 +212,7 @@ func authenticate(r *http.Request, body []byte, secret string, now time.Time, re
 		if skew := now.Sub(time.Unix(seconds, 0)); skew > signatureWindow || skew < -signatureWindow {
 			return fmt.Errorf("X-Xsoc-Timestamp is %s from the starter's clock, more than %s: sign the request when you send it", skew.Abs().Truncate(time.Second), signatureWindow)
 		}
-		fmt.Fprintf(mac, "%s.%s %s\n", strings.TrimSpace(stamp), r.Method, r.URL.RequestURI())
+		_, _ = fmt.Fprintf(mac, "%s.%s %s\n", strings.TrimSpace(stamp), r.Method, r.URL.RequestURI()) // a hash never fails a write
 	case requireTimestamp:
 		return errors.New("a signature here must carry X-Xsoc-Timestamp and cover it with the path: sha256=HMAC(secret, \"<timestamp>.GET <path?query>\\n\")")
 	}

@@ -163,7 +163,10 @@ func startListener(t *testing.T, file string, edit func(*Config)) *harness {
 			stopped = true
 			cancel()
 			select {
-			case <-h.done:
+			case err := <-h.done:
+				if err != nil {
+					t.Errorf("the listener stopped with %v", err)
+				}
 			case <-time.After(10 * time.Second):
 				t.Error("the listener did not stop")
 			}
@@ -180,7 +183,7 @@ func (h *harness) send(transport, data string) {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	if _, err := io.WriteString(conn, data); err != nil {
 		h.t.Fatal(err)
 	}
@@ -335,7 +338,7 @@ func TestABrokenFrameEndsItsConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	if _, err := io.WriteString(conn, octetCounted("<134>1 2026-03-01T09:12:44Z fw01 - - - - "+ipsEvent)+"99999999 <13>"); err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +361,7 @@ func TestUnknownSenderIsCountedAndDropped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	if _, err := io.WriteString(conn, strings.Repeat("<134>Mar  1 09:12:44 fw01 "+ipsEvent+"\n", 3)); err != nil {
 		t.Fatal(err)
 	}
@@ -549,7 +552,7 @@ func TestNewRefusesSourcesItCannotHear(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer taken.Close()
+	defer func() { _ = taken.Close() }()
 	_, err = New(Config{Settings: config.SyslogSettings{TCP: taken.Addr().String(), Queue: 1}, Customers: &config.Customers{},
 		Intake: newFakeIntake(), Metrics: prometheus.NewRegistry()})
 	if err == nil || !strings.Contains(err.Error(), "XSOC_SYSLOG_TCP sets its address") {

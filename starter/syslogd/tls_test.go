@@ -106,7 +106,7 @@ func TestTLSClientCertificateAuthenticatesTheSender(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		defer conn.Close()
+		defer func() { _ = conn.Close() }()
 		_, err = io.WriteString(conn, data)
 		return err
 	}

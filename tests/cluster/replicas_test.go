@@ -168,7 +168,7 @@ func TestSuppressionAndACampaign(t *testing.T) {
 }
 
 // The list queries xsoc uses — the SOC's queue (IN), the dashboard's open incidents
-// (NOT IN, counts by SLA state), a storm digest's link (StartTime), the README's
+// (NOT IN, counts by SLA state), a storm digest's link (StartTime), docs/cluster.md's
 // STARTS_WITH — answer on SQL visibility as on the dev server, through the starter's
 // dashboard too.
 func TestXsocsListQueriesAnswerOnSQLVisibility(t *testing.T) {

@@ -17,7 +17,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"text/template"
 	"time"
@@ -143,28 +142,6 @@ func postNew(t testing.TB, starterURL, vendor, customer string, body []byte) str
 		t.Fatalf("posting %s to %s: %d %+v", body, starterURL, code, answer)
 	}
 	return answer.Incidents[0].WorkflowID
-}
-
-// postAll posts bodies through the balancer with some concurrency; each must start a
-// new incident.
-func postAll(t testing.TB, customer string, bodies [][]byte, concurrency int) []string {
-	t.Helper()
-	ids := make([]string, len(bodies))
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range concurrency {
-		wg.Go(func() {
-			for i := range work {
-				ids[i] = postNew(t, xsoc.StarterURL, "generic", customer, bodies[i])
-			}
-		})
-	}
-	for i := range bodies {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	return ids
 }
 
 // raiseMalop has the Cybereason console detect a MalOp (name: its detection; the same

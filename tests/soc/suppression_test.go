@@ -27,7 +27,7 @@ func TestSuppressionRuleAddedFromTheCLIClosesWhatItMatchesAndPagesTheRest(t *tes
 		"match":   map[string]any{"detection": "Inventory scan*", "hosts": []string{"inv-*"}}}
 	input, _ := json.Marshal(rule)
 	// The CLI reads and writes payloads through the starter's codec server, as an
-	// analyst's does (README, Security).
+	// analyst's does (docs/security.md).
 	out, err := exec.Command(temporal, "workflow", "update", "execute", "--address", xsoc.Dev.FrontendHostPort(),
 		"--codec-endpoint", xsoc.StarterURL+"/v1/codec",
 		"--workflow-id", api.TuningWorkflowID("umbrella"), "--name", api.UpdateAddRule, "--input", string(input)).CombinedOutput()

@@ -203,7 +203,7 @@ func printCluster(w io.Writer, stack *devstack.Stack, ownSlack, ownTwilio bool) 
 		pid, _ := stack.PID(name)
 		replicas = append(replicas, fmt.Sprintf("%-10s pid %-7d log %s/%s.log", name, pid, stack.Logs, name))
 	}
-	fmt.Fprintf(w, `
+	_, _ = fmt.Fprintf(w, `
 the xsoc cluster is running (logs in %s/, Ctrl-C stops everything):
   Temporal frontend   %s   (gRPC, mutual TLS: a client certificate of the cluster's CA)
   Temporal metrics    %s
