@@ -146,7 +146,9 @@ func (t *tuning) setup(ctx workflow.Context) error {
 		return err
 	}
 	err = workflow.SetUpdateHandlerWithOptions(ctx, api.UpdateApproveRule, t.approveRule, workflow.UpdateHandlerOptions{
-		Validator: func(ctx workflow.Context, r api.ApproveRuleRequest) error { return t.validApproval(r, workflow.Now(ctx)) },
+		Validator: func(ctx workflow.Context, r api.ApproveRuleRequest) error {
+			return t.validApproval(r, workflow.Now(ctx))
+		},
 		Description: `Approve a pending suppression rule written by another person: it is in force once this returns. ` +
 			`Send it through the codec server (the Temporal UI, or the CLI with your own token): a declared approver is refused. {"id": "R-3", "note": "checked the script"}`,
 	})
