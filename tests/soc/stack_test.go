@@ -27,8 +27,16 @@ const webhookSecret = "soc-test-secret"
 func TestMain(m *testing.M) {
 	e2e.Main(m, &xsoc, devstack.Options{Customers: customers, Env: []string{
 		"SOC_TEST_SECRET=" + webhookSecret,
+		"XSOC_CODEC_TOKENS=hanako:" + hanakoCodecToken + ",sato:" + satoCodecToken,
 	}})
 }
+
+// The analysts' own tokens of the codec server (XSOC_CODEC_TOKENS): what they send
+// through it is stamped as theirs.
+const (
+	hanakoCodecToken = "hanako-codec-token-0123456789"
+	satoCodecToken   = "sato-codec-token-9876543210"
+)
 
 // Every customer here sends generic alerts: triage and paging do not depend on the
 // vendor. Storms are off but for cyberdyne and wayne, so that bursts of other tests
