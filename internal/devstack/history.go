@@ -3,10 +3,10 @@ package devstack
 import (
 	"context"
 	"encoding/json"
-	"slices"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	commonpb "go.temporal.io/api/common/v1"
 	historypb "go.temporal.io/api/history/v1"
