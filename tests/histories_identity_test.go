@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	cybereasonsim "xsoc/integrations/cybereason/sim"
 	"xsoc/identity"
+	cybereasonsim "xsoc/integrations/cybereason/sim"
 	"xsoc/internal/codec"
 	"xsoc/internal/devstack"
 	"xsoc/workflows/api"

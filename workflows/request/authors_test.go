@@ -95,3 +95,31 @@ func TestRefusedRequestSignalsDecideNothing(t *testing.T) {
 	require.Equal(t, "duplicate", status.Declined.Note)
 	require.Equal(t, 1, status.Decisions)
 }
+
+// Decisions taken as Signals are their stamps' senders' too: a stamped accept is
+// hanako's, verified; a copy of its stamp and a stale stamp are rejected, each with a
+// line saying why; a done declared by a process holding the ring is declared.
+func TestStampedRequestSignalsAreVerifiedOnceAndFresh(t *testing.T) {
+	t.Parallel()
+	w := newRequestWorld(t)
+	accept := api.RequestDecision{Stamp: stampOf("hanako", identity.ViaSlack, time.Minute), Note: "on it"}
+	w.At(time.Minute, func() { w.Env.SignalWorkflow(api.DecisionAccept, accept) })
+	w.At(2*time.Minute, func() {
+		w.Env.SignalWorkflow(api.DecisionDone, api.RequestDecision{Stamp: accept.Stamp, Note: "copied"})
+	})
+	w.At(40*time.Minute, func() {
+		w.Env.SignalWorkflow(api.DecisionDone, api.RequestDecision{Stamp: stampOf("hanako", identity.ViaToken, 20*time.Minute), Note: "stale"})
+	})
+	w.At(41*time.Minute, func() {
+		w.Env.SignalWorkflow(api.DecisionDone, api.RequestDecision{By: "sato", Note: "findings sent"})
+	})
+
+	status := w.run(requestInput(requestSOCPolicy(), api.CustomerRequest{Kind: api.RequestInvestigate, Host: "osk-pc-17"}))
+
+	require.NotNil(t, status.Accepted)
+	require.Equal(t, api.DecisionRecord{By: "hanako", Verified: true, Via: identity.ViaSlack, Note: "on it", At: testworld.Start.Add(time.Minute)}, *status.Accepted)
+	require.True(t, requestTimelineHas(status, "rejected", "was taken before"), "the copy")
+	require.True(t, requestTimelineHas(status, "rejected", "before the workflow took it"), "the stale stamp")
+	require.Equal(t, api.DecisionRecord{By: "sato", Note: "findings sent", At: testworld.Start.Add(41 * time.Minute)}, *status.Done)
+	require.Equal(t, 2, status.Decisions)
+}
