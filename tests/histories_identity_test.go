@@ -4,14 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"xsoc/identity"
-	cybereasonsim "xsoc/integrations/cybereason/sim"
 	"xsoc/internal/codec"
 	"xsoc/internal/devstack"
 	"xsoc/workflows/api"
@@ -28,17 +26,7 @@ func TestRecordRequestSignalHistories(t *testing.T) {
 	if dir == "" {
 		t.Skip("set XSOC_RECORD_HISTORIES to record histories for the replay tests")
 	}
-	run := time.Now().UnixNano() % 1_000_000
-	host := fmt.Sprintf("osk-hist-sig-%d", run)
-	if _, err := xsoc.Cybereason.AddSensor(cybereasonsim.Sensor{Name: host}); err != nil {
-		t.Fatal(err)
-	}
-	body := fmt.Sprintf(`{"id": "CS-hist-sig-%d", "kind": "isolate", "host": %q, "by": "yamada@acme.example", "urgent": true}`, run, host)
-	code, answer, _ := post(t, "/v1/requests/acme", []byte(body))
-	if code != http.StatusAccepted {
-		t.Fatalf("request: %d %s", code, answer)
-	}
-	request := decode[api.RequestRef](t, answer).WorkflowID
+	request := postIsolateRequest(t, fmt.Sprintf("hist-sig-%d", time.Now().UnixNano()%1_000_000))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if out, err := temporalCLI(t, "workflow", "signal", "--workflow-id", request, "--name", api.DecisionDecline, "--input", `{"by":"mallory","reason":"x"}`); err != nil {

@@ -19,12 +19,6 @@ import (
 	"xsoc/workflows/start"
 )
 
-// stamp is what the codec server writes into a decision sent d after the incident
-// started by name, proven via.
-func stamp(name, via string, d time.Duration) identity.Stamp {
-	return identity.Stamp{Principal: &identity.Principal{Name: name, Via: via, At: testworld.Start.Add(d), ID: fmt.Sprintf("%s-%s", name, d)}}
-}
-
 func entries(s api.IncidentStatus, kind string) []api.Entry {
 	var found []api.Entry
 	for _, e := range s.Timeline {
@@ -51,11 +45,11 @@ func verified(e api.Entry) string {
 func TestStampedDecisionsAreTheirSendersVerified(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	mismatch := w.Decide(time.Minute, api.DecisionAcknowledge, api.Decision{Stamp: stamp("hanako", identity.ViaToken, time.Minute), By: "sato"})
+	mismatch := w.Decide(time.Minute, api.DecisionAcknowledge, api.Decision{Stamp: testworld.Stamp("hanako", identity.ViaToken, time.Minute), By: "sato"})
 	nobody := w.Decide(90*time.Second, api.DecisionAcknowledge, api.Decision{})
-	ack := w.Decide(2*time.Minute, api.DecisionAcknowledge, api.Decision{Stamp: stamp("hanako", identity.ViaSSO, 2*time.Minute)})
+	ack := w.Decide(2*time.Minute, api.DecisionAcknowledge, api.Decision{Stamp: testworld.Stamp("hanako", identity.ViaSSO, 2*time.Minute)})
 	comment := w.Decide(3*time.Minute, api.DecisionComment, api.Decision{By: "taro", Note: "looking"})
-	verdict := w.Decide(4*time.Minute, api.DecisionVerdict, api.Decision{Stamp: stamp("sato", identity.ViaToken, 4*time.Minute),
+	verdict := w.Decide(4*time.Minute, api.DecisionVerdict, api.Decision{Stamp: testworld.Stamp("sato", identity.ViaToken, 4*time.Minute),
 		By: "Sato", Verdict: api.VerdictFalsePositive, Note: "admin tool"})
 
 	status := w.Run(input(testworld.SOCPolicy(), testAlert(integrations.SeverityHigh, "pc-1")))
@@ -89,8 +83,8 @@ func TestRefusedAndMismatchedSignalsDecideNothing(t *testing.T) {
 	w.At(time.Minute, func() {
 		w.Env.SignalWorkflow(api.DecisionClose, map[string]string{identity.RefusedField: "payload 0 is not encrypted with a key of the ring"})
 	})
-	w.Signal(2*time.Minute, api.DecisionClose, api.Decision{Stamp: stamp("hanako", identity.ViaToken, 2*time.Minute), By: "mallory", Note: "x"})
-	w.Signal(3*time.Minute, api.DecisionComment, api.Decision{Stamp: stamp("hanako", identity.ViaSlack, 3*time.Minute), Note: "by signal"})
+	w.Signal(2*time.Minute, api.DecisionClose, api.Decision{Stamp: testworld.Stamp("hanako", identity.ViaToken, 2*time.Minute), By: "mallory", Note: "x"})
+	w.Signal(3*time.Minute, api.DecisionComment, api.Decision{Stamp: testworld.Stamp("hanako", identity.ViaSlack, 3*time.Minute), Note: "by signal"})
 	w.Decide(4*time.Minute, api.DecisionClose, api.Decision{By: "hanako", Note: "done"})
 
 	status := w.Run(input(testworld.SOCPolicy(), testAlert(integrations.SeverityHigh, "pc-1")))
@@ -116,12 +110,12 @@ func TestRefusedAndMismatchedSignalsDecideNothing(t *testing.T) {
 func TestCopiesOfStampedDecisionsAreRefused(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	comment := api.Decision{Stamp: stamp("hanako", identity.ViaToken, time.Minute), Note: "first"}
+	comment := api.Decision{Stamp: testworld.Stamp("hanako", identity.ViaToken, time.Minute), Note: "first"}
 	first := w.Decide(time.Minute, api.DecisionComment, comment)
 	again := w.Decide(2*time.Minute, api.DecisionComment, comment)
 	w.Signal(3*time.Minute, api.DecisionComment, comment)
-	stale := w.Decide(30*time.Minute, api.DecisionComment, api.Decision{Stamp: stamp("hanako", identity.ViaToken, 10*time.Minute), Note: "late"})
-	carried := w.Decide(31*time.Minute, api.DecisionComment, api.Decision{Stamp: stamp("sato", identity.ViaToken, 25*time.Minute), Note: "carried"})
+	stale := w.Decide(30*time.Minute, api.DecisionComment, api.Decision{Stamp: testworld.Stamp("hanako", identity.ViaToken, 10*time.Minute), Note: "late"})
+	carried := w.Decide(31*time.Minute, api.DecisionComment, api.Decision{Stamp: testworld.Stamp("sato", identity.ViaToken, 25*time.Minute), Note: "carried"})
 	w.Decide(40*time.Minute, api.DecisionClose, api.Decision{By: "hanako", Note: "done"})
 	in := input(testworld.SOCPolicy(), testAlert(integrations.SeverityHigh, "pc-1"))
 	in.Stamps.Taken = []identity.TakenStamp{{ID: "sato-25m0s", At: testworld.Start.Add(25 * time.Minute)}}
@@ -149,7 +143,7 @@ func TestUseTicketsForwardsTheStamp(t *testing.T) {
 		sent = append(sent, r)
 		return 18, nil
 	})
-	use := api.Decision{Stamp: stamp("hanako", identity.ViaToken, time.Minute), Service: "forensics", Tickets: 2}
+	use := api.Decision{Stamp: testworld.Stamp("hanako", identity.ViaToken, time.Minute), Service: "forensics", Tickets: 2}
 	w.Decide(time.Minute, api.DecisionUseTickets, use)
 	w.Decide(3*time.Minute, api.DecisionClose, api.Decision{By: "x", Note: "done"})
 
@@ -172,7 +166,7 @@ func TestStampsTravelAcrossContinueAsNew(t *testing.T) {
 	// continues as new as soon as its investigation is done.
 	w.Env.SetContinueAsNewSuggested(true)
 	w.Platform.Delays["investigate malop-1"] = time.Second
-	w.Signal(200*time.Millisecond, api.DecisionComment, api.Decision{Stamp: stamp("hanako", identity.ViaToken, 200*time.Millisecond), Note: "first"})
+	w.Signal(200*time.Millisecond, api.DecisionComment, api.Decision{Stamp: testworld.Stamp("hanako", identity.ViaToken, 200*time.Millisecond), Note: "first"})
 
 	w.Env.ExecuteWorkflow(api.IncidentWorkflowType, input(policy, testAlert(integrations.SeverityHigh, "pc-1")))
 

@@ -2,7 +2,6 @@ package request
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -14,12 +13,6 @@ import (
 	"xsoc/workflows/internal/testworld"
 	"xsoc/workflows/start"
 )
-
-// stampOf is what the codec server writes into a decision sent d after the request
-// started by name, proven via.
-func stampOf(name, via string, d time.Duration) identity.Stamp {
-	return identity.Stamp{Principal: &identity.Principal{Name: name, Via: via, At: testworld.Start.Add(d), ID: fmt.Sprintf("%s-%s", name, d)}}
-}
 
 func timelineKind(s api.RequestStatus, kind string) []api.Entry {
 	var found []api.Entry
@@ -43,8 +36,8 @@ func TestRequestDecisionsAreTheirStampsSenders(t *testing.T) {
 		consumed = append(consumed, r)
 		return 18, nil
 	})
-	mismatch := w.answer(time.Minute, api.DecisionAccept, api.RequestDecision{Stamp: stampOf("hanako", identity.ViaToken, time.Minute), By: "sato"})
-	accept := api.RequestDecision{Stamp: stampOf("hanako", identity.ViaToken, 2*time.Minute)}
+	mismatch := w.answer(time.Minute, api.DecisionAccept, api.RequestDecision{Stamp: testworld.Stamp("hanako", identity.ViaToken, time.Minute), By: "sato"})
+	accept := api.RequestDecision{Stamp: testworld.Stamp("hanako", identity.ViaToken, 2*time.Minute)}
 	accepted := w.answer(2*time.Minute, api.DecisionAccept, accept)
 	copied := w.answer(3*time.Minute, api.DecisionDone, api.RequestDecision{Stamp: accept.Stamp, Note: "copied"})
 	done := w.answer(4*time.Minute, api.DecisionDone, api.RequestDecision{By: "taro", Note: "report delivered"})
@@ -82,7 +75,7 @@ func TestRefusedRequestSignalsDecideNothing(t *testing.T) {
 		w.Env.SignalWorkflow(api.DecisionDecline, map[string]string{identity.RefusedField: "payload 0 is not encrypted with a key of the ring"})
 	})
 	w.At(2*time.Minute, func() {
-		w.Env.SignalWorkflow(api.DecisionDecline, api.RequestDecision{Stamp: stampOf("hanako", identity.ViaSlack, 2*time.Minute), By: "mallory", Reason: "x"})
+		w.Env.SignalWorkflow(api.DecisionDecline, api.RequestDecision{Stamp: testworld.Stamp("hanako", identity.ViaSlack, 2*time.Minute), By: "mallory", Reason: "x"})
 	})
 	w.answer(3*time.Minute, api.DecisionDecline, api.RequestDecision{By: "hanako", Reason: "duplicate"})
 
@@ -102,13 +95,13 @@ func TestRefusedRequestSignalsDecideNothing(t *testing.T) {
 func TestStampedRequestSignalsAreVerifiedOnceAndFresh(t *testing.T) {
 	t.Parallel()
 	w := newRequestWorld(t)
-	accept := api.RequestDecision{Stamp: stampOf("hanako", identity.ViaSlack, time.Minute), Note: "on it"}
+	accept := api.RequestDecision{Stamp: testworld.Stamp("hanako", identity.ViaSlack, time.Minute), Note: "on it"}
 	w.At(time.Minute, func() { w.Env.SignalWorkflow(api.DecisionAccept, accept) })
 	w.At(2*time.Minute, func() {
 		w.Env.SignalWorkflow(api.DecisionDone, api.RequestDecision{Stamp: accept.Stamp, Note: "copied"})
 	})
 	w.At(40*time.Minute, func() {
-		w.Env.SignalWorkflow(api.DecisionDone, api.RequestDecision{Stamp: stampOf("hanako", identity.ViaToken, 20*time.Minute), Note: "stale"})
+		w.Env.SignalWorkflow(api.DecisionDone, api.RequestDecision{Stamp: testworld.Stamp("hanako", identity.ViaToken, 20*time.Minute), Note: "stale"})
 	})
 	w.At(41*time.Minute, func() {
 		w.Env.SignalWorkflow(api.DecisionDone, api.RequestDecision{By: "sato", Note: "findings sent"})

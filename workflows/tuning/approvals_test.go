@@ -13,12 +13,6 @@ import (
 	"xsoc/workflows/internal/testworld"
 )
 
-// stampOf is what the codec server writes into a rule change sent d after the Tuning
-// started by name, proven via.
-func stampOf(name, via string, d time.Duration) identity.Stamp {
-	return identity.Stamp{Principal: &identity.Principal{Name: name, Via: via, At: testworld.Start.Add(d), ID: fmt.Sprintf("%s-%s", name, d)}}
-}
-
 // outcome is how one rule change sent as an Update went.
 type outcome struct {
 	rejected error
@@ -70,20 +64,20 @@ func verifiedAs(c api.RuleChange) string {
 func TestARuleIsInForceOnlyOnceAnotherProvenPersonApprovesIt(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	rule := api.AddRuleRequest{Stamp: stampOf("hanako", identity.ViaSSO, time.Minute), ApprovedBy: "sato", Reason: "inventory script",
+	rule := api.AddRuleRequest{Stamp: testworld.Stamp("hanako", identity.ViaSSO, time.Minute), ApprovedBy: "sato", Reason: "inventory script",
 		Expires: testworld.Start.Add(30 * 24 * time.Hour), Match: api.RuleMatch{Detection: "Inventory scan*"}}
 	added := change(w, time.Minute, api.UpdateAddRule, rule)
 	var pending []api.Rule
 	w.At(2*time.Minute, func() { w.Query(api.QueryRules, &pending) })
-	self := change(w, 3*time.Minute, api.UpdateApproveRule, api.ApproveRuleRequest{Stamp: stampOf("Hanako", identity.ViaToken, 3*time.Minute), ID: "R-1"})
+	self := change(w, 3*time.Minute, api.UpdateApproveRule, api.ApproveRuleRequest{Stamp: testworld.Stamp("Hanako", identity.ViaToken, 3*time.Minute), ID: "R-1"})
 	declared := change(w, 4*time.Minute, api.UpdateApproveRule, api.ApproveRuleRequest{By: "sato", ID: "R-1"})
-	shared := change(w, 5*time.Minute, api.UpdateApproveRule, api.ApproveRuleRequest{Stamp: stampOf(identity.SharedName, identity.ViaToken, 5*time.Minute), ID: "R-1"})
-	mismatch := change(w, 6*time.Minute, api.UpdateApproveRule, api.ApproveRuleRequest{Stamp: stampOf("sato", identity.ViaToken, 6*time.Minute), By: "tanaka", ID: "R-1"})
-	unknown := change(w, 7*time.Minute, api.UpdateApproveRule, api.ApproveRuleRequest{Stamp: stampOf("sato", identity.ViaToken, 7*time.Minute), ID: "R-9"})
+	shared := change(w, 5*time.Minute, api.UpdateApproveRule, api.ApproveRuleRequest{Stamp: testworld.Stamp(identity.SharedName, identity.ViaToken, 5*time.Minute), ID: "R-1"})
+	mismatch := change(w, 6*time.Minute, api.UpdateApproveRule, api.ApproveRuleRequest{Stamp: testworld.Stamp("sato", identity.ViaToken, 6*time.Minute), By: "tanaka", ID: "R-1"})
+	unknown := change(w, 7*time.Minute, api.UpdateApproveRule, api.ApproveRuleRequest{Stamp: testworld.Stamp("sato", identity.ViaToken, 7*time.Minute), ID: "R-9"})
 	var beforeApproval int
 	w.At(8*time.Minute, func() { beforeApproval = len(handedOver(w)) })
-	approved := change(w, 9*time.Minute, api.UpdateApproveRule, api.ApproveRuleRequest{Stamp: stampOf("sato", identity.ViaToken, 9*time.Minute), ID: "R-1", Note: "checked the script"})
-	again := change(w, 10*time.Minute, api.UpdateApproveRule, api.ApproveRuleRequest{Stamp: stampOf("tanaka", identity.ViaToken, 10*time.Minute), ID: "R-1"})
+	approved := change(w, 9*time.Minute, api.UpdateApproveRule, api.ApproveRuleRequest{Stamp: testworld.Stamp("sato", identity.ViaToken, 9*time.Minute), ID: "R-1", Note: "checked the script"})
+	again := change(w, 10*time.Minute, api.UpdateApproveRule, api.ApproveRuleRequest{Stamp: testworld.Stamp("tanaka", identity.ViaToken, 10*time.Minute), ID: "R-1"})
 	var rules []api.Rule
 	w.At(11*time.Minute, func() { w.Query(api.QueryRules, &rules) })
 	w.At(12*time.Minute, func() { w.Env.CancelWorkflow() })
@@ -134,9 +128,9 @@ func TestAPendingRuleExpiresUnapprovedAfter24Hours(t *testing.T) {
 	change(w, 3*time.Hour, api.UpdateAddRule, rule)
 	var justBefore []api.Rule
 	w.At(24*time.Hour+59*time.Second, func() { w.Query(api.QueryRules, &justBefore) })
-	late := change(w, 24*time.Hour+2*time.Minute, api.UpdateApproveRule, api.ApproveRuleRequest{Stamp: stampOf("sato", identity.ViaToken, 24*time.Hour+2*time.Minute), ID: "R-1"})
-	withdrawn := change(w, 24*time.Hour+3*time.Minute, api.UpdateRetireRule, api.RetireRuleRequest{Stamp: stampOf("hanako", identity.ViaToken, 24*time.Hour+3*time.Minute), ID: "R-1"})
-	retired := change(w, 24*time.Hour+4*time.Minute, api.UpdateRetireRule, api.RetireRuleRequest{Stamp: stampOf("hanako", identity.ViaToken, 24*time.Hour+4*time.Minute), ID: "R-2", Reason: "withdrawn"})
+	late := change(w, 24*time.Hour+2*time.Minute, api.UpdateApproveRule, api.ApproveRuleRequest{Stamp: testworld.Stamp("sato", identity.ViaToken, 24*time.Hour+2*time.Minute), ID: "R-1"})
+	withdrawn := change(w, 24*time.Hour+3*time.Minute, api.UpdateRetireRule, api.RetireRuleRequest{Stamp: testworld.Stamp("hanako", identity.ViaToken, 24*time.Hour+3*time.Minute), ID: "R-1"})
+	retired := change(w, 24*time.Hour+4*time.Minute, api.UpdateRetireRule, api.RetireRuleRequest{Stamp: testworld.Stamp("hanako", identity.ViaToken, 24*time.Hour+4*time.Minute), ID: "R-2", Reason: "withdrawn"})
 	var rules []api.Rule
 	w.At(24*time.Hour+5*time.Minute, func() { w.Query(api.QueryRules, &rules) })
 	w.At(24*time.Hour+6*time.Minute, func() { w.Env.CancelWorkflow() })
@@ -166,7 +160,7 @@ func TestACopiedApprovalIsRefused(t *testing.T) {
 		Expires: testworld.Start.Add(30 * 24 * time.Hour), Match: api.RuleMatch{Detection: "Inventory scan*"}}
 	change(w, time.Minute, api.UpdateAddRule, rule)
 	change(w, time.Minute+time.Second, api.UpdateAddRule, rule)
-	approval := api.ApproveRuleRequest{Stamp: stampOf("sato", identity.ViaToken, 2*time.Minute), ID: "R-1"}
+	approval := api.ApproveRuleRequest{Stamp: testworld.Stamp("sato", identity.ViaToken, 2*time.Minute), ID: "R-1"}
 	first := change(w, 2*time.Minute, api.UpdateApproveRule, approval)
 	approval.ID = "R-2"
 	copied := change(w, 3*time.Minute, api.UpdateApproveRule, approval)

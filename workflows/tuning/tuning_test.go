@@ -28,7 +28,7 @@ func TestTuningAddsRetiresCountsHitsOnceAndHandsTriageTheRulesInForce(t *testing
 	w.At(90*time.Second, func() {
 		w.Env.UpdateWorkflow(api.UpdateApproveRule, "approve-1", &testsuite.TestUpdateCallback{
 			OnAccept: func() {}, OnReject: func(err error) { t.Errorf("approval refused: %v", err) }, OnComplete: func(any, error) {},
-		}, api.ApproveRuleRequest{Stamp: stampOf("sato", identity.ViaToken, 90*time.Second), ID: "R-1"})
+		}, api.ApproveRuleRequest{Stamp: testworld.Stamp("sato", identity.ViaToken, 90*time.Second), ID: "R-1"})
 	})
 	var refused error
 	w.At(2*time.Minute, func() {
