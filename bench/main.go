@@ -63,6 +63,7 @@ type settings struct {
 	suppress      int
 	suppressEvery int
 	worm          int
+	wormProfile   string
 	open          []int
 	openBudget    time.Duration
 	smallCache    int
@@ -96,6 +97,7 @@ func main() {
 	flag.IntVar(&s.suppress, "suppress", 200, "suppression: alerts sent")
 	flag.IntVar(&s.suppressEvery, "suppress-every", 20, "suppression: every n-th alert does not match the rule (200 and 20: 190 match)")
 	flag.IntVar(&s.worm, "worm", 20000, "worm: alerts of one customer's worm, posted as fast as the senders are answered")
+	flag.StringVar(&s.wormProfile, "worm-profile", "", "worm: write a 30 s CPU profile of the worker, taken while the worm is sorted, to this file (go tool pprof)")
 	openList := flag.String("open", "1000,10000", "memory: open incidents at which the worker's memory is read")
 	flag.DurationVar(&s.openBudget, "open-budget", 12*time.Minute, "memory: time allowed to open the incidents")
 	flag.IntVar(&s.smallCache, "small-cache", 2000, "memory: the worker's sticky cache size (XSOC_STICKY_CACHE_SIZE) for the replay measurement")
@@ -171,7 +173,7 @@ func run(ctx context.Context, s settings, log *slog.Logger) (err error) {
 	options := devstack.Options{
 		Customers: func(map[string]string) ([]byte, error) { return customersFile, nil },
 		// gctrace: the worker's log tells its live heap and goroutine stacks.
-		Env:           []string{"BENCH_WEBHOOK_SECRET=" + webhookSecret, "GODEBUG=gctrace=1", "XSOC_DASHBOARD_TOKEN=" + benchDashboardToken},
+		Env:           []string{"BENCH_WEBHOOK_SECRET=" + webhookSecret, "GODEBUG=gctrace=1", "XSOC_DASHBOARD_TOKEN=" + benchDashboardToken, "XSOC_WORKER_PPROF=1"},
 		PersistDB:     true,
 		SQLitePragmas: s.pragmas,
 		Syslog:        true,

@@ -3,7 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"xsoc/integrations"
@@ -50,6 +54,9 @@ func (b *bench) runWorm(ctx context.Context) (wormSection, error) {
 	c := b.stack.Temporal
 	meter := startCPU(b.stack)
 	begin := time.Now()
+	if b.s.wormProfile != "" {
+		go b.profileWorker(ctx, b.s.wormProfile, 30*time.Second)
+	}
 	ds := b.sender.postAll(ctx, b.s.concurrency, b.s.worm, begin.Add(30*time.Minute), wormCustomer, wormAlert)
 	sec.posted = summarize(ds)
 	sec.intakePerSecond = float64(sec.posted.started) / sec.posted.lastAnswer.Sub(sec.posted.firstSent).Seconds()
@@ -140,4 +147,30 @@ func (r *report) wormSection(w *writer) {
 	w.line("")
 	writeTriage(w, "the worm", wo.triage, wo.shareErr)
 	w.line("")
+}
+
+// profileWorker writes a CPU profile of the worker (its /debug/pprof, on with
+// XSOC_WORKER_PPROF=1) taken over the next d.
+func (b *bench) profileWorker(ctx context.Context, file string, d time.Duration) {
+	url := strings.TrimSuffix(b.stack.WorkerMetricsURL, "/metrics") + fmt.Sprintf("/debug/pprof/profile?seconds=%d", int(d.Seconds()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		b.log.Warn("worker profile", "error", err)
+		return
+	}
+	resp, err := (&http.Client{Timeout: d + 30*time.Second}).Do(req)
+	if err != nil {
+		b.log.Warn("worker profile", "error", err)
+		return
+	}
+	defer func() { _ = resp.Body.Close() }()
+	data, err := io.ReadAll(resp.Body)
+	if err == nil {
+		err = os.WriteFile(file, data, 0o600)
+	}
+	if err != nil {
+		b.log.Warn("worker profile", "error", err)
+		return
+	}
+	b.log.Info("worker profile written", "file", file)
 }

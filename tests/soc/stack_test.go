@@ -28,6 +28,7 @@ func TestMain(m *testing.M) {
 	e2e.Main(m, &xsoc, devstack.Options{Customers: customers, Env: []string{
 		"SOC_TEST_SECRET=" + webhookSecret,
 		"XSOC_CODEC_TOKENS=hanako:" + hanakoCodecToken + ",sato:" + satoCodecToken,
+		"SOYLENT_CR_USER=" + devstack.CybereasonUser, "SOYLENT_CR_PASSWORD=" + devstack.CybereasonPassword,
 	}})
 }
 
@@ -38,8 +39,8 @@ const (
 	satoCodecToken   = "sato-codec-token-9876543210"
 )
 
-// Every customer here sends generic alerts: triage and paging do not depend on the
-// vendor. Storms are off but for cyberdyne and wayne, so that bursts of other tests
+// Every customer here but soylent sends generic alerts: triage and paging do not
+// depend on the vendor. Soylent's Cybereason contains the hosts of its worm. Storms are off but for cyberdyne and wayne, so that bursts of other tests
 // page alert by alert.
 var customersTemplate = template.Must(template.New("").Parse(`customers:
   - id: initech
@@ -90,6 +91,15 @@ var customersTemplate = template.Must(template.New("").Parse(`customers:
     response: {policy: investigate_first}
     escalation:
       high: [{after: 0s, email: it@stark.example}]
+  - id: soylent
+    name: Soylent
+    services: [detect, respond]
+    webhook_secret_env: SOC_TEST_SECRET
+    platforms:
+      - {vendor: cybereason, url: "{{.cybereason}}", username_env: SOYLENT_CR_USER, password_env: SOYLENT_CR_PASSWORD}
+    response: {policy: isolate_first}
+    escalation:
+      high: [{after: 0s, email: it@soylent.example}]
 
 soc:
   name: X-SOC

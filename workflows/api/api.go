@@ -130,6 +130,11 @@ const (
 const (
 	// UpdateAdmit: a new incident asks triage what it is (Admission → TriageAnswer).
 	UpdateAdmit = "admit"
+	// UpdateAdmitBatch: the admissions a worker's incidents asked at the same moment,
+	// in one Update (AdmissionBatch → []TriageAnswer, in the batch's order). It is how
+	// one customer's worm is sorted at the rate it arrives: one Triage decision round
+	// for many alerts instead of one each.
+	UpdateAdmitBatch = "admit_batch"
 	// SignalAdmit: the same question from an incident that pages before asking, or
 	// that an older worker started; answered by SignalTriaged.
 	SignalAdmit = "admit"
@@ -143,6 +148,9 @@ const (
 	SignalJoinedAlert = "joined_alert"
 	// SignalJoinAnswer: the parent's answer to a joined alert (JoinAnswer).
 	SignalJoinAnswer = "join_answer"
+	// SignalJoinedAlerts: triage hands an open incident or campaign the alerts that
+	// joined it, many at once (JoinedAlerts).
+	SignalJoinedAlerts = "joined_alerts"
 	// SignalRules: Tuning hands triage the rules in force (RuleSet).
 	SignalRules = "rules"
 	// SignalRuleHits: triage hands Tuning the incidents each rule suppressed (RuleHits).

@@ -20,7 +20,10 @@ type IncidentInput struct {
 	Alert         integrations.Alert `json:"alert"`
 	Policy        Policy             `json:"policy"`
 	PreviousRunID string             `json:"previous_run_id,omitempty"`
-	Resume        *IncidentStatus    `json:"resume,omitempty"`
+	// Reopened says why the alert starts again as an incident of its own after its
+	// incident closed merged: the parent it was handed to could not take it.
+	Reopened string          `json:"reopened,omitempty"`
+	Resume   *IncidentStatus `json:"resume,omitempty"`
 	// Campaign is set on a campaign incident, which triage opened for alerts that
 	// share a detection or an indicator across hosts.
 	Campaign *CampaignInfo `json:"campaign,omitempty"`
@@ -71,8 +74,13 @@ type IncidentStatus struct {
 	Rule *RuleRef `json:"rule,omitempty"`
 	// Parent is the incident or campaign this incident's alert joined (merged).
 	Parent string `json:"parent,omitempty"`
-	// Joined are the alerts that joined this incident.
-	Joined []JoinedRef `json:"joined,omitempty"`
+	// Joined are the alerts that joined this incident (the latest, when there are
+	// many: JoinedCount counts them all, and visibility lists them by XsocParent).
+	Joined      []JoinedRef `json:"joined,omitempty"`
+	JoinedCount int         `json:"joined_count,omitempty"`
+	// MoreHosts are the hosts beyond the first that Alert.Hosts keeps, by platform, by
+	// name: a campaign of thousands of hosts carries them in a compact form.
+	MoreHosts []VendorHosts `json:"more_hosts,omitempty"`
 	// JoinPending is a campaign this incident joins once its vendor work is done.
 	JoinPending *JoinRequest `json:"join_pending,omitempty"`
 	// Sequence numbers the vendor actions and status messages of this incident, so
@@ -233,9 +241,12 @@ type Outbox struct {
 // run one at a time, in the order they were asked for, so that a release never
 // overtakes the isolation it undoes.
 type VendorAction struct {
-	Number     int                      `json:"number"`
-	Action     string                   `json:"action"` // isolate, release, block, unblock
-	Host       *integrations.Host       `json:"host,omitempty"`
+	Number int                `json:"number"`
+	Action string             `json:"action"` // isolate, release, block, unblock
+	Host   *integrations.Host `json:"host,omitempty"`
+	// Hosts are the hosts of one platform isolated or released in one vendor call (a
+	// batch: Vendor names the platform).
+	Hosts      []integrations.Host      `json:"hosts,omitempty"`
 	Indicators []integrations.Indicator `json:"indicators,omitempty"`
 	By         string                   `json:"by"`
 	Why        string                   `json:"why"`
@@ -247,6 +258,12 @@ type VendorAction struct {
 	// ThenInvestigate starts the investigation when this action is done: isolate
 	// first, then investigate.
 	ThenInvestigate bool `json:"then_investigate,omitempty"`
+}
+
+// VendorHosts are hosts of one platform, by name.
+type VendorHosts struct {
+	Vendor string   `json:"vendor"`
+	Names  []string `json:"names"`
 }
 
 // IncidentVersionUnsupported is the failure type of an incident whose history is

@@ -201,6 +201,10 @@ func (s signalChannel) receive() event {
 		var alert integrations.Alert
 		s.channel.ReceiveAsync(&alert)
 		return event{kind: evDelivery, delivery: &pendingDelivery{alert: alert}}
+	case api.SignalJoinedAlerts:
+		var joined api.JoinedAlerts
+		s.channel.ReceiveAsync(&joined)
+		return event{kind: evJoinedBatch, batch: joined.Alerts}
 	}
 	var d api.Decision
 	s.channel.ReceiveAsync(&d)

@@ -22,6 +22,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"xsoc/integrations"
 	"xsoc/workflows/api"
 	"xsoc/workflows/casework"
 )
@@ -49,6 +50,10 @@ type incident struct {
 	published   publishedAttributes
 	// authors are the decisions' senders: the stamps taken, the author deciding.
 	authors authors
+	// hostIndex and heldIndex index the incident's hosts by label and the hosts it
+	// holds isolated (handover.go); rebuilt from the state when dropped.
+	hostIndex map[string]integrations.Host
+	heldIndex map[string]bool
 }
 
 // Incident is the life of one alert: open it and do what triage says (close it by a
@@ -305,6 +310,12 @@ const (
 	// blocked into the incident it joins, writes verdicts back in bounded batches, and
 	// names its run when it asks triage by Signal.
 	incidentVersionRound3 workflow.Version = 4
+	// incidentVersionHandover: an incident triage answers "merged, handed over" closes
+	// at once; alerts handed over arrive many at once; new hosts of a contained incident
+	// are isolated in one vendor call per platform; a parent of thousands keeps the
+	// latest of its members and writes its verdict back to all of them from visibility
+	// (handover.go).
+	incidentVersionHandover workflow.Version = 5
 )
 
 // incidentVersion answers the version the incident runs (the same on every call).
@@ -313,7 +324,7 @@ func incidentVersion(ctx workflow.Context) workflow.Version {
 }
 
 // incidentLatestVersion is the version new incidents run.
-const incidentLatestVersion = incidentVersionRound3
+const incidentLatestVersion = incidentVersionHandover
 
 // incidentMinimumVersion is the oldest incident version this code runs: round 1's
 // incidents (no version marker) ran in package incidentv1, which is gone.
