@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/client"
-
 	"xsoc/internal/devstack"
 	"xsoc/internal/e2e"
 	"xsoc/workflows/api"
@@ -185,13 +183,8 @@ func addRule(t *testing.T, customer string, rule map[string]any) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	handle, err := xsoc.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: api.TuningWorkflowID(customer),
-		UpdateName: api.UpdateAddRule, Args: []any{rule}, WaitForStage: client.WorkflowUpdateStageCompleted})
-	if err == nil {
-		err = handle.Get(ctx, nil)
-	}
-	if err != nil {
-		t.Fatalf("add_rule for %s: %v", customer, err)
+	if _, err := devstack.AddApprovedRule(ctx, xsoc.Temporal, customer, rule, "sato"); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"xsoc/activities"
 	"xsoc/config"
+	"xsoc/identity"
 	"xsoc/integrations/messages"
 	"xsoc/workflows/api"
 	"xsoc/workflows/casework"
@@ -127,6 +128,9 @@ type State struct {
 	// starter's Prometheus metrics, which must never go down.
 	TimeToAck    api.Histogram  `json:"time_to_ack"`
 	BreachTotals map[string]int `json:"breach_totals,omitempty"`
+	// Stamps are the stamps of the consumptions taken in the last minutes: a copy of a
+	// stamped consume sent as another Update is refused.
+	Stamps identity.Replays `json:"stamps,omitzero"`
 }
 
 // Lot is one purchase of option tickets.
@@ -221,9 +225,17 @@ func (acc *account) setup(ctx workflow.Context) error {
 	err := workflow.SetUpdateHandlerWithOptions(ctx, api.UpdateConsume, acc.consume, workflow.UpdateHandlerOptions{
 		Validator: func(ctx workflow.Context, r api.ConsumeRequest) error {
 			r.RequestID = consumeRequestID(ctx, r)
+			if slices.Contains(acc.state.Applied, r.RequestID) {
+				return nil // a retry: answered as the first time
+			}
+			author, err := casework.ValidAuthor(r.Stamp, r.By, workflow.Now(ctx), &acc.state.Stamps)
+			if err != nil {
+				return err
+			}
+			r.By = author.Name
 			return acc.validateConsume(workflow.Now(ctx), r)
 		},
-		Description: `Consume option tickets for an incident. {"incident": "<workflow id>", "service": "forensics", "tickets": 2, "by": "<analyst>"}`,
+		Description: `Consume option tickets for an incident. {"incident": "<workflow id>", "service": "forensics", "tickets": 2} ("by" is you: sent through the codec server it may be left out)`,
 	})
 	if err != nil {
 		return err
@@ -363,11 +375,15 @@ func (acc *account) consume(ctx workflow.Context, r api.ConsumeRequest) (int, er
 	if slices.Contains(acc.state.Applied, requestID) {
 		return acc.available(now), nil
 	}
+	// The author is who the stamp proves (an incident's use_tickets and a request's
+	// accept forward their decision's), else the declared "by".
+	author := casework.AcceptedAuthor(r.Stamp, r.By, now, &acc.state.Stamps)
+	r.By = author.Name
 	if err := acc.validateConsume(now, r); err != nil {
 		return 0, temporal.NewApplicationError(err.Error(), "BeyondBalance")
 	}
 	need := r.Tickets
-	use := api.Consumption{At: now, Incident: r.Incident, Service: r.Service, Tickets: r.Tickets, By: r.By}
+	use := api.Consumption{At: now, Incident: r.Incident, Service: r.Service, Tickets: r.Tickets, By: r.By, Verified: author.Verified, Via: author.Via}
 	for i := range acc.state.Lots {
 		lot := &acc.state.Lots[i]
 		if need == 0 || !now.Before(acc.endOf(*lot)) || lot.Remaining() == 0 {

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"go.temporal.io/sdk/temporal"
+
+	"xsoc/identity"
 )
 
 // TaskQueue is the one task queue xsoc's workers poll.
@@ -113,11 +115,13 @@ const UpdateDeliverAlert = "deliver_alert"
 // incident closes before taking it. The incident applies both the same way.
 const SignalDeliverAlert = "deliver_alert"
 
-// Tuning: suppression rules are added and retired by Update, listed by Query.
+// Tuning: suppression rules are added, approved (by a second, verified person) and
+// retired by Update, listed by Query.
 const (
-	UpdateAddRule    = "add_rule"
-	UpdateRetireRule = "retire_rule"
-	QueryRules       = "rules"
+	UpdateAddRule     = "add_rule"
+	UpdateApproveRule = "approve_rule"
+	UpdateRetireRule  = "retire_rule"
+	QueryRules        = "rules"
 )
 
 // Triage's conversation with incidents and with Tuning. A new incident asks by Update
@@ -290,9 +294,13 @@ const (
 	SLAMet      = "met"
 )
 
-// Decision is the one JSON argument of every analyst decision. By is required: the
-// Temporal UI sends no identity. Fields beyond By and Note belong to one decision each.
+// Decision is the one JSON argument of every analyst decision. Sent through the codec
+// server (the Temporal UI, the CLI with its codec endpoint), a Slack button or a call,
+// it carries its sender's stamp (identity.Stamp): By may be left out, and a By naming
+// someone else is refused. Without a stamp By is required, and recorded as declared
+// (docs/identity-contract.md). Fields beyond By and Note belong to one decision each.
 type Decision struct {
+	identity.Stamp
 	By       string `json:"by"`
 	Note     string `json:"note,omitempty"`
 	Verdict  string `json:"verdict,omitempty"`

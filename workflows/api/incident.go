@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"xsoc/config"
+	"xsoc/identity"
 	"xsoc/integrations"
 )
 
@@ -26,6 +27,9 @@ type IncidentInput struct {
 	// Campaign is set on a campaign incident, which triage opened for alerts that
 	// share a detection or an indicator across hosts.
 	Campaign *CampaignInfo `json:"campaign,omitempty"`
+	// Stamps are the decisions' stamps the incident took in the last minutes, carried
+	// with Resume so that a copy of a stamped decision is refused in the new run too.
+	Stamps identity.Replays `json:"stamps,omitzero"`
 }
 
 // IncidentStatus is the incident as the `status` query answers it, and the state an
@@ -87,18 +91,25 @@ type IncidentStatus struct {
 	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
-// DecisionRecord is who decided, and why.
+// DecisionRecord is who decided, and why. Verified says the codec server, a Slack
+// button or a call proved By (Via: token, sso, slack or call); otherwise By is only
+// declared (docs/identity-contract.md).
 type DecisionRecord struct {
-	By   string    `json:"by"`
-	Note string    `json:"note,omitempty"`
-	At   time.Time `json:"at"`
+	By       string    `json:"by"`
+	Verified bool      `json:"verified"`
+	Via      string    `json:"via,omitempty"`
+	Note     string    `json:"note,omitempty"`
+	At       time.Time `json:"at"`
 }
 
-// Acknowledgement says who stopped the paging, when and how.
+// Acknowledgement says who stopped the paging, when and how. Verified: By is proven,
+// and Via says how (token, sso, slack, call); declared, Via is what the sender said
+// (slack, phone) or empty.
 type Acknowledgement struct {
-	By  string    `json:"by"`
-	At  time.Time `json:"at"`
-	Via string    `json:"via,omitempty"`
+	By       string    `json:"by"`
+	Verified bool      `json:"verified"`
+	At       time.Time `json:"at"`
+	Via      string    `json:"via,omitempty"`
 }
 
 // Containment is what we hold contained for this incident.
@@ -138,20 +149,27 @@ type Page struct {
 
 // TicketUse is one consumption of option tickets for this incident.
 type TicketUse struct {
-	Service string    `json:"service"`
-	Tickets int       `json:"tickets"`
-	By      string    `json:"by"`
-	At      time.Time `json:"at"`
+	Service  string    `json:"service"`
+	Tickets  int       `json:"tickets"`
+	By       string    `json:"by"`
+	Verified bool      `json:"verified"`
+	Via      string    `json:"via,omitempty"`
+	At       time.Time `json:"at"`
 }
 
 // Entry is one line of the incident's timeline: what happened, when, by whom. Args
-// carry the line's facts so that messages can say it in the reader's language.
+// carry the line's facts so that messages can say it in the reader's language. A line
+// a person's decision wrote says how far its By is proven, as identity.Author does:
+// Verified true with Via (token, sso, slack, call), or false (declared); lines xsoc
+// writes itself carry neither.
 type Entry struct {
-	At   time.Time         `json:"at"`
-	Kind string            `json:"kind"`
-	By   string            `json:"by,omitempty"`
-	Text string            `json:"text"`
-	Args map[string]string `json:"args,omitempty"`
+	At       time.Time         `json:"at"`
+	Kind     string            `json:"kind"`
+	By       string            `json:"by,omitempty"`
+	Verified *bool             `json:"verified,omitempty"`
+	Via      string            `json:"via,omitempty"`
+	Text     string            `json:"text"`
+	Args     map[string]string `json:"args,omitempty"`
 }
 
 // SLA clock names.

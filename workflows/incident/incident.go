@@ -48,6 +48,8 @@ type incident struct {
 	// upsert; published is what was last upserted.
 	searchStale bool
 	published   publishedAttributes
+	// authors are the decisions' senders: the stamps taken, the author deciding.
+	authors authors
 	// hostIndex and heldIndex index the incident's hosts by label and the hosts it
 	// holds isolated (handover.go); rebuilt from the state when dropped.
 	hostIndex map[string]integrations.Host
@@ -85,7 +87,7 @@ func Incident(ctx workflow.Context, in api.IncidentInput) (api.IncidentStatus, e
 func newIncident(ctx workflow.Context, in api.IncidentInput) *incident {
 	info := workflow.GetInfo(ctx)
 	inc := &incident{in: in, policy: policy{in.Policy}, incarnation: info.WorkflowExecution.ID + "#" + info.FirstRunID,
-		replies: map[int]*pendingDecision{}}
+		replies: map[int]*pendingDecision{}, authors: authors{taken: in.Stamps}}
 	if in.Resume != nil {
 		inc.status = incidentStatus(*in.Resume)
 		return inc
@@ -223,6 +225,7 @@ func (inc *incident) continueAsNew(ctx workflow.Context) error {
 	next := inc.in
 	status := api.IncidentStatus(inc.status)
 	next.Resume = &status
+	next.Stamps = inc.authors.taken
 	return workflow.NewContinueAsNewError(ctx, api.IncidentWorkflowType, next)
 }
 

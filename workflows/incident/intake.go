@@ -126,6 +126,8 @@ func (inc *incident) useTickets(ctx workflow.Context, p *pendingDecision) {
 	request := api.ConsumeRequest{
 		Customer: inc.in.Customer, Incident: inc.status.WorkflowID, Service: d.Service, Tickets: d.Tickets, By: d.By,
 		RequestID: inc.incarnation + "/tickets/" + strconv.Itoa(inc.status.Decisions),
+		// The Account records the same author: it checks the stamp again (forwarded at once).
+		Stamp: d.Stamp,
 	}
 	future := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, casework.TicketOptions), a.ConsumeTickets, request)
 	inc.await(ctx, future, func(get func(any) error) event {
@@ -143,8 +145,9 @@ func (inc *incident) ticketsUsed(ctx workflow.Context, p *pendingDecision, remai
 		p.answer(api.DecisionResult{State: inc.status.State}, err)
 		return
 	}
-	inc.status.Tickets = append(inc.status.Tickets, api.TicketUse{Service: d.Service, Tickets: d.Tickets, By: d.By, At: workflow.Now(ctx)})
-	inc.record(ctx, casework.NewEntry(workflow.Now(ctx), "tickets", d.By, nil, "%d ticket(s) used for %s; %d left", d.Tickets, d.Service, remaining))
+	inc.status.Tickets = append(inc.status.Tickets, api.TicketUse{Service: d.Service, Tickets: d.Tickets, By: d.By,
+		Verified: p.author.Verified, Via: p.author.Via, At: workflow.Now(ctx)})
+	inc.record(ctx, casework.Signed(casework.NewEntry(workflow.Now(ctx), "tickets", d.By, nil, "%d ticket(s) used for %s; %d left", d.Tickets, d.Service, remaining), p.author))
 	p.answer(api.DecisionResult{Message: "tickets consumed; " + strconv.Itoa(remaining) + " left", State: inc.status.State}, nil)
 }
 
