@@ -23,6 +23,9 @@ type benchAlert struct {
 	id, detection string
 	severity      integrations.Severity
 	host          string
+	// hostVendor is the platform the host is on ("": the alert's own, none for a
+	// generic alert).
+	hostVendor string
 }
 
 // numbered is the n-th alert of a run of alerts: prefix-n on host prefix-host-n.
@@ -37,7 +40,7 @@ func numbered(prefix string, severity integrations.Severity) func(n int) benchAl
 const detectionPrefix = "xsoc-bench "
 
 func (a benchAlert) normalized() integrations.Alert {
-	return integrations.Alert{ID: a.id, Detection: a.detection, Severity: a.severity, Hosts: []integrations.Host{{Name: a.host}}}
+	return integrations.Alert{ID: a.id, Detection: a.detection, Severity: a.severity, Hosts: []integrations.Host{{Name: a.host, Vendor: a.hostVendor}}}
 }
 
 // alertSender posts normalized alerts to the starter the way a customer's tool does:
@@ -78,8 +81,12 @@ func (d delivery) latency() time.Duration { return d.answered.Sub(d.sent) }
 
 func (s *alertSender) post(ctx context.Context, customer string, a benchAlert) delivery {
 	d := delivery{alert: a, customer: customer}
+	host := map[string]string{"name": a.host}
+	if a.hostVendor != "" {
+		host["vendor"] = a.hostVendor
+	}
 	body, _ := json.Marshal(map[string]any{
-		"id": a.id, "detection": a.detection, "severity": a.severity, "hosts": []map[string]string{{"name": a.host}},
+		"id": a.id, "detection": a.detection, "severity": a.severity, "hosts": []map[string]string{host},
 	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.base+"/v1/alerts/generic/"+customer, bytes.NewReader(body))
 	if err != nil {

@@ -27,9 +27,25 @@ type tally struct {
 	events, workflowTasks, activityTasks int
 	signalsIn, signalsOut, timers        int
 	markers, updates, upserts            int
+	// trouble is the workflow tasks that did not complete.
+	trouble taskTrouble
 	// activities count activity tasks and local activities by type ("PostSlack",
 	// "PostSlack (local)").
 	activities map[string]int
+}
+
+// plus adds two tallies up.
+func (t tally) plus(o tally) tally {
+	sum := tally{events: t.events + o.events, workflowTasks: t.workflowTasks + o.workflowTasks, activityTasks: t.activityTasks + o.activityTasks,
+		signalsIn: t.signalsIn + o.signalsIn, signalsOut: t.signalsOut + o.signalsOut, timers: t.timers + o.timers,
+		markers: t.markers + o.markers, updates: t.updates + o.updates, upserts: t.upserts + o.upserts,
+		trouble: t.trouble.plus(o.trouble), activities: map[string]int{}}
+	for _, from := range []map[string]int{t.activities, o.activities} {
+		for name, n := range from {
+			sum.activities[name] += n
+		}
+	}
+	return sum
 }
 
 // transactions is the measure of a server's work: workflow tasks + activity
@@ -44,8 +60,11 @@ func (t *tally) add(e *historypb.HistoryEvent, dc converter.DataConverter) {
 		t.activities = map[string]int{}
 	}
 	switch e.GetEventType() {
-	case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED, enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+	case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
 		t.workflowTasks++
+	case enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED, enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+		t.workflowTasks++
+		t.trouble.add(e)
 	case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
 		t.activityTasks++
 		t.activities[e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName()]++
@@ -215,9 +234,11 @@ func sample(ids []string, n int) []string {
 // incidentCosts is what a sample of incidents cost the server, on average per
 // incident, and how long each step to their first page took.
 type incidentCosts struct {
-	n, paged         int
-	all, toPage      averageTally
-	steps            map[string]percentiles
+	n, paged    int
+	all, toPage averageTally
+	steps       map[string]percentiles
+	// trouble is the workflow tasks of all the histories read that did not complete.
+	trouble          taskTrouble
 	historyErrors    int
 	firstHistoryErrs string
 }
@@ -291,6 +312,7 @@ func costsOf(ctx context.Context, c client.Client, dc converter.DataConverter, i
 		}
 		h := readIncident(events, triage, dc)
 		all = append(all, h.all)
+		costs.trouble = costs.trouble.plus(h.all.trouble.of(ids[i]))
 		if h.paged {
 			costs.paged++
 			toPage = append(toPage, h.toPage)
@@ -312,8 +334,12 @@ func costsOf(ctx context.Context, c client.Client, dc converter.DataConverter, i
 // run of it) wrote during a section: events and tasks between two moments.
 type entityShare struct {
 	workflowID string
-	runs       int
-	within     tally
+	// workflows and runs are how many workflows (one, or the campaigns added up by
+	// sharesOf) and runs of them the share covers.
+	workflows, runs int
+	within          tally
+	// trouble is within's, its events named by the workflow.
+	trouble taskTrouble
 	// Workflow tasks of the span, for triage: how long each took on the worker, and
 	// how many signals each took in.
 	taskTimes        percentiles
@@ -345,6 +371,7 @@ func shareOf(ctx context.Context, c client.Client, dc converter.DataConverter, w
 			continue
 		}
 		s.runs++
+		s.workflows = 1
 		events, err := history(ctx, c, run.workflowID, run.runID)
 		if err != nil {
 			return s, err
@@ -401,6 +428,7 @@ func shareOf(ctx context.Context, c client.Client, dc converter.DataConverter, w
 			}
 		}
 	}
+	s.trouble = s.within.trouble.of(workflowID)
 	s.taskTimes, s.taskWaits = percentilesOf(taskTimes), percentilesOf(taskWaits)
 	if s.within.workflowTasks > 0 {
 		s.signalsPerTask = float64(s.within.signalsIn+s.within.updates) / float64(s.within.workflowTasks)

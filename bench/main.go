@@ -63,6 +63,7 @@ type settings struct {
 	suppress      int
 	suppressEvery int
 	worm          int
+	wormProfile   string
 	open          []int
 	openBudget    time.Duration
 	smallCache    int
@@ -90,12 +91,13 @@ func main() {
 	flag.IntVar(&s.syslogEvents, "syslog-events", 1000, "syslog: alerts of each http and syslog window")
 	flag.IntVar(&s.burst, "burst", 2000, "burst: paging alerts, and as many no-op workflows")
 	flag.IntVar(&s.storm, "storm", 2000, "storm: high alerts of the storm")
-	flag.IntVar(&s.criticals, "criticals", 20, "storm: critical alerts posted during the storm")
+	flag.IntVar(&s.criticals, "criticals", 20, "storm and worm: critical alerts posted during the storm, and spread across the worm")
 	flag.DurationVar(&s.criticalFirst, "critical-first", 2*time.Second, "storm: when the first critical alert is posted")
 	flag.DurationVar(&s.criticalEvery, "critical-every", time.Second, "storm: time between critical alerts")
 	flag.IntVar(&s.suppress, "suppress", 200, "suppression: alerts sent")
 	flag.IntVar(&s.suppressEvery, "suppress-every", 20, "suppression: every n-th alert does not match the rule (200 and 20: 190 match)")
 	flag.IntVar(&s.worm, "worm", 20000, "worm: alerts of one customer's worm, posted as fast as the senders are answered")
+	flag.StringVar(&s.wormProfile, "worm-profile", "", "worm: write a 30 s CPU profile of the worker, taken while the worm is sorted, to this file (go tool pprof)")
 	openList := flag.String("open", "1000,10000", "memory: open incidents at which the worker's memory is read")
 	flag.DurationVar(&s.openBudget, "open-budget", 12*time.Minute, "memory: time allowed to open the incidents")
 	flag.IntVar(&s.smallCache, "small-cache", 2000, "memory: the worker's sticky cache size (XSOC_STICKY_CACHE_SIZE) for the replay measurement")
@@ -167,11 +169,16 @@ func (b *bench) customer(id string) config.Customer {
 
 func run(ctx context.Context, s settings, log *slog.Logger) (err error) {
 	r := newReport(s)
+	var rendered []byte // the customers file, with the simulators' URLs
 	log.Info("starting the stack", "load", loadAverage(), "cluster", s.cluster)
 	options := devstack.Options{
-		Customers: func(map[string]string) ([]byte, error) { return customersFile, nil },
+		Customers: func(simulators map[string]string) ([]byte, error) {
+			var err error
+			rendered, err = renderCustomers(simulators)
+			return rendered, err
+		},
 		// gctrace: the worker's log tells its live heap and goroutine stacks.
-		Env:           []string{"BENCH_WEBHOOK_SECRET=" + webhookSecret, "GODEBUG=gctrace=1", "XSOC_DASHBOARD_TOKEN=" + benchDashboardToken},
+		Env:           append([]string{"GODEBUG=gctrace=1", "XSOC_DASHBOARD_TOKEN=" + benchDashboardToken, "XSOC_WORKER_PPROF=1"}, benchSecrets()...),
 		PersistDB:     true,
 		SQLitePragmas: s.pragmas,
 		Syslog:        true,
@@ -193,9 +200,7 @@ func run(ctx context.Context, s settings, log *slog.Logger) (err error) {
 	if err != nil {
 		return err
 	}
-	customers, err := config.ParseCustomers("bench/customers.yaml", customersFile, func(name string) (string, bool) {
-		return webhookSecret, name == "BENCH_WEBHOOK_SECRET"
-	})
+	customers, err := config.ParseCustomers("bench/customers.yaml", rendered, lookupSecret)
 	if err != nil {
 		return err
 	}

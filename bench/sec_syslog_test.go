@@ -13,7 +13,7 @@ import (
 // The bench firewall's event is a valid RFC 5424 message whose CEF event becomes the
 // incident the syslog window waits for.
 func TestTheBenchFirewallsEventIsAnIncidentOfItsOwn(t *testing.T) {
-	customers, err := config.ParseCustomers("bench/customers.yaml", customersFile, func(string) (string, bool) { return "x", true })
+	customers, err := config.ParseCustomers("bench/customers.yaml", testCustomersFile(t), lookupSecret)
 	if err != nil {
 		t.Fatal(err)
 	}

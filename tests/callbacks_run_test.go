@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"xsoc/identity"
 	slacksim "xsoc/integrations/slack/sim"
 	twiliosim "xsoc/integrations/twilio/sim"
 	"xsoc/workflows/api"
@@ -35,7 +36,7 @@ func TestCallbacksOfAnEarlierRunDoNotDecideForTheReopenedIncident(t *testing.T) 
 		accepted, by, via string
 	}{
 		{"phone keypress", "emergency", func(t *testing.T, id, run string) string { return callOfRun(t, id, run).SID },
-			pressOne, "Acknowledged", "CSO", "phone"},
+			pressOne, "Acknowledged", "CSO", identity.ViaCall}, // proven by the call the chain placed
 		{"Slack button", "critical", func(t *testing.T, id, run string) string { return slackPageOfRun(t, id, run).TS },
 			clickAcknowledge, "acknowledge by hanako", "hanako", "slack"},
 	}

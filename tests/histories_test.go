@@ -113,17 +113,7 @@ func TestRecordRequestAndReportHistories(t *testing.T) {
 	if dir == "" {
 		t.Skip("set XSOC_RECORD_HISTORIES to record histories for the replay tests")
 	}
-	stamp := time.Now().UnixNano() % 1_000_000
-	host := fmt.Sprintf("osk-hist-%d", stamp)
-	if _, err := xsoc.Cybereason.AddSensor(cybereasonsim.Sensor{Name: host}); err != nil {
-		t.Fatal(err)
-	}
-	body := fmt.Sprintf(`{"id": "CS-hist-%d", "kind": "isolate", "host": %q, "by": "yamada@acme.example", "urgent": true}`, stamp, host)
-	code, answer, _ := post(t, "/v1/requests/acme", []byte(body))
-	if code != http.StatusAccepted {
-		t.Fatalf("request: %d %s", code, answer)
-	}
-	request := decode[api.RequestRef](t, answer).WorkflowID
+	request := postIsolateRequest(t, fmt.Sprintf("hist-%d", time.Now().UnixNano()%1_000_000))
 	// The Update waits for the request to have checked the host and paged the SOC.
 	if err := decideRequest(request, api.DecisionAccept, map[string]any{"by": "hanako", "note": "isolating"}); err != nil {
 		t.Fatalf("accept: %v", err)
@@ -155,6 +145,22 @@ func TestRecordRequestAndReportHistories(t *testing.T) {
 		return nil
 	})
 	recordHistory(t, filepath.Join(dir, "report"), report, "v0_per_response_mailed")
+}
+
+// postIsolateRequest asks acme, by request CS-<name>, to isolate a host of that name
+// the Cybereason simulator knows, urgently, and answers the request's workflow id.
+func postIsolateRequest(t *testing.T, name string) string {
+	t.Helper()
+	host := "osk-" + name
+	if _, err := xsoc.Cybereason.AddSensor(cybereasonsim.Sensor{Name: host}); err != nil {
+		t.Fatal(err)
+	}
+	body := fmt.Sprintf(`{"id": "CS-%s", "kind": "isolate", "host": %q, "by": "yamada@acme.example", "urgent": true}`, name, host)
+	code, answer, _ := post(t, "/v1/requests/acme", []byte(body))
+	if code != http.StatusAccepted {
+		t.Fatalf("request: %d %s", code, answer)
+	}
+	return decode[api.RequestRef](t, answer).WorkflowID
 }
 
 // decideRequest sends a decision to a request as an Update and waits for its answer.

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
+	"os"
 	"sync"
 	"time"
 
@@ -102,11 +104,17 @@ func (r *readiness) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 	_, _ = fmt.Fprintln(w, text) // a probe that went away needs no answer
 }
 
-// workerMux serves /metrics and /readyz on the worker's own listener.
+// workerMux serves /metrics and /readyz on the worker's own listener, and Go's
+// profiles under /debug/pprof/ when XSOC_WORKER_PPROF=1 (where a worker's CPU goes
+// in a storm: make bench's worm section reads it).
 func workerMux(metrics http.Handler, ready http.Handler) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metrics)
 	mux.Handle("GET /readyz", ready)
+	if os.Getenv("XSOC_WORKER_PPROF") == "1" {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	}
 	return mux
 }
 

@@ -102,6 +102,12 @@ type Options struct {
 	Workers, Starters int
 	// Logf hears what takes long before anything answers (builds, installs); nil: silence.
 	Logf func(format string, args ...any)
+	// CodecSSOUser puts an SSO proxy in front of the codec server for the UI (with UI):
+	// the UI's codec endpoint is the proxy, which names every request as this person in
+	// SSOHeader; the starter believes that header from 127.0.0.1 only
+	// (XSOC_CODEC_IDENTITY_HEADER, XSOC_CODEC_TRUSTED_PROXIES). What the UI sends is then
+	// stamped as this person, via sso.
+	CodecSSOUser string
 }
 
 // Stack is a running xsoc.
@@ -143,6 +149,8 @@ type Stack struct {
 
 	temporary bool
 	keyFile   string // XSOC_CODEC_KEY_FILE=… of the processes
+	// uiCodec is the SSO proxy's base URL, the UI's codec endpoint (Options.CodecSSOUser).
+	uiCodec   string
 	ring      *codec.Ring
 	addresses Addresses
 	// workers and starters are the names of the replicas' parts.
@@ -232,6 +240,11 @@ func start(ctx context.Context, options Options) (*Stack, error) {
 		temporalBin, err := Tool("XSOC_TEMPORAL_BIN", "temporal")
 		if err != nil {
 			return s, err
+		}
+		if options.UI && options.CodecSSOUser != "" {
+			if s.uiCodec, err = s.startSSOProxy(options.CodecSSOUser); err != nil {
+				return s, err
+			}
 		}
 		temporal = []*component{s.temporal(temporalBin, options)}
 		s.ClientOptions = client.Options{HostPort: s.addresses.Temporal, Namespace: "default"}
@@ -364,7 +377,7 @@ func (s *Stack) temporal(temporalBin string, options Options) *component {
 	s.Dev = &DevServer{address: s.addresses.Temporal}
 	if options.UI {
 		// The UI decodes incidents through the starter's codec server.
-		args = append(args, "--ui-port", s.addresses.TemporalUI, "--ui-codec-endpoint", "http://"+s.addresses.Starter+"/v1/codec")
+		args = append(args, "--ui-port", s.addresses.TemporalUI, "--ui-codec-endpoint", cmp.Or(s.uiCodec, "http://"+s.addresses.Starter)+"/v1/codec")
 		listens = append(listens, listen{net.JoinHostPort(host, s.addresses.TemporalUI), uiSetting})
 		s.Dev.uiURL = "http://" + net.JoinHostPort(hostForURL(host), s.addresses.TemporalUI)
 	} else {
@@ -541,6 +554,9 @@ func (s *Stack) processEnv(options Options) ([]string, error) {
 	}
 	if options.Syslog {
 		env = append(env, "XSOC_SYSLOG_TCP="+FreeAddress(), "XSOC_SYSLOG_UDP="+FreeUDPAddress())
+	}
+	if s.uiCodec != "" {
+		env = append(env, "XSOC_CODEC_IDENTITY_HEADER="+SSOHeader, "XSOC_CODEC_TRUSTED_PROXIES=127.0.0.1/32")
 	}
 	if options.Customers != nil {
 		customers, err := options.Customers(s.SimulatorURLs)

@@ -2,15 +2,20 @@ package devstack
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	commonpb "go.temporal.io/api/common/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/proxy"
 	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/converter"
+
+	"xsoc/identity"
+	"xsoc/workflows/api"
 )
 
 // WriteHistory writes a workflow's history, as far as it has run, to a JSON file that
@@ -86,6 +91,7 @@ func (s *Stack) decodedHistory(workflowID string) (*historypb.History, error) {
 		}
 		history.Events = append(history.Events, event)
 	}
+	s.asTheWorkerTookRefusedDecisions(history)
 	// As a person reads it: search attributes are in clear, and so is anything sent
 	// without the codec (which the worker refused).
 	codec := s.ring.ViewingDataConverter().(converter.PayloadCodecProvider).Codec()
@@ -95,4 +101,28 @@ func (s *Stack) decodedHistory(workflowID string) (*historypb.History, error) {
 		},
 	})
 	return history, err
+}
+
+// asTheWorkerTookRefusedDecisions writes each decision Signal the ring refuses (sent in
+// clear, or without a payload) as the worker's signal guard handed it to the workflow:
+// an object holding only identity.RefusedField, the reason (codec.SignalGuard). Written
+// in clear as the sender typed it, a replay would take it for a decision.
+func (s *Stack) asTheWorkerTookRefusedDecisions(history *historypb.History) {
+	for _, event := range history.GetEvents() {
+		signal := event.GetWorkflowExecutionSignaledEventAttributes()
+		if signal == nil || !slices.Contains(api.Decisions, signal.GetSignalName()) && !slices.Contains(api.RequestDecisions, signal.GetSignalName()) {
+			continue
+		}
+		reason := "the signal carries no payload: xsoc takes only payloads its codec encrypted"
+		if payloads := signal.GetInput().GetPayloads(); len(payloads) > 0 {
+			_, err := s.ring.Decode(payloads)
+			if err == nil {
+				continue
+			}
+			reason = err.Error()
+		}
+		refused, _ := json.Marshal(map[string]string{identity.RefusedField: reason})
+		signal.Input = &commonpb.Payloads{Payloads: []*commonpb.Payload{{
+			Metadata: map[string][]byte{converter.MetadataEncoding: []byte(converter.MetadataEncodingJSON)}, Data: refused}}}
+	}
 }

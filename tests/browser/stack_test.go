@@ -47,7 +47,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	e2e.Run(&xsoc, devstack.Options{UI: true, Customers: customers, Env: []string{
+	// The UI reaches the codec server through an SSO proxy that names the analyst
+	// (hanako), as in production: what she sends from the UI is stamped hanako (sso).
+	e2e.Run(&xsoc, devstack.Options{UI: true, CodecSSOUser: "hanako", Customers: customers, Env: []string{
 		"ACME_WEBHOOK_SECRET=" + webhookSecret, "GLOBEX_WEBHOOK_SECRET=" + webhookSecret, "UMBRELLA_WEBHOOK_SECRET=" + webhookSecret,
 		"XSOC_DASHBOARD_TOKEN=" + dashboardToken,
 	}}, func() int {

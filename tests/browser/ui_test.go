@@ -8,13 +8,16 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"xsoc/identity"
 	"xsoc/internal/e2e"
 	"xsoc/workflows/api"
 )
 
 // TestAnalystDecidesInTheTemporalUI is the analyst's path in the bundled Temporal UI:
 // open the incident (its payloads decrypted through the starter's codec server), Send
-// an Update `verdict`, see its result, and read the decrypted `status` query.
+// an Update `verdict` without saying who she is, see its result, and read the decrypted
+// `status` query: the decision is hanako's, verified by the SSO proxy in front of the
+// codec server (issue 25).
 func TestAnalystDecidesInTheTemporalUI(t *testing.T) {
 	t.Parallel()
 	alertID := fmt.Sprintf("ui-%d", time.Now().UnixNano())
@@ -42,20 +45,21 @@ func TestAnalystDecidesInTheTemporalUI(t *testing.T) {
 		clickVisible(`[data-testid="update-button"]`, ""), clickVisible(`[data-testid="update-select-button"]`, ""))
 	do(t, ctx, "choosing the verdict update", clickVisible(`#update-select-select li[role="option"] span`, api.DecisionVerdict))
 	do(t, ctx, "writing the decision", typeInto(`#update-confirmation-modal [contenteditable="true"]`,
-		`{"by": "hanako", "verdict": "false_positive", "note": "admin tool"}`))
+		`{"verdict": "false_positive", "note": "admin tool"}`))
 	do(t, ctx, "sending the update", clickVisible(`#update-confirmation-modal button[type="submit"]`, ""))
 	// The update's result, decoded, in the event history.
 	do(t, ctx, "seeing the update's result", waitText(`[data-testid="event-summary-table"]`, `"message":"resolved as false_positive"`))
 
 	final := status(t, id)
-	if final.State != api.StateResolved || final.Verdict != api.VerdictFalsePositive || final.Decider == nil || final.Decider.By != "hanako" {
+	if final.State != api.StateResolved || final.Verdict != api.VerdictFalsePositive || final.Decider == nil || final.Decider.By != "hanako" ||
+		!final.Decider.Verified || final.Decider.Via != identity.ViaSSO {
 		t.Fatalf("after the UI's update: state %s, verdict %s, decider %+v", final.State, final.Verdict, final.Decider)
 	}
 
 	do(t, ctx, "running the status query", chromedp.Navigate(incident+"/query"),
 		clickVisible(`[data-testid="query-select-button"]`, ""), clickVisible(`#query-select-select li[role="option"] span`, api.QueryStatus),
 		clickVisible(`button`, "Run Query"))
-	for _, want := range []string{`"workflow_id": "` + id + `"`, `"verdict": "false_positive"`, `"state": "resolved"`, `"by": "hanako"`, `"note": "admin tool"`} {
+	for _, want := range []string{`"workflow_id": "` + id + `"`, `"verdict": "false_positive"`, `"state": "resolved"`, `"by": "hanako"`, `"verified": true`, `"via": "sso"`, `"note": "admin tool"`} {
 		do(t, ctx, "reading "+want+" in the decrypted status", waitText(`[data-testid="query-result"]`, want))
 	}
 }

@@ -21,8 +21,6 @@ import (
 	"text/template"
 	"time"
 
-	"go.temporal.io/sdk/client"
-
 	"xsoc/internal/devstack"
 	"xsoc/internal/e2e"
 	"xsoc/workflows/api"
@@ -209,23 +207,13 @@ func addRule(t testing.TB, customer string, match map[string]any) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	handle, err := xsoc.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: api.TuningWorkflowID(customer), UpdateName: api.UpdateAddRule,
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{map[string]any{"by": "hanako", "approved_by": "sato", "reason": "cluster test: known benign",
-			"expires": time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339), "match": match}},
-	})
+	id, err := devstack.AddApprovedRule(ctx, xsoc.Temporal, customer, map[string]any{"by": "hanako", "approved_by": "sato",
+		"reason": "cluster test: known benign", "expires": time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339), "match": match}, "sato")
 	if err != nil {
-		t.Fatalf("add_rule for %s: %v", customer, err)
-	}
-	var added struct {
-		ID string `json:"id"`
-	}
-	if err := handle.Get(ctx, &added); err != nil {
-		t.Fatalf("add_rule for %s: %v", customer, err)
+		t.Fatal(err)
 	}
 	time.Sleep(5 * time.Second)
-	return added.ID
+	return id
 }
 
 // takeDown takes a part of the cluster down and answers the function that starts it

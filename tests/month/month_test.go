@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/client"
 
 	"xsoc/internal/devstack"
 	"xsoc/internal/e2e"
@@ -298,13 +297,8 @@ func addRule(t *testing.T, match map[string]any, reason string) {
 	defer cancel()
 	rule := map[string]any{"by": "hanako", "approved_by": "sato", "reason": reason,
 		"expires": time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339), "match": match}
-	handle, err := xsoc.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: api.TuningWorkflowID("kestrel"),
-		UpdateName: api.UpdateAddRule, Args: []any{rule}, WaitForStage: client.WorkflowUpdateStageCompleted})
-	if err == nil {
-		err = handle.Get(ctx, nil)
-	}
-	if err != nil {
-		t.Fatalf("add_rule: %v", err)
+	if _, err := devstack.AddApprovedRule(ctx, xsoc.Temporal, "kestrel", rule, "sato"); err != nil {
+		t.Fatal(err)
 	}
 }
 

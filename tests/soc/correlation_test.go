@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"xsoc/internal/e2e"
 	"xsoc/workflows/api"
 )
 
@@ -33,7 +34,16 @@ func TestTwoAlertsForOneHostPostedTogetherEndInOneOpenIncident(t *testing.T) {
 	wg.Wait()
 	for i, p := range pairs {
 		eventually(t, 60*time.Second, fmt.Sprintf("pair %d settled", i), func() error {
-			a, b := status(t, p.a), status(t, p.b)
+			// A query waits for the incident's workflow task, which may be waiting for
+			// triage's answer under load: ask again rather than fail.
+			a, err := e2e.Query[api.IncidentStatus](xsoc.Temporal, p.a, api.QueryStatus)
+			if err != nil {
+				return err
+			}
+			b, err := e2e.Query[api.IncidentStatus](xsoc.Temporal, p.b, api.QueryStatus)
+			if err != nil {
+				return err
+			}
 			var open, merged []api.IncidentStatus
 			for _, s := range []api.IncidentStatus{a, b} {
 				switch s.State {

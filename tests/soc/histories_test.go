@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/client"
-
 	"xsoc/internal/devstack"
 	"xsoc/internal/e2e"
 	"xsoc/workflows/api"
@@ -77,6 +75,15 @@ func TestRecordHistories(t *testing.T) {
 				}
 				return nil
 			})
+			// Merged means triage decided it and hands it over: the parent holds it a
+			// moment later. A verdict before that would leave the alert out of it (the
+			// alert would start again as an incident of its own).
+			eventually(t, 30*time.Second, "the parent holds the second alert", func() error {
+				if n := status(t, parent).JoinedCount; n < 1 {
+					return fmt.Errorf("the parent holds %d joined alerts", n)
+				}
+				return nil
+			})
 			mustDecide(t, parent, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "false_positive", "note": "admin script"})
 			waitClosed(t, parent)
 			return child
@@ -113,6 +120,23 @@ func TestRecordHistories(t *testing.T) {
 			return postAlert(t, "hooli", alert(fmt.Sprintf("hist-g2-%d", stamp), fmt.Sprintf("Scanner %d probe", stamp), "high", host))
 		},
 	}
+	// A worm's campaign (contained, taking hosts handed over in batches, its verdict
+	// written back to its members) and one of the alerts handed to it.
+	var handedOver string
+	incidents["campaign_contained_took_handed_over_hosts"] = func() string {
+		campaign, _, _, ids := worm(t, 3, 8)
+		handedOver = ids[len(ids)-1]
+		eventually(t, 60*time.Second, "the campaign takes every member", func() error {
+			if n := status(t, campaign).JoinedCount; n < len(ids)-1 {
+				return fmt.Errorf("%d members", n)
+			}
+			return nil
+		})
+		mustDecide(t, campaign, api.DecisionAcknowledge, map[string]any{"by": "hanako"})
+		mustDecide(t, campaign, api.DecisionVerdict, map[string]any{"by": "hanako", "verdict": "true_positive", "note": "worm confirmed"})
+		mustDecide(t, campaign, api.DecisionClose, map[string]any{"by": "hanako", "note": "hosts reimaged"})
+		return campaign
+	}
 	incidentVersion := 0
 	for name, run := range incidents {
 		id := run()
@@ -122,12 +146,20 @@ func TestRecordHistories(t *testing.T) {
 			return e2e.IncidentHistoryName(v, name)
 		})
 	}
+	waitClosed(t, handedOver)
+	record(t, filepath.Join(dir, "incident"), handedOver, func(v devstack.Versions) string {
+		return fmt.Sprintf("v%d_handed_over_to_its_campaign", v["incident-round-2"])
+	})
 	entities := map[string]string{"triage": api.TriageWorkflowID("hooli"), "tuning": api.TuningWorkflowID("hooli")}
 	for workflow, id := range entities {
 		record(t, filepath.Join(dir, workflow), id, func(v devstack.Versions) string {
 			return fmt.Sprintf("v%d_beside_incident_v%d", v[workflow+"-round-3"], incidentVersion)
 		})
 	}
+	// Soylent's Triage through its worm: admissions in batches, hand-overs.
+	record(t, filepath.Join(dir, "triage"), api.TriageWorkflowID("soylent"), func(v devstack.Versions) string {
+		return fmt.Sprintf("v%d_worm_beside_incident_v%d", v["triage-round-3"], incidentVersion)
+	})
 }
 
 // record writes a history into a workflow package's testdata/histories.
@@ -151,13 +183,8 @@ func addRule(t *testing.T, customer string, rule map[string]any) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	handle, err := xsoc.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: api.TuningWorkflowID(customer),
-		UpdateName: api.UpdateAddRule, Args: []any{rule}, WaitForStage: client.WorkflowUpdateStageCompleted})
-	if err == nil {
-		err = handle.Get(ctx, nil)
-	}
-	if err != nil {
-		t.Fatalf("add_rule for %s: %v", customer, err)
+	if _, err := devstack.AddApprovedRule(ctx, xsoc.Temporal, customer, rule, "sato"); err != nil {
+		t.Fatal(err)
 	}
 }
 

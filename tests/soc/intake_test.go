@@ -43,7 +43,7 @@ func TestRedeliveriesInAStormAreAnsweredDuplicateNeverAnError(t *testing.T) {
 	addRule(t, customer, map[string]any{"by": "hanako", "approved_by": "sato", "reason": "backup agent heartbeat",
 		"expires": time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339),
 		"match":   map[string]any{"detection": "Backup agent*", "hosts": []string{"bk-*"}}})
-	// A rule matches alerts received from at most 5 s after add_rule returned.
+	// A rule matches alerts received from at most 5 s after approve_rule returned.
 	time.Sleep(6 * time.Second)
 
 	stamp := time.Now().UnixNano()

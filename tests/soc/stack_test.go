@@ -27,11 +27,20 @@ const webhookSecret = "soc-test-secret"
 func TestMain(m *testing.M) {
 	e2e.Main(m, &xsoc, devstack.Options{Customers: customers, Env: []string{
 		"SOC_TEST_SECRET=" + webhookSecret,
+		"XSOC_CODEC_TOKENS=hanako:" + hanakoCodecToken + ",sato:" + satoCodecToken,
+		"SOYLENT_CR_USER=" + devstack.CybereasonUser, "SOYLENT_CR_PASSWORD=" + devstack.CybereasonPassword,
 	}})
 }
 
-// Every customer here sends generic alerts: triage and paging do not depend on the
-// vendor. Storms are off but for cyberdyne and wayne, so that bursts of other tests
+// The analysts' own tokens of the codec server (XSOC_CODEC_TOKENS): what they send
+// through it is stamped as theirs.
+const (
+	hanakoCodecToken = "hanako-codec-token-0123456789"
+	satoCodecToken   = "sato-codec-token-9876543210"
+)
+
+// Every customer here but soylent sends generic alerts: triage and paging do not
+// depend on the vendor. Soylent's Cybereason contains the hosts of its worm. Storms are off but for cyberdyne and wayne, so that bursts of other tests
 // page alert by alert.
 var customersTemplate = template.Must(template.New("").Parse(`customers:
   - id: initech
@@ -82,6 +91,15 @@ var customersTemplate = template.Must(template.New("").Parse(`customers:
     response: {policy: investigate_first}
     escalation:
       high: [{after: 0s, email: it@stark.example}]
+  - id: soylent
+    name: Soylent
+    services: [detect, respond]
+    webhook_secret_env: SOC_TEST_SECRET
+    platforms:
+      - {vendor: cybereason, url: "{{.cybereason}}", username_env: SOYLENT_CR_USER, password_env: SOYLENT_CR_PASSWORD}
+    response: {policy: isolate_first}
+    escalation:
+      high: [{after: 0s, email: it@soylent.example}]
 
 soc:
   name: X-SOC

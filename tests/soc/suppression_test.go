@@ -29,11 +29,19 @@ func TestSuppressionRuleAddedFromTheCLIClosesWhatItMatchesAndPagesTheRest(t *tes
 	// The CLI reads and writes payloads through the starter's codec server, as an
 	// analyst's does (docs/security.md).
 	out, err := exec.Command(temporal, "workflow", "update", "execute", "--address", xsoc.Dev.FrontendHostPort(),
-		"--codec-endpoint", xsoc.StarterURL+"/v1/codec",
+		"--codec-endpoint", xsoc.StarterURL+"/v1/codec", "--codec-auth", "Bearer "+hanakoCodecToken,
 		"--workflow-id", api.TuningWorkflowID("umbrella"), "--name", api.UpdateAddRule, "--input", string(input)).CombinedOutput()
 	if err != nil {
 		t.Fatalf("temporal workflow update execute add_rule: %v\n%s", err, out)
 	}
+	// The rule is pending until a second, proven person approves it (approval_test.go
+	// shows it suppressing nothing before).
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := devstack.ApproveRule(ctx, xsoc.Temporal, "umbrella", "R-1", "sato"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Second)
 
 	var alerts []map[string]any
 	for i := range 190 {

@@ -142,6 +142,9 @@ type State struct {
 	// Replays are the stamps of the people whose decisions the Account took in the
 	// last minutes (docs/identity-contract.md).
 	Replays identity.Replays `json:"replays,omitzero"`
+	// Stamps are the stamps of the consumptions taken in the last minutes: a copy of a
+	// stamped consume sent as another Update is refused.
+	Stamps identity.Replays `json:"stamps,omitzero"`
 }
 
 // Lot is one purchase of option tickets.
@@ -259,9 +262,17 @@ func (acc *account) setup(ctx workflow.Context) error {
 	err := workflow.SetUpdateHandlerWithOptions(ctx, api.UpdateConsume, acc.consume, workflow.UpdateHandlerOptions{
 		Validator: func(ctx workflow.Context, r api.ConsumeRequest) error {
 			r.RequestID = consumeRequestID(ctx, r)
+			if slices.Contains(acc.state.Applied, r.RequestID) {
+				return nil // a retry: answered as the first time
+			}
+			author, err := casework.ValidAuthor(r.Stamp, r.By, workflow.Now(ctx), &acc.state.Stamps)
+			if err != nil {
+				return err
+			}
+			r.By = author.Name
 			return acc.validateConsume(workflow.Now(ctx), r)
 		},
-		Description: `Consume option tickets for an incident. {"incident": "<workflow id>", "service": "forensics", "tickets": 2, "by": "<analyst>"}`,
+		Description: `Consume option tickets for an incident. {"incident": "<workflow id>", "service": "forensics", "tickets": 2} ("by" is you: sent through the codec server it may be left out)`,
 	})
 	if err != nil {
 		return err
@@ -412,11 +423,15 @@ func (acc *account) consume(ctx workflow.Context, r api.ConsumeRequest) (int, er
 	if slices.Contains(acc.state.Applied, requestID) {
 		return acc.available(now), nil
 	}
+	// The author is who the stamp proves (an incident's use_tickets and a request's
+	// accept forward their decision's), else the declared "by".
+	author := casework.AcceptedAuthor(r.Stamp, r.By, now, &acc.state.Stamps)
+	r.By = author.Name
 	if err := acc.validateConsume(now, r); err != nil {
 		return 0, temporal.NewApplicationError(err.Error(), "BeyondBalance")
 	}
 	need := r.Tickets
-	use := api.Consumption{At: now, Incident: r.Incident, Service: r.Service, Tickets: r.Tickets, By: r.By}
+	use := api.Consumption{At: now, Incident: r.Incident, Service: r.Service, Tickets: r.Tickets, By: r.By, Verified: author.Verified, Via: author.Via}
 	for i := range acc.state.Lots {
 		lot := &acc.state.Lots[i]
 		if need == 0 || !now.Before(acc.endOf(*lot)) || lot.Remaining() == 0 {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"xsoc/config"
+	"xsoc/identity"
 )
 
 // AccountInput starts a customer's Account (the account package's Input carries its
@@ -45,7 +46,11 @@ type Balance struct {
 
 // ConsumeRequest, the `consume` Update's argument, asks the customer's Account to take option tickets for an incident.
 // RequestID makes it exactly-once across retries and re-delivered decisions.
+//
+// A person's consume carries their stamp; an incident's use_tickets and a request's
+// accept pass their decision's stamp on, so the Account records the same author.
 type ConsumeRequest struct {
+	identity.Stamp
 	Customer  string `json:"customer"`
 	Incident  string `json:"incident"`
 	Service   string `json:"service"`
@@ -168,7 +173,10 @@ type Consumption struct {
 	Service  string    `json:"service"`
 	Tickets  int       `json:"tickets"`
 	By       string    `json:"by"`
-	Lots     []string  `json:"lots"`
+	// Verified: By is proven (Via: token, sso, slack, call); else declared.
+	Verified bool     `json:"verified"`
+	Via      string   `json:"via,omitempty"`
+	Lots     []string `json:"lots"`
 }
 
 // Durations measured from each incident, each from the incident's opening except ingest

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"go.temporal.io/sdk/temporal"
+
+	"xsoc/identity"
 )
 
 // TaskQueue is the one task queue xsoc's workers poll.
@@ -113,11 +115,13 @@ const UpdateDeliverAlert = "deliver_alert"
 // incident closes before taking it. The incident applies both the same way.
 const SignalDeliverAlert = "deliver_alert"
 
-// Tuning: suppression rules are added and retired by Update, listed by Query.
+// Tuning: suppression rules are added, approved (by a second, verified person) and
+// retired by Update, listed by Query.
 const (
-	UpdateAddRule    = "add_rule"
-	UpdateRetireRule = "retire_rule"
-	QueryRules       = "rules"
+	UpdateAddRule     = "add_rule"
+	UpdateApproveRule = "approve_rule"
+	UpdateRetireRule  = "retire_rule"
+	QueryRules        = "rules"
 )
 
 // Triage's conversation with incidents and with Tuning. A new incident asks by Update
@@ -126,6 +130,11 @@ const (
 const (
 	// UpdateAdmit: a new incident asks triage what it is (Admission → TriageAnswer).
 	UpdateAdmit = "admit"
+	// UpdateAdmitBatch: the admissions a worker's incidents asked at the same moment,
+	// in one Update (AdmissionBatch → []TriageAnswer, in the batch's order). It is how
+	// one customer's worm is sorted at the rate it arrives: one Triage decision round
+	// for many alerts instead of one each.
+	UpdateAdmitBatch = "admit_batch"
 	// SignalAdmit: the same question from an incident that pages before asking, or
 	// that an older worker started; answered by SignalTriaged.
 	SignalAdmit = "admit"
@@ -139,6 +148,9 @@ const (
 	SignalJoinedAlert = "joined_alert"
 	// SignalJoinAnswer: the parent's answer to a joined alert (JoinAnswer).
 	SignalJoinAnswer = "join_answer"
+	// SignalJoinedAlerts: triage hands an open incident or campaign the alerts that
+	// joined it, many at once (JoinedAlerts).
+	SignalJoinedAlerts = "joined_alerts"
 	// SignalRules: Tuning hands triage the rules in force (RuleSet).
 	SignalRules = "rules"
 	// SignalRuleHits: triage hands Tuning the incidents each rule suppressed (RuleHits).
@@ -282,9 +294,13 @@ const (
 	SLAMet      = "met"
 )
 
-// Decision is the one JSON argument of every analyst decision. By is required: the
-// Temporal UI sends no identity. Fields beyond By and Note belong to one decision each.
+// Decision is the one JSON argument of every analyst decision. Sent through the codec
+// server (the Temporal UI, the CLI with its codec endpoint), a Slack button or a call,
+// it carries its sender's stamp (identity.Stamp): By may be left out, and a By naming
+// someone else is refused. Without a stamp By is required, and recorded as declared
+// (docs/identity-contract.md). Fields beyond By and Note belong to one decision each.
 type Decision struct {
+	identity.Stamp
 	By       string `json:"by"`
 	Note     string `json:"note,omitempty"`
 	Verdict  string `json:"verdict,omitempty"`

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"xsoc/config"
+	"xsoc/identity"
 	"xsoc/integrations"
 )
 
@@ -19,10 +20,16 @@ type IncidentInput struct {
 	Alert         integrations.Alert `json:"alert"`
 	Policy        Policy             `json:"policy"`
 	PreviousRunID string             `json:"previous_run_id,omitempty"`
-	Resume        *IncidentStatus    `json:"resume,omitempty"`
+	// Reopened says why the alert starts again as an incident of its own after its
+	// incident closed merged: the parent it was handed to could not take it.
+	Reopened string          `json:"reopened,omitempty"`
+	Resume   *IncidentStatus `json:"resume,omitempty"`
 	// Campaign is set on a campaign incident, which triage opened for alerts that
 	// share a detection or an indicator across hosts.
 	Campaign *CampaignInfo `json:"campaign,omitempty"`
+	// Stamps are the decisions' stamps the incident took in the last minutes, carried
+	// with Resume so that a copy of a stamped decision is refused in the new run too.
+	Stamps identity.Replays `json:"stamps,omitzero"`
 }
 
 // IncidentStatus is the incident as the `status` query answers it, and the state an
@@ -67,8 +74,13 @@ type IncidentStatus struct {
 	Rule *RuleRef `json:"rule,omitempty"`
 	// Parent is the incident or campaign this incident's alert joined (merged).
 	Parent string `json:"parent,omitempty"`
-	// Joined are the alerts that joined this incident.
-	Joined []JoinedRef `json:"joined,omitempty"`
+	// Joined are the alerts that joined this incident (the latest, when there are
+	// many: JoinedCount counts them all, and visibility lists them by XsocParent).
+	Joined      []JoinedRef `json:"joined,omitempty"`
+	JoinedCount int         `json:"joined_count,omitempty"`
+	// MoreHosts are the hosts beyond the first that Alert.Hosts keeps, by platform, by
+	// name: a campaign of thousands of hosts carries them in a compact form.
+	MoreHosts []VendorHosts `json:"more_hosts,omitempty"`
 	// JoinPending is a campaign this incident joins once its vendor work is done.
 	JoinPending *JoinRequest `json:"join_pending,omitempty"`
 	// Sequence numbers the vendor actions and status messages of this incident, so
@@ -79,18 +91,25 @@ type IncidentStatus struct {
 	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
-// DecisionRecord is who decided, and why.
+// DecisionRecord is who decided, and why. Verified says the codec server, a Slack
+// button or a call proved By (Via: token, sso, slack or call); otherwise By is only
+// declared (docs/identity-contract.md).
 type DecisionRecord struct {
-	By   string    `json:"by"`
-	Note string    `json:"note,omitempty"`
-	At   time.Time `json:"at"`
+	By       string    `json:"by"`
+	Verified bool      `json:"verified"`
+	Via      string    `json:"via,omitempty"`
+	Note     string    `json:"note,omitempty"`
+	At       time.Time `json:"at"`
 }
 
-// Acknowledgement says who stopped the paging, when and how.
+// Acknowledgement says who stopped the paging, when and how. Verified: By is proven,
+// and Via says how (token, sso, slack, call); declared, Via is what the sender said
+// (slack, phone) or empty.
 type Acknowledgement struct {
-	By  string    `json:"by"`
-	At  time.Time `json:"at"`
-	Via string    `json:"via,omitempty"`
+	By       string    `json:"by"`
+	Verified bool      `json:"verified"`
+	At       time.Time `json:"at"`
+	Via      string    `json:"via,omitempty"`
 }
 
 // Containment is what we hold contained for this incident.
@@ -130,20 +149,27 @@ type Page struct {
 
 // TicketUse is one consumption of option tickets for this incident.
 type TicketUse struct {
-	Service string    `json:"service"`
-	Tickets int       `json:"tickets"`
-	By      string    `json:"by"`
-	At      time.Time `json:"at"`
+	Service  string    `json:"service"`
+	Tickets  int       `json:"tickets"`
+	By       string    `json:"by"`
+	Verified bool      `json:"verified"`
+	Via      string    `json:"via,omitempty"`
+	At       time.Time `json:"at"`
 }
 
 // Entry is one line of the incident's timeline: what happened, when, by whom. Args
-// carry the line's facts so that messages can say it in the reader's language.
+// carry the line's facts so that messages can say it in the reader's language. A line
+// a person's decision wrote says how far its By is proven, as identity.Author does:
+// Verified true with Via (token, sso, slack, call), or false (declared); lines xsoc
+// writes itself carry neither.
 type Entry struct {
-	At   time.Time         `json:"at"`
-	Kind string            `json:"kind"`
-	By   string            `json:"by,omitempty"`
-	Text string            `json:"text"`
-	Args map[string]string `json:"args,omitempty"`
+	At       time.Time         `json:"at"`
+	Kind     string            `json:"kind"`
+	By       string            `json:"by,omitempty"`
+	Verified *bool             `json:"verified,omitempty"`
+	Via      string            `json:"via,omitempty"`
+	Text     string            `json:"text"`
+	Args     map[string]string `json:"args,omitempty"`
 }
 
 // SLA clock names.
@@ -215,9 +241,12 @@ type Outbox struct {
 // run one at a time, in the order they were asked for, so that a release never
 // overtakes the isolation it undoes.
 type VendorAction struct {
-	Number     int                      `json:"number"`
-	Action     string                   `json:"action"` // isolate, release, block, unblock
-	Host       *integrations.Host       `json:"host,omitempty"`
+	Number int                `json:"number"`
+	Action string             `json:"action"` // isolate, release, block, unblock
+	Host   *integrations.Host `json:"host,omitempty"`
+	// Hosts are the hosts of one platform isolated or released in one vendor call (a
+	// batch: Vendor names the platform).
+	Hosts      []integrations.Host      `json:"hosts,omitempty"`
 	Indicators []integrations.Indicator `json:"indicators,omitempty"`
 	By         string                   `json:"by"`
 	Why        string                   `json:"why"`
@@ -229,6 +258,12 @@ type VendorAction struct {
 	// ThenInvestigate starts the investigation when this action is done: isolate
 	// first, then investigate.
 	ThenInvestigate bool `json:"then_investigate,omitempty"`
+}
+
+// VendorHosts are hosts of one platform, by name.
+type VendorHosts struct {
+	Vendor string   `json:"vendor"`
+	Names  []string `json:"names"`
 }
 
 // IncidentVersionUnsupported is the failure type of an incident whose history is

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"xsoc/config"
+	"xsoc/identity"
 	"xsoc/integrations"
 )
 
@@ -84,9 +85,11 @@ type CustomerRequest struct {
 	Vendor     string                   `json:"vendor,omitempty"`
 }
 
-// RequestDecision is the one JSON argument of a request's decisions: By always,
-// Reason for decline, Note for done. Via says where it came from (a phone keypress).
+// RequestDecision is the one JSON argument of a request's decisions: By (filled from
+// the sender's stamp, as for incidents' decisions), Reason for decline, Note for done.
+// Via says where it came from (a phone keypress).
 type RequestDecision struct {
+	identity.Stamp
 	By     string `json:"by"`
 	Note   string `json:"note,omitempty"`
 	Reason string `json:"reason,omitempty"`

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"time"
 
 	"xsoc/integrations"
@@ -45,6 +46,48 @@ type Admission struct {
 	// Gone is the incident an earlier answer told this one to join, which turned out
 	// to be over: triage forgets it as an owner and decides again.
 	Gone string `json:"gone,omitempty"`
+	// HandOver says the incident takes an answer "merged, handed over": triage hands
+	// its alert to the parent itself (in a batch with others), and the incident closes
+	// as merged at once, without a join round trip of its own.
+	HandOver bool `json:"hand_over,omitempty"`
+}
+
+// Validate names the first field an admission cannot go without.
+func (a Admission) Validate() error {
+	if a.Incident == "" {
+		return fmt.Errorf("admission without its incident's workflow id (field incident)")
+	}
+	if a.AlertID == "" {
+		return fmt.Errorf("admission of incident %s without its alert id (field alert_id)", a.Incident)
+	}
+	return nil
+}
+
+// MaxAdmissionBatch bounds an admission batch: its payload (an admission is about
+// 1 KiB with its hosts) stays far below the server's 2 MiB limit on a request.
+const MaxAdmissionBatch = 200
+
+// AdmissionBatch is the admissions of one customer asked at the same moment
+// (UpdateAdmitBatch).
+type AdmissionBatch struct {
+	Admissions []Admission `json:"admissions"`
+}
+
+// Validate refuses an empty or oversized batch, or one with an admission that
+// cannot be decided, naming it.
+func (b AdmissionBatch) Validate() error {
+	if len(b.Admissions) == 0 {
+		return fmt.Errorf("an admission batch without admissions")
+	}
+	if len(b.Admissions) > MaxAdmissionBatch {
+		return fmt.Errorf("an admission batch of %d admissions: at most %d", len(b.Admissions), MaxAdmissionBatch)
+	}
+	for i, a := range b.Admissions {
+		if err := a.Validate(); err != nil {
+			return fmt.Errorf("admission %d of the batch: %w", i+1, err)
+		}
+	}
+	return nil
 }
 
 // Triage's decisions.
@@ -67,6 +110,35 @@ type TriageAnswer struct {
 	Quiet bool `json:"quiet,omitempty"`
 	// Why is the answer in a sentence, for the incident's timeline.
 	Why string `json:"why"`
+	// HandedOver (merged): triage hands the alert to Parent itself; the incident
+	// closes as merged at once.
+	HandedOver bool `json:"handed_over,omitempty"`
+}
+
+// JoinedAlerts are alerts triage hands to the open incident or campaign they join,
+// in one Signal (SignalJoinedAlerts): their own incidents closed as merged already.
+type JoinedAlerts struct {
+	Alerts []JoinedAlert `json:"alerts"`
+}
+
+// ReopenRequest asks to start again, as incidents of their own, alerts that were
+// handed to a parent that could not take them (it was over): they are decided afresh.
+type ReopenRequest struct {
+	Customer string        `json:"customer"`
+	Parent   string        `json:"parent"`
+	Why      string        `json:"why"`
+	Alerts   []JoinedAlert `json:"alerts"`
+}
+
+// MembersWriteBack asks to write a parent's verdict back to the vendor alerts of every
+// incident that joined it, as visibility lists them (XsocParent): a campaign of
+// thousands keeps only the latest of its members in its state.
+type MembersWriteBack struct {
+	Customer string `json:"customer"`
+	Parent   string `json:"parent"`
+	Verdict  string `json:"verdict"`
+	Note     string `json:"note,omitempty"`
+	By       string `json:"by"`
 }
 
 // Closure tells triage an incident that owned hosts is over.

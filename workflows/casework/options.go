@@ -110,6 +110,31 @@ var IncidentAliveOptions = workflow.LocalActivityOptions{
 	RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 2},
 }
 
+// ReopenOptions: alerts handed to a parent that was gone must start again, however
+// long Temporal cannot be reached: retried without end, at most every minute.
+var ReopenOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 2 * time.Minute,
+	HeartbeatTimeout:    30 * time.Second,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    time.Minute,
+	},
+}
+
+// MembersWriteBackOptions: a campaign's verdict written back to thousands of member
+// alerts, page by page, for as long as a vendor takes (retried like vendor calls).
+var MembersWriteBackOptions = workflow.ActivityOptions{
+	StartToCloseTimeout:    30 * time.Minute,
+	HeartbeatTimeout:       time.Minute,
+	ScheduleToCloseTimeout: 24 * time.Hour,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    2 * time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    2 * time.Minute,
+	},
+}
+
 // PollOptions absorb a vendor's blips (a 5xx or 429 retried, honoring Retry-After,
 // for about half a minute); anything longer, and any 4xx, reaches the poller, which
 // records the outage and tries again itself, keeping its cursor.

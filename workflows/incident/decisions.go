@@ -8,6 +8,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"xsoc/identity"
 	"xsoc/integrations"
 	"xsoc/workflows/api"
 	"xsoc/workflows/casework"
@@ -32,7 +33,7 @@ var knownVerdicts = []string{api.VerdictTruePositive, api.VerdictFalsePositive, 
 func (inc *incident) validate(name string, d api.Decision) error {
 	s := inc.status
 	if strings.TrimSpace(d.By) == "" {
-		return errors.New(`"by" is required: say who decides (the Temporal UI sends no identity)`)
+		return identity.ErrNoAuthor
 	}
 	if s.concluded() && name != api.DecisionComment {
 		return fmt.Errorf("incident is %s: no further %s", s.State, name)
@@ -104,6 +105,10 @@ func (inc *incident) validate(name string, d api.Decision) error {
 type pendingDecision struct {
 	name     string
 	decision api.Decision
+	// author sent the decision; authored is set once it is known (an Update's when
+	// it was accepted, a Signal's when it is applied).
+	author   identity.Author
+	authored bool
 	// actions counts the vendor actions still running for this decision.
 	actions int
 	failed  bool
@@ -129,7 +134,7 @@ func (inc *incident) registerDecisions(ctx workflow.Context) error {
 	for _, name := range api.Decisions {
 		err := workflow.SetUpdateHandlerWithOptions(ctx, name,
 			func(ctx workflow.Context, d api.Decision) (api.DecisionResult, error) {
-				pending := &pendingDecision{name: name, decision: d}
+				pending := inc.acceptedUpdate(ctx, name, d)
 				inc.post(event{kind: evDecision, decision: pending})
 				if err := workflow.Await(ctx, func() bool { return pending.done }); err != nil {
 					return api.DecisionResult{}, err
@@ -138,7 +143,13 @@ func (inc *incident) registerDecisions(ctx workflow.Context) error {
 				return pending.result, pending.err
 			},
 			workflow.UpdateHandlerOptions{
-				Validator:   func(_ workflow.Context, d api.Decision) error { return inc.validate(name, d) },
+				Validator: func(ctx workflow.Context, d api.Decision) error {
+					d, err := inc.validAuthor(ctx, d)
+					if err != nil {
+						return err
+					}
+					return inc.validate(name, d)
+				},
 				Description: decisionHelp[name],
 			})
 		if err != nil {
@@ -190,6 +201,10 @@ func (s signalChannel) receive() event {
 		var alert integrations.Alert
 		s.channel.ReceiveAsync(&alert)
 		return event{kind: evDelivery, delivery: &pendingDelivery{alert: alert}}
+	case api.SignalJoinedAlerts:
+		var joined api.JoinedAlerts
+		s.channel.ReceiveAsync(&joined)
+		return event{kind: evJoinedBatch, batch: joined.Alerts}
 	}
 	var d api.Decision
 	s.channel.ReceiveAsync(&d)
@@ -199,6 +214,11 @@ func (s signalChannel) receive() event {
 // decide applies one decision. It validates again: the incident may have changed
 // since an Update was accepted, and Signals were not validated at all.
 func (inc *incident) decide(ctx workflow.Context, p *pendingDecision) {
+	if !p.authored && !inc.authorSignal(ctx, p) {
+		return
+	}
+	inc.authors.deciding = &p.author
+	defer func() { inc.authors.deciding = nil }()
 	if err := inc.validate(p.name, p.decision); err != nil {
 		inc.record(ctx, casework.NewEntry(workflow.Now(ctx), "rejected", p.decision.By, nil, "%s refused: %v", p.name, err))
 		p.answer(api.DecisionResult{}, err)
@@ -265,7 +285,8 @@ func (inc *incident) acknowledge(ctx workflow.Context, d api.Decision) {
 	if inc.acknowledgementOf(tier) != nil {
 		return
 	}
-	ack := &api.Acknowledgement{By: d.By, At: workflow.Now(ctx), Via: d.Via}
+	author := inc.author(d.By)
+	ack := &api.Acknowledgement{By: d.By, Verified: author.Verified, At: workflow.Now(ctx), Via: casework.ProvenVia(author, d.Via)}
 	via := ""
 	if d.Via != "" {
 		via = " via " + d.Via
@@ -294,7 +315,8 @@ func (inc *incident) giveVerdict(ctx workflow.Context, p *pendingDecision) {
 		inc.acknowledge(ctx, api.Decision{By: d.By, Via: d.Via})
 	}
 	inc.status.Verdict = d.Verdict
-	inc.status.Decider = &api.DecisionRecord{By: d.By, Note: d.Note, At: now}
+	author := inc.author(d.By)
+	inc.status.Decider = &api.DecisionRecord{By: d.By, Verified: author.Verified, Via: author.Via, Note: d.Note, At: now}
 	inc.record(ctx, casework.NewEntry(now, "verdict", d.By, casework.Facts("verdict", d.Verdict, "note", d.Note), "verdict %s%s", d.Verdict, casework.NoteSuffix(d.Note)))
 	inc.status.meetClock(api.ClockVerdict, now)
 	inc.clocksChanged(ctx)

@@ -22,6 +22,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"xsoc/integrations"
 	"xsoc/workflows/api"
 	"xsoc/workflows/casework"
 )
@@ -49,6 +50,12 @@ type incident struct {
 	published   publishedAttributes
 	// account is what the incident told its Account (account_moments.go).
 	account accountMoments
+	// authors are the decisions' senders: the stamps taken, the author deciding.
+	authors authors
+	// hostIndex and heldIndex index the incident's hosts by label and the hosts it
+	// holds isolated (handover.go); rebuilt from the state when dropped.
+	hostIndex map[string]integrations.Host
+	heldIndex map[string]bool
 }
 
 // Incident is the life of one alert: open it and do what triage says (close it by a
@@ -82,7 +89,7 @@ func Incident(ctx workflow.Context, in api.IncidentInput) (api.IncidentStatus, e
 func newIncident(ctx workflow.Context, in api.IncidentInput) *incident {
 	info := workflow.GetInfo(ctx)
 	inc := &incident{in: in, policy: policy{in.Policy}, incarnation: info.WorkflowExecution.ID + "#" + info.FirstRunID,
-		replies: map[int]*pendingDecision{}}
+		replies: map[int]*pendingDecision{}, authors: authors{taken: in.Stamps}}
 	if in.Resume != nil {
 		inc.status = incidentStatus(*in.Resume)
 		return inc
@@ -221,6 +228,7 @@ func (inc *incident) continueAsNew(ctx workflow.Context) error {
 	next := inc.in
 	status := api.IncidentStatus(inc.status)
 	next.Resume = &status
+	next.Stamps = inc.authors.taken
 	return workflow.NewContinueAsNewError(ctx, api.IncidentWorkflowType, next)
 }
 
@@ -305,6 +313,12 @@ const (
 	// blocked into the incident it joins, writes verdicts back in bounded batches, and
 	// names its run when it asks triage by Signal.
 	incidentVersionRound3 workflow.Version = 4
+	// incidentVersionHandover: an incident triage answers "merged, handed over" closes
+	// at once; alerts handed over arrive many at once; new hosts of a contained incident
+	// are isolated in one vendor call per platform; a parent of thousands keeps the
+	// latest of its members and writes its verdict back to all of them from visibility
+	// (handover.go).
+	incidentVersionHandover workflow.Version = 5
 )
 
 // incidentVersion answers the version the incident runs (the same on every call).
@@ -313,7 +327,7 @@ func incidentVersion(ctx workflow.Context) workflow.Version {
 }
 
 // incidentLatestVersion is the version new incidents run.
-const incidentLatestVersion = incidentVersionRound3
+const incidentLatestVersion = incidentVersionHandover
 
 // incidentMinimumVersion is the oldest incident version this code runs: round 1's
 // incidents (no version marker) ran in package incidentv1, which is gone.

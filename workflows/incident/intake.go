@@ -55,6 +55,10 @@ func (inc *incident) registerIntake(ctx workflow.Context) error {
 		channel: workflow.GetSignalChannelWithOptions(ctx, api.SignalCallOutcome, workflow.SignalChannelOptions{
 			Description: "Intake only: how a call of an escalation chain ended (no answer, busy, voicemail).",
 		})})
+	inc.signals = append(inc.signals, signalChannel{name: api.SignalJoinedAlerts,
+		channel: workflow.GetSignalChannelWithOptions(ctx, api.SignalJoinedAlerts, workflow.SignalChannelOptions{
+			Description: "Internal: alerts triage hands this incident (they joined it), many at once.",
+		})})
 	inc.signals = append(inc.signals, signalChannel{name: api.SignalDeliverAlert,
 		channel: workflow.GetSignalChannelWithOptions(ctx, api.SignalDeliverAlert, workflow.SignalChannelOptions{
 			Description: "Intake only: a re-delivery or vendor update of this incident's alert, handed over without waiting.",
@@ -98,6 +102,7 @@ func (inc *incident) redelivered(ctx workflow.Context, p *pendingDelivery) {
 // answers the hosts it added.
 func (inc *incident) merge(alert integrations.Alert) []string {
 	s := &inc.status
+	inc.hostIndex = nil
 	var added []string
 	for _, host := range alert.Hosts {
 		if !slices.ContainsFunc(s.Alert.Hosts, func(h integrations.Host) bool { return h.Label() == host.Label() }) {
@@ -121,6 +126,8 @@ func (inc *incident) useTickets(ctx workflow.Context, p *pendingDecision) {
 	request := api.ConsumeRequest{
 		Customer: inc.in.Customer, Incident: inc.status.WorkflowID, Service: d.Service, Tickets: d.Tickets, By: d.By,
 		RequestID: inc.incarnation + "/tickets/" + strconv.Itoa(inc.status.Decisions),
+		// The Account records the same author: it checks the stamp again (forwarded at once).
+		Stamp: d.Stamp,
 	}
 	future := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, casework.TicketOptions), a.ConsumeTickets, request)
 	inc.await(ctx, future, func(get func(any) error) event {
@@ -138,8 +145,9 @@ func (inc *incident) ticketsUsed(ctx workflow.Context, p *pendingDecision, remai
 		p.answer(api.DecisionResult{State: inc.status.State}, err)
 		return
 	}
-	inc.status.Tickets = append(inc.status.Tickets, api.TicketUse{Service: d.Service, Tickets: d.Tickets, By: d.By, At: workflow.Now(ctx)})
-	inc.record(ctx, casework.NewEntry(workflow.Now(ctx), "tickets", d.By, nil, "%d ticket(s) used for %s; %d left", d.Tickets, d.Service, remaining))
+	inc.status.Tickets = append(inc.status.Tickets, api.TicketUse{Service: d.Service, Tickets: d.Tickets, By: d.By,
+		Verified: p.author.Verified, Via: p.author.Via, At: workflow.Now(ctx)})
+	inc.record(ctx, casework.Signed(casework.NewEntry(workflow.Now(ctx), "tickets", d.By, nil, "%d ticket(s) used for %s; %d left", d.Tickets, d.Service, remaining), p.author))
 	p.answer(api.DecisionResult{Message: "tickets consumed; " + strconv.Itoa(remaining) + " left", State: inc.status.State}, nil)
 }
 
@@ -159,7 +167,14 @@ func (inc *incident) writeBack(ctx workflow.Context) {
 	if inc.in.Campaign != nil {
 		alerts = nil
 	}
-	alerts = append(alerts, s.Joined...)
+	if incidentVersion(ctx) >= incidentVersionHandover && inc.writeBackToMembers(ctx) {
+		if inc.in.Campaign != nil {
+			return
+		}
+		alerts = alerts[:min(len(alerts), 1)]
+	} else {
+		alerts = append(alerts, s.Joined...)
+	}
 	alerts = slices.DeleteFunc(alerts, func(alert api.JoinedRef) bool {
 		return !integrations.CapabilitiesOf(alert.Vendor).WriteBackVerdict || alert.Vendor == inc.in.Vendor && !inc.policy.Capabilities.WriteBackVerdict
 	})

@@ -231,6 +231,7 @@ func (inc *incident) need(tier string) string {
 
 // record adds a line to the timeline and tells the customer when it is news for them.
 func (inc *incident) record(ctx workflow.Context, e api.Entry) {
+	e = inc.signed(e)
 	inc.status.add(e)
 	inc.tellCustomer(ctx, e)
 }

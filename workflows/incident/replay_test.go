@@ -18,8 +18,9 @@ import (
 // (tests/histories_test.go, tests/soc/histories_test.go and
 // tests/soc/histories_redelivery_test.go record them). vN_ files hold version N of
 // incident-round-2 (1: the event queue and triage by Signal; 2: triage by Update; 3:
-// the Account told by a local activity; 4: round 3's lifecycle); vN_moments_ files also
-// hold incident-account-moments (the Account told each moment as it happens). A change to the
+// the Account told by a local activity; 4: round 3's lifecycle; 5: merged alerts handed
+// over by triage, campaigns taking them in batches); vN_moments_ files also hold
+// incident-account-moments (the Account told each moment as it happens). A change to the
 // Incident workflow that would break incidents already running fails here: guard it
 // with workflow.GetVersion.
 func TestRecordedIncidentsStillReplay(t *testing.T) {

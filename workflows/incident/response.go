@@ -132,6 +132,9 @@ func (inc *incident) queued(action, target string) bool {
 		if a.Host != nil {
 			return a.Host.Label() == target
 		}
+		if len(a.Hosts) > 0 {
+			return slices.ContainsFunc(a.Hosts, func(h integrations.Host) bool { return h.Label() == target })
+		}
 		return slices.ContainsFunc(a.Indicators, func(i integrations.Indicator) bool { return i.Value == target })
 	})
 }
@@ -150,9 +153,15 @@ func (inc *incident) contain(ctx workflow.Context, by, only, why string, asked *
 		asked.answerNow("nothing left to contain")
 		return false
 	}
-	inc.setState(ctx, api.StateContaining, "containing: "+why)
-	for _, host := range hosts {
-		inc.queue(api.VendorAction{Action: "isolate", Host: &host, By: by, Why: why}, asked)
+	if incidentVersion(ctx) >= incidentVersionHandover && len(hosts) > 1 {
+		if !inc.containHosts(ctx, by, hosts, why, asked) {
+			inc.setState(ctx, api.StateContaining, "containing: "+why)
+		}
+	} else {
+		inc.setState(ctx, api.StateContaining, "containing: "+why)
+		for _, host := range hosts {
+			inc.queue(api.VendorAction{Action: "isolate", Host: &host, By: by, Why: why}, asked)
+		}
 	}
 	if len(indicators) > 0 {
 		inc.queue(api.VendorAction{Action: "block", Indicators: indicators, By: by, Why: why}, asked)
@@ -166,11 +175,36 @@ func (inc *incident) contain(ctx workflow.Context, by, only, why string, asked *
 func (inc *incident) release(ctx workflow.Context, by, only, why string, asked *pendingDecision) {
 	held := slices.Clone(inc.status.Containment.Hosts)
 	for _, a := range inc.status.Pending {
-		if a.Action == "isolate" {
+		if a.Action == "isolate" && a.Host != nil {
 			held = append(held, a.Host.Label())
+		}
+		for _, h := range a.Hosts {
+			if a.Action == "isolate" {
+				held = append(held, h.Label())
+			}
 		}
 	}
 	queued := false
+	if incidentVersion(ctx) >= incidentVersionHandover {
+		byVendor := map[string][]integrations.Host{}
+		var vendors []string
+		for _, label := range held {
+			if only != "" && label != only {
+				continue
+			}
+			host := inc.hostByLabel(label)
+			vendor := inc.vendorOf(host)
+			if _, ok := byVendor[vendor]; !ok {
+				vendors = append(vendors, vendor)
+			}
+			byVendor[vendor] = append(byVendor[vendor], host)
+		}
+		for _, vendor := range vendors {
+			inc.queueHosts("release", vendor, byVendor[vendor], by, why, asked)
+			queued = true
+		}
+		held = nil
+	}
 	for _, label := range held {
 		if only != "" && label != only {
 			continue
@@ -219,8 +253,15 @@ func (inc *incident) startNextAction(ctx workflow.Context) {
 		if next.Action == "unblock" {
 			next.Indicators = slices.Clone(blockedThrough(inc.status.Containment, next.Vendor))
 		}
+		if next.Action == "release" && len(next.Hosts) > 0 {
+			// Of a batch, only the hosts held by now are released (an isolation that
+			// failed has nothing to undo).
+			inc.indexHeld()
+			next.Hosts = slices.DeleteFunc(next.Hosts, func(h integrations.Host) bool { return !inc.heldIndex[h.Label()] })
+		}
 		nothingToDo := next.Action == "unblock" && len(next.Indicators) == 0 ||
-			next.Action == "release" && !slices.Contains(inc.status.Containment.Hosts, next.Host.Label())
+			next.Action == "release" && next.Host != nil && !slices.Contains(inc.status.Containment.Hosts, next.Host.Label()) ||
+			next.Action == "release" && next.Host == nil && len(next.Hosts) == 0
 		if nothingToDo {
 			inc.status.Pending = inc.status.Pending[1:]
 			inc.answerAction(next.Number, nil)
@@ -233,6 +274,10 @@ func (inc *incident) startNextAction(ctx workflow.Context) {
 // run sends a vendor action; its outcome comes back as an event.
 func (inc *incident) run(ctx workflow.Context, next *api.VendorAction) {
 	next.Running = true
+	if len(next.Hosts) > 0 {
+		inc.runHosts(ctx, next)
+		return
+	}
 	var a *activities.Activities
 	var activity, request any
 	switch next.Action {
@@ -265,6 +310,7 @@ func (inc *incident) run(ctx workflow.Context, next *api.VendorAction) {
 // actionFinished applies a vendor action's outcome: what is contained, the state,
 // the timeline, and the answer to the decision that asked for it.
 func (inc *incident) actionFinished(ctx workflow.Context, action api.VendorAction, result integrations.ActionResult, err error) {
+
 	inc.status.Pending = slices.DeleteFunc(inc.status.Pending, func(a api.VendorAction) bool { return a.Number == action.Number })
 	what := action.Action + " " + target(action)
 	if action.Action == "release" || action.Action == "unblock" {
@@ -296,6 +342,7 @@ func (inc *incident) actionFinished(ctx workflow.Context, action api.VendorActio
 // hold updates what the incident holds contained after a successful action.
 func (inc *incident) hold(action api.VendorAction) {
 	c := &inc.status.Containment
+	inc.heldIndex = nil
 	switch action.Action {
 	case "isolate":
 		if !slices.Contains(c.Hosts, action.Host.Label()) {
@@ -394,10 +441,9 @@ func (p *pendingDecision) answerNow(message string) {
 }
 
 func (inc *incident) hostByLabel(label string) integrations.Host {
-	for _, h := range inc.status.Alert.Hosts {
-		if h.Label() == label {
-			return h
-		}
+	inc.indexHosts()
+	if h, ok := inc.hostIndex[label]; ok {
+		return h
 	}
 	return integrations.Host{Name: label}
 }

@@ -67,6 +67,8 @@ const (
 	evJoinCampaign
 	// evNoted: something beside the story finished that only needs a line, if any.
 	evNoted
+	// evJoinedBatch: triage handed this incident alerts that joined it.
+	evJoinedBatch
 )
 
 type event struct {
@@ -81,9 +83,12 @@ type event struct {
 	ref       string
 	remaining int
 	joined    api.JoinedAlert
+	batch     []api.JoinedAlert
 	join      api.JoinRequest
-	text      string
-	err       error
+	// hostResults are a batch action's outcome, host by host.
+	hostResults []integrations.HostResult
+	text        string
+	err         error
 }
 
 // handle is the incident's one transition function: every change of its state goes
@@ -99,6 +104,10 @@ func (inc *incident) handle(ctx workflow.Context, ev event) {
 	case evCallOutcome:
 		inc.callUnanswered(ctx, ev.outcome)
 	case evActionDone:
+		if len(ev.action.Hosts) > 0 {
+			inc.hostsFinished(ctx, ev.action, ev.hostResults, ev.err)
+			break
+		}
 		inc.actionFinished(ctx, ev.action, ev.result, ev.err)
 	case evInvestigated:
 		inc.investigated(ctx, ev.findings, ev.err)
@@ -108,6 +117,8 @@ func (inc *incident) handle(ctx workflow.Context, ev event) {
 		inc.ticketsUsed(ctx, ev.decision, ev.remaining, ev.err)
 	case evJoined:
 		inc.alertJoined(ctx, ev.joined)
+	case evJoinedBatch:
+		inc.alertsJoined(ctx, ev.batch)
 	case evJoinCampaign:
 		inc.joinCampaign(ctx, ev.join)
 	case evNoted:

@@ -41,6 +41,7 @@ func (inc *incident) askTriage(ctx workflow.Context, pagedFirst bool, gone strin
 		// the first run's answer again.
 		admission.Run = workflow.GetInfo(ctx).WorkflowExecution.RunID
 	}
+	admission.HandOver = incidentVersion(ctx) >= incidentVersionHandover
 	if !pagedFirst && incidentVersion(ctx) >= incidentVersionTriageByUpdate {
 		admission.Run = workflow.GetInfo(ctx).WorkflowExecution.RunID
 		return inc.askTriageByUpdate(ctx, admission)
@@ -88,6 +89,15 @@ func (inc *incident) pagesBeforeTriage() bool {
 // to its parent, put a QA sample in the SOC's queue, or page (unless pagedFirst) and
 // respond to a new incident.
 func (inc *incident) actOnTriage(ctx workflow.Context, answer api.TriageAnswer, pagedFirst bool) {
+	if answer.Decision == api.TriageMerged && answer.HandedOver {
+		// Triage handed the alert to its parent itself.
+		if pagedFirst {
+			inc.note(ctx, "paging", "paged before triage answered (%s): the page stands, the alert joins %s", inc.status.Severity, answer.Parent)
+		}
+		inc.note(ctx, "triage", "triage: %s", answer.Why)
+		inc.closeMerged(ctx, answer.Parent, answer.Why)
+		return
+	}
 	if answer.Decision == api.TriageMerged && !inc.join(ctx, answer.Parent, answer.Why) {
 		answer = inc.askAgainWithout(ctx, answer.Parent, pagedFirst)
 		if answer.Decision == api.TriageMerged && !inc.join(ctx, answer.Parent, answer.Why) {
@@ -231,6 +241,11 @@ func (inc *incident) alertJoined(ctx workflow.Context, j api.JoinedAlert) {
 		s.Alert.Hosts = inc.hostsWithVendor(s.Alert.Hosts)
 	}
 	added := inc.merge(j.Alert)
+	if incidentVersion(ctx) >= incidentVersionHandover {
+		// Counted with the handed-over ones: a campaign's count includes the members
+		// that formed it and joined one by one.
+		s.JoinedCount++
+	}
 	s.Joined = append(s.Joined, api.JoinedRef{Incident: j.Incident, Vendor: j.Vendor, AlertID: j.Alert.ID, Detection: j.Alert.Detection,
 		Severity: j.Alert.Severity, At: now})
 	inc.record(ctx, casework.NewEntry(now, "joined", "", casework.Facts("alert", j.Alert.ID, "detection", j.Alert.Detection, "hosts", casework.JoinHosts(j.Alert.HostNames()),

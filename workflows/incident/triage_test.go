@@ -159,6 +159,7 @@ func TestJoiningAlertOfHigherSeverityRepagesAnAcknowledgedIncidentAndIsContained
 	require.Equal(t, []string{"pc-1", "pc-2"}, after.Containment.Hosts, "the new host of a contained incident is contained too")
 	require.True(t, timelineHas(after, "joined", "malop-2 joined"))
 	require.Len(t, status.Joined, 1)
+	require.Equal(t, 1, status.JoinedCount, "an alert that joined by itself is counted with the handed-over ones")
 	require.Contains(t, w.Platform.Calls(), "writeback malop-2 false_positive", "the verdict is written back to the joined alert too")
 	answered := false
 	for _, s := range w.Signalled {

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"xsoc/activities"
+	"xsoc/identity"
 	"xsoc/integrations"
 	"xsoc/integrations/messages"
 	"xsoc/workflows/api"
@@ -38,10 +39,17 @@ func (r *request) registerDecisions(ctx workflow.Context) error {
 	for _, name := range api.RequestDecisions {
 		err := workflow.SetUpdateHandlerWithOptions(ctx, name,
 			func(ctx workflow.Context, d api.RequestDecision) (api.DecisionResult, error) {
-				return r.apply(ctx, name, d)
+				author := r.acceptedAuthor(ctx, d)
+				return r.apply(ctx, name, d, &author)
 			},
 			workflow.UpdateHandlerOptions{
-				Validator:   func(_ workflow.Context, d api.RequestDecision) error { return r.validate(name, d) },
+				Validator: func(ctx workflow.Context, d api.RequestDecision) error {
+					d, err := r.validAuthor(ctx, d)
+					if err != nil {
+						return err
+					}
+					return r.validate(name, d)
+				},
 				Description: requestHelp[name],
 			})
 		if err != nil {
@@ -76,7 +84,7 @@ func (r *request) receiveSignals(ctx workflow.Context, channels []decisionChanne
 		})
 		selector.Select(ctx)
 		if name != "" {
-			_, _ = r.apply(ctx, name, d)
+			_, _ = r.apply(ctx, name, d, nil)
 		}
 	}
 }
@@ -86,7 +94,7 @@ func (r *request) receiveSignals(ctx workflow.Context, channels []decisionChanne
 func (r *request) validate(name string, d api.RequestDecision) error {
 	s := r.status
 	if strings.TrimSpace(d.By) == "" {
-		return errors.New(`"by" is required: say who decides (the Temporal UI sends no identity)`)
+		return identity.ErrNoAuthor
 	}
 	switch {
 	case s.State == api.StateDone:
@@ -131,16 +139,24 @@ func (r *request) failedHint() string {
 	return fmt.Sprintf("; the %s failed (%s): finish with done and a note, or decline", r.status.Request.Kind, r.status.ActionError)
 }
 
-// apply applies one decision, whether it came as an Update or a Signal, once the
-// request is ready and no other decision is being applied. It validates again: the
-// request may have changed since an Update was accepted, and Signals were not
-// validated at all.
-func (r *request) apply(ctx workflow.Context, name string, d api.RequestDecision) (api.DecisionResult, error) {
+// apply applies one decision, whether it came as an Update (its author known when it
+// was accepted) or a Signal (author nil: found now), once the request is ready and no
+// other decision is being applied. It validates again: the request may have changed
+// since an Update was accepted, and Signals were not validated at all.
+func (r *request) apply(ctx workflow.Context, name string, d api.RequestDecision, author *identity.Author) (api.DecisionResult, error) {
 	if err := workflow.Await(ctx, func() bool { return r.ready && !r.busy }); err != nil {
 		return api.DecisionResult{}, err
 	}
 	r.busy = true
-	defer func() { r.busy, r.changed = false, r.changed+1 }()
+	defer func() { r.busy, r.changed, r.deciding = false, r.changed+1, nil }()
+	if author == nil {
+		signalled, ok := r.signalAuthor(ctx, name, d)
+		if !ok {
+			return api.DecisionResult{State: r.status.State}, nil
+		}
+		author = &signalled
+	}
+	d.By, r.deciding = author.Name, author
 	if err := r.validate(name, d); err != nil {
 		r.record(ctx, casework.NewEntry(workflow.Now(ctx), "rejected", d.By, casework.Facts("decision", name, "error", err.Error()), "%s refused: %v", name, err))
 		return api.DecisionResult{State: r.status.State}, err
@@ -175,7 +191,8 @@ func (r *request) acknowledge(ctx workflow.Context, d api.RequestDecision) {
 		return
 	}
 	now := workflow.Now(ctx)
-	s.Acknowledged = &api.Acknowledgement{By: d.By, At: now, Via: d.Via}
+	author := r.author(d.By)
+	s.Acknowledged = &api.Acknowledgement{By: d.By, Verified: author.Verified, At: now, Via: casework.ProvenVia(author, d.Via)}
 	if c := &s.Clocks[0]; casework.ClockOpen(*c) {
 		c.State, c.MetAt = api.SLAMet, now
 	}
@@ -210,7 +227,8 @@ func (r *request) accept(ctx workflow.Context, d api.RequestDecision) (api.Decis
 
 func (r *request) markAccepted(ctx workflow.Context, d api.RequestDecision) {
 	now := workflow.Now(ctx)
-	r.status.Accepted = &api.DecisionRecord{By: d.By, Note: d.Note, At: now}
+	author := r.author(d.By)
+	r.status.Accepted = &api.DecisionRecord{By: d.By, Verified: author.Verified, Via: author.Via, Note: d.Note, At: now}
 	r.record(ctx, casework.NewEntry(now, "accepted", d.By, casework.Facts("note", d.Note), "accepted by %s%s", d.By, casework.NoteSuffix(d.Note)))
 	r.setState(ctx, api.StateAccepted)
 }
@@ -305,8 +323,9 @@ func (r *request) acceptOption(ctx workflow.Context, d api.RequestDecision) (api
 	q := s.Request
 	var a *start.Calls
 	var remaining int
+	// The Account records the same author: it checks the stamp again (forwarded at once).
 	consume := api.ConsumeRequest{Customer: s.Customer, Incident: s.WorkflowID, Service: q.Service, Tickets: q.Tickets,
-		By: d.By, RequestID: s.WorkflowID + "/tickets"}
+		By: d.By, RequestID: s.WorkflowID + "/tickets", Stamp: d.Stamp}
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, casework.TicketOptions), a.ConsumeTickets, consume).Get(ctx, &remaining)
 	var refused *temporal.ApplicationError
 	if errors.As(err, &refused) && refused.Type() == "AccountRefused" {
@@ -320,7 +339,8 @@ func (r *request) acceptOption(ctx workflow.Context, d api.RequestDecision) (api
 	}
 	r.markAccepted(ctx, d)
 	now := workflow.Now(ctx)
-	s.Tickets = &api.TicketUse{Service: q.Service, Tickets: q.Tickets, By: d.By, At: now}
+	author := r.author(d.By)
+	s.Tickets = &api.TicketUse{Service: q.Service, Tickets: q.Tickets, By: d.By, Verified: author.Verified, Via: author.Via, At: now}
 	answer := fmt.Sprintf("%d option ticket(s) used for %s; %d left", q.Tickets, q.Service, remaining)
 	r.record(ctx, casework.NewEntry(now, "tickets", d.By, casework.Facts("service", q.Service, "tickets", fmt.Sprint(q.Tickets), "remaining", fmt.Sprint(remaining)), "%s", answer))
 	r.tellCustomer(ctx, messages.RequestAccepted, d.By, answer)
@@ -354,7 +374,8 @@ func (r *request) lotsNote(ctx workflow.Context) string {
 // the tickets are short), and tells the requester.
 func (r *request) finish(ctx workflow.Context, state, by, note string) {
 	now := workflow.Now(ctx)
-	record := &api.DecisionRecord{By: by, Note: note, At: now}
+	author := r.author(by)
+	record := &api.DecisionRecord{By: by, Verified: author.Verified, Via: author.Via, Note: note, At: now}
 	event := messages.RequestDone
 	if state == api.StateDeclined {
 		r.status.Declined, event = record, messages.RequestDeclined

@@ -1,6 +1,7 @@
 package request
 
 import (
+	"fmt"
 	"testing"
 
 	historypb "go.temporal.io/api/history/v1"
@@ -17,11 +18,16 @@ import (
 // tests/histories_test.go's TestRecordRequestAndReportHistories (an urgent isolate,
 // accepted and done). A request is pinned to its build, but an operator may move one
 // to a newer build when its own is gone: a change to its commands must be guarded with
-// workflow.GetVersion, and the files named by the versions they hold (v0_: none yet).
+// workflow.GetVersion, and the files named by the versions they hold (v0_: none;
+// authors_vN_: version N of request-proven-authors, decisions taken as Signals, recorded
+// by tests/histories_identity_test.go).
 func TestRecordedRequestsStillReplay(t *testing.T) {
 	testworld.ReplayRecorded(t, api.RequestWorkflowType, Request, func(v devstack.Versions) string {
-		if len(v) == 0 {
+		switch {
+		case len(v) == 0:
 			return "v0_"
+		case len(v) == 1 && v[provenAuthorsChange] > 0:
+			return fmt.Sprintf("authors_v%d_", v[provenAuthorsChange])
 		}
 		return "(a version marker the test does not know)"
 	}, asRecorded)

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"xsoc/activities"
+	"xsoc/identity"
 	"xsoc/integrations"
 	"xsoc/integrations/messages"
 	"xsoc/workflows/api"
@@ -38,6 +39,11 @@ type request struct {
 	// inflight are the notifications being sent beside the story.
 	inflight  casework.InFlight
 	published publishedRequest
+	// taken are the decisions' stamps the request took: a copy is refused.
+	taken identity.Replays
+	// deciding is the author of the decision being applied: the lines it writes are
+	// theirs.
+	deciding *identity.Author
 }
 
 // Request is a customer's request to operate their platform for them: check the host
@@ -244,7 +250,7 @@ func (r *request) reportToAccount(ctx workflow.Context) {
 
 // record adds a line to the request's timeline.
 func (r *request) record(_ workflow.Context, e api.Entry) {
-	r.status.Timeline = append(r.status.Timeline, e)
+	r.status.Timeline = append(r.status.Timeline, r.signed(e))
 }
 
 // note records a bookkeeping line (paging, delivery, checks).

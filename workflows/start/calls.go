@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
@@ -34,6 +36,9 @@ type Calls struct {
 	// Platforms are the vendors' clients, shared with the vendor activities.
 	Platforms *activities.Platforms
 	Log       *slog.Logger
+
+	admissionsOnce sync.Once
+	admissions     *admissionBatches
 }
 
 // ConsumeTickets takes option tickets from the customer's Account for an incident and
@@ -82,9 +87,21 @@ func (a *Calls) TellAccount(ctx context.Context, in api.IncidentMoments) error {
 // answers triage's answer. The Update id is the incident run's, and triage remembers
 // its answers by run, so asking again answers the same (and a recurrence, a new run of
 // a closed incident, is asked afresh).
+//
+// Admissions asked of one customer at the same moment go to its Triage together, in
+// one Update (see admissionBatches): the answer is the same as if asked alone.
 func (a *Calls) AdmitToTriage(ctx context.Context, in api.Admission) (api.TriageAnswer, error) {
+	if err := in.Validate(); err != nil {
+		return api.TriageAnswer{}, temporal.NewNonRetryableApplicationError(err.Error(), "TriageRefused", err)
+	}
+	a.admissionsOnce.Do(func() { a.admissions = newAdmissionBatches(a.Temporal) })
+	return a.admissions.ask(ctx, in)
+}
+
+// admitOne asks Triage about one admission by its own Update (api.UpdateAdmit).
+func admitOne(ctx context.Context, c client.Client, in api.Admission) (api.TriageAnswer, error) {
 	var answer api.TriageAnswer
-	handle, err := a.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+	handle, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   api.TriageWorkflowID(in.Customer),
 		UpdateName:   api.UpdateAdmit,
 		UpdateID:     AdmitUpdateID(in),
@@ -308,6 +325,58 @@ func (a *Calls) IncidentAlive(ctx context.Context, run api.IncidentRun) (api.Liv
 		}
 	}
 	return api.Liveness{Alive: true, Why: run.WorkflowID + " is open"}, nil
+}
+
+// ReopenIncidents starts again, as incidents of their own, the alerts handed to a
+// parent that could not take them (Intake.Reopen): none is lost between two incidents.
+func (a *Calls) ReopenIncidents(ctx context.Context, in api.ReopenRequest) error {
+	c, ok := a.Customers.Customer(in.Customer)
+	if !ok {
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("customer %s is not in the customers file: its alerts cannot be re-opened", in.Customer), "ConfigError", nil)
+	}
+	for i, joined := range in.Alerts {
+		if _, err := a.Intake.Reopen(ctx, *c, joined.Vendor, joined.Alert, in.Why); err != nil {
+			return fmt.Errorf("re-opening %s (alert %d of %d handed to %s): %w", joined.Incident, i+1, len(in.Alerts), in.Parent, err)
+		}
+		activity.RecordHeartbeat(ctx, i)
+	}
+	return nil
+}
+
+// WriteBackMembers writes a parent's verdict back to the vendor alert of every incident
+// that joined it, as visibility lists them (XsocParent): a campaign of thousands keeps
+// only its latest members in its state. The vendor and alert id are in each member's
+// workflow id. A retry starts over: write-back is idempotent at the vendors.
+func (a *Calls) WriteBackMembers(ctx context.Context, in api.MembersWriteBack) (int, error) {
+	query := fmt.Sprintf(`WorkflowType=%q AND %s=%q`, api.IncidentWorkflowType, api.SAParent.GetName(), in.Parent)
+	written := 0
+	var token []byte
+	for {
+		resp, err := a.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, PageSize: 500, NextPageToken: token})
+		if err != nil {
+			return written, err
+		}
+		for _, e := range resp.GetExecutions() {
+			customer, vendor, alertID, err := api.ParseIncidentWorkflowID(e.GetExecution().GetWorkflowId())
+			if err != nil || customer != in.Customer || !integrations.CapabilitiesOf(vendor).WriteBackVerdict {
+				continue
+			}
+			p, err := a.Platforms.Client(in.Customer, vendor)
+			if err != nil {
+				return written, err
+			}
+			conclusion := integrations.Conclusion{AlertID: alertID, Verdict: in.Verdict, Note: in.Note, By: in.By}
+			if err := p.WriteBack(ctx, conclusion); err != nil {
+				return written, activities.AsActivityError(fmt.Errorf("customer %s, %s: writing back alert %s of %s: %w", in.Customer, vendor, alertID, in.Parent, err))
+			}
+			written++
+			activity.RecordHeartbeat(ctx, written)
+		}
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			return written, nil
+		}
+	}
 }
 
 // ruleIdleAfter is how long an active rule may go without a hit before the report

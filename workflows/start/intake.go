@@ -89,9 +89,14 @@ func (in *Intake) Deliver(ctx context.Context, customer config.Customer, vendor 
 // the incident or found the one already running.
 func (in *Intake) start(ctx context.Context, customer config.Customer, vendor string, alert integrations.Alert,
 	id, previousRun string, reuse enumspb.WorkflowIdReusePolicy) (IncidentRef, error) {
+	return in.startWith(ctx, customer, vendor, alert, id, previousRun, "", reuse)
+}
+
+func (in *Intake) startWith(ctx context.Context, customer config.Customer, vendor string, alert integrations.Alert,
+	id, previousRun, reopened string, reuse enumspb.WorkflowIdReusePolicy) (IncidentRef, error) {
 	dc := in.Converter
 	input, err := dc.ToPayloads(api.IncidentInput{
-		Customer: customer.ID, Vendor: vendor, Alert: alert, PreviousRunID: previousRun,
+		Customer: customer.ID, Vendor: vendor, Alert: alert, PreviousRunID: previousRun, Reopened: reopened,
 		Policy: PolicyFor(customer, in.SOC, integrations.CapabilitiesOf(vendor)),
 	})
 	if err != nil {
@@ -170,6 +175,24 @@ func (in *Intake) handOver(ctx context.Context, ref IncidentRef, alert integrati
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// Reopen starts again, as an incident of its own, an alert whose incident closed merged
+// into a parent that could not take it (the parent was over when triage handed the
+// alert to it): a new run of the same incident, linked to the closed one, decided
+// afresh by triage. An incident that runs again already (re-opened before, or
+// re-delivered) is left as it is.
+func (in *Intake) Reopen(ctx context.Context, customer config.Customer, vendor string, alert integrations.Alert, why string) (IncidentRef, error) {
+	id := api.IncidentWorkflowID(customer.ID, vendor, alert.ID)
+	description, err := in.Temporal.DescribeWorkflow(ctx, id, "")
+	if err != nil {
+		return IncidentRef{}, err
+	}
+	info := description.RawResponse.GetWorkflowExecutionInfo()
+	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return IncidentRef{WorkflowID: id, RunID: info.GetExecution().GetRunId(), Duplicate: true}, nil
+	}
+	return in.startWith(ctx, customer, vendor, alert, id, info.GetExecution().GetRunId(), why, enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
 }
 
 // deliverAfterClose answers the delivery of a closed incident's alert: duplicate when

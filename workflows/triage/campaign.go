@@ -118,6 +118,7 @@ func (t *triage) openCampaign(ctx workflow.Context, campaign OpenCampaign, membe
 	t.state.Owners = slices.DeleteFunc(t.state.Owners, func(o HostOwner) bool {
 		return o.Incident == trigger.Incident || slices.Contains(moved, o.Incident)
 	})
+	t.ownersChanged()
 	t.own(campaign.Incident, started.RunID, labels, true, workflow.Now(ctx))
 	if t.round3 {
 		// The members are the campaign's now: they leave with it, and no other

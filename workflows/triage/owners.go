@@ -62,21 +62,52 @@ func (t *triage) alive(ctx workflow.Context, owner HostOwner) bool {
 	return true
 }
 
-// ownerOf answers the owner of one of the hosts.
+// ownerOf answers the owner of one of the hosts: the first in the table's order, as a
+// scan of the table would.
 func (t *triage) ownerOf(hosts []string) (HostOwner, bool) {
-	for _, owner := range t.state.Owners {
-		for _, h := range hosts {
-			if slices.Contains(owner.Hosts, strings.ToLower(h)) {
-				return owner, true
-			}
+	t.indexOwners()
+	best := -1
+	for _, h := range hosts {
+		if i, ok := t.byHost[strings.ToLower(h)]; ok && (best < 0 || i < best) {
+			best = i
 		}
 	}
-	return HostOwner{}, false
+	if best < 0 {
+		return HostOwner{}, false
+	}
+	return t.state.Owners[best], true
 }
 
 func (t *triage) ownerIndex(incident string) int {
-	return slices.IndexFunc(t.state.Owners, func(o HostOwner) bool { return o.Incident == incident })
+	t.indexOwners()
+	if i, ok := t.byIncident[incident]; ok {
+		return i
+	}
+	return -1
 }
+
+// indexOwners builds the owners table's indexes, by host and by incident, when the
+// table changed: a worm's campaign owns thousands of hosts, and every alert looks its
+// hosts up (a scan of the table per alert made a storm's triage quadratic).
+func (t *triage) indexOwners() {
+	if t.byHost != nil {
+		return
+	}
+	t.byHost, t.byIncident = map[string]int{}, map[string]int{}
+	for i, owner := range t.state.Owners {
+		if _, ok := t.byIncident[owner.Incident]; !ok {
+			t.byIncident[owner.Incident] = i
+		}
+		for _, h := range owner.Hosts {
+			if _, ok := t.byHost[h]; !ok {
+				t.byHost[h] = i
+			}
+		}
+	}
+}
+
+// ownersChanged drops the indexes after the table's rows moved.
+func (t *triage) ownersChanged() { t.byHost, t.byIncident = nil, nil }
 
 func (t *triage) sharedHost(owner string, hosts []string) string {
 	if i := t.ownerIndex(owner); i >= 0 {
@@ -99,10 +130,18 @@ func (t *triage) own(incident, run string, hosts []string, campaign bool, now ti
 		}
 		t.state.Owners = append(t.state.Owners, owner)
 		i = len(t.state.Owners) - 1
+		t.byIncident[incident] = i
 	}
 	for _, h := range hosts {
-		if h = strings.ToLower(h); !slices.Contains(t.state.Owners[i].Hosts, h) {
+		h = strings.ToLower(h)
+		if j, ok := t.byHost[h]; ok && j == i {
+			continue
+		}
+		if !slices.Contains(t.state.Owners[i].Hosts, h) {
 			t.state.Owners[i].Hosts = append(t.state.Owners[i].Hosts, h)
+		}
+		if _, ok := t.byHost[h]; !ok {
+			t.byHost[h] = i
 		}
 	}
 }
@@ -122,6 +161,7 @@ func (t *triage) forgetOwner(incident, run string) {
 		return
 	}
 	t.state.Owners = slices.DeleteFunc(t.state.Owners, func(o HostOwner) bool { return o.Incident == incident })
+	t.ownersChanged()
 	t.state.Campaigns = slices.DeleteFunc(t.state.Campaigns, func(c OpenCampaign) bool { return c.Incident == incident })
 	if t.round3 {
 		t.state.Recent = slices.DeleteFunc(t.state.Recent, func(r RecentAlert) bool { return r.Owner == incident })

@@ -38,8 +38,10 @@ func Triage(ctx workflow.Context, in Input) error {
 // Take takes what arrived by Signal, once no decision is being made.
 func (t *triage) Take(ctx workflow.Context) { t.exclusive(ctx, func() { t.receive(ctx) }) }
 
-// Work does what is due: storm digests, forgetting old alerts, reporting rule hits.
+// Work does what is due: handing merged alerts to their parents, storm digests,
+// forgetting old alerts, reporting rule hits.
 func (t *triage) Work(ctx workflow.Context) {
+	t.flushHandovers(ctx)
 	t.passTime(ctx)
 	t.reportHits(ctx)
 }
@@ -91,6 +93,8 @@ type State struct {
 	Admitted []AdmittedIncident `json:"admitted"`
 	// Hits wait to be reported to Tuning.
 	Hits []api.RuleHit `json:"hits,omitempty"`
+	// Handovers are merged alerts waiting to be handed to their parents.
+	Handovers []Handover `json:"handovers,omitempty"`
 }
 
 // HostOwner is an open incident and the hosts it owns.
@@ -154,17 +158,6 @@ type AdmittedIncident struct {
 // first ask was lost with a worker, seconds later.
 const admittedLimit = 5000
 
-// validate refuses an admission triage could not remember or answer.
-func validateAdmission(a api.Admission) error {
-	if a.Incident == "" {
-		return fmt.Errorf("admission without its incident's workflow id (field incident)")
-	}
-	if a.AlertID == "" {
-		return fmt.Errorf("admission of incident %s without its alert id (field alert_id)", a.Incident)
-	}
-	return nil
-}
-
 // hostLabels are the admitted alert's hosts, as their labels.
 func hostLabels(a api.Admission) []string {
 	labels := make([]string, 0, len(a.Hosts))
@@ -197,6 +190,13 @@ type triage struct {
 	hitsRetryAt  time.Time
 	hitsFailures int
 	hitsFailed   bool
+	// byHost and byIncident index the owners table (indexOwners); answers the
+	// answers remembered (answered). Neither is carried: each is rebuilt from the state.
+	byHost, byIncident map[string]int
+	answers            map[string]api.TriageAnswer
+	// handover is set on runs that hand merged alerts to their parents themselves
+	// (triageVersionHandover).
+	handover bool
 }
 
 // Triage's versions: one change id, read once at the start of each run, so that a run
@@ -218,7 +218,8 @@ func newTriage(ctx workflow.Context, in Input) *triage {
 }
 
 func (t *triage) setup(ctx workflow.Context) error {
-	t.round3 = workflow.GetVersion(ctx, triageVersionChange, workflow.DefaultVersion, triageVersionRound3) >= triageVersionRound3
+	version := workflow.GetVersion(ctx, triageVersionChange, workflow.DefaultVersion, triageVersionHandover)
+	t.round3, t.handover = version >= triageVersionRound3, version >= triageVersionHandover
 	t.rules = workflow.GetSignalChannelWithOptions(ctx, api.SignalRules, workflow.SignalChannelOptions{
 		Description: "Internal: the suppression rules in force, from the customer's Tuning."})
 	t.closures = workflow.GetSignalChannelWithOptions(ctx, api.SignalIncidentClosed, workflow.SignalChannelOptions{
@@ -227,9 +228,15 @@ func (t *triage) setup(ctx workflow.Context) error {
 		Description: "Internal: the customer's triage settings, from the customers file on every worker start."})
 	t.admits = workflow.GetSignalChannelWithOptions(ctx, api.SignalAdmit, workflow.SignalChannelOptions{
 		Description: "Internal: a new incident asks who must hear of its alert."})
-	return workflow.SetUpdateHandlerWithOptions(ctx, api.UpdateAdmit, t.admitByUpdate, workflow.UpdateHandlerOptions{
-		Validator:   func(_ workflow.Context, a api.Admission) error { return validateAdmission(a) },
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, api.UpdateAdmit, t.admitByUpdate, workflow.UpdateHandlerOptions{
+		Validator:   func(_ workflow.Context, a api.Admission) error { return a.Validate() },
 		Description: "Internal: a new incident asks who must hear of its alert, and has the answer (TriageAnswer).",
+	}); err != nil {
+		return err
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, api.UpdateAdmitBatch, t.admitBatchByUpdate, workflow.UpdateHandlerOptions{
+		Validator:   func(_ workflow.Context, b api.AdmissionBatch) error { return b.Validate() },
+		Description: "Internal: the admissions a worker's incidents asked at the same moment, answered in their order ([]TriageAnswer).",
 	})
 }
 
@@ -245,6 +252,22 @@ func (t *triage) admitByUpdate(ctx workflow.Context, a api.Admission) (api.Triag
 	})
 	t.admittedByUpdate = true
 	return answer, nil
+}
+
+// admitBatchByUpdate answers a batch of admissions in one decision round, in the
+// batch's order, exactly as if each had been asked alone: an incident asking again (in
+// another batch, or alone) is answered the same.
+func (t *triage) admitBatchByUpdate(ctx workflow.Context, batch api.AdmissionBatch) ([]api.TriageAnswer, error) {
+	answers := make([]api.TriageAnswer, len(batch.Admissions))
+	t.exclusive(ctx, func() {
+		t.receive(ctx)
+		for i, a := range batch.Admissions {
+			answers[i] = t.admit(ctx, a)
+			t.rememberAnswer(a, answers[i])
+		}
+	})
+	t.admittedByUpdate = true
+	return answers, nil
 }
 
 // exclusive makes a decision while no other is being made. Most decisions never wait
@@ -306,13 +329,13 @@ func (t *triage) Wait(ctx workflow.Context) error {
 	t.alarm = casework.SetAlarm(ctx, t.alarm, t.nextDue())
 	return workflow.Await(ctx, func() bool {
 		return t.admits.Len() > 0 || t.closures.Len() > 0 || t.rules.Len() > 0 || t.settings.Len() > 0 || t.alarm.Rang() ||
-			t.admittedByUpdate || t.hitsDue(workflow.Now(ctx)) || t.hitsFailed || t.readyToContinueAsNew(ctx)
+			t.admittedByUpdate || len(t.state.Handovers) > 0 || t.hitsDue(workflow.Now(ctx)) || t.hitsFailed || t.readyToContinueAsNew(ctx)
 	})
 }
 
 func (t *triage) readyToContinueAsNew(ctx workflow.Context) bool {
 	return casework.MayContinueAsNew(ctx, t.admits.Len() == 0 && t.closures.Len() == 0 && t.rules.Len() == 0 && t.settings.Len() == 0 &&
-		t.effects.Idle() && len(t.state.Hits) == 0)
+		t.effects.Idle() && len(t.state.Hits) == 0 && len(t.state.Handovers) == 0)
 }
 
 // admit decides what a new alert is. In order: an alert whose host has an open
@@ -334,13 +357,19 @@ func (t *triage) admit(ctx workflow.Context, a api.Admission) api.TriageAnswer {
 	}
 	if owner, ok := t.liveOwnerOf(ctx, a); ok {
 		t.remember(a, owner, now)
-		return api.TriageAnswer{Decision: api.TriageMerged, Parent: owner, Why: fmt.Sprintf("host %s has an open incident: the alert joins %s", t.sharedHost(owner, hostLabels(a)), owner)}
+		return t.handOver(a, api.TriageAnswer{Decision: api.TriageMerged, Parent: owner,
+			Why: fmt.Sprintf("host %s has an open incident: the alert joins %s", t.sharedHost(owner, hostLabels(a)), owner)})
 	}
 	rule, ruled := t.matchingRule(a, now)
 	if campaign, ok := t.campaignOf(a); ok && !(ruled && writtenFor(rule, campaign.Detection)) {
 		t.own(campaign.Incident, "", hostLabels(a), true, now)
-		t.remember(a, campaign.Incident, now)
-		return api.TriageAnswer{Decision: api.TriageMerged, Parent: campaign.Incident, Why: "the alert belongs to campaign " + campaign.Incident}
+		if !t.handover {
+			// Alerts of an open campaign cannot form another campaign of its key, and
+			// leave the campaign window at the next bound: none is remembered since
+			// the hand-over.
+			t.remember(a, campaign.Incident, now)
+		}
+		return t.handOver(a, api.TriageAnswer{Decision: api.TriageMerged, Parent: campaign.Incident, Why: "the alert belongs to campaign " + campaign.Incident})
 	}
 	if ruled {
 		return t.suppress(ctx, a, rule, now)
@@ -348,8 +377,11 @@ func (t *triage) admit(ctx workflow.Context, a api.Admission) api.TriageAnswer {
 	t.remember(a, a.Incident, now)
 	t.own(a.Incident, a.Run, hostLabels(a), false, now)
 	if campaign, members, ok := t.campaignFormedBy(a, now); ok && t.openCampaign(ctx, campaign, members, a) {
-		return api.TriageAnswer{Decision: api.TriageMerged, Parent: campaign.Incident,
+		answer := api.TriageAnswer{Decision: api.TriageMerged, Parent: campaign.Incident,
 			Why: fmt.Sprintf("%d hosts share %s within %s: campaign %s opened", len(t.hostsOf(members)), campaign.Key, windowOf(t.in.Settings), campaign.Incident)}
+		// The campaign started with this alert among its members: nothing to hand it.
+		answer.HandedOver = t.handover && a.HandOver
+		return answer
 	}
 	answer := api.TriageAnswer{Decision: api.TriageOwn, Why: "a new incident"}
 	t.countForStorm(ctx, a, now)
@@ -362,13 +394,19 @@ func (t *triage) admit(ctx workflow.Context, a api.Admission) api.TriageAnswer {
 }
 
 func (t *triage) answered(incident, run string) (api.TriageAnswer, bool) {
-	for _, done := range t.state.Admitted {
-		if done.Incident == incident && done.Run == run {
-			return done.Answer, true
+	if t.answers == nil {
+		t.answers = make(map[string]api.TriageAnswer, len(t.state.Admitted))
+		for _, done := range t.state.Admitted {
+			if _, ok := t.answers[answerKey(done.Incident, done.Run)]; !ok {
+				t.answers[answerKey(done.Incident, done.Run)] = done.Answer
+			}
 		}
 	}
-	return api.TriageAnswer{}, false
+	answer, ok := t.answers[answerKey(incident, run)]
+	return answer, ok
 }
+
+func answerKey(incident, run string) string { return incident + "\x00" + run }
 
 // answer tells the incident that asked by Signal what it is, and remembers it.
 func (t *triage) answer(ctx workflow.Context, a api.Admission, answer api.TriageAnswer) {
@@ -383,7 +421,11 @@ func (t *triage) rememberAnswer(a api.Admission, answer api.TriageAnswer) {
 		return
 	}
 	t.state.Admitted = append(t.state.Admitted, AdmittedIncident{Incident: a.Incident, Run: a.Run, Answer: answer, At: a.At})
+	t.answers[answerKey(a.Incident, a.Run)] = answer
 	if over := len(t.state.Admitted) - admittedLimit; over > 0 {
+		for _, gone := range t.state.Admitted[:over] {
+			delete(t.answers, answerKey(gone.Incident, gone.Run))
+		}
 		t.state.Admitted = t.state.Admitted[over:]
 	}
 }
@@ -391,6 +433,7 @@ func (t *triage) rememberAnswer(a api.Admission, answer api.TriageAnswer) {
 // forgetAnswer drops what the incident was answered: it asks again.
 func (t *triage) forgetAnswer(a api.Admission) {
 	t.state.Admitted = slices.DeleteFunc(t.state.Admitted, func(d AdmittedIncident) bool { return d.Incident == a.Incident && d.Run == a.Run })
+	t.answers = nil
 	t.state.Recent = slices.DeleteFunc(t.state.Recent, func(r RecentAlert) bool { return r.Incident == a.Incident })
 }
 

@@ -21,11 +21,10 @@ func validateAddRule(r api.AddRuleRequest, now time.Time) error {
 	if strings.TrimSpace(r.By) == "" {
 		problems = append(problems, `"by" is required: who writes the rule`)
 	}
-	switch {
-	case strings.TrimSpace(r.ApprovedBy) == "":
-		problems = append(problems, `"approved_by" is required: a second person approves every rule`)
-	case strings.EqualFold(strings.TrimSpace(r.ApprovedBy), strings.TrimSpace(r.By)):
-		problems = append(problems, fmt.Sprintf(`"approved_by" must be another person than "by" (both %q)`, r.By))
+	// approved_by only names whom the writer asks: the approval is approve_rule, sent
+	// by the approver.
+	if asked := strings.TrimSpace(r.ApprovedBy); asked != "" && strings.EqualFold(asked, strings.TrimSpace(r.By)) {
+		problems = append(problems, fmt.Sprintf(`"approved_by" must be another person than "by" (both %q): a second person approves every rule`, r.By))
 	}
 	if strings.TrimSpace(r.Reason) == "" {
 		problems = append(problems, `"reason" is required: why these alerts are known benign`)

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"xsoc/identity"
 	"xsoc/workflows/api"
 	"xsoc/workflows/casework"
 )
@@ -90,6 +91,9 @@ type State struct {
 	Applied []string `json:"applied"`
 	// Epoch names this Tuning (its first run) in the rule sets it hands over.
 	Epoch string `json:"epoch,omitempty"`
+	// Stamps are the stamps of the rule changes taken in the last minutes: a copy of
+	// a stamped add_rule, approve_rule or retire_rule is refused.
+	Stamps identity.Replays `json:"stamps,omitzero"`
 }
 
 // appliedHitsLimit bounds the remembered incidents: far more than Triage can have
@@ -130,20 +134,37 @@ func (t *tuning) setup(ctx workflow.Context) error {
 		t.state.Epoch = cmp.Or(info.FirstRunID, info.WorkflowExecution.RunID)
 	}
 	err := workflow.SetUpdateHandlerWithOptions(ctx, api.UpdateAddRule, t.addRule, workflow.UpdateHandlerOptions{
-		Validator: func(ctx workflow.Context, r api.AddRuleRequest) error { return validateAddRule(r, workflow.Now(ctx)) },
-		Description: `Add a suppression rule (approved by a second person, expiring within 90 days). ` +
-			`{"by": "hanako", "approved_by": "sato", "reason": "nightly IT inventory script", "expires": "2027-01-31T00:00:00Z", ` +
+		Validator: func(ctx workflow.Context, r api.AddRuleRequest) error { return t.validAddRule(r, workflow.Now(ctx)) },
+		Description: `Add a suppression rule, expiring within 90 days; it stays pending, suppressing nothing, until another ` +
+			`person approves it with approve_rule within 24 h. "by" is you (sent through the codec server it may be left out); ` +
+			`"approved_by" whom you ask to approve. ` +
+			`{"approved_by": "sato", "reason": "nightly IT inventory script", "expires": "2027-01-31T00:00:00Z", ` +
 			`"match": {"vendor": "cybereason", "detection": "Suspicious PowerShell*", "hosts": ["kob-pc-*"], "users": ["KF\\svc-inventory"], ` +
 			`"indicators": ["sha256:9f86d0..."], "max_severity": "high"}}`,
 	})
 	if err != nil {
 		return err
 	}
+	err = workflow.SetUpdateHandlerWithOptions(ctx, api.UpdateApproveRule, t.approveRule, workflow.UpdateHandlerOptions{
+		Validator: func(ctx workflow.Context, r api.ApproveRuleRequest) error {
+			return t.validApproval(r, workflow.Now(ctx))
+		},
+		Description: `Approve a pending suppression rule written by another person: it is in force once this returns. ` +
+			`Send it through the codec server (the Temporal UI, or the CLI with your own token): a declared approver is refused. {"id": "R-3", "note": "checked the script"}`,
+	})
+	if err != nil {
+		return err
+	}
 	err = workflow.SetUpdateHandlerWithOptions(ctx, api.UpdateRetireRule, t.retireRule, workflow.UpdateHandlerOptions{
 		Validator: func(ctx workflow.Context, r api.RetireRuleRequest) error {
+			author, err := casework.ValidAuthor(r.Stamp, r.By, workflow.Now(ctx), &t.state.Stamps)
+			if err != nil {
+				return err
+			}
+			r.By = author.Name
 			return t.validateRetire(r, workflow.Now(ctx))
 		},
-		Description: `Retire a suppression rule at once (rules are never edited: retire and add). {"id": "R-3", "by": "hanako", "reason": "script replaced"}`,
+		Description: `Retire a suppression rule at once, active or pending (rules are never edited: retire and add). {"id": "R-3", "reason": "script replaced"}`,
 	})
 	if err != nil {
 		return err
@@ -155,12 +176,16 @@ func (t *tuning) setup(ctx workflow.Context) error {
 		Description: "Internal: hand the rules in force to the customer's Triage again (sent on every worker start)."})
 	return workflow.SetQueryHandlerWithOptions(ctx, api.QueryRules, func() ([]api.Rule, error) {
 		return t.rules(workflow.Now(ctx)), nil
-	}, workflow.QueryHandlerOptions{Description: "Every rule ever added, with its state (active, expired, retired), hits, last hit and history."})
+	}, workflow.QueryHandlerOptions{Description: "Every rule ever added, with its state (pending, active, expired, retired), hits, last hit and history (who, verified or declared)."})
 }
 
-// addRule adds a rule and hands the rules in force to Triage before answering, so
-// that the rule applies to every alert received after add_rule returned.
+// addRule adds a rule, pending its approval (approvals.go). Tunings that took add_rule
+// before approvals were their own Update replay it as it was applied: approved as it
+// was added, and handed to Triage before answering.
 func (t *tuning) addRule(ctx workflow.Context, r api.AddRuleRequest) (api.RuleAdded, error) {
+	if workflow.GetVersion(ctx, approvalsChange, workflow.DefaultVersion, approvals) >= approvals {
+		return t.addPendingRule(ctx, r)
+	}
 	now := workflow.Now(ctx)
 	id := fmt.Sprintf("R-%d", len(t.state.Rules)+1)
 	t.state.Rules = append(t.state.Rules, api.Rule{
@@ -183,7 +208,7 @@ func (t *tuning) validateRetire(r api.RetireRuleRequest, now time.Time) error {
 	if i < 0 {
 		return fmt.Errorf("no rule %q (rules: %s)", r.ID, strings.Join(t.ids(), ", "))
 	}
-	if state := t.state.Rules[i].StateAt(now); state != api.RuleActive {
+	if state := t.state.Rules[i].StateAt(now); state != api.RuleActive && state != api.RulePending {
 		return fmt.Errorf("rule %s is already %s", r.ID, state)
 	}
 	return nil
@@ -192,12 +217,14 @@ func (t *tuning) validateRetire(r api.RetireRuleRequest, now time.Time) error {
 // retireRule takes a rule out of force at once, and hands Triage the rules left.
 func (t *tuning) retireRule(ctx workflow.Context, r api.RetireRuleRequest) (api.RuleAdded, error) {
 	now := workflow.Now(ctx)
+	author := casework.AcceptedAuthor(r.Stamp, r.By, now, &t.state.Stamps)
+	r.By = author.Name
 	if err := t.validateRetire(r, now); err != nil {
 		return api.RuleAdded{}, temporal.NewApplicationError(err.Error(), "RuleRefused")
 	}
 	rule := &t.state.Rules[t.ruleIndex(r.ID)]
 	rule.RetiredAt, rule.RetiredBy = now, r.By
-	rule.History = append(rule.History, api.RuleChange{At: now, By: r.By, What: "retired", Note: r.Reason})
+	rule.History = append(rule.History, ruleChange(now, author, "retired", r.Reason))
 	t.state.Revision++
 	if err := t.handOver(ctx); err != nil {
 		return api.RuleAdded{ID: r.ID}, temporal.NewApplicationError(fmt.Sprintf(
@@ -262,7 +289,11 @@ func (t *tuning) rules(now time.Time) []api.Rule {
 	for _, r := range t.state.Rules {
 		r.State = r.StateAt(now)
 		if r.State == api.RuleExpired && !slices.ContainsFunc(r.History, func(c api.RuleChange) bool { return c.What == "expired" }) {
-			r.History = append(slices.Clone(r.History), api.RuleChange{At: r.Expires, By: "xsoc", What: "expired"})
+			expired := api.RuleChange{At: r.Expires, By: "xsoc", What: "expired"}
+			if r.Pending() && r.ApprovalDue.Before(r.Expires) {
+				expired.At, expired.Note = r.ApprovalDue, "nobody approved it within "+approvalWindow
+			}
+			r.History = append(slices.Clone(r.History), expired)
 		}
 		rules = append(rules, r)
 	}

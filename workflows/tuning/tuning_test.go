@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
 
+	"xsoc/identity"
 	"xsoc/workflows/api"
 	"xsoc/workflows/internal/testworld"
 )
@@ -23,6 +24,11 @@ func TestTuningAddsRetiresCountsHitsOnceAndHandsTriageTheRulesInForce(t *testing
 			OnAccept: func() {}, OnReject: func(err error) { t.Errorf("refused: %v", err) },
 			OnComplete: func(result any, err error) { require.NoError(t, err); added = result.(api.RuleAdded) },
 		}, rule)
+	})
+	w.At(90*time.Second, func() {
+		w.Env.UpdateWorkflow(api.UpdateApproveRule, "approve-1", &testsuite.TestUpdateCallback{
+			OnAccept: func() {}, OnReject: func(err error) { t.Errorf("approval refused: %v", err) }, OnComplete: func(any, error) {},
+		}, api.ApproveRuleRequest{Stamp: testworld.Stamp("sato", identity.ViaToken, 90*time.Second), ID: "R-1"})
 	})
 	var refused error
 	w.At(2*time.Minute, func() {
@@ -56,15 +62,15 @@ func TestTuningAddsRetiresCountsHitsOnceAndHandsTriageTheRulesInForce(t *testing
 	for _, c := range rules[0].History {
 		whats = append(whats, c.What+" by "+c.By)
 	}
-	require.Equal(t, []string{"added by hanako", "retired by sato"}, whats)
+	require.Equal(t, []string{"added by hanako", "approved by sato", "retired by sato"}, whats)
 	var sets []api.RuleSet
 	for _, s := range w.Signalled {
 		if s.Name == api.SignalRules && s.WorkflowID == api.TriageWorkflowID("acme") {
 			sets = append(sets, s.Arg.(api.RuleSet))
 		}
 	}
-	require.GreaterOrEqual(t, len(sets), 3, "handed over at start, on add and on retire")
-	require.Len(t, sets[len(sets)-2].Rules, 1, "after add_rule, triage has the rule")
+	require.GreaterOrEqual(t, len(sets), 3, "handed over at start, on approval and on retire")
+	require.Len(t, sets[len(sets)-2].Rules, 1, "after approve_rule, triage has the rule")
 	require.Empty(t, sets[len(sets)-1].Rules, "after retire_rule, triage has none")
 	require.Greater(t, sets[len(sets)-1].Revision, sets[len(sets)-2].Revision)
 }

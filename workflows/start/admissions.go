@@ -1,0 +1,179 @@
+package start
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"xsoc/workflows/api"
+)
+
+// admissionBatches gathers the admissions that one worker's incidents ask of the same
+// customer's Triage at the same moment into one Update (api.UpdateAdmitBatch).
+//
+// Why: every Update to a workflow is a round of its own on the server (accepted and
+// completed events, a workflow task), and one customer's Triage has one history, so in
+// a worm the alerts queued one Update behind another at a few a second. Batching
+// costs nothing when alerts are few: an admission is sent at once when none of its
+// customer's is in flight, and only those asked while batchesInFlight are in flight wait
+// and go together in the next, so a batch grows exactly as large as the load makes it.
+// Two in flight keep Triage busy: while it decides one batch, the next is already
+// waiting on the server, so no round waits for a round trip to the worker.
+//
+// Nothing is decided here: Triage decides each admission of a batch in order, as if
+// it had been asked alone, and remembers its answer by incident run, so an incident
+// that asks again (its local activity retried, in another batch or alone) is answered
+// the same. A batch's Update id is a digest of its admissions' own Update ids: a
+// retried batch is the same Update, a different one never is.
+type admissionBatches struct {
+	temporal client.Client
+	// timeout bounds one batch's Update: an incident that gave up waiting (its local
+	// activity timed out) asks again in a later batch.
+	timeout time.Duration
+	// inFlight bounds the batches of one customer in flight at once.
+	inFlight int
+
+	mu        sync.Mutex
+	customers map[string]*customerAdmissions
+}
+
+type customerAdmissions struct {
+	waiting []askedAdmission
+	senders int
+}
+
+type askedAdmission struct {
+	admission api.Admission
+	answered  chan admissionResult
+}
+
+type admissionResult struct {
+	answer api.TriageAnswer
+	err    error
+}
+
+func newAdmissionBatches(c client.Client) *admissionBatches {
+	return &admissionBatches{temporal: c, timeout: time.Minute, inFlight: batchesInFlight, customers: map[string]*customerAdmissions{}}
+}
+
+// ask sends the admission with the others of its customer asked at the same moment,
+// and answers Triage's answer to it.
+func (b *admissionBatches) ask(ctx context.Context, in api.Admission) (api.TriageAnswer, error) {
+	asked := askedAdmission{admission: in, answered: make(chan admissionResult, 1)}
+	b.mu.Lock()
+	queue := b.customers[in.Customer]
+	if queue == nil {
+		queue = &customerAdmissions{}
+		b.customers[in.Customer] = queue
+	}
+	queue.waiting = append(queue.waiting, asked)
+	if queue.senders < b.inFlight {
+		queue.senders++
+		go b.send(in.Customer, queue)
+	}
+	b.mu.Unlock()
+	select {
+	case result := <-asked.answered:
+		return result.answer, result.err
+	case <-ctx.Done():
+		// The batch goes on without this caller; Triage remembers the answer for
+		// the incident's next ask.
+		return api.TriageAnswer{}, ctx.Err()
+	}
+}
+
+// send sends the customer's waiting admissions, a batch at a time, until none waits.
+func (b *admissionBatches) send(customer string, queue *customerAdmissions) {
+	for {
+		b.mu.Lock()
+		n := min(len(queue.waiting), api.MaxAdmissionBatch)
+		if n == 0 {
+			queue.senders--
+			if queue.senders == 0 && b.customers[customer] == queue {
+				delete(b.customers, customer)
+			}
+			b.mu.Unlock()
+			return
+		}
+		batch := queue.waiting[:n:n]
+		queue.waiting = queue.waiting[n:]
+		b.mu.Unlock()
+		b.sendBatch(customer, batch)
+	}
+}
+
+func (b *admissionBatches) sendBatch(customer string, batch []askedAdmission) {
+	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
+	defer cancel()
+	admissions := make([]api.Admission, len(batch))
+	for i, asked := range batch {
+		admissions[i] = asked.admission
+	}
+	answers, err := b.update(ctx, customer, admissions)
+	if errors.Is(err, errNoBatchHandler) {
+		// A Triage of an older build answers admissions one at a time.
+		b.askOneByOne(ctx, batch)
+		return
+	}
+	for i, asked := range batch {
+		result := admissionResult{err: err}
+		if err == nil {
+			result.answer = answers[i]
+		}
+		asked.answered <- result
+	}
+}
+
+// batchesInFlight: see admissionBatches.
+const batchesInFlight = 2
+
+var errNoBatchHandler = errors.New("the triage has no admit_batch handler")
+
+func (b *admissionBatches) update(ctx context.Context, customer string, admissions []api.Admission) ([]api.TriageAnswer, error) {
+	var answers []api.TriageAnswer
+	handle, err := b.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   api.TriageWorkflowID(customer),
+		UpdateName:   api.UpdateAdmitBatch,
+		UpdateID:     admissionBatchID(admissions),
+		Args:         []any{api.AdmissionBatch{Admissions: admissions}},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = handle.Get(ctx, &answers)
+	}
+	if err != nil && strings.Contains(err.Error(), "unknown update "+api.UpdateAdmitBatch) {
+		return nil, errNoBatchHandler
+	}
+	if err == nil && len(answers) != len(admissions) {
+		err = errors.New("the triage of customer " + customer + " answered a batch of admissions with a different number of answers")
+	}
+	return answers, entityError("the triage of customer "+customer, "Triage", err)
+}
+
+func (b *admissionBatches) askOneByOne(ctx context.Context, batch []askedAdmission) {
+	var wg sync.WaitGroup
+	for _, asked := range batch {
+		wg.Go(func() {
+			answer, err := admitOne(ctx, b.temporal, asked.admission)
+			asked.answered <- admissionResult{answer: answer, err: err}
+		})
+	}
+	wg.Wait()
+}
+
+// admissionBatchID is a batch's Update id: the digest of its admissions' own ids, in
+// order, so that only the same batch is the same Update.
+func admissionBatchID(admissions []api.Admission) string {
+	digest := sha256.New()
+	for _, a := range admissions {
+		digest.Write([]byte(AdmitUpdateID(a)))
+		digest.Write([]byte{0})
+	}
+	return "admit-batch/" + admissions[0].Customer + "/" + hex.EncodeToString(digest.Sum(nil))[:32]
+}

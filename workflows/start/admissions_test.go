@@ -1,0 +1,186 @@
+package start
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+
+	"xsoc/workflows/api"
+)
+
+// triageClient plays a customer's Triage for the admission batches: it answers each
+// admission with its own incident as the parent, and records the Updates it got. Its
+// first `held` Updates wait for release, so that admissions asked meanwhile queue.
+type triageClient struct {
+	client.Client
+	release   chan struct{}
+	noBatch   bool
+	mu        sync.Mutex
+	updates   []client.UpdateWorkflowOptions
+	held      int
+	firstHeld chan struct{}
+	heldOnce  sync.Once
+}
+
+func newTriageClient(held int) *triageClient {
+	return &triageClient{release: make(chan struct{}), firstHeld: make(chan struct{}), held: held}
+}
+
+func (c *triageClient) UpdateWorkflow(ctx context.Context, o client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error) {
+	c.mu.Lock()
+	c.updates = append(c.updates, o)
+	hold, lastHeld := len(c.updates) <= c.held, len(c.updates) == c.held
+	c.mu.Unlock()
+	if lastHeld {
+		c.heldOnce.Do(func() { close(c.firstHeld) })
+	}
+	if hold {
+		<-c.release
+	}
+	var result any
+	switch arg := o.Args[0].(type) {
+	case api.AdmissionBatch:
+		if c.noBatch {
+			return nil, errors.New("unknown update admit_batch. KnownUpdates=[admit]")
+		}
+		answers := make([]api.TriageAnswer, len(arg.Admissions))
+		for i, a := range arg.Admissions {
+			answers[i] = api.TriageAnswer{Decision: api.TriageMerged, Parent: a.Incident}
+		}
+		result = answers
+	case api.Admission:
+		result = api.TriageAnswer{Decision: api.TriageOwn, Parent: arg.Incident}
+	}
+	return answeredUpdate{result: result}, nil
+}
+
+type answeredUpdate struct {
+	client.WorkflowUpdateHandle
+	result any
+}
+
+func (u answeredUpdate) Get(_ context.Context, into any) error {
+	encoded, err := json.Marshal(u.result)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(encoded, into)
+}
+
+// askAll asks n admissions: the first c.held one after another, each alone in flight,
+// then the rest while those are held; it answers each one's answer.
+func askAll(t *testing.T, c *triageClient, inFlight, n int) []api.TriageAnswer {
+	t.Helper()
+	calls := &Calls{Temporal: c}
+	calls.admissionsOnce.Do(func() {
+		calls.admissions = newAdmissionBatches(c)
+		calls.admissions.inFlight = inFlight
+	})
+	answers := make([]api.TriageAnswer, n)
+	var wg sync.WaitGroup
+	ask := func(i int) {
+		defer wg.Done()
+		answer, err := calls.AdmitToTriage(context.Background(), api.Admission{Customer: "acme", Incident: fmt.Sprintf("incident/acme/x/a%d", i), Run: "r", AlertID: fmt.Sprintf("a%d", i)})
+		require.NoError(t, err)
+		answers[i] = answer
+	}
+	for i := range c.held {
+		wg.Add(1)
+		go ask(i)
+		require.Eventually(t, func() bool {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			return len(c.updates) == i+1
+		}, 5*time.Second, time.Millisecond)
+	}
+	<-c.firstHeld
+	wg.Add(n - c.held)
+	for i := c.held; i < n; i++ {
+		go ask(i)
+	}
+	// Let the others queue behind those in flight.
+	require.Eventually(t, func() bool {
+		calls.admissions.mu.Lock()
+		defer calls.admissions.mu.Unlock()
+		q := calls.admissions.customers["acme"]
+		return q != nil && len(q.waiting) == n-c.held
+	}, 5*time.Second, time.Millisecond)
+	close(c.release)
+	wg.Wait()
+	return answers
+}
+
+// An admission asked alone goes at once; those asked while the batches in flight are
+// go together in the next Update, at most api.MaxAdmissionBatch to one, and each
+// caller has its own answer.
+func TestAdmissionsAskedTogetherGoInOneUpdate(t *testing.T) {
+	t.Parallel()
+	c := newTriageClient(1)
+	n := api.MaxAdmissionBatch + 31
+	answers := askAll(t, c, 1, n)
+	for i, answer := range answers {
+		require.Equal(t, fmt.Sprintf("incident/acme/x/a%d", i), answer.Parent, "each caller has the answer to its own admission")
+	}
+	var sizes []int
+	for _, u := range c.updates {
+		require.Equal(t, api.UpdateAdmitBatch, u.UpdateName)
+		require.Equal(t, api.TriageWorkflowID("acme"), u.WorkflowID)
+		sizes = append(sizes, len(u.Args[0].(api.AdmissionBatch).Admissions))
+	}
+	require.Equal(t, []int{1, api.MaxAdmissionBatch, 30}, sizes, "the first alone, then the queue in batches of at most the bound")
+	require.NotEqual(t, c.updates[1].UpdateID, c.updates[2].UpdateID)
+	again := admissionBatchID(c.updates[1].Args[0].(api.AdmissionBatch).Admissions)
+	require.Equal(t, c.updates[1].UpdateID, again, "the same batch is the same Update id")
+}
+
+// Two batches of a customer are in flight at once: the second admission does not wait
+// for the first; those asked while both are in flight go together.
+func TestTwoAdmissionBatchesGoAtOnce(t *testing.T) {
+	t.Parallel()
+	c := newTriageClient(batchesInFlight)
+	answers := askAll(t, c, batchesInFlight, 40)
+	for i, answer := range answers {
+		require.Equal(t, fmt.Sprintf("incident/acme/x/a%d", i), answer.Parent)
+	}
+	var sizes []int
+	for _, u := range c.updates {
+		sizes = append(sizes, len(u.Args[0].(api.AdmissionBatch).Admissions))
+	}
+	require.Equal(t, []int{1, 1, 38}, sizes)
+}
+
+// A Triage of an older build, without the batch handler, is asked one admission at a
+// time.
+func TestAdmissionsFallBackToOneByOneForATriageWithoutBatches(t *testing.T) {
+	t.Parallel()
+	c := newTriageClient(1)
+	c.noBatch = true
+	answers := askAll(t, c, 1, 5)
+	for i, answer := range answers {
+		require.Equal(t, api.TriageOwn, answer.Decision)
+		require.Equal(t, fmt.Sprintf("incident/acme/x/a%d", i), answer.Parent)
+	}
+	singles := 0
+	for _, u := range c.updates {
+		if u.UpdateName == api.UpdateAdmit {
+			singles++
+			require.Equal(t, AdmitUpdateID(u.Args[0].(api.Admission)), u.UpdateID)
+		}
+	}
+	require.Equal(t, 5, singles, "every admission asked alone")
+}
+
+func TestAnAdmissionWithoutItsAlertIsRefusedBeforeItIsSent(t *testing.T) {
+	t.Parallel()
+	c := newTriageClient(0)
+	_, err := (&Calls{Temporal: c}).AdmitToTriage(context.Background(), api.Admission{Customer: "acme", Incident: "incident/acme/x/a1"})
+	require.ErrorContains(t, err, "field alert_id")
+	require.Empty(t, c.updates)
+}

@@ -1,0 +1,106 @@
+package triage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+
+	"xsoc/workflows/api"
+)
+
+func handingOver(a api.Admission) api.Admission {
+	a.HandOver = true
+	return a
+}
+
+// joinedBatches answers the alert ids of each JoinedAlerts signal triage sent a parent.
+func (tw *triageWorld) joinedBatches(parent string) [][]string {
+	tw.w.Mu.Lock()
+	defer tw.w.Mu.Unlock()
+	var batches [][]string
+	for _, s := range tw.w.Signalled {
+		if s.Name == api.SignalJoinedAlerts && s.WorkflowID == parent {
+			var ids []string
+			for _, j := range s.Arg.(api.JoinedAlerts).Alerts {
+				ids = append(ids, j.Alert.ID)
+			}
+			batches = append(batches, ids)
+		}
+	}
+	return batches
+}
+
+// Alerts that join an open incident are handed to it by triage, a signal per workflow
+// task of triage, and
+// their incidents are told so; an incident of an older build is not (it joins itself).
+// The alert that completes a campaign is answered as handed over: the campaign started
+// with it among its members.
+func TestTriageHandsJoiningAlertsToTheirParentInOneSignal(t *testing.T) {
+	t.Parallel()
+	tw := newTriageWorld(t)
+	tw.ask(time.Second, withRun(handingOver(admission(1, "Mimikatz", "high", "pc-1")), "r1"))
+	tw.w.At(2*time.Second, func() {
+		for n := 2; n <= 6; n++ {
+			tw.askNow(withRun(handingOver(admission(n, fmt.Sprintf("Follow-up %d", n), "high", "pc-1")), fmt.Sprintf("r%d", n)))
+		}
+		tw.askNow(withRun(admission(7, "Follow-up 7", "high", "pc-1"), "r7"))
+	})
+	tw.ask(time.Minute, withRun(handingOver(admission(11, "Worm", "high", "pc-11")), "r11"))
+	tw.ask(time.Minute, withRun(handingOver(admission(12, "Worm", "high", "pc-12")), "r12"))
+	tw.ask(time.Minute, withRun(handingOver(admission(13, "Worm", "high", "pc-13")), "r13"))
+
+	tw.run(time.Hour, triageSettings())
+
+	owner := "incident/acme/cybereason/a1"
+	for n := 2; n <= 6; n++ {
+		answer := tw.answerByUpdate(n, fmt.Sprintf("r%d", n))
+		require.Equal(t, owner, answer.Parent)
+		require.True(t, answer.HandedOver)
+	}
+	require.False(t, tw.answerByUpdate(7, "r7").HandedOver, "an incident that did not ask for a hand-over joins by itself")
+	// The test environment runs each Update in a workflow task of its own; the server
+	// gives triage the Updates waiting together in one, and they leave in one signal.
+	require.Equal(t, []string{"a2", "a3", "a4", "a5", "a6"}, slices.Concat(tw.joinedBatches(owner)...))
+	trigger := tw.answerByUpdate(13, "r13")
+	require.Equal(t, api.CampaignWorkflowID("acme", "a11"), trigger.Parent)
+	require.True(t, trigger.HandedOver)
+}
+
+// A parent that is gone when its alerts are handed to it owns nothing any more, and
+// its alerts start again as incidents of their own.
+func TestTriageStartsAgainTheAlertsAGoneParentCouldNotTake(t *testing.T) {
+	t.Parallel()
+	tw := newTriageWorld(t)
+	var reopened []api.ReopenRequest
+	var mu sync.Mutex
+	tw.w.Env.OnActivity("ReopenIncidents", mock.Anything, mock.Anything).Return(func(_ context.Context, r api.ReopenRequest) error {
+		mu.Lock()
+		defer mu.Unlock()
+		reopened = append(reopened, r)
+		return nil
+	})
+	owner := "incident/acme/cybereason/a1"
+	tw.ask(time.Second, withRun(handingOver(admission(1, "Mimikatz", "high", "pc-1")), "r1"))
+	tw.w.At(2*time.Second, func() {
+		tw.w.Mu.Lock()
+		tw.w.SignalFails[owner] = errors.New("workflow execution already completed")
+		tw.w.Mu.Unlock()
+	})
+	tw.ask(3*time.Second, withRun(handingOver(admission(2, "Lateral movement", "high", "pc-1")), "r2"))
+	tw.ask(time.Minute, withRun(handingOver(admission(3, "Mimikatz", "high", "pc-1")), "r3"))
+
+	tw.run(time.Hour, triageSettings())
+
+	require.True(t, tw.answerByUpdate(2, "r2").HandedOver)
+	require.Len(t, reopened, 1)
+	require.Equal(t, owner, reopened[0].Parent)
+	require.Equal(t, "a2", reopened[0].Alerts[0].Alert.ID)
+	require.Equal(t, api.TriageOwn, tw.answerByUpdate(3, "r3").Decision, "the gone parent owns pc-1 no more")
+}
