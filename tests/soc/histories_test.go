@@ -148,12 +148,17 @@ func TestRecordHistories(t *testing.T) {
 	}
 	waitClosed(t, handedOver)
 	record(t, filepath.Join(dir, "incident"), handedOver, func(v devstack.Versions) string {
-		return fmt.Sprintf("v%d_handed_over_to_its_campaign", v["incident-round-2"])
+		return e2e.IncidentHistoryName(v, "handed_over_to_its_campaign")
 	})
 	entities := map[string]string{"triage": api.TriageWorkflowID("hooli"), "tuning": api.TuningWorkflowID("hooli")}
 	for workflow, id := range entities {
 		record(t, filepath.Join(dir, workflow), id, func(v devstack.Versions) string {
-			return fmt.Sprintf("v%d_beside_incident_v%d", v[workflow+"-round-3"], incidentVersion)
+			name := fmt.Sprintf("v%d_beside_incident_v%d", v[workflow+"-round-3"], incidentVersion)
+			if approvals := v["tuning-approvals"]; workflow == "tuning" && approvals > 0 {
+				// The tuning replay test names files holding the approvals marker so.
+				name = fmt.Sprintf("v%d_approvals_v%d_beside_incident_v%d", v["tuning-round-3"], approvals, incidentVersion)
+			}
+			return name
 		})
 	}
 	// Soylent's Triage through its worm: admissions in batches, hand-overs.
