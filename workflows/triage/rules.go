@@ -1,7 +1,6 @@
 package triage
 
 import (
-	"strings"
 	"time"
 
 	"xsoc/integrations"
@@ -22,10 +21,10 @@ func ruleMatches(r api.Rule, a api.Admission, now time.Time) bool {
 		return false
 	}
 	m := r.Match
-	if m.Vendor != "" && !globMatch(m.Vendor, a.Vendor) {
+	if m.Vendor != "" && !integrations.GlobMatch(m.Vendor, a.Vendor) {
 		return false
 	}
-	if m.Detection != "" && !globMatch(m.Detection, a.Detection) {
+	if m.Detection != "" && !integrations.GlobMatch(m.Detection, a.Detection) {
 		return false
 	}
 	if len(m.Hosts) > 0 && !anyGlob(m.Hosts, hostLabels(a)) {
@@ -49,33 +48,10 @@ func ruleMatches(r api.Rule, a api.Admission, now time.Time) bool {
 func anyGlob(patterns, values []string) bool {
 	for _, p := range patterns {
 		for _, v := range values {
-			if globMatch(p, v) {
+			if integrations.GlobMatch(p, v) {
 				return true
 			}
 		}
 	}
 	return false
-}
-
-// globMatch matches a value against a pattern where * stands for any run of
-// characters, case-insensitively. Nothing else is special: backslashes in user names
-// (ACME\taro) and slashes in URLs match themselves.
-func globMatch(pattern, value string) bool {
-	pattern, value = strings.ToLower(pattern), strings.ToLower(value)
-	parts := strings.Split(pattern, "*")
-	if len(parts) == 1 {
-		return pattern == value
-	}
-	if !strings.HasPrefix(value, parts[0]) {
-		return false
-	}
-	value = value[len(parts[0]):]
-	for _, part := range parts[1 : len(parts)-1] {
-		i := strings.Index(value, part)
-		if i < 0 {
-			return false
-		}
-		value = value[i+len(part):]
-	}
-	return strings.HasSuffix(value, parts[len(parts)-1])
 }

@@ -460,7 +460,7 @@ func (t *triage) matchingRule(a api.Admission, now time.Time) (api.Rule, bool) {
 // writtenFor tells whether a rule was written for a campaign's detection: only such
 // a rule may suppress a campaign's members.
 func writtenFor(r api.Rule, detection string) bool {
-	return r.Match.Detection != "" && globMatch(r.Match.Detection, detection)
+	return r.Match.Detection != "" && integrations.GlobMatch(r.Match.Detection, detection)
 }
 
 // suppress answers an alert a rule matched: suppressed, or every qa_every-th one a
