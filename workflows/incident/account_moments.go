@@ -101,10 +101,28 @@ func (inc *incident) checkTold(ctx workflow.Context) {
 	inc.account.sent = pending
 }
 
+// awaitTold waits until the Account took (or refused) every moment signalled so far.
+// The server refuses a workflow task that ends the incident while an event it has not
+// seen is due (UnhandledCommand), and the result of a signal still in flight is such an
+// event: the incident would end in a failed task and a second try, as a cancelled one
+// did on the real server. A cancelled incident waits too: its signals are already out.
+func (inc *incident) awaitTold(ctx workflow.Context) {
+	if len(inc.account.sent) == 0 {
+		return
+	}
+	waiting, _ := workflow.NewDisconnectedContext(ctx)
+	for _, signal := range inc.account.sent {
+		_ = signal.Get(waiting, nil)
+	}
+	// The last record tells every moment again, whatever these signals did.
+	inc.account.sent = nil
+}
+
 // concludeToAccount is the last record: every moment, and how the incident ended. A
 // billable incident must be counted however long the Account cannot be reached: it is
 // retried without end.
 func (inc *incident) concludeToAccount(ctx workflow.Context) error {
+	inc.awaitTold(ctx)
 	record := inc.moments(ctx, true)
 	s := inc.status
 	record.Concluded = &api.Conclusion{At: s.ClosedAt, State: s.State, Severity: string(s.Severity), Billable: s.State == api.StateResolved}
