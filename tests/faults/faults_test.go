@@ -130,9 +130,18 @@ func TestTemporalDownIntakeAnswers503ThenTheRetryMakesOneIncident(t *testing.T) 
 		t.Fatalf("a third delivery: %d %s", code, data)
 	}
 	id := first.Incidents[0].WorkflowID
-	if n := e2e.Count(t, xsoc.Temporal, fmt.Sprintf(`WorkflowId = %q`, id)); n != 1 {
-		t.Fatalf("%d runs of %s, want 1", n, id)
-	}
+	// Visibility lists a new run a moment after it started (the dev server just came
+	// back): wait for one, and fail at once on two.
+	e2e.Eventually(t, 10*time.Second, "one run of "+id, func() error {
+		n := e2e.Count(t, xsoc.Temporal, fmt.Sprintf(`WorkflowId = %q`, id))
+		if n > 1 {
+			t.Fatalf("%d runs of %s, want 1", n, id)
+		}
+		if n == 0 {
+			return fmt.Errorf("no run of %s listed yet", id)
+		}
+		return nil
+	})
 	// The worker rode the outage out: it runs the new incident.
 	e2e.Eventually(t, 20*time.Second, "the incident paging", func() error {
 		if s := status(t, id); len(s.Paged) == 0 {
