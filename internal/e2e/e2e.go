@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
@@ -79,14 +81,31 @@ func IncidentStatus(t testing.TB, c client.Client, workflowID string) api.Incide
 
 // Query answers a workflow's query by name (an incident's or a poller's `status`),
 // for checks that wait for it to answer.
+//
+// A query waits for the workflow task in progress, and an incident's first task holds
+// its question to triage (a local activity) for up to a minute when the machine is
+// busy: a query that ran out of time is asked again for as long.
 func Query[T any](c client.Client, workflowID, name string) (T, error) {
 	var answer T
-	value, err := c.QueryWorkflow(context.Background(), workflowID, "", name)
-	if err == nil {
-		err = value.Get(&answer)
+	giveUp := time.Now().Add(queryPatience)
+	for {
+		value, err := c.QueryWorkflow(context.Background(), workflowID, "", name)
+		if err == nil {
+			err = value.Get(&answer)
+		}
+		if err == nil || !timedOut(err) || time.Now().After(giveUp) {
+			return answer, err
+		}
 	}
-	return answer, err
 }
+
+func timedOut(err error) bool {
+	var deadline *serviceerror.DeadlineExceeded
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &deadline)
+}
+
+// queryPatience is how long Query asks again: the minute an incident waits for triage.
+const queryPatience = 70 * time.Second
 
 // SearchAttributes answers a workflow's search attributes as the server holds them,
 // as text ("true", "breached").
