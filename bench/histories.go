@@ -92,6 +92,16 @@ type incidentHistory struct {
 	all, toPage tally
 	paged       bool
 	steps       map[string]time.Duration
+	// sortSteps are the way of an incident triage answered, paged or not.
+	sortSteps map[string]time.Duration
+}
+
+// The steps from an incident's start to triage's answer and its close (sortSteps).
+var sortSteps = []string{
+	"start → first workflow task picked up",
+	"first workflow task picked up → triage's answer recorded",
+	"triage's answer recorded → closed",
+	"workflow tasks before the answer (one, or more while a local activity waits)",
 }
 
 // The steps from an incident's start to its first page, in order.
@@ -143,8 +153,9 @@ func history(ctx context.Context, c client.Client, workflowID, runID string) ([]
 // triage is what the customer's triage's history says of each incident (nil when
 // unknown).
 func readIncident(events []*historypb.HistoryEvent, triage map[string]triageTimes, dc converter.DataConverter) incidentHistory {
-	h := incidentHistory{steps: map[string]time.Duration{}}
-	var start, wft1Started, wft1Done, admitted, answered, pageScheduled, pageStarted, pageDone time.Time
+	h := incidentHistory{steps: map[string]time.Duration{}, sortSteps: map[string]time.Duration{}}
+	var start, wft1Started, wft1Done, admitted, answered, pageScheduled, pageStarted, pageDone, closed time.Time
+	tasksBeforeAnswer := 0
 	var pageEventID int64
 	var workflowID string
 	for _, e := range events {
@@ -161,6 +172,11 @@ func readIncident(events []*historypb.HistoryEvent, triage map[string]triageTime
 			if wft1Started.IsZero() {
 				wft1Started = at
 			}
+			if answered.IsZero() {
+				tasksBeforeAnswer++
+			}
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+			closed = at
 		case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
 			if wft1Done.IsZero() {
 				wft1Done = at
@@ -202,6 +218,15 @@ func readIncident(events []*historypb.HistoryEvent, triage map[string]triageTime
 			}
 		}
 	}
+	for i, span := range [][2]time.Time{{start, wft1Started}, {wft1Started, answered}, {answered, closed}} {
+		if !span[0].IsZero() && !span[1].IsZero() {
+			h.sortSteps[sortSteps[i]] = span[1].Sub(span[0])
+		}
+	}
+	if !answered.IsZero() {
+		// Counted as a duration of whole seconds: one per task.
+		h.sortSteps[sortSteps[3]] = time.Duration(tasksBeforeAnswer) * time.Second
+	}
 	if !h.paged {
 		return h
 	}
@@ -237,6 +262,7 @@ type incidentCosts struct {
 	n, paged    int
 	all, toPage averageTally
 	steps       map[string]percentiles
+	sortSteps   map[string]percentiles
 	// trouble is the workflow tasks of all the histories read that did not complete.
 	trouble          taskTrouble
 	historyErrors    int
@@ -297,7 +323,7 @@ func average(ts []tally) averageTally {
 func costsOf(ctx context.Context, c client.Client, dc converter.DataConverter, ids []string, triage map[string]triageTimes) incidentCosts {
 	var mu sync.Mutex
 	var all, toPage []tally
-	steps := map[string][]time.Duration{}
+	steps, sorting := map[string][]time.Duration{}, map[string][]time.Duration{}
 	costs := incidentCosts{n: len(ids)}
 	closedLoop(ctx, 4, 0, len(ids), time.Now().Add(10*time.Minute), func(i int) error {
 		events, err := history(ctx, c, ids[i], "")
@@ -312,6 +338,9 @@ func costsOf(ctx context.Context, c client.Client, dc converter.DataConverter, i
 		}
 		h := readIncident(events, triage, dc)
 		all = append(all, h.all)
+		for step, d := range h.sortSteps {
+			sorting[step] = append(sorting[step], d)
+		}
 		costs.trouble = costs.trouble.plus(h.all.trouble.of(ids[i]))
 		if h.paged {
 			costs.paged++
@@ -323,9 +352,12 @@ func costsOf(ctx context.Context, c client.Client, dc converter.DataConverter, i
 		return nil
 	})
 	costs.all, costs.toPage = average(all), average(toPage)
-	costs.steps = map[string]percentiles{}
+	costs.steps, costs.sortSteps = map[string]percentiles{}, map[string]percentiles{}
 	for step, ds := range steps {
 		costs.steps[step] = percentilesOf(ds)
+	}
+	for step, ds := range sorting {
+		costs.sortSteps[step] = percentilesOf(ds)
 	}
 	return costs
 }

@@ -60,6 +60,22 @@ func (r *report) wormSection(w *writer) {
 	w.line("")
 	w.line("The rate of sorting is the ceiling of one customer's Triage on this machine: alerts posted faster than that wait, durably, in their incidents (none is lost); one whose triage's answer takes longer than a minute pages the SOC as a new incident of its own (the incidents that paged one by one, above, beyond the storm's first 30). A host is isolated when the simulator took the isolate command that cut it off; a sensor named by two commands is a host isolated twice.")
 	w.line("")
+	w.line("Where a merged incident's time goes, from the same %d sampled histories (server's times; p50 / p95 / p99):", wo.costs.n)
+	w.line("")
+	w.line("| step | p50 / p95 / p99 (max) |")
+	w.line("|---|---|")
+	for i, step := range sortSteps {
+		p, ok := wo.costs.sortSteps[step]
+		switch {
+		case !ok:
+			continue
+		case i == len(sortSteps)-1:
+			w.line("| %s | %.0f / %.0f / %.0f (%.0f) |", step, p.p50.Seconds(), p.p95.Seconds(), p.p99.Seconds(), p.max.Seconds())
+		default:
+			w.line("| %s | %s (%s) |", step, p, ms(p.max))
+		}
+	}
+	w.line("")
 	w.line("Server work per alert, from %d sampled merged incidents and %d no-op ones; the shares are what the customer's Triage, its Account and the campaigns (every run) wrote during the section divided by its %d alerts (criticals included); database writes are the server's own count during each run divided by its workflows:", wo.costs.n, 50, wo.alerts())
 	w.line("")
 	writeCostTable(w, wo.noopCost, wo.costs, []entityShare{wo.triage, wo.account, wo.campaign}, max(1, wo.alerts()), wo.noopDB, wo.noop.count, wo.db, max(1, wo.alerts()))
