@@ -75,6 +75,7 @@ type wormSection struct {
 	// costs are a sample of merged incidents' histories; triage, account and the
 	// campaigns' shares what they wrote during the worm.
 	costs                     incidentCosts
+	critCosts                 incidentCosts
 	triage, account, campaign entityShare
 	shareErr                  string
 	db                        persistence
@@ -159,8 +160,8 @@ func (b *bench) runWorm(ctx context.Context) (wormSection, error) {
 		sec.shareErr = err.Error()
 	}
 	sec.costs = costsOf(ctx, c, dc, sample(mergedIDs, b.s.sample), nil)
-	critCosts := costsOf(ctx, c, dc, incidentIDs(criticals), nil)
-	sec.check.countTasks([]incidentCosts{sec.costs, critCosts}, sec.triage, sec.account, sec.campaign)
+	sec.critCosts = costsOf(ctx, c, dc, incidentIDs(criticals), nil)
+	sec.check.countTasks([]incidentCosts{sec.costs, sec.critCosts}, sec.triage, sec.account, sec.campaign)
 	return sec, nil
 }
 

@@ -76,6 +76,10 @@ func (r *report) wormSection(w *writer) {
 		}
 	}
 	w.line("")
+	w.line("Where a critical alert's time goes on its way to the SOC's page during the worm, from its %d incidents' histories (server's times):", wo.critCosts.n)
+	w.line("")
+	writeSteps(w, wo.critCosts)
+	w.line("")
 	w.line("Server work per alert, from %d sampled merged incidents and %d no-op ones; the shares are what the customer's Triage, its Account and the campaigns (every run) wrote during the section divided by its %d alerts (criticals included); database writes are the server's own count during each run divided by its workflows:", wo.costs.n, 50, wo.alerts())
 	w.line("")
 	writeCostTable(w, wo.noopCost, wo.costs, []entityShare{wo.triage, wo.account, wo.campaign}, max(1, wo.alerts()), wo.noopDB, wo.noop.count, wo.db, max(1, wo.alerts()))
