@@ -201,16 +201,7 @@ func (inc *incident) join(ctx workflow.Context, parent, why string) bool {
 		inc.note(ctx, "join_failed", "%s did not take the alert (%s): handled as an incident of its own", parent, answer.Why)
 		return false
 	}
-	now := workflow.Now(ctx)
-	s.Parent = parent
-	s.Containment = api.Containment{}
-	for _, tier := range []string{api.TierSOC, api.TierCustomer} {
-		inc.stopChain(tier)
-	}
-	inc.closeClocks()
-	s.ClosedAt = now
-	inc.record(ctx, casework.NewEntry(now, "merged", "", casework.Facts("parent", parent), "joined %s: %s", parent, why))
-	inc.setState(ctx, api.StateMerged, "joined "+parent)
+	inc.closeMerged(ctx, parent, why)
 	return true
 }
 
