@@ -54,16 +54,7 @@ func (a *Calls) ConsumeTickets(ctx context.Context, in api.ConsumeRequest) (int,
 // signal, starting the Account from the customers file when it is not running
 // (Signal-With-Start); the Account applies it once per incident run.
 func (a *Calls) RecordIncident(ctx context.Context, in api.IncidentSummary) error {
-	c, ok := a.Customers.Customer(in.Customer)
-	if !ok {
-		return temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("customer %s is not in the customers file: its account cannot be started", in.Customer), "ConfigError", nil)
-	}
-	options, input := accountStart(*c)
-	if _, err := a.Temporal.SignalWithStartWorkflow(ctx, options.ID, api.SignalRecordIncident, in, options, api.AccountWorkflowType, input); err != nil {
-		return accountError(in.Customer, err)
-	}
-	return nil
+	return a.signalAccount(ctx, in.Customer, api.SignalRecordIncident, in)
 }
 
 // TellAccount hands what happened to an incident (its moments, and how it concluded)
@@ -71,14 +62,20 @@ func (a *Calls) RecordIncident(ctx context.Context, in api.IncidentSummary) erro
 // when it is not running (Signal-With-Start); the Account counts each moment once per
 // incident run.
 func (a *Calls) TellAccount(ctx context.Context, in api.IncidentMoments) error {
-	c, ok := a.Customers.Customer(in.Customer)
+	return a.signalAccount(ctx, in.Customer, api.SignalIncidentMoments, in)
+}
+
+// signalAccount signals the customer's Account, starting it from the customers file
+// when it is not running (Signal-With-Start).
+func (a *Calls) signalAccount(ctx context.Context, customer, signal string, arg any) error {
+	c, ok := a.Customers.Customer(customer)
 	if !ok {
 		return temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("customer %s is not in the customers file: its account cannot be started", in.Customer), "ConfigError", nil)
+			fmt.Sprintf("customer %s is not in the customers file: its account cannot be started", customer), "ConfigError", nil)
 	}
 	options, input := accountStart(*c)
-	if _, err := a.Temporal.SignalWithStartWorkflow(ctx, options.ID, api.SignalIncidentMoments, in, options, api.AccountWorkflowType, input); err != nil {
-		return accountError(in.Customer, err)
+	if _, err := a.Temporal.SignalWithStartWorkflow(ctx, options.ID, signal, arg, options, api.AccountWorkflowType, input); err != nil {
+		return accountError(customer, err)
 	}
 	return nil
 }
