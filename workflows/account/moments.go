@@ -298,27 +298,24 @@ func (acc *account) openAtEnd(month string, end time.Time) ([]api.OpenAtEnd, int
 
 // severity answers a Severity's share of the month, empty for a new one.
 func (m *MonthFigures) severity(name string) *SeverityFigures {
-	if m.Severities == nil {
-		m.Severities = map[string]*SeverityFigures{}
-	}
-	s, ok := m.Severities[name]
-	if !ok {
-		s = &SeverityFigures{}
-		m.Severities[name] = s
-	}
-	return s
+	return entry(&m.Severities, name)
 }
 
 func (s *SeverityFigures) addDuration(name, incident string, d time.Duration) {
-	if s.Durations == nil {
-		s.Durations = map[string]*DurationSample{}
+	entry(&s.Durations, name).addUpTo(severitySampleLimit, incident, d)
+}
+
+// entry answers the value under key, making the map and a zero value when missing.
+func entry[V any](m *map[string]*V, key string) *V {
+	if *m == nil {
+		*m = map[string]*V{}
 	}
-	sample, ok := s.Durations[name]
+	v, ok := (*m)[key]
 	if !ok {
-		sample = &DurationSample{}
-		s.Durations[name] = sample
+		v = new(V)
+		(*m)[key] = v
 	}
-	sample.addUpTo(severitySampleLimit, incident, d)
+	return v
 }
 
 // momentsOfSummary are the moments of an incident that told nothing before it

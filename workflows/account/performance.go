@@ -30,15 +30,7 @@ type DurationSample struct {
 }
 
 func (m *MonthFigures) addDuration(name, incident string, d time.Duration) {
-	if m.Durations == nil {
-		m.Durations = map[string]*DurationSample{}
-	}
-	sample, ok := m.Durations[name]
-	if !ok {
-		sample = &DurationSample{}
-		m.Durations[name] = sample
-	}
-	sample.add(incident, d)
+	entry(&m.Durations, name).add(incident, d)
 }
 
 // add counts a duration and keeps it when its incident's hash is among the lowest.
