@@ -92,8 +92,10 @@ type incidentHistory struct {
 	all, toPage tally
 	paged       bool
 	steps       map[string]time.Duration
-	// sortSteps are the way of an incident triage answered, paged or not.
-	sortSteps map[string]time.Duration
+	// sortSteps are the way of an incident triage answered, paged or not, and
+	// tasksBeforeAnswer the workflow tasks it took until the answer (0: no answer).
+	sortSteps         map[string]time.Duration
+	tasksBeforeAnswer int
 }
 
 // The steps from an incident's start to triage's answer and its close (sortSteps).
@@ -101,7 +103,6 @@ var sortSteps = []string{
 	"start → first workflow task picked up",
 	"first workflow task picked up → triage's answer recorded",
 	"triage's answer recorded → closed",
-	"workflow tasks before the answer (one, or more while a local activity waits)",
 }
 
 // The steps from an incident's start to its first page, in order.
@@ -155,7 +156,6 @@ func history(ctx context.Context, c client.Client, workflowID, runID string) ([]
 func readIncident(events []*historypb.HistoryEvent, triage map[string]triageTimes, dc converter.DataConverter) incidentHistory {
 	h := incidentHistory{steps: map[string]time.Duration{}, sortSteps: map[string]time.Duration{}}
 	var start, wft1Started, wft1Done, admitted, answered, pageScheduled, pageStarted, pageDone, closed time.Time
-	tasksBeforeAnswer := 0
 	var pageEventID int64
 	var workflowID string
 	for _, e := range events {
@@ -173,7 +173,7 @@ func readIncident(events []*historypb.HistoryEvent, triage map[string]triageTime
 				wft1Started = at
 			}
 			if answered.IsZero() {
-				tasksBeforeAnswer++
+				h.tasksBeforeAnswer++
 			}
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
 			closed = at
@@ -223,9 +223,8 @@ func readIncident(events []*historypb.HistoryEvent, triage map[string]triageTime
 			h.sortSteps[sortSteps[i]] = span[1].Sub(span[0])
 		}
 	}
-	if !answered.IsZero() {
-		// Counted as a duration of whole seconds: one per task.
-		h.sortSteps[sortSteps[3]] = time.Duration(tasksBeforeAnswer) * time.Second
+	if answered.IsZero() {
+		h.tasksBeforeAnswer = 0
 	}
 	if !h.paged {
 		return h
@@ -263,6 +262,9 @@ type incidentCosts struct {
 	all, toPage averageTally
 	steps       map[string]percentiles
 	sortSteps   map[string]percentiles
+	// tasksBeforeAnswer is the p50, p95, p99 and max of the answered incidents'
+	// workflow tasks before the answer (nil: none answered).
+	tasksBeforeAnswer *[4]int
 	// trouble is the workflow tasks of all the histories read that did not complete.
 	trouble          taskTrouble
 	historyErrors    int
@@ -324,6 +326,7 @@ func costsOf(ctx context.Context, c client.Client, dc converter.DataConverter, i
 	var mu sync.Mutex
 	var all, toPage []tally
 	steps, sorting := map[string][]time.Duration{}, map[string][]time.Duration{}
+	var tasks []int
 	costs := incidentCosts{n: len(ids)}
 	closedLoop(ctx, 4, 0, len(ids), time.Now().Add(10*time.Minute), func(i int) error {
 		events, err := history(ctx, c, ids[i], "")
@@ -340,6 +343,9 @@ func costsOf(ctx context.Context, c client.Client, dc converter.DataConverter, i
 		all = append(all, h.all)
 		for step, d := range h.sortSteps {
 			sorting[step] = append(sorting[step], d)
+		}
+		if h.tasksBeforeAnswer > 0 {
+			tasks = append(tasks, h.tasksBeforeAnswer)
 		}
 		costs.trouble = costs.trouble.plus(h.all.trouble.of(ids[i]))
 		if h.paged {
@@ -358,6 +364,10 @@ func costsOf(ctx context.Context, c client.Client, dc converter.DataConverter, i
 	}
 	for step, ds := range sorting {
 		costs.sortSteps[step] = percentilesOf(ds)
+	}
+	if len(tasks) > 0 {
+		ranks := nearestRanks(tasks)
+		costs.tasksBeforeAnswer = &ranks
 	}
 	return costs
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"os"
@@ -23,13 +24,19 @@ func percentilesOf(ds []time.Duration) percentiles {
 	if len(ds) == 0 {
 		return percentiles{}
 	}
-	sorted := slices.Clone(ds)
+	r := nearestRanks(ds)
+	return percentiles{n: len(ds), p50: r[0], p95: r[1], p99: r[2], max: r[3]}
+}
+
+// nearestRanks answers the nearest-rank p50, p95, p99 and max of xs (not empty).
+func nearestRanks[T cmp.Ordered](xs []T) [4]T {
+	sorted := slices.Clone(xs)
 	slices.Sort(sorted)
-	rank := func(q float64) time.Duration {
+	rank := func(q float64) T {
 		i := int(q*float64(len(sorted))+0.999999) - 1
 		return sorted[max(0, min(i, len(sorted)-1))]
 	}
-	return percentiles{n: len(sorted), p50: rank(0.50), p95: rank(0.95), p99: rank(0.99), max: sorted[len(sorted)-1]}
+	return [4]T{rank(0.50), rank(0.95), rank(0.99), sorted[len(sorted)-1]}
 }
 
 func (p percentiles) String() string {

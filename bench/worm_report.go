@@ -64,16 +64,13 @@ func (r *report) wormSection(w *writer) {
 	w.line("")
 	w.line("| step | p50 / p95 / p99 (max) |")
 	w.line("|---|---|")
-	for i, step := range sortSteps {
-		p, ok := wo.costs.sortSteps[step]
-		switch {
-		case !ok:
-			continue
-		case i == len(sortSteps)-1:
-			w.line("| %s | %.0f / %.0f / %.0f (%.0f) |", step, p.p50.Seconds(), p.p95.Seconds(), p.p99.Seconds(), p.max.Seconds())
-		default:
+	for _, step := range sortSteps {
+		if p, ok := wo.costs.sortSteps[step]; ok {
 			w.line("| %s | %s (%s) |", step, p, ms(p.max))
 		}
+	}
+	if t := wo.costs.tasksBeforeAnswer; t != nil {
+		w.line("| workflow tasks before the answer (one, or more while a local activity waits) | %d / %d / %d (%d) |", t[0], t[1], t[2], t[3])
 	}
 	w.line("")
 	w.line("Where a critical alert's time goes on its way to the SOC's page during the worm, from its %d incidents' histories (server's times):", wo.critCosts.n)

@@ -46,6 +46,11 @@ func TestTheWormSectionJudgesEachTarget(t *testing.T) {
 			[]string{"p99 40.0 s (max 40.0 s), 0 not sorted", "1990 of 1990 hosts isolated, 0 isolated twice", "20 of 20 paged",
 				"0 lost, 0 doubled, 0 answered otherwise, of 2020 alerts; in 243 histories, 0 workflow tasks failed and 0 timed out on the worker (3 more",
 				"at the end: 2.00, 1.50, 1.00", "| 60 (5) / 33.2 / 0 |", "100.0 a second", "`40 campaigns`", "**transactions per alert, all workflows**"}, nil},
+		{"where the time goes", wormOf(40*time.Second, 12*time.Second, 900*time.Millisecond, func(wo *wormSection) {
+			wo.costs.sortSteps = map[string]percentiles{sortSteps[0]: percentilesOf([]time.Duration{2 * time.Second, 30 * time.Second})}
+			wo.costs.tasksBeforeAnswer = &[4]int{1, 2, 3, 4}
+		}), []string{"| start → first workflow task picked up | 2000 ms / 30.0 s / 30.0 s (30.0 s) |",
+			"| workflow tasks before the answer (one, or more while a local activity waits) | 1 / 2 / 3 (4) |"}, nil},
 		{"slow sorting", wormOf(61*time.Second, 12*time.Second, time.Second, nil), nil, []string{"sorted within"}},
 		{"a host missed", wormOf(time.Second, time.Second, time.Second, func(wo *wormSection) { wo.contain.isolated-- }),
 			[]string{"1989 of 1990 hosts isolated"}, []string{"isolated within"}},
