@@ -41,6 +41,24 @@ var AdmitOptions = workflow.LocalActivityOptions{
 	},
 }
 
+// AdmitWithinTaskOptions are the options of that local activity for incidents that
+// are patient with a busy triage (incident-triage-patience): the answer is awaited
+// only while the incident's first workflow task lasts. A local activity still running
+// when the task's time is nearly out makes the worker hold the task by completing it
+// and asking for another every 8 s (10 s task timeout), three transactions each; in a
+// worm thousands of incidents waiting so kept the server busy with nothing else. An
+// incident not answered within AdmitWithinTask asks by Signal instead and waits for
+// the answer by Signal, holding no task (TriagePatience).
+var AdmitWithinTaskOptions = workflow.LocalActivityOptions{
+	ScheduleToCloseTimeout: AdmitWithinTask,
+	StartToCloseTimeout:    AdmitWithinTask,
+	RetryPolicy:            AdmitOptions.RetryPolicy,
+}
+
+// AdmitWithinTask: see AdmitWithinTaskOptions; under the 8 s after which a task
+// running local activities is held by a new one.
+const AdmitWithinTask = 5 * time.Second
+
 // NotifyOptions bound the retries of the notices a workflow waits for (a poller's
 // outage notices, an Account's ticket notices, storm digests): a broken channel must
 // not hold that workflow, which records the failure instead.

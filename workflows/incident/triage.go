@@ -1,10 +1,12 @@
 package incident
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"xsoc/integrations"
@@ -46,14 +48,22 @@ func (inc *incident) askTriage(ctx workflow.Context, pagedFirst bool, gone strin
 		admission.Run = workflow.GetInfo(ctx).WorkflowExecution.RunID
 		return inc.askTriageByUpdate(ctx, admission)
 	}
-	if err := workflow.SignalExternalWorkflow(ctx, api.TriageWorkflowID(s.Customer), "", api.SignalAdmit, admission).Get(ctx, nil); err != nil {
+	return inc.askTriageBySignal(ctx, admission, casework.TriageTimeout)
+}
+
+// askTriageBySignal asks triage by Signal and waits for its answer by Signal, at most
+// patience; a triage that is not running, or does not answer, costs no page: the
+// incident pages as a new one.
+func (inc *incident) askTriageBySignal(ctx workflow.Context, admission api.Admission, patience time.Duration) api.TriageAnswer {
+	own := api.TriageAnswer{Decision: api.TriageOwn}
+	if err := workflow.SignalExternalWorkflow(ctx, api.TriageWorkflowID(admission.Customer), "", api.SignalAdmit, admission).Get(ctx, nil); err != nil {
 		inc.note(ctx, "triage", "the customer's triage could not be asked (%v): paged as a new incident", err)
 		return own
 	}
 	answers := workflow.GetSignalChannel(ctx, api.SignalTriaged)
-	answered, err := workflow.AwaitWithTimeout(ctx, casework.TriageTimeout, func() bool { return answers.Len() > 0 })
+	answered, err := workflow.AwaitWithTimeout(ctx, patience, func() bool { return answers.Len() > 0 })
 	if err != nil || !answered {
-		inc.note(ctx, "triage", "the customer's triage did not answer within %s: paged as a new incident", casework.TriageTimeout)
+		inc.note(ctx, "triage", "the customer's triage did not answer within %s: paged as a new incident", patience)
 		return own
 	}
 	var answer api.TriageAnswer
@@ -62,18 +72,44 @@ func (inc *incident) askTriage(ctx workflow.Context, pagedFirst bool, gone strin
 	return answer
 }
 
-// askTriageByUpdate asks triage by Update; a triage that cannot answer within
-// triageTimeout costs no page: the incident pages as a new one.
+// askTriageByUpdate asks triage by Update. A triage that is not running or refuses
+// costs no page: the incident pages as a new one. One that is busy (no answer within
+// the first workflow task) is asked again by Signal, and the incident waits for its
+// answer holding no task (triagePatient); an incident before that waited up to
+// TriageTimeout in its task and then paged as a new one.
 func (inc *incident) askTriageByUpdate(ctx workflow.Context, admission api.Admission) api.TriageAnswer {
+	patient := workflow.GetVersion(ctx, triagePatienceChange, workflow.DefaultVersion, triagePatient) >= triagePatient
+	options := casework.AdmitOptions
+	if patient {
+		options = casework.AdmitWithinTaskOptions
+	}
 	var a *start.Calls
 	var answer api.TriageAnswer
-	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, casework.AdmitOptions), a.AdmitToTriage, admission).Get(ctx, &answer)
+	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, options), a.AdmitToTriage, admission).Get(ctx, &answer)
+	if err != nil && patient && !triageRefused(err) {
+		inc.note(ctx, "triage", "the customer's triage is busy (no answer within %s): asked by signal, the answer awaited up to %s",
+			casework.AdmitWithinTask, casework.TriagePatience)
+		return inc.askTriageBySignal(ctx, admission, casework.TriagePatience)
+	}
 	if err != nil {
 		inc.note(ctx, "triage", "the customer's triage did not answer (%s): paged as a new incident", casework.FailureMessage(err))
 		return api.TriageAnswer{Decision: api.TriageOwn}
 	}
 	inc.note(ctx, "triage", "triage: %s", answer.Why)
 	return answer
+}
+
+// triagePatienceChange guards askTriageByUpdate's patience with a busy triage.
+const (
+	triagePatienceChange                  = "incident-triage-patience"
+	triagePatient        workflow.Version = 1
+)
+
+// triageRefused tells a triage that answered no (it is not running, or refused the
+// admission) from one that did not answer in time.
+func triageRefused(err error) bool {
+	var refusal *temporal.ApplicationError
+	return errors.As(err, &refusal) && refusal.NonRetryable() && strings.HasPrefix(refusal.Type(), "Triage")
 }
 
 // pagesBeforeTriage tells whether the incident pages the SOC before triage answers:

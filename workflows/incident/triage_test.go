@@ -9,6 +9,7 @@ import (
 
 	"xsoc/integrations"
 	"xsoc/workflows/api"
+	"xsoc/workflows/casework"
 	"xsoc/workflows/internal/testworld"
 )
 
@@ -243,4 +244,65 @@ func TestIncidentPagesAsNewWhenTriageCannotAnswer(t *testing.T) {
 
 	require.Equal(t, []string{"#soc-triage"}, w.Outbox.Pages("slack"))
 	require.True(t, timelineHas(status, "triage", "is not running): paged as a new incident"), "%v", status.Timeline)
+}
+
+// A triage busy with a storm (no answer within the first workflow task) is asked again
+// by Signal, and its answer taken whenever it comes: minutes later, a member of a
+// campaign still joins it instead of becoming an incident of its own.
+func TestIncidentWaitsForABusyTriageWithoutHoldingItsTask(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	campaign := "incident/acme/campaign/malop-0"
+	w.TriageBusy, w.TriageSilent = true, true
+	w.At(5*time.Minute, func() {
+		w.Env.SignalWorkflow(api.SignalTriaged, api.TriageAnswer{Decision: api.TriageMerged, Parent: campaign, HandedOver: true,
+			Why: "the alert belongs to campaign " + campaign})
+	})
+
+	status := w.Run(input(testworld.SOCPolicy(), testAlert(integrations.SeverityHigh, "pc-1")))
+
+	require.Equal(t, api.StateMerged, status.State, "%v", status.Timeline)
+	require.Equal(t, campaign, status.Parent)
+	require.Empty(t, status.Paged, "a late answer costs no page")
+	require.Equal(t, testworld.Start.Add(5*time.Minute), status.ClosedAt, "closed when triage answered")
+	asked := w.Admissions()
+	require.Len(t, asked, 2, "asked by Update, then once by Signal")
+	require.True(t, asked[0].Update)
+	require.False(t, asked[1].Update)
+	first, second := asked[0].Arg.(api.Admission), asked[1].Arg.(api.Admission)
+	require.Equal(t, first.Run, second.Run, "the same question: triage answers it once")
+	require.True(t, second.HandOver)
+	require.True(t, timelineHas(status, "triage", "is busy (no answer within 5s): asked by signal"), "%v", status.Timeline)
+}
+
+// A busy triage that answers by Signal at once is taken at once.
+func TestBusyTriageAnswersBySignal(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.TriageBusy = true
+	w.Triage = func(api.Admission) api.TriageAnswer {
+		return api.TriageAnswer{Decision: api.TriageSuppressed, Rule: suppressingRule(), Why: "rule R-7 matched: nightly IT inventory script"}
+	}
+
+	status := w.Run(input(testworld.SOCPolicy(), testAlert(integrations.SeverityHigh, "osk-pc-1")))
+
+	require.Equal(t, api.StateSuppressed, status.State)
+	require.Empty(t, status.Paged)
+	require.Equal(t, testworld.Start, status.ClosedAt)
+}
+
+// A triage that is running but answers nothing within TriagePatience is broken: the
+// incident pages as a new one then, and says why.
+func TestIncidentPagesAsNewWhenABusyTriageNeverAnswers(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.TriageBusy, w.TriageSilent = true, true
+	w.Decide(casework.TriagePatience+time.Minute, api.DecisionClose, api.Decision{By: "x", Note: "test"})
+
+	status := w.Run(input(testworld.SOCPolicy(), testAlert(integrations.SeverityHigh, "pc-1")))
+
+	require.Equal(t, []string{"#soc-triage"}, w.Outbox.Pages("slack"))
+	require.True(t, timelineHas(status, "triage", "did not answer within 15m0s: paged as a new incident"), "%v", status.Timeline)
+	require.NotEmpty(t, status.Paged)
+	require.Equal(t, testworld.Start.Add(casework.TriagePatience), status.Paged[0].At, "paged once the patience ran out, not at the minute")
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -82,10 +83,20 @@ func (b *admissionBatches) ask(ctx context.Context, in api.Admission) (api.Triag
 	case result := <-asked.answered:
 		return result.answer, result.err
 	case <-ctx.Done():
-		// The batch goes on without this caller; Triage remembers the answer for
-		// the incident's next ask.
+		// An admission still waiting is not sent: its incident asks again (by Signal,
+		// when triage is busy), and in a storm the queue must not fill with questions
+		// nobody waits for. One already sent goes on without this caller; Triage
+		// remembers the answer for the incident's next ask.
+		b.withdraw(queue, asked)
 		return api.TriageAnswer{}, ctx.Err()
 	}
+}
+
+// withdraw takes an admission out of its customer's queue if it was not sent yet.
+func (b *admissionBatches) withdraw(queue *customerAdmissions, asked askedAdmission) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	queue.waiting = slices.DeleteFunc(queue.waiting, func(w askedAdmission) bool { return w.answered == asked.answered })
 }
 
 // send sends the customer's waiting admissions, a batch at a time, until none waits.

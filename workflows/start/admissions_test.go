@@ -184,3 +184,51 @@ func TestAnAdmissionWithoutItsAlertIsRefusedBeforeItIsSent(t *testing.T) {
 	require.ErrorContains(t, err, "field alert_id")
 	require.Empty(t, c.updates)
 }
+
+// An incident that stops waiting (its local activity ran out of time while triage was
+// busy) takes its admission back if it was not sent yet: it asks again by Signal, and
+// the next batch carries only the questions somebody waits for.
+func TestAnAdmissionNobodyWaitsForIsNotSent(t *testing.T) {
+	t.Parallel()
+	c := newTriageClient(1)
+	calls := &Calls{Temporal: c}
+	calls.admissionsOnce.Do(func() {
+		calls.admissions = newAdmissionBatches(c)
+		calls.admissions.inFlight = 1
+	})
+	admission := func(i int) api.Admission {
+		return api.Admission{Customer: "acme", Incident: fmt.Sprintf("incident/acme/x/a%d", i), Run: "r", AlertID: fmt.Sprintf("a%d", i)}
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		_, err := calls.AdmitToTriage(context.Background(), admission(0))
+		require.NoError(t, err)
+	})
+	<-c.firstHeld
+	gaveUp, giveUp := context.WithCancel(context.Background())
+	wg.Go(func() {
+		_, err := calls.AdmitToTriage(gaveUp, admission(1))
+		require.ErrorIs(t, err, context.Canceled)
+	})
+	wg.Go(func() {
+		_, err := calls.AdmitToTriage(context.Background(), admission(2))
+		require.NoError(t, err)
+	})
+	require.Eventually(t, func() bool {
+		calls.admissions.mu.Lock()
+		defer calls.admissions.mu.Unlock()
+		return len(calls.admissions.customers["acme"].waiting) == 2
+	}, 5*time.Second, time.Millisecond)
+	giveUp()
+	require.Eventually(t, func() bool {
+		calls.admissions.mu.Lock()
+		defer calls.admissions.mu.Unlock()
+		return len(calls.admissions.customers["acme"].waiting) == 1
+	}, 5*time.Second, time.Millisecond)
+	close(c.release)
+	wg.Wait()
+	require.Len(t, c.updates, 2)
+	second := c.updates[1].Args[0].(api.AdmissionBatch).Admissions
+	require.Len(t, second, 1)
+	require.Equal(t, "a2", second[0].AlertID, "the admission given up was not sent")
+}

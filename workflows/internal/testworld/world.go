@@ -16,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -42,6 +43,9 @@ type World struct {
 	Triage func(api.Admission) api.TriageAnswer
 	// triageDown, when set, is the error every admission by Update fails with.
 	TriageDown error
+	// TriageBusy makes every admission by Update time out, as a triage answering a
+	// storm does; TriageSilent leaves admissions by Signal unanswered.
+	TriageBusy, TriageSilent bool
 	// signalled records the signals the incident sent to other workflows.
 	Signalled []ExternalSignal
 	// signalFails makes signals to a workflow fail, by workflow id.
@@ -118,6 +122,9 @@ func New(t *testing.T, calls any, workflows map[string]any) *World {
 		if w.TriageDown != nil {
 			return api.TriageAnswer{}, w.TriageDown
 		}
+		if w.TriageBusy {
+			return api.TriageAnswer{}, temporal.NewTimeoutError(enumspb.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE, nil)
+		}
 		return answer(a), nil
 	}).Maybe()
 	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
@@ -134,7 +141,7 @@ func New(t *testing.T, calls any, workflows map[string]any) *World {
 				w.Told = append(w.Told, moments)
 				w.Mu.Unlock()
 			}
-			if name == api.SignalAdmit {
+			if name == api.SignalAdmit && !w.TriageSilent {
 				answer := w.Triage(arg.(api.Admission))
 				env.RegisterDelayedCallback(func() { env.SignalWorkflow(api.SignalTriaged, answer) }, 0)
 			}
