@@ -91,6 +91,13 @@ var customersTemplate = template.Must(template.New("").Parse(`customers:
     response: {policy: investigate_first}
     escalation:
       high: [{after: 0s, email: it@stark.example}]
+  - id: tyrell
+    name: Tyrell
+    services: [detect]
+    webhook_secret_env: SOC_TEST_SECRET
+    response: {policy: investigate_first}
+    escalation:
+      high: [{after: 0s, email: it@tyrell.example}]
   - id: soylent
     name: Soylent
     services: [detect, respond]

@@ -113,6 +113,10 @@ type TriageAnswer struct {
 	// HandedOver (merged): triage hands the alert to Parent itself; the incident
 	// closes as merged at once.
 	HandedOver bool `json:"handed_over,omitempty"`
+	// Asked is the question answered (its admission's Update id) when a worker
+	// delivers, by Signal, the answer to an incident that stopped waiting for it: an
+	// incident takes only the answer to the question it asked last.
+	Asked string `json:"asked,omitempty"`
 }
 
 // JoinedAlerts are alerts triage hands to the open incident or campaign they join,

@@ -31,15 +31,19 @@ func PriorityOf(severity integrations.Severity) temporal.Priority {
 // pages as if triage had said "a new incident": a triage outage must never cost a page.
 const TriageTimeout = time.Minute
 
-// TriagePatience is how long a new incident that asked its triage by Signal waits
-// for the answer, holding no workflow task (incident-triage-patience): a triage that
-// is running answers every admission in order, and in a worm it may be minutes
-// behind. Taking a late answer for "a new incident" (TriageTimeout) turned thousands
-// of a campaign's members into incidents of their own, each paged and contained on
-// its own, which slowed triage further. A triage that is not running is known at
-// once (the Signal fails) and still costs no page; one that is running but answers
+// TriagePatience is how long a new incident waits for a busy triage's answer,
+// holding no workflow task (incident-triage-patience): a triage that is running
+// answers every admission in order, and in a worm it may be minutes behind. Taking
+// a late answer for "a new incident" (TriageTimeout) turned thousands of a
+// campaign's members into incidents of their own, each paged and contained on its
+// own, which slowed triage further. A triage that is not running is known at once
+// (the Update fails) and still costs no page; one that is running but answers
 // nothing for this long is broken, and the incident pages as a new one.
 const TriagePatience = 15 * time.Minute
+
+// TriageReask is how often an incident waiting for a busy triage's answer asks again:
+// the answer is signalled by the worker that asked, and a worker can be lost.
+const TriageReask = 3 * time.Minute
 
 // Backoff is the wait before the next try after failures in a row: 2 s doubling, at
 // most 5 minutes.

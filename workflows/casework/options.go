@@ -47,8 +47,8 @@ var AdmitOptions = workflow.LocalActivityOptions{
 // when the task's time is nearly out makes the worker hold the task by completing it
 // and asking for another every 8 s (10 s task timeout), three transactions each; in a
 // worm thousands of incidents waiting so kept the server busy with nothing else. An
-// incident not answered within AdmitWithinTask asks by Signal instead and waits for
-// the answer by Signal, holding no task (TriagePatience).
+// incident not answered within AdmitWithinTask waits for the answer by Signal,
+// holding no task (TriagePatience).
 var AdmitWithinTaskOptions = workflow.LocalActivityOptions{
 	ScheduleToCloseTimeout: AdmitWithinTask,
 	StartToCloseTimeout:    AdmitWithinTask,

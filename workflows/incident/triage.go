@@ -74,8 +74,8 @@ func (inc *incident) askTriageBySignal(ctx workflow.Context, admission api.Admis
 
 // askTriageByUpdate asks triage by Update. A triage that is not running or refuses
 // costs no page: the incident pages as a new one. One that is busy (no answer within
-// the first workflow task) is asked again by Signal, and the incident waits for its
-// answer holding no task (triagePatient); an incident before that waited up to
+// the first workflow task) answers later, by Signal, while the incident waits holding
+// no task (awaitLateAnswer); an incident before triagePatient waited up to
 // TriageTimeout in its task and then paged as a new one.
 func (inc *incident) askTriageByUpdate(ctx workflow.Context, admission api.Admission) api.TriageAnswer {
 	patient := workflow.GetVersion(ctx, triagePatienceChange, workflow.DefaultVersion, triagePatient) >= triagePatient
@@ -83,13 +83,9 @@ func (inc *incident) askTriageByUpdate(ctx workflow.Context, admission api.Admis
 	if patient {
 		options = casework.AdmitWithinTaskOptions
 	}
-	var a *start.Calls
-	var answer api.TriageAnswer
-	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, options), a.AdmitToTriage, admission).Get(ctx, &answer)
+	answer, err := inc.admit(ctx, options, admission)
 	if err != nil && patient && !triageRefused(err) {
-		inc.note(ctx, "triage", "the customer's triage is busy (no answer within %s): asked by signal, the answer awaited up to %s",
-			casework.AdmitWithinTask, casework.TriagePatience)
-		return inc.askTriageBySignal(ctx, admission, casework.TriagePatience)
+		return inc.awaitLateAnswer(ctx, admission)
 	}
 	if err != nil {
 		inc.note(ctx, "triage", "the customer's triage did not answer (%s): paged as a new incident", casework.FailureMessage(err))
@@ -97,6 +93,66 @@ func (inc *incident) askTriageByUpdate(ctx workflow.Context, admission api.Admis
 	}
 	inc.note(ctx, "triage", "triage: %s", answer.Why)
 	return answer
+}
+
+// admit asks triage by Update from a local activity.
+func (inc *incident) admit(ctx workflow.Context, options workflow.LocalActivityOptions, admission api.Admission) (api.TriageAnswer, error) {
+	var a *start.Calls
+	var answer api.TriageAnswer
+	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, options), a.AdmitToTriage, admission).Get(ctx, &answer)
+	return answer, err
+}
+
+// awaitLateAnswer waits for a busy triage's answer, holding no workflow task: the
+// worker that asked signals it once triage answers (the answer names the question,
+// so an answer to an earlier question is not taken). Every TriageReask without it
+// (the worker that asked was lost, or the Update failed) the incident asks again, the
+// same question, which triage answers the same; after TriagePatience it pages as a
+// new incident.
+func (inc *incident) awaitLateAnswer(ctx workflow.Context, admission api.Admission) api.TriageAnswer {
+	own := api.TriageAnswer{Decision: api.TriageOwn}
+	inc.note(ctx, "triage", "the customer's triage is busy (no answer within %s): its answer is awaited up to %s",
+		casework.AdmitWithinTask, casework.TriagePatience)
+	asked := start.AdmitUpdateID(admission)
+	answers := workflow.GetSignalChannel(ctx, api.SignalTriaged)
+	deadline := workflow.Now(ctx).Add(casework.TriagePatience)
+	for {
+		wait := min(casework.TriageReask, deadline.Sub(workflow.Now(ctx)))
+		timerCtx, cancelTimer := workflow.WithCancel(ctx)
+		var answer api.TriageAnswer
+		received := false
+		selector := workflow.NewSelector(ctx)
+		selector.AddReceive(answers, func(c workflow.ReceiveChannel, _ bool) {
+			c.Receive(ctx, &answer)
+			received = true
+		})
+		selector.AddFuture(workflow.NewTimer(timerCtx, wait), func(workflow.Future) {})
+		selector.Select(ctx)
+		cancelTimer()
+		switch {
+		case received && answer.Asked == asked:
+			inc.note(ctx, "triage", "triage: %s", answer.Why)
+			return answer
+		case received:
+			// The answer to an earlier question (before its parent was gone).
+			continue
+		case ctx.Err() != nil:
+			inc.note(ctx, "triage", "the customer's triage was not awaited any more (%v)", ctx.Err())
+			return own
+		case !workflow.Now(ctx).Before(deadline):
+			inc.note(ctx, "triage", "the customer's triage did not answer within %s: paged as a new incident", casework.TriagePatience)
+			return own
+		}
+		answer, err := inc.admit(ctx, casework.AdmitWithinTaskOptions, admission)
+		if err == nil {
+			inc.note(ctx, "triage", "triage: %s", answer.Why)
+			return answer
+		}
+		if triageRefused(err) {
+			inc.note(ctx, "triage", "the customer's triage did not answer (%s): paged as a new incident", casework.FailureMessage(err))
+			return own
+		}
+	}
 }
 
 // triagePatienceChange guards askTriageByUpdate's patience with a busy triage.

@@ -11,6 +11,7 @@ import (
 	"xsoc/workflows/api"
 	"xsoc/workflows/casework"
 	"xsoc/workflows/internal/testworld"
+	"xsoc/workflows/start"
 )
 
 func suppressingRule() *api.Rule {
@@ -246,17 +247,22 @@ func TestIncidentPagesAsNewWhenTriageCannotAnswer(t *testing.T) {
 	require.True(t, timelineHas(status, "triage", "is not running): paged as a new incident"), "%v", status.Timeline)
 }
 
-// A triage busy with a storm (no answer within the first workflow task) is asked again
-// by Signal, and its answer taken whenever it comes: minutes later, a member of a
-// campaign still joins it instead of becoming an incident of its own.
+// A triage busy with a storm (no answer within the first workflow task) answers later,
+// by Signal from the worker that asked, and the incident takes that answer whenever it
+// comes: minutes later, a member of a campaign still joins it instead of becoming an
+// incident of its own. An answer to another question is not taken; every
+// TriageReask without an answer the incident asks again.
 func TestIncidentWaitsForABusyTriageWithoutHoldingItsTask(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	campaign := "incident/acme/campaign/malop-0"
-	w.TriageBusy, w.TriageSilent = true, true
+	w.TriageBusy = true
+	w.At(time.Minute, func() {
+		w.Env.SignalWorkflow(api.SignalTriaged, api.TriageAnswer{Decision: api.TriageOwn, Why: "an earlier question's", Asked: "admit/other"})
+	})
 	w.At(5*time.Minute, func() {
 		w.Env.SignalWorkflow(api.SignalTriaged, api.TriageAnswer{Decision: api.TriageMerged, Parent: campaign, HandedOver: true,
-			Why: "the alert belongs to campaign " + campaign})
+			Why: "the alert belongs to campaign " + campaign, Asked: start.AdmitUpdateID(w.Admissions()[0].Arg.(api.Admission))})
 	})
 
 	status := w.Run(input(testworld.SOCPolicy(), testAlert(integrations.SeverityHigh, "pc-1")))
@@ -264,31 +270,29 @@ func TestIncidentWaitsForABusyTriageWithoutHoldingItsTask(t *testing.T) {
 	require.Equal(t, api.StateMerged, status.State, "%v", status.Timeline)
 	require.Equal(t, campaign, status.Parent)
 	require.Empty(t, status.Paged, "a late answer costs no page")
-	require.Equal(t, testworld.Start.Add(5*time.Minute), status.ClosedAt, "closed when triage answered")
+	require.Equal(t, testworld.Start.Add(5*time.Minute), status.ClosedAt, "closed when triage's answer came")
 	asked := w.Admissions()
-	require.Len(t, asked, 2, "asked by Update, then once by Signal")
-	require.True(t, asked[0].Update)
-	require.False(t, asked[1].Update)
-	first, second := asked[0].Arg.(api.Admission), asked[1].Arg.(api.Admission)
-	require.Equal(t, first.Run, second.Run, "the same question: triage answers it once")
-	require.True(t, second.HandOver)
-	require.True(t, timelineHas(status, "triage", "is busy (no answer within 5s): asked by signal"), "%v", status.Timeline)
+	require.Len(t, asked, 2, "asked at once, and again after %s", casework.TriageReask)
+	require.True(t, asked[0].Update && asked[1].Update)
+	require.Equal(t, asked[0].Arg, asked[1].Arg, "the same question: triage answers it once")
+	require.True(t, timelineHas(status, "triage", "is busy (no answer within 5s): its answer is awaited up to 15m0s"), "%v", status.Timeline)
 }
 
-// A busy triage that answers by Signal at once is taken at once.
-func TestBusyTriageAnswersBySignal(t *testing.T) {
+// A late answer that comes seconds after the first task is taken at once.
+func TestLateTriageAnswerIsTakenWhenItComes(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	w.TriageBusy = true
-	w.Triage = func(api.Admission) api.TriageAnswer {
-		return api.TriageAnswer{Decision: api.TriageSuppressed, Rule: suppressingRule(), Why: "rule R-7 matched: nightly IT inventory script"}
-	}
+	w.At(10*time.Second, func() {
+		w.Env.SignalWorkflow(api.SignalTriaged, api.TriageAnswer{Decision: api.TriageSuppressed, Rule: suppressingRule(),
+			Why: "rule R-7 matched: nightly IT inventory script", Asked: start.AdmitUpdateID(w.Admissions()[0].Arg.(api.Admission))})
+	})
 
 	status := w.Run(input(testworld.SOCPolicy(), testAlert(integrations.SeverityHigh, "osk-pc-1")))
 
 	require.Equal(t, api.StateSuppressed, status.State)
 	require.Empty(t, status.Paged)
-	require.Equal(t, testworld.Start, status.ClosedAt)
+	require.Equal(t, testworld.Start.Add(10*time.Second), status.ClosedAt)
 }
 
 // A triage that is running but answers nothing within TriagePatience is broken: the
@@ -296,7 +300,7 @@ func TestBusyTriageAnswersBySignal(t *testing.T) {
 func TestIncidentPagesAsNewWhenABusyTriageNeverAnswers(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.TriageBusy, w.TriageSilent = true, true
+	w.TriageBusy = true
 	w.Decide(casework.TriagePatience+time.Minute, api.DecisionClose, api.Decision{By: "x", Note: "test"})
 
 	status := w.Run(input(testworld.SOCPolicy(), testAlert(integrations.SeverityHigh, "pc-1")))
@@ -305,4 +309,5 @@ func TestIncidentPagesAsNewWhenABusyTriageNeverAnswers(t *testing.T) {
 	require.True(t, timelineHas(status, "triage", "did not answer within 15m0s: paged as a new incident"), "%v", status.Timeline)
 	require.NotEmpty(t, status.Paged)
 	require.Equal(t, testworld.Start.Add(casework.TriagePatience), status.Paged[0].At, "paged once the patience ran out, not at the minute")
+	require.Len(t, w.Admissions(), int(casework.TriagePatience/casework.TriageReask), "asked again every %s", casework.TriageReask)
 }

@@ -5,11 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"xsoc/workflows/api"
@@ -45,13 +45,15 @@ type admissionBatches struct {
 }
 
 type customerAdmissions struct {
-	waiting []askedAdmission
+	waiting []*askedAdmission
 	senders int
 }
 
 type askedAdmission struct {
 	admission api.Admission
 	answered  chan admissionResult
+	// gone: the caller stopped waiting (guarded by mu).
+	gone bool
 }
 
 type admissionResult struct {
@@ -66,7 +68,7 @@ func newAdmissionBatches(c client.Client) *admissionBatches {
 // ask sends the admission with the others of its customer asked at the same moment,
 // and answers Triage's answer to it.
 func (b *admissionBatches) ask(ctx context.Context, in api.Admission) (api.TriageAnswer, error) {
-	asked := askedAdmission{admission: in, answered: make(chan admissionResult, 1)}
+	asked := &askedAdmission{admission: in, answered: make(chan admissionResult, 1)}
 	b.mu.Lock()
 	queue := b.customers[in.Customer]
 	if queue == nil {
@@ -83,20 +85,19 @@ func (b *admissionBatches) ask(ctx context.Context, in api.Admission) (api.Triag
 	case result := <-asked.answered:
 		return result.answer, result.err
 	case <-ctx.Done():
-		// An admission still waiting is not sent: its incident asks again (by Signal,
-		// when triage is busy), and in a storm the queue must not fill with questions
-		// nobody waits for. One already sent goes on without this caller; Triage
-		// remembers the answer for the incident's next ask.
-		b.withdraw(queue, asked)
-		return api.TriageAnswer{}, ctx.Err()
+		// The batch goes on without this caller, and its answer goes to the incident
+		// by Signal (answerLate): an incident that stops waiting for a busy triage
+		// waits for the answer holding no workflow task.
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		select {
+		case result := <-asked.answered:
+			return result.answer, result.err
+		default:
+			asked.gone = true
+			return api.TriageAnswer{}, ctx.Err()
+		}
 	}
-}
-
-// withdraw takes an admission out of its customer's queue if it was not sent yet.
-func (b *admissionBatches) withdraw(queue *customerAdmissions, asked askedAdmission) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	queue.waiting = slices.DeleteFunc(queue.waiting, func(w askedAdmission) bool { return w.answered == asked.answered })
 }
 
 // send sends the customer's waiting admissions, a batch at a time, until none waits.
@@ -119,7 +120,7 @@ func (b *admissionBatches) send(customer string, queue *customerAdmissions) {
 	}
 }
 
-func (b *admissionBatches) sendBatch(customer string, batch []askedAdmission) {
+func (b *admissionBatches) sendBatch(customer string, batch []*askedAdmission) {
 	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
 	defer cancel()
 	admissions := make([]api.Admission, len(batch))
@@ -137,9 +138,44 @@ func (b *admissionBatches) sendBatch(customer string, batch []askedAdmission) {
 		if err == nil {
 			result.answer = answers[i]
 		}
-		asked.answered <- result
+		b.deliver(asked, result)
 	}
 }
+
+// deliver hands an answer to its caller, or, when the caller stopped waiting, to its
+// incident by Signal. A failure reaches nobody who stopped waiting: the incident asks
+// again (a triage refusing is a triage the incident asks again, not a lost alert).
+func (b *admissionBatches) deliver(asked *askedAdmission, result admissionResult) {
+	b.mu.Lock()
+	gone := asked.gone
+	if !gone {
+		asked.answered <- result
+	}
+	b.mu.Unlock()
+	if gone && result.err == nil {
+		go b.answerLate(asked.admission, result.answer)
+	}
+}
+
+// answerLate signals triage's answer to the incident's run that asked, naming the
+// question; it tries a few times, and an incident that misses it asks again.
+func (b *admissionBatches) answerLate(a api.Admission, answer api.TriageAnswer) {
+	answer.Asked = AdmitUpdateID(a)
+	for attempt := range lateAnswerAttempts {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := b.temporal.SignalWorkflow(ctx, a.Incident, a.Run, api.SignalTriaged, answer)
+		cancel()
+		var notFound *serviceerror.NotFound
+		if err == nil || errors.As(err, &notFound) {
+			// Delivered, or the run is over: nobody waits for it any more.
+			return
+		}
+		time.Sleep(time.Duration(attempt+1) * time.Second)
+	}
+}
+
+// lateAnswerAttempts bounds answerLate's tries.
+const lateAnswerAttempts = 5
 
 // batchesInFlight: see admissionBatches.
 const batchesInFlight = 2
@@ -167,12 +203,12 @@ func (b *admissionBatches) update(ctx context.Context, customer string, admissio
 	return answers, entityError("the triage of customer "+customer, "Triage", err)
 }
 
-func (b *admissionBatches) askOneByOne(ctx context.Context, batch []askedAdmission) {
+func (b *admissionBatches) askOneByOne(ctx context.Context, batch []*askedAdmission) {
 	var wg sync.WaitGroup
 	for _, asked := range batch {
 		wg.Go(func() {
 			answer, err := admitOne(ctx, b.temporal, asked.admission)
-			asked.answered <- admissionResult{answer: answer, err: err}
+			b.deliver(asked, admissionResult{answer: answer, err: err})
 		})
 	}
 	wg.Wait()

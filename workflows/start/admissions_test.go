@@ -27,6 +27,19 @@ type triageClient struct {
 	held      int
 	firstHeld chan struct{}
 	heldOnce  sync.Once
+	signals   []sentSignal
+}
+
+type sentSignal struct {
+	workflowID, runID, name string
+	arg                     any
+}
+
+func (c *triageClient) SignalWorkflow(_ context.Context, workflowID, runID, name string, arg any) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.signals = append(c.signals, sentSignal{workflowID: workflowID, runID: runID, name: name, arg: arg})
+	return nil
 }
 
 func newTriageClient(held int) *triageClient {
@@ -186,9 +199,9 @@ func TestAnAdmissionWithoutItsAlertIsRefusedBeforeItIsSent(t *testing.T) {
 }
 
 // An incident that stops waiting (its local activity ran out of time while triage was
-// busy) takes its admission back if it was not sent yet: it asks again by Signal, and
-// the next batch carries only the questions somebody waits for.
-func TestAnAdmissionNobodyWaitsForIsNotSent(t *testing.T) {
+// busy) still has its admission sent, and its answer comes by Signal to the run that
+// asked, naming the question; callers still waiting have theirs as before.
+func TestTheAnswerToAnIncidentThatStoppedWaitingIsSignalled(t *testing.T) {
 	t.Parallel()
 	c := newTriageClient(1)
 	calls := &Calls{Temporal: c}
@@ -197,7 +210,7 @@ func TestAnAdmissionNobodyWaitsForIsNotSent(t *testing.T) {
 		calls.admissions.inFlight = 1
 	})
 	admission := func(i int) api.Admission {
-		return api.Admission{Customer: "acme", Incident: fmt.Sprintf("incident/acme/x/a%d", i), Run: "r", AlertID: fmt.Sprintf("a%d", i)}
+		return api.Admission{Customer: "acme", Incident: fmt.Sprintf("incident/acme/x/a%d", i), Run: fmt.Sprintf("run-%d", i), AlertID: fmt.Sprintf("a%d", i)}
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -211,8 +224,9 @@ func TestAnAdmissionNobodyWaitsForIsNotSent(t *testing.T) {
 		require.ErrorIs(t, err, context.Canceled)
 	})
 	wg.Go(func() {
-		_, err := calls.AdmitToTriage(context.Background(), admission(2))
+		answer, err := calls.AdmitToTriage(context.Background(), admission(2))
 		require.NoError(t, err)
+		require.Equal(t, "incident/acme/x/a2", answer.Parent)
 	})
 	require.Eventually(t, func() bool {
 		calls.admissions.mu.Lock()
@@ -220,15 +234,21 @@ func TestAnAdmissionNobodyWaitsForIsNotSent(t *testing.T) {
 		return len(calls.admissions.customers["acme"].waiting) == 2
 	}, 5*time.Second, time.Millisecond)
 	giveUp()
-	require.Eventually(t, func() bool {
-		calls.admissions.mu.Lock()
-		defer calls.admissions.mu.Unlock()
-		return len(calls.admissions.customers["acme"].waiting) == 1
-	}, 5*time.Second, time.Millisecond)
+	time.Sleep(10 * time.Millisecond)
 	close(c.release)
 	wg.Wait()
 	require.Len(t, c.updates, 2)
-	second := c.updates[1].Args[0].(api.AdmissionBatch).Admissions
-	require.Len(t, second, 1)
-	require.Equal(t, "a2", second[0].AlertID, "the admission given up was not sent")
+	require.Len(t, c.updates[1].Args[0].(api.AdmissionBatch).Admissions, 2, "the question nobody waits for is still asked")
+	require.Eventually(t, func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return len(c.signals) == 1
+	}, 5*time.Second, time.Millisecond)
+	sent := c.signals[0]
+	require.Equal(t, "incident/acme/x/a1", sent.workflowID)
+	require.Equal(t, "run-1", sent.runID, "to the run that asked: a recurrence asks afresh")
+	require.Equal(t, api.SignalTriaged, sent.name)
+	answer := sent.arg.(api.TriageAnswer)
+	require.Equal(t, "incident/acme/x/a1", answer.Parent)
+	require.Equal(t, AdmitUpdateID(admission(1)), answer.Asked, "the answer names its question")
 }

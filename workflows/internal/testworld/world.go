@@ -44,8 +44,8 @@ type World struct {
 	// triageDown, when set, is the error every admission by Update fails with.
 	TriageDown error
 	// TriageBusy makes every admission by Update time out, as a triage answering a
-	// storm does; TriageSilent leaves admissions by Signal unanswered.
-	TriageBusy, TriageSilent bool
+	// storm does: its answer comes later, by Signal, when a test sends it.
+	TriageBusy bool
 	// signalled records the signals the incident sent to other workflows.
 	Signalled []ExternalSignal
 	// signalFails makes signals to a workflow fail, by workflow id.
@@ -141,7 +141,7 @@ func New(t *testing.T, calls any, workflows map[string]any) *World {
 				w.Told = append(w.Told, moments)
 				w.Mu.Unlock()
 			}
-			if name == api.SignalAdmit && !w.TriageSilent {
+			if name == api.SignalAdmit {
 				answer := w.Triage(arg.(api.Admission))
 				env.RegisterDelayedCallback(func() { env.SignalWorkflow(api.SignalTriaged, answer) }, 0)
 			}
