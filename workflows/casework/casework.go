@@ -32,7 +32,7 @@ func PriorityOf(severity integrations.Severity) temporal.Priority {
 const TriageTimeout = time.Minute
 
 // TriagePatience is how long a new incident waits for a busy triage's answer,
-// holding no workflow task (incident-triage-patience): a triage that is running
+// holding no workflow task (incidentVersionPatience): a triage that is running
 // answers every admission in order, and in a worm it may be minutes behind. Taking
 // a late answer for "a new incident" (TriageTimeout) turned thousands of a
 // campaign's members into incidents of their own, each paged and contained on its

@@ -42,7 +42,7 @@ var AdmitOptions = workflow.LocalActivityOptions{
 }
 
 // AdmitWithinTaskOptions are the options of that local activity for incidents that
-// are patient with a busy triage (incident-triage-patience): the answer is awaited
+// are patient with a busy triage (incidentVersionPatience): the answer is awaited
 // only while the incident's first workflow task lasts. A local activity still running
 // when the task's time is nearly out makes the worker hold the task by completing it
 // and asking for another every 8 s (10 s task timeout), three transactions each; in a

@@ -54,7 +54,13 @@ type accountMoments struct {
 // moments.
 func (inc *incident) tellsMoments(ctx workflow.Context) bool {
 	if !inc.account.read {
-		inc.account.version = workflow.GetVersion(ctx, accountMomentsChange, workflow.DefaultVersion, accountMomentsVersion)
+		inc.account.version = accountMomentsVersion
+		if incidentVersion(ctx) < incidentVersionPatience {
+			// From incidentVersionPatience on every incident tells its moments, without
+			// a marker of its own: each marker costs the server a search-attribute
+			// upsert (TemporalChangeVersion), a visibility write per incident.
+			inc.account.version = workflow.GetVersion(ctx, accountMomentsChange, workflow.DefaultVersion, accountMomentsVersion)
+		}
 		inc.account.read = true
 	}
 	return inc.account.version >= accountMomentsVersion

@@ -319,6 +319,15 @@ const (
 	// latest of its members and writes its verdict back to all of them from visibility
 	// (handover.go).
 	incidentVersionHandover workflow.Version = 5
+	// incidentVersionPatience: an incident whose triage is busy (no answer within its
+	// first workflow task) waits for the answer by Signal holding no task, up to
+	// casework.TriagePatience, instead of holding its task for a minute and paging as
+	// a new incident (triage.go, awaitLateAnswer); and it tells its Account its
+	// moments without the incident-account-moments marker. New behaviour goes under
+	// this one change id rather than a marker of its own: the SDK upserts the
+	// TemporalChangeVersion search attribute for every change id an incident records,
+	// one visibility write each, thousands in a worm.
+	incidentVersionPatience workflow.Version = 6
 )
 
 // incidentVersion answers the version the incident runs (the same on every call).
@@ -327,7 +336,7 @@ func incidentVersion(ctx workflow.Context) workflow.Version {
 }
 
 // incidentLatestVersion is the version new incidents run.
-const incidentLatestVersion = incidentVersionHandover
+const incidentLatestVersion = incidentVersionPatience
 
 // incidentMinimumVersion is the oldest incident version this code runs: round 1's
 // incidents (no version marker) ran in package incidentv1, which is gone.

@@ -75,10 +75,10 @@ func (inc *incident) askTriageBySignal(ctx workflow.Context, admission api.Admis
 // askTriageByUpdate asks triage by Update. A triage that is not running or refuses
 // costs no page: the incident pages as a new one. One that is busy (no answer within
 // the first workflow task) answers later, by Signal, while the incident waits holding
-// no task (awaitLateAnswer); an incident before triagePatient waited up to
+// no task (awaitLateAnswer); an incident before incidentVersionPatience waited up to
 // TriageTimeout in its task and then paged as a new one.
 func (inc *incident) askTriageByUpdate(ctx workflow.Context, admission api.Admission) api.TriageAnswer {
-	patient := workflow.GetVersion(ctx, triagePatienceChange, workflow.DefaultVersion, triagePatient) >= triagePatient
+	patient := incidentVersion(ctx) >= incidentVersionPatience
 	options := casework.AdmitOptions
 	if patient {
 		options = casework.AdmitWithinTaskOptions
@@ -154,12 +154,6 @@ func (inc *incident) awaitLateAnswer(ctx workflow.Context, admission api.Admissi
 		}
 	}
 }
-
-// triagePatienceChange guards askTriageByUpdate's patience with a busy triage.
-const (
-	triagePatienceChange                  = "incident-triage-patience"
-	triagePatient        workflow.Version = 1
-)
 
 // triageRefused tells a triage that answered no (it is not running, or refused the
 // admission) from one that did not answer in time.
