@@ -50,6 +50,10 @@ type Admission struct {
 	// its alert to the parent itself (in a batch with others), and the incident closes
 	// as merged at once, without a join round trip of its own.
 	HandOver bool `json:"hand_over,omitempty"`
+	// AnswerLate says the incident takes a late answer by Signal: when triage is
+	// busy, the worker answers TriagePending before the incident's local activity
+	// runs out of time, and signals triage's answer (TriageAnswer.Asked) when it comes.
+	AnswerLate bool `json:"answer_late,omitempty"`
 }
 
 // Validate names the first field an admission cannot go without.
@@ -96,6 +100,9 @@ const (
 	TriageSuppressed = "suppressed"
 	TriageMerged     = "merged"
 	TriageQASample   = "qa_sample"
+	// TriagePending is not triage's answer but the worker's: the question waits at a
+	// busy triage, and the answer comes by Signal (Admission.AnswerLate).
+	TriagePending = "pending"
 )
 
 // TriageAnswer tells an incident what it is.

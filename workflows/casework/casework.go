@@ -45,6 +45,11 @@ const TriagePatience = 15 * time.Minute
 // the answer is signalled by the worker that asked, and a worker can be lost.
 const TriageReask = 3 * time.Minute
 
+// TriageAskAgain is how soon an incident whose question to a busy triage may not have
+// been asked (its local activity ran out of time before it could ask: the worker was
+// that busy) asks again.
+const TriageAskAgain = 15 * time.Second
+
 // Backoff is the wait before the next try after failures in a row: 2 s doubling, at
 // most 5 minutes.
 func Backoff(failures int) time.Duration {

@@ -73,20 +73,16 @@ func (inc *incident) askTriageBySignal(ctx workflow.Context, admission api.Admis
 }
 
 // askTriageByUpdate asks triage by Update. A triage that is not running or refuses
-// costs no page: the incident pages as a new one. One that is busy (no answer within
-// the first workflow task) answers later, by Signal, while the incident waits holding
-// no task (awaitLateAnswer); an incident before incidentVersionPatience waited up to
-// TriageTimeout in its task and then paged as a new one.
+// costs no page: the incident pages as a new one. One that is busy answers later, by
+// Signal, while the incident waits holding no task (admitPatiently); an incident
+// before incidentVersionPatience waited up to TriageTimeout in its task and then
+// paged as a new one.
 func (inc *incident) askTriageByUpdate(ctx workflow.Context, admission api.Admission) api.TriageAnswer {
-	patient := incidentVersion(ctx) >= incidentVersionPatience
-	options := casework.AdmitOptions
-	if patient {
-		options = casework.AdmitWithinTaskOptions
+	if incidentVersion(ctx) >= incidentVersionPatience {
+		admission.AnswerLate = true
+		return inc.admitPatiently(ctx, admission)
 	}
-	answer, err := inc.admit(ctx, options, admission)
-	if err != nil && patient && !triageRefused(err) {
-		return inc.awaitLateAnswer(ctx, admission)
-	}
+	answer, err := inc.admit(ctx, casework.AdmitOptions, admission)
 	if err != nil {
 		inc.note(ctx, "triage", "the customer's triage did not answer (%s): paged as a new incident", casework.FailureMessage(err))
 		return api.TriageAnswer{Decision: api.TriageOwn}
@@ -103,22 +99,60 @@ func (inc *incident) admit(ctx workflow.Context, options workflow.LocalActivityO
 	return answer, err
 }
 
-// awaitLateAnswer waits for a busy triage's answer, holding no workflow task: the
-// worker that asked signals it once triage answers (the answer names the question,
-// so an answer to an earlier question is not taken). Every TriageReask without it
-// (the worker that asked was lost, or the Update failed) the incident asks again, the
-// same question, which triage answers the same; after TriagePatience it pages as a
-// new incident.
-func (inc *incident) awaitLateAnswer(ctx workflow.Context, admission api.Admission) api.TriageAnswer {
+// admitPatiently asks triage within the workflow task (AdmitWithinTask). A busy
+// triage is waited for holding no task: the worker answered "pending" and signals
+// triage's answer when it comes, naming the question (an answer to an earlier
+// question is not taken). Without it the incident asks again, the same question,
+// which triage answers the same: after TriageReask (the worker was lost, or its
+// Update failed), or after TriageAskAgain when the local activity ran out of time
+// before it could ask. After TriagePatience it pages as a new incident.
+func (inc *incident) admitPatiently(ctx workflow.Context, admission api.Admission) api.TriageAnswer {
 	own := api.TriageAnswer{Decision: api.TriageOwn}
-	inc.note(ctx, "triage", "the customer's triage is busy (no answer within %s): its answer is awaited up to %s",
-		casework.AdmitWithinTask, casework.TriagePatience)
 	asked := start.AdmitUpdateID(admission)
-	answers := workflow.GetSignalChannel(ctx, api.SignalTriaged)
 	deadline := workflow.Now(ctx).Add(casework.TriagePatience)
+	told := false
 	for {
-		wait := min(casework.TriageReask, deadline.Sub(workflow.Now(ctx)))
-		timerCtx, cancelTimer := workflow.WithCancel(ctx)
+		answer, err := inc.admit(ctx, casework.AdmitWithinTaskOptions, admission)
+		switch {
+		case err == nil && answer.Decision != api.TriagePending:
+			inc.note(ctx, "triage", "triage: %s", answer.Why)
+			return answer
+		case err != nil && triageRefused(err):
+			inc.note(ctx, "triage", "the customer's triage did not answer (%s): paged as a new incident", casework.FailureMessage(err))
+			return own
+		}
+		if !told {
+			inc.note(ctx, "triage", "the customer's triage is busy (no answer within %s): its answer is awaited up to %s",
+				casework.AdmitWithinTask, casework.TriagePatience)
+			told = true
+		}
+		wait := casework.TriageReask
+		if err != nil {
+			wait = casework.TriageAskAgain
+		}
+		if late, ok := inc.awaitLateAnswer(ctx, asked, min(wait, deadline.Sub(workflow.Now(ctx)))); ok {
+			inc.note(ctx, "triage", "triage: %s", late.Why)
+			return late
+		}
+		if ctx.Err() != nil {
+			inc.note(ctx, "triage", "the customer's triage was not awaited any more (%v)", ctx.Err())
+			return own
+		}
+		if !workflow.Now(ctx).Before(deadline) {
+			inc.note(ctx, "triage", "the customer's triage did not answer within %s: paged as a new incident", casework.TriagePatience)
+			return own
+		}
+	}
+}
+
+// awaitLateAnswer waits up to wait for triage's answer to the question asked, by
+// Signal, and answers whether it came.
+func (inc *incident) awaitLateAnswer(ctx workflow.Context, asked string, wait time.Duration) (api.TriageAnswer, bool) {
+	answers := workflow.GetSignalChannel(ctx, api.SignalTriaged)
+	timerCtx, cancelTimer := workflow.WithCancel(ctx)
+	defer cancelTimer()
+	timer := workflow.NewTimer(timerCtx, wait)
+	for {
 		var answer api.TriageAnswer
 		received := false
 		selector := workflow.NewSelector(ctx)
@@ -126,32 +160,15 @@ func (inc *incident) awaitLateAnswer(ctx workflow.Context, admission api.Admissi
 			c.Receive(ctx, &answer)
 			received = true
 		})
-		selector.AddFuture(workflow.NewTimer(timerCtx, wait), func(workflow.Future) {})
+		selector.AddFuture(timer, func(workflow.Future) {})
 		selector.Select(ctx)
-		cancelTimer()
-		switch {
-		case received && answer.Asked == asked:
-			inc.note(ctx, "triage", "triage: %s", answer.Why)
-			return answer
-		case received:
-			// The answer to an earlier question (before its parent was gone).
-			continue
-		case ctx.Err() != nil:
-			inc.note(ctx, "triage", "the customer's triage was not awaited any more (%v)", ctx.Err())
-			return own
-		case !workflow.Now(ctx).Before(deadline):
-			inc.note(ctx, "triage", "the customer's triage did not answer within %s: paged as a new incident", casework.TriagePatience)
-			return own
+		if !received {
+			return api.TriageAnswer{}, false
 		}
-		answer, err := inc.admit(ctx, casework.AdmitWithinTaskOptions, admission)
-		if err == nil {
-			inc.note(ctx, "triage", "triage: %s", answer.Why)
-			return answer
+		if answer.Asked == asked {
+			return answer, true
 		}
-		if triageRefused(err) {
-			inc.note(ctx, "triage", "the customer's triage did not answer (%s): paged as a new incident", casework.FailureMessage(err))
-			return own
-		}
+		// The answer to an earlier question (before its parent was gone).
 	}
 }
 

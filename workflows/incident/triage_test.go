@@ -278,6 +278,23 @@ func TestIncidentWaitsForABusyTriageWithoutHoldingItsTask(t *testing.T) {
 	require.True(t, timelineHas(status, "triage", "is busy (no answer within 5s): its answer is awaited up to 15m0s"), "%v", status.Timeline)
 }
 
+// A worker so busy that the local activity ran out of time before it could ask may
+// not have asked at all: the incident asks again soon (TriageAskAgain), not minutes later.
+func TestIncidentAsksAgainSoonWhenItsQuestionMayNotHaveBeenAsked(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.TriageBusy, w.WorkerSwamped = true, true
+	w.At(casework.TriageAskAgain+time.Second, func() {
+		w.Env.SignalWorkflow(api.SignalTriaged, api.TriageAnswer{Decision: api.TriageSuppressed, Rule: suppressingRule(),
+			Why: "rule R-7 matched", Asked: start.AdmitUpdateID(w.Admissions()[0].Arg.(api.Admission))})
+	})
+
+	status := w.Run(input(testworld.SOCPolicy(), testAlert(integrations.SeverityHigh, "osk-pc-1")))
+
+	require.Equal(t, api.StateSuppressed, status.State)
+	require.Len(t, w.Admissions(), 2, "asked at once and again after %s", casework.TriageAskAgain)
+}
+
 // A late answer that comes seconds after the first task is taken at once.
 func TestLateTriageAnswerIsTakenWhenItComes(t *testing.T) {
 	t.Parallel()

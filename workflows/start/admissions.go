@@ -5,12 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"xsoc/workflows/api"
 )
@@ -34,6 +36,7 @@ import (
 // retried batch is the same Update, a different one never is.
 type admissionBatches struct {
 	temporal client.Client
+	logger   *slog.Logger
 	// timeout bounds one batch's Update: an incident that gave up waiting (its local
 	// activity timed out) asks again in a later batch.
 	timeout time.Duration
@@ -54,6 +57,8 @@ type askedAdmission struct {
 	answered  chan admissionResult
 	// gone: the caller stopped waiting (guarded by mu).
 	gone bool
+	// attempts counts the batches that failed to ask it after its caller left.
+	attempts int
 }
 
 type admissionResult struct {
@@ -61,42 +66,64 @@ type admissionResult struct {
 	err    error
 }
 
-func newAdmissionBatches(c client.Client) *admissionBatches {
-	return &admissionBatches{temporal: c, timeout: time.Minute, inFlight: batchesInFlight, customers: map[string]*customerAdmissions{}}
+func newAdmissionBatches(c client.Client, logger *slog.Logger) *admissionBatches {
+	return &admissionBatches{temporal: c, logger: logger, timeout: time.Minute, inFlight: batchesInFlight, customers: map[string]*customerAdmissions{}}
 }
 
 // ask sends the admission with the others of its customer asked at the same moment,
-// and answers Triage's answer to it.
+// and answers Triage's answer to it. An admission that takes a late answer
+// (AnswerLate) is answered TriagePending shortly before ctx's deadline when triage has
+// not answered by then; its answer goes to the incident by Signal (answerLate), so the
+// incident waits for it holding no workflow task.
 func (b *admissionBatches) ask(ctx context.Context, in api.Admission) (api.TriageAnswer, error) {
 	asked := &askedAdmission{admission: in, answered: make(chan admissionResult, 1)}
-	b.mu.Lock()
-	queue := b.customers[in.Customer]
-	if queue == nil {
-		queue = &customerAdmissions{}
-		b.customers[in.Customer] = queue
+	b.enqueue(asked)
+	wait := ctx
+	if deadline, ok := ctx.Deadline(); ok && in.AnswerLate {
+		var cancel context.CancelFunc
+		wait, cancel = context.WithDeadline(ctx, deadline.Add(-pendingMargin))
+		defer cancel()
 	}
-	queue.waiting = append(queue.waiting, asked)
-	if queue.senders < b.inFlight {
-		queue.senders++
-		go b.send(in.Customer, queue)
-	}
-	b.mu.Unlock()
 	select {
 	case result := <-asked.answered:
 		return result.answer, result.err
-	case <-ctx.Done():
-		// The batch goes on without this caller, and its answer goes to the incident
-		// by Signal (answerLate): an incident that stops waiting for a busy triage
-		// waits for the answer holding no workflow task.
+	case <-wait.Done():
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		select {
 		case result := <-asked.answered:
 			return result.answer, result.err
 		default:
-			asked.gone = true
-			return api.TriageAnswer{}, ctx.Err()
 		}
+		// The batch goes on without this caller; Triage remembers the answer for the
+		// incident's next ask.
+		asked.gone = true
+		if in.AnswerLate {
+			return api.TriageAnswer{Decision: api.TriagePending, Why: "triage is busy: its answer comes by signal"}, nil
+		}
+		return api.TriageAnswer{}, ctx.Err()
+	}
+}
+
+// pendingMargin: an admission that takes a late answer is answered TriagePending this
+// long before its caller's deadline, so that the answer reaches the workflow.
+const pendingMargin = time.Second
+
+// enqueue queues an admission for its customer's next batch, and starts a sender
+// when fewer than inFlight send.
+func (b *admissionBatches) enqueue(asked *askedAdmission) {
+	customer := asked.admission.Customer
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	queue := b.customers[customer]
+	if queue == nil {
+		queue = &customerAdmissions{}
+		b.customers[customer] = queue
+	}
+	queue.waiting = append(queue.waiting, asked)
+	if queue.senders < b.inFlight {
+		queue.senders++
+		go b.send(customer, queue)
 	}
 }
 
@@ -142,9 +169,10 @@ func (b *admissionBatches) sendBatch(customer string, batch []*askedAdmission) {
 	}
 }
 
-// deliver hands an answer to its caller, or, when the caller stopped waiting, to its
-// incident by Signal. A failure reaches nobody who stopped waiting: the incident asks
-// again (a triage refusing is a triage the incident asks again, not a lost alert).
+// deliver hands an answer to its caller. When the caller stopped waiting, an
+// incident that takes a late answer has it by Signal, and its question is asked
+// again when the batch failed short of a refusal (Triage continuing as new, the
+// server busy); any other incident asks again itself.
 func (b *admissionBatches) deliver(asked *askedAdmission, result admissionResult) {
 	b.mu.Lock()
 	gone := asked.gone
@@ -152,18 +180,37 @@ func (b *admissionBatches) deliver(asked *askedAdmission, result admissionResult
 		asked.answered <- result
 	}
 	b.mu.Unlock()
-	if gone && result.err == nil {
+	if !gone || !asked.admission.AnswerLate {
+		return
+	}
+	var refusal *temporal.ApplicationError
+	switch {
+	case result.err == nil:
 		go b.answerLate(asked.admission, result.answer)
+	case errors.As(result.err, &refusal) && refusal.NonRetryable():
+		// Triage is not running or refused: the incident learns it when it asks again.
+		b.log().Warn("triage refused an admission nobody waits for", "incident", asked.admission.Incident, "error", result.err)
+	case asked.attempts < lateAskAttempts:
+		asked.attempts++
+		b.enqueue(asked)
+	default:
+		b.log().Warn("triage did not answer an admission nobody waits for", "incident", asked.admission.Incident,
+			"attempts", asked.attempts+1, "error", result.err)
 	}
 }
+
+// lateAskAttempts bounds how often a question nobody waits for is asked again after
+// its batch failed; the incident asks again itself later.
+const lateAskAttempts = 5
 
 // answerLate signals triage's answer to the incident's run that asked, naming the
 // question; it tries a few times, and an incident that misses it asks again.
 func (b *admissionBatches) answerLate(a api.Admission, answer api.TriageAnswer) {
 	answer.Asked = AdmitUpdateID(a)
+	var err error
 	for attempt := range lateAnswerAttempts {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err := b.temporal.SignalWorkflow(ctx, a.Incident, a.Run, api.SignalTriaged, answer)
+		err = b.temporal.SignalWorkflow(ctx, a.Incident, a.Run, api.SignalTriaged, answer)
 		cancel()
 		var notFound *serviceerror.NotFound
 		if err == nil || errors.As(err, &notFound) {
@@ -172,6 +219,14 @@ func (b *admissionBatches) answerLate(a api.Admission, answer api.TriageAnswer) 
 		}
 		time.Sleep(time.Duration(attempt+1) * time.Second)
 	}
+	b.log().Warn("could not signal triage's late answer: the incident asks again", "incident", a.Incident, "error", err)
+}
+
+func (b *admissionBatches) log() *slog.Logger {
+	if b.logger == nil {
+		return slog.Default()
+	}
+	return b.logger
 }
 
 // lateAnswerAttempts bounds answerLate's tries.

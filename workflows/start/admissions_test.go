@@ -28,6 +28,8 @@ type triageClient struct {
 	firstHeld chan struct{}
 	heldOnce  sync.Once
 	signals   []sentSignal
+	// failures fail the first Updates with a retryable error.
+	failures int
 }
 
 type sentSignal struct {
@@ -56,6 +58,13 @@ func (c *triageClient) UpdateWorkflow(ctx context.Context, o client.UpdateWorkfl
 	}
 	if hold {
 		<-c.release
+	}
+	c.mu.Lock()
+	fail := c.failures > 0
+	c.failures--
+	c.mu.Unlock()
+	if fail {
+		return nil, errors.New("workflow is closing: continued as new")
 	}
 	var result any
 	switch arg := o.Args[0].(type) {
@@ -93,7 +102,7 @@ func askAll(t *testing.T, c *triageClient, inFlight, n int) []api.TriageAnswer {
 	t.Helper()
 	calls := &Calls{Temporal: c}
 	calls.admissionsOnce.Do(func() {
-		calls.admissions = newAdmissionBatches(c)
+		calls.admissions = newAdmissionBatches(c, nil)
 		calls.admissions.inFlight = inFlight
 	})
 	answers := make([]api.TriageAnswer, n)
@@ -198,19 +207,22 @@ func TestAnAdmissionWithoutItsAlertIsRefusedBeforeItIsSent(t *testing.T) {
 	require.Empty(t, c.updates)
 }
 
-// An incident that stops waiting (its local activity ran out of time while triage was
-// busy) still has its admission sent, and its answer comes by Signal to the run that
-// asked, naming the question; callers still waiting have theirs as before.
+// An incident that takes a late answer and whose local activity is about to run out of
+// time while triage is busy is answered "pending"; its admission is still sent, and
+// triage's answer comes by Signal to the run that asked, naming the question. An
+// incident of an older version that gave up is not signalled (it does not listen);
+// callers still waiting have their answers as before.
 func TestTheAnswerToAnIncidentThatStoppedWaitingIsSignalled(t *testing.T) {
 	t.Parallel()
 	c := newTriageClient(1)
 	calls := &Calls{Temporal: c}
 	calls.admissionsOnce.Do(func() {
-		calls.admissions = newAdmissionBatches(c)
+		calls.admissions = newAdmissionBatches(c, nil)
 		calls.admissions.inFlight = 1
 	})
 	admission := func(i int) api.Admission {
-		return api.Admission{Customer: "acme", Incident: fmt.Sprintf("incident/acme/x/a%d", i), Run: fmt.Sprintf("run-%d", i), AlertID: fmt.Sprintf("a%d", i)}
+		return api.Admission{Customer: "acme", Incident: fmt.Sprintf("incident/acme/x/a%d", i), Run: fmt.Sprintf("run-%d", i), AlertID: fmt.Sprintf("a%d", i),
+			AnswerLate: true}
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -218,32 +230,40 @@ func TestTheAnswerToAnIncidentThatStoppedWaitingIsSignalled(t *testing.T) {
 		require.NoError(t, err)
 	})
 	<-c.firstHeld
-	gaveUp, giveUp := context.WithCancel(context.Background())
 	wg.Go(func() {
-		_, err := calls.AdmitToTriage(gaveUp, admission(1))
-		require.ErrorIs(t, err, context.Canceled)
+		ctx, cancel := context.WithTimeout(context.Background(), pendingMargin+100*time.Millisecond)
+		defer cancel()
+		answer, err := calls.AdmitToTriage(ctx, admission(1))
+		require.NoError(t, err)
+		require.Equal(t, api.TriagePending, answer.Decision, "answered before the caller's deadline")
+	})
+	wg.Go(func() {
+		old := admission(3)
+		old.AnswerLate = false
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		_, err := calls.AdmitToTriage(ctx, old)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
 	})
 	wg.Go(func() {
 		answer, err := calls.AdmitToTriage(context.Background(), admission(2))
 		require.NoError(t, err)
 		require.Equal(t, "incident/acme/x/a2", answer.Parent)
 	})
-	require.Eventually(t, func() bool {
-		calls.admissions.mu.Lock()
-		defer calls.admissions.mu.Unlock()
-		return len(calls.admissions.customers["acme"].waiting) == 2
-	}, 5*time.Second, time.Millisecond)
-	giveUp()
-	time.Sleep(10 * time.Millisecond)
+	time.Sleep(300 * time.Millisecond)
 	close(c.release)
 	wg.Wait()
 	require.Len(t, c.updates, 2)
-	require.Len(t, c.updates[1].Args[0].(api.AdmissionBatch).Admissions, 2, "the question nobody waits for is still asked")
+	require.Len(t, c.updates[1].Args[0].(api.AdmissionBatch).Admissions, 3, "the questions nobody waits for are still asked")
 	require.Eventually(t, func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		return len(c.signals) == 1
 	}, 5*time.Second, time.Millisecond)
+	time.Sleep(50 * time.Millisecond)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	require.Len(t, c.signals, 1, "only the incident that takes a late answer is signalled")
 	sent := c.signals[0]
 	require.Equal(t, "incident/acme/x/a1", sent.workflowID)
 	require.Equal(t, "run-1", sent.runID, "to the run that asked: a recurrence asks afresh")
@@ -251,4 +271,26 @@ func TestTheAnswerToAnIncidentThatStoppedWaitingIsSignalled(t *testing.T) {
 	answer := sent.arg.(api.TriageAnswer)
 	require.Equal(t, "incident/acme/x/a1", answer.Parent)
 	require.Equal(t, AdmitUpdateID(admission(1)), answer.Asked, "the answer names its question")
+}
+
+// A batch that fails short of a refusal (Triage continuing as new) is asked again for
+// the incidents that stopped waiting: nobody else would ask it before the incident's
+// next try, minutes later.
+func TestAQuestionNobodyWaitsForIsAskedAgainWhenItsBatchFailed(t *testing.T) {
+	t.Parallel()
+	c := newTriageClient(1)
+	c.failures = 1
+	b := newAdmissionBatches(c, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), pendingMargin)
+	defer cancel()
+	answer, err := b.ask(ctx, api.Admission{Customer: "acme", Incident: "incident/acme/x/a1", Run: "r", AlertID: "a1", AnswerLate: true})
+	require.NoError(t, err)
+	require.Equal(t, api.TriagePending, answer.Decision)
+	close(c.release)
+	require.Eventually(t, func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return len(c.signals) == 1
+	}, 5*time.Second, time.Millisecond)
+	require.Len(t, c.updates, 2, "the failed batch, then the question again")
 }

@@ -91,7 +91,7 @@ func (a *Calls) AdmitToTriage(ctx context.Context, in api.Admission) (api.Triage
 	if err := in.Validate(); err != nil {
 		return api.TriageAnswer{}, temporal.NewNonRetryableApplicationError(err.Error(), "TriageRefused", err)
 	}
-	a.admissionsOnce.Do(func() { a.admissions = newAdmissionBatches(a.Temporal) })
+	a.admissionsOnce.Do(func() { a.admissions = newAdmissionBatches(a.Temporal, a.Log) })
 	return a.admissions.ask(ctx, in)
 }
 

@@ -43,9 +43,12 @@ type World struct {
 	Triage func(api.Admission) api.TriageAnswer
 	// triageDown, when set, is the error every admission by Update fails with.
 	TriageDown error
-	// TriageBusy makes every admission by Update time out, as a triage answering a
-	// storm does: its answer comes later, by Signal, when a test sends it.
-	TriageBusy bool
+	// TriageBusy leaves every admission by Update unanswered, as a triage answering a
+	// storm does: the worker answers "pending" (an incident that takes late answers)
+	// or the local activity times out, and triage's answer comes later, by Signal,
+	// when a test sends it. WorkerSwamped makes the local activity time out before
+	// it could ask at all.
+	TriageBusy, WorkerSwamped bool
 	// signalled records the signals the incident sent to other workflows.
 	Signalled []ExternalSignal
 	// signalFails makes signals to a workflow fail, by workflow id.
@@ -121,6 +124,9 @@ func New(t *testing.T, calls any, workflows map[string]any) *World {
 		w.Mu.Unlock()
 		if w.TriageDown != nil {
 			return api.TriageAnswer{}, w.TriageDown
+		}
+		if w.TriageBusy && a.AnswerLate && !w.WorkerSwamped {
+			return api.TriageAnswer{Decision: api.TriagePending, Why: "triage is busy: its answer comes by signal"}, nil
 		}
 		if w.TriageBusy {
 			return api.TriageAnswer{}, temporal.NewTimeoutError(enumspb.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE, nil)
