@@ -22,12 +22,8 @@ import (
 //
 // Why: every Update to a workflow is a round of its own on the server (accepted and
 // completed events, a workflow task), and one customer's Triage has one history, so in
-// a worm the alerts queued one Update behind another at a few a second. Batching
-// costs nothing when alerts are few: an admission is sent at once when none of its
-// customer's is in flight, and only those asked while batchesInFlight are in flight wait
-// and go together in the next, so a batch grows exactly as large as the load makes it.
-// Two in flight keep Triage busy: while it decides one batch, the next is already
-// waiting on the server, so no round waits for a round trip to the worker.
+// a worm the alerts queued one Update behind another at a few a second. The batches
+// grow with the load (see batches).
 //
 // Nothing is decided here: Triage decides each admission of a batch in order, as if
 // it had been asked alone, and remembers its answer by incident run, so an incident
@@ -40,16 +36,9 @@ type admissionBatches struct {
 	// timeout bounds one batch's Update: an incident that gave up waiting (its local
 	// activity timed out) asks again in a later batch.
 	timeout time.Duration
-	// inFlight bounds the batches of one customer in flight at once.
-	inFlight int
-
-	mu        sync.Mutex
-	customers map[string]*customerAdmissions
-}
-
-type customerAdmissions struct {
-	waiting []*askedAdmission
-	senders int
+	queue   *batches[*askedAdmission]
+	// mu guards the admissions' gone.
+	mu sync.Mutex
 }
 
 type askedAdmission struct {
@@ -67,7 +56,9 @@ type admissionResult struct {
 }
 
 func newAdmissionBatches(c client.Client, logger *slog.Logger) *admissionBatches {
-	return &admissionBatches{temporal: c, logger: logger, timeout: time.Minute, inFlight: batchesInFlight, customers: map[string]*customerAdmissions{}}
+	b := &admissionBatches{temporal: c, logger: logger, timeout: time.Minute}
+	b.queue = newBatches(batchesInFlight, api.MaxAdmissionBatch, b.sendBatch)
+	return b
 }
 
 // ask sends the admission with the others of its customer asked at the same moment,
@@ -77,7 +68,7 @@ func newAdmissionBatches(c client.Client, logger *slog.Logger) *admissionBatches
 // incident waits for it holding no workflow task.
 func (b *admissionBatches) ask(ctx context.Context, in api.Admission) (api.TriageAnswer, error) {
 	asked := &askedAdmission{admission: in, answered: make(chan admissionResult, 1)}
-	b.enqueue(asked)
+	b.queue.add(in.Customer, asked)
 	wait := ctx
 	if deadline, ok := ctx.Deadline(); ok && in.AnswerLate {
 		var cancel context.CancelFunc
@@ -108,44 +99,6 @@ func (b *admissionBatches) ask(ctx context.Context, in api.Admission) (api.Triag
 // pendingMargin: an admission that takes a late answer is answered TriagePending this
 // long before its caller's deadline, so that the answer reaches the workflow.
 const pendingMargin = time.Second
-
-// enqueue queues an admission for its customer's next batch, and starts a sender
-// when fewer than inFlight send.
-func (b *admissionBatches) enqueue(asked *askedAdmission) {
-	customer := asked.admission.Customer
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	queue := b.customers[customer]
-	if queue == nil {
-		queue = &customerAdmissions{}
-		b.customers[customer] = queue
-	}
-	queue.waiting = append(queue.waiting, asked)
-	if queue.senders < b.inFlight {
-		queue.senders++
-		go b.send(customer, queue)
-	}
-}
-
-// send sends the customer's waiting admissions, a batch at a time, until none waits.
-func (b *admissionBatches) send(customer string, queue *customerAdmissions) {
-	for {
-		b.mu.Lock()
-		n := min(len(queue.waiting), api.MaxAdmissionBatch)
-		if n == 0 {
-			queue.senders--
-			if queue.senders == 0 && b.customers[customer] == queue {
-				delete(b.customers, customer)
-			}
-			b.mu.Unlock()
-			return
-		}
-		batch := queue.waiting[:n:n]
-		queue.waiting = queue.waiting[n:]
-		b.mu.Unlock()
-		b.sendBatch(customer, batch)
-	}
-}
 
 func (b *admissionBatches) sendBatch(customer string, batch []*askedAdmission) {
 	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
@@ -192,7 +145,7 @@ func (b *admissionBatches) deliver(asked *askedAdmission, result admissionResult
 		b.log().Warn("triage refused an admission nobody waits for", "incident", asked.admission.Incident, "error", result.err)
 	case asked.attempts < lateAskAttempts:
 		asked.attempts++
-		b.enqueue(asked)
+		b.queue.add(asked.admission.Customer, asked)
 	default:
 		b.log().Warn("triage did not answer an admission nobody waits for", "incident", asked.admission.Incident,
 			"attempts", asked.attempts+1, "error", result.err)
@@ -232,7 +185,7 @@ func (b *admissionBatches) log() *slog.Logger {
 // lateAnswerAttempts bounds answerLate's tries.
 const lateAnswerAttempts = 5
 
-// batchesInFlight: see admissionBatches.
+// batchesInFlight: see batches.
 const batchesInFlight = 2
 
 var errNoBatchHandler = errors.New("the triage has no admit_batch handler")

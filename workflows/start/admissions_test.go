@@ -103,7 +103,7 @@ func askAll(t *testing.T, c *triageClient, inFlight, n int) []api.TriageAnswer {
 	calls := &Calls{Temporal: c}
 	calls.admissionsOnce.Do(func() {
 		calls.admissions = newAdmissionBatches(c, nil)
-		calls.admissions.inFlight = inFlight
+		calls.admissions.queue.inFlight = inFlight
 	})
 	answers := make([]api.TriageAnswer, n)
 	var wg sync.WaitGroup
@@ -128,12 +128,7 @@ func askAll(t *testing.T, c *triageClient, inFlight, n int) []api.TriageAnswer {
 		go ask(i)
 	}
 	// Let the others queue behind those in flight.
-	require.Eventually(t, func() bool {
-		calls.admissions.mu.Lock()
-		defer calls.admissions.mu.Unlock()
-		q := calls.admissions.customers["acme"]
-		return q != nil && len(q.waiting) == n-c.held
-	}, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return calls.admissions.queue.waiting("acme") == n-c.held }, 5*time.Second, time.Millisecond)
 	close(c.release)
 	wg.Wait()
 	return answers
@@ -218,7 +213,7 @@ func TestTheAnswerToAnIncidentThatStoppedWaitingIsSignalled(t *testing.T) {
 	calls := &Calls{Temporal: c}
 	calls.admissionsOnce.Do(func() {
 		calls.admissions = newAdmissionBatches(c, nil)
-		calls.admissions.inFlight = 1
+		calls.admissions.queue.inFlight = 1
 	})
 	admission := func(i int) api.Admission {
 		return api.Admission{Customer: "acme", Incident: fmt.Sprintf("incident/acme/x/a%d", i), Run: fmt.Sprintf("run-%d", i), AlertID: fmt.Sprintf("a%d", i),
