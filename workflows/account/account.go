@@ -85,7 +85,7 @@ func (acc *account) Wait(ctx workflow.Context) error {
 	next, ok := acc.nextLotEvent()
 	changed := func() bool {
 		return acc.gen != gen || acc.purchases.Len() > 0 || acc.settings.Len() > 0 || acc.incidents.Len() > 0 ||
-			acc.moments.Len() > 0 || acc.shouldContinueAsNew(ctx)
+			acc.moments.Len() > 0 || acc.momentBatches.Len() > 0 || acc.shouldContinueAsNew(ctx)
 	}
 	if !ok {
 		return workflow.Await(ctx, changed)
@@ -244,6 +244,8 @@ type account struct {
 	incidents workflow.ReceiveChannel
 	// moments are what incidents tell as it happens (SignalIncidentMoments).
 	moments workflow.ReceiveChannel
+	// momentBatches are moments many incidents told at once (SignalIncidentMomentsBatch).
+	momentBatches workflow.ReceiveChannel
 	// live: this run counts each figure at its moment (liveFiguresVersion).
 	live bool
 	// zone is the customer's time zone (state.Timezone), where months and lots end.
@@ -305,6 +307,9 @@ func (acc *account) setup(ctx workflow.Context) error {
 	})
 	acc.moments = workflow.GetSignalChannelWithOptions(ctx, api.SignalIncidentMoments, workflow.SignalChannelOptions{
 		Description: "Internal: an incident tells what happened to it as it happens (in, acknowledged, breached, contained, verdict, concluded).",
+	})
+	acc.momentBatches = workflow.GetSignalChannelWithOptions(ctx, api.SignalIncidentMomentsBatch, workflow.SignalChannelOptions{
+		Description: "Internal: what many incidents told at the same moment, gathered by a worker into one signal.",
 	})
 	err = workflow.SetUpdateHandlerWithOptions(ctx, api.UpdateConvertTickets, acc.convertTickets, workflow.UpdateHandlerOptions{
 		Validator: acc.validateConversion,

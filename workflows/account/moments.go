@@ -56,14 +56,23 @@ type SeverityFigures struct {
 // momentsKey names an incident run in the Account.
 func momentsKey(incident, run string) string { return "moments/" + incident + "#" + run }
 
-// receiveMoments applies the moments signalled so far.
+// receiveMoments applies the moments signalled so far, alone or in batches.
 func (acc *account) receiveMoments() {
 	for {
 		var record api.IncidentMoments
 		if !acc.moments.ReceiveAsync(&record) {
-			return
+			break
 		}
 		acc.applyMoments(momentsKey(record.Incident, record.Run), record)
+	}
+	for {
+		var batch api.IncidentMomentsBatch
+		if !acc.momentBatches.ReceiveAsync(&batch) {
+			return
+		}
+		for _, record := range batch.Records {
+			acc.applyMoments(momentsKey(record.Incident, record.Run), record)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package account
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -130,4 +131,33 @@ func TestAccountKeepsTheMonthsCountedBeforeItCountedLive(t *testing.T) {
 	require.Equal(t, before.Funnel, month.Funnel)
 	require.True(t, p.Month.CountedAtConclusion, "the managers' view says how the month was counted")
 	require.Equal(t, before.Funnel.AlertsIn, p.Month.Funnel.AlertsIn)
+}
+
+// Records many incidents told at the same moment arrive in one signal (a worker's
+// batch): each counts as if told alone, and once, however often told.
+func TestAccountCountsTheRecordsOfABatchAsIfToldAlone(t *testing.T) {
+	start := testworld.Day(2026, 11, 2)
+	merged := func(i int) api.IncidentMoments {
+		at := start.Add(time.Hour)
+		return api.IncidentMoments{Customer: "acme", Incident: fmt.Sprintf("incident/acme/cybereason/worm-%d", i), Run: "run-1", Vendor: "cybereason", OpenedAt: at,
+			Moments: []api.Moment{
+				{Kind: api.MomentIn, At: at, Since: at.Add(-time.Minute), Severity: "high"},
+				{Kind: api.MomentTriaged, At: at, Outcome: api.OutcomeMerged, Severity: "high"},
+			},
+			Concluded: &api.Conclusion{At: at, State: api.StateMerged, Severity: "high"}}
+	}
+	l := newLedger(t, start)
+	l.at(start.Add(time.Hour), func() {
+		l.env.SignalWorkflow(api.SignalIncidentMomentsBatch, api.IncidentMomentsBatch{Records: []api.IncidentMoments{merged(1), merged(2), merged(3)}})
+	})
+	// A record told again, alone and in another batch (a retried local activity).
+	l.tell(start.Add(2*time.Hour), merged(2))
+	l.at(start.Add(3*time.Hour), func() {
+		l.env.SignalWorkflow(api.SignalIncidentMomentsBatch, api.IncidentMomentsBatch{Records: []api.IncidentMoments{merged(3), merged(4)}})
+	})
+	p := l.performanceAt(start.Add(4*time.Hour), "2026-11")
+	l.runUntil(accountInput(), start.Add(5*time.Hour))
+
+	require.Equal(t, 4, p.Month.Funnel.AlertsIn, "four alerts, each counted once")
+	require.Equal(t, 4, p.Month.BySeverity["high"].AlertsIn)
 }

@@ -16,6 +16,20 @@ import (
 // with Signal-With-Start. The Account counts each moment once per incident run.
 const SignalIncidentMoments = "incident_moments"
 
+// SignalIncidentMomentsBatch carries the records many incidents told at the same
+// moment (IncidentMomentsBatch), gathered by a worker into one Signal-With-Start: in a
+// worm, a signal per closing incident buffered hundreds of events while one of the
+// Account's workflow tasks ran, past the server's limit, which failed that task.
+const SignalIncidentMomentsBatch = "incident_moments_batch"
+
+// IncidentMomentsBatch is records of SignalIncidentMoments, applied in order.
+type IncidentMomentsBatch struct {
+	Records []IncidentMoments `json:"records"`
+}
+
+// MaxMomentsBatch bounds the records of one batch (a payload under the server's limit).
+const MaxMomentsBatch = 100
+
 // UpdateConvertTickets converts unused option tickets of a lot to another service
 // (ConvertTickets); it answers the conversion recorded (Conversion).
 const UpdateConvertTickets = "convert_tickets"

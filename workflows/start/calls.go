@@ -39,6 +39,8 @@ type Calls struct {
 
 	admissionsOnce sync.Once
 	admissions     *admissionBatches
+	momentsOnce    sync.Once
+	moments        *momentBatches
 }
 
 // ConsumeTickets takes option tickets from the customer's Account for an incident and
@@ -61,8 +63,12 @@ func (a *Calls) RecordIncident(ctx context.Context, in api.IncidentSummary) erro
 // to the customer's Account by signal, starting the Account from the customers file
 // when it is not running (Signal-With-Start); the Account counts each moment once per
 // incident run.
+//
+// Records told of one customer at the same moment go to its Account together, in one
+// signal (see momentBatches).
 func (a *Calls) TellAccount(ctx context.Context, in api.IncidentMoments) error {
-	return a.signalAccount(ctx, in.Customer, api.SignalIncidentMoments, in)
+	a.momentsOnce.Do(func() { a.moments = newMomentBatches(a.signalAccount) })
+	return a.moments.tell(ctx, in)
 }
 
 // signalAccount signals the customer's Account, starting it from the customers file
