@@ -44,7 +44,9 @@ func TestRecordsToldTogetherGoToTheAccountInOneSignal(t *testing.T) {
 	wg.Go(func() { require.NoError(t, m.tell(context.Background(), record(0))) })
 	<-first
 	for i := 1; i <= 5; i++ {
-		wg.Go(func() { require.ErrorContains(t, m.tell(context.Background(), record(i)), "account unreachable", "each caller has its batch's outcome") })
+		wg.Go(func() {
+			require.ErrorContains(t, m.tell(context.Background(), record(i)), "account unreachable", "each caller has its batch's outcome")
+		})
 	}
 	require.Eventually(t, func() bool { return m.queue.waiting("acme") == 5 }, 5*time.Second, time.Millisecond)
 	close(release)
