@@ -58,7 +58,7 @@ func (r *report) wormSection(w *writer) {
 	w.line("| incidents that paged the SOC one by one | %d |", wo.paged)
 	w.line("| CPU during the section | %s |", wo.cpu)
 	w.line("")
-	w.line("The rate of sorting is the ceiling of one customer's Triage on this machine: alerts posted faster than that wait, durably, in their incidents (none is lost); one whose triage's answer takes longer than a minute pages the SOC as a new incident of its own (the incidents that paged one by one, above, beyond the storm's first 30). A host is isolated when the simulator took the isolate command that cut it off; a sensor named by two commands is a host isolated twice.")
+	w.line("Alerts posted faster than they are sorted wait, durably, in their incidents (none is lost); an incident whose triage is busy waits for the answer by signal, up to 15 minutes, and pages the SOC as a new incident of its own only then (the incidents that paged one by one, above, are the storm's first 30 and the criticals). A host is isolated when the simulator took the isolate command that cut it off; a sensor named by two commands is a host isolated twice.")
 	w.line("")
 	w.line("Where a merged incident's time goes, from the same %d sampled histories (server's times; p50 / p95 / p99):", wo.costs.n)
 	w.line("")
