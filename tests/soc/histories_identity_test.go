@@ -44,12 +44,7 @@ func TestRecordIdentityHistories(t *testing.T) {
 
 	run := time.Now().UnixNano() % 1_000_000
 	id := postAlert(t, "hooli", alert(fmt.Sprintf("hist-authors-%d", run), "Odd scheduled task", "high", fmt.Sprintf("hist-au-%d", run)))
-	eventually(t, 30*time.Second, "the alert is triaged", func() error {
-		if s := status(t, id).State; s == api.StateNew {
-			return fmt.Errorf("state %s", s)
-		}
-		return nil
-	})
+	waitTriaged(t, id)
 	temporal, err := devstack.Tool("XSOC_TEMPORAL_BIN", "temporal")
 	if err != nil {
 		t.Fatal(err)

@@ -62,12 +62,7 @@ func TestRecordHistories(t *testing.T) {
 		"merged_into_open_incident": func() string {
 			host := fmt.Sprintf("hist-merge-%d", stamp)
 			parent := postAlert(t, "hooli", alert(fmt.Sprintf("hist-m1-%d", stamp), "Suspicious PowerShell", "high", host))
-			eventually(t, 30*time.Second, "the first alert is triaged", func() error {
-				if s := status(t, parent).State; s == api.StateNew {
-					return fmt.Errorf("state %s", s)
-				}
-				return nil
-			})
+			waitTriaged(t, parent)
 			child := postAlert(t, "hooli", alert(fmt.Sprintf("hist-m2-%d", stamp), "Credential access", "high", host))
 			eventually(t, 30*time.Second, "the second alert merged", func() error {
 				if s := status(t, child).State; s != api.StateMerged {
@@ -90,12 +85,7 @@ func TestRecordHistories(t *testing.T) {
 		},
 		"cancelled_by_an_operator": func() string {
 			id := postAlert(t, "hooli", alert(fmt.Sprintf("hist-cancel-%d", stamp), "Odd service install", "high", fmt.Sprintf("hist-cx-%d", stamp)))
-			eventually(t, 30*time.Second, "the alert is triaged", func() error {
-				if s := status(t, id).State; s == api.StateNew {
-					return fmt.Errorf("state %s", s)
-				}
-				return nil
-			})
+			waitTriaged(t, id)
 			if err := xsoc.Temporal.CancelWorkflow(context.Background(), id, ""); err != nil {
 				t.Fatal(err)
 			}
@@ -107,12 +97,7 @@ func TestRecordHistories(t *testing.T) {
 				"expires": time.Now().Add(7 * 24 * time.Hour).UTC().Format(time.RFC3339),
 				"match":   map[string]any{"detection": fmt.Sprintf("Scanner %d*", stamp)}})
 			owner := postAlert(t, "hooli", alert(fmt.Sprintf("hist-g1-%d", stamp), "Unusual logon", "high", host))
-			eventually(t, 30*time.Second, "the owner is triaged", func() error {
-				if s := status(t, owner).State; s == api.StateNew {
-					return fmt.Errorf("state %s", s)
-				}
-				return nil
-			})
+			waitTriaged(t, owner)
 			// Terminated: it never tells triage; the next alert's join fails and it asks again.
 			if err := xsoc.Temporal.TerminateWorkflow(context.Background(), owner, "", "recording"); err != nil {
 				t.Fatal(err)

@@ -36,12 +36,7 @@ func TestAlertWaitsForABusyTriageBeyondTheMinute(t *testing.T) {
 	stamp := time.Now().UnixNano() % 1_000_000
 	host := fmt.Sprintf("tyr-pc-%d", stamp)
 	owner := postAlert(t, "tyrell", alert(fmt.Sprintf("tyr-own-%d", stamp), "Unusual logon", "high", host))
-	eventually(t, 30*time.Second, "the first alert is triaged", func() error {
-		if s := status(t, owner).State; s == api.StateNew {
-			return fmt.Errorf("state %s", s)
-		}
-		return nil
-	})
+	waitTriaged(t, owner)
 	stallTriage(t, "tyrell")
 
 	late := postAlert(t, "tyrell", alert(fmt.Sprintf("tyr-late-%d", stamp), "Credential access", "high", host))

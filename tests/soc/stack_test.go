@@ -7,6 +7,7 @@ package soc
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -225,4 +226,15 @@ func count(t *testing.T, query string) int64 {
 func eventually(t *testing.T, within time.Duration, what string, check func() error) {
 	t.Helper()
 	e2e.Eventually(t, within, what, check)
+}
+
+// waitTriaged waits until triage answered the incident (it left state new).
+func waitTriaged(t *testing.T, id string) {
+	t.Helper()
+	eventually(t, 30*time.Second, id+" triaged", func() error {
+		if s := status(t, id).State; s == api.StateNew {
+			return fmt.Errorf("state %s", s)
+		}
+		return nil
+	})
 }
