@@ -48,22 +48,14 @@ func (inc *incident) askTriage(ctx workflow.Context, pagedFirst bool, gone strin
 		admission.Run = workflow.GetInfo(ctx).WorkflowExecution.RunID
 		return inc.askTriageByUpdate(ctx, admission)
 	}
-	return inc.askTriageBySignal(ctx, admission, casework.TriageTimeout)
-}
-
-// askTriageBySignal asks triage by Signal and waits for its answer by Signal, at most
-// patience; a triage that is not running, or does not answer, costs no page: the
-// incident pages as a new one.
-func (inc *incident) askTriageBySignal(ctx workflow.Context, admission api.Admission, patience time.Duration) api.TriageAnswer {
-	own := api.TriageAnswer{Decision: api.TriageOwn}
-	if err := workflow.SignalExternalWorkflow(ctx, api.TriageWorkflowID(admission.Customer), "", api.SignalAdmit, admission).Get(ctx, nil); err != nil {
+	if err := workflow.SignalExternalWorkflow(ctx, api.TriageWorkflowID(s.Customer), "", api.SignalAdmit, admission).Get(ctx, nil); err != nil {
 		inc.note(ctx, "triage", "the customer's triage could not be asked (%v): paged as a new incident", err)
 		return own
 	}
 	answers := workflow.GetSignalChannel(ctx, api.SignalTriaged)
-	answered, err := workflow.AwaitWithTimeout(ctx, patience, func() bool { return answers.Len() > 0 })
+	answered, err := workflow.AwaitWithTimeout(ctx, casework.TriageTimeout, func() bool { return answers.Len() > 0 })
 	if err != nil || !answered {
-		inc.note(ctx, "triage", "the customer's triage did not answer within %s: paged as a new incident", patience)
+		inc.note(ctx, "triage", "the customer's triage did not answer within %s: paged as a new incident", casework.TriageTimeout)
 		return own
 	}
 	var answer api.TriageAnswer
