@@ -61,7 +61,7 @@ func TestIncidentTooOldForItsBuildFailsAtOnce(t *testing.T) {
 	if !errors.As(err, &failure) || failure.Type() != api.IncidentVersionUnsupported {
 		t.Fatalf("the incident ended with %v, want an %s failure", err, api.IncidentVersionUnsupported)
 	}
-	for _, want := range []string{"incident " + id + " was started by round 1", "this build runs incident versions 1 to 5 of incident-round-2"} {
+	for _, want := range []string{"incident " + id + " was started by round 1", "this build runs incident versions 1 to 6 of incident-round-2"} {
 		if !strings.Contains(failure.Error(), want) {
 			t.Errorf("the failure does not say %q: %v", want, failure)
 		}
