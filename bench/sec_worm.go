@@ -57,6 +57,8 @@ type wormSection struct {
 	// sorted is each alert's way from its 202 to sorted.
 	sorted   percentiles
 	unsorted int
+	// stall is what was read when the alerts were not all sorted in time.
+	stall wormStall
 	// first202 → the last alert sorted, and the rate that makes.
 	took      time.Duration
 	perSecond float64
@@ -116,8 +118,9 @@ func (b *bench) runWorm(ctx context.Context) (wormSection, error) {
 		"criticals", sec.critical.posted.started)
 
 	unsorted := fmt.Sprintf(`WorkflowType="Incident" AND XsocCustomer=%q AND XsocState=%q`, wormCustomer, api.StateNew)
-	if err := waitCount(ctx, c, unsorted, 0, b.s.drainBudget); err != nil {
-		b.log.Warn("worm: not every alert sorted in time", "error", err)
+	if why := waitSorted(ctx, c, unsorted, b.s.drainBudget, wormStallAfter); why != "" {
+		b.log.Warn("worm: not every alert sorted in time", "why", why)
+		sec.stall = diagnoseStall(ctx, c, b.stack.ClientOptions.Namespace, b.stack.Logs, why)
 	}
 	// A merged incident closes once its campaign took it: give the last ones a moment.
 	running := fmt.Sprintf(`WorkflowType="Incident" AND XsocCustomer=%q AND ExecutionStatus="Running" AND XsocState=%q`, wormCustomer, api.StateMerged)

@@ -58,6 +58,24 @@ func (r *report) wormSection(w *writer) {
 	w.line("| incidents that paged the SOC one by one | %d |", wo.paged)
 	w.line("| CPU during the section | %s |", wo.cpu)
 	w.line("")
+	if st := wo.stall; st.found() {
+		w.line("**Not every alert was sorted: %s.** The task queue's workflow-task backlogs then, by version (new incidents' first tasks wait in the unversioned one until the server hands them to the version the worker polls):", st.why)
+		w.line("")
+		for _, b := range st.backlogs {
+			w.line("- %s", b)
+		}
+		w.line("")
+		if len(st.limits) == 0 {
+			w.line("The server's log names no limit reached.")
+		} else {
+			w.line("Limits the server's log says were reached:")
+			w.line("")
+			for _, l := range st.limits {
+				w.line("- %s", l)
+			}
+		}
+		w.line("")
+	}
 	w.line("Alerts posted faster than they are sorted wait, durably, in their incidents (none is lost); an incident whose triage is busy waits for the answer by signal, up to 15 minutes, and pages the SOC as a new incident of its own only then (the incidents that paged one by one, above, are the storm's first 30 and the criticals). A host is isolated when the simulator took the isolate command that cut it off; a sensor named by two commands is a host isolated twice.")
 	w.line("")
 	w.line("Where a merged incident's time goes, from the same %d sampled histories (server's times; p50 / p95 / p99):", wo.costs.n)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -64,6 +66,13 @@ func TestTheWormSectionJudgesEachTarget(t *testing.T) {
 			wo.check.trouble = taskTrouble{failed: 1, seen: []string{"incident/worm/generic/worm-7 event 9 failed (NonDeterministicError): boom"}}
 		}), []string{"- incident/worm/generic/worm-7 event 9 failed (NonDeterministicError): boom"}, []string{"0 lost"}},
 		{"a timed-out task", wormOf(time.Second, time.Second, time.Second, func(wo *wormSection) { wo.check.trouble.timedOut = 1 }), nil, []string{"0 lost"}},
+		{"a stall", wormOf(time.Second, time.Second, time.Second, func(wo *wormSection) {
+			wo.unsorted = 7960
+			wo.stall = wormStall{why: "7960 alerts unsorted, unchanged for 5m0s",
+				backlogs: []string{"unversioned: 2133 workflow tasks, the oldest 20m0s, dispatched 0.0 a second"},
+				limits:   []string{"2 × the number of pending signals to external workflows, 2000, has reached the per-workflow limit of 2000 (triage/worm)"}}
+		}), []string{"**Not every alert was sorted: 7960 alerts unsorted, unchanged for 5m0s.**", "- unversioned: 2133 workflow tasks",
+			"- 2 × the number of pending signals to external workflows"}, []string{"sorted within"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -147,5 +156,25 @@ func TestTaskTroubleTellsFailuresFirst(t *testing.T) {
 	if len(told) != troubleSeen || !strings.HasPrefix(told[0], "b event 40") || !strings.HasSuffix(told[0], "failed (NonDeterministicError): nondeterminism") ||
 		!strings.Contains(told[1], "a event 10") || !strings.HasSuffix(told[1], "timed out on the worker (StartToClose)") {
 		t.Errorf("told %q", told)
+	}
+}
+
+// A stall is diagnosed from the server's log: each limit error with the workflows it
+// named, counted; other lines do not count.
+func TestServerLimitErrorsAreCountedByMessageAndWorkflow(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "temporal.log")
+	lines := []string{
+		`time=2026-12-06T06:07:23.699 level=ERROR msg="the number of pending signals to external workflows, 2000, has reached the per-workflow limit of 2000" service=history wf-id=triage/worm wf-run-id=x`,
+		`time=2026-12-06T06:17:25.257 level=ERROR msg="the number of pending signals to external workflows, 2000, has reached the per-workflow limit of 2000" service=history wf-id=triage/worm wf-run-id=y`,
+		`time=2026-12-06T06:17:26.000 level=INFO msg="rate limit reached, not an error"`,
+		`time=2026-12-06T06:17:27.000 level=ERROR msg="Update workflow execution operation failed." wf-id=incident/worm/campaign/worm-29`,
+	}
+	if err := os.WriteFile(log, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := serverLimitErrors(log)
+	want := []string{"2 × the number of pending signals to external workflows, 2000, has reached the per-workflow limit of 2000 (triage/worm)"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
