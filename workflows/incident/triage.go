@@ -1,12 +1,10 @@
 package incident
 
 import (
-	"errors"
 	"slices"
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"xsoc/integrations"
@@ -109,7 +107,7 @@ func (inc *incident) admitPatiently(ctx workflow.Context, admission api.Admissio
 		case err == nil && answer.Decision != api.TriagePending:
 			inc.note(ctx, "triage", "triage: %s", answer.Why)
 			return answer
-		case err != nil && triageRefused(err):
+		case err != nil && start.TriageRefused(err):
 			inc.note(ctx, "triage", "the customer's triage did not answer (%s): paged as a new incident", casework.FailureMessage(err))
 			return own
 		}
@@ -162,13 +160,6 @@ func (inc *incident) awaitLateAnswer(ctx workflow.Context, asked string, wait ti
 		}
 		// The answer to an earlier question (before its parent was gone).
 	}
-}
-
-// triageRefused tells a triage that answered no (it is not running, or refused the
-// admission) from one that did not answer in time.
-func triageRefused(err error) bool {
-	var refusal *temporal.ApplicationError
-	return errors.As(err, &refusal) && refusal.NonRetryable() && strings.HasPrefix(refusal.Type(), "Triage")
 }
 
 // pagesBeforeTriage tells whether the incident pages the SOC before triage answers:

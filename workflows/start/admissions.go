@@ -136,11 +136,10 @@ func (b *admissionBatches) deliver(asked *askedAdmission, result admissionResult
 	if !gone || !asked.admission.AnswerLate {
 		return
 	}
-	var refusal *temporal.ApplicationError
 	switch {
 	case result.err == nil:
 		go b.answerLate(asked.admission, result.answer)
-	case errors.As(result.err, &refusal) && refusal.NonRetryable():
+	case TriageRefused(result.err):
 		// Triage is not running or refused: the incident learns it when it asks again.
 		b.log().Warn("triage refused an admission nobody waits for", "incident", asked.admission.Incident, "error", result.err)
 	case asked.attempts < lateAskAttempts:
@@ -150,6 +149,14 @@ func (b *admissionBatches) deliver(asked *askedAdmission, result admissionResult
 		b.log().Warn("triage did not answer an admission nobody waits for", "incident", asked.admission.Incident,
 			"attempts", asked.attempts+1, "error", result.err)
 	}
+}
+
+// TriageRefused tells a triage that answered no (it is not running, or refused the
+// admission: entityError's and AdmitToTriage's refusals) from one that did not answer
+// in time, which is asked again.
+func TriageRefused(err error) bool {
+	var refusal *temporal.ApplicationError
+	return errors.As(err, &refusal) && refusal.NonRetryable() && strings.HasPrefix(refusal.Type(), "Triage")
 }
 
 // lateAskAttempts bounds how often a question nobody waits for is asked again after
