@@ -72,6 +72,11 @@ type Settings struct {
 	// setting, not XSOC_METRICS_LISTEN: the worker and the starter often share an
 	// environment, and two processes cannot bind one address.
 	WorkerMetricsListen string `envconfig:"WORKER_METRICS_LISTEN"`
+	// ServerPendingSignalsLimit is the Temporal server's limit of signals one workflow
+	// has in flight (dynamic config limit.numPendingSignals.error, 2,000 by default):
+	// the server refuses a workflow task that would pass it, again on every retry.
+	// Each customer's Triage keeps half of it out at most.
+	ServerPendingSignalsLimit int `envconfig:"SERVER_PENDING_SIGNALS_LIMIT" default:"2000"`
 	// Syslog is read from XSOC_SYSLOG_*.
 	Syslog SyslogSettings
 }

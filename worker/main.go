@@ -109,7 +109,7 @@ func run(log *slog.Logger) error {
 	if err := start.EnsureAccounts(ctx, c, customers); err != nil {
 		return err
 	}
-	if err := start.EnsureTriage(ctx, c, customers); err != nil {
+	if err := start.EnsureTriage(ctx, c, customers, settings.ServerPendingSignalsLimit); err != nil {
 		return err
 	}
 	if err := start.EnsurePollers(ctx, c, customers); err != nil {

@@ -25,7 +25,16 @@ type TriageSettings struct {
 	QAEvery        int           `json:"qa_every"`
 	// Policy is the customer's policy, for the campaign incidents triage opens.
 	Policy Policy `json:"policy"`
+	// SignalsInFlight is the most signals triage keeps out at once (hand-overs wait
+	// beyond it): half the server's limit.numPendingSignals.error, from
+	// XSOC_SERVER_PENDING_SIGNALS_LIMIT; DefaultSignalsInFlight when unset.
+	SignalsInFlight int `json:"signals_in_flight,omitempty"`
 }
+
+// DefaultSignalsInFlight is half the Temporal server's default limit of signals in
+// flight from one workflow (limit.numPendingSignals.error, 2,000): the other half is
+// room for the answers and joins triage sends without waiting.
+const DefaultSignalsInFlight = 1000
 
 // Admission is what a new incident tells triage about its alert.
 type Admission struct {

@@ -37,10 +37,12 @@ func TriageSettingsFor(customer config.Customer, soc *config.SOC) api.TriageSett
 // EnsureTriage starts the Triage and Tuning of every configured customer that are
 // not running, hands each Triage the current settings, and asks each Tuning to hand
 // its rules over (a Triage started afresh has none). Triage's work is on the path of
-// every alert, so it runs at the highest task priority.
-func EnsureTriage(ctx context.Context, c client.Client, customers *config.Customers) error {
+// every alert, so it runs at the highest task priority. Each Triage keeps at most half
+// the server's limit of signals in flight (pendingSignalsLimit).
+func EnsureTriage(ctx context.Context, c client.Client, customers *config.Customers, pendingSignalsLimit int) error {
 	for _, customer := range customers.Customers {
 		settings := TriageSettingsFor(customer, customers.SOC)
+		settings.SignalsInFlight = max(1, pendingSignalsLimit/2)
 		attributes := temporal.NewSearchAttributes(api.SACustomer.ValueSet(customer.ID))
 		_, err := c.SignalWithStartWorkflow(ctx, api.TriageWorkflowID(customer.ID), api.SignalConfigure, settings,
 			client.StartWorkflowOptions{ID: api.TriageWorkflowID(customer.ID), TaskQueue: api.TaskQueue, TypedSearchAttributes: attributes,

@@ -29,6 +29,10 @@ import (
 // Admission.HandOver).
 const triageVersionHandover workflow.Version = 2
 
+// triageVersionSignalsBound: hand-overs held back while Settings.SignalsInFlight
+// signals are out (maySignal).
+const triageVersionSignalsBound workflow.Version = 3
+
 // handoverBatch bounds the alerts of one signal (their payload stays far below the
 // server's 2 MB).
 const handoverBatch = 500
@@ -60,22 +64,30 @@ func (t *triage) handOver(a api.Admission, answer api.TriageAnswer) api.TriageAn
 	return answer
 }
 
-// flushHandovers sends each parent the alerts decided for it, a batch a signal.
+// flushHandovers sends each parent the alerts decided for it, a batch a signal, while
+// triage may signal; the rest wait for signals out to be delivered.
 func (t *triage) flushHandovers(ctx workflow.Context) {
+	var held []Handover
 	for _, h := range t.state.Handovers {
 		for start := 0; start < len(h.Alerts); start += handoverBatch {
+			if !t.maySignal() {
+				held = append(held, Handover{Parent: h.Parent, Alerts: h.Alerts[start:]})
+				break
+			}
 			batch := h.Alerts[start:min(start+handoverBatch, len(h.Alerts))]
 			parent := h.Parent
-			future := workflow.SignalExternalWorkflow(ctx, parent, "", api.SignalJoinedAlerts, api.JoinedAlerts{Alerts: batch})
-			t.effects.Await(ctx, future, func(ctx workflow.Context, get func(any) error) {
-				if err := get(nil); err != nil {
+			t.sendSignal(ctx, parent, api.SignalJoinedAlerts, api.JoinedAlerts{Alerts: batch}, func(ctx workflow.Context, err error) {
+				if err != nil {
 					t.parentGone(ctx, parent, batch, err)
 				}
 			})
 		}
 	}
-	t.state.Handovers = nil
+	t.state.Handovers = held
 }
+
+// handoversDue tells whether alerts wait to be handed over and may be now.
+func (t *triage) handoversDue() bool { return len(t.state.Handovers) > 0 && t.maySignal() }
 
 // parentGone takes back alerts a parent could not be handed: it owns nothing any
 // more, and each alert starts again as an incident of its own.

@@ -104,3 +104,39 @@ func TestTriageStartsAgainTheAlertsAGoneParentCouldNotTake(t *testing.T) {
 	require.Equal(t, "a2", reopened[0].Alerts[0].Alert.ID)
 	require.Equal(t, api.TriageOwn, tw.answerByUpdate(3, "r3").Decision, "the gone parent owns pc-1 no more")
 }
+
+// A server that delivers signals slowly while alerts keep being handed over: triage
+// keeps at most SignalsInFlight hand-overs out (the server refuses a workflow task
+// whose signals pass its limit, and again on every retry); the rest wait and go out
+// as the first are delivered, none lost.
+func TestTriageKeepsItsHandOversInFlightUnderTheServersLimit(t *testing.T) {
+	t.Parallel()
+	tw := newTriageWorld(t)
+	tw.w.SignalLatency = 20 * time.Millisecond
+	const parents = 6
+	var owners, joining []api.Admission
+	for n := 1; n <= parents; n++ {
+		owners = append(owners, withRun(handingOver(admission(n, fmt.Sprintf("Detection %d", n), "high", fmt.Sprintf("pc-%d", n))), fmt.Sprintf("r%d", n)))
+		for k := range 3 {
+			m := 10*n + k
+			joining = append(joining, withRun(handingOver(admission(m, fmt.Sprintf("Follow-up %d", m), "high", fmt.Sprintf("pc-%d", n))), fmt.Sprintf("r%d", m)))
+		}
+	}
+	tw.admitBatch(time.Second, "owners", owners...)
+	tw.admitBatch(2*time.Second, "joining", joining[:parents]...)
+	tw.admitBatch(3*time.Second, "joining-more", joining[parents:]...)
+	settings := triageSettings()
+	settings.SignalsInFlight = 2
+	tw.run(time.Hour, settings)
+
+	require.LessOrEqual(t, tw.w.MostSignalsOut, 2, "signals out at once")
+	for n := 1; n <= parents; n++ {
+		var handed []string
+		for _, batch := range tw.joinedBatches(fmt.Sprintf("incident/acme/cybereason/a%d", n)) {
+			handed = append(handed, batch...)
+		}
+		slices.Sort(handed)
+		require.Equal(t, []string{fmt.Sprintf("a%d", 10*n), fmt.Sprintf("a%d", 10*n+1), fmt.Sprintf("a%d", 10*n+2)}, handed,
+			"every alert handed to its parent once")
+	}
+}

@@ -197,6 +197,10 @@ type triage struct {
 	// handover is set on runs that hand merged alerts to their parents themselves
 	// (triageVersionHandover).
 	handover bool
+	// signalsBound is set on runs that keep their signals in flight under
+	// Settings.SignalsInFlight (triageVersionSignalsBound); signalsOut counts them.
+	signalsBound bool
+	signalsOut   int
 }
 
 // Triage's versions: one change id, read once at the start of each run, so that a run
@@ -218,8 +222,9 @@ func newTriage(ctx workflow.Context, in Input) *triage {
 }
 
 func (t *triage) setup(ctx workflow.Context) error {
-	version := workflow.GetVersion(ctx, triageVersionChange, workflow.DefaultVersion, triageVersionHandover)
+	version := workflow.GetVersion(ctx, triageVersionChange, workflow.DefaultVersion, triageVersionSignalsBound)
 	t.round3, t.handover = version >= triageVersionRound3, version >= triageVersionHandover
+	t.signalsBound = version >= triageVersionSignalsBound
 	t.rules = workflow.GetSignalChannelWithOptions(ctx, api.SignalRules, workflow.SignalChannelOptions{
 		Description: "Internal: the suppression rules in force, from the customer's Tuning."})
 	t.closures = workflow.GetSignalChannelWithOptions(ctx, api.SignalIncidentClosed, workflow.SignalChannelOptions{
@@ -329,7 +334,7 @@ func (t *triage) Wait(ctx workflow.Context) error {
 	t.alarm = casework.SetAlarm(ctx, t.alarm, t.nextDue())
 	return workflow.Await(ctx, func() bool {
 		return t.admits.Len() > 0 || t.closures.Len() > 0 || t.rules.Len() > 0 || t.settings.Len() > 0 || t.alarm.Rang() ||
-			t.admittedByUpdate || len(t.state.Handovers) > 0 || t.hitsDue(workflow.Now(ctx)) || t.hitsFailed || t.readyToContinueAsNew(ctx)
+			t.admittedByUpdate || t.handoversDue() || t.hitsDue(workflow.Now(ctx)) || t.hitsFailed || t.readyToContinueAsNew(ctx)
 	})
 }
 
@@ -440,11 +445,39 @@ func (t *triage) forgetAnswer(a api.Admission) {
 // signal sends a signal beside the loop; a closed incident cannot be told and needs
 // not be.
 func (t *triage) signal(ctx workflow.Context, workflowID, name string, arg any) {
-	t.effects.Await(ctx, workflow.SignalExternalWorkflow(ctx, workflowID, "", name, arg), func(ctx workflow.Context, get func(any) error) {
-		if err := get(nil); err != nil {
+	t.sendSignal(ctx, workflowID, name, arg, func(ctx workflow.Context, err error) {
+		if err != nil {
 			workflow.GetLogger(ctx).Warn("triage could not signal", "workflow", workflowID, "signal", name, "error", err)
 		}
 	})
+}
+
+// sendSignal signals a workflow beside the loop, counted in signalsOut until the
+// server has delivered it (or failed to), and hands the outcome to done.
+func (t *triage) sendSignal(ctx workflow.Context, workflowID, name string, arg any, done func(ctx workflow.Context, err error)) {
+	t.signalsOut++
+	t.effects.Await(ctx, workflow.SignalExternalWorkflow(ctx, workflowID, "", name, arg), func(ctx workflow.Context, get func(any) error) {
+		t.signalsOut--
+		done(ctx, get(nil))
+	})
+}
+
+// maySignal tells whether triage may send one more signal that can wait (a hand-over):
+// the server refuses a workflow task whose signals would pass its limit of signals in
+// flight (limit.numPendingSignals.error, 2,000 by default) and refuses it again on
+// every retry, which stopped a whole worm's sorting when the server fell behind on
+// delivering them. Hand-overs held back meanwhile go out later, in fewer, larger
+// signals.
+func (t *triage) maySignal() bool {
+	return !t.signalsBound || t.signalsOut < signalsInFlight(t.in.Settings)
+}
+
+// signalsInFlight is the most signals triage keeps out at once.
+func signalsInFlight(s api.TriageSettings) int {
+	if s.SignalsInFlight > 0 {
+		return s.SignalsInFlight
+	}
+	return api.DefaultSignalsInFlight
 }
 
 // matchingRule answers the first rule in force that matches the alert.
@@ -504,9 +537,8 @@ func (t *triage) reportHits(ctx workflow.Context) {
 		return
 	}
 	hits := slices.Clone(t.state.Hits)
-	future := workflow.SignalExternalWorkflow(ctx, api.TuningWorkflowID(t.in.Customer), "", api.SignalRuleHits, api.RuleHits{Hits: hits})
-	t.effects.Await(ctx, future, func(ctx workflow.Context, get func(any) error) {
-		if err := get(nil); err != nil {
+	t.sendSignal(ctx, api.TuningWorkflowID(t.in.Customer), api.SignalRuleHits, api.RuleHits{Hits: hits}, func(ctx workflow.Context, err error) {
+		if err != nil {
 			workflow.GetLogger(ctx).Warn("reporting rule hits to tuning failed; will retry", "customer", t.in.Customer, "error", err)
 			if t.round3 {
 				t.hitsFailures++

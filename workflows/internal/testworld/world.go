@@ -53,6 +53,11 @@ type World struct {
 	Signalled []ExternalSignal
 	// signalFails makes signals to a workflow fail, by workflow id.
 	SignalFails map[string]error
+	// SignalLatency holds each signal to another workflow that long (wall-clock time)
+	// before it is delivered, as a busy server does; MostSignalsOut is the most that
+	// were out at once.
+	SignalLatency              time.Duration
+	signalsOut, MostSignalsOut int
 	// alive answers triage's look-ups of owners (default: every owner is open).
 	Alive   func(api.IncidentRun) api.Liveness
 	Lookups []api.IncidentRun
@@ -136,6 +141,13 @@ func New(t *testing.T, calls any, workflows map[string]any) *World {
 	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
 		func(_, workflowID, _, name string, arg any) error {
 			w.Mu.Lock()
+			w.signalsOut++
+			w.MostSignalsOut = max(w.MostSignalsOut, w.signalsOut)
+			latency := w.SignalLatency
+			w.Mu.Unlock()
+			time.Sleep(latency)
+			w.Mu.Lock()
+			w.signalsOut--
 			w.Signalled = append(w.Signalled, ExternalSignal{WorkflowID: workflowID, Name: name, Arg: arg})
 			failure := w.SignalFails[workflowID]
 			w.Mu.Unlock()

@@ -1,0 +1,107 @@
+package limits
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+
+	"xsoc/internal/devstack"
+	"xsoc/workflows/api"
+)
+
+// In the 20,000-alert worm the server fell behind delivering triage's hand-overs to
+// their campaigns, and refused triage's next workflow task: "the number of pending
+// signals to external workflows, 2000, has reached the per-workflow limit". It refuses
+// the task again on every retry, and the worm's sorting stopped. Here the server's
+// limit is 4: alerts joining ten open incidents at once are handed over by triage
+// without passing it, every one joins its incident, and no workflow task of triage is
+// refused.
+func TestTriageStaysUnderTheServersLimitOfSignalsInFlight(t *testing.T) {
+	const owners, joiningEach = 10, 3
+	stamp := time.Now().UnixNano() % 1_000_000
+	host := func(i int) string { return fmt.Sprintf("lim-%d-%02d", stamp, i) }
+	ownerIDs := make([]string, owners)
+	for i := range owners {
+		ownerIDs[i] = postAlert(t, "vandelay", fmt.Sprintf("own-%d-%d", stamp, i), fmt.Sprintf("Beacon %d", i), host(i))
+	}
+	for _, id := range ownerIDs {
+		eventually(t, 30*time.Second, id+" triaged as an incident of its own", func() error {
+			if s := status(t, id).State; s != api.StateInvestigating {
+				return fmt.Errorf("state %s", s)
+			}
+			return nil
+		})
+	}
+
+	// Each joining alert names a detection of its own: they join their hosts'
+	// incidents, and no campaign forms.
+	joining := make([]string, owners*joiningEach)
+	var wg sync.WaitGroup
+	for n := range joining {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			joining[n] = postAlert(t, "vandelay", fmt.Sprintf("join-%d-%d", stamp, n), fmt.Sprintf("Follow-up %d", n), host(n%owners))
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	for n, id := range joining {
+		eventually(t, 60*time.Second, id+" merged into its host's incident", func() error {
+			s := status(t, id)
+			if s.State != api.StateMerged {
+				return fmt.Errorf("state %s; triage's refused workflow tasks: %v", s.State, refusedTriageTasks(t))
+			}
+			if s.Parent != ownerIDs[n%owners] {
+				return fmt.Errorf("merged into %s, not %s", s.Parent, ownerIDs[n%owners])
+			}
+			return nil
+		})
+	}
+	if refused := refusedTriageTasks(t); len(refused) > 0 {
+		t.Fatalf("the server refused triage's workflow tasks: %v", refused)
+	}
+	recordTriage(t, "signals_held")
+}
+
+// recordTriage writes the customer's triage's history for the replay tests when
+// XSOC_RECORD_HISTORIES names the workflows directory (as tests/soc's recorder).
+func recordTriage(t *testing.T, path string) {
+	t.Helper()
+	dir := os.Getenv("XSOC_RECORD_HISTORIES")
+	if dir == "" {
+		return
+	}
+	file, err := xsoc.RecordHistory(filepath.Join(dir, "triage", "testdata", "histories"), api.TriageWorkflowID("vandelay"), func(v devstack.Versions) string {
+		return fmt.Sprintf("v%d_%s", v["triage-round-3"], path)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log("recorded", file)
+}
+
+// refusedTriageTasks answers the causes of the customer's triage's failed workflow
+// tasks, in its current run.
+func refusedTriageTasks(t *testing.T) []string {
+	t.Helper()
+	var causes []string
+	iter := xsoc.Temporal.GetWorkflowHistory(t.Context(), api.TriageWorkflowID("vandelay"), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for iter.HasNext() {
+		event, err := iter.Next()
+		if err != nil {
+			t.Fatalf("reading triage's history: %v", err)
+		}
+		if failed := event.GetWorkflowTaskFailedEventAttributes(); failed != nil {
+			causes = append(causes, failed.GetCause().String())
+		}
+	}
+	return causes
+}

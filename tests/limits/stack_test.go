@@ -1,0 +1,86 @@
+// Package limits drives a stack whose Temporal server has some of its limits lowered,
+// so that what a storm of thousands of alerts meets on a server with its defaults is
+// met here by a few dozen: the server refuses what passes them, and xsoc must stay
+// under them instead of stalling.
+package limits
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"xsoc/internal/devstack"
+	"xsoc/internal/e2e"
+	"xsoc/workflows/api"
+	"xsoc/workflows/start"
+)
+
+var xsoc *devstack.Stack
+
+const webhookSecret = "limits-test-secret"
+
+// pendingSignalsLimit is the server's limit of signals one workflow has in flight
+// (2,000 by default), told to the worker as XSOC_SERVER_PENDING_SIGNALS_LIMIT.
+const pendingSignalsLimit = 4
+
+func TestMain(m *testing.M) {
+	e2e.Main(m, &xsoc, devstack.Options{
+		Customers: customers,
+		Env: []string{
+			"LIMITS_TEST_SECRET=" + webhookSecret,
+			fmt.Sprintf("XSOC_SERVER_PENDING_SIGNALS_LIMIT=%d", pendingSignalsLimit),
+		},
+		TemporalDynamicConfig: []string{fmt.Sprintf("limit.numPendingSignals.error=%d", pendingSignalsLimit)},
+	})
+}
+
+func customers(map[string]string) ([]byte, error) {
+	return []byte(`customers:
+  - id: vandelay
+    name: Vandelay Industries
+    services: [detect, respond]
+    webhook_secret_env: LIMITS_TEST_SECRET
+    response: {policy: investigate_first}
+    escalation:
+      high: [{after: 0s, email: it@vandelay.example}]
+
+soc:
+  name: X-SOC
+  language: en
+  escalation:
+    high: [{after: 0s, email: soc-triage@xsoc.example}]
+  storm: {alerts_per_minute: 100000, digest_every: 5m}
+  correlation: {campaign_hosts: 3, campaign_window: 30m}
+`), nil
+}
+
+// postAlert posts one generic alert and answers its incident's workflow id.
+func postAlert(t *testing.T, customer, id, detection, host string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"id": id, "detection": detection, "severity": "high", "hosts": []map[string]string{{"name": host}}})
+	code, data, _ := e2e.Post(t, xsoc.StarterURL+"/v1/alerts/generic/"+customer, body, map[string]string{"Authorization": "Bearer " + webhookSecret})
+	if code != http.StatusAccepted {
+		t.Errorf("posting %s: %d %s", id, code, data)
+		return ""
+	}
+	var answer struct {
+		Incidents []start.IncidentRef `json:"incidents"`
+	}
+	if err := json.Unmarshal(data, &answer); err != nil || len(answer.Incidents) != 1 {
+		t.Errorf("answer %s: %v", data, err)
+		return ""
+	}
+	return answer.Incidents[0].WorkflowID
+}
+
+func status(t *testing.T, workflowID string) api.IncidentStatus {
+	t.Helper()
+	return e2e.IncidentStatus(t, xsoc.Temporal, workflowID)
+}
+
+func eventually(t *testing.T, within time.Duration, what string, check func() error) {
+	t.Helper()
+	e2e.Eventually(t, within, what, check)
+}
