@@ -13,6 +13,7 @@ import (
 
 	"xsoc/internal/e2e"
 	"xsoc/workflows/api"
+	"xsoc/workflows/start"
 )
 
 // TestRainbowDeploy is docs/deploy.md's runbook, step by step: build A runs with
@@ -46,6 +47,9 @@ func TestRainbowDeploy(t *testing.T) {
 	if current := currentBuild(t); current != buildB {
 		t.Fatalf("after set-current-version: current %s, want %s", current, buildB)
 	}
+	// Intake names the version each incident starts on, from a reading of the routing
+	// at most start.CurrentVersionRefresh old (and the reading takes a moment).
+	time.Sleep(3 * start.CurrentVersionRefresh)
 
 	onB := openIncidents(t, fmt.Sprintf("rainbow-b-%d", stamp), 2, buildB)
 	requireVersion(t, api.TriageWorkflowID("initech"), buildB, enumspb.VERSIONING_BEHAVIOR_AUTO_UPGRADE)

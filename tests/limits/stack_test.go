@@ -25,6 +25,13 @@ const webhookSecret = "limits-test-secret"
 // (2,000 by default), told to the worker as XSOC_SERVER_PENDING_SIGNALS_LIMIT.
 const pendingSignalsLimit = 4
 
+// idleTime is how long the server keeps a task queue nobody polls loaded (5 minutes by
+// default); outageSpread how long alerts keep coming while the worker is down.
+const (
+	idleTime     = 20 * time.Second
+	outageSpread = 40 * time.Second
+)
+
 func TestMain(m *testing.M) {
 	e2e.Main(m, &xsoc, devstack.Options{
 		Customers: customers,
@@ -32,7 +39,10 @@ func TestMain(m *testing.M) {
 			"LIMITS_TEST_SECRET=" + webhookSecret,
 			fmt.Sprintf("XSOC_SERVER_PENDING_SIGNALS_LIMIT=%d", pendingSignalsLimit),
 		},
-		TemporalDynamicConfig: []string{fmt.Sprintf("limit.numPendingSignals.error=%d", pendingSignalsLimit)},
+		TemporalDynamicConfig: []string{
+			fmt.Sprintf("limit.numPendingSignals.error=%d", pendingSignalsLimit),
+			fmt.Sprintf("matching.maxTaskQueueIdleTime=%q", idleTime.String()),
+		},
 	})
 }
 

@@ -1,0 +1,112 @@
+package limits
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	"go.temporal.io/api/workflowservice/v1"
+
+	"xsoc/internal/e2e"
+	"xsoc/workflows/api"
+)
+
+// A worker outage longer than the server keeps an idle task queue loaded
+// (matching.maxTaskQueueIdleTime, 5 minutes by default, 20 s here) while alerts keep
+// arriving: every alert answered 202 must become a working incident once the worker
+// is back. In the 20,000-alert worm the first workflow tasks of 7,960 incidents sat
+// in the task queue's unversioned backlog, never dispatched to the worker's version.
+func TestIncidentsPostedWhileTheWorkerIsDownStartWhenItReturns(t *testing.T) {
+	if err := xsoc.StopPart("worker"); err != nil {
+		t.Fatal(err)
+	}
+	restarted := false
+	defer func() {
+		if !restarted {
+			_ = xsoc.StartPart("worker")
+		}
+	}()
+	// An operator (or a dashboard) watching the task queue's unversioned backlog
+	// during the outage keeps that queue loaded while the version's idles out.
+	watching, stopWatching := context.WithCancel(t.Context())
+	defer stopWatching()
+	go watchUnversionedBacklog(watching)
+	const alerts = 240
+	stamp := time.Now().UnixNano() % 1_000_000
+	ids := make([]string, alerts)
+	down := time.Now()
+	var wg sync.WaitGroup
+	for i := range alerts {
+		// Spread over the outage, past the idle time of the version's queue.
+		time.Sleep(outageSpread / alerts)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ids[i] = postAlert(t, "vandelay", fmt.Sprintf("out-%d-%d", stamp, i), fmt.Sprintf("Outage detection %d", i), fmt.Sprintf("out-%d-%03d", stamp, i))
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	// The last alert's task was offered to the version's queue: it idles out after.
+	time.Sleep(2 * idleTime)
+	t.Logf("the worker was down %s", time.Since(down).Round(time.Second))
+	if err := xsoc.StartPart("worker"); err != nil {
+		t.Fatal(err)
+	}
+	restarted = true
+	eventually(t, 90*time.Second, "every incident posted during the outage past its first workflow task", func() error {
+		var waiting []string
+		for _, id := range ids {
+			described, err := e2e.Describe(t.Context(), xsoc.Temporal, id, "")
+			if err != nil {
+				return err
+			}
+			// Started and its first workflow task scheduled: nothing else happened.
+			if described.GetWorkflowExecutionInfo().GetHistoryLength() <= 2 {
+				waiting = append(waiting, strings.TrimPrefix(id, "incident/vandelay/generic/"))
+			}
+		}
+		if len(waiting) > 0 {
+			return fmt.Errorf("%d of %d never had their first workflow task taken, e.g. %v", len(waiting), alerts, waiting[:min(5, len(waiting))])
+		}
+		return nil
+	})
+	eventually(t, 90*time.Second, "every incident posted during the outage triaged", func() error {
+		new := 0
+		for _, id := range ids {
+			if s := status(t, id); s.State == api.StateNew {
+				new++
+			}
+		}
+		if new > 0 {
+			return fmt.Errorf("%d of %d still new", new, alerts)
+		}
+		return nil
+	})
+}
+
+// watchUnversionedBacklog describes the task queue's unversioned workflow backlog every
+// few seconds until ctx ends.
+func watchUnversionedBacklog(ctx context.Context) {
+	for ctx.Err() == nil {
+		_, _ = xsoc.Temporal.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{
+			Namespace:      "default",
+			TaskQueue:      &taskqueuepb.TaskQueue{Name: api.TaskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
+			ApiMode:        enumspb.DESCRIBE_TASK_QUEUE_MODE_ENHANCED,                 //nolint:staticcheck // the mode that reports backlogs by version on server 1.29
+			Versions:       &taskqueuepb.TaskQueueVersionSelection{Unversioned: true}, //nolint:staticcheck // see ApiMode
+			TaskQueueTypes: []enumspb.TaskQueueType{enumspb.TASK_QUEUE_TYPE_WORKFLOW}, //nolint:staticcheck // see ApiMode
+			ReportStats:    true,
+		})
+		select {
+		case <-ctx.Done():
+		case <-time.After(3 * time.Second):
+		}
+	}
+}
