@@ -79,6 +79,8 @@ func run(log *slog.Logger) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Incidents and requests start pinned to the deployment's current version.
+	start.FollowCurrentVersion(ctx, c)
 	syslogDone := make(chan error, 1)
 	if syslogServer != nil {
 		go func() { syslogDone <- syslogServer.Run(ctx) }()

@@ -106,6 +106,9 @@ func run(log *slog.Logger) error {
 			"deployment", api.DeploymentName, "current", orNone(current), "promote", settings.PromoteVersion,
 			"to_promote", "temporal worker deployment set-current-version --deployment-name "+api.DeploymentName+" --build-id "+buildID)
 	}
+	// Incidents the worker starts again (a parent that could not take them) start
+	// pinned to the deployment's current version, as intake's do.
+	start.FollowCurrentVersion(ctx, c)
 	if err := start.EnsureAccounts(ctx, c, customers); err != nil {
 		return err
 	}

@@ -44,15 +44,12 @@ type Intake struct {
 	// converter: intake starts incidents through the raw workflow service, which the
 	// client's codec does not see, and an alert must not reach Temporal in clear.
 	Converter converter.DataConverter
-	// versions names the version each incident starts on (versions.go); nil: the
-	// server routes the starts.
-	versions *currentVersions
 }
 
 // NewIntake builds the intake of a client dialled with options, taking its namespace
 // and data converter from them; soc is the customers file's soc: block.
 func NewIntake(c client.Client, options client.Options, soc *config.SOC) *Intake {
-	return &Intake{Temporal: c, Namespace: options.Namespace, Converter: options.DataConverter, SOC: soc, versions: newCurrentVersions(c)}
+	return &Intake{Temporal: c, Namespace: options.Namespace, Converter: options.DataConverter, SOC: soc}
 }
 
 // Deliver hands an alert to its incident. A new alert starts its incident: one call to
@@ -133,7 +130,7 @@ func (in *Intake) startWith(ctx context.Context, customer config.Customer, vendo
 		SearchAttributes:         attributes,
 		// Critical and emergency incidents are served before a storm of lower ones.
 		Priority:           &commonpb.Priority{PriorityKey: int32(casework.PriorityOf(alert.Severity).PriorityKey)}, //nolint:gosec // G115: keys are 1 to 5
-		VersioningOverride: in.versions.override(ctx, id),
+		VersioningOverride: versionsOf(in.Temporal).override(id),
 	})
 	if err != nil {
 		return IncidentRef{}, err

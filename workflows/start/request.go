@@ -41,6 +41,8 @@ func Request(ctx context.Context, c client.Client, in api.RequestInput) (api.Req
 		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes:                    temporal.NewSearchAttributes(attributes...),
+		// Pinned from its start, like an incident (versions.go).
+		VersioningOverride: versionsOf(c).clientOverride(id),
 	}, api.RequestWorkflowType, in)
 	var already *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &already) {

@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
 
 	"xsoc/workflows/api"
 )
@@ -30,38 +31,56 @@ import (
 // the previous one, which keeps serving its incidents until they close.
 const CurrentVersionRefresh = time.Second
 
-// currentVersions follows the deployment's routing (current and ramping versions):
-// read before the first start, then every CurrentVersionRefresh in the background.
+// currentVersions follows the deployment's routing (current and ramping versions).
 type currentVersions struct {
 	deployment client.WorkerDeploymentHandle
-	follow     sync.Once
-	read1      chan struct{} // closed once the first reading is in
 	mu         sync.Mutex
 	routing    client.WorkerDeploymentRoutingConfig
 }
 
-// followed are the processes' followers, one per client: every intake of a process
-// (HTTP, syslog, the worker's re-openings) shares one reading.
+// followed are the followers of the processes' clients (FollowCurrentVersion): every
+// intake of a process on that client (HTTP, syslog, the worker's re-openings) shares
+// its reading.
 var followed sync.Map // client.Client → *currentVersions
 
-func newCurrentVersions(c client.Client) *currentVersions {
-	v, _ := followed.LoadOrStore(c, &currentVersions{deployment: c.WorkerDeploymentClient().GetHandle(api.DeploymentName), read1: make(chan struct{})})
-	return v.(*currentVersions)
+// FollowCurrentVersion has every incident and request started through c start pinned
+// to the version the deployment routes new workflows to: it reads the routing now
+// (within a few seconds; until then, and when it cannot be read, the server routes the
+// starts) and again every CurrentVersionRefresh until ctx ends. The worker and the
+// starter call it once, for their client.
+func FollowCurrentVersion(ctx context.Context, c client.Client) {
+	v := &currentVersions{deployment: c.WorkerDeploymentClient().GetHandle(api.DeploymentName)}
+	v.refresh(ctx)
+	followed.Store(c, v)
+	go func() {
+		defer followed.Delete(c)
+		tick := time.NewTicker(CurrentVersionRefresh)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				v.refresh(ctx)
+			}
+		}
+	}()
+}
+
+// versionsOf answers the follower of a client, nil when its process follows none.
+func versionsOf(c client.Client) *currentVersions {
+	if v, ok := followed.Load(c); ok {
+		return v.(*currentVersions)
+	}
+	return nil
 }
 
 // override answers the versioning override that starts a workflow on the version the
 // deployment routes new workflows to, nil when it routes them to unversioned workers
 // or could not be read (the server then routes the start as before).
-func (v *currentVersions) override(ctx context.Context, workflowID string) *workflowpb.VersioningOverride {
-	if v == nil {
-		return nil
-	}
-	routing := v.read(ctx)
-	version := routing.CurrentVersion
-	if ramping := routing.RampingVersion; routing.RampingVersionPercentage > 0 && rampShare(workflowID) < routing.RampingVersionPercentage {
-		version = ramping
-	}
-	if version == nil || version.BuildID == "" {
+func (v *currentVersions) override(workflowID string) *workflowpb.VersioningOverride {
+	version := v.versionFor(workflowID)
+	if version == nil {
 		return nil
 	}
 	return &workflowpb.VersioningOverride{Override: &workflowpb.VersioningOverride_Pinned{Pinned: &workflowpb.VersioningOverride_PinnedOverride{
@@ -70,38 +89,41 @@ func (v *currentVersions) override(ctx context.Context, workflowID string) *work
 	}}}
 }
 
-// read answers the last reading of the routing; the first start waits for the first
-// reading (a moment at most: without it the server routes the start), which starts
-// the process's follower.
-func (v *currentVersions) read(ctx context.Context) client.WorkerDeploymentRoutingConfig {
-	v.follow.Do(func() { go v.followRouting() })
-	select {
-	case <-v.read1:
-	default:
-		wait := time.NewTimer(2 * time.Second)
-		select {
-		case <-v.read1:
-		case <-ctx.Done():
-		case <-wait.C:
-		}
-		wait.Stop()
+// clientOverride is override for the SDK client's start options.
+func (v *currentVersions) clientOverride(workflowID string) client.VersioningOverride {
+	version := v.versionFor(workflowID)
+	if version == nil {
+		return nil
 	}
+	return &client.PinnedVersioningOverride{Version: *version}
+}
+
+// versionFor answers the version a new workflow starts on: the current one, or the
+// ramping one for its share of workflow ids.
+func (v *currentVersions) versionFor(workflowID string) *worker.WorkerDeploymentVersion {
+	if v == nil {
+		return nil
+	}
+	routing := v.read()
+	version := routing.CurrentVersion
+	if ramping := routing.RampingVersion; routing.RampingVersionPercentage > 0 && rampShare(workflowID) < routing.RampingVersionPercentage {
+		version = ramping
+	}
+	if version == nil || version.BuildID == "" {
+		return nil
+	}
+	return version
+}
+
+// read answers the last reading of the routing.
+func (v *currentVersions) read() client.WorkerDeploymentRoutingConfig {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.routing
 }
 
-// followRouting reads the routing for as long as the process runs.
-func (v *currentVersions) followRouting() {
-	v.refresh()
-	close(v.read1)
-	for range time.Tick(CurrentVersionRefresh) {
-		v.refresh()
-	}
-}
-
-func (v *currentVersions) refresh() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+func (v *currentVersions) refresh(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	described, err := v.deployment.Describe(ctx, client.WorkerDeploymentDescribeOptions{})
 	v.mu.Lock()

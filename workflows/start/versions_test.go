@@ -31,26 +31,34 @@ func version(build string) *worker.WorkerDeploymentVersion {
 
 func TestIncidentsStartPinnedToTheCurrentVersion(t *testing.T) {
 	d := &routedDeployment{routing: client.WorkerDeploymentRoutingConfig{CurrentVersion: version("a")}}
-	v := &currentVersions{deployment: d, read1: make(chan struct{})}
+	v := &currentVersions{deployment: d}
+	v.refresh(t.Context())
 	for i := range 50 {
-		o := v.override(t.Context(), fmt.Sprintf("incident/acme/generic/%d", i))
+		o := v.override(fmt.Sprintf("incident/acme/generic/%d", i))
 		if o.GetPinned().GetVersion().GetBuildId() != "a" || o.GetPinned().GetVersion().GetDeploymentName() != "xsoc" {
 			t.Fatalf("override %v, want pinned to xsoc:a", o)
 		}
 	}
-	if n := d.reads.Load(); n > 2 {
-		t.Errorf("the routing was read %d times for 50 starts within the refresh interval", n)
+	if n := d.reads.Load(); n != 1 {
+		t.Errorf("the routing was read %d times for 50 starts", n)
+	}
+	// A busy server at the next reading: the last reading stands.
+	d.err = errors.New("context deadline exceeded")
+	v.refresh(t.Context())
+	if o := v.clientOverride("request/acme/1"); o == nil || o.(*client.PinnedVersioningOverride).Version.BuildID != "a" {
+		t.Errorf("after a failed reading: override %v, want pinned to a", o)
 	}
 }
 
 func TestARampingVersionTakesItsShareOfNewIncidentsAndAnIdStaysOnItsSide(t *testing.T) {
 	d := &routedDeployment{routing: client.WorkerDeploymentRoutingConfig{CurrentVersion: version("a"), RampingVersion: version("b"), RampingVersionPercentage: 20}}
-	v := &currentVersions{deployment: d, read1: make(chan struct{})}
+	v := &currentVersions{deployment: d}
+	v.refresh(t.Context())
 	onB := 0
 	for i := range 2000 {
 		id := fmt.Sprintf("incident/acme/generic/%d", i)
-		build := v.override(t.Context(), id).GetPinned().GetVersion().GetBuildId()
-		if again := v.override(t.Context(), id).GetPinned().GetVersion().GetBuildId(); again != build {
+		build := v.override(id).GetPinned().GetVersion().GetBuildId()
+		if again := v.override(id).GetPinned().GetVersion().GetBuildId(); again != build {
 			t.Fatalf("%s started on %s, then %s", id, build, again)
 		}
 		if build == "b" {
@@ -68,13 +76,13 @@ func TestWithoutAVersionTheServerRoutesTheStart(t *testing.T) {
 		"unversioned is current":  {},
 		"server busy at the read": {err: errors.New("context deadline exceeded")},
 	} {
-		v := &currentVersions{deployment: d, read1: make(chan struct{})}
-		if o := v.override(t.Context(), "incident/acme/generic/1"); o != nil {
+		v := &currentVersions{deployment: d}
+		v.refresh(t.Context())
+		if o := v.override("incident/acme/generic/1"); o != nil {
 			t.Errorf("%s: override %v, want none", name, o)
 		}
 	}
-	var nilVersions *currentVersions
-	if o := nilVersions.override(t.Context(), "incident/acme/generic/1"); o != nil {
-		t.Errorf("an intake without versions: override %v", o)
+	if o := versionsOf(nil).override("incident/acme/generic/1"); o != nil {
+		t.Errorf("a process that follows no deployment: override %v", o)
 	}
 }
