@@ -22,6 +22,21 @@ import (
 // is back. In the 20,000-alert worm the first workflow tasks of 7,960 incidents sat
 // in the task queue's unversioned backlog, never dispatched to the worker's version.
 func TestIncidentsPostedWhileTheWorkerIsDownStartWhenItReturns(t *testing.T) {
+	// The starter reads the version the worker made current at its start within
+	// start.CurrentVersionRefresh; an alert posted before that starts unpinned.
+	probes := 0
+	eventually(t, 30*time.Second, "intake starting incidents pinned to the worker's version", func() error {
+		probes++
+		id := postAlert(t, "vandelay", fmt.Sprintf("probe-%d-%d", time.Now().UnixNano(), probes), "Probe", "probe-host")
+		described, err := e2e.Describe(t.Context(), xsoc.Temporal, id, "")
+		if err != nil {
+			return err
+		}
+		if described.GetWorkflowExecutionInfo().GetVersioningInfo().GetVersioningOverride().GetPinned() == nil {
+			return fmt.Errorf("%s started unpinned", id)
+		}
+		return nil
+	})
 	if err := xsoc.StopPart("worker"); err != nil {
 		t.Fatal(err)
 	}
@@ -69,8 +84,10 @@ func TestIncidentsPostedWhileTheWorkerIsDownStartWhenItReturns(t *testing.T) {
 				return err
 			}
 			// Started and its first workflow task scheduled: nothing else happened.
-			if described.GetWorkflowExecutionInfo().GetHistoryLength() <= 2 {
-				waiting = append(waiting, strings.TrimPrefix(id, "incident/vandelay/generic/"))
+			if info := described.GetWorkflowExecutionInfo(); info.GetHistoryLength() <= 2 {
+				pinned := info.GetVersioningInfo().GetVersioningOverride().GetPinned().GetVersion().GetBuildId()
+				waiting = append(waiting, fmt.Sprintf("%s (started %s, pinned to %q)", strings.TrimPrefix(id, "incident/vandelay/generic/"),
+					info.GetStartTime().AsTime().Format(time.TimeOnly), pinned))
 			}
 		}
 		if len(waiting) > 0 {
