@@ -24,10 +24,10 @@ import (
 func TestIncidentsPostedWhileTheWorkerIsDownStartWhenItReturns(t *testing.T) {
 	// The starter reads the version the worker made current at its start within
 	// start.CurrentVersionRefresh; an alert posted before that starts unpinned.
-	probes := 0
+	var probes []string
 	eventually(t, 30*time.Second, "intake starting incidents pinned to the worker's version", func() error {
-		probes++
-		id := postAlert(t, "vandelay", fmt.Sprintf("probe-%d-%d", time.Now().UnixNano(), probes), "Probe", "probe-host")
+		id := postAlert(t, "vandelay", fmt.Sprintf("probe-%d-%d", time.Now().UnixNano(), len(probes)), "Probe", fmt.Sprintf("probe-host-%d", len(probes)))
+		probes = append(probes, id)
 		described, err := e2e.Describe(t.Context(), xsoc.Temporal, id, "")
 		if err != nil {
 			return err
@@ -37,6 +37,17 @@ func TestIncidentsPostedWhileTheWorkerIsDownStartWhenItReturns(t *testing.T) {
 		}
 		return nil
 	})
+	// Triage's work for the probes is done before the worker goes: a task of Triage
+	// cut off by the stop is retried through the server's routing, which this fix
+	// does not cover (Triage follows the current version: it cannot be pinned).
+	for _, id := range probes {
+		eventually(t, 30*time.Second, id+" triaged", func() error {
+			if s := status(t, id); s.State == api.StateNew {
+				return fmt.Errorf("state %s", s.State)
+			}
+			return nil
+		})
+	}
 	if err := xsoc.StopPart("worker"); err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +114,7 @@ func TestIncidentsPostedWhileTheWorkerIsDownStartWhenItReturns(t *testing.T) {
 			}
 		}
 		if new > 0 {
-			return fmt.Errorf("%d of %d still new", new, alerts)
+			return fmt.Errorf("%d of %d still new; %s", new, alerts, pendingTask(t, api.TriageWorkflowID("vandelay")))
 		}
 		return nil
 	})
@@ -126,4 +137,18 @@ func watchUnversionedBacklog(ctx context.Context) {
 		case <-time.After(3 * time.Second):
 		}
 	}
+}
+
+// pendingTask says whether a workflow waits for a workflow task, and since when.
+func pendingTask(t *testing.T, workflowID string) string {
+	described, err := e2e.Describe(t.Context(), xsoc.Temporal, workflowID, "")
+	if err != nil {
+		return err.Error()
+	}
+	task := described.GetPendingWorkflowTask()
+	if task == nil {
+		return workflowID + " has no workflow task pending"
+	}
+	return fmt.Sprintf("%s has a workflow task %s since %s (attempt %d), history %d events", workflowID, task.GetState(),
+		task.GetScheduledTime().AsTime().Format(time.TimeOnly), task.GetAttempt(), described.GetWorkflowExecutionInfo().GetHistoryLength())
 }
