@@ -25,7 +25,7 @@ func TestIncidentsPostedWhileTheWorkerIsDownStartWhenItReturns(t *testing.T) {
 	// The starter reads the version the worker made current at its start within
 	// start.CurrentVersionRefresh; an alert posted before that starts unpinned.
 	var probes []string
-	eventually(t, 30*time.Second, "intake starting incidents pinned to the worker's version", func() error {
+	e2e.Eventually(t, 30*time.Second, "intake starting incidents pinned to the worker's version", func() error {
 		id := postAlert(t, "vandelay", fmt.Sprintf("probe-%d-%d", time.Now().UnixNano(), len(probes)), "Probe", fmt.Sprintf("probe-host-%d", len(probes)))
 		probes = append(probes, id)
 		described, err := e2e.Describe(t.Context(), xsoc.Temporal, id, "")
@@ -41,8 +41,8 @@ func TestIncidentsPostedWhileTheWorkerIsDownStartWhenItReturns(t *testing.T) {
 	// cut off by the stop is retried through the server's routing, which this fix
 	// does not cover (Triage follows the current version: it cannot be pinned).
 	for _, id := range probes {
-		eventually(t, 30*time.Second, id+" triaged", func() error {
-			if s := status(t, id); s.State == api.StateNew {
+		e2e.Eventually(t, 30*time.Second, id+" triaged", func() error {
+			if s := e2e.IncidentStatus(t, xsoc.Temporal, id); s.State == api.StateNew {
 				return fmt.Errorf("state %s", s.State)
 			}
 			return nil
@@ -87,7 +87,7 @@ func TestIncidentsPostedWhileTheWorkerIsDownStartWhenItReturns(t *testing.T) {
 		t.Fatal(err)
 	}
 	restarted = true
-	eventually(t, 90*time.Second, "every incident posted during the outage past its first workflow task", func() error {
+	e2e.Eventually(t, 90*time.Second, "every incident posted during the outage past its first workflow task", func() error {
 		var waiting []string
 		for _, id := range ids {
 			described, err := e2e.Describe(t.Context(), xsoc.Temporal, id, "")
@@ -106,10 +106,10 @@ func TestIncidentsPostedWhileTheWorkerIsDownStartWhenItReturns(t *testing.T) {
 		}
 		return nil
 	})
-	eventually(t, 90*time.Second, "every incident posted during the outage triaged", func() error {
+	e2e.Eventually(t, 90*time.Second, "every incident posted during the outage triaged", func() error {
 		new := 0
 		for _, id := range ids {
-			if s := status(t, id); s.State == api.StateNew {
+			if s := e2e.IncidentStatus(t, xsoc.Temporal, id); s.State == api.StateNew {
 				new++
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"xsoc/internal/devstack"
+	"xsoc/internal/e2e"
 	"xsoc/workflows/api"
 )
 
@@ -30,8 +31,8 @@ func TestTriageStaysUnderTheServersLimitOfSignalsInFlight(t *testing.T) {
 		ownerIDs[i] = postAlert(t, "vandelay", fmt.Sprintf("own-%d-%d", stamp, i), fmt.Sprintf("Beacon %d", i), host(i))
 	}
 	for _, id := range ownerIDs {
-		eventually(t, 30*time.Second, id+" triaged as an incident of its own", func() error {
-			if s := status(t, id).State; s != api.StateInvestigating {
+		e2e.Eventually(t, 30*time.Second, id+" triaged as an incident of its own", func() error {
+			if s := e2e.IncidentStatus(t, xsoc.Temporal, id).State; s != api.StateInvestigating {
 				return fmt.Errorf("state %s", s)
 			}
 			return nil
@@ -54,8 +55,8 @@ func TestTriageStaysUnderTheServersLimitOfSignalsInFlight(t *testing.T) {
 		t.FailNow()
 	}
 	for n, id := range joining {
-		eventually(t, 60*time.Second, id+" merged into its host's incident", func() error {
-			s := status(t, id)
+		e2e.Eventually(t, 60*time.Second, id+" merged into its host's incident", func() error {
+			s := e2e.IncidentStatus(t, xsoc.Temporal, id)
 			if s.State != api.StateMerged {
 				return fmt.Errorf("state %s; triage's refused workflow tasks: %v", s.State, refusedTriageTasks(t))
 			}

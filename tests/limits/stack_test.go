@@ -13,7 +13,6 @@ import (
 
 	"xsoc/internal/devstack"
 	"xsoc/internal/e2e"
-	"xsoc/workflows/api"
 	"xsoc/workflows/start"
 )
 
@@ -83,14 +82,4 @@ func postAlert(t *testing.T, customer, id, detection, host string) string {
 		return ""
 	}
 	return answer.Incidents[0].WorkflowID
-}
-
-func status(t *testing.T, workflowID string) api.IncidentStatus {
-	t.Helper()
-	return e2e.IncidentStatus(t, xsoc.Temporal, workflowID)
-}
-
-func eventually(t *testing.T, within time.Duration, what string, check func() error) {
-	t.Helper()
-	e2e.Eventually(t, within, what, check)
 }
