@@ -59,7 +59,7 @@ func (r *report) wormSection(w *writer) {
 	w.line("| CPU during the section | %s |", wo.cpu)
 	w.line("")
 	if st := wo.stall; st.found() {
-		w.line("**Not every alert was sorted: %s.** The task queue's workflow-task backlogs then, by version (new incidents' first tasks wait in the unversioned one until the server hands them to the version the worker polls):", st.why)
+		w.line("**Not every alert was sorted: %s.** The task queue's workflow-task backlogs then, by version (incidents start pinned to the worker's version and wait in its backlog; the entities' tasks pass through the unversioned one):", st.why)
 		w.line("")
 		for _, b := range st.backlogs {
 			w.line("- %s", b)

@@ -25,9 +25,10 @@ import (
 const wormStallAfter = 5 * time.Minute
 
 // wormStall is what the bench read when the worm was not sorted in time: the task
-// queue's workflow-task backlogs by version (in the 20,000-alert run of 2026-12-06
-// the unversioned backlog, where intake's new incidents' first tasks wait, stopped
-// being dispatched) and the server's limit errors.
+// queue's workflow-task backlogs by version (in a 20,000-alert run of 2026-12-06 the
+// unversioned backlog, where new incidents' first tasks waited before intake pinned
+// them to the current version, stopped being dispatched) and the server's limit
+// errors.
 type wormStall struct {
 	why      string
 	backlogs []string
