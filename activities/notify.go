@@ -62,7 +62,7 @@ func (a *Activities) PostSlack(ctx context.Context, n Notification) (Delivery, e
 		return delivery, notConfigured("slack", "XSOC_SLACK_TOKEN")
 	}
 	m := a.render(ctx, n)
-	if activity.GetInfo(ctx).Attempt == 1 {
+	if activity.GetInfo(ctx).Attempt == 1 && !n.Resent {
 		// No attempt before this one can have posted: the client need not look.
 		ctx = slack.FirstAttempt(ctx)
 	}

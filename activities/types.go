@@ -57,6 +57,9 @@ type Notification struct {
 	// earlier incarnation is refused once the incident was re-opened. Empty on pages
 	// of older workers, and on requests (a request id is never re-opened).
 	Run string `json:"run,omitempty"`
+	// Resent marks a notification sent again by a later run of the workflow that
+	// sent it first, which may have delivered it: the first attempt looks for it too.
+	Resent bool `json:"resent,omitempty"`
 }
 
 // Notification kinds.

@@ -23,10 +23,14 @@ import (
 // against breaking changes. The payloads are written decrypted, since the replay
 // tests run without the stack's key.
 func (s *Stack) WriteHistory(file, workflowID string) error {
-	history, err := s.decodedHistory(workflowID)
+	history, err := s.decodedHistory(workflowID, "")
 	if err != nil {
 		return err
 	}
+	return writeHistory(file, history)
+}
+
+func writeHistory(file string, history *historypb.History) error {
 	data, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(history)
 	if err != nil {
 		return err
@@ -40,7 +44,13 @@ func (s *Stack) WriteHistory(file, workflowID string) error {
 // for the runs before it), so that a file always says which versions it replays. It
 // answers the file written.
 func (s *Stack) RecordHistory(dir, workflowID string, name func(versions Versions) string) (string, error) {
-	history, err := s.decodedHistory(workflowID)
+	return s.RecordRunHistory(dir, workflowID, "", name)
+}
+
+// RecordRunHistory is RecordHistory of one run of the workflow (its current run when
+// runID is empty).
+func (s *Stack) RecordRunHistory(dir, workflowID, runID string, name func(versions Versions) string) (string, error) {
+	history, err := s.decodedHistory(workflowID, runID)
 	if err != nil {
 		return "", err
 	}
@@ -52,7 +62,7 @@ func (s *Stack) RecordHistory(dir, workflowID string, name func(versions Version
 		return "", err
 	}
 	file := filepath.Join(dir, name(versions)+".json")
-	return file, s.WriteHistory(file, workflowID)
+	return file, writeHistory(file, history)
 }
 
 // Versions are the versions a history recorded, by change id: 0 for a change id
@@ -81,9 +91,9 @@ func HistoryVersions(history *historypb.History) (Versions, error) {
 	return versions, nil
 }
 
-func (s *Stack) decodedHistory(workflowID string) (*historypb.History, error) {
+func (s *Stack) decodedHistory(workflowID, runID string) (*historypb.History, error) {
 	history := &historypb.History{}
-	events := s.Temporal.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
+	events := s.Temporal.GetWorkflowHistory(context.Background(), workflowID, runID, false, 0)
 	for events.HasNext() {
 		event, err := events.Next()
 		if err != nil {

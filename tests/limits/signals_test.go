@@ -69,18 +69,19 @@ func TestTriageStaysUnderTheServersLimitOfSignalsInFlight(t *testing.T) {
 	if refused := refusedTriageTasks(t); len(refused) > 0 {
 		t.Fatalf("the server refused triage's workflow tasks: %v", refused)
 	}
-	recordTriage(t, "signals_held")
+	recordTriage(t, "vandelay", "", "signals_held")
 }
 
-// recordTriage writes the customer's triage's history for the replay tests when
-// XSOC_RECORD_HISTORIES names the workflows directory (as tests/soc's recorder).
-func recordTriage(t *testing.T, path string) {
+// recordTriage writes a run of the customer's triage (its current run when runID is
+// empty) for the replay tests when XSOC_RECORD_HISTORIES names the workflows directory
+// (as tests/soc's recorder).
+func recordTriage(t *testing.T, customer, runID, path string) {
 	t.Helper()
 	dir := os.Getenv("XSOC_RECORD_HISTORIES")
 	if dir == "" {
 		return
 	}
-	file, err := xsoc.RecordHistory(filepath.Join(dir, "triage", "testdata", "histories"), api.TriageWorkflowID("vandelay"), func(v devstack.Versions) string {
+	file, err := xsoc.RecordRunHistory(filepath.Join(dir, "triage", "testdata", "histories"), api.TriageWorkflowID(customer), runID, func(v devstack.Versions) string {
 		return fmt.Sprintf("v%d_%s", v["triage-round-3"], path)
 	})
 	if err != nil {

@@ -24,6 +24,10 @@ const webhookSecret = "limits-test-secret"
 // (2,000 by default), told to the worker as XSOC_SERVER_PENDING_SIGNALS_LIMIT.
 const pendingSignalsLimit = 4
 
+// maxUpdates is the most Updates one workflow run takes (history.maxTotalUpdates,
+// 2,000 by default); the server suggests continuing as new at 90 % of it.
+const maxUpdates = 10
+
 // idleTime is how long the server keeps a task queue nobody polls loaded (5 minutes by
 // default); outageSpread how long alerts keep coming while the worker is down.
 const (
@@ -41,6 +45,7 @@ func TestMain(m *testing.M) {
 		TemporalDynamicConfig: []string{
 			fmt.Sprintf("limit.numPendingSignals.error=%d", pendingSignalsLimit),
 			fmt.Sprintf("matching.maxTaskQueueIdleTime=%q", idleTime.String()),
+			fmt.Sprintf("history.maxTotalUpdates=%d", maxUpdates),
 		},
 	})
 }
@@ -54,12 +59,23 @@ func customers(map[string]string) ([]byte, error) {
     response: {policy: investigate_first}
     escalation:
       high: [{after: 0s, email: it@vandelay.example}]
+  # Kramerica is in an alert storm after a handful of incidents: the SOC hears of it by
+  # Slack.
+  - id: kramerica
+    name: Kramerica Industries
+    services: [detect, respond]
+    webhook_secret_env: LIMITS_TEST_SECRET
+    response: {policy: investigate_first}
+    escalation:
+      high: [{after: 0s, email: it@kramerica.example}]
+    storm: {alerts_per_minute: 3, digest_every: 5m}
 
 soc:
   name: X-SOC
   language: en
   escalation:
     high: [{after: 0s, email: soc-triage@xsoc.example}]
+  notices: [{slack: "#soc-notices"}]
   storm: {alerts_per_minute: 100000, digest_every: 5m}
   correlation: {campaign_hosts: 3, campaign_window: 30m}
 `), nil

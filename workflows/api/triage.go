@@ -238,3 +238,9 @@ const SignalConfigure = "configure"
 
 // SignalHandOver asks Tuning to hand Triage the rules in force again.
 const SignalHandOver = "hand_over"
+
+// ErrorTriageContinuing is the type of the error triage refuses an admission with
+// while it continues as new: the worker asks again a moment later, and the new run
+// answers. Its name does not start with "Triage", which marks refusals that make the
+// incident page as a new one (start.TriageRefused).
+const ErrorTriageContinuing = "ContinuingAsNew"

@@ -62,8 +62,13 @@ const AdmitWithinTask = 5 * time.Second
 // NotifyOptions bound the retries of the notices a workflow waits for (a poller's
 // outage notices, an Account's ticket notices, storm digests): a broken channel must
 // not hold that workflow, which records the failure instead.
+//
+// The schedule-to-close timeout bounds them when the server loses the activity's task:
+// in a 20,000-alert worm one notice stayed scheduled, never started, for 13 minutes.
+// It is longer than the five attempts and their backoff take (about 4 minutes).
 var NotifyOptions = workflow.ActivityOptions{
-	StartToCloseTimeout: 45 * time.Second,
+	ScheduleToCloseTimeout: 5 * time.Minute,
+	StartToCloseTimeout:    45 * time.Second,
 	RetryPolicy: &temporal.RetryPolicy{
 		InitialInterval:    2 * time.Second,
 		BackoffCoefficient: 2,

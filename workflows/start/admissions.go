@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -108,6 +109,10 @@ func (b *admissionBatches) sendBatch(customer string, batch []*askedAdmission) {
 		admissions[i] = asked.admission
 	}
 	answers, err := b.update(ctx, customer, admissions)
+	// A Triage continuing as new answers from its next run in a moment.
+	for wait := continuingWait; errors.Is(err, errTriageContinuing) && pause(ctx, wait); wait = min(2*wait, time.Second) {
+		answers, err = b.update(ctx, customer, admissions)
+	}
 	if errors.Is(err, errNoBatchHandler) {
 		// A Triage of an older build answers admissions one at a time.
 		b.askOneByOne(ctx, batch)
@@ -197,6 +202,36 @@ const batchesInFlight = 2
 
 var errNoBatchHandler = errors.New("the triage has no admit_batch handler")
 
+// errTriageContinuing: the Triage run asked is ending, or took the most Updates the
+// server lets one run take (history.maxTotalUpdates): its next run answers.
+var errTriageContinuing = errors.New("the triage is continuing as new")
+
+// continuingWait is the first wait before a batch is asked again of a Triage that is
+// continuing as new; it doubles up to a second.
+const continuingWait = 100 * time.Millisecond
+
+// pause waits d, and answers false when ctx ended first.
+func pause(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
+}
+
+// triageContinuing tells an Update refused because the Triage run is ending (its
+// validator's ErrorTriageContinuing) or had its fill of Updates (the server's
+// FailedPrecondition, before a Triage of round 3's fourth version continues as new).
+func triageContinuing(err error) bool {
+	var refusal *temporal.ApplicationError
+	if errors.As(err, &refusal) && refusal.Type() == api.ErrorTriageContinuing {
+		return true
+	}
+	var precondition *serviceerror.FailedPrecondition
+	return errors.As(err, &precondition) && strings.Contains(precondition.Message, "limit on the total number of distinct updates")
+}
+
 func (b *admissionBatches) update(ctx context.Context, customer string, admissions []api.Admission) ([]api.TriageAnswer, error) {
 	var answers []api.TriageAnswer
 	handle, err := b.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
@@ -211,6 +246,9 @@ func (b *admissionBatches) update(ctx context.Context, customer string, admissio
 	}
 	if err != nil && strings.Contains(err.Error(), "unknown update "+api.UpdateAdmitBatch) {
 		return nil, errNoBatchHandler
+	}
+	if triageContinuing(err) {
+		return nil, fmt.Errorf("%w: %v", errTriageContinuing, err)
 	}
 	if err == nil && len(answers) != len(admissions) {
 		err = errors.New("the triage of customer " + customer + " answered a batch of admissions with a different number of answers")

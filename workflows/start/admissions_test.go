@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"xsoc/workflows/api"
 )
@@ -28,8 +30,9 @@ type triageClient struct {
 	firstHeld chan struct{}
 	heldOnce  sync.Once
 	signals   []sentSignal
-	// failures fail the first Updates with a retryable error.
+	// failures fail the first Updates with a retryable error, or with failWith.
 	failures int
+	failWith error
 }
 
 type sentSignal struct {
@@ -63,6 +66,9 @@ func (c *triageClient) UpdateWorkflow(ctx context.Context, o client.UpdateWorkfl
 	fail := c.failures > 0
 	c.failures--
 	c.mu.Unlock()
+	if fail && c.failWith != nil {
+		return nil, c.failWith
+	}
 	if fail {
 		return nil, errors.New("workflow is closing: continued as new")
 	}
@@ -288,4 +294,28 @@ func TestAQuestionNobodyWaitsForIsAskedAgainWhenItsBatchFailed(t *testing.T) {
 		return len(c.signals) == 1
 	}, 5*time.Second, time.Millisecond)
 	require.Len(t, c.updates, 2, "the failed batch, then the question again")
+}
+
+// A Triage that is continuing as new refuses the batch as one to ask again (its
+// validator's ErrorTriageContinuing, or the server's refusal once a run had its fill of
+// Updates): the batch is asked again a moment later, of the next run, and its callers
+// have their answers, not an error that would page them as incidents of their own.
+func TestABatchIsAskedAgainOfATriageContinuingAsNew(t *testing.T) {
+	t.Parallel()
+	for name, refusal := range map[string]error{
+		"run ending": temporal.NewApplicationError("triage is continuing as new: ask again", api.ErrorTriageContinuing),
+		"update limit": serviceerror.NewFailedPrecondition("The limit on the total number of distinct updates in this workflow has been reached (2000). " +
+			"You can also Continue-as-New to avoid this"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c := newTriageClient(0)
+			c.failures, c.failWith = 3, refusal
+			b := newAdmissionBatches(c, nil)
+			answer, err := b.ask(context.Background(), api.Admission{Customer: "acme", Incident: "incident/acme/x/a1", Run: "r", AlertID: "a1"})
+			require.NoError(t, err)
+			require.Equal(t, api.TriageMerged, answer.Decision)
+			require.Len(t, c.updates, 4, "refused three times, then answered")
+		})
+	}
 }

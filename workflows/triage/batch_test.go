@@ -16,7 +16,13 @@ import (
 // and records each answer under its incident.
 func (tw *triageWorld) admitBatch(at time.Duration, updateID string, admissions ...api.Admission) *testworld.UpdateOutcome {
 	outcome := &testworld.UpdateOutcome{}
-	tw.w.At(at, func() {
+	tw.w.At(at, func() { tw.admitBatchNow(outcome, updateID, admissions...) })
+	return outcome
+}
+
+// admitBatchNow is admitBatch from a callback already running at its moment.
+func (tw *triageWorld) admitBatchNow(outcome *testworld.UpdateOutcome, updateID string, admissions ...api.Admission) {
+	{
 		tw.w.Env.UpdateWorkflow(api.UpdateAdmitBatch, updateID, &testsuite.TestUpdateCallback{
 			OnAccept: func() {},
 			OnReject: func(err error) { outcome.Rejected = err },
@@ -34,8 +40,7 @@ func (tw *triageWorld) admitBatch(at time.Duration, updateID string, admissions 
 				tw.mu.Unlock()
 			},
 		}, api.AdmissionBatch{Admissions: admissions})
-	})
-	return outcome
+	}
 }
 
 // A batch is decided admission by admission, in its order, exactly as if each had been

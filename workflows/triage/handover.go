@@ -67,6 +67,10 @@ func (t *triage) handOver(a api.Admission, answer api.TriageAnswer) api.TriageAn
 // flushHandovers sends each parent the alerts decided for it, a batch a signal, while
 // triage may signal; the rest wait for signals out to be delivered.
 func (t *triage) flushHandovers(ctx workflow.Context) {
+	if t.closing(ctx) {
+		// An ending run hands them to the next (closing.go).
+		return
+	}
 	var held []Handover
 	for _, h := range t.state.Handovers {
 		for start := 0; start < len(h.Alerts); start += handoverBatch {
@@ -87,7 +91,9 @@ func (t *triage) flushHandovers(ctx workflow.Context) {
 }
 
 // handoversDue tells whether alerts wait to be handed over and may be now.
-func (t *triage) handoversDue() bool { return len(t.state.Handovers) > 0 && t.maySignal() }
+func (t *triage) handoversDue(ctx workflow.Context) bool {
+	return !t.closing(ctx) && len(t.state.Handovers) > 0 && t.maySignal()
+}
 
 // parentGone takes back alerts a parent could not be handed: it owns nothing any
 // more, and each alert starts again as an incident of its own.

@@ -140,8 +140,8 @@ func (t *triage) tellSOC(ctx workflow.Context, topic string, notice messages.SOC
 	brief := messages.Brief{CustomerName: t.in.Settings.Policy.CustomerName, SOCNotice: &notice}
 	key := fmt.Sprintf("%s/%s", api.TriageWorkflowID(t.in.Customer), topic)
 	for _, m := range casework.SOCNoticeMessages(casework.NoticeContacts(*soc), key, t.in.Customer, soc.Language, soc.Timezone, brief) {
-		t.effects.Await(ctx, casework.Send(ctx, casework.NotifyOptions, m), func(ctx workflow.Context, get func(any) error) {
-			if err := get(nil); err != nil {
+		t.sendNotice(ctx, m, func(ctx workflow.Context, err error) {
+			if err != nil {
 				workflow.GetLogger(ctx).Warn("a SOC notice failed", "customer", t.in.Customer, "topic", topic, "error", err)
 			}
 		})

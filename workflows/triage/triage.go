@@ -52,6 +52,7 @@ func (t *triage) ContinueAsNew(ctx workflow.Context) error {
 		return nil
 	}
 	t.state.forget(workflow.Now(ctx), windowOf(t.in.Settings))
+	t.carryNotices()
 	if t.round3 {
 		t.state.bound()
 	}
@@ -95,6 +96,9 @@ type State struct {
 	Hits []api.RuleHit `json:"hits,omitempty"`
 	// Handovers are merged alerts waiting to be handed to their parents.
 	Handovers []Handover `json:"handovers,omitempty"`
+	// Notices are the notices to the SOC a run ended with still going out, for the
+	// next run to send again (closing.go).
+	Notices []casework.Message `json:"notices,omitempty"`
 }
 
 // HostOwner is an open incident and the hosts it owns.
@@ -201,6 +205,12 @@ type triage struct {
 	// Settings.SignalsInFlight (triageVersionSignalsBound); signalsOut counts them.
 	signalsBound bool
 	signalsOut   int
+	// continuesBusy is set on runs that continue as new when the server suggests it,
+	// busy or not (triageVersionContinuesBusy); noticesOut are their notices going
+	// out, noticeSeq numbers them.
+	continuesBusy bool
+	noticesOut    []outgoingNotice
+	noticeSeq     int
 }
 
 // Triage's versions: one change id, read once at the start of each run, so that a run
@@ -222,9 +232,9 @@ func newTriage(ctx workflow.Context, in Input) *triage {
 }
 
 func (t *triage) setup(ctx workflow.Context) error {
-	version := workflow.GetVersion(ctx, triageVersionChange, workflow.DefaultVersion, triageVersionSignalsBound)
+	version := workflow.GetVersion(ctx, triageVersionChange, workflow.DefaultVersion, triageVersionContinuesBusy)
 	t.round3, t.handover = version >= triageVersionRound3, version >= triageVersionHandover
-	t.signalsBound = version >= triageVersionSignalsBound
+	t.signalsBound, t.continuesBusy = version >= triageVersionSignalsBound, version >= triageVersionContinuesBusy
 	t.rules = workflow.GetSignalChannelWithOptions(ctx, api.SignalRules, workflow.SignalChannelOptions{
 		Description: "Internal: the suppression rules in force, from the customer's Tuning."})
 	t.closures = workflow.GetSignalChannelWithOptions(ctx, api.SignalIncidentClosed, workflow.SignalChannelOptions{
@@ -234,15 +244,29 @@ func (t *triage) setup(ctx workflow.Context) error {
 	t.admits = workflow.GetSignalChannelWithOptions(ctx, api.SignalAdmit, workflow.SignalChannelOptions{
 		Description: "Internal: a new incident asks who must hear of its alert."})
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, api.UpdateAdmit, t.admitByUpdate, workflow.UpdateHandlerOptions{
-		Validator:   func(_ workflow.Context, a api.Admission) error { return a.Validate() },
+		Validator: func(ctx workflow.Context, a api.Admission) error {
+			if err := t.refuseWhileClosing(ctx); err != nil {
+				return err
+			}
+			return a.Validate()
+		},
 		Description: "Internal: a new incident asks who must hear of its alert, and has the answer (TriageAnswer).",
 	}); err != nil {
 		return err
 	}
-	return workflow.SetUpdateHandlerWithOptions(ctx, api.UpdateAdmitBatch, t.admitBatchByUpdate, workflow.UpdateHandlerOptions{
-		Validator:   func(_ workflow.Context, b api.AdmissionBatch) error { return b.Validate() },
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, api.UpdateAdmitBatch, t.admitBatchByUpdate, workflow.UpdateHandlerOptions{
+		Validator: func(ctx workflow.Context, b api.AdmissionBatch) error {
+			if err := t.refuseWhileClosing(ctx); err != nil {
+				return err
+			}
+			return b.Validate()
+		},
 		Description: "Internal: the admissions a worker's incidents asked at the same moment, answered in their order ([]TriageAnswer).",
-	})
+	}); err != nil {
+		return err
+	}
+	t.resendCarriedNotices(ctx)
+	return nil
 }
 
 // admitByUpdate answers an admission Update. What arrived before it by Signal (rules,
@@ -334,11 +358,14 @@ func (t *triage) Wait(ctx workflow.Context) error {
 	t.alarm = casework.SetAlarm(ctx, t.alarm, t.nextDue())
 	return workflow.Await(ctx, func() bool {
 		return t.admits.Len() > 0 || t.closures.Len() > 0 || t.rules.Len() > 0 || t.settings.Len() > 0 || t.alarm.Rang() ||
-			t.admittedByUpdate || t.handoversDue() || t.hitsDue(workflow.Now(ctx)) || t.hitsFailed || t.readyToContinueAsNew(ctx)
+			t.admittedByUpdate || t.handoversDue(ctx) || t.hitsDue(ctx) || t.hitsFailed || t.readyToContinueAsNew(ctx)
 	})
 }
 
 func (t *triage) readyToContinueAsNew(ctx workflow.Context) bool {
+	if t.closing(ctx) {
+		return t.readyToClose(ctx)
+	}
 	return casework.MayContinueAsNew(ctx, t.admits.Len() == 0 && t.closures.Len() == 0 && t.rules.Len() == 0 && t.settings.Len() == 0 &&
 		t.effects.Idle() && len(t.state.Hits) == 0 && len(t.state.Handovers) == 0)
 }
@@ -533,7 +560,7 @@ func (t *triage) ruleCount(rule string) *RuleCount {
 // report that failed (Tuning gone) is tried again with backoff, never in a loop.
 func (t *triage) reportHits(ctx workflow.Context) {
 	t.hitsFailed = false
-	if !t.hitsDue(workflow.Now(ctx)) {
+	if !t.hitsDue(ctx) {
 		return
 	}
 	hits := slices.Clone(t.state.Hits)
@@ -571,8 +598,8 @@ func (t *triage) nextDue() time.Time {
 }
 
 // hitsDue tells whether rule hits wait to be reported and may be now.
-func (t *triage) hitsDue(now time.Time) bool {
-	return len(t.state.Hits) > 0 && t.effects.Idle() && !now.Before(t.hitsRetryAt)
+func (t *triage) hitsDue(ctx workflow.Context) bool {
+	return !t.closing(ctx) && len(t.state.Hits) > 0 && t.effects.Idle() && !workflow.Now(ctx).Before(t.hitsRetryAt)
 }
 
 // forget drops the recent alerts older than the campaign window.
