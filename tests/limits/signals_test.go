@@ -11,7 +11,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"xsoc/internal/devstack"
-	"xsoc/internal/e2e"
 	"xsoc/workflows/api"
 )
 
@@ -26,18 +25,9 @@ func TestTriageStaysUnderTheServersLimitOfSignalsInFlight(t *testing.T) {
 	const owners, joiningEach = 10, 3
 	stamp := time.Now().UnixNano() % 1_000_000
 	host := func(i int) string { return fmt.Sprintf("lim-%d-%02d", stamp, i) }
-	ownerIDs := make([]string, owners)
-	for i := range owners {
-		ownerIDs[i] = postAlert(t, "vandelay", fmt.Sprintf("own-%d-%d", stamp, i), fmt.Sprintf("Beacon %d", i), host(i))
-	}
-	for _, id := range ownerIDs {
-		e2e.Eventually(t, 30*time.Second, id+" triaged as an incident of its own", func() error {
-			if s := e2e.IncidentStatus(t, xsoc.Temporal, id).State; s != api.StateInvestigating {
-				return fmt.Errorf("state %s", s)
-			}
-			return nil
-		})
-	}
+	ownerIDs := postOwners(t, "vandelay", owners, func(i int) (string, string, string) {
+		return fmt.Sprintf("own-%d-%d", stamp, i), fmt.Sprintf("Beacon %d", i), host(i)
+	})
 
 	// Each joining alert names a detection of its own: they join their hosts'
 	// incidents, and no campaign forms.
@@ -51,21 +41,9 @@ func TestTriageStaysUnderTheServersLimitOfSignalsInFlight(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
-	}
-	for n, id := range joining {
-		e2e.Eventually(t, 60*time.Second, id+" merged into its host's incident", func() error {
-			s := e2e.IncidentStatus(t, xsoc.Temporal, id)
-			if s.State != api.StateMerged {
-				return fmt.Errorf("state %s; triage's refused workflow tasks: %v", s.State, refusedTriageTasks(t))
-			}
-			if s.Parent != ownerIDs[n%owners] {
-				return fmt.Errorf("merged into %s, not %s", s.Parent, ownerIDs[n%owners])
-			}
-			return nil
-		})
-	}
+	requireMerged(t, joining, func(n int) string { return ownerIDs[n%owners] }, func() string {
+		return fmt.Sprintf("triage's refused workflow tasks: %v", refusedTriageTasks(t))
+	})
 	if refused := refusedTriageTasks(t); len(refused) > 0 {
 		t.Fatalf("the server refused triage's workflow tasks: %v", refused)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"xsoc/internal/devstack"
 	"xsoc/internal/e2e"
+	"xsoc/workflows/api"
 	"xsoc/workflows/start"
 )
 
@@ -98,4 +99,45 @@ func postAlert(t *testing.T, customer, id, detection, host string) string {
 		return ""
 	}
 	return answer.Incidents[0].WorkflowID
+}
+
+// postOwners posts n alerts (alert(i) gives each one's id, detection and host) and
+// waits until each is an incident of its own; it answers their workflow ids.
+func postOwners(t *testing.T, customer string, n int, alert func(i int) (id, detection, host string)) []string {
+	t.Helper()
+	ids := make([]string, n)
+	for i := range n {
+		id, detection, host := alert(i)
+		ids[i] = postAlert(t, customer, id, detection, host)
+	}
+	for _, id := range ids {
+		e2e.Eventually(t, 30*time.Second, id+" triaged as an incident of its own", func() error {
+			if s := e2e.IncidentStatus(t, xsoc.Temporal, id).State; s != api.StateInvestigating {
+				return fmt.Errorf("state %s", s)
+			}
+			return nil
+		})
+	}
+	return ids
+}
+
+// requireMerged waits until each joining incident (the n-th) merged into parent(n);
+// detail says what else to report while one has not.
+func requireMerged(t *testing.T, joining []string, parent func(n int) string, detail func() string) {
+	t.Helper()
+	if t.Failed() {
+		t.FailNow()
+	}
+	for n, id := range joining {
+		e2e.Eventually(t, 60*time.Second, id+" merged into its host's incident", func() error {
+			s := e2e.IncidentStatus(t, xsoc.Temporal, id)
+			if s.State != api.StateMerged {
+				return fmt.Errorf("state %s %s", s.State, detail())
+			}
+			if s.Parent != parent(n) {
+				return fmt.Errorf("merged into %s, not %s", s.Parent, parent(n))
+			}
+			return nil
+		})
+	}
 }

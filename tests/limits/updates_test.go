@@ -29,18 +29,9 @@ func TestTriageContinuesAsNewBeforeTheServersLimitOfUpdates(t *testing.T) {
 	runsBefore := triageRuns(t, customer)
 	// The storm's notice is retried, as Slack asks, for 40 s.
 	xsoc.Slack.FailNext("/api/chat.postMessage", http.StatusServiceUnavailable, 4, "10")
-	ownerIDs := make([]string, owners)
-	for i := range owners {
-		ownerIDs[i] = postAlert(t, customer, fmt.Sprintf("upd-own-%d-%d", stamp, i), fmt.Sprintf("Dropper %d", i), host(i))
-	}
-	for _, id := range ownerIDs {
-		e2e.Eventually(t, 30*time.Second, id+" triaged as an incident of its own", func() error {
-			if s := e2e.IncidentStatus(t, xsoc.Temporal, id); s.State != api.StateInvestigating {
-				return fmt.Errorf("state %s", s.State)
-			}
-			return nil
-		})
-	}
+	ownerIDs := postOwners(t, customer, owners, func(i int) (string, string, string) {
+		return fmt.Sprintf("upd-own-%d-%d", stamp, i), fmt.Sprintf("Dropper %d", i), host(i)
+	})
 
 	// Waves a moment apart, each alert of its own detection on an owner's host: each
 	// joins its host's incident, and triage is handing alerts over when the next wave
@@ -59,21 +50,7 @@ func TestTriageContinuesAsNewBeforeTheServersLimitOfUpdates(t *testing.T) {
 		time.Sleep(250 * time.Millisecond)
 	}
 	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
-	}
-	for n, id := range joining {
-		e2e.Eventually(t, 60*time.Second, id+" merged into its host's incident", func() error {
-			s := e2e.IncidentStatus(t, xsoc.Temporal, id)
-			if s.State != api.StateMerged {
-				return fmt.Errorf("state %s", s.State)
-			}
-			if s.Parent != ownerIDs[n%owners] {
-				return fmt.Errorf("merged into %s, not %s", s.Parent, ownerIDs[n%owners])
-			}
-			return nil
-		})
-	}
+	requireMerged(t, joining, func(n int) string { return ownerIDs[n%owners] }, func() string { return "" })
 	// An admission the server refused leaves the incident waiting for a busy triage.
 	var waited []string
 	for _, id := range joining {
