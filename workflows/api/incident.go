@@ -327,12 +327,3 @@ const (
 	TierSOC      = "soc"
 	TierCustomer = "customer"
 )
-
-// IncidentTaskTimeout is the workflow task timeout intake starts incidents with (the
-// server's default is 10 s). An incident asks triage within its first workflow task
-// and waits for the answer there while the task lasts (casework.AdmitWithinTask): in a
-// worm triage's answer took longer than the 5 s a 10 s task allows, and each incident
-// then waited for it by Signal, in a second task that queued behind the worm's first
-// tasks. A worker that dies holding a first task leaves it to be retried after this
-// long.
-const IncidentTaskTimeout = 20 * time.Second

@@ -49,23 +49,15 @@ var AdmitOptions = workflow.LocalActivityOptions{
 // worm thousands of incidents waiting so kept the server busy with nothing else. An
 // incident not answered within AdmitWithinTask waits for the answer by Signal,
 // holding no task (TriagePatience).
-//
-// How long that is depends on the incident's workflow task timeout (AdmitWithinTask).
-func AdmitWithinTaskOptions(taskTimeout time.Duration) workflow.LocalActivityOptions {
-	within := AdmitWithinTask(taskTimeout)
-	return workflow.LocalActivityOptions{ScheduleToCloseTimeout: within, StartToCloseTimeout: within, RetryPolicy: AdmitOptions.RetryPolicy}
+var AdmitWithinTaskOptions = workflow.LocalActivityOptions{
+	ScheduleToCloseTimeout: AdmitWithinTask,
+	StartToCloseTimeout:    AdmitWithinTask,
+	RetryPolicy:            AdmitOptions.RetryPolicy,
 }
 
-// AdmitWithinTask is how long an incident waits for triage's answer in its first
-// workflow task: 3 s under the 80 % of the task's timeout after which the worker
-// holds a task running local activities by a new one. 5 s for the server's default
-// timeout of 10 s; 13 s for incidents started by intake (api.IncidentTaskTimeout).
-func AdmitWithinTask(taskTimeout time.Duration) time.Duration {
-	if taskTimeout <= 0 {
-		taskTimeout = 10 * time.Second
-	}
-	return max(taskTimeout*8/10-3*time.Second, time.Second)
-}
+// AdmitWithinTask: see AdmitWithinTaskOptions; under the 8 s after which a task
+// running local activities is held by a new one.
+const AdmitWithinTask = 5 * time.Second
 
 // NotifyOptions bound the retries of the notices a workflow waits for (a poller's
 // outage notices, an Account's ticket notices, storm digests): a broken channel must

@@ -102,7 +102,7 @@ func (inc *incident) admitPatiently(ctx workflow.Context, admission api.Admissio
 	deadline := workflow.Now(ctx).Add(casework.TriagePatience)
 	told := false
 	for {
-		answer, err := inc.admit(ctx, casework.AdmitWithinTaskOptions(workflow.GetInfo(ctx).WorkflowTaskTimeout), admission)
+		answer, err := inc.admit(ctx, casework.AdmitWithinTaskOptions, admission)
 		switch {
 		case err == nil && answer.Decision != api.TriagePending:
 			inc.note(ctx, "triage", "triage: %s", answer.Why)
@@ -113,7 +113,7 @@ func (inc *incident) admitPatiently(ctx workflow.Context, admission api.Admissio
 		}
 		if !told {
 			inc.note(ctx, "triage", "the customer's triage is busy (no answer within %s): its answer is awaited up to %s",
-				casework.AdmitWithinTask(workflow.GetInfo(ctx).WorkflowTaskTimeout), casework.TriagePatience)
+				casework.AdmitWithinTask, casework.TriagePatience)
 			told = true
 		}
 		wait := casework.TriageReask

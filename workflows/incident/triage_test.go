@@ -275,7 +275,7 @@ func TestIncidentWaitsForABusyTriageWithoutHoldingItsTask(t *testing.T) {
 	require.Len(t, asked, 2, "asked at once, and again after %s", casework.TriageReask)
 	require.True(t, asked[0].Update && asked[1].Update)
 	require.Equal(t, asked[0].Arg, asked[1].Arg, "the same question: triage answers it once")
-	require.True(t, timelineHas(status, "triage", "is busy (no answer within 13s): its answer is awaited up to 15m0s"), "%v", status.Timeline)
+	require.True(t, timelineHas(status, "triage", "is busy (no answer within 5s): its answer is awaited up to 15m0s"), "%v", status.Timeline)
 }
 
 // A worker so busy that the local activity ran out of time before it could ask may

@@ -18,7 +18,6 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
-	"google.golang.org/protobuf/types/known/durationpb"
 
 	"xsoc/config"
 	"xsoc/integrations"
@@ -132,8 +131,6 @@ func (in *Intake) startWith(ctx context.Context, customer config.Customer, vendo
 		// Critical and emergency incidents are served before a storm of lower ones.
 		Priority:           &commonpb.Priority{PriorityKey: int32(casework.PriorityOf(alert.Severity).PriorityKey)}, //nolint:gosec // G115: keys are 1 to 5
 		VersioningOverride: versionsOf(in.Temporal).override(id),
-		// Long enough for triage's answer in a worm to come within the first task.
-		WorkflowTaskTimeout: durationpb.New(api.IncidentTaskTimeout),
 	})
 	if err != nil {
 		return IncidentRef{}, err

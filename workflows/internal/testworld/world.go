@@ -17,7 +17,6 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -227,8 +226,6 @@ func (w *World) Signal(d time.Duration, name string, decision api.Decision) {
 // Run runs an incident to its end and answers its last status.
 func (w *World) Run(in api.IncidentInput) api.IncidentStatus {
 	w.T.Helper()
-	// As intake starts it.
-	w.Env.SetStartWorkflowOptions(client.StartWorkflowOptions{WorkflowTaskTimeout: api.IncidentTaskTimeout})
 	w.Env.ExecuteWorkflow(api.IncidentWorkflowType, in)
 	require.True(w.T, w.Env.IsWorkflowCompleted(), "incident did not end")
 	var status api.IncidentStatus
