@@ -2,15 +2,13 @@ package limits
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 
-	"xsoc/internal/devstack"
+	"xsoc/internal/e2e"
 	"xsoc/workflows/api"
 )
 
@@ -25,9 +23,11 @@ func TestTriageStaysUnderTheServersLimitOfSignalsInFlight(t *testing.T) {
 	const owners, joiningEach = 10, 3
 	stamp := time.Now().UnixNano() % 1_000_000
 	host := func(i int) string { return fmt.Sprintf("lim-%d-%02d", stamp, i) }
-	ownerIDs := postOwners(t, "vandelay", owners, func(i int) (string, string, string) {
-		return fmt.Sprintf("own-%d-%d", stamp, i), fmt.Sprintf("Beacon %d", i), host(i)
-	})
+	ownerIDs := make([]string, owners)
+	for i := range owners {
+		ownerIDs[i] = postAlert(t, "vandelay", fmt.Sprintf("own-%d-%d", stamp, i), fmt.Sprintf("Beacon %d", i), host(i))
+	}
+	e2e.AwaitOwnIncidents(t, xsoc, ownerIDs)
 
 	// Each joining alert names a detection of its own: they join their hosts'
 	// incidents, and no campaign forms.
@@ -41,31 +41,13 @@ func TestTriageStaysUnderTheServersLimitOfSignalsInFlight(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	requireMerged(t, joining, func(n int) string { return ownerIDs[n%owners] }, func() string {
+	e2e.RequireMerged(t, xsoc, joining, func(n int) string { return ownerIDs[n%owners] }, func() string {
 		return fmt.Sprintf("triage's refused workflow tasks: %v", refusedTriageTasks(t))
 	})
 	if refused := refusedTriageTasks(t); len(refused) > 0 {
 		t.Fatalf("the server refused triage's workflow tasks: %v", refused)
 	}
-	recordTriage(t, "vandelay", "", "signals_held")
-}
-
-// recordTriage writes a run of the customer's triage (its current run when runID is
-// empty) for the replay tests when XSOC_RECORD_HISTORIES names the workflows directory
-// (as tests/soc's recorder).
-func recordTriage(t *testing.T, customer, runID, path string) {
-	t.Helper()
-	dir := os.Getenv("XSOC_RECORD_HISTORIES")
-	if dir == "" {
-		return
-	}
-	file, err := xsoc.RecordRunHistory(filepath.Join(dir, "triage", "testdata", "histories"), api.TriageWorkflowID(customer), runID, func(v devstack.Versions) string {
-		return fmt.Sprintf("v%d_%s", v["triage-round-3"], path)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Log("recorded", file)
+	e2e.RecordTriage(t, xsoc, "vandelay", "", "signals_held")
 }
 
 // refusedTriageTasks answers the causes of the customer's triage's failed workflow

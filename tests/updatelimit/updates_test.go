@@ -1,4 +1,4 @@
-package limits
+package updatelimit
 
 import (
 	"fmt"
@@ -29,9 +29,11 @@ func TestTriageContinuesAsNewBeforeTheServersLimitOfUpdates(t *testing.T) {
 	runsBefore := triageRuns(t, customer)
 	// The storm's notice is retried, as Slack asks, for 40 s.
 	xsoc.Slack.FailNext("/api/chat.postMessage", http.StatusServiceUnavailable, 4, "10")
-	ownerIDs := postOwners(t, customer, owners, func(i int) (string, string, string) {
-		return fmt.Sprintf("upd-own-%d-%d", stamp, i), fmt.Sprintf("Dropper %d", i), host(i)
-	})
+	ownerIDs := make([]string, owners)
+	for i := range owners {
+		ownerIDs[i] = e2e.PostGeneric(t, xsoc, webhookSecret, customer, fmt.Sprintf("upd-own-%d-%d", stamp, i), fmt.Sprintf("Dropper %d", i), host(i))
+	}
+	e2e.AwaitOwnIncidents(t, xsoc, ownerIDs)
 
 	// Waves a moment apart, each alert of its own detection on an owner's host: each
 	// joins its host's incident, and triage is handing alerts over when the next wave
@@ -44,13 +46,13 @@ func TestTriageContinuesAsNewBeforeTheServersLimitOfUpdates(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				joining[n] = postAlert(t, customer, fmt.Sprintf("upd-join-%d-%d", stamp, n), fmt.Sprintf("Lateral %d", n), host(n%owners))
+				joining[n] = e2e.PostGeneric(t, xsoc, webhookSecret, customer, fmt.Sprintf("upd-join-%d-%d", stamp, n), fmt.Sprintf("Lateral %d", n), host(n%owners))
 			}()
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
 	wg.Wait()
-	requireMerged(t, joining, func(n int) string { return ownerIDs[n%owners] }, func() string { return "" })
+	e2e.RequireMerged(t, xsoc, joining, func(n int) string { return ownerIDs[n%owners] }, func() string { return "" })
 	// An admission the server refused leaves the incident waiting for a busy triage.
 	var waited []string
 	for _, id := range joining {
@@ -83,7 +85,7 @@ func TestTriageContinuesAsNewBeforeTheServersLimitOfUpdates(t *testing.T) {
 		}
 		return nil
 	})
-	recordTriage(t, customer, firstContinuedRun(t, customer), "continued_busy")
+	e2e.RecordTriage(t, xsoc, customer, firstContinuedRun(t, customer), "continued_busy")
 }
 
 // triageRuns counts the customer's triage's runs.
