@@ -28,8 +28,10 @@ import (
 //   - it waits for its signals in flight (the server would drop one whose sender has
 //     ended) and for what it is deciding, then continues as new.
 //
-// The run closes in the time the server takes to deliver its signals in flight: about
-// a second in a worm on the dev server.
+// The run closes in the time the server takes to deliver its signals in flight (up to
+// SignalsInFlight): seconds in tests/updatelimit, but 4.5 minutes for 998 signals on a
+// dev server saturated by a 20,000-alert worm, admissions refused meanwhile. Fewer
+// signals out (one per parent) would shorten it; not built.
 
 // triageVersionContinuesBusy: the run continues as new when the server suggests it,
 // busy or not (closing).
