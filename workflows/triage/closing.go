@@ -1,6 +1,8 @@
 package triage
 
 import (
+	"slices"
+
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -54,14 +56,7 @@ func (t *triage) refuseWhileClosing(ctx workflow.Context) error {
 // readyToClose tells whether an ending run may continue as new: every signal taken,
 // nothing but notices in flight, no decision or handler running.
 func (t *triage) readyToClose(ctx workflow.Context) bool {
-	return t.admits.Len() == 0 && t.closures.Len() == 0 && t.rules.Len() == 0 && t.settings.Len() == 0 &&
-		t.effects.Idle() && !t.deciding && workflow.AllHandlersFinished(ctx)
-}
-
-// outgoingNotice is a notice going out, until its activity ends.
-type outgoingNotice struct {
-	id      int
-	message casework.Message
+	return !t.signalsWaiting() && t.effects.Idle() && !t.deciding && workflow.AllHandlersFinished(ctx)
 }
 
 // sendNotice sends a notice beside the loop. From triageVersionContinuesBusy it is
@@ -72,16 +67,13 @@ func (t *triage) sendNotice(ctx workflow.Context, m casework.Message, done func(
 		t.effects.Await(ctx, future, func(ctx workflow.Context, get func(any) error) { done(ctx, get(nil)) })
 		return
 	}
-	t.noticeSeq++
-	id := t.noticeSeq
-	t.noticesOut = append(t.noticesOut, outgoingNotice{id: id, message: m})
+	t.noticesOut = append(t.noticesOut, m)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		err := future.Get(ctx, nil)
-		for i, n := range t.noticesOut {
-			if n.id == id {
-				t.noticesOut = append(t.noticesOut[:i], t.noticesOut[i+1:]...)
-				break
-			}
+		// A notice's key names it (casework.Messages): two going out under one key are
+		// the same notice, and each end takes one out.
+		if i := slices.IndexFunc(t.noticesOut, func(out casework.Message) bool { return out.Notification.Key == m.Notification.Key }); i >= 0 {
+			t.noticesOut = slices.Delete(t.noticesOut, i, i+1)
 		}
 		done(ctx, err)
 	})
@@ -90,8 +82,7 @@ func (t *triage) sendNotice(ctx workflow.Context, m casework.Message, done func(
 // carryNotices puts the notices still going out into the state the next run starts
 // with, marked as possibly sent.
 func (t *triage) carryNotices() {
-	for _, n := range t.noticesOut {
-		m := n.message
+	for _, m := range t.noticesOut {
 		m.Notification.Resent = true
 		t.state.Notices = append(t.state.Notices, m)
 	}

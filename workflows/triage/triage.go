@@ -207,10 +207,9 @@ type triage struct {
 	signalsOut   int
 	// continuesBusy is set on runs that continue as new when the server suggests it,
 	// busy or not (triageVersionContinuesBusy); noticesOut are their notices going
-	// out, noticeSeq numbers them.
+	// out.
 	continuesBusy bool
-	noticesOut    []outgoingNotice
-	noticeSeq     int
+	noticesOut    []casework.Message
 }
 
 // Triage's versions: one change id, read once at the start of each run, so that a run
@@ -357,17 +356,21 @@ func (t *triage) receive(ctx workflow.Context) {
 func (t *triage) Wait(ctx workflow.Context) error {
 	t.alarm = casework.SetAlarm(ctx, t.alarm, t.nextDue())
 	return workflow.Await(ctx, func() bool {
-		return t.admits.Len() > 0 || t.closures.Len() > 0 || t.rules.Len() > 0 || t.settings.Len() > 0 || t.alarm.Rang() ||
+		return t.signalsWaiting() || t.alarm.Rang() ||
 			t.admittedByUpdate || t.handoversDue(ctx) || t.hitsDue(ctx) || t.hitsFailed || t.readyToContinueAsNew(ctx)
 	})
+}
+
+// signalsWaiting tells whether a signal arrived that Take has not taken yet.
+func (t *triage) signalsWaiting() bool {
+	return t.admits.Len() > 0 || t.closures.Len() > 0 || t.rules.Len() > 0 || t.settings.Len() > 0
 }
 
 func (t *triage) readyToContinueAsNew(ctx workflow.Context) bool {
 	if t.closing(ctx) {
 		return t.readyToClose(ctx)
 	}
-	return casework.MayContinueAsNew(ctx, t.admits.Len() == 0 && t.closures.Len() == 0 && t.rules.Len() == 0 && t.settings.Len() == 0 &&
-		t.effects.Idle() && len(t.state.Hits) == 0 && len(t.state.Handovers) == 0)
+	return casework.MayContinueAsNew(ctx, !t.signalsWaiting() && t.effects.Idle() && len(t.state.Hits) == 0 && len(t.state.Handovers) == 0)
 }
 
 // admit decides what a new alert is. In order: an alert whose host has an open
