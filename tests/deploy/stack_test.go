@@ -7,9 +7,7 @@ package deploy
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"os/exec"
 	"testing"
 	"time"
@@ -62,13 +60,11 @@ soc:
 func postAlert(t *testing.T, id, host string) string {
 	t.Helper()
 	// A detection of its own: three alike on three hosts would open a campaign.
-	body, _ := json.Marshal(map[string]any{"id": id, "detection": "Suspicious PowerShell " + id, "severity": "high",
-		"hosts": []map[string]string{{"name": host}}})
-	code, data, _ := e2e.Post(t, xsoc.StarterURL+"/v1/alerts/generic/initech", body, map[string]string{"Authorization": "Bearer " + webhookSecret})
-	if code != http.StatusAccepted {
-		t.Fatalf("posting %s: %d %s", id, code, data)
+	workflowID := e2e.PostGeneric(t, xsoc, webhookSecret, "initech", id, "Suspicious PowerShell "+id, host)
+	if t.Failed() {
+		t.FailNow()
 	}
-	return api.IncidentWorkflowID("initech", "generic", id)
+	return workflowID
 }
 
 func mustDecide(t *testing.T, workflowID, name string, decision map[string]any) {
