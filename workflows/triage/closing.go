@@ -30,10 +30,12 @@ import (
 //   - it waits for its signals in flight (the server would drop one whose sender has
 //     ended) and for what it is deciding, then continues as new.
 //
-// The run closes in the time the server takes to deliver its signals in flight (up to
-// SignalsInFlight): seconds in tests/updatelimit, but 4.5 minutes for 998 signals on a
-// dev server saturated by a 20,000-alert worm, admissions refused meanwhile. Fewer
-// signals out (one per parent) would shorten it; not built.
+// The run closes in the time the server takes to deliver its signals in flight. Runs of
+// version 4 kept up to SignalsInFlight out: seconds in tests/updatelimit, but 4.5
+// minutes for 998 signals on a dev server saturated by a 20,000-alert worm, admissions
+// refused meanwhile. From triageVersionHandoverPerParent at most one hand-over is out
+// to each parent (handover.go), so a worm's closing run waits for about one signal per
+// open campaign.
 
 // triageVersionContinuesBusy: the run continues as new when the server suggests it,
 // busy or not (closing).

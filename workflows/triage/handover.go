@@ -2,6 +2,7 @@ package triage
 
 import (
 	"fmt"
+	"slices"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -32,6 +33,13 @@ const triageVersionHandover workflow.Version = 2
 // triageVersionSignalsBound: hand-overs held back while Settings.SignalsInFlight
 // signals are out (maySignal).
 const triageVersionSignalsBound workflow.Version = 3
+
+// triageVersionHandoverPerParent: at most one hand-over signal out to each parent;
+// the alerts decided for a parent meanwhile gather and go out together when it is
+// delivered (handingTo). A worm's 40 campaigns then keep at most 40 signals out,
+// not SignalsInFlight: the batches grow with the server's delay instead of the
+// signals in flight, and a closing run waits for few signals (closing.go).
+const triageVersionHandoverPerParent workflow.Version = 5
 
 // handoverBatch bounds the alerts of one signal (their payload stays far below the
 // server's 2 MB).
@@ -65,7 +73,8 @@ func (t *triage) handOver(a api.Admission, answer api.TriageAnswer) api.TriageAn
 }
 
 // flushHandovers sends each parent the alerts decided for it, a batch a signal, while
-// triage may signal; the rest wait for signals out to be delivered.
+// triage may signal and, from triageVersionHandoverPerParent, while no hand-over to
+// that parent is out; the rest wait for signals out to be delivered.
 func (t *triage) flushHandovers(ctx workflow.Context) {
 	if t.closing(ctx) {
 		// An ending run hands them to the next (closing.go).
@@ -73,26 +82,44 @@ func (t *triage) flushHandovers(ctx workflow.Context) {
 	}
 	var held []Handover
 	for _, h := range t.state.Handovers {
-		for start := 0; start < len(h.Alerts); start += handoverBatch {
-			if !t.maySignal() {
-				held = append(held, Handover{Parent: h.Parent, Alerts: h.Alerts[start:]})
-				break
-			}
-			batch := h.Alerts[start:min(start+handoverBatch, len(h.Alerts))]
-			parent := h.Parent
-			t.sendSignal(ctx, parent, api.SignalJoinedAlerts, api.JoinedAlerts{Alerts: batch}, func(ctx workflow.Context, err error) {
-				if err != nil {
-					t.parentGone(ctx, parent, batch, err)
-				}
-			})
+		alerts := h.Alerts
+		for len(alerts) > 0 && t.mayHandTo(h.Parent) {
+			batch := alerts[:min(handoverBatch, len(alerts))]
+			alerts = alerts[len(batch):]
+			t.handTo(ctx, h.Parent, batch)
+		}
+		if len(alerts) > 0 {
+			held = append(held, Handover{Parent: h.Parent, Alerts: alerts})
 		}
 	}
 	t.state.Handovers = held
 }
 
+// handTo signals a batch of alerts to their parent; a parent that cannot take them
+// is gone (parentGone).
+func (t *triage) handTo(ctx workflow.Context, parent string, batch []api.JoinedAlert) {
+	if t.handoverPerParent {
+		if t.handingTo == nil {
+			t.handingTo = map[string]bool{}
+		}
+		t.handingTo[parent] = true
+	}
+	t.sendSignal(ctx, parent, api.SignalJoinedAlerts, api.JoinedAlerts{Alerts: batch}, func(ctx workflow.Context, err error) {
+		delete(t.handingTo, parent)
+		if err != nil {
+			t.parentGone(ctx, parent, batch, err)
+		}
+	})
+}
+
+// mayHandTo tells whether a hand-over to the parent may go out now.
+func (t *triage) mayHandTo(parent string) bool {
+	return t.maySignal() && !t.handingTo[parent]
+}
+
 // handoversDue tells whether alerts wait to be handed over and may be now.
 func (t *triage) handoversDue(ctx workflow.Context) bool {
-	return !t.closing(ctx) && len(t.state.Handovers) > 0 && t.maySignal()
+	return !t.closing(ctx) && slices.ContainsFunc(t.state.Handovers, func(h Handover) bool { return t.mayHandTo(h.Parent) })
 }
 
 // parentGone takes back alerts a parent could not be handed: it owns nothing any

@@ -140,3 +140,39 @@ func TestTriageKeepsItsHandOversInFlightUnderTheServersLimit(t *testing.T) {
 			"every alert handed to its parent once")
 	}
 }
+
+// A server that delivers signals slowly while a worm's alerts keep joining the same
+// parents: triage keeps at most one hand-over out to each parent; the alerts decided
+// meanwhile gather and go out together once it is delivered, each handed once.
+func TestTriageKeepsOneHandOverOutToEachParent(t *testing.T) {
+	t.Parallel()
+	tw := newTriageWorld(t)
+	tw.w.SignalLatency = 50 * time.Millisecond
+	const parents, waves = 2, 5
+	var owners []api.Admission
+	for n := 1; n <= parents; n++ {
+		owners = append(owners, withRun(handingOver(admission(n, fmt.Sprintf("Detection %d", n), "high", fmt.Sprintf("pc-%d", n))), fmt.Sprintf("r%d", n)))
+	}
+	tw.admitBatch(time.Second, "owners", owners...)
+	want := map[string][]string{}
+	for wave := range waves {
+		var joining []api.Admission
+		for n := 1; n <= parents; n++ {
+			m := 100*n + wave
+			joining = append(joining, withRun(handingOver(admission(m, fmt.Sprintf("Follow-up %d", m), "high", fmt.Sprintf("pc-%d", n))), fmt.Sprintf("r%d", m)))
+			parent := fmt.Sprintf("incident/acme/cybereason/a%d", n)
+			want[parent] = append(want[parent], fmt.Sprintf("a%d", m))
+		}
+		tw.admitBatch(2*time.Second+time.Duration(wave)*time.Millisecond, fmt.Sprintf("wave-%d", wave), joining...)
+	}
+	tw.run(time.Hour, triageSettings())
+
+	for parent, ids := range want {
+		require.Equal(t, 1, tw.w.MostSignalsOutTo[parent], "hand-overs out at once to %s", parent)
+		handed := slices.Concat(tw.joinedBatches(parent)...)
+		slices.Sort(handed)
+		slices.Sort(ids)
+		require.Equal(t, ids, handed, "every alert handed to %s once", parent)
+		require.Less(t, len(tw.joinedBatches(parent)), waves, "the alerts decided while one was out went together")
+	}
+}

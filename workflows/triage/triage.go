@@ -210,6 +210,11 @@ type triage struct {
 	// out.
 	continuesBusy bool
 	noticesOut    []casework.Message
+	// handoverPerParent is set on runs that keep at most one hand-over out to each
+	// parent (triageVersionHandoverPerParent); handingTo names the parents one is out
+	// to. It is not carried: a run ends with no signal out.
+	handoverPerParent bool
+	handingTo         map[string]bool
 }
 
 // Triage's versions: one change id, read once at the start of each run, so that a run
@@ -231,9 +236,10 @@ func newTriage(ctx workflow.Context, in Input) *triage {
 }
 
 func (t *triage) setup(ctx workflow.Context) error {
-	version := workflow.GetVersion(ctx, triageVersionChange, workflow.DefaultVersion, triageVersionContinuesBusy)
+	version := workflow.GetVersion(ctx, triageVersionChange, workflow.DefaultVersion, triageVersionHandoverPerParent)
 	t.round3, t.handover = version >= triageVersionRound3, version >= triageVersionHandover
 	t.signalsBound, t.continuesBusy = version >= triageVersionSignalsBound, version >= triageVersionContinuesBusy
+	t.handoverPerParent = version >= triageVersionHandoverPerParent
 	t.rules = workflow.GetSignalChannelWithOptions(ctx, api.SignalRules, workflow.SignalChannelOptions{
 		Description: "Internal: the suppression rules in force, from the customer's Tuning."})
 	t.closures = workflow.GetSignalChannelWithOptions(ctx, api.SignalIncidentClosed, workflow.SignalChannelOptions{

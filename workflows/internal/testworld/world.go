@@ -55,9 +55,10 @@ type World struct {
 	SignalFails map[string]error
 	// SignalLatency holds each signal to another workflow that long (wall-clock time)
 	// before it is delivered, as a busy server does; MostSignalsOut is the most that
-	// were out at once.
-	SignalLatency              time.Duration
-	signalsOut, MostSignalsOut int
+	// were out at once, MostSignalsOutTo the most out at once to each workflow.
+	SignalLatency                  time.Duration
+	signalsOut, MostSignalsOut     int
+	signalsOutTo, MostSignalsOutTo map[string]int
 	// alive answers triage's look-ups of owners (default: every owner is open).
 	Alive   func(api.IncidentRun) api.Liveness
 	Lookups []api.IncidentRun
@@ -110,6 +111,7 @@ func New(t *testing.T, calls any, workflows map[string]any) *World {
 		return nil
 	}).Maybe()
 	w.SignalFails = map[string]error{}
+	w.signalsOutTo, w.MostSignalsOutTo = map[string]int{}, map[string]int{}
 	w.Alive = func(run api.IncidentRun) api.Liveness {
 		return api.Liveness{Alive: true, Why: run.WorkflowID + " is open"}
 	}
@@ -143,11 +145,14 @@ func New(t *testing.T, calls any, workflows map[string]any) *World {
 			w.Mu.Lock()
 			w.signalsOut++
 			w.MostSignalsOut = max(w.MostSignalsOut, w.signalsOut)
+			w.signalsOutTo[workflowID]++
+			w.MostSignalsOutTo[workflowID] = max(w.MostSignalsOutTo[workflowID], w.signalsOutTo[workflowID])
 			latency := w.SignalLatency
 			w.Mu.Unlock()
 			time.Sleep(latency)
 			w.Mu.Lock()
 			w.signalsOut--
+			w.signalsOutTo[workflowID]--
 			w.Signalled = append(w.Signalled, ExternalSignal{WorkflowID: workflowID, Name: name, Arg: arg})
 			failure := w.SignalFails[workflowID]
 			w.Mu.Unlock()
