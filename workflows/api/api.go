@@ -224,11 +224,6 @@ var ServerDynamicConfig = []string{
 	// in flight at once on that one workflow, which the default (10) would refuse
 	// (the askers retry, but each refusal is a wasted round trip).
 	"history.maxInFlightUpdates=1000",
-	// An activity a workflow task schedules on the worker's own task queue (a page, an
-	// isolation) is handed back to that worker in the task's answer instead of waiting
-	// for an activity poller: in a worm a critical alert's page waited 0.7 s (p50) to be
-	// picked up, at priority 1.
-	"system.enableActivityEagerExecution=true",
 }
 
 // Incident states (XsocState).
