@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -249,6 +250,25 @@ func Describe(ctx context.Context, c client.Client, workflowID, runID string) (*
 		return nil, err
 	}
 	return description.RawResponse, nil
+}
+
+// LastEvents names the last n events of a workflow's current run, with their times
+// and, for a signal, its name: what a failing test shows of the history it read.
+func LastEvents(ctx context.Context, c client.Client, workflowID string, n int) string {
+	var events []string
+	iter := c.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for iter.HasNext() {
+		event, err := iter.Next()
+		if err != nil {
+			return err.Error()
+		}
+		name := event.GetEventTime().AsTime().Format("15:04:05.000") + " " + strings.TrimPrefix(event.GetEventType().String(), "EVENT_TYPE_")
+		if signal := event.GetWorkflowExecutionSignaledEventAttributes(); signal != nil {
+			name += " " + signal.GetSignalName()
+		}
+		events = append(events, name)
+	}
+	return strings.Join(events[max(0, len(events)-n):], ", ")
 }
 
 // IncidentHistoryName names a recorded incident history for the incident's replay

@@ -156,21 +156,7 @@ func pendingTask(t *testing.T, workflowID string) string {
 	}
 	return fmt.Sprintf("%s has a workflow task %s since %s (attempt %d), history %d events, ending %s", workflowID, task.GetState(),
 		task.GetScheduledTime().AsTime().Format(time.TimeOnly), task.GetAttempt(), described.GetWorkflowExecutionInfo().GetHistoryLength(),
-		lastEvents(t, workflowID, 8))
-}
-
-// lastEvents names the last n events of a workflow's history, with their times.
-func lastEvents(t *testing.T, workflowID string, n int) string {
-	var events []string
-	iter := xsoc.Temporal.GetWorkflowHistory(t.Context(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for iter.HasNext() {
-		event, err := iter.Next()
-		if err != nil {
-			return err.Error()
-		}
-		events = append(events, fmt.Sprintf("%s %s", event.GetEventTime().AsTime().Format("15:04:05.000"), event.GetEventType()))
-	}
-	return strings.Join(events[max(0, len(events)-n):], ", ")
+		e2e.LastEvents(t.Context(), xsoc.Temporal, workflowID, 8))
 }
 
 // awaitQuiet waits until a workflow has had no workflow task pending and no new event
