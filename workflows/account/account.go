@@ -311,6 +311,12 @@ func (acc *account) setup(ctx workflow.Context) error {
 	acc.momentBatches = workflow.GetSignalChannelWithOptions(ctx, api.SignalIncidentMomentsBatch, workflow.SignalChannelOptions{
 		Description: "Internal: what many incidents told at the same moment, gathered by a worker into one signal.",
 	})
+	err = workflow.SetUpdateHandlerWithOptions(ctx, api.UpdateIncidentMomentsBatch, acc.tellMoments, workflow.UpdateHandlerOptions{
+		Description: "Internal: what many incidents told at the same moment, gathered by a worker into one Update.",
+	})
+	if err != nil {
+		return err
+	}
 	err = workflow.SetUpdateHandlerWithOptions(ctx, api.UpdateConvertTickets, acc.convertTickets, workflow.UpdateHandlerOptions{
 		Validator: acc.validateConversion,
 		Description: `Convert unused option tickets of a lot to another service (until 90 days after the lot expired). ` +

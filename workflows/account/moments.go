@@ -4,6 +4,8 @@ import (
 	"slices"
 	"time"
 
+	"go.temporal.io/sdk/workflow"
+
 	"xsoc/workflows/api"
 	"xsoc/workflows/casework"
 )
@@ -70,9 +72,21 @@ func (acc *account) receiveMoments() {
 		if !acc.momentBatches.ReceiveAsync(&batch) {
 			return
 		}
-		for _, record := range batch.Records {
-			acc.applyMoments(momentsKey(record.Incident, record.Run), record)
-		}
+		acc.applyBatch(batch)
+	}
+}
+
+// tellMoments is the tell_moments Update: a batch of records, applied as it arrives
+// (each moment counts once per incident run however often it is told).
+func (acc *account) tellMoments(_ workflow.Context, batch api.IncidentMomentsBatch) error {
+	acc.applyBatch(batch)
+	return nil
+}
+
+// applyBatch applies the records of a batch in order.
+func (acc *account) applyBatch(batch api.IncidentMomentsBatch) {
+	for _, record := range batch.Records {
+		acc.applyMoments(momentsKey(record.Incident, record.Run), record)
 	}
 }
 

@@ -161,3 +161,41 @@ func TestAccountCountsTheRecordsOfABatchAsIfToldAlone(t *testing.T) {
 	require.Equal(t, 4, p.Month.Funnel.AlertsIn, "four alerts, each counted once")
 	require.Equal(t, 4, p.Month.BySeverity["high"].AlertsIn)
 }
+
+// A worker tells a batch by Update (tell_moments): each record counts as if told
+// alone, once however often told, and a batch taken just before the Account
+// continues as new is in the next run's ledger.
+func TestAccountCountsABatchToldByUpdateAndCarriesItIntoTheNextRun(t *testing.T) {
+	start := testworld.Day(2026, 11, 2)
+	merged := func(i int) api.IncidentMoments {
+		at := start.Add(time.Hour)
+		return api.IncidentMoments{Customer: "acme", Incident: fmt.Sprintf("incident/acme/cybereason/worm-%d", i), Run: "run-1", Vendor: "cybereason", OpenedAt: at,
+			Moments: []api.Moment{
+				{Kind: api.MomentIn, At: at, Since: at.Add(-time.Minute), Severity: "high"},
+				{Kind: api.MomentTriaged, At: at, Outcome: api.OutcomeMerged, Severity: "high"},
+			},
+			Concluded: &api.Conclusion{At: at, State: api.StateMerged, Severity: "high"}}
+	}
+	batch := func(is ...int) api.IncidentMomentsBatch {
+		var b api.IncidentMomentsBatch
+		for _, i := range is {
+			b.Records = append(b.Records, merged(i))
+		}
+		return b
+	}
+	l := newLedger(t, start)
+	first := l.update(start.Add(time.Hour), api.UpdateIncidentMomentsBatch, "batch-1", batch(1, 2, 3))
+	again := l.update(start.Add(2*time.Hour), api.UpdateIncidentMomentsBatch, "batch-2", batch(2, 3, 4))
+	p := l.performanceAt(start.Add(3*time.Hour), "2026-11")
+	last := l.update(start.Add(4*time.Hour), api.UpdateIncidentMomentsBatch, "batch-3", batch(5))
+	l.at(start.Add(4*time.Hour+time.Second), func() { l.env.SetContinueAsNewSuggested(true) })
+	next := l.runUntilContinuedAsNew(accountInput(), start.Add(5*time.Hour))
+
+	for _, u := range []*accountUpdate{first, again, last} {
+		require.NoError(t, u.rejected)
+		require.True(t, u.completed)
+		require.NoError(t, u.err)
+	}
+	require.Equal(t, 4, p.Month.Funnel.AlertsIn, "four alerts, each counted once")
+	require.Equal(t, 5, next.State.Months["2026-11"].Funnel.AlertsIn, "the batch taken as the run ended is carried")
+}

@@ -22,6 +22,13 @@ const SignalIncidentMoments = "incident_moments"
 // Account's workflow tasks ran, past the server's limit, which failed that task.
 const SignalIncidentMomentsBatch = "incident_moments_batch"
 
+// UpdateIncidentMomentsBatch carries a batch (IncidentMomentsBatch) as an Update, the
+// way a worker tells the Account since the Account took it: in a worm the Account
+// continues as new while batches keep coming, and a signal that arrived during that
+// workflow task made the server refuse the task (UnhandledCommand), where an Update is
+// handed to the next run. The signal stays for Accounts of earlier builds.
+const UpdateIncidentMomentsBatch = "tell_moments"
+
 // IncidentMomentsBatch is records of SignalIncidentMoments, applied in order.
 type IncidentMomentsBatch struct {
 	Records []IncidentMoments `json:"records"`

@@ -29,20 +29,24 @@ const (
 	accountMomentsVersion workflow.Version = 1
 )
 
-// While the incident runs, a record is a signal to the Account (a command: the
-// workflow task completes at once, however busy the Account is in a storm); the last
-// record, which holds every moment, goes by a local activity with Signal-With-Start,
-// retried for as long as it takes (casework.RecordIncidentLocalOptions), so that an
-// Account that is not running is started and a billable incident is always counted.
+// While the incident runs, a record goes by a local activity that tells the Account by
+// Update, batched with the other incidents' records (start.Calls.TellAccount), tried
+// for a while (tellLocalOptions); before incidentVersionTellsByUpdate it was a signal
+// of the incident's own, and a signal that arrived while the Account continued as new
+// made the server refuse the Account's task. The last record, which holds every
+// moment, goes by the same local activity retried for as long as it takes
+// (casework.RecordIncidentLocalOptions), so that an Account that is not running is
+// started and a billable incident is always counted.
 
 // accountMoments is what the incident told its Account in this run.
 type accountMoments struct {
 	// version is accountMomentsChange's, read once per run (read).
 	version workflow.Version
 	read    bool
-	// told are the keys of the moments signalled; sent the signals not yet
-	// confirmed. A signal that failed (the Account is not running) clears told, so
-	// that the next record tells every moment again.
+	// told are the keys of the moments told; sent the tellings (signals, or local
+	// activities) not yet confirmed. One that failed (the Account is not running or
+	// cannot be reached) clears told, so that the next record tells every moment
+	// again.
 	told []string
 	sent []workflow.Future
 	// failing: a signal failed and the timeline says so; it says so once until one
@@ -78,24 +82,30 @@ func (inc *incident) tellAccount(ctx workflow.Context) {
 	if !fresh {
 		return
 	}
-	signal := workflow.SignalExternalWorkflow(ctx, api.AccountWorkflowID(inc.status.Customer), "", api.SignalIncidentMoments, record)
-	inc.account.sent = append(inc.account.sent, signal)
+	var telling workflow.Future
+	if incidentVersion(ctx) >= incidentVersionTellsByUpdate {
+		var a *start.Calls
+		telling = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, tellLocalOptions), a.TellAccount, record)
+	} else {
+		telling = workflow.SignalExternalWorkflow(ctx, api.AccountWorkflowID(inc.status.Customer), "", api.SignalIncidentMoments, record)
+	}
+	inc.account.sent = append(inc.account.sent, telling)
 	inc.account.told = inc.account.told[:0]
 	for _, m := range record.Moments {
 		inc.account.told = append(inc.account.told, m.Key())
 	}
 }
 
-// checkTold reads the signals that were delivered or refused since: a refusal is
-// noted (once) and everything is told again with the next record.
+// checkTold reads the tellings that were taken or failed since: a failure is noted
+// (once) and everything is told again with the next record.
 func (inc *incident) checkTold(ctx workflow.Context) {
 	pending := inc.account.sent[:0]
-	for _, signal := range inc.account.sent {
-		if !signal.IsReady() {
-			pending = append(pending, signal)
+	for _, telling := range inc.account.sent {
+		if !telling.IsReady() {
+			pending = append(pending, telling)
 			continue
 		}
-		if err := signal.Get(ctx, nil); err != nil {
+		if err := telling.Get(ctx, nil); err != nil {
 			if !inc.account.failing {
 				inc.note(ctx, "report_failed", "telling the account what happened failed (told again with the next event): %v", err)
 			}
@@ -107,7 +117,7 @@ func (inc *incident) checkTold(ctx workflow.Context) {
 	inc.account.sent = pending
 }
 
-// awaitTold waits until the Account took (or refused) every moment signalled so far.
+// awaitTold waits until the Account took (or refused) every moment told so far.
 // The server refuses a workflow task that ends the incident while an event it has not
 // seen is due (UnhandledCommand), and the result of a signal still in flight is such an
 // event: the incident would end in a failed task and a second try, as a cancelled one
@@ -117,10 +127,10 @@ func (inc *incident) awaitTold(ctx workflow.Context) {
 		return
 	}
 	waiting, _ := workflow.NewDisconnectedContext(ctx)
-	for _, signal := range inc.account.sent {
-		_ = signal.Get(waiting, nil)
+	for _, telling := range inc.account.sent {
+		_ = telling.Get(waiting, nil)
 	}
-	// The last record tells every moment again, whatever these signals did.
+	// The last record tells every moment again, whatever these tellings did.
 	inc.account.sent = nil
 }
 
@@ -134,6 +144,16 @@ func (inc *incident) concludeToAccount(ctx workflow.Context) error {
 	record.Concluded = &api.Conclusion{At: s.ClosedAt, State: s.State, Severity: string(s.Severity), Billable: s.State == api.StateResolved}
 	var a *start.Calls
 	return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, casework.RecordIncidentLocalOptions), a.TellAccount, record).Get(ctx, nil)
+}
+
+// tellLocalOptions are the options of the local activity that tells the Account a
+// running incident's moments: tried for a minute, then noted and told again with the
+// next record (checkTold), as a refused signal was; the incident's workflow task waits
+// for it, so it is not retried without end like the conclusion.
+var tellLocalOptions = workflow.LocalActivityOptions{
+	ScheduleToCloseTimeout: time.Minute,
+	StartToCloseTimeout:    casework.RecordIncidentLocalOptions.StartToCloseTimeout,
+	RetryPolicy:            casework.RecordIncidentLocalOptions.RetryPolicy,
 }
 
 // moments are what happened to the incident so far, each at the moment it happened,

@@ -99,9 +99,8 @@ func TestSuppressedIncidentTellsItsAccountOnceWithHowTriageAnswered(t *testing.T
 func TestIncidentGoesOnWhenItsAccountCannotBeToldAndTellsItLater(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	account := api.AccountWorkflowID("acme")
-	w.SignalFails[account] = errors.New("workflow not found: account/acme")
-	w.At(10*time.Minute, func() { w.Mu.Lock(); delete(w.SignalFails, account); w.Mu.Unlock() })
+	w.TellFails = errors.New("the server is unavailable")
+	w.At(10*time.Minute, func() { w.Mu.Lock(); w.TellFails = nil; w.Mu.Unlock() })
 	ack := w.Decide(5*time.Minute, api.DecisionAcknowledge, api.Decision{By: "hanako"})
 	var afterRecovery map[string]api.Moment
 	w.Decide(20*time.Minute, api.DecisionComment, api.Decision{By: "hanako", Note: "looking"})

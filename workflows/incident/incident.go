@@ -328,6 +328,12 @@ const (
 	// TemporalChangeVersion search attribute for every change id an incident records,
 	// one visibility write each, thousands in a worm.
 	incidentVersionPatience workflow.Version = 6
+	// incidentVersionTellsByUpdate: a running incident tells its Account its moments
+	// by the local activity that tells its conclusion (an Update, batched with the
+	// other incidents' records), not by a signal of its own: a signal that arrived
+	// while the Account continued as new made the server refuse that task
+	// (account_moments.go).
+	incidentVersionTellsByUpdate workflow.Version = 7
 )
 
 // incidentVersion answers the version the incident runs (the same on every call).
@@ -336,7 +342,7 @@ func incidentVersion(ctx workflow.Context) workflow.Version {
 }
 
 // incidentLatestVersion is the version new incidents run.
-const incidentLatestVersion = incidentVersionPatience
+const incidentLatestVersion = incidentVersionTellsByUpdate
 
 // incidentMinimumVersion is the oldest incident version this code runs: round 1's
 // incidents (no version marker) ran in package incidentv1, which is gone.

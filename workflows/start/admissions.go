@@ -228,6 +228,12 @@ func triageContinuing(err error) bool {
 	if errors.As(err, &refusal) && refusal.Type() == api.ErrorTriageContinuing {
 		return true
 	}
+	return updateLimitReached(err)
+}
+
+// updateLimitReached tells the server's refusal of an Update to a run that took the
+// most Updates one run may take (history.maxTotalUpdates).
+func updateLimitReached(err error) bool {
 	var precondition *serviceerror.FailedPrecondition
 	return errors.As(err, &precondition) && strings.Contains(precondition.Message, "limit on the total number of distinct updates")
 }

@@ -67,8 +67,24 @@ func (a *Calls) RecordIncident(ctx context.Context, in api.IncidentSummary) erro
 // Records told of one customer at the same moment go to its Account together, in one
 // signal (see momentBatches).
 func (a *Calls) TellAccount(ctx context.Context, in api.IncidentMoments) error {
-	a.momentsOnce.Do(func() { a.moments = newMomentBatches(a.signalAccount) })
+	a.momentsOnce.Do(func() { a.moments = newMomentBatches(a.tellAccountByUpdate, a.tellAccountBySignal, a.Log) })
 	return a.moments.tell(ctx, in)
+}
+
+// tellAccountByUpdate hands a batch of records to the customer's Account by Update
+// (Update-With-Start); errMomentsUpdateRefused when the Account cannot take it so.
+func (a *Calls) tellAccountByUpdate(ctx context.Context, customer string, batch api.IncidentMomentsBatch) error {
+	err := a.updateAccount(ctx, customer, api.UpdateIncidentMomentsBatch, "", batch, nil)
+	if err != nil && (strings.Contains(err.Error(), "unknown update "+api.UpdateIncidentMomentsBatch) || updateLimitReached(err)) {
+		return fmt.Errorf("%w: %v", errMomentsUpdateRefused, err)
+	}
+	return err
+}
+
+// tellAccountBySignal hands a batch of records to the customer's Account by signal
+// (Signal-With-Start).
+func (a *Calls) tellAccountBySignal(ctx context.Context, customer string, batch api.IncidentMomentsBatch) error {
+	return a.signalAccount(ctx, customer, api.SignalIncidentMomentsBatch, batch)
 }
 
 // signalAccount signals the customer's Account, starting it from the customers file

@@ -128,11 +128,16 @@ func PollerInputFor(customer string, platform config.Platform) api.PollerInput {
 // accountStart is how a customer's Account starts from the customers file: at worker
 // start, or when an activity finds it not running. An Account already running is
 // kept (its ledger is the truth), never started over.
+//
+// Every closing incident waits for the Account to take its record (its Update), so the
+// Account's tasks go before high incidents' (priority 2; its runs keep it as they
+// continue as new): in a worm thousands of incidents' tasks queue at priority 3.
 func accountStart(customer config.Customer) (client.StartWorkflowOptions, api.AccountInput) {
 	options := client.StartWorkflowOptions{
 		ID: api.AccountWorkflowID(customer.ID), TaskQueue: api.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes:    temporal.NewSearchAttributes(api.SACustomer.ValueSet(customer.ID)),
+		Priority:                 temporal.Priority{PriorityKey: 2},
 	}
 	settings := accountSettingsOf(customer)
 	return options, api.AccountInput{Customer: customer.ID, Plan: settings.Plan, IDs: settings.IDs, Purchases: customer.Billing.Tickets,

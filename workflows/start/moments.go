@@ -2,22 +2,39 @@ package start
 
 import (
 	"context"
+	"errors"
+	"log/slog"
+	"sync"
 	"time"
 
 	"xsoc/workflows/api"
 )
 
 // momentBatches gathers the records that one worker's incidents tell the same
-// customer's Account at the same moment into one Signal-With-Start
-// (api.SignalIncidentMomentsBatch): in a worm every merged alert's incident tells the
-// Account as it closes, and a signal each buffered hundreds of events on the server
-// while one of the Account's workflow tasks ran, past the server's limit, which
-// failed that task (ForceCloseCommand). Each caller returns once its batch's signal
-// was taken (or failed): the Account counts each moment once per incident run, so a
-// record told again (its local activity retried) counts nothing twice.
+// customer's Account at the same moment into one Update (api.UpdateIncidentMomentsBatch):
+// in a worm every merged alert's incident tells the Account as it closes. A signal
+// each buffered hundreds of events on the server while one of the Account's workflow
+// tasks ran, past the server's limit, which failed that task (ForceCloseCommand); a
+// batch by signal, arriving while the Account continued as new, made the server
+// refuse that task (UnhandledCommand), where an Update is handed to the next run. Each
+// caller returns once its batch was taken (or failed): the Account counts each moment
+// once per incident run, so a record told again (its local activity retried) counts
+// nothing twice.
+//
+// A batch goes by signal (Signal-With-Start) instead when the Update cannot be taken:
+// the Account is not running, is of a build before the Update, took the most Updates
+// the server lets one run take, or did not answer within updatePatience (an Account
+// started before it ran at the Account's priority waits behind a worm's incidents);
+// after such a wait the customer's batches go by signal for signalFor.
 type momentBatches struct {
-	signal func(ctx context.Context, customer, signal string, arg any) error
-	queue  *batches[*toldMoments]
+	update, signal func(ctx context.Context, customer string, batch api.IncidentMomentsBatch) error
+	queue          *batches[*toldMoments]
+	log            *slog.Logger
+
+	mu sync.Mutex
+	// bySignalUntil: the customer's Account kept an Update waiting; its batches go by
+	// signal until then.
+	bySignalUntil map[string]time.Time
 }
 
 type toldMoments struct {
@@ -25,8 +42,11 @@ type toldMoments struct {
 	done   chan error
 }
 
-func newMomentBatches(signal func(ctx context.Context, customer, signal string, arg any) error) *momentBatches {
-	m := &momentBatches{signal: signal}
+func newMomentBatches(update, signal func(ctx context.Context, customer string, batch api.IncidentMomentsBatch) error, log *slog.Logger) *momentBatches {
+	if log == nil {
+		log = slog.Default()
+	}
+	m := &momentBatches{update: update, signal: signal, log: log, bySignalUntil: map[string]time.Time{}}
 	m.queue = newBatches(batchesInFlight, api.MaxMomentsBatch, m.send)
 	return m
 }
@@ -44,8 +64,16 @@ func (m *momentBatches) tell(ctx context.Context, record api.IncidentMoments) er
 	}
 }
 
-// tellTimeout bounds one batch's signal.
-const tellTimeout = 30 * time.Second
+const (
+	// tellTimeout bounds one batch.
+	tellTimeout = 30 * time.Second
+	// updatePatience bounds the wait for the Account to take a batch's Update before
+	// the batch goes by signal.
+	updatePatience = 5 * time.Second
+	// signalFor is how long a customer's batches go by signal after its Account kept
+	// an Update waiting past updatePatience.
+	signalFor = 10 * time.Minute
+)
 
 func (m *momentBatches) send(customer string, batch []*toldMoments) {
 	ctx, cancel := context.WithTimeout(context.Background(), tellTimeout)
@@ -54,8 +82,44 @@ func (m *momentBatches) send(customer string, batch []*toldMoments) {
 	for i, told := range batch {
 		records[i] = told.record
 	}
-	err := m.signal(ctx, customer, api.SignalIncidentMomentsBatch, api.IncidentMomentsBatch{Records: records})
+	err := m.deliver(ctx, customer, api.IncidentMomentsBatch{Records: records})
 	for _, told := range batch {
 		told.done <- err
 	}
 }
+
+// deliver hands one batch to the customer's Account: by Update, by signal when the
+// Update cannot be taken.
+func (m *momentBatches) deliver(ctx context.Context, customer string, batch api.IncidentMomentsBatch) error {
+	m.mu.Lock()
+	bySignal := time.Now().Before(m.bySignalUntil[customer])
+	m.mu.Unlock()
+	if bySignal {
+		return m.signal(ctx, customer, batch)
+	}
+	updateCtx, cancel := context.WithTimeout(ctx, updatePatience)
+	err := m.update(updateCtx, customer, batch)
+	keptWaiting := errors.Is(updateCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
+	cancel()
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errMomentsUpdateRefused):
+		m.log.Info("the account cannot take moments by update: the batch goes by signal", "customer", customer, "records", len(batch.Records), "error", err)
+		return m.signal(ctx, customer, batch)
+	case keptWaiting:
+		// The Update may still be taken: the records count once either way.
+		m.log.Warn("the account kept a batch of moments waiting: its batches go by signal for a while",
+			"customer", customer, "records", len(batch.Records), "waited", updatePatience, "for", signalFor, "error", err)
+		m.mu.Lock()
+		m.bySignalUntil[customer] = time.Now().Add(signalFor)
+		m.mu.Unlock()
+		return m.signal(ctx, customer, batch)
+	}
+	return err
+}
+
+// errMomentsUpdateRefused: the Account cannot take the batch's Update (not running, of
+// a build before it, or at the server's limit of Updates for one run); the batch goes
+// by signal.
+var errMomentsUpdateRefused = errors.New("the account cannot take the moments by update")

@@ -14,19 +14,18 @@ import (
 )
 
 // Records told of one customer while a batch is in flight go together in the next
-// signal, and each caller returns its batch's outcome.
-func TestRecordsToldTogetherGoToTheAccountInOneSignal(t *testing.T) {
+// Update, and each caller returns its batch's outcome.
+func TestRecordsToldTogetherGoToTheAccountInOneUpdate(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	var sent []api.IncidentMomentsBatch
 	release := make(chan struct{})
 	first := make(chan struct{})
 	var once sync.Once
-	m := newMomentBatches(func(_ context.Context, customer, signal string, arg any) error {
+	m := newMomentBatches(func(_ context.Context, customer string, batch api.IncidentMomentsBatch) error {
 		require.Equal(t, "acme", customer)
-		require.Equal(t, api.SignalIncidentMomentsBatch, signal)
 		mu.Lock()
-		sent = append(sent, arg.(api.IncidentMomentsBatch))
+		sent = append(sent, batch)
 		n := len(sent)
 		mu.Unlock()
 		if n == 1 {
@@ -35,7 +34,10 @@ func TestRecordsToldTogetherGoToTheAccountInOneSignal(t *testing.T) {
 			return nil
 		}
 		return errors.New("account unreachable")
-	})
+	}, func(context.Context, string, api.IncidentMomentsBatch) error {
+		t.Error("a batch went by signal")
+		return nil
+	}, nil)
 	m.queue.inFlight = 1
 	record := func(i int) api.IncidentMoments {
 		return api.IncidentMoments{Customer: "acme", Incident: fmt.Sprintf("incident/acme/x/a%d", i), Run: "r"}
@@ -54,4 +56,58 @@ func TestRecordsToldTogetherGoToTheAccountInOneSignal(t *testing.T) {
 	require.Len(t, sent, 2)
 	require.Len(t, sent[0].Records, 1, "the first alone, at once")
 	require.Len(t, sent[1].Records, 5, "those told meanwhile together")
+}
+
+// A batch goes by signal when the Account cannot take it by Update (an Account of an
+// earlier build), and when the Account kept the Update waiting: then the customer's
+// next batches go by signal at once.
+func TestABatchGoesBySignalWhenTheAccountCannotTakeItByUpdate(t *testing.T) {
+	t.Parallel()
+	record := api.IncidentMoments{Customer: "acme", Incident: "incident/acme/x/a", Run: "r"}
+	for name, refusal := range map[string]func(ctx context.Context) error{
+		"refused": func(context.Context) error { return fmt.Errorf("%w: unknown update", errMomentsUpdateRefused) },
+		"kept waiting": func(ctx context.Context) error {
+			<-ctx.Done()
+			return ctx.Err()
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var updates, signals int
+			var mu sync.Mutex
+			m := newMomentBatches(func(ctx context.Context, _ string, _ api.IncidentMomentsBatch) error {
+				mu.Lock()
+				updates++
+				mu.Unlock()
+				return refusal(ctx)
+			}, func(_ context.Context, _ string, batch api.IncidentMomentsBatch) error {
+				require.Equal(t, []api.IncidentMoments{record}, batch.Records)
+				mu.Lock()
+				signals++
+				mu.Unlock()
+				return nil
+			}, nil)
+			require.NoError(t, m.deliver(context.Background(), "acme", api.IncidentMomentsBatch{Records: []api.IncidentMoments{record}}))
+			require.NoError(t, m.deliver(context.Background(), "acme", api.IncidentMomentsBatch{Records: []api.IncidentMoments{record}}))
+			require.Equal(t, 2, signals)
+			if name == "refused" {
+				require.Equal(t, 2, updates, "a refusal is asked again: the Account may be upgraded since")
+			} else {
+				require.Equal(t, 1, updates, "after a wait past updatePatience the batches go by signal")
+			}
+		})
+	}
+}
+
+// A batch that failed otherwise fails: its incidents tell again (their local
+// activities retry), and no signal doubles it.
+func TestABatchThatFailedIsNotSignalled(t *testing.T) {
+	t.Parallel()
+	m := newMomentBatches(func(context.Context, string, api.IncidentMomentsBatch) error {
+		return errors.New("server unavailable")
+	}, func(context.Context, string, api.IncidentMomentsBatch) error {
+		t.Error("a failed batch went by signal")
+		return nil
+	}, nil)
+	require.ErrorContains(t, m.deliver(context.Background(), "acme", api.IncidentMomentsBatch{}), "server unavailable")
 }

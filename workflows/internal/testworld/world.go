@@ -63,8 +63,12 @@ type World struct {
 	Alive   func(api.IncidentRun) api.Liveness
 	Lookups []api.IncidentRun
 	// Told are the records incidents told their Account, by signal or by the
-	// TellAccount activity, in order (a signal that failed is not among them).
+	// TellAccount activity, in order (a signal or a telling that failed is not among
+	// them).
 	Told []api.IncidentMoments
+	// TellFails makes the TellAccount activity fail while set (the Account cannot be
+	// reached).
+	TellFails error
 }
 
 // ExternalSignal is a signal a workflow under test sent to another (or an Update sent
@@ -107,6 +111,9 @@ func New(t *testing.T, calls any, workflows map[string]any) *World {
 	env.OnActivity("TellAccount", mock.Anything, mock.Anything).Return(func(_ context.Context, m api.IncidentMoments) error {
 		w.Mu.Lock()
 		defer w.Mu.Unlock()
+		if w.TellFails != nil {
+			return w.TellFails
+		}
 		w.Told = append(w.Told, m)
 		return nil
 	}).Maybe()
