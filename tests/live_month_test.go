@@ -108,9 +108,11 @@ func TestTheMonthCountsAnOpenIncidentAndConvertsTickets(t *testing.T) {
 }
 
 // TestRecordLiveAccountHistory records initrode's Account as it counts live (an incident
-// told its moments and concluded, tickets converted) for the Account's replay test:
-// notice_retry_vN_live_<path>. Run it alone (the conversion changes initrode's balance,
-// which TestTheMonthCountsAnOpenIncidentAndConvertsTickets checks):
+// told its moments by Update and concluded, tickets converted) for the Account's replay
+// test: notice_retry_vN_live_vM_<path> (the file without "by_update" holds the moments
+// by signal, as incidents before version 7 told them). Run it alone (the conversion
+// changes initrode's balance, which TestTheMonthCountsAnOpenIncidentAndConvertsTickets
+// checks):
 //
 //	XSOC_RECORD_HISTORIES=$PWD/workflows go test -run TestRecordLiveAccountHistory ./tests
 func TestRecordLiveAccountHistory(t *testing.T) {
@@ -135,7 +137,7 @@ func TestRecordLiveAccountHistory(t *testing.T) {
 	})
 	file, err := xsoc.RecordHistory(filepath.Join(dir, "account", "testdata", "histories"), api.AccountWorkflowID("initrode"),
 		func(v devstack.Versions) string {
-			return fmt.Sprintf("notice_retry_v%d_live_v%d_incident_told_tickets_converted", v["account-notice-retry"], v["account-live-figures"])
+			return fmt.Sprintf("notice_retry_v%d_live_v%d_incident_told_by_update_tickets_converted", v["account-notice-retry"], v["account-live-figures"])
 		})
 	if err != nil {
 		t.Fatal(err)
