@@ -137,15 +137,7 @@ func TestAccountKeepsTheMonthsCountedBeforeItCountedLive(t *testing.T) {
 // batch): each counts as if told alone, and once, however often told.
 func TestAccountCountsTheRecordsOfABatchAsIfToldAlone(t *testing.T) {
 	start := testworld.Day(2026, 11, 2)
-	merged := func(i int) api.IncidentMoments {
-		at := start.Add(time.Hour)
-		return api.IncidentMoments{Customer: "acme", Incident: fmt.Sprintf("incident/acme/cybereason/worm-%d", i), Run: "run-1", Vendor: "cybereason", OpenedAt: at,
-			Moments: []api.Moment{
-				{Kind: api.MomentIn, At: at, Since: at.Add(-time.Minute), Severity: "high"},
-				{Kind: api.MomentTriaged, At: at, Outcome: api.OutcomeMerged, Severity: "high"},
-			},
-			Concluded: &api.Conclusion{At: at, State: api.StateMerged, Severity: "high"}}
-	}
+	merged := func(i int) api.IncidentMoments { return mergedWormRecord(start.Add(time.Hour), i) }
 	l := newLedger(t, start)
 	l.at(start.Add(time.Hour), func() {
 		l.env.SignalWorkflow(api.SignalIncidentMomentsBatch, api.IncidentMomentsBatch{Records: []api.IncidentMoments{merged(1), merged(2), merged(3)}})
@@ -167,19 +159,10 @@ func TestAccountCountsTheRecordsOfABatchAsIfToldAlone(t *testing.T) {
 // continues as new is in the next run's ledger.
 func TestAccountCountsABatchToldByUpdateAndCarriesItIntoTheNextRun(t *testing.T) {
 	start := testworld.Day(2026, 11, 2)
-	merged := func(i int) api.IncidentMoments {
-		at := start.Add(time.Hour)
-		return api.IncidentMoments{Customer: "acme", Incident: fmt.Sprintf("incident/acme/cybereason/worm-%d", i), Run: "run-1", Vendor: "cybereason", OpenedAt: at,
-			Moments: []api.Moment{
-				{Kind: api.MomentIn, At: at, Since: at.Add(-time.Minute), Severity: "high"},
-				{Kind: api.MomentTriaged, At: at, Outcome: api.OutcomeMerged, Severity: "high"},
-			},
-			Concluded: &api.Conclusion{At: at, State: api.StateMerged, Severity: "high"}}
-	}
 	batch := func(is ...int) api.IncidentMomentsBatch {
 		var b api.IncidentMomentsBatch
 		for _, i := range is {
-			b.Records = append(b.Records, merged(i))
+			b.Records = append(b.Records, mergedWormRecord(start.Add(time.Hour), i))
 		}
 		return b
 	}
@@ -198,4 +181,14 @@ func TestAccountCountsABatchToldByUpdateAndCarriesItIntoTheNextRun(t *testing.T)
 	}
 	require.Equal(t, 4, p.Month.Funnel.AlertsIn, "four alerts, each counted once")
 	require.Equal(t, 5, next.State.Months["2026-11"].Funnel.AlertsIn, "the batch taken as the run ended is carried")
+}
+
+// mergedWormRecord is the one record of the i-th alert of a worm, merged at once.
+func mergedWormRecord(at time.Time, i int) api.IncidentMoments {
+	return api.IncidentMoments{Customer: "acme", Incident: fmt.Sprintf("incident/acme/cybereason/worm-%d", i), Run: "run-1", Vendor: "cybereason", OpenedAt: at,
+		Moments: []api.Moment{
+			{Kind: api.MomentIn, At: at, Since: at.Add(-time.Minute), Severity: "high"},
+			{Kind: api.MomentTriaged, At: at, Outcome: api.OutcomeMerged, Severity: "high"},
+		},
+		Concluded: &api.Conclusion{At: at, State: api.StateMerged, Severity: "high"}}
 }

@@ -21,9 +21,10 @@ import (
 // once per incident run, so a record told again (its local activity retried) counts
 // nothing twice.
 //
-// A batch goes by signal (Signal-With-Start) instead when the Update cannot be taken:
-// the Account is not running, is of a build before the Update, took the most Updates
-// the server lets one run take, or did not answer within updatePatience (an Account
+// A batch goes by signal (Signal-With-Start) instead when the Update cannot be taken
+// (an Account that is not running is started by the Update): the Account is of a build
+// before the Update, took the most Updates the server lets one run take, or did not
+// answer within updatePatience (an Account
 // started before it ran at the Account's priority waits behind a worm's incidents);
 // after such a wait the customer's batches go by signal for signalFor.
 type momentBatches struct {
@@ -119,7 +120,7 @@ func (m *momentBatches) deliver(ctx context.Context, customer string, batch api.
 	return err
 }
 
-// errMomentsUpdateRefused: the Account cannot take the batch's Update (not running, of
-// a build before it, or at the server's limit of Updates for one run); the batch goes
-// by signal.
+// errMomentsUpdateRefused: the Account cannot take the batch's Update (of a build
+// before it, or at the server's limit of Updates for one run); the batch goes by
+// signal.
 var errMomentsUpdateRefused = errors.New("the account cannot take the moments by update")
