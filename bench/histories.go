@@ -64,7 +64,7 @@ func (t *tally) add(e *historypb.HistoryEvent, dc converter.DataConverter) {
 		t.workflowTasks++
 	case enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED, enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
 		t.workflowTasks++
-		t.trouble.add(e)
+		t.trouble.add(e, dc)
 	case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
 		t.activityTasks++
 		t.activities[e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName()]++

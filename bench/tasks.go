@@ -5,7 +5,10 @@ import (
 	"strings"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	failurepb "go.temporal.io/api/failure/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 )
 
 // taskTrouble counts the workflow tasks that did not complete: failed (the worker
@@ -22,14 +25,15 @@ type taskTrouble struct {
 // troubleSeen bounds the troubles told in words.
 const troubleSeen = 5
 
-// add counts a WorkflowTaskFailed or WorkflowTaskTimedOut event.
-func (t *taskTrouble) add(e *historypb.HistoryEvent) {
+// add counts a WorkflowTaskFailed or WorkflowTaskTimedOut event; dc (which may be
+// nil) decodes a failure the worker's codec encrypted ("Encoded failure").
+func (t *taskTrouble) add(e *historypb.HistoryEvent, dc converter.DataConverter) {
 	when := fmt.Sprintf("event %d at %s", e.GetEventId(), e.GetEventTime().AsTime().Format("15:04:05.000"))
 	switch e.GetEventType() {
 	case enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED:
 		t.failed++
 		a := e.GetWorkflowTaskFailedEventAttributes()
-		t.seen = append(t.seen, fmt.Sprintf("%s failed (%s): %s", when, a.GetCause(), firstLine(a.GetFailure().GetMessage())))
+		t.seen = append(t.seen, fmt.Sprintf("%s failed (%s): %s", when, a.GetCause(), firstLine(failureMessage(a.GetFailure(), dc))))
 	case enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
 		timeout := e.GetWorkflowTaskTimedOutEventAttributes().GetTimeoutType()
 		if timeout == enumspb.TIMEOUT_TYPE_SCHEDULE_TO_START {
@@ -40,6 +44,16 @@ func (t *taskTrouble) add(e *historypb.HistoryEvent) {
 		t.seenTimedOut = append(t.seenTimedOut, fmt.Sprintf("%s timed out on the worker (%s)", when, timeout))
 	}
 	t.seen, t.seenTimedOut = t.seen[:min(len(t.seen), troubleSeen)], t.seenTimedOut[:min(len(t.seenTimedOut), troubleSeen)]
+}
+
+// failureMessage is a failure's message, decoded with dc when the worker's codec
+// encrypted it.
+func failureMessage(f *failurepb.Failure, dc converter.DataConverter) string {
+	if f.GetEncodedAttributes() == nil || dc == nil {
+		return f.GetMessage()
+	}
+	decoded := temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: dc}).FailureToError(f)
+	return decoded.Error()
 }
 
 // told answers what was seen, failures first, at most troubleSeen.

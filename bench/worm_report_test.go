@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	failurepb "go.temporal.io/api/failure/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 
 	cybereasonsim "xsoc/integrations/cybereason/sim"
 )
@@ -142,12 +145,12 @@ func TestTaskTroubleTellsFailuresFirst(t *testing.T) {
 	}
 	var early, late taskTrouble
 	for i := range int64(troubleSeen) {
-		early.add(timedOut(10+i, enumspb.TIMEOUT_TYPE_START_TO_CLOSE))
+		early.add(timedOut(10+i, enumspb.TIMEOUT_TYPE_START_TO_CLOSE), nil)
 	}
-	early.add(timedOut(30, enumspb.TIMEOUT_TYPE_SCHEDULE_TO_START))
+	early.add(timedOut(30, enumspb.TIMEOUT_TYPE_SCHEDULE_TO_START), nil)
 	late.add(&historypb.HistoryEvent{EventId: 40, EventType: enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED,
 		Attributes: &historypb.HistoryEvent_WorkflowTaskFailedEventAttributes{WorkflowTaskFailedEventAttributes: &historypb.WorkflowTaskFailedEventAttributes{
-			Cause: enumspb.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR, Failure: &failurepb.Failure{Message: "nondeterminism\nstack"}}}})
+			Cause: enumspb.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR, Failure: &failurepb.Failure{Message: "nondeterminism\nstack"}}}}, nil)
 	sum := early.of("a").plus(late.of("b"))
 	if sum.failed != 1 || sum.timedOut != troubleSeen || sum.stickyTimedOut != 1 || sum.failures() != troubleSeen+1 {
 		t.Errorf("%+v", sum)
@@ -176,5 +179,22 @@ func TestServerLimitErrorsAreCountedByMessageAndWorkflow(t *testing.T) {
 	want := []string{"2 × the number of pending signals to external workflows, 2000, has reached the per-workflow limit of 2000 (triage/worm)"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// A failure the worker's codec encrypted ("Encoded failure") is told in its own words.
+func TestTaskTroubleDecodesAnEncodedFailure(t *testing.T) {
+	dc := converter.GetDefaultDataConverter()
+	encoded := temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: dc, EncodeCommonAttributes: true}).
+		ErrorToFailure(errors.New("workflow panic: boom"))
+	if encoded.GetMessage() == "workflow panic: boom" {
+		t.Fatal("the failure was not encoded")
+	}
+	var trouble taskTrouble
+	trouble.add(&historypb.HistoryEvent{EventId: 7, EventType: enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+		Attributes: &historypb.HistoryEvent_WorkflowTaskFailedEventAttributes{WorkflowTaskFailedEventAttributes: &historypb.WorkflowTaskFailedEventAttributes{
+			Cause: enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE, Failure: encoded}}}, dc)
+	if told := trouble.told(); len(told) != 1 || !strings.HasSuffix(told[0], "failed (WorkflowWorkerUnhandledFailure): workflow panic: boom") {
+		t.Errorf("told %q", told)
 	}
 }
