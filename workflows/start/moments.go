@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -55,7 +56,7 @@ func newMomentBatches(update, signal func(ctx context.Context, customer string, 
 // tell sends the record with the others of its customer told at the same moment.
 func (m *momentBatches) tell(ctx context.Context, record api.IncidentMoments) error {
 	told := &toldMoments{record: record, done: make(chan error, 1)}
-	m.queue.add(record.Customer, told)
+	m.queue.add(laneOf(record), told)
 	select {
 	case err := <-told.done:
 		return err
@@ -76,7 +77,24 @@ const (
 	signalFor = 10 * time.Minute
 )
 
-func (m *momentBatches) send(customer string, batch []*toldMoments) {
+// laneOf is the queue a record waits in: its customer's, or, for a running incident's
+// record, a lane of the customer's own. A running incident tells from inside its
+// workflow task (a campaign's, in a worm), which must not wait behind the thousands of
+// records of the incidents concluding meanwhile; a concluding incident waits for its
+// own record whichever lane it is in.
+func laneOf(record api.IncidentMoments) string {
+	if record.Concluded == nil {
+		return record.Customer + runningLane
+	}
+	return record.Customer
+}
+
+// runningLane ends the lane of a customer's running incidents' records (no customer
+// id holds a NUL).
+const runningLane = "\x00running"
+
+func (m *momentBatches) send(lane string, batch []*toldMoments) {
+	customer := strings.TrimSuffix(lane, runningLane)
 	ctx, cancel := context.WithTimeout(context.Background(), tellTimeout)
 	defer cancel()
 	records := make([]api.IncidentMoments, len(batch))

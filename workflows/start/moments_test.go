@@ -40,7 +40,7 @@ func TestRecordsToldTogetherGoToTheAccountInOneUpdate(t *testing.T) {
 	}, nil)
 	m.queue.inFlight = 1
 	record := func(i int) api.IncidentMoments {
-		return api.IncidentMoments{Customer: "acme", Incident: fmt.Sprintf("incident/acme/x/a%d", i), Run: "r"}
+		return api.IncidentMoments{Customer: "acme", Incident: fmt.Sprintf("incident/acme/x/a%d", i), Run: "r", Concluded: &api.Conclusion{State: api.StateMerged}}
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { require.NoError(t, m.tell(context.Background(), record(0))) })
@@ -110,4 +110,47 @@ func TestABatchThatFailedIsNotSignalled(t *testing.T) {
 		return nil
 	}, nil)
 	require.ErrorContains(t, m.deliver(context.Background(), "acme", api.IncidentMomentsBatch{}), "server unavailable")
+}
+
+// A running incident's record does not wait behind the batches of concluding ones: it
+// is told from inside the incident's workflow task.
+func TestARunningIncidentsRecordDoesNotWaitBehindConcludingOnes(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var customers []string
+	m := newMomentBatches(func(_ context.Context, customer string, batch api.IncidentMomentsBatch) error {
+		mu.Lock()
+		customers = append(customers, customer)
+		mu.Unlock()
+		if batch.Records[0].Concluded != nil {
+			<-release
+		}
+		return nil
+	}, func(context.Context, string, api.IncidentMomentsBatch) error { return nil }, nil)
+	m.queue.inFlight = 1
+	concluded := func(i int) api.IncidentMoments {
+		return api.IncidentMoments{Customer: "acme", Incident: fmt.Sprintf("incident/acme/x/m%d", i), Run: "r", Concluded: &api.Conclusion{State: api.StateMerged}}
+	}
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Go(func() { require.NoError(t, m.tell(context.Background(), concluded(i))) })
+	}
+	require.Eventually(t, func() bool { return m.queue.waiting("acme") > 0 }, 5*time.Second, time.Millisecond, "concluding records queue behind the first")
+	running := api.IncidentMoments{Customer: "acme", Incident: "incident/acme/x/campaign", Run: "r"}
+	done := make(chan error, 1)
+	go func() { done <- m.tell(context.Background(), running) }()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the running incident's record waited behind the concluding ones")
+	}
+	close(release)
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	for _, customer := range customers {
+		require.Equal(t, "acme", customer, "each batch goes to the customer's Account")
+	}
 }
