@@ -25,9 +25,10 @@ import (
 // A batch goes by signal (Signal-With-Start) instead when the Update cannot be taken
 // (an Account that is not running is started by the Update): the Account is of a build
 // before the Update, took the most Updates the server lets one run take, or did not
-// answer within updatePatience (an Account
-// started before it ran at the Account's priority waits behind a worm's incidents);
-// after such a wait the customer's batches go by signal for signalFor.
+// answer within updatePatience (runningUpdatePatience for running incidents' records):
+// an Account started before it ran at the Account's priority waits behind a worm's
+// incidents, one retrying a failed task is slow for a moment. After such a wait the
+// customer's batches go by signal for signalFor.
 type momentBatches struct {
 	update, signal func(ctx context.Context, customer string, batch api.IncidentMomentsBatch) error
 	queue          *batches[*toldMoments]
@@ -72,9 +73,16 @@ const (
 	// updatePatience bounds the wait for the Account to take a batch's Update before
 	// the batch goes by signal.
 	updatePatience = 5 * time.Second
+	// runningUpdatePatience is updatePatience for running incidents' records: the
+	// incident's workflow task waits for it, and the SDK must answer for that task
+	// within 80 % of its 10 s timeout (a 20,000-alert run had campaigns' tasks time
+	// out while the Account retried a failed task of its own).
+	runningUpdatePatience = 2 * time.Second
 	// signalFor is how long a customer's batches go by signal after its Account kept
-	// an Update waiting past updatePatience.
-	signalFor = 10 * time.Minute
+	// an Update waiting past its patience: an Account started before it ran at the
+	// Account's priority is slow all through a worm; one that failed a task is slow for
+	// a moment.
+	signalFor = time.Minute
 )
 
 // laneOf is the queue a record waits in: its customer's, or, for a running incident's
@@ -101,22 +109,26 @@ func (m *momentBatches) send(lane string, batch []*toldMoments) {
 	for i, told := range batch {
 		records[i] = told.record
 	}
-	err := m.deliver(ctx, customer, api.IncidentMomentsBatch{Records: records})
+	patience := updatePatience
+	if lane != customer {
+		patience = runningUpdatePatience
+	}
+	err := m.deliver(ctx, customer, api.IncidentMomentsBatch{Records: records}, patience)
 	for _, told := range batch {
 		told.done <- err
 	}
 }
 
 // deliver hands one batch to the customer's Account: by Update, by signal when the
-// Update cannot be taken.
-func (m *momentBatches) deliver(ctx context.Context, customer string, batch api.IncidentMomentsBatch) error {
+// Update cannot be taken or is not taken within patience.
+func (m *momentBatches) deliver(ctx context.Context, customer string, batch api.IncidentMomentsBatch, patience time.Duration) error {
 	m.mu.Lock()
 	bySignal := time.Now().Before(m.bySignalUntil[customer])
 	m.mu.Unlock()
 	if bySignal {
 		return m.signal(ctx, customer, batch)
 	}
-	updateCtx, cancel := context.WithTimeout(ctx, updatePatience)
+	updateCtx, cancel := context.WithTimeout(ctx, patience)
 	err := m.update(updateCtx, customer, batch)
 	keptWaiting := errors.Is(updateCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
 	cancel()
@@ -129,7 +141,7 @@ func (m *momentBatches) deliver(ctx context.Context, customer string, batch api.
 	case keptWaiting:
 		// The Update may still be taken: the records count once either way.
 		m.log.Warn("the account kept a batch of moments waiting: its batches go by signal for a while",
-			"customer", customer, "records", len(batch.Records), "waited", updatePatience, "for", signalFor, "error", err)
+			"customer", customer, "records", len(batch.Records), "waited", patience, "for", signalFor, "error", err)
 		m.mu.Lock()
 		m.bySignalUntil[customer] = time.Now().Add(signalFor)
 		m.mu.Unlock()

@@ -87,13 +87,13 @@ func TestABatchGoesBySignalWhenTheAccountCannotTakeItByUpdate(t *testing.T) {
 				mu.Unlock()
 				return nil
 			}, nil)
-			require.NoError(t, m.deliver(context.Background(), "acme", api.IncidentMomentsBatch{Records: []api.IncidentMoments{record}}))
-			require.NoError(t, m.deliver(context.Background(), "acme", api.IncidentMomentsBatch{Records: []api.IncidentMoments{record}}))
+			require.NoError(t, m.deliver(context.Background(), "acme", api.IncidentMomentsBatch{Records: []api.IncidentMoments{record}}, 100*time.Millisecond))
+			require.NoError(t, m.deliver(context.Background(), "acme", api.IncidentMomentsBatch{Records: []api.IncidentMoments{record}}, 100*time.Millisecond))
 			require.Equal(t, 2, signals)
 			if name == "refused" {
 				require.Equal(t, 2, updates, "a refusal is asked again: the Account may be upgraded since")
 			} else {
-				require.Equal(t, 1, updates, "after a wait past updatePatience the batches go by signal")
+				require.Equal(t, 1, updates, "after a wait past its patience the batches go by signal")
 			}
 		})
 	}
@@ -109,7 +109,7 @@ func TestABatchThatFailedIsNotSignalled(t *testing.T) {
 		t.Error("a failed batch went by signal")
 		return nil
 	}, nil)
-	require.ErrorContains(t, m.deliver(context.Background(), "acme", api.IncidentMomentsBatch{}), "server unavailable")
+	require.ErrorContains(t, m.deliver(context.Background(), "acme", api.IncidentMomentsBatch{}, updatePatience), "server unavailable")
 }
 
 // A running incident's record does not wait behind the batches of concluding ones: it
