@@ -42,16 +42,23 @@ func TestCancelledIncidentEndsWithinSecondsAndSaysWhatStaysContained(t *testing.
 	})
 	t.Logf("%s ended as CANCELED %s after the cancel request", id, time.Since(cancelledAt).Round(10*time.Millisecond))
 
+	// The cancel spin this guards against failed task after task. One refusal is the
+	// server's, not a spin: an activity started before the cancel completed while the
+	// task that ends the incident ran (UnhandledCommand), and the next task ended it
+	// (seen twice in make test; not fixed: docs/incidents.md).
 	history := xsoc.Temporal.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var failed []string
 	for history.HasNext() {
 		event, err := history.Next()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if event.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED {
-			t.Fatalf("a workflow task failed after the cancel: %s (the history ends %s)", event.GetWorkflowTaskFailedEventAttributes().GetFailure().GetMessage(),
-				e2e.LastEvents(ctx, xsoc.Temporal, id, 12))
+		if a := event.GetWorkflowTaskFailedEventAttributes(); a != nil {
+			failed = append(failed, a.GetCause().String())
 		}
+	}
+	if len(failed) > 1 || len(failed) == 1 && failed[0] != enumspb.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND.String() {
+		t.Fatalf("workflow tasks failed after the cancel: %v (the history ends %s)", failed, e2e.LastEvents(ctx, xsoc.Temporal, id, 12))
 	}
 	// A closed workflow answers queries from its last state.
 	status := incidentStatus(t, id)
