@@ -116,7 +116,8 @@ func TestABatchThatFailedIsNotSignalled(t *testing.T) {
 // is told from inside the incident's workflow task.
 func TestARunningIncidentsRecordDoesNotWaitBehindConcludingOnes(t *testing.T) {
 	t.Parallel()
-	release := make(chan struct{})
+	release, sending := make(chan struct{}), make(chan struct{})
+	var once sync.Once
 	var mu sync.Mutex
 	var customers []string
 	m := newMomentBatches(func(_ context.Context, customer string, batch api.IncidentMomentsBatch) error {
@@ -124,6 +125,7 @@ func TestARunningIncidentsRecordDoesNotWaitBehindConcludingOnes(t *testing.T) {
 		customers = append(customers, customer)
 		mu.Unlock()
 		if batch.Records[0].Concluded != nil {
+			once.Do(func() { close(sending) })
 			<-release
 		}
 		return nil
@@ -133,7 +135,9 @@ func TestARunningIncidentsRecordDoesNotWaitBehindConcludingOnes(t *testing.T) {
 		return api.IncidentMoments{Customer: "acme", Incident: fmt.Sprintf("incident/acme/x/m%d", i), Run: "r", Concluded: &api.Conclusion{State: api.StateMerged}}
 	}
 	var wg sync.WaitGroup
-	for i := range 3 {
+	wg.Go(func() { require.NoError(t, m.tell(context.Background(), concluded(0))) })
+	<-sending // the first concluding batch is out: the next ones queue behind it
+	for i := 1; i <= 2; i++ {
 		wg.Go(func() { require.NoError(t, m.tell(context.Background(), concluded(i))) })
 	}
 	require.Eventually(t, func() bool { return m.queue.waiting("acme") > 0 }, 5*time.Second, time.Millisecond, "concluding records queue behind the first")
