@@ -49,7 +49,7 @@ type accountMoments struct {
 	// again.
 	told []string
 	sent []workflow.Future
-	// failing: a signal failed and the timeline says so; it says so once until one
+	// failing: a telling failed and the timeline says so; it says so once until one
 	// succeeds again.
 	failing bool
 }

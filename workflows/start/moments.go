@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"xsoc/workflows/api"
@@ -22,22 +21,17 @@ import (
 // once per incident run, so a record told again (its local activity retried) counts
 // nothing twice.
 //
-// A batch goes by signal (Signal-With-Start) instead when the Update cannot be taken
-// (an Account that is not running is started by the Update): the Account is of a build
-// before the Update, took the most Updates the server lets one run take, or did not
-// answer within updatePatience (runningUpdatePatience for running incidents' records):
-// an Account started before it ran at the Account's priority waits behind a worm's
-// incidents, one retrying a failed task is slow for a moment. After such a wait the
-// customer's batches go by signal for signalFor.
+// A batch goes by signal (Signal-With-Start) instead only when the Account cannot take
+// the Update (an Account that is not running is started by the Update): it is of a
+// build before the Update, or took the most Updates the server lets one run take. An
+// Account that is merely slow to take it is waited for: a batch sent by signal because
+// an Update was slow (as builds before did, after 2–5 s) arrived, under load, while the
+// Account continued as new, and the server refused that task (tests/historylimit
+// failed so under make test's load).
 type momentBatches struct {
 	update, signal func(ctx context.Context, customer string, batch api.IncidentMomentsBatch) error
 	queue          *batches[*toldMoments]
 	log            *slog.Logger
-
-	mu sync.Mutex
-	// bySignalUntil: the customer's Account kept an Update waiting; its batches go by
-	// signal until then.
-	bySignalUntil map[string]time.Time
 }
 
 type toldMoments struct {
@@ -49,18 +43,32 @@ func newMomentBatches(update, signal func(ctx context.Context, customer string, 
 	if log == nil {
 		log = slog.Default()
 	}
-	m := &momentBatches{update: update, signal: signal, log: log, bySignalUntil: map[string]time.Time{}}
+	m := &momentBatches{update: update, signal: signal, log: log}
 	m.queue = newBatches(batchesInFlight, api.MaxMomentsBatch, m.send)
 	return m
 }
 
-// tell sends the record with the others of its customer told at the same moment.
+// tell sends the record with the others of its customer told at the same moment, and
+// returns once its batch was taken or failed; a running incident's record returns after
+// runningPatience at the latest, its batch still on its way.
 func (m *momentBatches) tell(ctx context.Context, record api.IncidentMoments) error {
 	told := &toldMoments{record: record, done: make(chan error, 1)}
 	m.queue.add(laneOf(record), told)
+	var patience <-chan time.Time
+	if record.Concluded == nil {
+		timer := time.NewTimer(runningPatience)
+		defer timer.Stop()
+		patience = timer.C
+	}
 	select {
 	case err := <-told.done:
 		return err
+	case <-patience:
+		// A running record is told from inside the incident's workflow task, which must
+		// not wait on a slow Account. Its moments are in every later record too, the
+		// conclusion included, which is told for as long as it takes: one that fails in
+		// the end is logged (send) and counted later, never lost.
+		return nil
 	case <-ctx.Done():
 		// The batch goes on; the incident tells again (its local activity retries).
 		return ctx.Err()
@@ -68,21 +76,13 @@ func (m *momentBatches) tell(ctx context.Context, record api.IncidentMoments) er
 }
 
 const (
-	// tellTimeout bounds one batch.
+	// tellTimeout bounds one batch; a concluding incident's local activity tells again.
 	tellTimeout = 30 * time.Second
-	// updatePatience bounds the wait for the Account to take a batch's Update before
-	// the batch goes by signal.
-	updatePatience = 5 * time.Second
-	// runningUpdatePatience is updatePatience for running incidents' records: the
-	// incident's workflow task waits for it, and the SDK must answer for that task
-	// within 80 % of its 10 s timeout (a 20,000-alert run had campaigns' tasks time
-	// out while the Account retried a failed task of its own).
-	runningUpdatePatience = 2 * time.Second
-	// signalFor is how long a customer's batches go by signal after its Account kept
-	// an Update waiting past its patience: an Account started before it ran at the
-	// Account's priority is slow all through a worm; one that failed a task is slow for
-	// a moment.
-	signalFor = time.Minute
+	// runningPatience bounds a running incident's wait for its record to be taken: its
+	// workflow task waits for it, and the SDK must answer for that task within 80 % of
+	// its 10 s timeout (a 20,000-alert run had campaigns' tasks time out while the
+	// Account retried a failed task of its own).
+	runningPatience = 2 * time.Second
 )
 
 // laneOf is the queue a record waits in: its customer's, or, for a running incident's
@@ -109,42 +109,22 @@ func (m *momentBatches) send(lane string, batch []*toldMoments) {
 	for i, told := range batch {
 		records[i] = told.record
 	}
-	patience := updatePatience
-	if lane != customer {
-		patience = runningUpdatePatience
+	err := m.deliver(ctx, customer, api.IncidentMomentsBatch{Records: records})
+	if err != nil && lane != customer {
+		m.log.Warn("the account could not be told running incidents' moments: they are counted with their next record or conclusion",
+			"customer", customer, "records", len(records), "error", err)
 	}
-	err := m.deliver(ctx, customer, api.IncidentMomentsBatch{Records: records}, patience)
 	for _, told := range batch {
 		told.done <- err
 	}
 }
 
 // deliver hands one batch to the customer's Account: by Update, by signal when the
-// Update cannot be taken or is not taken within patience.
-func (m *momentBatches) deliver(ctx context.Context, customer string, batch api.IncidentMomentsBatch, patience time.Duration) error {
-	m.mu.Lock()
-	bySignal := time.Now().Before(m.bySignalUntil[customer])
-	m.mu.Unlock()
-	if bySignal {
-		return m.signal(ctx, customer, batch)
-	}
-	updateCtx, cancel := context.WithTimeout(ctx, patience)
-	err := m.update(updateCtx, customer, batch)
-	keptWaiting := errors.Is(updateCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
-	cancel()
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, errMomentsUpdateRefused):
+// Account cannot take the Update.
+func (m *momentBatches) deliver(ctx context.Context, customer string, batch api.IncidentMomentsBatch) error {
+	err := m.update(ctx, customer, batch)
+	if errors.Is(err, errMomentsUpdateRefused) {
 		m.log.Info("the account cannot take moments by update: the batch goes by signal", "customer", customer, "records", len(batch.Records), "error", err)
-		return m.signal(ctx, customer, batch)
-	case keptWaiting:
-		// The Update may still be taken: the records count once either way.
-		m.log.Warn("the account kept a batch of moments waiting: its batches go by signal for a while",
-			"customer", customer, "records", len(batch.Records), "waited", patience, "for", signalFor, "error", err)
-		m.mu.Lock()
-		m.bySignalUntil[customer] = time.Now().Add(signalFor)
-		m.mu.Unlock()
 		return m.signal(ctx, customer, batch)
 	}
 	return err

@@ -59,44 +59,66 @@ func TestRecordsToldTogetherGoToTheAccountInOneUpdate(t *testing.T) {
 }
 
 // A batch goes by signal when the Account cannot take it by Update (an Account of an
-// earlier build), and when the Account kept the Update waiting: then the customer's
-// next batches go by signal at once.
+// earlier build), and is asked by Update again next time (it may be upgraded since).
 func TestABatchGoesBySignalWhenTheAccountCannotTakeItByUpdate(t *testing.T) {
 	t.Parallel()
 	record := api.IncidentMoments{Customer: "acme", Incident: "incident/acme/x/a", Run: "r"}
-	for name, refusal := range map[string]func(ctx context.Context) error{
-		"refused": func(context.Context) error { return fmt.Errorf("%w: unknown update", errMomentsUpdateRefused) },
-		"kept waiting": func(ctx context.Context) error {
-			<-ctx.Done()
-			return ctx.Err()
-		},
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			var updates, signals int
-			var mu sync.Mutex
-			m := newMomentBatches(func(ctx context.Context, _ string, _ api.IncidentMomentsBatch) error {
-				mu.Lock()
-				updates++
-				mu.Unlock()
-				return refusal(ctx)
-			}, func(_ context.Context, _ string, batch api.IncidentMomentsBatch) error {
-				require.Equal(t, []api.IncidentMoments{record}, batch.Records)
-				mu.Lock()
-				signals++
-				mu.Unlock()
-				return nil
-			}, nil)
-			require.NoError(t, m.deliver(context.Background(), "acme", api.IncidentMomentsBatch{Records: []api.IncidentMoments{record}}, 100*time.Millisecond))
-			require.NoError(t, m.deliver(context.Background(), "acme", api.IncidentMomentsBatch{Records: []api.IncidentMoments{record}}, 100*time.Millisecond))
-			require.Equal(t, 2, signals)
-			if name == "refused" {
-				require.Equal(t, 2, updates, "a refusal is asked again: the Account may be upgraded since")
-			} else {
-				require.Equal(t, 1, updates, "after a wait past its patience the batches go by signal")
-			}
-		})
+	var updates, signals int
+	m := newMomentBatches(func(context.Context, string, api.IncidentMomentsBatch) error {
+		updates++
+		return fmt.Errorf("%w: unknown update", errMomentsUpdateRefused)
+	}, func(_ context.Context, _ string, batch api.IncidentMomentsBatch) error {
+		require.Equal(t, []api.IncidentMoments{record}, batch.Records)
+		signals++
+		return nil
+	}, nil)
+	for range 2 {
+		require.NoError(t, m.deliver(context.Background(), "acme", api.IncidentMomentsBatch{Records: []api.IncidentMoments{record}}))
 	}
+	require.Equal(t, 2, signals)
+	require.Equal(t, 2, updates, "a refusal is asked again")
+}
+
+// An Account slow to take a batch is waited for, never signalled: a signal that arrives
+// while the Account continues as new makes the server refuse that task. A concluding
+// incident's record waits for the Update; a running incident's returns after
+// runningPatience, its batch still going, and the next batch goes by Update too.
+func TestABatchTheAccountIsSlowToTakeIsWaitedForNotSignalled(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var taken []string
+	m := newMomentBatches(func(_ context.Context, _ string, batch api.IncidentMomentsBatch) error {
+		<-release
+		mu.Lock()
+		defer mu.Unlock()
+		for _, r := range batch.Records {
+			taken = append(taken, r.Incident)
+		}
+		return nil
+	}, func(context.Context, string, api.IncidentMomentsBatch) error {
+		t.Error("a batch went by signal")
+		return nil
+	}, nil)
+	concluding := make(chan error, 1)
+	go func() {
+		concluding <- m.tell(context.Background(), api.IncidentMoments{Customer: "acme", Incident: "concluded", Run: "r", Concluded: &api.Conclusion{State: api.StateMerged}})
+	}()
+	began := time.Now()
+	require.NoError(t, m.tell(context.Background(), api.IncidentMoments{Customer: "acme", Incident: "running", Run: "r"}))
+	require.GreaterOrEqual(t, time.Since(began), runningPatience, "the running record waited its patience")
+	select {
+	case err := <-concluding:
+		t.Fatalf("the concluding record returned before the Account took it: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	require.NoError(t, <-concluding)
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(taken) == 2
+	}, 5*time.Second, time.Millisecond, "both records taken by Update")
 }
 
 // A batch that failed otherwise fails: its incidents tell again (their local
@@ -109,7 +131,7 @@ func TestABatchThatFailedIsNotSignalled(t *testing.T) {
 		t.Error("a failed batch went by signal")
 		return nil
 	}, nil)
-	require.ErrorContains(t, m.deliver(context.Background(), "acme", api.IncidentMomentsBatch{}, updatePatience), "server unavailable")
+	require.ErrorContains(t, m.deliver(context.Background(), "acme", api.IncidentMomentsBatch{}), "server unavailable")
 }
 
 // A running incident's record does not wait behind the batches of concluding ones: it
@@ -120,9 +142,13 @@ func TestARunningIncidentsRecordDoesNotWaitBehindConcludingOnes(t *testing.T) {
 	var once sync.Once
 	var mu sync.Mutex
 	var customers []string
+	runningTaken := false
 	m := newMomentBatches(func(_ context.Context, customer string, batch api.IncidentMomentsBatch) error {
 		mu.Lock()
 		customers = append(customers, customer)
+		if batch.Records[0].Concluded == nil {
+			runningTaken = true
+		}
 		mu.Unlock()
 		if batch.Records[0].Concluded != nil {
 			once.Do(func() { close(sending) })
@@ -150,6 +176,9 @@ func TestARunningIncidentsRecordDoesNotWaitBehindConcludingOnes(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the running incident's record waited behind the concluding ones")
 	}
+	mu.Lock()
+	require.True(t, runningTaken, "the running incident's record was taken while the concluding ones waited")
+	mu.Unlock()
 	close(release)
 	wg.Wait()
 	mu.Lock()
