@@ -194,6 +194,12 @@ type JoinedAlert struct {
 	Blocked []integrations.Indicator `json:"blocked,omitempty"`
 	Carried []CarriedBlock           `json:"carried,omitempty"`
 	Why     string                   `json:"why"`
+	// Run is the run of the incident triage answered "merged, handed over", which
+	// closes in its first workflow task: one re-opening the alert waits for that run to
+	// close rather than take it for a newer run that handles the alert. Alerts an
+	// incident joined itself have none: that incident stays open until the parent
+	// answers, and handles the alert itself when it cannot join.
+	Run string `json:"run,omitempty"`
 }
 
 // JoinAnswer is the parent's answer to a joined alert.

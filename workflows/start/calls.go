@@ -355,8 +355,13 @@ func (a *Calls) ReopenIncidents(ctx context.Context, in api.ReopenRequest) error
 			fmt.Sprintf("customer %s is not in the customers file: its alerts cannot be re-opened", in.Customer), "ConfigError", nil)
 	}
 	for i, joined := range in.Alerts {
-		if _, err := a.Intake.Reopen(ctx, *c, joined.Vendor, joined.Alert, in.Why); err != nil {
+		ref, err := a.Intake.Reopen(ctx, *c, joined.Vendor, joined.Alert, joined.Run, in.Why)
+		if err != nil {
 			return fmt.Errorf("re-opening %s (alert %d of %d handed to %s): %w", joined.Incident, i+1, len(in.Alerts), in.Parent, err)
+		}
+		if ref.Duplicate {
+			activity.GetLogger(ctx).Info("an alert handed to a parent that was over runs again already: left to that run",
+				"incident", joined.Incident, "run", ref.RunID, "parent", in.Parent)
 		}
 		activity.RecordHeartbeat(ctx, i)
 	}

@@ -10,12 +10,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
@@ -182,18 +184,44 @@ func (in *Intake) handOver(ctx context.Context, ref IncidentRef, alert integrati
 // into a parent that could not take it (the parent was over when triage handed the
 // alert to it): a new run of the same incident, linked to the closed one, decided
 // afresh by triage. An incident that runs again already (re-opened before, or
-// re-delivered) is left as it is.
-func (in *Intake) Reopen(ctx context.Context, customer config.Customer, vendor string, alert integrations.Alert, why string) (IncidentRef, error) {
+// re-delivered) is left as it is; the handed-over run itself (handedOver), still
+// closing, is waited for: it tells the Account before it ends, and under load the
+// failed hand-over came back first, and the alert was left merged into an incident
+// that was over (tests/soc TestAlertForTheHostOfAnIncidentThatIsOverIsSuppressedByItsRule).
+func (in *Intake) Reopen(ctx context.Context, customer config.Customer, vendor string, alert integrations.Alert, handedOver, why string) (IncidentRef, error) {
 	id := api.IncidentWorkflowID(customer.ID, vendor, alert.ID)
-	description, err := in.Temporal.DescribeWorkflow(ctx, id, "")
-	if err != nil {
-		return IncidentRef{}, err
+	for {
+		description, err := in.Temporal.DescribeWorkflow(ctx, id, "")
+		if err != nil {
+			return IncidentRef{}, err
+		}
+		info := description.RawResponse.GetWorkflowExecutionInfo()
+		run := info.GetExecution().GetRunId()
+		if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+			return in.startWith(ctx, customer, vendor, alert, id, run, why, enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+		}
+		if handedOver == "" || (run != handedOver && info.GetFirstRunId() != handedOver) {
+			return IncidentRef{WorkflowID: id, RunID: run, Duplicate: true}, nil
+		}
+		if err := in.awaitClose(ctx, id, run); err != nil {
+			return IncidentRef{}, err
+		}
 	}
-	info := description.RawResponse.GetWorkflowExecutionInfo()
-	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
-		return IncidentRef{WorkflowID: id, RunID: info.GetExecution().GetRunId(), Duplicate: true}, nil
+}
+
+// closingWait bounds one wait for a closing run, between heartbeats.
+const closingWait = 10 * time.Second
+
+// awaitClose waits a while for the run to close (its result, or how it ended, does not
+// matter), and answers the caller's context's error only.
+func (in *Intake) awaitClose(ctx context.Context, id, run string) error {
+	waiting, cancel := context.WithTimeout(ctx, closingWait)
+	defer cancel()
+	_ = in.Temporal.GetWorkflow(waiting, id, run).Get(waiting, nil)
+	if activity.IsActivity(ctx) {
+		activity.RecordHeartbeat(ctx, "waiting for "+id+" to close")
 	}
-	return in.startWith(ctx, customer, vendor, alert, id, info.GetExecution().GetRunId(), why, enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+	return ctx.Err()
 }
 
 // deliverAfterClose answers the delivery of a closed incident's alert: duplicate when

@@ -3,6 +3,7 @@ package start
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	commonpb "go.temporal.io/api/common/v1"
@@ -29,6 +30,7 @@ type incidentServer struct {
 	starts   []*workflowservice.StartWorkflowExecutionRequest
 	signals  []integrations.Alert
 	updates  int
+	waited   []string
 	onSignal func(s *incidentServer)
 }
 
@@ -182,4 +184,61 @@ type unreachableSignals struct{ *incidentServer }
 
 func (unreachableSignals) SignalWorkflow(context.Context, string, string, string, any) error {
 	return serviceerror.NewUnavailable("connection refused")
+}
+
+// GetWorkflow waits for the current run: it closes, as a merged incident does once it
+// told its Account.
+func (s *incidentServer) GetWorkflow(_ context.Context, _, runID string) client.WorkflowRun {
+	s.waited = append(s.waited, runID)
+	if s.current().id == runID {
+		s.current().running = false
+	}
+	return closedRun{}
+}
+
+type closedRun struct{ client.WorkflowRun }
+
+func (closedRun) Get(context.Context, any) error { return nil }
+
+// An alert handed to a parent that was over starts again as a new run: once the run
+// that was handed over closed, which a re-opening waits for (it closes after it told
+// the Account, and under load the failed hand-over came back first); a run that is not
+// the handed-over one handles the alert already.
+func TestReopenWaitsForTheHandedOverRunToClose(t *testing.T) {
+	cases := []struct {
+		name       string
+		handedOver string
+		want       IncidentRef
+		waited     []string
+	}{
+		{"the handed-over run, still closing: waited for, then a new run", "run-1", IncidentRef{RunID: "run-2"}, []string{"run-1"}},
+		{"another run: it handles the alert", "run-0", IncidentRef{RunID: "run-1", Duplicate: true}, nil},
+		{"an alert an incident joined itself: its run handles it", "", IncidentRef{RunID: "run-1", Duplicate: true}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dc := converter.GetDefaultDataConverter()
+			server := &incidentServer{dc: dc, runs: []serverRun{{"run-1", true, api.Fingerprint(intakeAlert)}}}
+			intake := NewIntake(server, client.Options{DataConverter: dc}, nil)
+
+			ref, err := intake.Reopen(context.Background(), config.Customer{ID: "acme"}, "generic", intakeAlert, tc.handedOver, "its parent was over")
+
+			tc.want.WorkflowID = api.IncidentWorkflowID("acme", "generic", intakeAlert.ID)
+			if err != nil || ref != tc.want {
+				t.Fatalf("Reopen = %+v, %v; want %+v", ref, err, tc.want)
+			}
+			if !slices.Equal(server.waited, tc.waited) {
+				t.Errorf("waited for %v, want %v", server.waited, tc.waited)
+			}
+			if started := len(server.starts) == 1; started != !tc.want.Duplicate {
+				t.Fatalf("%d starts, want a start only for a new run", len(server.starts))
+			}
+			if !tc.want.Duplicate {
+				var input api.IncidentInput
+				if err := dc.FromPayloads(server.starts[0].GetInput(), &input); err != nil || input.PreviousRunID != "run-1" || input.Reopened == "" {
+					t.Errorf("the new run is not a re-opening linked to run-1: %+v, %v", input, err)
+				}
+			}
+		})
+	}
 }

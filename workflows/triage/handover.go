@@ -58,7 +58,7 @@ func (t *triage) handOver(a api.Admission, answer api.TriageAnswer) api.TriageAn
 		return answer
 	}
 	answer.HandedOver = true
-	joined := api.JoinedAlert{Incident: a.Incident, Vendor: a.Vendor, Why: answer.Why, Alert: integrations.Alert{
+	joined := api.JoinedAlert{Incident: a.Incident, Run: a.Run, Vendor: a.Vendor, Why: answer.Why, Alert: integrations.Alert{
 		ID: a.AlertID, Detection: a.Detection, Severity: a.Severity, ObservedAt: a.At,
 		Hosts: a.Hosts, Users: a.Users, Indicators: a.Indicators,
 	}}

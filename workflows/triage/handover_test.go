@@ -102,6 +102,7 @@ func TestTriageStartsAgainTheAlertsAGoneParentCouldNotTake(t *testing.T) {
 	require.Len(t, reopened, 1)
 	require.Equal(t, owner, reopened[0].Parent)
 	require.Equal(t, "a2", reopened[0].Alerts[0].Alert.ID)
+	require.Equal(t, "r2", reopened[0].Alerts[0].Run, "the handed-over run, which a re-opening waits for")
 	require.Equal(t, api.TriageOwn, tw.answerByUpdate(3, "r3").Decision, "the gone parent owns pc-1 no more")
 }
 
