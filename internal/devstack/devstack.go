@@ -788,26 +788,6 @@ func Tool(envName, name string) (string, error) {
 	return path, nil
 }
 
-// FreeAddress answers a 127.0.0.1 address with a port nobody listens on right now.
-func FreeAddress() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer func() { _ = l.Close() }() // only its port was wanted
-	return l.Addr().String()
-}
-
-// FreeUDPAddress answers a 127.0.0.1 address with a UDP port nobody reads right now.
-func FreeUDPAddress() string {
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer func() { _ = c.Close() }() // only its port was wanted
-	return c.LocalAddr().String()
-}
-
 // httpOK fails unless a GET of url answers 200.
 func httpOK(ctx context.Context, url string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
