@@ -224,12 +224,6 @@ var ServerDynamicConfig = []string{
 	// in flight at once on that one workflow, which the default (10) would refuse
 	// (the askers retry, but each refusal is a wasted round trip).
 	"history.maxInFlightUpdates=1000",
-	// Priority holds within one partition of a task queue only: with four (the
-	// default), a critical incident's first task waited 8–13 s behind a worm's tasks in
-	// most 20,000-alert runs, while pollers took lower tasks of the other partitions.
-	// New tasks go to one partition; all four are still read, so a backlog written
-	// before drains (reading fewer partitions than were written would strand it).
-	"matching.numTaskqueueWritePartitions=1",
 }
 
 // Incident states (XsocState).
