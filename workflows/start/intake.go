@@ -217,7 +217,14 @@ const closingWait = 10 * time.Second
 func (in *Intake) awaitClose(ctx context.Context, id, run string) error {
 	waiting, cancel := context.WithTimeout(ctx, closingWait)
 	defer cancel()
-	_ = in.Temporal.GetWorkflow(waiting, id, run).Get(waiting, nil)
+	if err := in.Temporal.GetWorkflow(waiting, id, run).Get(waiting, nil); err != nil && waiting.Err() == nil {
+		// Ended otherwise than completed, or the server failed the wait: a pause, so
+		// that a failing server is not asked again at once.
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+		}
+	}
 	if activity.IsActivity(ctx) {
 		activity.RecordHeartbeat(ctx, "waiting for "+id+" to close")
 	}
