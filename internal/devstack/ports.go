@@ -2,7 +2,6 @@ package devstack
 
 import (
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -10,42 +9,49 @@ import (
 )
 
 // FreeAddress answers a 127.0.0.1 address with a TCP port nobody listens on right now.
-func FreeAddress() string {
-	return freeAddress(func(address string) (io.Closer, error) { return net.Listen("tcp", address) })
-}
+func FreeAddress() string { return freeAddress("tcp") }
 
 // FreeUDPAddress answers a 127.0.0.1 address with a UDP port nobody reads right now.
-func FreeUDPAddress() string {
-	return freeAddress(func(address string) (io.Closer, error) { return net.ListenPacket("udp", address) })
-}
+func FreeUDPAddress() string { return freeAddress("udp") }
 
 // freeAddress answers a port below the kernel's ephemeral range when it can: a port of
 // that range that a part gives up (a worker restarted on its metrics address, in
 // tests/cluster) may be taken meanwhile as the source port of any outgoing connection,
 // and the part failed to start again with "address already in use". A port below it is
 // only ever taken by a listener.
-func freeAddress(listen func(address string) (io.Closer, error)) string {
+func freeAddress(network string) string {
 	if low, high, ok := portsBelowEphemeral(); ok {
 		for range 64 {
-			address := net.JoinHostPort("127.0.0.1", strconv.Itoa(low+rand.IntN(high-low+1))) //nolint:gosec // a port to try, not a secret
-			if l, err := listen(address); err == nil {
-				_ = l.Close() // only its port was wanted
+			port := low + rand.IntN(high-low+1) //nolint:gosec // a port to try, not a secret
+			if address, err := bindAndRelease(network, net.JoinHostPort("127.0.0.1", strconv.Itoa(port))); err == nil {
 				return address
 			}
 		}
 	}
-	l, err := listen("127.0.0.1:0")
+	address, err := bindAndRelease(network, "127.0.0.1:0")
 	if err != nil {
 		panic(err)
 	}
-	defer func() { _ = l.Close() }()
-	switch l := l.(type) {
-	case net.Listener:
-		return l.Addr().String()
-	case net.PacketConn:
-		return l.LocalAddr().String()
+	return address
+}
+
+// bindAndRelease binds the address on the network ("tcp" or "udp"), lets it go, and
+// answers the address it bound: only its port was wanted.
+func bindAndRelease(network, address string) (string, error) {
+	if network == "udp" {
+		c, err := net.ListenPacket(network, address)
+		if err != nil {
+			return "", err
+		}
+		defer func() { _ = c.Close() }()
+		return c.LocalAddr().String(), nil
 	}
-	panic(fmt.Sprintf("devstack: a listener of type %T", l))
+	l, err := net.Listen(network, address)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = l.Close() }()
+	return l.Addr().String(), nil
 }
 
 // lowestChosenPort: ports below are left to well-known services.

@@ -82,7 +82,7 @@ func TestABatchGoesBySignalWhenTheAccountCannotTakeItByUpdate(t *testing.T) {
 // An Account slow to take a batch is waited for, never signalled: a signal that arrives
 // while the Account continues as new makes the server refuse that task. A concluding
 // incident's record waits for the Update; a running incident's returns after
-// runningPatience, its batch still going, and the next batch goes by Update too.
+// runningPatience, its batch still going; both are taken by Update.
 func TestABatchTheAccountIsSlowToTakeIsWaitedForNotSignalled(t *testing.T) {
 	t.Parallel()
 	release := make(chan struct{})
